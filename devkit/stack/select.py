@@ -1,0 +1,27 @@
+"""Pick the runtime: Docker when an engine answers, else native; `--runtime` and settings can insist."""
+
+from __future__ import annotations
+
+from devkit.config import Settings
+from devkit.errors import EngineError
+from devkit.stack.runtime import Runtime, StackEvents
+from devkit.stack.state import recorded_runtime
+
+
+def choose_runtime(settings: Settings, requested: str | None, events: StackEvents, *, follow_record: bool) -> Runtime:
+    """`follow_record`: down/status/logs address the runtime that ran `up` last, unless told otherwise."""
+    from devkit.stack.docker import DockerRuntime
+    from devkit.stack.engine import find_engine
+    from devkit.stack.native import NativeRuntime
+
+    name = requested or (recorded_runtime(settings) if follow_record else None) or settings.stack.runtime
+    if name == "native":
+        return NativeRuntime(settings)
+    try:
+        engine = find_engine()
+    except EngineError as exc:
+        if name == "docker":
+            raise
+        events.notice(f"no Docker engine answered ({exc.message}); using the native runtime")
+        return NativeRuntime(settings)
+    return DockerRuntime(engine, settings)

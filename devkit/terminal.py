@@ -1,0 +1,163 @@
+"""The one place that talks to the screen: messages, errors, tables, live service lines, progress, --json.
+
+Data (tables, JSON) goes to stdout; everything else to stderr, so `devkit status --json | jq` stays clean.
+rich honours NO_COLOR and drops colour and live redraws when the output is not a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.markup import escape
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from devkit.errors import DevkitError, HealthTimeoutError
+
+_PHASE_STYLE = {
+    "healthy": "green",
+    "unchanged": "green",
+    "running": "green",
+    "removed": "dim",
+    "failed": "bold red",
+    "unhealthy": "red",
+    "skipped": "yellow",
+}
+
+
+class Terminal:
+    def __init__(self, json_output: bool = False, quiet: bool = False) -> None:
+        self.json_output = json_output
+        self.quiet = quiet
+        self.out = Console(highlight=False, soft_wrap=True)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    # --- messages --------------------------------------------------------------------------------------------
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            self.err.print(escape(message))
+
+    def success(self, message: str) -> None:
+        if not self.quiet:
+            self.err.print(f"[green]✓[/green] {escape(message)}")
+
+    def notice(self, message: str) -> None:
+        self.err.print(f"[yellow]![/yellow] {escape(message)}")
+
+    def error(self, error: BaseException) -> None:
+        if isinstance(error, DevkitError):
+            self.err.print(f"[bold red]error:[/bold red] {escape(error.one_line())}")
+            if isinstance(error, HealthTimeoutError) and error.log_tail:
+                self.err.print("[dim]last log lines:[/dim]")
+                for line in error.log_tail:
+                    self.err.print(f"  [dim]|[/dim] {escape(line)}")
+        else:
+            self.err.print(f"[bold red]error:[/bold red] {escape(str(error) or type(error).__name__)}")
+
+    def confirm(self, question: str) -> bool:
+        if not sys.stdin.isatty():
+            return False
+        self.err.print(f"{escape(question)} [y/N] ", end="")
+        try:
+            answer = input()
+        except EOFError:
+            return False
+        return answer.strip().lower() in {"y", "yes"}
+
+    # --- data ------------------------------------------------------------------------------------------------
+
+    def json(self, data: Any) -> None:
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+        sys.stdout.flush()
+
+    def table(self, columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> None:
+        table = Table(title=title, title_justify="left", header_style="bold")
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*(_styled(str(cell)) for cell in row))
+        self.out.print(table)
+
+    def line(self, text: str) -> None:
+        """A raw line of data (log output) to stdout, unstyled."""
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+
+    # --- live work -------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def service_board(self) -> Iterator[ServiceBoard]:
+        board = ServiceBoard(self)
+        if self.err.is_terminal and not self.quiet:
+            with Live(board.render(), console=self.err, refresh_per_second=8, transient=False) as live:
+                board.live = live
+                yield board
+                live.update(board.render())
+        else:
+            yield board
+
+    @contextmanager
+    def progress(self, transient: bool = False) -> Iterator[Progress]:
+        columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=self.err, transient=transient, disable=self.quiet) as progress:
+            yield progress
+
+
+def _styled(cell: str) -> str:
+    style = _PHASE_STYLE.get(cell)
+    return f"[{style}]{escape(cell)}[/{style}]" if style else escape(cell)
+
+
+class ServiceBoard:
+    """A live line per service (phase, detail, elapsed) on a terminal; a plain line per change elsewhere.
+    Implements the stack's StackEvents protocol."""
+
+    def __init__(self, terminal: Terminal) -> None:
+        self.terminal = terminal
+        self.live: Live | None = None
+        self.rows: dict[str, tuple[str, str, float]] = {}
+        self.lock = threading.Lock()
+        self.began = time.monotonic()
+
+    def notice(self, message: str) -> None:
+        if self.live:
+            self.live.console.print(f"[yellow]![/yellow] {escape(message)}")
+        else:
+            self.terminal.notice(message)
+
+    def service(self, name: str, phase: str, detail: str = "") -> None:
+        with self.lock:
+            self.rows[name] = (phase, detail, time.monotonic())
+            if self.live:
+                self.live.update(self.render())
+            elif not self.terminal.quiet:
+                suffix = f"  {detail}" if detail else ""
+                self.terminal.err.print(f"{escape(name):<14} {_styled(phase)}{escape(suffix)}")
+
+    def progress(self, name: str, phase: str, done: int | None, total: int | None) -> None:
+        if done is not None and total:
+            detail = f"{done / 1e6:.1f}/{total / 1e6:.1f} MB"
+        elif done is not None:
+            detail = f"{done} steps"
+        else:
+            detail = ""
+        with self.lock:
+            self.rows[name] = (phase, detail, time.monotonic())
+            if self.live:
+                self.live.update(self.render())
+
+    def render(self) -> Table:
+        table = Table.grid(padding=(0, 2))
+        for name, (phase, detail, _) in self.rows.items():
+            spinner = "" if phase in _PHASE_STYLE else "…"
+            table.add_row(escape(name), _styled(phase) + spinner, escape(detail))
+        return table
