@@ -11,7 +11,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -20,6 +20,7 @@ from devkit.errors import ConfigError
 CONFIG_NAME = "devkit.toml"
 RuntimeName = Literal["auto", "docker", "native"]
 _ENV_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class _Strict(BaseModel):
@@ -122,13 +123,13 @@ def load_settings(cwd: Path | None = None, environ: Mapping[str, str] | None = N
     _reject_committed_secrets(raw, config_file)
     raw = _merge_environ(raw, environ)
     try:
-        stack = StackSettings.model_validate(raw.get("stack", {}))
+        stack = _validate(StackSettings, raw.get("stack", {}), "stack", config_file)
         environments = _default_environments()
         for name, values in raw.get("environments", {}).items():
             if not _ENV_NAME.match(name):
                 raise ConfigError(f"{config_file}: environment name {name!r} is invalid", "use [a-z0-9_]")
             base = environments.get(name, EnvironmentSettings()).model_dump()
-            environments[name] = EnvironmentSettings.model_validate({**base, **values})
+            environments[name] = _validate(EnvironmentSettings, {**base, **values}, f"environments.{name}", config_file)
         unknown = set(raw) - {"stack", "environments"}
         if unknown:
             raise ConfigError(
@@ -136,7 +137,8 @@ def load_settings(cwd: Path | None = None, environ: Mapping[str, str] | None = N
                 "expected [stack] and [environments.<name>]",
             )
     except ValidationError as exc:
-        raise ConfigError(_describe_validation(exc, config_file), "fix the value or the DEVKIT_* variable") from None
+        hint = "fix the value or the DEVKIT_* variable"
+        raise ConfigError(_describe_validation(exc, config_file, ""), hint) from None
     return Settings(root=root, config_file=config_file, stack=stack, environments=environments)
 
 
@@ -207,10 +209,19 @@ def _service_from_key(key: str, existing: Mapping[str, object]) -> str:
     return key.lower()
 
 
-def _describe_validation(exc: ValidationError, config_file: Path | None) -> str:
+def _validate(model: type[_M], values: object, section: str, config_file: Path | None) -> _M:
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise ConfigError(
+            _describe_validation(exc, config_file, section), "fix the value in devkit.toml or the DEVKIT_* variable"
+        ) from None
+
+
+def _describe_validation(exc: ValidationError, config_file: Path | None, section: str) -> str:
     where = str(config_file) if config_file else "settings"
     parts = []
     for error in exc.errors():
-        location = ".".join(str(item) for item in error["loc"])
+        location = ".".join(str(item) for item in ((section,) if section else ()) + tuple(error["loc"]))
         parts.append(f"{location}: {error['msg']}")
     return f"{where}: " + "; ".join(parts)

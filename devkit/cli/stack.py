@@ -59,6 +59,7 @@ def up(
     if timeout is not None and timeout <= 0:
         raise UsageError(f"--timeout must be positive, got {timeout:g}", "pass a number of seconds, e.g. --timeout 60")
     requested = _check_runtime(runtime)
+    stack.select(services)  # unknown service names fail before any runtime is touched
     with terminal.service_board() as board:
         chosen = choose_runtime(settings, requested, board, follow_record=requested is None)
         terminal.info(f"runtime: {chosen.name} — {chosen.describe()}")

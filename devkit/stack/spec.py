@@ -142,7 +142,7 @@ class StackSpec:
         return [name for name in start_order(self.services) if name in wanted]
 
 
-def start_order(services: Mapping[str, ServiceSpec]) -> list[str]:
+def start_order(services: Mapping[str, ServiceSpec], origin: Path | None = None) -> list[str]:
     """Dependencies first; ties keep the file's order."""
     order: list[str] = []
     state: dict[str, str] = {}
@@ -152,7 +152,8 @@ def start_order(services: Mapping[str, ServiceSpec]) -> list[str]:
             return
         if state.get(name) == "visiting":
             cycle = " -> ".join((*chain, name))
-            raise ConfigError(f"depends_on cycle: {cycle}", "remove one of the dependencies")
+            where = f"{origin}: " if origin else ""
+            raise ConfigError(f"{where}depends_on cycle: {cycle}", "remove one of the dependencies")
         state[name] = "visiting"
         for dependency in services[name].depends_on:
             visit(dependency, (*chain, name))
@@ -245,7 +246,7 @@ def parse_stack(
                     f"{path}: service {service.name!r}, field 'depends_on': unknown service {dependency!r}",
                     "fix the compose file",
                 )
-    start_order(services)  # reject cycles now, not halfway through `up`
+    start_order(services, path)  # reject cycles now, not halfway through `up`
     volumes = document.get("volumes") or {}
     if not isinstance(volumes, dict):
         raise ConfigError(f"{path}: top-level 'volumes' must be a mapping", "fix the compose file")

@@ -1,0 +1,48 @@
+# The README's commands. `make up` sets up a fresh Debian/Ubuntu machine and starts the stack;
+# `make test` runs the whole suite against real PostgreSQL 15, Redis 7 and a Docker engine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# What the native runtime needs; tests also need a Docker engine and debootstrap (to build their own images).
+SYSTEM_PACKAGES := redis-server postgresql-15 python3-venv make
+TEST_SYSTEM_PACKAGES := docker.io debootstrap
+
+.PHONY: up down status setup system-deps test-system-deps test lint format bench
+
+up: setup
+	$(BIN)/devkit up
+
+down: setup
+	$(BIN)/devkit down
+
+status: setup
+	$(BIN)/devkit status
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(MAKE) --no-print-directory system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+system-deps:
+	@.ci/system-deps $(SYSTEM_PACKAGES)
+
+test-system-deps:
+	@.ci/system-deps $(SYSTEM_PACKAGES) $(TEST_SYSTEM_PACKAGES)
+
+test: setup
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	@for script in bench/*/run.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
