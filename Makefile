@@ -1,4 +1,4 @@
-# The README's commands. `make up` sets up a fresh Debian/Ubuntu machine and starts the stack;
+# The README's commands. `make up` sets up a fresh Debian/Ubuntu machine, starts the stack and seeds dev;
 # `make test` runs the whole suite against real PostgreSQL 15, Redis 7 and a Docker engine.
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,6 +11,7 @@ TEST_SYSTEM_PACKAGES := docker.io debootstrap
 
 up: setup
 	$(BIN)/devkit up
+	$(BIN)/devkit seed dev --yes
 
 down: setup
 	$(BIN)/devkit down

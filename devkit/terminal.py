@@ -17,7 +17,15 @@ from typing import Any
 from rich.console import Console
 from rich.live import Live
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from devkit.errors import DevkitError, HealthTimeoutError
@@ -37,8 +45,8 @@ class Terminal:
     def __init__(self, json_output: bool = False, quiet: bool = False) -> None:
         self.json_output = json_output
         self.quiet = quiet
-        self.out = Console(highlight=False, soft_wrap=True)
-        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+        self.out = _console(stderr=False)
+        self.err = _console(stderr=True)
 
     # --- messages --------------------------------------------------------------------------------------------
 
@@ -66,7 +74,7 @@ class Terminal:
     def confirm(self, question: str) -> bool:
         if not sys.stdin.isatty():
             return False
-        self.err.print(f"{escape(question)} [y/N] ", end="")
+        self.err.print(f"{escape(question)} {escape('[y/N]')} ", end="")
         try:
             answer = input()
         except EOFError:
@@ -106,10 +114,27 @@ class Terminal:
             yield board
 
     @contextmanager
+    def task_progress(self) -> Iterator[TaskProgress]:
+        """Counted work (rows, batches): a bar per counter on a terminal, a line per step elsewhere.
+        Implements the `step` / `advance` progress protocol of the seed and cleanup domains."""
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        live = self.err.is_terminal and not self.quiet
+        with Progress(*columns, console=self.err, transient=False, disable=not live) as progress:
+            yield TaskProgress(self, progress if live else None)
+
+    @contextmanager
     def progress(self, transient: bool = False) -> Iterator[Progress]:
         columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
         with Progress(*columns, console=self.err, transient=transient, disable=self.quiet) as progress:
             yield progress
+
+
+def _console(stderr: bool) -> Console:
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        # Piped or captured output has no width to fit: never truncate a DSN or a port to 80 columns.
+        console.width = 250
+    return console
 
 
 def _styled(cell: str) -> str:
@@ -161,3 +186,26 @@ class ServiceBoard:
             spinner = "" if phase in _PHASE_STYLE else "…"
             table.add_row(escape(name), _styled(phase) + spinner, escape(detail))
         return table
+
+
+class TaskProgress:
+    """`step(name, detail)` announces a phase; `advance(name, done, total)` moves a counter."""
+
+    def __init__(self, terminal: Terminal, progress: Progress | None) -> None:
+        self.terminal = terminal
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
+
+    def step(self, name: str, detail: str = "") -> None:
+        text = f"{name}: {detail}" if detail else name
+        if self.progress is not None:
+            self.progress.console.print(f"[dim]…[/dim] {escape(text)}")
+        else:
+            self.terminal.info(f"… {text}")
+
+    def advance(self, name: str, done: int, total: int | None) -> None:
+        if self.progress is None:
+            return
+        if name not in self.tasks:
+            self.tasks[name] = self.progress.add_task(escape(name), total=total)
+        self.progress.update(self.tasks[name], completed=done, total=total)

@@ -16,6 +16,7 @@ Each candidate gets one short ping; the first that answers wins. Building the ca
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -140,10 +141,9 @@ def candidates(environ: Mapping[str, str], home: Path) -> list[Candidate]:
     found: list[Candidate] = []
     remembered = current_context_name(_read(config_dir / "config.json"))
     if remembered:
-        try:
+        # A stale currentContext must not hide a running engine on the usual sockets.
+        with contextlib.suppress(EngineError):
             found.append(_context_candidate(config_dir, remembered, explicit=False))
-        except EngineError:
-            pass  # a stale currentContext must not hide a running engine on the usual sockets
     for candidate in usual_sockets(environ, home):
         if candidate.base_url not in {item.base_url for item in found}:
             found.append(candidate)
@@ -251,4 +251,13 @@ def first_answering(found: list[Candidate]) -> Engine:
         except EngineError as exc:
             label = f"{candidate.source}={candidate.base_url}" if candidate.source == "DOCKER_HOST" else None
             tried.append(exc.message.replace(candidate.base_url, label, 1) if label else exc.message)
-    raise EngineError(f"no Docker engine answered (tried: {', '.join(tried) or 'nothing'})", HINT)
+    raise EngineError(f"no Docker engine answered (tried: {', '.join(tried) or 'nothing'})", _hint(found))
+
+
+def _hint(found: list[Candidate]) -> str:
+    """An explicit setting was the only place looked at: the fix is that setting."""
+    if len(found) == 1 and found[0].source == "DOCKER_HOST":
+        return "start the engine DOCKER_HOST points at, fix or unset DOCKER_HOST, or use --runtime native"
+    if len(found) == 1 and found[0].source.startswith("context "):
+        return f"start the engine of {found[0].source}, pick another with DOCKER_CONTEXT, or use --runtime native"
+    return HINT

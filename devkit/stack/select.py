@@ -10,13 +10,13 @@ from devkit.stack.state import recorded_runtime
 
 def choose_runtime(settings: Settings, requested: str | None, events: StackEvents, *, follow_record: bool) -> Runtime:
     """`follow_record`: down/status/logs address the runtime that ran `up` last, unless told otherwise."""
-    from devkit.stack.docker import DockerRuntime
-    from devkit.stack.engine import find_engine
     from devkit.stack.native import NativeRuntime
 
     name = requested or (recorded_runtime(settings) if follow_record else None) or settings.stack.runtime
     if name == "native":
         return NativeRuntime(settings)
+    from devkit.stack.docker import DockerRuntime  # only when Docker may be used: it pulls in docker-py
+    from devkit.stack.engine import find_engine
     try:
         engine = find_engine()
     except EngineError as exc:

@@ -99,14 +99,14 @@ def ensure_rootfs(log: Callable[[str], None] = print) -> Rootfs:
     recipe = recipe_hash()
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     tarball = CACHE_DIR / f"rootfs-{SUITE}-{recipe}.tar"
-    with _locked(CACHE_DIR / "lock"):
+    with _locked(CACHE_DIR / "lock") as lock_fd:
+        clear_stale_work(CACHE_DIR)
         if tarball.is_file():
             return Rootfs(tarball, recipe, None)
-        _clear_stale_work(CACHE_DIR)
         began = time.monotonic()
         work = CACHE_DIR / f"work-{os.getpid()}"
         try:
-            _debootstrap(work / "root", machine_mirror(), log)
+            _debootstrap(work / "root", machine_mirror(), log, lock_fd)
             _prune(work / "root")
             partial = work / "rootfs.tar"
             log(f"packing {partial.name}")
@@ -119,16 +119,14 @@ def ensure_rootfs(log: Callable[[str], None] = print) -> Rootfs:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def _locked(path: Path) -> Iterator[int]:
+    """An exclusive lock; yields its fd so children can inherit it (see _debootstrap)."""
     with path.open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        yield handle.fileno()
 
 
-def _debootstrap(target: Path, mirror: str, log: Callable[[str], None]) -> None:
+def _debootstrap(target: Path, mirror: str, log: Callable[[str], None], lock_fd: int) -> None:
     if shutil.which("debootstrap") is None:
         raise RootfsError("debootstrap is not installed (apt-get install debootstrap)")
     if os.geteuid() != 0:
@@ -148,7 +146,9 @@ def _debootstrap(target: Path, mirror: str, log: Callable[[str], None]) -> None:
     log(f"$ {' '.join(command)}")
     # postgresql-common would create and start a "main" cluster on install; the image builds its own.
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C"}
-    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    # debootstrap inherits the lock: if this process is killed and debootstrap lives on, the next run waits for
+    # it instead of deleting the directory it is writing into.
+    result = subprocess.run(command, env=env, capture_output=True, text=True, pass_fds=(lock_fd,))
     if result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).splitlines()[-15:])
         log_file = target / "debootstrap" / "debootstrap.log"
@@ -191,6 +191,7 @@ def _remove_work(work: Path) -> None:
     shutil.rmtree(work)
 
 
-def _clear_stale_work(cache: Path) -> None:
+def clear_stale_work(cache: Path) -> None:
+    """Remove what killed builds left behind (the lock is held, so no live build owns these)."""
     for stale in cache.glob("work-*"):
         _remove_work(stale)

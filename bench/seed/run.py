@@ -1,0 +1,140 @@
+"""Seed throughput and memory, against `pgbench -i` on the same server in the same run.
+
+    .venv/bin/python bench/seed/run.py [--dsn postgresql://...] [--factors 0.1,1] [--pgbench-scale 10]
+
+- rows/s of `devkit seed` for the staging profile (fresh database: COPY straight into the tables, checksums
+  verified before commit) next to `pgbench -i` client-side generation (steps dtgp: tables, COPY of generated
+  rows, primary keys) on the same server;
+- peak RSS of the seeding process as the profile grows tenfold (each size in its own child process, read with
+  wait4), which should stay flat: rows stream in bounded batches.
+
+Without --dsn it starts a throwaway PostgreSQL 15 from the machine's binaries (tests/servers.py). Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+AS_OF = date(2025, 3, 1)
+
+
+def child(dsn: str, profile_name: str, factor: float) -> None:
+    from devkit.seed.generate import World
+    from devkit.seed.load import load
+    from devkit.seed.profiles import load_profile
+    from devkit.seed.reference import load_reference
+
+    profile = load_profile(profile_name)
+    if factor != 1:
+        profile = profile.scaled(factor)
+    world = World(profile, profile.seed, profile.days, AS_OF, load_reference())
+    result = load(dsn, world, "bench")
+    print(json.dumps({"rows": result.manifest.total_rows, "seconds": result.seconds, "orders": world.order_count}))
+
+
+def fresh_database(admin_dsn: str) -> tuple[str, str]:
+    import psycopg
+
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name, admin_dsn.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(admin_dsn: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_seed(admin_dsn: str, profile: str, factor: float) -> dict:
+    name, dsn = fresh_database(admin_dsn)
+    try:
+        process = subprocess.Popen(
+            [sys.executable, __file__, "--child", dsn, profile, str(factor)], stdout=subprocess.PIPE, text=True
+        )
+        output = process.stdout.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            raise SystemExit(f"seed child failed ({process.returncode})")
+        figures = json.loads(output)
+        figures["peak_rss_mb"] = usage.ru_maxrss / 1024  # Linux reports KiB
+        return figures
+    finally:
+        drop_database(admin_dsn, name)
+
+
+def run_pgbench(admin_dsn: str, scale: int, bindir: Path) -> dict:
+    name, dsn = fresh_database(admin_dsn)
+    try:
+        began = time.monotonic()
+        subprocess.run(
+            [str(bindir / "pgbench"), "-i", "-s", str(scale), "-I", "dtgp", "-q", dsn],
+            check=True,
+            capture_output=True,
+        )
+        seconds = time.monotonic() - began
+        rows = scale * (100_000 + 10 + 1)
+        return {"rows": rows, "seconds": seconds}
+    finally:
+        drop_database(admin_dsn, name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dsn", help="admin DSN of a PostgreSQL server to use (default: start a throwaway one)")
+    parser.add_argument("--profile", default="staging")
+    parser.add_argument("--factors", default="0.1,1", help="profile sizes for the memory curve (tenfold apart)")
+    parser.add_argument("--pgbench-scale", type=int, default=10)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], args.child[1], float(args.child[2]))
+        return
+
+    server = None
+    if args.dsn:
+        admin_dsn = args.dsn
+        bindir = Path(shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench").parent
+    else:
+        from tests.servers import start_postgres
+
+        server = start_postgres(Path(tempfile.mkdtemp(prefix="devkit-bench-pg-", dir="/tmp")))
+        admin_dsn, bindir = server.dsn(), server.bindir
+    try:
+        pgbench = run_pgbench(admin_dsn, args.pgbench_scale, bindir)
+        pgbench_rate = pgbench["rows"] / pgbench["seconds"]
+        print(
+            f"pgbench -i -s {args.pgbench_scale} (client-side, dtgp): {pgbench['rows']:,} rows in "
+            f"{pgbench['seconds']:.1f}s = {pgbench_rate:,.0f} rows/s"
+        )
+        for factor in (float(f) for f in args.factors.split(",")):
+            seed = run_seed(admin_dsn, args.profile, factor)
+            rate = seed["rows"] / seed["seconds"]
+            print(
+                f"devkit seed {args.profile} x{factor:g}: {seed['rows']:,} rows ({seed['orders']:,} orders) in "
+                f"{seed['seconds']:.1f}s = {rate:,.0f} rows/s ({rate / pgbench_rate:.2f}x pgbench), "
+                f"peak RSS {seed['peak_rss_mb']:.0f} MB"
+            )
+    finally:
+        if server:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

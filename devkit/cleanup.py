@@ -1,0 +1,394 @@
+"""Delete old test transactions in short batches, archiving every row first; restore an archive.
+
+What goes: test orders (`is_test`) placed before the cutoff and every row that hangs off them by foreign key —
+derived from the schema, so a new child table is covered without touching this module (today: order items,
+bills, payment intents, payments, webhook events). What stays: merchants, stores, devices, staff, provider
+configs, audit logs (the trail outlives what it describes) and every order that is not test data.
+
+Each batch is its own short transaction: lock a few hundred orders (SKIP LOCKED: rows the platform is writing
+now wait for the next run instead of blocking it), archive their rows, delete children first, commit. Locks are
+held for one batch only, with a lock timeout so cleanup never queues behind the platform for long.
+
+Archive layout (one folder per run): `<table>.copy.gz` in COPY text format plus `manifest.json` naming the
+columns, row counts and the cutoff; the manifest is rewritten after every committed batch, so a killed run still
+leaves an archive that restores everything it deleted. `restore_archive` loads one back in a single transaction,
+skipping rows that are already there.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import tempfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Protocol
+
+import psycopg
+from psycopg import sql
+from sqlalchemy import Table
+
+from devkit import __version__
+from devkit.environments import connect, mask_dsn, scrub
+from devkit.errors import DataError, UsageError
+from devkit.schema import TABLES, metadata
+
+ARCHIVE_FORMAT = "devkit-cleanup-archive/1"
+ROOT_TABLE = "orders"
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_DURATION = re.compile(r"^(\d+)([mhdw])$")
+
+
+class CleanupEvents(Protocol):
+    def step(self, name: str, detail: str = "") -> None: ...
+
+    def advance(self, name: str, done: int, total: int | None) -> None: ...
+
+
+class SilentCleanupEvents:
+    def step(self, name: str, detail: str = "") -> None:
+        pass
+
+    def advance(self, name: str, done: int, total: int | None) -> None:
+        pass
+
+
+def parse_duration(text: str) -> timedelta:
+    """`90m`, `24h`, `7d`, `2w` -> timedelta; anything else is a UsageError naming the accepted forms."""
+    match = _DURATION.match(text.strip().lower())
+    if not match or int(match.group(1)) == 0:
+        raise UsageError(
+            f"invalid duration {text!r}",
+            "use a positive whole number and a unit: 90m (minutes), 24h (hours), 7d (days) or 2w (weeks)",
+        )
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+@dataclass(frozen=True)
+class Link:
+    table: str
+    column: str  # the child's foreign-key column
+    parent: str
+
+
+def cascade() -> list[tuple[str, list[Link]]]:
+    """Tables reachable from orders through foreign keys pointing at them, parents first, each with the links
+    that pull its rows in. Derived from the schema, the one description of what hangs off what."""
+    members = [ROOT_TABLE]
+    links: dict[str, list[Link]] = {ROOT_TABLE: []}
+    for table in TABLES:  # TABLES is parents-first, so one pass reaches every descendant
+        if table.name in links:
+            continue
+        found = [
+            Link(table.name, fk.parent.name, fk.column.table.name)
+            for fk in table.foreign_keys
+            if fk.column.table.name in links
+        ]
+        if found:
+            members.append(table.name)
+            links[table.name] = found
+    return [(name, links[name]) for name in members]
+
+
+def _table(name: str) -> Table:
+    return metadata.tables[name]
+
+
+@dataclass
+class CleanupResult:
+    cutoff: datetime
+    counts: dict[str, int]
+    batches: int = 0
+    archive: Path | None = None
+    skipped_locked: bool = False
+
+
+def plan_counts(conn: psycopg.Connection, cutoff: datetime) -> dict[str, int]:
+    """How many rows each table would lose (the --dry-run answer), in one read-only statement."""
+    parts = [
+        sql.SQL("{} AS (SELECT id FROM {} WHERE is_test AND ordered_at < %(cutoff)s)").format(
+            sql.Identifier(f"c_{ROOT_TABLE}"), sql.Identifier(ROOT_TABLE)
+        )
+    ]
+    for name, links in cascade()[1:]:
+        condition = sql.SQL(" OR ").join(
+            sql.SQL("{} IN (SELECT id FROM {})").format(sql.Identifier(link.column), sql.Identifier(f"c_{link.parent}"))
+            for link in links
+        )
+        parts.append(
+            sql.SQL("{} AS (SELECT id FROM {} WHERE {})").format(
+                sql.Identifier(f"c_{name}"), sql.Identifier(name), condition
+            )
+        )
+    names = [name for name, _ in cascade()]
+    query = sql.SQL("WITH {} SELECT {}").format(
+        sql.SQL(", ").join(parts),
+        sql.SQL(", ").join(sql.SQL("(SELECT count(*) FROM {})").format(sql.Identifier(f"c_{n}")) for n in names),
+    )
+    row = conn.execute(query, {"cutoff": cutoff}).fetchone()
+    return dict(zip(names, (int(value) for value in row), strict=True))
+
+
+def _require_schema(conn: psycopg.Connection, dsn: str) -> None:
+    missing = [
+        name for name, _ in cascade() if not conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()[0]
+    ]
+    if missing:
+        raise DataError(
+            f"{mask_dsn(dsn)} has no SmartPOS table(s) {', '.join(missing)}", "seed it first (`devkit seed ENV`)"
+        )
+
+
+def dry_run(dsn: str, cutoff: datetime) -> dict[str, int]:
+    with connect(dsn) as conn:
+        conn.read_only = True
+        _require_schema(conn, dsn)
+        return plan_counts(conn, cutoff)
+
+
+class _Archive:
+    """Per-table gzip streams plus a manifest rewritten after each committed batch."""
+
+    def __init__(self, root: Path, environment: str, dsn: str, cutoff: datetime) -> None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        self.path = root / f"cleanup-{environment}-{stamp}"
+        self.path.mkdir(parents=True, exist_ok=False)
+        self.streams: dict[str, IO[bytes]] = {}
+        self.manifest = {
+            "format": ARCHIVE_FORMAT,
+            "devkit_version": __version__,
+            "environment": environment,
+            "database": mask_dsn(dsn),
+            "cutoff": cutoff.isoformat(),
+            "created_at": datetime.now(UTC).isoformat(),
+            "complete": False,
+            "tables": [
+                {
+                    "name": name,
+                    "file": f"{name}.copy.gz",
+                    "columns": [column.name for column in _table(name).columns],
+                    "rows": 0,
+                }
+                for name, _ in cascade()  # parents first: the order to restore in
+            ],
+        }
+        self._write_manifest()
+
+    def stream(self, table: str) -> IO[bytes]:
+        if table not in self.streams:
+            self.streams[table] = gzip.open(self.path / f"{table}.copy.gz", "ab")  # noqa: SIM115 (open across batches)
+        return self.streams[table]
+
+    def flush(self, added: dict[str, int]) -> None:
+        """Make the batch's rows durable before its delete commits."""
+        for handle in self.streams.values():
+            handle.flush()  # gzip: a sync flush, so what is on disk decompresses
+            raw = handle.fileobj  # type: ignore[attr-defined]
+            raw.flush()
+            os.fsync(raw.fileno())
+        self._pending = added
+
+    def committed(self) -> None:
+        for entry in self.manifest["tables"]:
+            entry["rows"] += self._pending.get(entry["name"], 0)
+        self._write_manifest()
+
+    def close(self, complete: bool) -> None:
+        for handle in self.streams.values():
+            handle.close()
+        self.manifest["complete"] = complete
+        self._write_manifest()
+
+    def _write_manifest(self) -> None:
+        handle, temporary = tempfile.mkstemp(prefix=".manifest-", dir=self.path)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(self.manifest, out, indent=2)
+        os.replace(temporary, self.path / "manifest.json")
+
+
+def cleanup(
+    dsn: str,
+    environment: str,
+    cutoff: datetime,
+    batch_size: int = 500,
+    archive_root: Path | None = None,
+    events: CleanupEvents | None = None,
+    lock_timeout: str = "5s",
+) -> CleanupResult:
+    """Delete (and archive first, if asked) old test orders and what hangs off them, batch by batch."""
+    if batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, got {batch_size}", "pass e.g. --batch-size 500")
+    events = events or SilentCleanupEvents()
+    steps = cascade()
+    with connect(dsn, autocommit=True) as conn:
+        _require_schema(conn, dsn)
+        total = plan_counts(conn, cutoff)[ROOT_TABLE]
+        result = CleanupResult(cutoff, {name: 0 for name, _ in steps})
+        archive = _Archive(archive_root, environment, dsn, cutoff) if archive_root else None
+        result.archive = archive.path if archive else None
+        complete = False
+        try:
+            while True:
+                deleted = _one_batch(conn, steps, cutoff, batch_size, archive, lock_timeout)
+                if not deleted:
+                    break
+                if archive:
+                    archive.committed()
+                result.batches += 1
+                for name, count in deleted.items():
+                    result.counts[name] += count
+                events.advance(ROOT_TABLE, result.counts[ROOT_TABLE], total)
+            result.skipped_locked = result.counts[ROOT_TABLE] < total
+            complete = True
+        except psycopg.Error as exc:
+            message = exc.diag.message_primary if getattr(exc, "diag", None) else str(exc)
+            raise DataError(
+                f"cleanup of {mask_dsn(dsn)} stopped after {result.batches} batch(es): {scrub(str(message), dsn)}",
+                "committed batches stay deleted (and archived); re-run to continue",
+            ) from None
+        finally:
+            if archive:
+                archive.close(complete)
+    return result
+
+
+def _one_batch(
+    conn: psycopg.Connection,
+    steps: list[tuple[str, list[Link]]],
+    cutoff: datetime,
+    batch_size: int,
+    archive: _Archive | None,
+    lock_timeout: str,
+) -> dict[str, int]:
+    with conn.transaction():
+        conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(lock_timeout)))
+        roots = [
+            row[0]
+            for row in conn.execute(
+                sql.SQL(
+                    "SELECT id FROM {} WHERE is_test AND ordered_at < %s ORDER BY ordered_at, id LIMIT %s "
+                    "FOR UPDATE SKIP LOCKED"
+                ).format(sql.Identifier(ROOT_TABLE)),
+                (cutoff, batch_size),
+            )
+        ]
+        if not roots:
+            return {}
+        ids: dict[str, list] = {ROOT_TABLE: roots}
+        for name, links in steps[1:]:
+            found: set = set()
+            for link in links:
+                parents = ids.get(link.parent)
+                if parents:
+                    query = sql.SQL("SELECT id FROM {} WHERE {} = ANY(%s)").format(
+                        sql.Identifier(name), sql.Identifier(link.column)
+                    )
+                    found.update(row[0] for row in conn.execute(query, (parents,)))
+            ids[name] = sorted(found)
+        if archive:
+            with conn.cursor() as cursor:
+                for name, _ in steps:
+                    if not ids[name]:
+                        continue
+                    columns = sql.SQL(", ").join(map(sql.Identifier, (c.name for c in _table(name).columns)))
+                    statement = sql.SQL("COPY (SELECT {} FROM {} WHERE id = ANY({})) TO STDOUT").format(
+                        columns, sql.Identifier(name), sql.Literal(ids[name])
+                    )
+                    out = archive.stream(name)
+                    with cursor.copy(statement) as copy:
+                        for data in copy:
+                            out.write(data)
+            archive.flush({name: len(rows) for name, rows in ids.items()})
+        for name, _ in reversed(steps):  # children first
+            if ids[name]:
+                conn.execute(sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(sql.Identifier(name)), (ids[name],))
+    return {name: len(rows) for name, rows in ids.items()}
+
+
+# --- restore ----------------------------------------------------------------------------------------------
+
+
+def read_manifest(archive: Path) -> dict:
+    path = archive / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{archive} is not a cleanup archive (no manifest.json)", "pass the archive folder") from None
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: unreadable manifest: {exc}", "the archive is damaged") from None
+    if manifest.get("format") != ARCHIVE_FORMAT:
+        raise DataError(f"{path}: unknown archive format {manifest.get('format')!r}", f"expected {ARCHIVE_FORMAT}")
+    return manifest
+
+
+def _rows(path: Path, size: int = 1 << 16) -> Iterator[bytes]:
+    """The archived COPY text in whole lines. A run killed mid-batch leaves a gzip stream without its end
+    marker (everything up to the last sync flush is intact) and maybe a partial last row from a batch whose
+    delete never committed: the stream is read as far as it goes and the partial row dropped."""
+    decompressor = zlib.decompressobj(wbits=31)
+    tail = b""
+    with path.open("rb") as raw:
+        while block := raw.read(size):
+            while block:
+                data = tail + decompressor.decompress(block)
+                block = b""
+                if decompressor.eof:  # one gzip member ended; another may follow
+                    block = decompressor.unused_data
+                    decompressor = zlib.decompressobj(wbits=31)
+                cut = data.rfind(b"\n") + 1
+                tail = data[cut:]
+                if cut:
+                    yield data[:cut]
+
+
+@dataclass
+class RestoreResult:
+    restored: dict[str, int] = field(default_factory=dict)
+    already_present: dict[str, int] = field(default_factory=dict)
+
+
+def restore_archive(dsn: str, archive: Path, events: CleanupEvents | None = None) -> RestoreResult:
+    """Put an archive's rows back, parents first, in one transaction; rows already there are left alone."""
+    events = events or SilentCleanupEvents()
+    manifest = read_manifest(archive)
+    result = RestoreResult()
+    try:
+        with connect(dsn) as conn, conn.transaction(), conn.cursor() as cursor:
+            for entry in manifest["tables"]:
+                name, file = entry["name"], archive / entry["file"]
+                if not file.exists():
+                    if entry["rows"]:
+                        raise DataError(f"{file} is missing from the archive", "the archive is incomplete")
+                    continue
+                events.step("restore", name)
+                staging = f"restore_{name}"
+                columns = sql.SQL(", ").join(map(sql.Identifier, entry["columns"]))
+                cursor.execute(
+                    sql.SQL("CREATE TEMP TABLE {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP").format(
+                        sql.Identifier(staging), sql.Identifier(name)
+                    )
+                )
+                with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(staging), columns)) as copy:
+                    for chunk in _rows(file):
+                        copy.write(chunk)
+                archived = cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(staging)))
+                archived_rows = archived.fetchone()[0]
+                cursor.execute(
+                    sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT (id) DO NOTHING").format(
+                        sql.Identifier(name), columns, columns, sql.Identifier(staging)
+                    )
+                )
+                result.restored[name] = cursor.rowcount
+                result.already_present[name] = archived_rows - cursor.rowcount
+    except psycopg.Error as exc:
+        message = exc.diag.message_primary if getattr(exc, "diag", None) else str(exc)
+        raise DataError(
+            f"restoring {archive.name} into {mask_dsn(dsn)} failed: {scrub(str(message), dsn)}",
+            "nothing was restored (one transaction); are the parent merchants/stores still there?",
+        ) from None
+    return result

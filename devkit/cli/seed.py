@@ -1,0 +1,158 @@
+"""`devkit seed ENV`: deterministic SmartPOS test data, loaded atomically, verified against its manifest."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from devkit.cli.app import app
+from devkit.config import load_settings
+from devkit.environments import mask_dsn, refuse_production, resolve_dsn
+from devkit.errors import DataError, RefusedError, UsageError
+from devkit.seed.generate import World, today_in_tokyo
+from devkit.seed.keys import write_device_keys
+from devkit.seed.load import expected_manifest, load
+from devkit.seed.profiles import load_profile, profile_names
+from devkit.seed.reference import load_reference
+from devkit.seed.verify import read_ledger, verify
+from devkit.stack.state import state_dir
+from devkit.terminal import Terminal
+
+
+@app.command()
+def seed(
+    env: Annotated[str, typer.Argument(help="Environment to seed: dev, staging, ... (never production).")],
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            help="Profile name in seeds/profiles (small, dev, staging, load) or a .toml path. "
+            "Default: the profile named like ENV, else dev.",
+        ),
+    ] = None,
+    seed_value: Annotated[int | None, typer.Option("--seed", help="Seed. Default: the profile's.")] = None,
+    days: Annotated[int | None, typer.Option("--days", help="Days of transactions. Default: the profile's.")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Transactions cover the DAYS whole days before this date (YYYY-MM-DD, "
+            "Asia/Tokyo). Default: today; with --verify, the ledger's.",
+        ),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be seeded; touch no database.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Don't ask before seeding a shared environment.")] = False,
+    verify_only: Annotated[
+        bool, typer.Option("--verify", help="Compare the environment with the expected manifest; change nothing.")
+    ] = False,
+) -> None:
+    """Seed ENV with deterministic SmartPOS test data: same profile and seed, same rows, everywhere.
+
+    Re-running converges (only what changed is written); a failure or kill leaves the previous data as it was.
+    """
+    terminal = Terminal()
+    settings = load_settings()
+    refuse_production(settings, env, "seed")
+    if days is not None and days < 1:
+        raise UsageError(f"--days must be at least 1, got {days}", "pass e.g. --days 7")
+    if seed_value is not None and not 0 <= seed_value < 2**63:
+        raise UsageError(f"--seed must be between 0 and 2^63-1, got {seed_value}", "pass a non-negative integer")
+    window_end = _parse_date(as_of) if as_of else None
+    seeds_dir = settings.root / "seeds" if (settings.root / "seeds" / "profiles").is_dir() else None
+    seeds_kwargs = {"seeds_dir": seeds_dir} if seeds_dir else {}
+
+    if verify_only:
+        dsn = resolve_dsn(settings, env)
+        entry = read_ledger(dsn)
+        if entry is None and (profile is None or window_end is None):
+            raise DataError(
+                f"{env} has no seed ledger to verify against",
+                "seed it first, or pass --profile and --as-of to verify against explicit params",
+            )
+        chosen = load_profile(profile or entry.params.profile, **seeds_kwargs)
+        if entry and profile is None and chosen.fingerprint() != entry.params.profile_fingerprint:
+            terminal.notice(f"profile {chosen.name!r} changed since {env} was seeded; verifying against the file")
+        world = World(
+            chosen,
+            seed_value if seed_value is not None else (entry.params.seed if entry else chosen.seed),
+            days or (entry.params.days if entry else chosen.days),
+            window_end or entry.params.as_of,
+            load_reference(**seeds_kwargs),
+        )
+        terminal.info(_describe(world, env, dsn))
+        with terminal.task_progress() as progress:
+            checks = verify(dsn, world, progress)
+        rows = [(c.table, c.expected_rows, c.actual_rows, "ok" if c.ok else "DIFFERS") for c in checks]
+        terminal.table(("table", "expected rows", "rows", "checksum"), rows)
+        bad = [c.table for c in checks if not c.ok]
+        if bad:
+            raise DataError(f"{env} differs from the manifest in {', '.join(bad)}", f"re-run `devkit seed {env}`")
+        terminal.success(f"{env} matches the manifest")
+        return
+
+    chosen = load_profile(profile or _default_profile(env, seeds_kwargs), **seeds_kwargs)
+    world = World(
+        chosen,
+        chosen.seed if seed_value is None else seed_value,
+        days or chosen.days,
+        window_end or today_in_tokyo(),
+        load_reference(**seeds_kwargs),
+    )
+    if dry_run:
+        terminal.info(_describe(world, env, None))
+        with terminal.task_progress() as progress:
+            manifest = expected_manifest(world, progress)
+        rows = [(name, count, manifest.checksums[name][:12]) for name, count in manifest.row_counts.items()]
+        terminal.table(("table", "rows", "checksum"), rows, title="would seed (dry run: nothing written)")
+        return
+
+    dsn = resolve_dsn(settings, env)
+    if env != "dev" and not yes:
+        question = f"Seed {env} ({mask_dsn(dsn)}) with profile {chosen.name!r}?"
+        if not terminal.confirm(question):
+            raise RefusedError(f"not seeding {env} without confirmation", "answer y on a terminal, or pass --yes")
+    terminal.info(_describe(world, env, dsn))
+    with terminal.task_progress() as progress:
+        result = load(dsn, world, env, progress)
+    keys_path = state_dir(settings) / "device-keys" / f"{env}.json"
+    devices = write_device_keys(keys_path, world, env)
+    if result.action == "unchanged":
+        terminal.success(f"{env} already holds this seed; nothing changed ({result.seconds:.1f}s)")
+    else:
+        rows = [
+            (
+                name,
+                count,
+                result.changes[name].inserted_or_updated if result.changes else count,
+                result.changes[name].deleted if result.changes else 0,
+            )
+            for name, count in result.manifest.row_counts.items()
+        ]
+        terminal.table(("table", "rows", "written", "removed"), rows)
+        terminal.success(
+            f"{env} {result.action}: {result.manifest.total_rows} rows in {result.seconds:.1f}s "
+            f"({result.rows_per_second:,.0f} rows/s), ledger entry {result.ledger_id}"
+        )
+    terminal.info(f"device private keys ({devices}): {keys_path}")
+
+
+def _default_profile(env: str, seeds_kwargs: dict) -> str:
+    return env if env in profile_names(**seeds_kwargs) else "dev"
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of {text!r} is not a date", "use YYYY-MM-DD, e.g. --as-of 2025-03-01") from None
+
+
+def _describe(world: World, env: str, dsn: str | None) -> str:
+    target = f" -> {mask_dsn(dsn)}" if dsn else ""
+    first = world.window_days()[0]
+    return (
+        f"{env}{target}: profile {world.profile.name}, seed {world.seed}, "
+        f"{world.days} days {first:%Y-%m-%d}..{world.as_of:%Y-%m-%d} (exclusive), {world.order_count} orders"
+    )

@@ -1,0 +1,1 @@
+"""Deterministic SmartPOS seed data: profiles, generators, COPY loader, ledger and verification."""

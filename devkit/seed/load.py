@@ -1,0 +1,255 @@
+"""Load a planned world into a database: schema if missing, rows through COPY, checksums, ledger — atomically.
+
+Why one transaction and not "load a new database, swap by rename" (what snapshots do): a seed must converge
+staging, whose database also holds rows the platform and its integration tests created, has live connections a
+rename would have to kill, and is reached with a role that need not have CREATEDB. PostgreSQL gives the same
+guarantee inside one database: DDL is transactional, and a client that fails or is killed mid-COPY leaves a
+transaction the server rolls back, so the previous seed stays as it was. An advisory lock makes concurrent
+seeds of one database queue rather than interleave.
+
+Two ways in, chosen by what the database holds:
+- nothing seeded yet: COPY straight into the tables;
+- an earlier seed: COPY into temporary tables, then upsert rows whose content changed and delete seeded rows
+  the new world lacks (children first). Rows that did not change are not written, and rows that are not
+  seed-owned (real data, test rows other tools created) are never touched.
+Either way the result is checked against checksums computed from the generated rows before commit, and an
+unchanged world (same params, same checksums in the database) is a no-op without generating anything.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import faker
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+from sqlalchemy import Connection, Table, create_engine
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
+
+from devkit import __version__
+from devkit.environments import connect, mask_dsn, scrub
+from devkit.errors import DataError
+from devkit.schema import TABLES, metadata
+from devkit.seed.checksum import SEED_OWNED_SQL, RowHasher, TableDigest, checksum_sql
+from devkit.seed.generate import GENERATOR_VERSION, World
+from devkit.seed.ledger import Manifest, SeedParams, latest_entry, ledger_metadata, record
+
+_LOCK_KEY = 0x5EED_DE7C  # pg_advisory_xact_lock key shared by every devkit seed
+
+
+class SeedEvents(Protocol):
+    """Progress sink; the terminal implements it, the domain never prints."""
+
+    def step(self, name: str, detail: str = "") -> None: ...
+
+    def advance(self, name: str, done: int, total: int | None) -> None: ...
+
+
+class SilentSeedEvents:
+    def step(self, name: str, detail: str = "") -> None:
+        pass
+
+    def advance(self, name: str, done: int, total: int | None) -> None:
+        pass
+
+
+@dataclass
+class TableChange:
+    inserted_or_updated: int = 0
+    deleted: int = 0
+
+
+@dataclass
+class SeedResult:
+    action: Literal["loaded", "converged", "unchanged"]
+    manifest: Manifest
+    seconds: float
+    changes: dict[str, TableChange] = field(default_factory=dict)
+    ledger_id: int | None = None
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.manifest.total_rows / self.seconds if self.seconds else 0.0
+
+
+def seed_params(world: World) -> SeedParams:
+    return SeedParams(
+        profile=world.profile.name,
+        profile_fingerprint=world.profile.fingerprint(),
+        seed=world.seed,
+        days=world.days,
+        as_of=world.as_of,
+        devkit_version=__version__,
+        generator=f"{GENERATOR_VERSION}/faker-{faker.VERSION}",
+    )
+
+
+def expected_manifest(world: World, events: SeedEvents | None = None) -> Manifest:
+    """Row counts and checksums of the world, from the generators alone (no database)."""
+    events = events or SilentSeedEvents()
+    manifest = Manifest(seed_params(world), {table.name: TableDigest() for table in TABLES})
+    hashers = {table.name: RowHasher(table) for table in TABLES}
+    total, done = world.order_count, 0
+    for batch in world.batches():
+        for name, rows in batch.items():
+            hashers[name].digest(rows, manifest.tables[name])
+        done += len(batch.get("orders", ()))
+        events.advance("orders", done, total)
+    return manifest
+
+
+def database_checksums(conn: psycopg.Connection) -> dict[str, TableDigest]:
+    """Checksums of the seed-owned rows the database holds now."""
+    out = {}
+    for table in TABLES:
+        count, high, low = conn.execute(checksum_sql(table)).fetchone()
+        out[table.name] = TableDigest.from_sql(count, high, low)
+    return out
+
+
+def schema_present(conn: psycopg.Connection) -> bool:
+    return all(conn.execute("SELECT to_regclass(%s) IS NOT NULL", (table.name,)).fetchone()[0] for table in TABLES)
+
+
+@contextmanager
+def _transaction(dsn: str) -> Iterator[tuple[Connection, psycopg.Connection]]:
+    """One transaction seen both through SQLAlchemy (DDL from the metadata) and psycopg (COPY)."""
+    engine = create_engine("postgresql+psycopg://", creator=lambda: connect(dsn), poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            yield conn, conn.connection.driver_connection
+    except DBAPIError as exc:
+        raise _data_error(exc.orig or exc, dsn) from None
+    except psycopg.Error as exc:
+        raise _data_error(exc, dsn) from None
+    finally:
+        engine.dispose()
+
+
+def _data_error(exc: BaseException, dsn: str) -> DataError:
+    diag = getattr(exc, "diag", None)
+    message = (diag.message_primary if diag and diag.message_primary else str(exc)).strip()
+    detail = f" ({diag.message_detail})" if diag and diag.message_detail else ""
+    hint = "nothing was changed: the seed runs in one transaction"
+    if isinstance(exc, psycopg.errors.UniqueViolation | psycopg.errors.ForeignKeyViolation):
+        hint = "rows that are not seed data clash with the seed; remove them or reset the database — " + hint
+    return DataError(f"seeding {mask_dsn(dsn)} failed: {scrub(message + detail, dsn)}", hint)
+
+
+def load(dsn: str, world: World, environment: str, events: SeedEvents | None = None) -> SeedResult:
+    """Make the database hold exactly `world`'s seed rows (and whatever else it held), or change nothing."""
+    events = events or SilentSeedEvents()
+    began = time.monotonic()
+    params = seed_params(world)
+    with _transaction(dsn) as (sa_conn, conn):
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+        events.step("schema", "checking")
+        metadata.create_all(sa_conn)
+        ledger_metadata.create_all(sa_conn)
+        previous = latest_entry(conn)
+        if previous and previous.params == params:
+            events.step("checksums", "comparing with the ledger")
+            current = database_checksums(conn)
+            if {name: d.checksum for name, d in current.items()} == previous.checksums:
+                manifest = Manifest(params, current)
+                return SeedResult("unchanged", manifest, time.monotonic() - began)
+        merging = any(
+            conn.execute(f'SELECT EXISTS (SELECT 1 FROM "{table.name}" WHERE {SEED_OWNED_SQL})').fetchone()[0]
+            for table in TABLES
+        )
+        if merging:
+            for table in TABLES:
+                conn.execute(
+                    f'CREATE TEMP TABLE "{_staging(table)}" (LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DROP'
+                )
+        events.step("rows", "merging into the earlier seed" if merging else "loading")
+        manifest = _stream(conn, world, params, merging, events)
+        changes: dict[str, TableChange] = {}
+        if merging:
+            changes = _merge(conn, events)
+        events.step("checksums", "verifying what was written")
+        written = database_checksums(conn)
+        mismatched = [name for name, digest in manifest.tables.items() if written[name].checksum != digest.checksum]
+        if mismatched:
+            raise DataError(
+                f"seeded rows differ from the generated ones in {', '.join(mismatched)} (rolled back)",
+                "a non-seed row or trigger altered seeded data, or the checksum renderings drifted: report it",
+            )
+        action = "converged" if merging else "loaded"
+        ledger_id = record(conn, environment, action, manifest)
+        events.step("commit", "")
+    return SeedResult(action, manifest, time.monotonic() - began, changes, ledger_id)
+
+
+def _staging(table: Table) -> str:
+    return f"seed_{table.name}"
+
+
+def _stream(conn: psycopg.Connection, world: World, params: SeedParams, merging: bool, events: SeedEvents) -> Manifest:
+    manifest = Manifest(params, {table.name: TableDigest() for table in TABLES})
+    hashers = {table.name: RowHasher(table) for table in TABLES}
+    columns = {table.name: [column.name for column in table.columns] for table in TABLES}
+    json_columns = {
+        table.name: {column.name for column in table.columns if isinstance(column.type, JSONB)} for table in TABLES
+    }
+    total, done = world.order_count, 0
+    with conn.cursor() as cursor:
+        for batch in world.batches():
+            for table in TABLES:  # parents before children within the batch
+                rows = batch.get(table.name)
+                if not rows:
+                    continue
+                names, as_json = columns[table.name], json_columns[table.name]
+                target = _staging(table) if merging else table.name
+                statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+                    sql.Identifier(target), sql.SQL(", ").join(map(sql.Identifier, names))
+                )
+                with cursor.copy(statement) as copy:
+                    for row in rows:
+                        copy.write_row([_adapt(row[name], name in as_json) for name in names])
+                hashers[table.name].digest(rows, manifest.tables[table.name])
+            done += len(batch.get("orders", ()))
+            events.advance("orders", done, total)
+    return manifest
+
+
+def _adapt(value: Any, as_json: bool) -> Any:
+    return Jsonb(value) if as_json and value is not None else value
+
+
+def _merge(conn: psycopg.Connection, events: SeedEvents) -> dict[str, TableChange]:
+    changes = {table.name: TableChange() for table in TABLES}
+    for table in TABLES:  # upsert parents first so changed children can point at them
+        events.step("merge", f"upserting {table.name}")
+        names = [column.name for column in table.columns]
+        others = [name for name in names if name != "id"]
+        column_list = sql.SQL(", ").join(map(sql.Identifier, names))
+        statement = sql.SQL(
+            "INSERT INTO {target} AS t ({columns}) SELECT {columns} FROM {staging} "
+            "ON CONFLICT (id) DO UPDATE SET {assignments} WHERE ({current}) IS DISTINCT FROM ({incoming})"
+        ).format(
+            target=sql.Identifier(table.name),
+            staging=sql.Identifier(_staging(table)),
+            columns=column_list,
+            assignments=sql.SQL(", ").join(
+                sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(name)) for name in others
+            ),
+            current=sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(name)) for name in others),
+            incoming=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(name)) for name in others),
+        )
+        changes[table.name].inserted_or_updated = conn.execute(statement).rowcount
+    for table in reversed(TABLES):  # then drop seeded rows the new world lacks, children first
+        events.step("merge", f"removing stale {table.name}")
+        statement = sql.SQL(
+            f"DELETE FROM {{target}} AS t WHERE {SEED_OWNED_SQL}"
+            " AND NOT EXISTS (SELECT 1 FROM {staging} AS s WHERE s.id = t.id)"
+        ).format(target=sql.Identifier(table.name), staging=sql.Identifier(_staging(table)))
+        changes[table.name].deleted = conn.execute(statement).rowcount
+    return changes

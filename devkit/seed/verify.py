@@ -1,0 +1,49 @@
+"""Compare an environment's seeded rows with the manifest the generators produce: proof that two environments
+seeded with the same params hold the same data, or a list of the tables where they differ."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from devkit.environments import connect
+from devkit.seed.generate import World
+from devkit.seed.ledger import LedgerEntry, latest_entry
+from devkit.seed.load import SeedEvents, database_checksums, expected_manifest, schema_present
+
+
+@dataclass(frozen=True)
+class TableCheck:
+    table: str
+    expected_rows: int
+    actual_rows: int
+    expected_checksum: str
+    actual_checksum: str
+
+    @property
+    def ok(self) -> bool:
+        return self.expected_checksum == self.actual_checksum
+
+
+def read_ledger(dsn: str) -> LedgerEntry | None:
+    with connect(dsn) as conn:
+        return latest_entry(conn)
+
+
+def verify(dsn: str, world: World, events: SeedEvents | None = None) -> list[TableCheck]:
+    expected = expected_manifest(world, events)
+    with connect(dsn) as conn:
+        conn.read_only = True
+        actual = database_checksums(conn) if schema_present(conn) else {}
+    checks = []
+    for name, digest in expected.tables.items():
+        found = actual.get(name)
+        checks.append(
+            TableCheck(
+                name,
+                digest.count,
+                found.count if found else 0,
+                digest.checksum,
+                found.checksum if found else "-",
+            )
+        )
+    return checks

@@ -1,0 +1,156 @@
+"""`devkit seed` end to end: the command line, environments, production guard, key file, and a killed seed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from devkit.cli.app import app
+from devkit.seed.verify import verify
+from tests.conftest import REPO_ROOT
+from tests.seed.conftest import make_world
+
+AS_OF = "2025-03-01"
+
+
+@pytest.fixture
+def env(pg_database: str, tmp_path: Path) -> dict[str, str]:
+    return {
+        "DEVKIT_DEV_DSN": pg_database,
+        "DEVKIT_STAGING_DSN": pg_database,
+        "DEVKIT_PRODUCTION_DSN": pg_database,
+        "DEVKIT_STATE_DIR": str(tmp_path / "state"),
+        "NO_COLOR": "1",
+    }
+
+
+def run(env: dict[str, str], *args: str):
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+def tables_exist(dsn: str) -> bool:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute("SELECT to_regclass('orders') IS NOT NULL").fetchone()[0]
+
+
+def test_seed_dev_then_verify_then_no_op(env: dict[str, str], pg_database: str, tmp_path: Path) -> None:
+    first = run(env, "seed", "dev", "--profile", "small", "--as-of", AS_OF)
+    assert first.exit_code == 0, first.output
+    assert "dev loaded" in first.stderr
+    keys = tmp_path / "state" / "mpac" / "device-keys" / "dev.json"
+    assert stat.S_IMODE(keys.stat().st_mode) == 0o600
+    document = json.loads(keys.read_text())
+    assert any(d["serial"] == "TEST123456" and "PRIVATE KEY" in d["private_key_pem"] for d in document["devices"])
+    with psycopg.connect(pg_database) as conn:  # private keys never reach the database
+        assert conn.execute("SELECT count(*) FROM devices WHERE public_key LIKE '%PRIVATE%'").fetchone()[0] == 0
+
+    verified = run(env, "seed", "dev", "--verify")
+    assert verified.exit_code == 0, verified.output
+    assert "matches the manifest" in verified.stderr
+
+    again = run(env, "seed", "dev", "--profile", "small", "--as-of", AS_OF)
+    assert again.exit_code == 0 and "nothing changed" in again.stderr
+
+
+def test_verify_fails_with_exit_code_when_the_environment_drifted(env: dict[str, str], pg_database: str) -> None:
+    assert run(env, "seed", "dev", "--profile", "small", "--as-of", AS_OF).exit_code == 0
+    with psycopg.connect(pg_database) as conn:
+        conn.execute("DELETE FROM audit_logs WHERE action = 'staff.login'")
+    result = run(env, "seed", "dev", "--verify")
+    assert result.exit_code == 8
+    assert "differs from the manifest in audit_logs" in result.stderr
+
+
+def test_production_is_refused_and_untouched(env: dict[str, str], pg_database: str) -> None:
+    for args in (("seed", "production", "--yes"), ("seed", "production", "--dry-run")):
+        result = run(env, *args)
+        assert result.exit_code == 7
+        assert "marked production" in result.stderr
+    assert not tables_exist(pg_database)
+
+
+def test_staging_needs_confirmation_without_a_terminal(env: dict[str, str], pg_database: str) -> None:
+    refused = run(env, "seed", "staging", "--profile", "small")
+    assert refused.exit_code == 7 and "--yes" in refused.stderr
+    assert not tables_exist(pg_database)
+    accepted = run(env, "seed", "staging", "--profile", "small", "--as-of", AS_OF, "--yes")
+    assert accepted.exit_code == 0, accepted.output
+
+
+def test_staging_password_is_masked(env: dict[str, str]) -> None:
+    env = {**env, "DEVKIT_STAGING_DSN": "postgresql://app:s3cret-pw@127.0.0.1:1/staging"}
+    result = run(env, "seed", "staging", "--profile", "small", "--yes")
+    assert result.exit_code == 8
+    assert "s3cret-pw" not in result.output and "app:***@127.0.0.1" in result.stderr
+
+
+def test_dry_run_prints_counts_and_writes_nothing(env: dict[str, str], pg_database: str) -> None:
+    result = run(env, "seed", "dev", "--profile", "small", "--as-of", AS_OF, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "orders" in result.stdout and str(make_world().order_count) in result.stdout
+    assert not tables_exist(pg_database)
+
+
+def test_bad_arguments_are_usage_errors(env: dict[str, str]) -> None:
+    assert run(env, "seed", "dev", "--profile", "nope").exit_code == 2
+    assert run(env, "seed", "dev", "--as-of", "yesterday").exit_code == 2
+    assert run(env, "seed", "dev", "--days", "0").exit_code == 2
+
+
+def _backends(dsn: str, database: str) -> list[tuple[int, str]]:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return conn.execute(
+            "SELECT pid, query FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (database,)
+        ).fetchall()
+
+
+def _kill_mid_copy(env: dict[str, str], dsn: str) -> None:
+    database = dsn.rsplit("/", 1)[1]
+    admin = dsn.rsplit("/", 1)[0] + "/postgres"
+    code = "import sys; from devkit.cli import main; sys.argv[0] = 'devkit'; main()"
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, "seed", "dev", "--profile", "dev", "--as-of", AS_OF],
+        cwd=REPO_ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not any(query.startswith("COPY") for _, query in _backends(admin, database)):
+            assert process.poll() is None, "the seed ended before it was killed"
+            assert time.monotonic() < deadline, "the seed never started copying"
+            time.sleep(0.05)
+        time.sleep(0.5)  # well inside the load: the dev profile takes several seconds
+        assert process.poll() is None
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    deadline = time.monotonic() + 30
+    while _backends(admin, database):  # the server notices the dead client and rolls back
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_a_seed_killed_midway_leaves_nothing_behind(env: dict[str, str], pg_database: str) -> None:
+    _kill_mid_copy(env, pg_database)
+    assert not tables_exist(pg_database)  # even the schema creation rolled back
+
+    # Killed while converging an existing seed: the earlier seed stays exactly as it was.
+    assert run(env, "seed", "dev", "--profile", "small", "--as-of", AS_OF).exit_code == 0
+    _kill_mid_copy(env, pg_database)
+    assert all(check.ok for check in verify(pg_database, make_world()))
+    with psycopg.connect(pg_database) as conn:
+        assert conn.execute("SELECT count(*), min(profile) FROM devkit_seed_ledger").fetchone() == (1, "small")

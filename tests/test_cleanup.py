@@ -1,0 +1,196 @@
+"""`devkit cleanup`: exact deletes of old test transactions, archives that restore, durations, the guard."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import uuid
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from devkit.cleanup import cascade, cleanup, dry_run, parse_duration, restore_archive
+from devkit.cli.app import app
+from devkit.errors import UsageError
+from devkit.seed.generate import JST, entity_id
+from devkit.seed.load import load
+from devkit.seed.verify import verify
+from tests.seed.conftest import make_world
+
+CUTOFF = datetime.combine(make_world().as_of - timedelta(days=2), time(0), JST)  # keeps the last two days
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("90m", timedelta(minutes=90)),
+        ("24h", timedelta(hours=24)),
+        ("7d", timedelta(days=7)),
+        ("2w", timedelta(weeks=2)),
+        (" 36H ", timedelta(hours=36)),
+    ],
+)
+def test_durations(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "24", "h", "0h", "-1d", "1.5h", "1y", "24 hours", "P1D"])
+def test_bad_durations_are_clear_errors(text: str) -> None:
+    with pytest.raises(UsageError, match="invalid duration") as caught:
+        parse_duration(text)
+    assert "90m" in caught.value.hint and "2w" in caught.value.hint
+
+
+def test_cascade_follows_the_schema_foreign_keys() -> None:
+    order = [name for name, _ in cascade()]
+    assert order[0] == "orders"
+    assert set(order) == {"orders", "order_items", "bills", "payment_intents", "payments", "webhook_events"}
+    assert (
+        order.index("bills") < order.index("payment_intents") < order.index("payments") < order.index("webhook_events")
+    )
+
+
+def expected_deletions(cutoff: datetime) -> dict[str, int]:
+    """What must go, computed from the generators (not from the database)."""
+    world = make_world()
+    counts = dict.fromkeys(("orders", "order_items", "bills", "payment_intents", "payments", "webhook_events"), 0)
+    for day, count in world.day_counts:
+        for n in range(1, count + 1):
+            rows = world.order_rows(day, n)
+            if rows[0][1]["ordered_at"] < cutoff:
+                for table, _ in rows:
+                    counts[table] += 1
+    return counts
+
+
+def _add_non_test_order(dsn: str) -> uuid.UUID:
+    order_id, bill_id = uuid.uuid4(), uuid.uuid4()
+    with psycopg.connect(dsn) as conn:
+        conn.execute(
+            "INSERT INTO orders (id, store_id, device_id, order_no, status, subtotal_10, subtotal_8, tax_10, tax_8,"
+            " total, ordered_at, is_test) VALUES (%s, %s, %s, 'REAL-1', 'closed', 1000, 0, 100, 0, 1100, %s, false)",
+            (order_id, entity_id("store", "1-1"), entity_id("device", "1-1-1"), CUTOFF - timedelta(days=30)),
+        )
+        conn.execute(
+            "INSERT INTO bills (id, order_id, store_id, bill_no, status, subtotal, tax_total, total, issued_at,"
+            " is_test) VALUES (%s, %s, %s, 'BREAL-1', 'closed', 1000, 100, 1100, %s, false)",
+            (bill_id, order_id, entity_id("store", "1-1"), CUTOFF - timedelta(days=30)),
+        )
+    return order_id
+
+
+def _count(dsn: str, table: str) -> int:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+
+
+def test_cleanup_deletes_exactly_the_old_test_rows_and_the_archive_restores_them(
+    pg_database: str, tmp_path: Path
+) -> None:
+    seeded = load(pg_database, make_world(), "dev").manifest.row_counts
+    real_order = _add_non_test_order(pg_database)
+    expected = expected_deletions(CUTOFF)
+    assert 0 < expected["orders"] < seeded["orders"]
+
+    assert dry_run(pg_database, CUTOFF) == expected
+    assert _count(pg_database, "orders") == seeded["orders"] + 1  # the dry run deleted nothing
+
+    result = cleanup(pg_database, "dev", CUTOFF, batch_size=7, archive_root=tmp_path)
+    assert result.counts == expected
+    assert result.batches == -(-expected["orders"] // 7)
+    for table, gone in expected.items():
+        extra = 1 if table in ("orders", "bills") else 0  # the non-test order and its bill stay
+        assert _count(pg_database, table) == seeded[table] - gone + extra
+    for table in ("merchants", "stores", "devices", "staff_users", "merchant_payment_configs", "audit_logs"):
+        assert _count(pg_database, table) == seeded[table]
+    with psycopg.connect(pg_database) as conn:
+        assert (
+            conn.execute("SELECT count(*) FROM orders WHERE is_test AND ordered_at < %s", (CUTOFF,)).fetchone()[0] == 0
+        )
+        assert conn.execute("SELECT count(*) FROM orders WHERE id = %s", (real_order,)).fetchone()[0] == 1
+        assert conn.execute("SELECT min(ordered_at) FROM orders WHERE is_test").fetchone()[0] >= CUTOFF
+
+    manifest = json.loads((result.archive / "manifest.json").read_text())
+    assert manifest["complete"] is True
+    assert {entry["name"]: entry["rows"] for entry in manifest["tables"]} == expected
+    with gzip.open(result.archive / "orders.copy.gz", "rt") as handle:
+        assert sum(1 for _ in handle) == expected["orders"]
+
+    restored = restore_archive(pg_database, result.archive)
+    assert restored.restored == expected
+    assert all(check.ok for check in verify(pg_database, make_world()))  # every seeded row is back, byte for byte
+    assert _count(pg_database, "orders") == seeded["orders"] + 1
+    again = restore_archive(pg_database, result.archive)  # restoring twice adds nothing
+    assert sum(again.restored.values()) == 0 and again.already_present == expected
+
+
+def test_nothing_old_means_nothing_deleted(pg_database: str) -> None:
+    load(pg_database, make_world(), "dev")
+    result = cleanup(pg_database, "dev", make_world().window_start, batch_size=50)
+    assert sum(result.counts.values()) == 0 and result.batches == 0
+
+
+@pytest.fixture
+def cli_env(pg_database: str) -> dict[str, str]:
+    return {"DEVKIT_DEV_DSN": pg_database, "DEVKIT_STAGING_DSN": pg_database, "DEVKIT_PRODUCTION_DSN": pg_database}
+
+
+def test_cli_refuses_production(cli_env: dict[str, str], pg_database: str) -> None:
+    load(pg_database, make_world(), "dev")
+    result = CliRunner().invoke(app, ["cleanup", "production", "--older-than", "1h", "--yes"], env=cli_env)
+    assert result.exit_code == 7 and "marked production" in result.stderr
+    assert _count(pg_database, "orders") == make_world().order_count
+
+
+def test_cli_rejects_a_bad_duration(cli_env: dict[str, str]) -> None:
+    result = CliRunner().invoke(app, ["cleanup", "dev", "--older-than", "3 days"], env=cli_env)
+    assert result.exit_code == 2 and "invalid duration '3 days'" in result.stderr
+
+
+def test_cli_staging_needs_confirmation_and_dev_runs_with_archive(
+    cli_env: dict[str, str], pg_database: str, tmp_path: Path
+) -> None:
+    load(pg_database, make_world(), "dev")
+    refused = CliRunner().invoke(app, ["cleanup", "staging", "--older-than", "1h"], env=cli_env)
+    assert refused.exit_code == 7 and "--yes" in refused.stderr
+    dry = CliRunner().invoke(app, ["cleanup", "dev", "--older-than", "1h", "--dry-run"], env=cli_env)
+    assert dry.exit_code == 0 and "would delete" in dry.stdout
+    assert _count(pg_database, "orders") == make_world().order_count
+    # The seeded window ended on 2025-03-01, so everything is older than an hour.
+    done = CliRunner().invoke(app, ["cleanup", "dev", "--older-than", "1h", "--archive", str(tmp_path)], env=cli_env)
+    assert done.exit_code == 0, done.output
+    assert _count(pg_database, "orders") == 0 and _count(pg_database, "merchants") == make_world().profile.merchants
+    archive = next(tmp_path.glob("cleanup-dev-*"))
+    back = CliRunner().invoke(app, ["cleanup", "dev", "--restore", str(archive)], env=cli_env)
+    assert back.exit_code == 0, back.output
+    assert _count(pg_database, "orders") == make_world().order_count
+    assert datetime.now(UTC) > CUTOFF
+
+
+def test_an_archive_of_a_killed_run_still_restores(pg_database: str, tmp_path: Path) -> None:
+    load(pg_database, make_world(), "dev")
+    result = cleanup(pg_database, "dev", CUTOFF, batch_size=10, archive_root=tmp_path)
+    # Re-write every file the way a killed run leaves it: sync-flushed, never closed (no end-of-stream marker),
+    # with half a row of a batch whose delete never committed. The handles stay referenced: a collected
+    # GzipFile would close itself and write the end marker.
+    handles = []
+    for path in result.archive.glob("*.copy.gz"):
+        text = gzip.decompress(path.read_bytes())
+        handle = gzip.GzipFile(path, "wb")
+        handle.write(text + text.splitlines(keepends=True)[0][:20])
+        handle.flush()
+        handle.fileobj.flush()  # type: ignore[union-attr]
+        handles.append(handle)
+        with pytest.raises(EOFError):
+            gzip.decompress(path.read_bytes())
+    restored = restore_archive(pg_database, result.archive)
+    for handle in handles:
+        with pytest.raises(EOFError):  # still truncated: restore read them as a killed run leaves them
+            gzip.decompress(Path(handle.name).read_bytes())
+        raw, handle.fileobj = handle.fileobj, None  # drop without finishing the stream
+        raw.close()  # type: ignore[union-attr]
+    assert restored.restored == result.counts
+    assert all(check.ok for check in verify(pg_database, make_world()))
