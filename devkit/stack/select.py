@@ -17,6 +17,7 @@ def choose_runtime(settings: Settings, requested: str | None, events: StackEvent
         return NativeRuntime(settings)
     from devkit.stack.docker import DockerRuntime  # only when Docker may be used: it pulls in docker-py
     from devkit.stack.engine import find_engine
+
     try:
         engine = find_engine()
     except EngineError as exc:
