@@ -8,12 +8,8 @@ from typing import Annotated
 
 import typer
 
-from devkit.cleanup import cleanup as run_cleanup
-from devkit.cleanup import dry_run as count_cleanup
-from devkit.cleanup import parse_duration, restore_archive
 from devkit.cli.app import app
 from devkit.config import load_settings
-from devkit.environments import mask_dsn, refuse_production, resolve_dsn
 from devkit.errors import RefusedError, UsageError
 from devkit.terminal import Terminal
 
@@ -39,6 +35,11 @@ def cleanup(
     """Delete test orders older than a cutoff and everything hanging off them (items, bills, payment intents,
     payments, webhook events), in short batches; merchants, stores, devices, configs and non-test rows stay.
     """
+    from devkit.cleanup import cleanup as run_cleanup
+    from devkit.cleanup import dry_run as count_cleanup
+    from devkit.cleanup import parse_duration, restore_archive
+    from devkit.environments import mask_dsn, refuse_production, resolve_dsn
+
     terminal = Terminal()
     settings = load_settings()
     action = "restore an archive into" if restore else "clean up"

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from devkit.cli.app import app
 from devkit.config import load_settings
-from devkit.environments import mask_dsn, refuse_production, resolve_dsn
 from devkit.errors import DataError, RefusedError, UsageError
-from devkit.seed.generate import World, today_in_tokyo
-from devkit.seed.keys import write_device_keys
-from devkit.seed.load import expected_manifest, load
-from devkit.seed.profiles import load_profile, profile_names
-from devkit.seed.reference import load_reference
-from devkit.seed.verify import read_ledger, verify
 from devkit.stack.state import state_dir
 from devkit.terminal import Terminal
+
+if TYPE_CHECKING:
+    from devkit.seed.generate import World
 
 
 @app.command()
@@ -52,6 +48,15 @@ def seed(
 
     Re-running converges (only what changed is written); a failure or kill leaves the previous data as it was.
     """
+    # Imported here so `devkit up` and `--help` don't pay for psycopg, sqlalchemy and cryptography.
+    from devkit.environments import mask_dsn, refuse_production, resolve_dsn
+    from devkit.seed.generate import World, today_in_tokyo
+    from devkit.seed.keys import write_device_keys
+    from devkit.seed.load import expected_manifest, load
+    from devkit.seed.profiles import load_profile
+    from devkit.seed.reference import load_reference
+    from devkit.seed.verify import read_ledger, verify
+
     terminal = Terminal()
     settings = load_settings()
     refuse_production(settings, env, "seed")
@@ -139,6 +144,8 @@ def seed(
 
 
 def _default_profile(env: str, seeds_kwargs: dict) -> str:
+    from devkit.seed.profiles import profile_names
+
     return env if env in profile_names(**seeds_kwargs) else "dev"
 
 
@@ -150,6 +157,8 @@ def _parse_date(text: str) -> date:
 
 
 def _describe(world: World, env: str, dsn: str | None) -> str:
+    from devkit.environments import mask_dsn
+
     target = f" -> {mask_dsn(dsn)}" if dsn else ""
     first = world.window_days()[0]
     return (
