@@ -22,11 +22,13 @@ from rich.progress import (
     DownloadColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from devkit.errors import DevkitError, HealthTimeoutError
 
@@ -123,6 +125,24 @@ class Terminal:
             yield TaskProgress(self, progress if live else None)
 
     @contextmanager
+    def row_progress(self) -> Iterator[RowProgress]:
+        """Rows streaming through named items (tables): a bar per item with rows, rows/s and MB on a terminal,
+        a line per phase and finished item elsewhere. Implements the snapshot pipeline's ProgressListener."""
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            _RowsColumn(),
+            _RateColumn(),
+            TextColumn("{task.fields[megabytes]:.1f} MB"),
+            TimeElapsedColumn(),
+        )
+        live = self.err.is_terminal and not self.quiet
+        # No refresh thread (auto_refresh=False; updates redraw, at most 10 times a second): the snapshot forks
+        # worker processes, and a fork must not happen while another thread may hold a stream's lock.
+        with Progress(*columns, console=self.err, transient=False, disable=not live, auto_refresh=False) as progress:
+            yield RowProgress(self, progress if live else None)
+
+    @contextmanager
     def progress(self, transient: bool = False) -> Iterator[Progress]:
         columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
         with Progress(*columns, console=self.err, transient=transient, disable=self.quiet) as progress:
@@ -209,3 +229,70 @@ class TaskProgress:
         if name not in self.tasks:
             self.tasks[name] = self.progress.add_task(escape(name), total=total)
         self.progress.update(self.tasks[name], completed=done, total=total)
+
+
+class _RowsColumn(ProgressColumn):
+    def render(self, task: Any) -> Text:
+        total = f"/~{int(task.total):,}" if task.total else ""
+        return Text(f"{int(task.completed):,}{total} rows")
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Any) -> Text:
+        elapsed = task.finished_time if task.finished else task.elapsed
+        rate = task.completed / elapsed if elapsed else 0.0
+        return Text(f"{rate:,.0f} rows/s")
+
+
+class RowProgress:
+    """`phase(name)`, `table_started/progress/finished(...)`: see Terminal.row_progress."""
+
+    def __init__(self, terminal: Terminal, progress: Progress | None) -> None:
+        self.terminal = terminal
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
+        self.lock = threading.Lock()
+        self.drawn = 0.0
+
+    def _draw(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.progress is not None and (force or now - self.drawn >= 0.1):
+            self.drawn = now
+            self.progress.refresh()
+
+    def phase(self, name: str) -> None:
+        if self.progress is not None:
+            self.progress.console.print(f"[dim]…[/dim] {escape(name)}")
+        else:
+            self.terminal.info(f"… {name}")
+
+    def table_started(self, table: str, estimated_rows: int) -> None:
+        if self.progress is None:
+            return
+        with self.lock:
+            self.tasks[table] = self.progress.add_task(escape(table), total=estimated_rows or None, megabytes=0.0)
+            self._draw(force=True)
+
+    def table_progress(self, table: str, rows: int, bytes_read: int) -> None:
+        if self.progress is None:
+            return
+        with self.lock:
+            task = self.tasks.get(table)
+            if task is not None:
+                total = self.progress.tasks[task].total
+                if total is not None and rows > total:
+                    total = rows  # estimates (pg_class.reltuples) run low
+                self.progress.update(task, completed=rows, total=total, megabytes=bytes_read / 1e6)
+                self._draw()
+
+    def table_finished(self, table: str, rows: int, bytes_read: int, seconds: float) -> None:
+        if self.progress is not None:
+            with self.lock:
+                task = self.tasks.get(table)
+                if task is not None:
+                    self.progress.update(task, completed=rows, total=rows or 1, megabytes=bytes_read / 1e6)
+                    self.progress.stop_task(task)
+                    self._draw(force=True)
+            return
+        rate = rows / seconds if seconds else 0.0
+        self.terminal.info(f"  {table}: {rows:,} rows in {seconds:.1f}s ({rate:,.0f} rows/s)")

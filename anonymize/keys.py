@@ -1,0 +1,81 @@
+"""The secret key behind every pseudonym: replacement = f(key, domain, normalized value).
+
+The key never appears in repr/str, exceptions or logs; `fingerprint()` is a one-way tag that lets reports say
+"same key as last run" without revealing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from pathlib import Path
+
+from anonymize.errors import KeyMissingError
+
+ENV_VAR = "DEVKIT_ANON_KEY"
+MIN_KEY_BYTES = 16  # below 128 bits a key could be brute-forced from a few known (real, fake) pairs
+_HINT = (
+    f"set {ENV_VAR} to a secret of at least {MIN_KEY_BYTES} characters (e.g. `openssl rand -hex 32`), "
+    "or pass --key-file PATH"
+)
+
+
+class Keyring:
+    """Holds the secret key and derives everything keyed from it."""
+
+    __slots__ = ("__key",)
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < MIN_KEY_BYTES:
+            raise KeyMissingError(f"anonymization key is too short ({len(key)} bytes, need {MIN_KEY_BYTES})", _HINT)
+        self.__key = bytes(key)
+
+    @classmethod
+    def from_bytes(cls, key: bytes | str) -> Keyring:
+        return cls(key.encode() if isinstance(key, str) else key)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, var: str = ENV_VAR) -> Keyring:
+        value = (os.environ if environ is None else environ).get(var, "").strip()
+        if not value:
+            raise KeyMissingError(f"no anonymization key: {var} is not set", _HINT)
+        return cls(value.encode())
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Keyring:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise KeyMissingError(f"cannot read key file {path}: {exc.strerror or exc}", _HINT) from None
+        key = data.strip()
+        if not key:
+            raise KeyMissingError(f"key file {path} is empty", _HINT)
+        return cls(key)
+
+    def digest(self, domain: str, value: str) -> bytes:
+        """HMAC-SHA256(key, domain NUL value): 32 bytes. The caller passes the *normalized* value."""
+        return hmac.digest(self.__key, domain.encode() + b"\0" + value.encode(), "sha256")
+
+    def subkey(self, purpose: str) -> bytes:
+        """A 32-byte key derived for one purpose (e.g. a permutation's round keys); independent across purposes."""
+        return hmac.digest(self.__key, b"subkey\0" + purpose.encode(), "sha256")
+
+    def fingerprint(self) -> str:
+        """A short one-way tag of the key for reports; reveals nothing about the key."""
+        return hashlib.sha256(self.subkey("fingerprint")).hexdigest()[:12]
+
+    def __repr__(self) -> str:
+        return f"Keyring(fingerprint={self.fingerprint()})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Keyring) and hmac.compare_digest(self.__key, other.__key)
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint())
+
+    def __reduce__(self) -> tuple[object, tuple[bytes]]:
+        # Lets worker processes receive the keyring; pickles stay in memory between our own processes.
+        return (Keyring, (self.__key,))

@@ -1,0 +1,1 @@
+"""Word lists for the name recognizer (a package so the .txt files ship as package data)."""

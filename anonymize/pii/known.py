@@ -1,0 +1,128 @@
+"""Values this run already met in structured columns, recognized again when they reappear in free text.
+
+The pipeline adds the names, emails, phones ... it transforms in columns; the detector then marks a span whose
+normalized value is known (`Span.known`), and finds known names and addresses even where no context cue
+would (「山田太郎から電話」), so the free-text transformer can give them the same fake as their column.
+
+Literal values (names, emails, addresses, IPs) are matched with one Aho-Corasick automaton over the normalized
+text, rebuilt lazily after additions; number-shaped values (phones, cards, accounts ...) are matched by their
+digits, whatever the separators.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+
+import ahocorasick
+
+from anonymize.pii import canonical
+from anonymize.pii.normalize_map import normalize
+from anonymize.pii.spans import Kind, Span
+
+_LITERAL_KINDS = frozenset({Kind.PERSON, Kind.EMAIL, Kind.ADDRESS, Kind.IP})
+_MIN_LITERAL = {Kind.PERSON: 2, Kind.EMAIL: 6, Kind.ADDRESS: 6, Kind.IP: 7}
+# Digit runs that may hold a number-shaped known value; separators as people type them.
+_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z_])\+?\(?\d[\d\-. ()]{4,22}\d(?![0-9A-Za-z_])")
+_WORD = re.compile(r"[0-9A-Za-z]")
+_DIGIT = re.compile(r"[0-9]")
+
+
+class KnownValues:
+    """Values met in structured columns, by kind (normalized as canonical.py does). `add` is thread-safe."""
+
+    def __init__(self) -> None:
+        self._values: dict[Kind, set[str]] = {}
+        self._literals: dict[str, tuple[Kind, str]] = {}  # searchable spelling -> (kind, normalized value)
+        self._automaton: ahocorasick.Automaton | None = None
+        self._lock = threading.Lock()
+
+    def add(self, kind: Kind, raw: str) -> str | None:
+        """Remember `raw` as a `kind`; returns its normalized value (None when nothing is left of it)."""
+        value = canonical.value(kind, raw)
+        if not value:
+            return None
+        with self._lock:
+            values = self._values.setdefault(kind, set())
+            if value in values:
+                return value
+            values.add(value)
+            if kind in _LITERAL_KINDS:
+                for spelling in _spellings(kind, raw):
+                    if len(spelling) >= _MIN_LITERAL[kind]:
+                        self._literals.setdefault(spelling, (kind, value))
+                        self._automaton = None
+        return value
+
+    def add_many(self, kind: Kind, raws: Iterable[str]) -> None:
+        for raw in raws:
+            self.add(kind, raw)
+
+    def __contains__(self, item: tuple[Kind, str]) -> bool:
+        kind, value = item
+        return value in self._values.get(kind, ())
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._values.values())
+
+    def find(self, text: str) -> list[Span]:
+        """Known values in `text` (normalized)."""
+        spans = self._find_literals(text) if self._literals else []
+        number_kinds = [k for k in self._values if k not in _LITERAL_KINDS]
+        if number_kinds and _DIGIT.search(text):
+            spans.extend(self._find_numbers(text, number_kinds))
+        return spans
+
+    def _find_literals(self, text: str) -> list[Span]:
+        automaton = self._automaton or self._build()
+        lowered = text.lower()
+        haystack = lowered if len(lowered) == len(text) else text
+        spans = []
+        for last, (spelling, kind, value) in automaton.iter(haystack):
+            start, end = last - len(spelling) + 1, last + 1
+            if spelling.isascii() and (
+                (start > 0 and _WORD.match(text[start - 1])) or (end < len(text) and _WORD.match(text[end]))
+            ):
+                continue  # "Ken" inside "Kenji", an email inside a longer one
+            spans.append(Span(kind, start, end, 1.0, value, None, "known", True))
+        return spans
+
+    def _find_numbers(self, text: str, kinds: list[Kind]) -> list[Span]:
+        spans = []
+        for match in _DIGIT_RUN.finditer(text):
+            raw = match.group().strip("() ")
+            start = match.start() + match.group().index(raw)
+            for kind in kinds:
+                value = canonical.value(kind, raw)
+                if value in self._values[kind]:
+                    spans.append(Span(kind, start, start + len(raw), 1.0, value, None, "known", True))
+                    break
+        return spans
+
+    def __getstate__(self) -> dict[str, object]:
+        # Worker processes get the values; the lock can't travel and the automaton is rebuilt there on demand.
+        return {"_values": self._values, "_literals": self._literals}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._automaton = None
+        self._lock = threading.Lock()
+
+    def _build(self) -> ahocorasick.Automaton:
+        with self._lock:
+            automaton = ahocorasick.Automaton()
+            for spelling, (kind, value) in self._literals.items():
+                automaton.add_word(spelling, (spelling, kind, value))
+            automaton.make_automaton()
+            self._automaton = automaton
+            return automaton
+
+
+def _spellings(kind: Kind, raw: str) -> set[str]:
+    """How a column value may be spelled in normalized free text, lowercased (the text is searched lowercased)."""
+    text = " ".join(normalize(raw).split())
+    spellings = {text.lower()}
+    if kind is Kind.PERSON:
+        spellings.add(text.replace(" ", "").lower())  # 山田 太郎 is also written 山田太郎
+    return {s for s in spellings if s}

@@ -1,0 +1,134 @@
+"""Numbers with check digits or labels: My Number, corporate number, invoice registration number, payment cards,
+bank branch and account numbers.
+
+A check digit alone passes one random number in ten, and order numbers and JAN codes are as long as these, so
+My Number and corporate numbers also need their label nearby; an invoice number carries its own "T"; a card
+needs a card-network prefix, a card length and the Luhn check; bank numbers need a bank label (支店, 口座, 普通,
+当座 ...) right before them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from anonymize.pii import canonical
+from anonymize.pii.recognizers.base import NUM_LEFT, NUM_RIGHT, Recognizer, preceded_by
+from anonymize.pii.spans import Kind, Span
+from anonymize.transformers.digits import luhn_valid
+from anonymize.transformers.identifiers import corporate_number_valid, my_number_valid
+
+
+def card_network_ok(digits: str) -> bool:
+    """Issuer prefix and length of the networks seen at Japanese terminals."""
+    n = len(digits)
+    two, four = int(digits[:2]), int(digits[:4])
+    if digits[0] == "4":
+        return n in (16, 19)  # Visa (13-digit cards are gone; JAN codes are 13 digits)
+    if 51 <= two <= 55 or 2221 <= four <= 2720:
+        return n == 16  # Mastercard
+    if two in (34, 37):
+        return n == 15  # American Express
+    if 3528 <= four <= 3589:
+        return n in (16, 19)  # JCB
+    if two in (36, 38, 39) or 300 <= int(digits[:3]) <= 305:
+        return n in (14, 16)  # Diners
+    if digits.startswith(("6011", "65")) or 644 <= int(digits[:3]) <= 649:
+        return n in (16, 19)  # Discover
+    if two == 62:
+        return 16 <= n <= 19  # UnionPay
+    return False
+
+
+_MY_NUMBER = re.compile(NUM_LEFT + r"\d{4}[ -]?\d{4}[ -]?\d{4}" + NUM_RIGHT)
+_MY_NUMBER_CUE = re.compile(r"マイナンバー|個人番号|[Mm]y ?[Nn]umber|MY NUMBER|通知カード")
+_CORPORATE = re.compile(NUM_LEFT + r"\d[ -]?\d{4}[ -]?\d{4}[ -]?\d{4}" + NUM_RIGHT)
+_CORPORATE_CUE = re.compile(r"法人番号|会社法人等番号|[Cc]orporate[ _][Nn]umber|[Cc]ompany[ _][Nn]umber|houjin_bangou")
+_INVOICE = re.compile(r"(?<![0-9A-Za-z_\-])T ?-?\d{13}" + NUM_RIGHT)
+_CARD = re.compile(NUM_LEFT + r"\d{4}(?:[ -]?\d{2,6}){2,4}" + NUM_RIGHT)
+_ACCOUNT = re.compile(
+    r"(?:(?:普通|当座|貯蓄|総合)(?:預金)?(?:口座)?|口座番号|口座|[Bb]ank [Aa]ccount(?: [Nn]o\.?| [Nn]umber)?|"
+    r"[Aa]ccount (?:[Nn]o\.?|[Nn]umber)|[Aa]cct\.?(?: [Nn]o\.?)?)"
+    r"\s*(?:[:：]\s*)?(?:No\.?\s*)?(?:番号\s*[:：]?\s*)?"
+    rf"{NUM_LEFT}(?P<number>\d{{6,8}}){NUM_RIGHT}"
+)
+# Key=value spellings in logs and exports (account=1234567): only where the text is about a bank.
+_KEYED_ACCOUNT = re.compile(
+    rf"(?:bank_)?account(?:_number|_no)?\s*[=:]\s*[\"']?{NUM_LEFT}(?P<number>\d{{6,8}}){NUM_RIGHT}"
+)
+_KEYED_BRANCH = re.compile(
+    rf"(?:bank_)?branch(?:_code|_no|_number)?\s*[=:]\s*[\"']?{NUM_LEFT}(?P<number>\d{{3}}){NUM_RIGHT}"
+)
+_BANK_CONTEXT = re.compile(r"[Bb]ank|[Bb]ranch|[Pp]ayout|銀行|支店|振込|口座")
+_BRANCH = re.compile(
+    r"(?:(?:支店番号|店番号|店番|支店コード|[Bb]ranch(?: [Cc]ode| [Nn]o\.?| [Nn]umber)?)\s*[:：]?\s*"
+    r"|支店\s*[(（]\s*|支店\s*[:：]?\s*)"
+    rf"{NUM_LEFT}(?P<number>\d{{3}}){NUM_RIGHT}"
+)
+
+
+class MyNumberRecognizer(Recognizer):
+    name = "jp_my_number"
+    kinds = frozenset({Kind.MY_NUMBER})
+    needs = frozenset({"digit"})
+    gate = _MY_NUMBER_CUE
+
+    def find(self, text: str) -> list[Span]:
+        spans = []
+        for match in _MY_NUMBER.finditer(text):
+            digits = canonical.value(Kind.MY_NUMBER, match.group())
+            if my_number_valid(digits) and preceded_by(text, match.start(), _MY_NUMBER_CUE, 20):
+                spans.append(self.span(Kind.MY_NUMBER, *match.span(), 0.95, digits))
+        return spans
+
+
+class CorporateNumberRecognizer(Recognizer):
+    name = "jp_corporate_number"
+    kinds = frozenset({Kind.CORPORATE_NUMBER, Kind.INVOICE_NUMBER})
+    needs = frozenset({"digit"})
+    gate = re.compile("T|法人|[Cc]orporate|[Cc]ompany|houjin")
+
+    def find(self, text: str) -> list[Span]:
+        spans = []
+        for match in _INVOICE.finditer(text):
+            value = canonical.invoice(match.group())
+            if corporate_number_valid(value[1:]):
+                spans.append(self.span(Kind.INVOICE_NUMBER, *match.span(), 0.95, value))
+        for match in _CORPORATE.finditer(text):
+            digits = canonical.value(Kind.CORPORATE_NUMBER, match.group())
+            if corporate_number_valid(digits) and preceded_by(text, match.start(), _CORPORATE_CUE, 20):
+                spans.append(self.span(Kind.CORPORATE_NUMBER, *match.span(), 0.9, digits))
+        return spans
+
+
+class CardRecognizer(Recognizer):
+    name = "card"
+    kinds = frozenset({Kind.CARD})
+    needs = frozenset({"digit"})
+
+    def find(self, text: str) -> list[Span]:
+        spans = []
+        for match in _CARD.finditer(text):
+            digits = canonical.value(Kind.CARD, match.group())
+            if 14 <= len(digits) <= 19 and card_network_ok(digits) and luhn_valid(digits):
+                spans.append(self.span(Kind.CARD, *match.span(), 0.9, digits))
+        return spans
+
+
+class BankRecognizer(Recognizer):
+    name = "jp_bank"
+    kinds = frozenset({Kind.BANK_ACCOUNT, Kind.BANK_BRANCH})
+    needs = frozenset({"digit"})
+    gate = re.compile("普通|当座|貯蓄|総合|口座|[Aa]cc(?:oun)?t|支店|店番|[Bb]ranch")
+
+    def find(self, text: str) -> list[Span]:
+        spans = []
+        patterns = [(_ACCOUNT, Kind.BANK_ACCOUNT), (_BRANCH, Kind.BANK_BRANCH)]
+        if _BANK_CONTEXT.search(text):
+            patterns += [(_KEYED_ACCOUNT, Kind.BANK_ACCOUNT), (_KEYED_BRANCH, Kind.BANK_BRANCH)]
+        seen = set()
+        for pattern, kind in patterns:
+            for match in pattern.finditer(text):
+                if match.span("number") not in seen:
+                    seen.add(match.span("number"))
+                    spans.append(self.span(kind, *match.span("number"), 0.85, match.group("number")))
+        return spans

@@ -1,0 +1,383 @@
+"""Personal names found by their context: honorifics after them (田中様, ヤマダさん, 鈴木殿, Smith様), labels
+before them (氏名: 山田 太郎, 担当：佐藤, 口座名義 ヤマダ タロウ, Dear Ms. Tanaka, Cardholder: TARO YAMADA),
+and Latin-script first+last name pairs from the name dictionaries.
+
+Japanese has no spaces between words, so the hard part is where a name starts: the kanji run before 様 may
+carry words before the name (本日田中様, 担当田中様). Known prefixes are stripped and the surname dictionary
+finds the start; runs that are roles rather than names (お客様, 担当者様, 店長さん, オーナー様) are refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from anonymize.pii import canonical
+from anonymize.pii.names import ja_surnames, latin_first_names, latin_last_names, latin_name_token, surname_at
+from anonymize.pii.recognizers.base import HIRAGANA, KANJI, KATAKANA, Recognizer, scan, words
+from anonymize.pii.spans import Kind, Span
+
+_HONORIFIC = re.compile(
+    r"(?<![同仕模多異一王神殿奥皆各貴])様(?![子式々相])|さま|さん(?![まごぽ])|殿(?![下堂様方])|氏(?![名族神])|君(?![主臨])|くん|ちゃん"
+)
+_LABEL_END = r"(?:様|さま)?(?:\s*[:：=]\s*[\"'「]?|\s*は\s*|\s*の\s*|\s+)?"
+# Every alternative starts with a literal, so `re` skips ahead by first character.
+_JA_LABEL = re.compile(
+    r"(?:(?P<greeting>いつもお世話になっております|お世話になっております|お世話になります|いつもありがとうございます|"
+    r"ありがとうございます|お疲れ様です|お疲れさまです|こんにちは|はじめまして|初めまして|失礼いたします)[。、]\s*"
+    r"|(?:お客様名|お客様|顧客名|氏名|お名前|名前|担当者名|担当者|担当|口座名義人|口座名義|名義人|名義|受取人名|受取人|"
+    r"ご依頼主|依頼者|依頼主|申込者|契約者|宛名|差出人|送り主|購入者|注文者|連絡者|代表者|会員名|フリガナ|ふりがな)"
+    + _LABEL_END
+    # the account holder's name follows the account number in transfer details: 普通 1234567 ヤマダ タロウ
+    + r"|(?:普通|当座|貯蓄)(?:預金)?\s*[:：]?\s*\d{6,8}\s+)"
+)
+# Keys in logs and exports (name="...", holder=...); run only when one of _KEY_WORDS is in the text.
+_KEY_WORDS = ("name", "holder", "kana", "shimei")
+_KEY_LABEL = re.compile(
+    r"(?<![A-Za-z_])(?:full_name|customer_name|account_holder|card_holder|cardholder|holder|name|kana|shimei)"
+    + _LABEL_END
+)
+# A greeting-introduced name must be followed by one of these ("お世話になっております。山田です。").
+_SELF_INTRO_END = ("です", "と申します", "でございます")
+_SELF_NAMING = re.compile("と申します|と申しま")
+# 山田太郎（ヤマダタロウ）様: a name with its reading in brackets, the honorific after the reading.
+_WITH_READING = re.compile(
+    f"([{KANJI}]{{1,6}}(?: [{KANJI}]{{1,4}})?)\\(([{KATAKANA}{HIRAGANA}]+(?: [{KATAKANA}{HIRAGANA}]+)?)\\) ?\\Z"
+)
+_WITH_READING_ANYWHERE = re.compile(f"[{KANJI}]\\((?P<reading>[{KATAKANA}{HIRAGANA}]+(?: [{KATAKANA}{HIRAGANA}]+)?)\\)")
+# 03-1234-5678（田中）: a surname in brackets right after a phone number or an email.
+_AFTER_CONTACT = re.compile(f"(?<=[0-9A-Za-z]) ?\\((?P<name>[{KANJI}]{{1,6}}|[{KATAKANA}]{{2,12}})\\)")
+# A signature: 。田中より at the end of a line.
+_SIGNATURE = re.compile(f"(?:^|(?<=[。、\\n ]))(?P<name>[{KANJI}]{{1,4}})より(?=\\Z|\\n|[。!！])")
+# (株)テスト ヤマダ様: a katakana word right after a company mark is the company's name, not the person's.
+_COMPANY_MARK = re.compile(r"(?:\((?:株|有|同)\)|株式会社|有限会社|合同会社) ?\Z")
+# Does a text have anything the person recognizer looks for? (The detector's pre-scan for the "name" feature.)
+# Plain literals and classes only (no lookbehind first), so `re` can skip ahead by first character: it must cover
+# every way a name is found here — honorifics, labels (all contain one of these words), と申します, より, a bracket
+# after a number, and capitals.
+NAME_TRIGGER = re.compile(
+    "様|さま|さん|殿|氏|君|くん|ちゃん|と申し|お世話|客|名|担当|義|受取|依頼|申込|契約|宛|差出|送り主|購入|注文者|連絡者|"
+    "代表者|フリガナ|ふりがな|ありがとう|こんにちは|はじめまして|初めまして|失礼いたします|"
+    "name|holder|kana|shimei|普通|当座|貯蓄|より|[0-9A-Za-z] ?\\(|[A-Z]"
+)
+_CAPITAL = re.compile("[A-Z]")
+_EN_TITLE = re.compile(r"\b(?P<title>Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.? ")
+_EN_LABEL = re.compile(
+    r"\b(?:Dear|Hi|Hello|Attn\.?|ATTN\.?|[Cc]ustomer(?: [Nn]ame)?|[Cc]ontact(?: [Pp]erson)?|[Cc]ardholder(?: [Nn]ame)?|"
+    r"[Aa]ccount [Hh]older|[Nn]ame|[Cc]aller|[Ss]igned by|[Rr]equested by|[Rr]eported by|[Ss]ubmitted by|[Hh]andled by|"
+    r"[Aa]pproved by|[Ff]rom|[Bb]y|[Cc]c|[Tt]o|[Ss]taff|[Oo]perator|[Aa]gent)\s*:?\s+"
+)
+_EN_SAN = re.compile(r"\b(?P<name>[A-Z][a-z]+)(?P<h>[- ](?:san|sama|sensei|kun))\b")
+_EN_PAIR = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b")
+
+_LATIN_WORD = r"[A-Z][a-zA-Z'\-]+|[A-Z]{2,}"
+_LATIN_HEAD = re.compile(rf"(?:{_LATIN_WORD})(?: (?:{_LATIN_WORD})){{0,2}}")
+_LATIN_TAIL = re.compile(rf"(?<![A-Za-z])(?:(?:{_LATIN_WORD}) ){{0,2}}(?:{_LATIN_WORD})\Z")
+_KATA_HEAD = re.compile(f"[{KATAKANA}]+(?:[ ・][{KATAKANA}]+)?")
+_KATA_TAIL = re.compile(f"[{KATAKANA}]+(?:[ ・][{KATAKANA}]+)?\\Z")
+_KANJI_HEAD = re.compile(
+    f"[{KANJI}]{{1,8}}(?: [{KANJI}]{{1,4}}(?![{KANJI}])| [{HIRAGANA}]{{2,4}}(?=[様さ殿氏君くち]))?"
+)
+_KANJI_TAIL = re.compile(f"[{KANJI}]+(?: [{KANJI}]{{1,4}}| [{HIRAGANA}]{{2,4}})?\\Z")
+
+# Words that end up in the kanji run before a name: dropped from its start.
+_PREFIX_WORDS = tuple(
+    sorted(
+        words(
+            "本日 先日 昨日 今日 明日 後日 先程 担当者 担当 顧客 会員 新規 既存 配達先 配送先 届け先 宛先 "
+            "送付先 依頼者 依頼主 注文者 購入者 申込者 契約者 受取人 差出人 名義人 名義 本人 上記 下記 至急 要 "
+            "再 旧姓 連絡 対応 確認 電話 架電 返金 返品 来店 予約 常連 代理 家族 氏名 宛名 様 済"
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+# Words that end a name in the run after a label (担当山田対応済 -> 山田).
+_SUFFIX_WORDS = tuple(
+    sorted(
+        words(
+            "対応済 対応 確認済 確認 連絡済 連絡 済 宛 予定 不在 希望 着 発 依頼 返金 注文 変更 登録 本人 店長 "
+            "より 様 殿 氏 君 来店 受付 了承 承認 記入 署名"
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+# Units written right after a number (431号室 久遠様, 2名様): not part of a name.
+_UNITS = tuple(
+    sorted(words("号室 丁目 番地 号 番 名 点 個 件 枚 階 円 月 日 時 分 年 回 人 部屋 室"), key=len, reverse=True)
+)
+# Runs that are roles, relations or common nouns, not names.
+_NOT_NAMES = frozenset(
+    words(
+        "お客 客 皆 各位 貴社 御社 弊社 当社 先方 当方 相手 本人 奥 旦那 母 父 姉 兄 弟 妹 祖母 祖父 息子 娘 "
+        "子供 家族 仕 同 模 多 王 神 仏 殿 上 彼 両 諸 某 各 貴 店長 社長 部長 課長 係長 主任 店員 担当 会員 "
+        "利用者 加盟店 店舗 業者 配達員 運転手 取引先 管理者 関係者 先生 大家 皆様 様々 同様 一般 新規 既存 "
+        "常連 代理 運送 配送 配達 宅配 業務 事務 受付 窓口 本部 本社 支店 営業 経理 総務 人事 営業部 経理部 "
+        "総務部 人事部 開発部 管理部 技術部 製造部 購買部 法人 個人 顧客 利用 購入 注文 確認 連絡 対応 返金 "
+        "決済 未定 不明 無し 以上"
+    )
+)
+# (Not 部: 長谷部, 日下部, 服部 ... are surnames; departments are in _NOT_NAMES.)
+_TITLE_ENDINGS = frozenset("者員長社店局課係所館院会様家客族")
+# Words that a label-introduced kanji run of an unknown name would not contain.
+_NOT_NAME_PARTS = (
+    "番号", "情報", "管理", "部署", "変更", "確認", "対応", "未定", "不明", "予約", "注文", "金額", "記入", "住所",
+    "店", "社", "者", "円", "件", "様", "済", "品",
+)  # fmt: skip
+_KATA_NOT_NAMES = frozenset(
+    words(
+        "ユーザー オーナー メンバー ゲスト カスタマー スタッフ ドライバー クライアント ショップ パートナー "
+        "オペレーター サポート マネージャー マネジャー リーダー チーム ママ パパ サンタ ファン ホスト ベンダー "
+        "メーカー センター デスク カード サービス ストア テナント ユーザ オーナ スタッフー ペイペイ ラインペイ "
+        "レジ アプリ システム ポイント カスタマーサポート お客 ゲスト ホテル フロント"
+    )
+)
+_LATIN_NOT_NAMES = frozenset(
+    words(
+        "team customer support staff admin administrator user shop store owner manager sir madam all there "
+        "everyone merchant operator service desk center centre sales billing the a an dear hello hi thanks "
+        "thank regards visa mastercard jcb amex paypay rakuten line pay apple google tokyo osaka japan order "
+        "refund ok"
+    )
+)
+
+
+class PersonRecognizer(Recognizer):
+    name = "person"
+    kinds = frozenset({Kind.PERSON})
+    needs = frozenset({"name"})
+
+    def find(self, text: str) -> list[Span]:
+        spans: list[Span] = []
+        for match in _HONORIFIC.finditer(text):
+            span = self._before_honorific(text, match.start(), match.group())
+            if span:
+                spans.append(span)
+        for match in _when(_WITH_READING_ANYWHERE, text, ")"):
+            if _HONORIFIC.match(text, match.end() + (text[match.end() : match.end() + 1] == " ")):
+                spans.append(self._person(*match.span("reading"), 0.85, text, None))
+        for match in _when(_AFTER_CONTACT, text, "("):
+            name = match.group("name")
+            if name[-1] in "様殿氏":
+                continue  # （原田結菜様）: the honorific rule finds it
+            if (surname_at(name) or "\u30a1" <= name[0] <= "\u30fa") and name not in _KATA_NOT_NAMES:
+                spans.append(self._person(*match.span("name"), 0.75, text, None))
+        for match in _when(_SIGNATURE, text, "より"):
+            name = _strip_suffix_words(match.group("name"))  # 高橋氏より: the honorific rule has it
+            if surname_at(name) and name == match.group("name"):
+                spans.append(self._person(*match.span("name"), 0.75, text, None))
+        for match in _when(_SELF_NAMING, text, "申し"):
+            span = self._before_honorific(text, match.start(), None)
+            if span:
+                spans.append(span)
+        labels = [*_JA_LABEL.finditer(text)]
+        if any(word in text for word in _KEY_WORDS):
+            labels += _KEY_LABEL.finditer(text)
+        for match in labels:
+            span = self._after_ja_label(text, match.end())
+            if span and (not match.groupdict().get("greeting") or _self_introduced(text, span)):
+                spans.append(span)
+        if _has_latin_capital(text):
+            spans.extend(self._latin(text))
+        return spans
+
+    # -- Japanese ---------------------------------------------------------------------------------------------
+    def _before_honorific(self, text: str, pos: int, honorific: str | None) -> Span | None:
+        end = pos - 1 if pos > 0 and text[pos - 1] == " " else pos
+        window_start = max(0, end - 30)
+        window = text[window_start:end]
+        if window.endswith(")"):
+            reading = _WITH_READING.search(window)
+            if reading is None:
+                return None
+            start = window_start + reading.start(1)
+            # (the reading itself is found by _WITH_READING_ANYWHERE in find())
+            return self._person(start, start + len(reading.group(1)), 0.85, text, honorific)
+        latin = _LATIN_TAIL.search(window)
+        if latin and _latin_ok(latin.group().split(" "), need_dictionary=False):
+            return self._person(window_start + latin.start(), end, 0.85, text, honorific)
+        kata = _KATA_TAIL.search(window)
+        if kata:
+            start = window_start + kata.start()
+            tokens = re.split("[ ・]", kata.group())
+            if len(tokens) == 2 and (tokens[0] in _KATA_NOT_NAMES or _COMPANY_MARK.search(text, 0, start)):
+                start = end - len(tokens[1])
+                tokens = tokens[1:]
+            if all(_kata_ok(t) for t in tokens):
+                return self._person(start, end, 0.8, text, honorific)
+            return None
+        kanji = _KANJI_TAIL.search(window)
+        if kanji:
+            begin = window_start + kanji.start()
+            trimmed = _trim_kanji_run(kanji.group(), after_digit=begin > 0 and text[begin - 1].isdigit())
+            if trimmed is not None:
+                offset, length = trimmed
+                start = window_start + kanji.start() + offset
+                return self._person(start, start + length, 0.85, text, honorific)
+        return None
+
+    def _after_ja_label(self, text: str, pos: int) -> Span | None:
+        label = _JA_LABEL.match(text, pos)
+        if label and label.end() > pos:
+            return None  # another label ("普通 1234567 名義 ヤマダ"): the name is after that one
+        latin = _LATIN_HEAD.match(text, pos)
+        if latin:
+            tokens = latin.group().split(" ")
+            if _latin_ok(tokens, need_dictionary=True):
+                return self._person(pos, latin.end(), 0.8, text, _honorific_at(text, latin.end()))
+            return None
+        kata = _KATA_HEAD.match(text, pos)
+        if kata:
+            tokens = re.split("[ ・]", kata.group())
+            if all(_kata_ok(t) for t in tokens):
+                return self._person(pos, kata.end(), 0.8, text, _honorific_at(text, kata.end()))
+            return None
+        kanji = _KANJI_HEAD.match(text, pos)
+        if not kanji:
+            return None
+        name = _strip_suffix_words(kanji.group())
+        if not name or name[0] == " ":
+            return None
+        end = pos + len(name)
+        surname = surname_at(name)
+        # Up to 7 characters: a four-character surname and a three-character given name (勅使河原由美子).
+        if not surname and (len(name.replace(" ", "")) > 7 or any(part in name for part in _NOT_NAME_PARTS)):
+            return None
+        if not surname and len(name) < 2:
+            return None
+        if name in _NOT_NAMES or name.split(" ")[0] in _NOT_NAMES:
+            return None
+        return self._person(pos, end, 0.85 if surname else 0.75, text, _honorific_at(text, end))
+
+    def _person(self, start: int, end: int, score: float, text: str, honorific: str | None) -> Span:
+        return self.span(Kind.PERSON, start, end, score, canonical.value(Kind.PERSON, text[start:end]), honorific)
+
+    # -- Latin script -------------------------------------------------------------------------------------------
+    def _latin(self, text: str) -> list[Span]:
+        spans = []
+        for match in _when(_EN_TITLE, text, "Mr", "Ms", "Mi", "Mx", "Dr", "Prof"):
+            head = _LATIN_HEAD.match(text, match.end())
+            if head and _latin_ok(head.group().split(" "), need_dictionary=False):
+                spans.append(self._person(head.start(), head.end(), 0.85, text, match.group().strip()))
+        for match in _EN_LABEL.finditer(text):
+            head = _LATIN_HEAD.match(text, match.end())
+            if head:
+                tokens = _trim_latin(head.group().split(" "))
+                if tokens and _latin_ok(tokens, need_dictionary=True):
+                    end = head.start() + len(" ".join(tokens))
+                    spans.append(self._person(head.start(), end, 0.75, text, None))
+        for match in _when(_EN_SAN, text, "san", "sama", "sensei", "kun"):
+            if match.group("name").casefold() not in _LATIN_NOT_NAMES:
+                spans.append(self._person(*match.span("name"), 0.8, text, match.group("h")))
+        for match in scan(_EN_PAIR, text, _dictionary_pair):
+            spans.append(self._person(*match.span(), 0.7, text, None))
+        return spans
+
+
+def _self_introduced(text: str, span: Span) -> bool:
+    """After a greeting, a name is one only as "<name>です" / "<name>と申します" — and not a word like 本日."""
+    return text.startswith(_SELF_INTRO_END, span.end) and text[span.start : span.end] not in _PREFIX_WORDS
+
+
+def _when(pattern: re.Pattern[str], text: str, *needles: str) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)`, skipped when none of the literal `needles` it can't match without is in the text
+    (a substring test costs far less than a regex scan)."""
+    return pattern.finditer(text) if any(needle in text for needle in needles) else iter(())
+
+
+def _dictionary_pair(match: re.Match[str]) -> bool:
+    """ "Emily Martin": a first name then a last name, both in the dictionaries. (Scanned so that a rejected
+    "Per Emily" still lets "Emily Martin" be tried.)"""
+    first, last = match.group().casefold().split(" ")
+    return first in latin_first_names() and last in latin_last_names() and not {first, last} & _LATIN_NOT_NAMES
+
+
+def _has_latin_capital(text: str) -> bool:
+    return _CAPITAL.search(text) is not None
+
+
+def _honorific_at(text: str, pos: int) -> str | None:
+    match = _HONORIFIC.match(text, pos + 1 if text[pos : pos + 1] == " " else pos)
+    return match.group() if match else None
+
+
+def _kata_ok(token: str) -> bool:
+    return len(token) >= 2 and token not in _KATA_NOT_NAMES and not token.startswith("ー")
+
+
+def _latin_ok(tokens: list[str], need_dictionary: bool) -> bool:
+    folded = [t.casefold() for t in tokens]
+    if any(t in _LATIN_NOT_NAMES for t in folded):
+        return False
+    return not need_dictionary or any(latin_name_token(t) for t in tokens)
+
+
+def _trim_latin(tokens: list[str]) -> list[str]:
+    """Drop trailing capitalized words that aren't names ("Requested by John Smith Tokyo" -> John Smith)."""
+    while len(tokens) > 1 and not latin_name_token(tokens[-1]):
+        tokens = tokens[:-1]
+    return tokens
+
+
+def _strip_suffix_words(run: str) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for word in _SUFFIX_WORDS:
+            if run.endswith(word) and len(run) > len(word):
+                run = run[: -len(word)].rstrip()
+                changed = True
+                break
+    return run
+
+
+def _word_then_name(first: str, second: str) -> bool:
+    """In a spaced kanji pair "A B" before an honorific, is A a word rather than a surname?"""
+    return (
+        first in _PREFIX_WORDS
+        or first in _NOT_NAMES
+        or first[-1] in "様殿氏"
+        or (surname_at(second) is not None and surname_at(first) is None)
+    )
+
+
+def _trim_kanji_run(run: str, after_digit: bool = False) -> tuple[int, int] | None:
+    """Where the name is inside the kanji run before an honorific: (offset, length), or None for no name.
+    `after_digit`: the run follows a digit, so it may start with a unit (431号室 久遠様, 2名様)."""
+    offset = 0
+    head = run.split(" ")[0]
+    if after_digit:
+        unit = next((u for u in _UNITS if head.startswith(u)), None)
+        if unit is not None:
+            if unit == head:  # the whole first part is the unit: the name is the next part, if any
+                return (len(head) + 1, len(run) - len(head) - 1) if " " in run else None
+            offset = len(unit)
+    stripped = True
+    while stripped:
+        stripped = False
+        for word in _PREFIX_WORDS:
+            if head.startswith(word, offset) and len(head) - offset > len(word):
+                offset += len(word)
+                stripped = True
+                break
+    if not surname_at(run, offset):
+        for pos in range(offset + 1, len(head) - 1):
+            found = surname_at(run, pos)
+            if found and len(found) >= 2:
+                offset = pos
+                break
+    parts = run[offset:].split(" ")
+    if len(parts) == 2 and _word_then_name(parts[0], parts[1]):
+        offset = len(run) - len(parts[1])  # "予約 鈴木", "客様 蜂谷": a word, then the name
+    name = run[offset:]
+    compact = name.replace(" ", "")
+    if len(compact) > (7 if " " in name else 6):  # 勅使河原 由美子: a long surname and given name, spaced
+        return None
+    if name in _NOT_NAMES or name.split(" ")[0] in _NOT_NAMES:
+        return None
+    if name[-1] in _TITLE_ENDINGS and name not in ja_surnames():
+        return None
+    if len(compact) == 1 and compact not in ja_surnames():
+        return None
+    return offset, len(name)

@@ -1,0 +1,709 @@
+"""The snapshot pipeline: source COPY -> decode -> transform -> encode -> target COPY, per table, in parallel.
+
+Order of a run (fail closed, atomic):
+1. coverage: the rules are checked against the source's schema before any data moves (for a dump file the
+   schema is read back from the new database right after pre-data, still before any row moves);
+2. pre-data schema into a brand-new database, rows streamed table by table (`jobs` at a time), sequences set
+   where the source's stand, post-data (indexes, constraints, foreign keys, triggers) last;
+3. verification (row counts, foreign keys, sequences, leak check) on the new database;
+4. only then the sink publishes it (swap into dev, or export to a dump file). Any failure before that drops
+   the new database and leaves the target as it was.
+
+Memory stays flat: each worker holds one chunk (~1 MB of COPY text) at a time; the only structure that grows is
+the leak index (8-byte keyed hashes of distinct personal source values).
+Nothing here prints: progress goes to a `ProgressListener`, results into a `SnapshotReport`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import multiprocessing
+import multiprocessing.pool
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any, Protocol
+
+import psycopg
+
+from anonymize.catalog import CatalogTable, data_tables
+from anonymize.copy_text import NULL, TAB, decode_field, encode_field, rechunk
+from anonymize.errors import AnonymizeError, CoverageError, TransformError
+from anonymize.keys import Keyring
+from anonymize.report import ColumnStats, SnapshotReport, TableReport, VerifyReport, summarize_rules
+from anonymize.rules import RulesFile, TableRule, check_coverage, reflect_schema
+from anonymize.sinks import DatabaseLoad, Sink, TableWriter
+from anonymize.sources import CHUNK, Source
+from anonymize.transformers.base import ColumnInfo, Transformer, build_transformer
+from anonymize.verify import (
+    LeakHasher,
+    LeakIndex,
+    LeakRecorder,
+    ScanTarget,
+    check_structure,
+    scan_chunk,
+    scan_targets,
+    tally,
+)
+
+KEEP = "keep"
+_EMPTY_ROW: Mapping[str, str | None] = MappingProxyType({})
+
+
+class ProgressListener(Protocol):
+    """How a run reports progress; the CLI renders it, tests may record it."""
+
+    def phase(self, name: str) -> None: ...
+
+    def table_started(self, table: str, estimated_rows: int) -> None: ...
+
+    def table_progress(self, table: str, rows: int, bytes_read: int) -> None: ...
+
+    def table_finished(self, table: str, rows: int, bytes_read: int, seconds: float) -> None: ...
+
+
+class SilentProgress:
+    def phase(self, name: str) -> None:
+        pass
+
+    def table_started(self, table: str, estimated_rows: int) -> None:
+        pass
+
+    def table_progress(self, table: str, rows: int, bytes_read: int) -> None:
+        pass
+
+    def table_finished(self, table: str, rows: int, bytes_read: int, seconds: float) -> None:
+        pass
+
+
+class VerificationError(AnonymizeError):
+    """The loaded database failed verification; it was not published. `report` says what failed."""
+
+    def __init__(self, report: SnapshotReport) -> None:
+        assert report.verification is not None
+        failures = report.verification.failures
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        super().__init__(
+            f"verification failed, nothing was published: {failures[0]}{more}",
+            "fix the rules for the columns named (see the report) and run again",
+        )
+        self.report = report
+
+
+class _Cancelled(Exception):
+    """Another table failed: stop this one quietly."""
+
+
+# ---------------------------------------------------------------- planning
+
+
+@dataclass
+class TablePlan:
+    table: CatalogTable
+    rule: TableRule
+    columns: dict[str, ColumnInfo]  # name -> info (from the rule table: partitions share their root's)
+    transformers: dict[str, Transformer] = field(default_factory=dict)  # columns with a non-keep rule
+
+    @property
+    def skip(self) -> bool:
+        return self.rule.skip_data
+
+    @property
+    def where(self) -> str | None:
+        return self.rule.where
+
+
+def require_coverage(rules: RulesFile, schema: Mapping[str, list[ColumnInfo]]) -> None:
+    problems = check_coverage(rules, schema)
+    if problems:
+        raise CoverageError(problems)
+
+
+def plan_tables(
+    rules: RulesFile, schema: Mapping[str, list[ColumnInfo]], tables: Sequence[CatalogTable], keyring: Keyring
+) -> list[TablePlan]:
+    """One plan per data table; transformers are built once per rule table and shared by its partitions."""
+    built: dict[str, dict[str, Transformer]] = {}
+    plans = []
+    for table in tables:
+        rule = rules.table(table.rule_table)
+        if rule is None:  # coverage ran first, so only a table created since then can get here
+            raise CoverageError([f"{table.rule_table}: table has no rule"])
+        columns = {c.name: c for c in schema.get(table.rule_table, [])}
+        if table.rule_table not in built:
+            built[table.rule_table] = {
+                name: build_transformer(column_rule, columns[name], keyring)
+                for name, column_rule in rule.columns.items()
+                if column_rule.transform != KEEP and name in columns and not columns[name].generated
+            }
+        plans.append(TablePlan(table, rule, columns, built[table.rule_table]))
+    return plans
+
+
+# ---------------------------------------------------------------- the hot loop
+
+
+class _LazyRow(Mapping[str, str | None]):
+    """The source row as a mapping, decoding a field only when a transformer asks for it."""
+
+    __slots__ = ("_fields", "_index")
+
+    def __init__(self, index: dict[str, int]) -> None:
+        self._index = index
+        self._fields: list[bytes] = []
+
+    def __getitem__(self, name: str) -> str | None:
+        return decode_field(self._fields[self._index[name]])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+@dataclass
+class _Slot:
+    position: int
+    column: str
+    transformer: Transformer
+    personal: bool
+    identifying: bool
+    pieces: bool  # the transformer finds personal pieces inside the value (JSON paths, free text)
+    is_json: bool
+
+
+@dataclass
+class ChunkResult:
+    """What transforming one chunk produced; small and picklable (it crosses from worker processes)."""
+
+    data: bytes
+    rows: int
+    counts: list[list[int]]  # per slot: [values, changed, nulls, unchanged personal values]
+    identifying: bytes = b""  # leak hashes, raw array('q') bytes
+    other: bytes = b""
+
+
+class RowTransformer:
+    """Transforms chunks of COPY TEXT lines of one table. Kept columns are never decoded: their bytes pass
+    through, and a line none of whose values changed is written back as the very bytes that came in."""
+
+    def __init__(self, plan: TablePlan, stream_columns: Sequence[str], hasher: LeakHasher | None = None) -> None:
+        self.table = plan.table.name
+        self.width = len(stream_columns)
+        self.hasher = hasher
+        position = {name: i for i, name in enumerate(stream_columns)}
+        missing = [name for name in plan.transformers if name not in position]
+        if missing:
+            raise TransformError(f"{self.table}: the source's rows lack column(s) {', '.join(sorted(missing))}")
+        self.slots: list[_Slot] = []
+        needs_row = False
+        for name, transformer in plan.transformers.items():
+            column = plan.columns[name]
+            pieces = _finds_pieces(transformer)
+            self.slots.append(
+                _Slot(
+                    position[name],
+                    column.qualified,
+                    transformer,
+                    transformer.personal and hasher is not None,
+                    transformer.identifying,
+                    pieces,
+                    column.family == "json",
+                )
+            )
+            needs_row = needs_row or bool(transformer.row_columns)
+        self.row: _LazyRow | None = _LazyRow(position) if needs_row else None
+
+    def process(self, chunk: bytes) -> ChunkResult:
+        """A chunk of whole lines in, the transformed lines (and what happened to them) out."""
+        lines = chunk.split(b"\n")
+        if lines[-1]:
+            raise TransformError(f"{self.table}: a row was cut short (truncated COPY data)")
+        lines.pop()
+        counts = [[0, 0, 0, 0] for _ in self.slots]
+        if not self.slots:
+            return ChunkResult(chunk, len(lines), counts)
+        recorder = LeakRecorder.new(self.hasher) if self.hasher is not None else None
+        row = self.row
+        row_arg: Mapping[str, str | None] = row if row is not None else _EMPTY_ROW
+        width = self.width
+        plan = list(zip(self.slots, counts, strict=True))
+        for i, line in enumerate(lines):
+            fields = line.split(TAB)
+            if len(fields) != width:
+                raise TransformError(
+                    f"{self.table}: a row has {len(fields)} fields where {width} columns were expected"
+                )
+            if row is not None:
+                row._fields = fields
+            out: list[bytes] | None = None
+            for slot, count in plan:
+                raw = fields[slot.position]
+                if raw == NULL:
+                    count[2] += 1
+                    continue
+                value = decode_field(raw)
+                try:
+                    new = slot.transformer.transform(value, row_arg)
+                except AnonymizeError:
+                    raise
+                except Exception as exc:
+                    # The message of an unexpected error may quote the value: name the column, never the value.
+                    raise TransformError(
+                        f"{slot.column}: {slot.transformer.name} failed on a value ({type(exc).__name__})",
+                        "report this as a devkit bug, naming the transform and the column type",
+                    ) from None
+                count[0] += 1
+                if new != value:
+                    count[1] += 1
+                    if out is None:
+                        out = fields.copy()
+                    out[slot.position] = encode_field(new)
+                if slot.personal:
+                    assert recorder is not None
+                    if slot.pieces:
+                        unchanged = recorder.record(list(slot.transformer.leak_items(value)), new, slot.is_json)
+                    else:
+                        unchanged = recorder.record_whole(value, new, slot.identifying)
+                    if unchanged:
+                        count[3] += 1
+            if out is not None:
+                lines[i] = TAB.join(out)
+        rows = len(lines)
+        lines.append(b"")
+        if recorder is None:
+            return ChunkResult(b"\n".join(lines), rows, counts)
+        return ChunkResult(b"\n".join(lines), rows, counts, recorder.identifying.tobytes(), recorder.other.tobytes())
+
+
+# ---------------------------------------------------------------- where the CPU work runs
+
+# Set in the parent before the worker processes fork, so they inherit the plans (transformers and all) instead of
+# unpickling them, and the same SipHash seed for the leak hashes.
+_WORKER_PLANS: list[TablePlan] = []
+_WORKER_HASHER: LeakHasher | None = None
+_WORKER_CODECS: dict[tuple[int, tuple[str, ...]], RowTransformer] = {}
+
+
+def _transform_in_worker(plan_index: int, columns: tuple[str, ...], chunk: bytes) -> ChunkResult:
+    codec = _WORKER_CODECS.get((plan_index, columns))
+    if codec is None:
+        codec = RowTransformer(_WORKER_PLANS[plan_index], columns, _WORKER_HASHER)
+        _WORKER_CODECS[(plan_index, columns)] = codec
+    return codec.process(chunk)
+
+
+def _scan_in_worker(is_json: tuple[bool, ...], chunk: bytes) -> tuple[bytes, bytes, int]:
+    assert _WORKER_HASHER is not None
+    return scan_chunk(chunk, is_json, _WORKER_HASHER)
+
+
+def _worker_signals() -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the run (and terminates us); a worker dying
+    # of KeyboardInterrupt mid-task would leave its result forever pending.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class _Done:
+    """An already-computed result with the AsyncResult interface."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def get(self, timeout: float | None = None) -> object:
+        return self.value
+
+
+def _result(pending: Any, stop: threading.Event | None) -> Any:
+    """A worker's result, giving up (quietly) when the run is being stopped."""
+    while True:
+        try:
+            return pending.get(timeout=0.5)
+        except multiprocessing.TimeoutError:
+            if stop is not None and stop.is_set():
+                raise _Cancelled from None
+
+
+def _keep_big_buffers_out_of_the_heap() -> None:
+    """glibc raises its mmap threshold each time a large block is freed, after which the ~1 MB chunk buffers
+    come from per-thread heap arenas and fragment them: measured, the parent's peak RSS at 1M rows grew by
+    ~160 MB more. A fixed threshold keeps them mmapped (returned to the system when freed), fewer arenas
+    fragment less. Other libcs: no-op."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, 256 * 1024)
+        libc.mallopt(_M_ARENA_MAX, 2)  # one arena per thread multiplies the fragmentation
+    except (OSError, AttributeError):
+        pass
+
+
+_M_MMAP_THRESHOLD = -3  # <malloc.h>
+_M_ARENA_MAX = -8
+
+
+class Workers:
+    """Where transforms and leak scans run: inline (one process), or `processes` forked workers so that Python's
+    CPU work uses every core while threads wait on the servers. Forked before any thread starts (fork copies
+    only the calling thread; no lock can be held by a thread that doesn't exist yet)."""
+
+    def __init__(self, plans: list[TablePlan], hasher: LeakHasher | None, processes: int) -> None:
+        global _WORKER_PLANS, _WORKER_HASHER
+        _WORKER_PLANS, _WORKER_HASHER = plans, hasher
+        _keep_big_buffers_out_of_the_heap()
+        _WORKER_CODECS.clear()
+        self.plan_index = {id(plan): i for i, plan in enumerate(plans)}
+        self.pool: multiprocessing.pool.Pool | None = None
+        if processes > 1:
+            self.pool = multiprocessing.get_context("fork").Pool(processes, initializer=_worker_signals)
+        self.window = max(2, processes + 1)  # chunks in flight per table: keeps workers busy, memory bounded
+
+    def transform(self, plan: TablePlan, columns: tuple[str, ...], chunk: bytes) -> Any:
+        index = self.plan_index[id(plan)]
+        if self.pool is None:
+            return _Done(_transform_in_worker(index, columns, chunk))
+        return self.pool.apply_async(_transform_in_worker, (index, columns, chunk))
+
+    def scan(self, is_json: tuple[bool, ...], chunk: bytes) -> Any:
+        if self.pool is None:
+            return _Done(_scan_in_worker(is_json, chunk))
+        return self.pool.apply_async(_scan_in_worker, (is_json, chunk))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+
+# ---------------------------------------------------------------- moving tables
+
+
+def copy_table(
+    plan: TablePlan,
+    source: Source,
+    load: DatabaseLoad,
+    workers: Workers,
+    leak_index: LeakIndex | None,
+    progress: ProgressListener,
+    stop: threading.Event | None = None,
+) -> TableReport:
+    report = TableReport(table=plan.table.name, rule_table=plan.table.rule_table, filtered=bool(plan.where))
+    if plan.skip:
+        report.skipped = True
+        return report
+    began = time.monotonic()
+    progress.table_started(plan.table.name, plan.table.estimated_rows)
+    stats = [ColumnStats(plan.columns[name].qualified, t.describe()) for name, t in plan.transformers.items()]
+    unchanged: dict[str, int] = {}
+
+    def take(result: ChunkResult, writer: TableWriter) -> None:
+        writer.write(result.data)
+        report.rows += result.rows
+        for column, (values, changed, nulls, same) in zip(stats, result.counts, strict=True):
+            column.values += values
+            column.changed += changed
+            column.nulls += nulls
+            if same:
+                unchanged[column.column] = unchanged.get(column.column, 0) + same
+        if leak_index is not None:
+            leak_index.add(result.identifying, result.other)
+        progress.table_progress(plan.table.name, report.rows, report.bytes_in)
+
+    with source.stream(plan.table, plan.table.columns, plan.where) as stream:
+        columns = tuple(stream.columns)
+        RowTransformer(plan, columns)  # fail on a column mismatch here, before any worker sees the table
+        with load.copy_in(plan.table.name, columns) as writer:
+            pending: deque[Any] = deque()
+            for chunk in stream.chunks:
+                if stop is not None and stop.is_set():
+                    raise _Cancelled
+                report.bytes_in += len(chunk)
+                if not plan.transformers:
+                    take(ChunkResult(chunk, chunk.count(b"\n"), []), writer)
+                    continue
+                pending.append(workers.transform(plan, columns, chunk))
+                if len(pending) >= workers.window:
+                    take(_result(pending.popleft(), stop), writer)
+            while pending:
+                take(_result(pending.popleft(), stop), writer)
+        report.bytes_out = writer.bytes
+    report.columns = stats
+    if leak_index is not None:
+        leak_index.add_unchanged(unchanged)
+    report.seconds = round(time.monotonic() - began, 3)
+    progress.table_finished(plan.table.name, report.rows, report.bytes_in, report.seconds)
+    return report
+
+
+def run_parallel(tasks: Sequence[Callable[[threading.Event], Any]], jobs: int) -> list[Any]:
+    """Run tasks `jobs` at a time in threads; the first failure stops the others (they check the event) and is
+    raised; an interrupt stops them too."""
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="snapshot") as pool:
+        futures = [pool.submit(task, stop) for task in tasks]
+        try:
+            wait(futures, return_when=FIRST_EXCEPTION)
+        except BaseException:
+            stop.set()
+            raise
+        errors = [f.exception() for f in futures if f.done() and not f.cancelled() and f.exception() is not None]
+        if errors:
+            stop.set()
+            for future in futures:
+                future.cancel()
+            wait(futures)
+            errors = [f.exception() for f in futures if f.done() and not f.cancelled() and f.exception() is not None]
+            first = next((e for e in errors if not isinstance(e, _Cancelled)), errors[0])
+            raise first  # type: ignore[misc]
+    return [f.result() for f in futures]
+
+
+def copy_tables(
+    plans: Sequence[TablePlan],
+    source: Source,
+    load: DatabaseLoad,
+    workers: Workers,
+    leak_index: LeakIndex | None,
+    progress: ProgressListener,
+    jobs: int,
+) -> list[TableReport]:
+    """Every table, `jobs` at a time: threads move the bytes, `workers` transform them."""
+    tasks = [functools.partial(copy_table, plan, source, load, workers, leak_index, progress) for plan in plans]
+    return run_parallel([lambda stop, task=task: task(stop=stop) for task in tasks], jobs)
+
+
+def scan_output(
+    dsn: str,
+    tables: Sequence[CatalogTable],
+    schema: Mapping[str, list[ColumnInfo]],
+    workers: Workers,
+    index: LeakIndex,
+    report: VerifyReport,
+    jobs: int,
+    faked: Mapping[str, frozenset[str]] | None = None,
+) -> None:
+    """Every text/JSON value of the loaded database (and the tokens inside) looked up in the leak index."""
+    if not index.size:
+        return
+    lock = threading.Lock()
+
+    def scan(target: ScanTarget, stop: threading.Event) -> None:
+        is_json = tuple(target.is_json)
+        pending: deque[Any] = deque()
+
+        def take(result: tuple[bytes, bytes, int]) -> None:
+            with lock:
+                tally(target, index, *result, report)
+
+        with psycopg.connect(dsn) as conn, conn.cursor() as cursor, cursor.copy(target.query) as copy:
+            for chunk in rechunk(copy, CHUNK):
+                if stop.is_set():
+                    raise _Cancelled
+                pending.append(workers.scan(is_json, chunk))
+                if len(pending) >= workers.window:
+                    take(_result(pending.popleft(), stop))
+            while pending:
+                take(_result(pending.popleft(), stop))
+
+    targets = scan_targets(tables, schema, faked)
+    run_parallel([functools.partial(scan, target) for target in targets], jobs)
+
+
+# ---------------------------------------------------------------- a whole run
+
+
+class _Phases:
+    def __init__(self, report: SnapshotReport, progress: ProgressListener) -> None:
+        self.report = report
+        self.progress = progress
+        self.name: str | None = None
+        self.began = time.monotonic()
+
+    def __call__(self, name: str) -> None:
+        now = time.monotonic()
+        if self.name is not None:
+            self.report.phases[self.name] = round(self.report.phases.get(self.name, 0) + now - self.began, 3)
+        self.name, self.began = name, now
+        self.progress.phase(name)
+
+    def end(self) -> None:
+        self("done")
+        self.name = None
+
+    def stop(self) -> None:
+        """A run that failed: account for the phase it failed in, announce nothing."""
+        if self.name is not None:
+            now = time.monotonic()
+            self.report.phases[self.name] = round(self.report.phases.get(self.name, 0) + now - self.began, 3)
+            self.name = None
+
+
+def run_snapshot(
+    source: Source,
+    sink: Sink,
+    rules: RulesFile,
+    keyring: Keyring,
+    jobs: int = 2,
+    progress: ProgressListener | None = None,
+    processes: int | None = None,
+) -> SnapshotReport:
+    """Copy `source` into `sink` anonymized by `rules`; verified before it is published. Raises CoverageError
+    before any data moves, VerificationError (with the report) when the result is not safe to publish."""
+    progress = progress or SilentProgress()
+    processes = jobs if processes is None else processes
+    report = SnapshotReport(
+        source=source.description,
+        target=sink.description,
+        key_fingerprint=keyring.fingerprint(),
+        jobs=jobs,
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    began = time.monotonic()
+    phase = _Phases(report, progress)
+    with source:
+        schema: Mapping[str, list[ColumnInfo]] | None = None
+        tables: list[CatalogTable] = []
+        catalog = source.catalog()
+        if catalog is not None:
+            phase("check")
+            schema = reflect_schema(catalog)
+            require_coverage(rules, schema)
+            tables = data_tables(catalog)
+        phase("create")
+        load = sink.begin()
+        try:
+            phase("pre-data")
+            source.schema.apply("pre-data", load.dsn, jobs)
+            if schema is None:
+                phase("check")
+                with load.connect() as conn:
+                    schema = reflect_schema(conn)
+                    require_coverage(rules, schema)
+                    tables = data_tables(conn)
+            with_data = source.tables_with_data()
+            plans = plan_tables(rules, schema, tables, keyring)
+            _refuse_dump_filters(plans, source)
+            leak_index = LeakIndex(keyring)
+            streamed = [p for p in plans if with_data is None or p.table.name in with_data or p.skip]
+            workers = Workers(streamed, leak_index.hasher, processes)
+            try:
+                phase("data")
+                report.tables = copy_tables(streamed, source, load, workers, leak_index, progress, jobs)
+                report.tables += [
+                    TableReport(table=p.table.name, rule_table=p.table.rule_table) for p in plans if p not in streamed
+                ]
+                report.rules = summarize_rules(report.tables)
+                phase("sequences")
+                sequences = source.sequences()
+                load.set_sequences(sequences)
+                phase("post-data")
+                source.schema.apply("post-data", load.dsn, jobs)
+                phase("verify")
+                verification = VerifyReport(unchanged_in_row=dict(leak_index.unchanged))
+                expected = {t.table: (p.table, t.rows) for p, t in _pair(plans, report.tables)}
+                check_structure(load.dsn, expected, sequences, verification)
+                began_scan = time.monotonic()
+                verification.source_values_indexed = leak_index.size
+                scan_output(load.dsn, tables, schema, workers, leak_index, verification, jobs, _faked_columns(plans))
+                verification.seconds = round(verification.seconds + time.monotonic() - began_scan, 3)
+                report.verification = verification
+            finally:
+                workers.close()
+            if not verification.passed:
+                phase.stop()
+                report.seconds = round(time.monotonic() - began, 3)
+                raise VerificationError(report)
+            phase("publish")
+            report.target = sink.commit()
+        except BaseException:
+            sink.abort()
+            raise
+        finally:
+            report.notes += sink.notes
+    phase.end()
+    report.seconds = round(time.monotonic() - began, 3)
+    return report
+
+
+def _faked_columns(plans: Sequence[TablePlan]) -> dict[str, frozenset[str]]:
+    """Rule table -> columns whose whole value a transform replaces (not JSON paths or free text, which keep the
+    pieces they don't recognise)."""
+    faked: dict[str, frozenset[str]] = {}
+    for plan in plans:
+        faked[plan.table.rule_table] = frozenset(
+            name for name, transformer in plan.transformers.items() if not _finds_pieces(transformer)
+        )
+    return faked
+
+
+def _finds_pieces(transformer: Transformer) -> bool:
+    cls = type(transformer)
+    return cls.leak_items is not Transformer.leak_items or cls.leak_values is not Transformer.leak_values
+
+
+def _pair(plans: Sequence[TablePlan], tables: Sequence[TableReport]) -> list[tuple[TablePlan, TableReport]]:
+    by_name = {t.table: t for t in tables}
+    return [(plan, by_name[plan.table.name]) for plan in plans if plan.table.name in by_name]
+
+
+def _refuse_dump_filters(plans: Sequence[TablePlan], source: Source) -> None:
+    """A live source filters rows in its SELECT; a dump file's rows could only be filtered after they were
+    anonymized and loaded, where the filter would see fakes: refuse rather than filter on the wrong values."""
+    if source.catalog() is not None:
+        return
+    filtered = [p for p in plans if p.where and not p.skip]
+    if filtered:
+        raise AnonymizeError(
+            f"{filtered[0].table.rule_table}: row filters (`where:`) need a live source; a dump file's rows can't "
+            "be filtered before they are read",
+            "snapshot from the live database, or drop `where:` for this run",
+        )
+
+
+def read_schema(source: Source, sink: Sink | None = None) -> dict[str, list[ColumnInfo]]:
+    """The source's schema as the rules see it. A live source is asked directly; a dump file's schema is read
+    back from a scratch database made with `sink` on the target server (pre-data only), then dropped."""
+    with source:
+        catalog = source.catalog()
+        if catalog is not None:
+            return reflect_schema(catalog)
+        if sink is None:
+            raise AnonymizeError("reading a dump file's schema needs a target server to restore it into")
+        load = sink.begin()
+        try:
+            source.schema.apply("pre-data", load.dsn)
+            with load.connect() as conn:
+                return reflect_schema(conn)
+        finally:
+            sink.abort()
+
+
+def check_rules(source: Source, rules: RulesFile, sink: Sink | None = None) -> tuple[list[str], int]:
+    """`--check`: every coverage problem (empty: the rules cover the schema) and the number of tables checked."""
+    schema = read_schema(source, sink)
+    return check_coverage(rules, schema), len(schema)
+
+
+__all__ = [
+    "ProgressListener",
+    "RowTransformer",
+    "SilentProgress",
+    "TablePlan",
+    "VerificationError",
+    "VerifyReport",
+    "check_rules",
+    "copy_tables",
+    "plan_tables",
+    "read_schema",
+    "require_coverage",
+    "run_snapshot",
+]

@@ -1,0 +1,143 @@
+"""What a snapshot run did, as data: printed by the CLI, written as JSON. Never holds a source value or the key
+(the key appears only as its one-way fingerprint)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class ColumnStats:
+    """One transformed column of one table."""
+
+    column: str  # schema.table.column
+    rule: str  # transformer description, e.g. "email[email]"
+    values: int = 0  # non-NULL values seen
+    changed: int = 0  # values whose output differs from the input
+    nulls: int = 0
+
+
+@dataclass
+class TableReport:
+    table: str
+    rule_table: str
+    rows: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    seconds: float = 0.0
+    skipped: bool = False  # skip_data: schema only
+    filtered: bool = False  # a `where` kept a subset of rows
+    columns: list[ColumnStats] = field(default_factory=list)
+
+
+@dataclass
+class RuleReport:
+    """Totals per rule (transformer and domain) over every column that uses it."""
+
+    rule: str
+    columns: int = 0
+    values: int = 0
+    changed: int = 0
+
+
+@dataclass
+class VerifyReport:
+    tables_checked: int = 0
+    row_count_mismatches: list[str] = field(default_factory=list)
+    foreign_keys: int = 0
+    foreign_keys_validated_by_postgres: int = 0
+    foreign_keys_checked_by_query: int = 0
+    foreign_key_violations: list[str] = field(default_factory=list)
+    sequences_checked: int = 0
+    sequence_mismatches: list[str] = field(default_factory=list)
+    source_values_indexed: int = 0  # distinct personal source values (hashed) the output was checked against
+    output_values_checked: int = 0  # text values (and tokens inside text/JSON) of the output looked up
+    unchanged_in_row: dict[str, int] = field(default_factory=dict)  # column -> personal values left as they were
+    leaks: dict[str, int] = field(default_factory=dict)  # output column -> identifying source values found there
+    # output column -> its fakes that equal a real identifying value of another row: the transform draws fakes
+    # where real values live (e.g. real phone ranges), so a fake can reach a real person. Fails like a leak.
+    fake_collisions: dict[str, int] = field(default_factory=dict)
+    coincidences: dict[str, int] = field(default_factory=dict)  # output column -> non-identifying matches (names)
+    seconds: float = 0.0
+
+    @property
+    def failures(self) -> list[str]:
+        """One line per problem; names tables and columns, never values."""
+        problems = [*self.row_count_mismatches, *self.foreign_key_violations, *self.sequence_mismatches]
+        problems += [
+            f"{column}: {n} personal value(s) left unchanged in their own row"
+            for column, n in sorted(self.unchanged_in_row.items())
+        ]
+        problems += [
+            f"{column}: {n} identifying source value(s) found in the output" for column, n in sorted(self.leaks.items())
+        ]
+        problems += [
+            f"{column}: {n} fake(s) equal to real identifying values of other rows (the transform must draw fakes "
+            "where real values can't be)"
+            for column, n in sorted(self.fake_collisions.items())
+        ]
+        return problems
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+@dataclass
+class SnapshotReport:
+    source: str
+    target: str
+    key_fingerprint: str
+    jobs: int
+    started_at: str = ""
+    seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # phase -> seconds
+    tables: list[TableReport] = field(default_factory=list)
+    rules: list[RuleReport] = field(default_factory=list)
+    verification: VerifyReport | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+    @property
+    def bytes(self) -> int:
+        return sum(t.bytes_in for t in self.tables)
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+    @property
+    def megabytes_per_second(self) -> float:
+        return self.bytes / 1e6 / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(
+            rows=self.rows,
+            bytes=self.bytes,
+            rows_per_second=round(self.rows_per_second, 1),
+            megabytes_per_second=round(self.megabytes_per_second, 2),
+        )
+        if self.verification is not None:
+            data["verification"]["failures"] = self.verification.failures
+            data["verification"]["passed"] = self.verification.passed
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+
+def summarize_rules(tables: list[TableReport]) -> list[RuleReport]:
+    totals: dict[str, RuleReport] = {}
+    for table in tables:
+        for stats in table.columns:
+            total = totals.setdefault(stats.rule, RuleReport(stats.rule))
+            total.columns += 1
+            total.values += stats.values
+            total.changed += stats.changed
+    return sorted(totals.values(), key=lambda r: r.rule)

@@ -1,0 +1,329 @@
+"""Where a snapshot goes, always through a brand-new database on the target server:
+
+- `DatabaseSink`: load `<db>_devkit_new_<ts>`, then swap it in for `<db>` in one transaction (two renames), drop
+  the previous one only after the swap committed. A failure drops the new database; a kill leaves it behind as a
+  stale `*_devkit_new_*` that the next run removes. Either way `<db>` is exactly as it was until the swap.
+- `DumpFileSink`: load a scratch database the same way, then `pg_dump --format=custom` it to the output file
+  (written under a temporary name, renamed when complete) and drop it: a file `pg_restore` accepts.
+
+Runs on one target database are serialized by an advisory lock held for the whole run, which also makes it safe
+to drop stale databases: their run is certainly dead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import time
+import zlib
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+from anonymize.catalog import SequenceValue
+from anonymize.errors import AnonymizeError
+from anonymize.postgres import (
+    ClientTools,
+    ToolError,
+    connect,
+    database_of,
+    describe,
+    quote_ident,
+    quote_qualified,
+    scrub,
+    with_database,
+)
+
+MAX_NAME = 63  # NAMEDATALEN - 1
+NEW_MARK = "_devkit_new_"
+OLD_MARK = "_devkit_old_"
+EXPORT_MARK = "_devkit_export_"
+SWAP_ATTEMPTS = 5
+
+
+class TargetError(AnonymizeError):
+    """The target can't take the load: busy, refused, or a load/swap statement failed."""
+
+
+def _stamp() -> str:
+    return time.strftime("%Y%m%d%H%M%S", time.gmtime())
+
+
+def derived_name(base: str, mark: str, stamp: str) -> str:
+    """`<base><mark><stamp>`, with `base` shortened so the name fits PostgreSQL's 63-byte limit."""
+    suffix = f"{mark}{stamp}"
+    room = MAX_NAME - len(suffix.encode())
+    encoded = base.encode()[:room]
+    return encoded.decode(errors="ignore") + suffix
+
+
+def derived_prefix(base: str, mark: str) -> str:
+    return derived_name(base, mark, "00000000000000")[: -len("00000000000000")]
+
+
+@dataclass
+class TableWriter:
+    """COPY FROM STDIN into one table; `rows` is what the server counted once closed."""
+
+    copy: psycopg.Copy
+    rows: int = 0
+    bytes: int = 0
+
+    def write(self, data: bytes) -> None:
+        self.copy.write(data)
+        self.bytes += len(data)
+
+
+@dataclass
+class DatabaseLoad:
+    """The new database a run loads into, on the target server."""
+
+    server_dsn: str  # any database on the target server (credentials)
+    name: str
+    _connections: list[psycopg.Connection] = field(default_factory=list)
+
+    @property
+    def dsn(self) -> str:
+        return with_database(self.server_dsn, self.name)
+
+    def connect(self, **kwargs: object) -> psycopg.Connection:
+        return connect(self.dsn, "target", **kwargs)
+
+    @contextlib.contextmanager
+    def copy_in(self, table: str, columns: Sequence[str]) -> Iterator[TableWriter]:
+        """One connection and one transaction per table: rows are committed only if the whole table arrived."""
+        with self.connect(client_encoding="UTF8") as conn:
+            conn.execute("SET synchronous_commit = off")
+            column_sql = ", ".join(quote_ident(c) for c in columns)
+            query = f"COPY {quote_qualified(table)} ({column_sql}) FROM STDIN"
+            try:
+                with conn.cursor() as cursor:
+                    with cursor.copy(query) as copy:
+                        writer = TableWriter(copy)
+                        yield writer
+                    writer.rows = max(cursor.rowcount, 0)
+            except psycopg.Error as exc:
+                raise TargetError(
+                    f"{table}: loading rows into the target failed: {_error_line(exc, self.dsn)}"
+                ) from None
+
+    def set_sequences(self, values: Sequence[SequenceValue]) -> None:
+        if not values:
+            return
+        with self.connect(autocommit=True) as conn:
+            for value in values:
+                try:
+                    conn.execute(
+                        "SELECT pg_catalog.setval(%s::regclass, %s, %s)", (value.name, value.value, value.is_called)
+                    )
+                except psycopg.Error as exc:
+                    raise TargetError(f"setting sequence {value.name} failed: {_error_line(exc, self.dsn)}") from None
+
+
+_QUOTED_VALUE = re.compile(r'(: )"[^"]*"$')
+
+
+def _error_line(exc: psycopg.Error, dsn: str) -> str:
+    """The server's first line, without the value it may quote (`invalid input syntax for type inet: "…"`)."""
+    text = str(exc).strip()
+    if not text:
+        return type(exc).__name__
+    return _QUOTED_VALUE.sub(r'\1"…"', scrub(text.splitlines()[0], dsn))
+
+
+class Sink(ABC):
+    """A target. `begin()` makes the database to load; `commit()` publishes it; `abort()` throws it away."""
+
+    description: str
+
+    def __init__(self, server_dsn: str, tools: ClientTools | None = None) -> None:
+        self.server_dsn = server_dsn
+        self.tools = tools or ClientTools.find()
+        self._admin: psycopg.Connection | None = None
+        self.load: DatabaseLoad | None = None
+        self.notes: list[str] = []
+
+    # -- the base name whose runs this sink serializes, and the mark its working databases carry
+    @property
+    @abstractmethod
+    def base_name(self) -> str: ...
+
+    @property
+    @abstractmethod
+    def work_mark(self) -> str: ...
+
+    def _admin_dsn(self) -> str:
+        return with_database(self.server_dsn, "postgres")
+
+    def begin(self) -> DatabaseLoad:
+        admin = connect(self._admin_dsn(), "target", autocommit=True)
+        self._admin = admin
+        try:
+            lock_key = zlib.crc32(f"devkit-snapshot:{self.base_name}".encode()) - (1 << 31)
+            if not admin.execute("SELECT pg_try_advisory_lock(%s)", (lock_key,)).fetchone()[0]:
+                raise TargetError(
+                    f"another devkit snapshot into {self.base_name} is running on {describe(self.server_dsn)}",
+                    "wait for it to finish (or stop it) and run again",
+                )
+            self._remove_stale()
+            name = derived_name(self.base_name, self.work_mark, _stamp())
+            options = self._create_options()
+            try:
+                admin.execute(f"CREATE DATABASE {quote_ident(name)} TEMPLATE template0{options}")
+            except psycopg.Error as exc:
+                reason = _error_line(exc, self.server_dsn)
+                raise TargetError(
+                    f"cannot create database {name} on {describe(self.server_dsn)}: {reason}",
+                    "the target user needs CREATEDB (and the server free disk space)",
+                ) from None
+            self.load = DatabaseLoad(self.server_dsn, name)
+            return self.load
+        except BaseException:
+            self._release()
+            raise
+
+    def _create_options(self) -> str:
+        return ""
+
+    def _remove_stale(self) -> None:
+        """Databases left by killed runs: ours is the only run now (we hold the lock), so they are dead."""
+        assert self._admin is not None
+        for mark in (NEW_MARK, OLD_MARK, EXPORT_MARK):
+            prefix = derived_prefix(self.base_name, mark)
+            stale = self._admin.execute(
+                "SELECT datname FROM pg_database WHERE starts_with(datname, %s) AND datname <> %s",
+                (prefix, self.base_name),
+            ).fetchall()
+            for (name,) in stale:
+                if not name[len(prefix) :].isdigit():
+                    continue
+                self._drop(name)
+                self.notes.append(f"removed {name}, left behind by an interrupted run")
+
+    def _drop(self, name: str) -> None:
+        assert self._admin is not None
+        self._admin.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
+
+    def abort(self) -> None:
+        """Drop the database being loaded; the published one was never touched."""
+        try:
+            if self.load is not None and self._admin is not None:
+                with contextlib.suppress(psycopg.Error):
+                    self._drop(self.load.name)
+        finally:
+            self.load = None
+            self._release()
+
+    def _release(self) -> None:
+        if self._admin is not None:
+            with contextlib.suppress(Exception):
+                self._admin.close()  # also releases the advisory lock
+            self._admin = None
+
+    @abstractmethod
+    def commit(self) -> str:
+        """Publish the loaded database; returns a one-line description of what now holds the snapshot."""
+
+
+class DatabaseSink(Sink):
+    """A database (dev by default) replaced atomically by the loaded snapshot."""
+
+    def __init__(self, dsn: str, tools: ClientTools | None = None) -> None:
+        super().__init__(dsn, tools)
+        self.database = database_of(dsn)
+        self.description = describe(dsn)
+
+    @property
+    def base_name(self) -> str:
+        return self.database
+
+    @property
+    def work_mark(self) -> str:
+        return NEW_MARK
+
+    def _admin_dsn(self) -> str:
+        admin_db = "postgres" if self.database != "postgres" else "template1"
+        return with_database(self.server_dsn, admin_db)
+
+    def _create_options(self) -> str:
+        # The new database speaks what the old one spoke: same encoding and locale.
+        assert self._admin is not None
+        row = self._admin.execute(
+            "SELECT pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database WHERE datname = %s",
+            (self.database,),
+        ).fetchone()
+        if row is None:
+            return ""
+        encoding, collate, ctype = (str(v).replace("'", "''") for v in row)
+        return f" ENCODING '{encoding}' LC_COLLATE '{collate}' LC_CTYPE '{ctype}'"
+
+    def commit(self) -> str:
+        assert self.load is not None and self._admin is not None, "begin() first"
+        admin = self._admin
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.database,)).fetchone()
+        old = derived_name(self.database, OLD_MARK, _stamp())
+        for attempt in range(1, SWAP_ATTEMPTS + 1):
+            try:
+                with admin.transaction():
+                    if exists:
+                        # Sessions on the old database would block the rename; pg_terminate_backend(pid, timeout)
+                        # waits for them to go. Someone reconnecting in between makes the rename fail: retry.
+                        admin.execute(
+                            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                            "WHERE datname = %s AND pid <> pg_backend_pid()",
+                            (self.database,),
+                        )
+                        admin.execute(f"ALTER DATABASE {quote_ident(self.database)} RENAME TO {quote_ident(old)}")
+                    admin.execute(
+                        f"ALTER DATABASE {quote_ident(self.load.name)} RENAME TO {quote_ident(self.database)}"
+                    )
+                break
+            except psycopg.Error as exc:
+                if attempt == SWAP_ATTEMPTS:
+                    raise TargetError(
+                        f"swapping the snapshot into {self.database} failed: {_error_line(exc, self.server_dsn)}",
+                        f"{self.database} is unchanged; stop what keeps reconnecting to it and run again",
+                    ) from None
+                time.sleep(0.2 * attempt)
+        self.load = None  # published: abort() must not drop it any more
+        if exists:
+            try:
+                self._drop(old)
+            except psycopg.Error:
+                self.notes.append(f"the previous database is kept as {old}; the next run removes it")
+        self._release()
+        return f"database {self.database} on {describe(self.server_dsn)}"
+
+
+class DumpFileSink(Sink):
+    """An anonymized custom-format dump file, made from a scratch database on the target server."""
+
+    def __init__(self, server_dsn: str, output: Path, tools: ClientTools | None = None) -> None:
+        super().__init__(server_dsn, tools)
+        self.output = output
+        self.description = str(output)
+
+    @property
+    def base_name(self) -> str:
+        return "devkit"
+
+    @property
+    def work_mark(self) -> str:
+        return EXPORT_MARK
+
+    def commit(self) -> str:
+        assert self.load is not None, "begin() first"
+        partial = self.output.with_name(self.output.name + ".partial")
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.tools.run(["pg_dump", "--format=custom", "--no-owner", "-f", str(partial)], self.load.dsn)
+        except ToolError as exc:
+            partial.unlink(missing_ok=True)
+            raise TargetError(f"writing {self.output} failed: {exc.line}") from None
+        os.replace(partial, self.output)
+        self.abort()  # the scratch database has served its purpose
+        return f"dump file {self.output} (custom format: restore with pg_restore)"

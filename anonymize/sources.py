@@ -1,0 +1,710 @@
+"""Where a snapshot comes from: a live PostgreSQL (read-only, one exported snapshot shared by every worker) or a
+pg_dump file (custom/directory/tar archive through pg_restore, or plain SQL scanned for its COPY blocks).
+
+Every source hands out the same three things: the schema (applied to the target as pre-data, then post-data),
+each table's rows as COPY TEXT lines in chunks that end on a line boundary, and the sequences' values.
+Nothing is ever held whole: tables stream, dump files are read in chunks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import re
+import subprocess
+import tempfile
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Literal
+
+import psycopg
+
+from anonymize.catalog import CatalogTable, SequenceValue, sequence_values
+from anonymize.copy_text import rechunk
+from anonymize.errors import AnonymizeError
+from anonymize.postgres import ClientTools, ToolError, connect, describe, error_line, quote_ident, scrub
+
+Section = Literal["pre-data", "post-data"]
+CHUNK = 1 << 20
+# Read-only, and the text forms the transformers parse: ISO dates, UTF-8, exact floats.
+_SESSION = "-c default_transaction_read_only=on -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c extra_float_digits=3"
+
+
+class SourceError(AnonymizeError):
+    """The source can't be used as asked: not read-only-capable, snapshot export refused, bad row filter."""
+
+
+class DumpError(AnonymizeError):
+    """A dump file is not a pg_dump file, is corrupt, or is truncated."""
+
+
+# ---------------------------------------------------------------- schema: how sections reach the target
+
+
+class Schema(ABC):
+    @abstractmethod
+    def apply(self, section: Section, dsn: str, jobs: int = 1) -> None:
+        """Create this section's objects in the database at `dsn`."""
+
+
+@dataclass
+class ArchiveSchema(Schema):
+    """A pg_dump archive: pg_restore applies a section itself (post-data in parallel: index builds dominate)."""
+
+    archive: Path
+    tools: ClientTools
+
+    def apply(self, section: Section, dsn: str, jobs: int = 1) -> None:
+        args = ["pg_restore", f"--section={section}", "--exit-on-error", "--no-owner", "--no-privileges"]
+        args += ["--no-publications", "--no-subscriptions", "--no-security-labels", "--no-tablespaces"]
+        if section == "post-data" and jobs > 1 and _seekable(self.archive):
+            args.append(f"--jobs={jobs}")
+        try:
+            self.tools.run([*args, str(self.archive)], dsn)
+        except ToolError as exc:
+            raise SchemaApplyError(section, exc.line) from None
+
+
+def _seekable(archive: Path) -> bool:
+    """pg_restore runs in parallel on custom and directory archives only (not tar)."""
+    if archive.is_dir():
+        return True
+    with archive.open("rb") as handle:
+        return handle.read(5) == b"PGDMP"
+
+
+@dataclass
+class PlainSchema(Schema):
+    """Sections cut out of a plain SQL dump (owners, grants and psql meta-commands removed); run as one
+    implicit transaction each over the simple query protocol, so a failure leaves nothing half-made."""
+
+    sections: dict[str, str]
+
+    def apply(self, section: Section, dsn: str, jobs: int = 1) -> None:
+        sql = self.sections.get(section, "")
+        if not sql.strip():
+            return
+        with connect(dsn, "target", autocommit=True) as conn:
+            try:
+                conn.execute(sql.encode())  # type: ignore[call-overload]  # bytes: never treated as a template
+            except psycopg.Error as exc:
+                raise SchemaApplyError(section, _pg_error_line(exc, dsn)) from None
+
+
+class SchemaApplyError(AnonymizeError):
+    def __init__(self, section: str, line: str) -> None:
+        super().__init__(
+            f"applying the source's {section} schema to the target failed: {line}",
+            "the target server must support everything the source's schema uses (extensions, collations)",
+        )
+
+
+def _pg_error_line(exc: psycopg.Error, dsn: str) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return scrub(text, dsn)
+
+
+# ---------------------------------------------------------------- the source interface
+
+
+@dataclass
+class TableStream:
+    """One table's rows: `columns` in the order of every line's fields; `chunks` of whole COPY TEXT lines."""
+
+    columns: tuple[str, ...]
+    chunks: Iterator[bytes]
+
+
+class Source(ABC):
+    description: str  # for messages and reports: never a password
+    schema: Schema
+    live = False  # a server that answers catalog queries (and filters rows); else a dump file
+
+    def __enter__(self) -> Source:
+        self.open()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def open(self) -> None:  # noqa: B027 - optional hook
+        """Connect / index; cheap sources need nothing."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections and temporary files."""
+
+    def catalog(self) -> psycopg.Connection | None:
+        """A connection that sees the source's catalog (live sources), or None: then the pipeline reads the
+        schema from the target after pre-data."""
+        return None
+
+    def tables_with_data(self) -> set[str] | None:
+        """The tables whose rows the source holds (`schema.table`), or None for all of them."""
+        return None
+
+    @abstractmethod
+    def stream(
+        self, table: CatalogTable, columns: Sequence[str], where: str | None = None
+    ) -> contextlib.AbstractContextManager[TableStream]:
+        """Open a table's rows. `columns` is the order the pipeline wants (live sources honour it; dump files
+        bring their own order in `TableStream.columns`). `where` filters rows where the source can."""
+
+    @abstractmethod
+    def sequences(self) -> list[SequenceValue]: ...
+
+
+# ---------------------------------------------------------------- live PostgreSQL
+
+
+class LiveSource(Source):
+    """A live server, opened read-only: one REPEATABLE READ READ ONLY transaction exports a snapshot and stays
+    open; every worker connection imports it, so all tables come from one consistent moment."""
+
+    live = True
+
+    def __init__(self, dsn: str, tools: ClientTools | None = None) -> None:
+        self.dsn = dsn
+        self.description = describe(dsn)
+        self.tools = tools or ClientTools.find()
+        self.snapshot_id: str | None = None
+        self._main: psycopg.Connection | None = None
+        self._idle: queue.SimpleQueue[psycopg.Connection] = queue.SimpleQueue()
+        self._all: list[psycopg.Connection] = []
+        self._lock = threading.Lock()
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._schema: ArchiveSchema | None = None
+
+    def open(self) -> None:
+        self._main = self._connect_read_only()
+        try:
+            self._main.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            read_only = self._main.execute("SHOW transaction_read_only").fetchone()[0]
+            if read_only != "on":
+                raise SourceError(
+                    f"source {self.description} did not open a read-only transaction",
+                    "point --source at a server (or read replica) that honours default_transaction_read_only",
+                )
+            try:
+                self.snapshot_id = self._main.execute("SELECT pg_export_snapshot()").fetchone()[0]
+            except psycopg.Error as exc:
+                raise SourceError(
+                    f"source {self.description} refused to export a snapshot: {_pg_error_line(exc, self.dsn)}",
+                    "connect directly to PostgreSQL (not through a transaction-pooling proxy)",
+                ) from None
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect_read_only(self) -> psycopg.Connection:
+        try:
+            conn = connect(self.dsn, "source", autocommit=True, options=_SESSION, client_encoding="UTF8")
+        except AnonymizeError as exc:
+            if "options" in exc.message or "startup parameter" in exc.message:
+                raise SourceError(
+                    f"source {self.description} is not read-only-capable: it rejects default_transaction_read_only",
+                    "connect directly to PostgreSQL or its read replica, not through a pooler that drops options",
+                ) from None
+            raise
+        setting = conn.execute("SHOW default_transaction_read_only").fetchone()[0]
+        if setting != "on":
+            conn.close()
+            raise SourceError(
+                f"source {self.description} is not read-only-capable: default_transaction_read_only stays off",
+                "connect directly to PostgreSQL or its read replica",
+            )
+        return conn
+
+    def close(self) -> None:
+        for conn in self._all:
+            with contextlib.suppress(Exception):
+                conn.close()
+        self._all.clear()
+        if self._main is not None:
+            with contextlib.suppress(Exception):
+                self._main.close()
+            self._main = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def catalog(self) -> psycopg.Connection:
+        assert self._main is not None, "open() the source first"
+        return self._main
+
+    @property
+    def schema(self) -> Schema:  # type: ignore[override]
+        """pg_dump the schema once, inside the snapshot, into a small archive that pg_restore applies."""
+        if self._schema is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="devkit-schema-")
+            archive = Path(self._tmp.name) / "schema.dump"
+            args = ["pg_dump", "--format=custom", "--schema-only", f"--snapshot={self.snapshot_id}"]
+            args += ["--no-publications", "--no-subscriptions", "-f", str(archive)]
+            try:
+                self.tools.run(args, self.dsn)
+            except ToolError as exc:
+                raise SourceError(f"pg_dump of the source schema failed: {exc.line}") from None
+            self._schema = ArchiveSchema(archive, self.tools)
+        return self._schema
+
+    def _worker(self) -> psycopg.Connection:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        conn = self._connect_read_only()
+        try:
+            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            conn.execute(f"SET TRANSACTION SNAPSHOT '{self.snapshot_id}'")
+        except psycopg.Error as exc:
+            conn.close()
+            raise SourceError(
+                f"a worker connection to {self.description} could not join the snapshot: "
+                f"{_pg_error_line(exc, self.dsn)}",
+                "connect directly to PostgreSQL (a pooler may route workers to another server)",
+            ) from None
+        with self._lock:
+            self._all.append(conn)
+        return conn
+
+    @contextlib.contextmanager
+    def stream(self, table: CatalogTable, columns: Sequence[str], where: str | None = None) -> Iterator[TableStream]:
+        conn = self._worker()
+        column_sql = ", ".join(quote_ident(c) for c in columns)
+        if where:
+            query = f"COPY (SELECT {column_sql} FROM ONLY {table.sql} WHERE ({where})) TO STDOUT"
+        else:
+            query = f"COPY {table.sql} ({column_sql}) TO STDOUT"
+        clean = False
+        try:
+            with conn.cursor() as cursor:
+                try:
+                    with cursor.copy(query) as copy:
+                        yield TableStream(tuple(columns), rechunk(copy, CHUNK))
+                except psycopg.Error as exc:
+                    line = _pg_error_line(exc, self.dsn)
+                    if where:
+                        raise SourceError(
+                            f"{table.name}: reading rows with the rule's where filter failed: {line}",
+                            "fix the table's `where:` in the rules file",
+                        ) from None
+                    raise SourceError(f"{table.name}: reading rows from the source failed: {line}") from None
+            clean = True
+        finally:
+            if clean:
+                self._idle.put(conn)
+            else:  # an interrupted COPY leaves the connection unusable; the snapshot lives on in the others
+                with contextlib.suppress(Exception):
+                    conn.close()
+
+    def sequences(self) -> list[SequenceValue]:
+        return sequence_values(self.catalog())
+
+
+# ---------------------------------------------------------------- pg_dump archives (custom, directory, tar)
+
+_TOC_LINE = re.compile(r"^(\d+); \d+ \d+ (TABLE DATA|SEQUENCE SET) (\S+) (.+) (\S+)$")
+_COPY_HEADER = re.compile(rb"^COPY (.+?) (?:\((.*)\) )?FROM stdin;\n?$")
+_SETVAL = re.compile(r"SELECT pg_catalog\.setval\('((?:[^']|'')+)', (-?\d+), (true|false)\);")
+
+
+@dataclass
+class _TocEntry:
+    dump_id: int
+    kind: str
+    table: str  # schema.name as pg_restore -l prints it
+
+
+class ArchiveSource(Source):
+    """A pg_dump archive read through pg_restore: the TOC from `pg_restore -l`, each table's data from
+    `pg_restore -L <its entry> -f -` streamed through a pipe."""
+
+    def __init__(self, path: Path, tools: ClientTools | None = None) -> None:
+        self.path = path
+        self.description = str(path)
+        self.tools = tools or ClientTools.find()
+        self.schema = ArchiveSchema(path, self.tools)
+        self._entries: list[_TocEntry] = []
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    def open(self) -> None:
+        try:
+            toc = self.tools.run(["pg_restore", "--list", str(self.path)]).decode(errors="replace")
+        except ToolError as exc:
+            raise DumpError(
+                f"{self.path} is not a readable pg_dump archive: {exc.line}",
+                "pass a file made by pg_dump (custom, directory, tar or plain format), complete and uncorrupted",
+            ) from None
+        for line in toc.splitlines():
+            match = _TOC_LINE.match(line)
+            if match:
+                self._entries.append(_TocEntry(int(match[1]), match[2], f"{match[3]}.{match[4]}"))
+        self._tmp = tempfile.TemporaryDirectory(prefix="devkit-toc-")
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def tables_with_data(self) -> set[str]:
+        return {e.table for e in self._entries if e.kind == "TABLE DATA"}
+
+    def _list_file(self, entries: list[_TocEntry]) -> Path:
+        assert self._tmp is not None, "open() the source first"
+        fd, name = tempfile.mkstemp(dir=self._tmp.name, suffix=".list")
+        with open(fd, "w") as handle:
+            handle.write("".join(f"{e.dump_id}; 0 0 {e.kind} -\n" for e in entries))
+        return Path(name)
+
+    @contextlib.contextmanager
+    def stream(self, table: CatalogTable, columns: Sequence[str], where: str | None = None) -> Iterator[TableStream]:
+        entry = next((e for e in self._entries if e.kind == "TABLE DATA" and e.table == table.name), None)
+        if entry is None:
+            yield TableStream(tuple(columns), iter(()))
+            return
+        listing = self._list_file([entry])
+        command, env = self.tools.command(["pg_restore", "--data-only", "-L", str(listing), "-f", "-", str(self.path)])
+        with tempfile.TemporaryFile() as stderr:
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, env=env)
+            assert process.stdout is not None
+            reader = CopyBlockReader(process.stdout, f"{self.path} ({table.name})")
+
+            def failure(exc: DumpError | None) -> DumpError:
+                # pg_restore's own complaint (e.g. "could not read input file: end of file") says most
+                if process.poll() is None:
+                    process.kill()
+                process.wait()
+                stderr.seek(0)
+                detail = stderr.read()
+                message = f"{self.path}: reading {table.name} failed: {error_line(detail)}" if detail.strip() else None
+                if message is None and exc is not None:
+                    return exc
+                return DumpError(
+                    message or f"{self.path}: reading {table.name} failed",
+                    "the dump file is corrupt or truncated; make it again with pg_dump",
+                )
+
+            def chunks() -> Iterator[bytes]:
+                try:
+                    yield from reader.data()
+                    reader.drain()
+                except DumpError as exc:
+                    raise failure(exc) from None
+                if process.wait() != 0:
+                    raise failure(None)
+
+            try:
+                try:
+                    header_columns = reader.read_header()
+                except DumpError as exc:
+                    raise failure(exc) from None
+                yield TableStream(header_columns or tuple(columns), chunks())
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                process.wait()
+                process.stdout.close()
+
+    def sequences(self) -> list[SequenceValue]:
+        entries = [e for e in self._entries if e.kind == "SEQUENCE SET"]
+        if not entries:
+            return []
+        listing = self._list_file(entries)
+        try:
+            sql = self.tools.run(["pg_restore", "--data-only", "-L", str(listing), "-f", "-", str(self.path)])
+        except ToolError as exc:
+            raise DumpError(f"{self.path}: reading sequence values failed: {exc.line}") from None
+        return _parse_setvals(sql.decode())
+
+
+def _parse_setvals(sql: str) -> list[SequenceValue]:
+    return [SequenceValue(m[1].replace("''", "'"), int(m[2]), m[3] == "true") for m in _SETVAL.finditer(sql)]
+
+
+class CopyBlockReader:
+    """Reads one `COPY ... FROM stdin;` block out of SQL text on a binary stream: the header, then the data in
+    chunks of whole lines, up to the `\\.` line. A stream that ends before `\\.` is a truncated dump."""
+
+    def __init__(self, stream: IO[bytes], label: str) -> None:
+        self.stream = stream
+        self.label = label
+        self.table: str | None = None
+
+    def read_header(self) -> tuple[str, ...] | None:
+        while True:
+            line = self.stream.readline()
+            if not line:
+                raise DumpError(f"{self.label}: no COPY data found", "the dump file is corrupt or truncated")
+            _check_encoding(line, self.label)
+            match = _COPY_HEADER.match(line)
+            if match:
+                self.table = match[1].decode()
+                return parse_column_list(match[2].decode()) if match[2] is not None else ()
+
+    def data(self) -> Iterator[bytes]:
+        pending = b""
+        while True:
+            data = self.stream.read(CHUNK)
+            if not data:
+                raise DumpError(
+                    f"{self.label}: the data ends before its end marker (\\.)",
+                    "the dump file is truncated; make it again with pg_dump",
+                )
+            pending += data
+            if pending.startswith(b"\\.\n"):
+                end = 0
+            else:
+                found = pending.find(b"\n\\.\n")
+                end = found + 1 if found >= 0 else -1
+            if end >= 0:
+                if end:
+                    yield pending[:end]
+                return
+            cut = pending.rfind(b"\n")
+            if cut >= 0:
+                yield pending[: cut + 1]
+                pending = pending[cut + 1 :]
+
+    def drain(self) -> None:
+        while self.stream.read(CHUNK):
+            pass
+
+
+_IDENT = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^",\s]+))\s*(?:,|$)')
+
+
+_CLIENT_ENCODING = re.compile(rb"^SET client_encoding = '([^']+)';")
+
+
+def _check_encoding(line: bytes, label: str) -> None:
+    match = _CLIENT_ENCODING.match(line)
+    if match and match[1].upper().replace(b"-", b"") not in (b"UTF8", b"UNICODE"):
+        raise DumpError(
+            f"{label} was dumped in {match[1].decode()}, not UTF-8",
+            "make the dump with pg_dump --encoding=UTF8",
+        )
+
+
+def parse_column_list(text: str) -> tuple[str, ...]:
+    """pg_dump's `(id, "Weird Col", email)` inside -> ('id', 'Weird Col', 'email')."""
+    columns = []
+    position = 0
+    while position < len(text):
+        match = _IDENT.match(text, position)
+        if not match or match.end() == position:
+            raise DumpError(f"cannot read the column list of a COPY header: {text[:80]!r}")
+        columns.append(match[1].replace('""', '"') if match[1] is not None else match[2])
+        position = match.end()
+    return tuple(columns)
+
+
+def parse_qualified(text: str) -> str:
+    """pg_dump's `public."Orders"` -> 'public.Orders' (the form catalog names use)."""
+    parts = []
+    for match in re.finditer(r'"((?:[^"]|"")*)"|([^."]+)', text):
+        parts.append(match[1].replace('""', '"') if match[1] is not None else match[2])
+    return ".".join(parts)
+
+
+# ---------------------------------------------------------------- plain SQL dumps
+
+_ENTRY_HEADER = re.compile(rb"^-- (?:Data for )?Name: .*; Type: ([A-Z ]+); Schema: .*; Owner: .*$")
+_DATA_TYPES = {b"TABLE DATA", b"SEQUENCE SET", b"BLOBS", b"BLOB", b"LARGE OBJECT", b"BLOB DATA"}
+_DROPPED_TYPES = {
+    b"ACL",
+    b"DEFAULT ACL",
+    b"PUBLICATION",
+    b"PUBLICATION TABLE",
+    b"PUBLICATION TABLES IN SCHEMA",
+    b"SUBSCRIPTION",
+    b"SECURITY LABEL",
+    b"DATABASE",
+    b"DATABASE PROPERTIES",
+}
+_OWNER_LINE = re.compile(rb"^ALTER .+ OWNER TO .+;\n?$")
+_META_LINE = re.compile(rb"^\\(?:restrict|unrestrict|connect)\b")
+
+
+@dataclass
+class _CopyBlock:
+    table: str
+    columns: tuple[str, ...]
+    start: int  # offset of the first data line
+    end: int  # offset of the `\.` line
+
+
+@dataclass
+class _PlainIndex:
+    preamble: list[bytes] = field(default_factory=list)
+    pre: list[bytes] = field(default_factory=list)
+    post: list[bytes] = field(default_factory=list)
+    blocks: dict[str, _CopyBlock] = field(default_factory=dict)
+    sequences: list[SequenceValue] = field(default_factory=list)
+    complete: bool = False
+
+
+class PlainSource(Source):
+    """A plain-format pg_dump: one scan indexes it (schema sections kept as text, each COPY block's byte
+    range remembered), then each table streams from its range; the file is never loaded whole."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.description = str(path)
+        self._index: _PlainIndex | None = None
+        self.schema = PlainSchema({})
+
+    def open(self) -> None:
+        with self.path.open("rb") as handle:
+            self._index = _scan_plain(handle, str(self.path))
+        index = self._index
+        self.schema = PlainSchema(
+            {
+                "pre-data": b"".join(index.preamble + index.pre).decode(),
+                "post-data": b"".join(index.preamble + index.post).decode(),
+            }
+        )
+
+    def tables_with_data(self) -> set[str]:
+        assert self._index is not None, "open() the source first"
+        return set(self._index.blocks)
+
+    @contextlib.contextmanager
+    def stream(self, table: CatalogTable, columns: Sequence[str], where: str | None = None) -> Iterator[TableStream]:
+        assert self._index is not None, "open() the source first"
+        block = self._index.blocks.get(table.name)
+        if block is None:
+            yield TableStream(tuple(columns), iter(()))
+            return
+        with self.path.open("rb") as handle:
+            yield TableStream(block.columns, _read_range(handle, block.start, block.end))
+
+    def sequences(self) -> list[SequenceValue]:
+        assert self._index is not None, "open() the source first"
+        return list(self._index.sequences)
+
+
+def _read_range(handle: IO[bytes], start: int, end: int) -> Iterator[bytes]:
+    """Bytes [start, end) in chunks cut at line boundaries (the range itself is whole lines)."""
+    handle.seek(start)
+    remaining = end - start
+    pending = b""
+    while remaining > 0:
+        data = handle.read(min(CHUNK, remaining))
+        if not data:
+            break
+        remaining -= len(data)
+        pending += data
+        cut = pending.rfind(b"\n")
+        if cut >= 0:
+            yield pending[: cut + 1]
+            pending = pending[cut + 1 :]
+    if pending:
+        yield pending
+
+
+def _scan_plain(handle: IO[bytes], label: str) -> _PlainIndex:
+    index = _PlainIndex()
+    head = handle.read(4096)
+    if b"PostgreSQL database dump" not in head:
+        raise DumpError(
+            f"{label} is not a pg_dump file (neither an archive nor a plain SQL dump)",
+            "pass a file made by pg_dump",
+        )
+    handle.seek(0)
+    state = "preamble"
+    dropping = False
+    while True:
+        offset = handle.tell()
+        line = handle.readline()
+        if not line:
+            break
+        header = _ENTRY_HEADER.match(line.rstrip(b"\n"))
+        if header:
+            kind = header[1].strip()
+            dropping = kind in _DROPPED_TYPES
+            if kind in _DATA_TYPES:
+                state = "data"
+            elif state in ("preamble", "pre"):
+                state = "pre"
+            else:
+                state = "post"
+            # the `--` line above the header belongs to the same entry; harmless either way
+        if line.startswith(b"-- PostgreSQL database dump complete"):
+            index.complete = True
+        if state == "preamble":
+            _check_encoding(line, label)
+        copy = _COPY_HEADER.match(line) if line.startswith(b"COPY ") else None
+        if copy and state == "data":
+            table = parse_qualified(copy[1].decode())
+            columns = parse_column_list(copy[2].decode()) if copy[2] is not None else ()
+            start = offset + len(line)
+            end = _find_end_marker(handle, start, label, table)
+            index.blocks[table] = _CopyBlock(table, columns, start, end)
+            handle.seek(end + 3)
+            continue
+        if state == "data":
+            if line.startswith(b"INSERT INTO "):
+                raise DumpError(
+                    f"{label} holds its rows as INSERT statements (pg_dump --inserts)",
+                    "make the dump without --inserts/--column-inserts (COPY is what streams)",
+                )
+            if line.startswith(b"SELECT pg_catalog.setval("):
+                index.sequences.extend(_parse_setvals(line.decode()))
+            continue
+        if dropping or _OWNER_LINE.match(line) or _META_LINE.match(line):
+            continue
+        {"preamble": index.preamble, "pre": index.pre, "post": index.post}[state].append(line)
+    if not index.complete:
+        raise DumpError(
+            f"{label} ends before pg_dump's closing line (-- PostgreSQL database dump complete)",
+            "the dump file is truncated; make it again with pg_dump",
+        )
+    return index
+
+
+def _find_end_marker(handle: IO[bytes], start: int, label: str, table: str) -> int:
+    """Offset of the `\\.` line closing the COPY block that starts at `start`."""
+    handle.seek(start)
+    carry = b"\n"  # the header's newline: lets an empty block's `\.` match like any other
+    position = start
+    while True:
+        data = handle.read(CHUNK)
+        if not data:
+            raise DumpError(
+                f"{label}: the data of {table} ends before its end marker (\\.)",
+                "the dump file is truncated; make it again with pg_dump",
+            )
+        buffer = carry + data
+        found = buffer.find(b"\n\\.\n")
+        if found >= 0:
+            return position - len(carry) + found + 1
+        carry = buffer[-3:]
+        position += len(data)
+
+
+# ---------------------------------------------------------------- choosing a source
+
+
+def open_source(spec: str, tools: ClientTools | None = None) -> Source:
+    """A DSN -> LiveSource; an existing file or directory -> ArchiveSource or PlainSource by its content."""
+    from anonymize.postgres import is_dsn
+
+    if is_dsn(spec):
+        return LiveSource(spec, tools)
+    path = Path(spec)
+    if path.is_dir():
+        if not (path / "toc.dat").exists():
+            raise DumpError(f"{path} is a directory without toc.dat", "pass a pg_dump directory-format dump or a file")
+        return ArchiveSource(path, tools)
+    if not path.is_file():
+        raise DumpError(
+            f"source {spec} is neither a PostgreSQL DSN nor an existing dump file",
+            "pass postgresql://user:password@host:port/db or the path of a pg_dump file",
+        )
+    with path.open("rb") as handle:
+        head = handle.read(512)
+    if head.startswith(b"PGDMP") or head[257:262] == b"ustar":
+        return ArchiveSource(path, tools)
+    return PlainSource(path)

@@ -1,0 +1,240 @@
+"""What every transformer is: a registered name, declared parameters, the column type families it can produce,
+and a cheap `transform(value, row)` on PostgreSQL text representations.
+
+Contract with the pipeline:
+- `value` is the column's value in PostgreSQL TEXT form and never None (NULL stays NULL: the pipeline skips it);
+- `row` maps every column of the source row to its text (or None), for transforms keyed on another column;
+  `row_columns` says which ones a transformer reads, so the pipeline may build the mapping only when needed;
+- the result is PostgreSQL text input for the column's type, within its max_length (or None for NULL).
+Transformers are deterministic under the key: replacement = f(key, domain, normalized value).
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from anonymize.errors import RulesError
+from anonymize.keys import Keyring
+
+if TYPE_CHECKING:
+    from anonymize.rules import ColumnRule
+
+TypeFamily = Literal[
+    "text", "integer", "numeric", "boolean", "date", "timestamp", "json", "uuid", "inet", "bytea", "other"
+]
+ALL_FAMILIES: frozenset[TypeFamily] = frozenset(get_args(TypeFamily))
+
+_FAMILY_BY_TYPE: dict[str, TypeFamily] = {
+    "text": "text",
+    "character varying": "text",
+    "varchar": "text",
+    "character": "text",
+    "char": "text",
+    "bpchar": "text",
+    '"char"': "text",
+    "name": "text",
+    "citext": "text",
+    "smallint": "integer",
+    "integer": "integer",
+    "bigint": "integer",
+    "int2": "integer",
+    "int4": "integer",
+    "int8": "integer",
+    "numeric": "numeric",
+    "decimal": "numeric",
+    "real": "numeric",
+    "double precision": "numeric",
+    "float4": "numeric",
+    "float8": "numeric",
+    "money": "numeric",
+    "boolean": "boolean",
+    "bool": "boolean",
+    "date": "date",
+    "timestamp without time zone": "timestamp",
+    "timestamp with time zone": "timestamp",
+    "timestamp": "timestamp",
+    "timestamptz": "timestamp",
+    "json": "json",
+    "jsonb": "json",
+    "uuid": "uuid",
+    "inet": "inet",
+    "cidr": "inet",
+    "bytea": "bytea",
+}
+_TYPMOD = re.compile(r"\([^)]*\)")
+_LENGTH = re.compile(r"^(?:character varying|varchar|character|char|bpchar)\((\d+)\)$")
+
+
+def _bare_type(pg_type: str) -> str:
+    # 'timestamp(3) with time zone' -> 'timestamp with time zone'; 'public.citext' -> 'citext'
+    bare = " ".join(_TYPMOD.sub("", pg_type.strip().lower()).split())
+    if "." in bare and not bare.startswith('"'):
+        bare = bare.rsplit(".", 1)[1]
+    return bare
+
+
+def type_family(pg_type: str) -> TypeFamily:
+    """The family of a `format_type()` text, e.g. 'character varying(255)' -> 'text'. Arrays, enums, ranges,
+    intervals, times, geometric and unknown types are 'other' (only keep/null/constant can produce them)."""
+    if pg_type.strip().endswith("]"):
+        return "other"
+    return _FAMILY_BY_TYPE.get(_bare_type(pg_type), "other")
+
+
+def max_length_of(pg_type: str) -> int | None:
+    """varchar(n)/char(n) -> n; unbounded types -> None."""
+    match = _LENGTH.match(pg_type.strip().lower())
+    return int(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    table: str  # schema-qualified, e.g. "public.customers"
+    name: str
+    pg_type: str  # format_type(atttypid, atttypmod)
+    nullable: bool = True
+    unique: bool = False  # part of a single-column unique/PK constraint or unique index
+    max_length: int | None = None  # varchar(n)/char(n); derived from pg_type when not given
+    # Extensions (defaults keep the original constructor valid):
+    base_type: str | None = None  # for a DOMAIN column: format_type of its base type, which decides the family
+    generated: bool = False  # GENERATED ALWAYS AS (...) STORED: recomputed on load, needs no rule
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.max_length is None:
+            object.__setattr__(self, "max_length", max_length_of(self.base_type or self.pg_type))
+
+    @property
+    def family(self) -> TypeFamily:
+        return type_family(self.base_type or self.pg_type)
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.table}.{self.name}"
+
+
+class NoParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StrictParams(BaseModel):
+    """Base for every transformer's Params: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Transformer(ABC):
+    name: ClassVar[str]
+    accepts: ClassVar[frozenset[TypeFamily]]
+    Params: ClassVar[type[BaseModel]] = NoParams
+    personal: ClassVar[bool] = True  # the column holds personal data: its source values feed the leak check
+    identifying: ClassVar[bool] = False  # a source value found ANYWHERE in the output is a leak (email, phone...)
+    default_domain: ClassVar[str | None] = None  # pseudonym domain when the rule names none; None -> `name`
+    cache_size: ClassVar[int] = 1 << 16  # bounded per-instance LRU of normalized value -> fake
+
+    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+        self.params = params
+        self.column = column
+        self.keyring = keyring
+        self.domain = domain or self.default_domain or self.name
+        self.max_length = column.max_length
+
+    @abstractmethod
+    def transform(self, value: str, row: Mapping[str, str | None]) -> str | None: ...
+
+    @property
+    def row_columns(self) -> frozenset[str]:
+        """Other columns of the row this transformer reads (empty: `row` may be an empty mapping)."""
+        return frozenset()
+
+    def leak_values(self, value: str) -> Iterable[str]:
+        """The source values the leak check must look for: the whole value for personal columns. JSON and free
+        text override this to yield the personal pieces inside."""
+        return (value,) if self.personal and value.strip() else ()
+
+    def leak_items(self, value: str) -> Iterable[tuple[str, bool]]:
+        """Like leak_values, each piece with whether it is identifying (found anywhere = leak) or not (a name
+        a fake may share by chance). JSON and free text say it per piece; others per transformer."""
+        return ((piece, self.identifying) for piece in self.leak_values(value))
+
+    def describe(self) -> str:
+        return f"{self.name}[{self.domain}]"
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Worker processes rebuild from the parts: caches (lru_cache) don't pickle and needn't travel.
+        return (_rebuild, (type(self), self.params, self.column, self.keyring, self.domain))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.column.qualified} {self.describe()}>"
+
+
+def _rebuild(cls: type[Transformer], params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None):
+    return cls(params, column, keyring, domain)
+
+
+REGISTRY: dict[str, type[Transformer]] = {}
+
+
+def register(cls: type[Transformer]) -> type[Transformer]:
+    """Class decorator: make a transformer available to rules files under `cls.name`."""
+    existing = REGISTRY.get(cls.name)
+    if existing is not None and existing is not cls:
+        raise ValueError(f"transformer name {cls.name!r} registered twice ({existing.__name__}, {cls.__name__})")
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def _registry() -> dict[str, type[Transformer]]:
+    # Importing the package registers every family module; done lazily so base has no import cycle.
+    import anonymize.transformers  # noqa: F401
+
+    return REGISTRY
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"])
+        msg = error["msg"]
+        parts.append(f"{where}: {msg}" if where else msg)
+    return "; ".join(parts)
+
+
+def validate_params(transform: str, params: Mapping[str, Any]) -> BaseModel:
+    """Look the transform up and validate its params; RulesError names what is wrong."""
+    registry = _registry()
+    cls = registry.get(transform)
+    if cls is None:
+        known = ", ".join(sorted(registry))
+        raise RulesError(f"unknown transform {transform!r}", f"use one of: {known}")
+    try:
+        return cls.Params.model_validate(dict(params))
+    except ValidationError as exc:
+        raise RulesError(f"bad params for {transform}: {format_validation_error(exc)}") from None
+
+
+def build_transformer(rule: ColumnRule, column: ColumnInfo, keyring: Keyring) -> Transformer:
+    """The transformer a rule asks for on a column; RulesError if the transform is unknown, its params are bad,
+    or it can't produce the column's type (fail closed)."""
+    registry = _registry()
+    params = validate_params(rule.transform, rule.params)
+    cls = registry[rule.transform]
+    family = column.family
+    if family not in cls.accepts:
+        accepted = ", ".join(sorted(cls.accepts))
+        raise RulesError(
+            f"{column.qualified}: transform {rule.transform} can't produce {column.pg_type} (a {family} column)",
+            f"{rule.transform} produces: {accepted}",
+        )
+    try:
+        return cls(params, column, keyring, rule.domain)
+    except RulesError as exc:
+        if exc.message.startswith(column.qualified):
+            raise
+        raise RulesError(f"{column.qualified}: {exc.message}", exc.hint) from None

@@ -1,0 +1,135 @@
+"""company_name: fake company (or shop) names, Japanese (株式会社サクラ商事) or Latin (Sakura Trading Co., Ltd.).
+
+The legal form (株式会社/有限会社/合同会社/(株)/Co., Ltd./Inc. ...) and its position are mirrored from the
+input, and a shop's branch (…渋谷店) gets a fake branch. The fake is a pool index chosen by the source key (the
+value, or `key_column`), like person_name; a unique column needs key_column: integer ids map to distinct kanji
+spellings (readings and Latin names may be homophones).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel
+
+from anonymize import normalize
+from anonymize.errors import RulesError
+from anonymize.keys import Keyring
+from anonymize.names import pool
+from anonymize.transformers.base import ColumnInfo, StrictParams, Transformer, register
+from anonymize.transformers.keyed import KeyedIndex, fit, key_of
+
+_JA_FORMS = (
+    "株式会社",
+    "有限会社",
+    "合同会社",
+    "合資会社",
+    "合名会社",
+    "一般社団法人",
+    "医療法人",
+    "(株)",
+    "(有)",
+    "(同)",
+)
+_LATIN_FORMS = ("Co., Ltd.", "Co.,Ltd.", "Co. Ltd.", "Inc.", "K.K.", "LLC", "Corporation", "Corp.", "Ltd.", "G.K.")
+_KANA_FORMS = ("カブシキガイシャ", "ユウゲンガイシャ", "ゴウドウガイシャ", "カ)", "(カ", "ユ)", "(ユ", "ド)", "(ド")
+_KANA_OF_FORM = {"株式会社": "カブシキガイシャ", "有限会社": "ユウゲンガイシャ", "合同会社": "ゴウドウガイシャ"}
+_BRANCH = re.compile(r"([\s\u3000]?)[^\s\u3000]{1,12}店$")
+
+
+class CompanyParams(StrictParams):
+    style: Literal["auto", "ja", "latin"] = "auto"  # auto: Latin for ASCII input, else Japanese
+    script: Literal["kanji", "katakana"] = "kanji"  # Japanese style: as written, or the reading (legal_name_kana)
+    legal_form: Literal["auto", "prefix", "suffix", "none"] = "auto"  # auto: mirror the input
+    key_column: str | None = None
+
+
+@register
+class CompanyName(Transformer):
+    name = "company_name"
+    accepts = frozenset({"text"})
+    Params = CompanyParams
+    default_domain = "company_name"
+
+    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+        super().__init__(params, column, keyring, domain)
+        assert isinstance(params, CompanyParams)
+        self.p = params
+        if column.unique and params.key_column is None:
+            raise RulesError(
+                f"{column.qualified}: company_name on a unique column needs key_column",
+                "key it on the row's integer id (key_column: id): ids map to distinct names by a keyed permutation",
+            )
+        self.parts = pool.company_parts()
+        self.towns = pool.places().towns
+        size = len(self.parts.stems) * len(self.parts.industries) * len(self.parts.regions)
+        self._index_of = KeyedIndex(keyring, self.domain, size)
+        self._cached = lru_cache(maxsize=self.cache_size)(self._fake)
+
+    @property
+    def row_columns(self) -> frozenset[str]:
+        return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
+
+    def _fake(self, value: str, key: str) -> str:
+        index = self._index_of(normalize.name(key))
+        index, industry_i = divmod(index, len(self.parts.industries))
+        region_i, stem_i = divmod(index, len(self.parts.stems))
+        stem, industry, region = (
+            self.parts.stems[stem_i],
+            self.parts.industries[industry_i],
+            self.parts.regions[region_i],
+        )
+        text = normalize.nfkc(value)
+        latin = self.p.style == "latin" or (self.p.style == "auto" and text.isascii())
+        if latin:
+            core = f"{region.romaji.title() + ' ' if region else ''}{stem.romaji.title()} {industry.english}"
+            form = next((f for f in _LATIN_FORMS if f in text), None)
+            if self.p.legal_form == "none" or (self.p.legal_form == "auto" and form is None):
+                fake = core
+            elif self.p.legal_form == "prefix":
+                fake = f"{form or 'K.K.'} {core}"
+            else:
+                fake = f"{core} {form or 'Co., Ltd.'}"
+        elif self.p.script == "katakana":
+            core = f"{region.katakana if region else ''}{stem.katakana}{industry.katakana}"
+            form = next((f for f in _KANA_FORMS if f in text), None)
+            position = self.p.legal_form
+            if position == "auto":
+                position = "none" if form is None else "prefix" if text.startswith(form) else "suffix"
+            form = form or "カブシキガイシャ"
+            fake = core if position == "none" else form + core if position == "prefix" else core + form
+            branch = _BRANCH.search(text)
+            if branch:
+                fake = f"{fake}{branch.group(0)}"  # a store's kana branch suffix (ホンテン) is no one's name
+        else:
+            core = f"{region.text if region else ''}{stem.text}{industry.text}"
+            form = next((f for f in _JA_FORMS if f in text), None)
+            position = self.p.legal_form
+            if position == "auto":
+                position = "none" if form is None else "prefix" if text.startswith(form) else "suffix"
+            fake = (
+                core
+                if position == "none"
+                else (form or "株式会社") + core
+                if position == "prefix"
+                else core + (form or "株式会社")
+            )
+            branch = _BRANCH.search(text)
+            if branch and text.endswith("本店"):
+                fake = f"{fake}{branch.group(1)}本店"
+            elif branch and not text.endswith("商店"):
+                town = self.towns[
+                    int.from_bytes(self.keyring.digest(self.domain + "\0branch", text)[:8], "big") % len(self.towns)
+                ]
+                fake = f"{fake}{branch.group(1)}{town}店"
+        if self.max_length is not None and len(fake) > self.max_length:
+            fake = (stem.romaji.title() if latin else stem.text) if len(core) > self.max_length else core
+        return fit(fake, self.max_length)
+
+    def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
+        if not value.strip():
+            return value
+        return self._cached(value, key_of(value, row, self.p.key_column))

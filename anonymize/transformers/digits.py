@@ -1,0 +1,68 @@
+"""Digit templates: transform the digits of a value and put them back in the value's own shape, so
+090-1234-5678 stays 0X0-XXXX-XXXX, ０９０ (full width) becomes ASCII in place, and +81 (90) 1234 5678 keeps its
+parentheses and spaces."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+
+class DigitShape:
+    """A value's digits and the shape around them. Regex and str.format do the work in C: this runs per value."""
+
+    __slots__ = ("digits", "template")
+
+    def __init__(self, template: str) -> None:
+        self.template = template  # NFKC of the value
+        self.digits = _NON_DIGIT.sub("", template)
+
+    def fill(self, digits: str) -> str:
+        """The template with its digits replaced, in order, by `digits` (same count)."""
+        if len(digits) != len(self.digits):
+            raise ValueError("digit count changed")
+        if len(digits) == len(self.template):
+            return digits
+        return _DIGIT.sub("{}", self.template.replace("{", "{{").replace("}", "}}")).format(*digits)
+
+
+_DIGIT = re.compile(r"[0-9]")
+_NON_DIGIT = re.compile(r"[^0-9]+")
+
+
+def shape_of(value: str) -> DigitShape:
+    return DigitShape(value if value.isascii() else unicodedata.normalize("NFKC", value))
+
+
+def luhn_check_digit(body: str) -> str:
+    """The Luhn check digit to append to `body`."""
+    total = 0
+    for i, char in enumerate(reversed(body)):
+        digit = ord(char) - 48
+        if i % 2 == 0:  # doubled: these become the odd positions once the check digit is appended
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return str((10 - total % 10) % 10)
+
+
+def luhn_valid(number: str) -> bool:
+    return len(number) > 1 and number.isdigit() and luhn_check_digit(number[:-1]) == number[-1]
+
+
+def luhn_solve(number: str, slot: int) -> str:
+    """`number` with the digit at index `slot` chosen so the whole number passes Luhn."""
+    from_right = len(number) - 1 - slot
+    total = 0
+    for i, char in enumerate(reversed(number)):
+        if i == from_right:
+            continue
+        digit = ord(char) - 48
+        if i % 2 == 1:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    need = (10 - total % 10) % 10
+    for candidate in range(10):
+        value = candidate * 2 - 9 if from_right % 2 == 1 and candidate > 4 else candidate * (2 if from_right % 2 else 1)
+        if value == need:
+            return number[:slot] + str(candidate) + number[slot + 1 :]
+    raise AssertionError("Luhn has a solution for every slot")

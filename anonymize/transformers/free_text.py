@@ -1,0 +1,209 @@
+"""free_text: find personal data inside text and replace each piece with the fake its structured column gets.
+
+Detection is pluggable: a Detector returns spans (start, end, kind) and DETECTORS maps a name to a factory, so
+the Presidio-based detector (the PII issue) registers itself as another name and rules select it with
+`params: {detector: presidio}`. The built-in "regex" detector finds emails, Japanese phone numbers, Luhn-valid
+card numbers and IP addresses. Each kind is replaced by its transformer in its natural domain (email -> "email",
+phone -> "phone", card -> "card", ip -> "ip"), so 「田中様 090-1234-5678」 gets the same fake number as the
+customer's phone column.
+"""
+
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field
+
+from anonymize.errors import RulesError
+from anonymize.keys import Keyring
+from anonymize.transformers.base import REGISTRY, ColumnInfo, StrictParams, Transformer, register
+from anonymize.transformers.digits import luhn_valid
+from anonymize.transformers.keyed import fit
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+    kind: str  # a key of KIND_TRANSFORMS
+
+
+class Detector(Protocol):
+    def detect(self, text: str) -> Sequence[Span]: ...
+
+
+# What replaces each kind of span: (transformer name, its params). Detectors may only emit these kinds
+# (case-insensitive: Presidio-style "EMAIL" is "email").
+KIND_TRANSFORMS: dict[str, tuple[str, dict[str, Any]]] = {
+    "email": ("email", {}),
+    "phone": ("phone", {}),
+    "card": ("card_pan", {}),
+    "ip": ("ip", {}),
+    "person": ("person_name", {}),
+    "company": ("company_name", {}),
+    "address": ("address", {}),
+    "postal_code": ("address", {"part": "postal_code"}),
+    "my_number": ("my_number", {}),
+    "corporate_number": ("corporate_number", {}),
+    "invoice_number": ("corporate_number", {}),  # T + 法人番号: the T stays, the number is faked
+    "bank_account": ("bank_account", {}),
+    "bank_branch": ("bank_account", {}),
+    "token": ("token", {}),
+}
+
+_DASH = "\\-\u2010\u2011\u2012\u2013\u2212\uff0d\u30fc"
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+# Card numbers as people write them: 13-19 digits in one run, or 4-4-4-4(-3) / 4-6-5 (Amex) groups.
+_CARD = re.compile(
+    r"(?<![\dA-Za-z\-])(?:\d{13,19}|\d{4}([ \-])\d{4}\1\d{4}\1\d{1,7}|\d{4}([ \-])\d{6}\2\d{4,5})(?![\dA-Za-z\-])"
+)
+_PHONE = re.compile(
+    rf"(?<![\dA-Za-z{_DASH}+])(?:\+81[\s{_DASH}]?\(?\d{{1,4}}\)?|\(?\d{{2,5}}\)?)[\s{_DASH}]?\d{{1,4}}[\s{_DASH}]?\d{{3,4}}(?![\dA-Za-z{_DASH}])"
+)
+_IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.])", re.ASCII)
+_IPV6 = re.compile(r"(?<![:\w])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![:\w])")
+_DIGIT = re.compile(r"\d")
+
+
+def _digits(text: str) -> str:
+    return "".join(str(int(c)) for c in _DIGIT.findall(text))
+
+
+def _card_prefix(digits: str) -> bool:
+    """An issuer range (Visa, Mastercard incl. 2-series, Amex, JCB, Diners, Discover, UnionPay)."""
+    return digits[0] in "3456" or "2221" <= digits[:4] <= "2720"
+
+
+class RegexDetector:
+    """Emails, Japanese phone numbers, Luhn-valid card numbers, IPv4/IPv6. Full-width digits count as digits."""
+
+    def __init__(self, kinds: frozenset[str] | None = None) -> None:
+        self.kinds = kinds
+
+    def detect(self, text: str) -> list[Span]:
+        spans: list[Span] = []
+        if "@" in text:
+            spans += [Span(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)]
+        for match in _CARD.finditer(text):
+            digits = _digits(match.group())
+            if luhn_valid(digits) and _card_prefix(digits):
+                spans.append(Span(match.start(), match.end(), "card"))
+        for match in _PHONE.finditer(text):
+            digits = _digits(match.group())
+            international = match.group().startswith("+81")
+            if (international and 10 <= len(digits) <= 12) or (digits.startswith("0") and 10 <= len(digits) <= 11):
+                spans.append(Span(match.start(), match.end(), "phone"))
+        for match in _IPV4.finditer(text):
+            spans.append(Span(match.start(), match.end(), "ip"))
+        if ":" in text:
+            for match in _IPV6.finditer(text):
+                try:
+                    ipaddress.IPv6Address(match.group())
+                except ValueError:
+                    continue
+                spans.append(Span(match.start(), match.end(), "ip"))
+        if self.kinds is not None:
+            spans = [s for s in spans if s.kind.lower() in self.kinds]
+        return resolve_overlaps(spans)
+
+
+def resolve_overlaps(spans: list[Span]) -> list[Span]:
+    """Non-overlapping spans, earlier-found kinds (the detector's priority order) winning ties, then longest."""
+    chosen: list[Span] = []
+    for span in sorted(enumerate(spans), key=lambda p: (p[1].start, -(p[1].end - p[1].start), p[0])):
+        candidate = span[1]
+        if all(candidate.end <= kept.start or candidate.start >= kept.end for kept in chosen):
+            chosen.append(candidate)
+    return sorted(chosen, key=lambda s: s.start)
+
+
+DetectorFactory = Callable[["FreeTextParams", Keyring], Detector]
+
+
+def _regex_detector(params: FreeTextParams, keyring: Keyring) -> Detector:
+    return RegexDetector(frozenset(k.lower() for k in params.kinds) if params.kinds else None)
+
+
+DETECTORS: dict[str, DetectorFactory] = {"regex": _regex_detector}
+# Detectors living in other modules, imported on first use so a rules file can name them without the caller
+# importing anything (the module registers itself).
+DETECTOR_MODULES: dict[str, str] = {"presidio": "anonymize.pii.hook"}
+
+
+def register_detector(name: str, factory: DetectorFactory) -> None:
+    """Make a detector selectable by `params: {detector: name}` (the PII issue registers "presidio")."""
+    DETECTORS[name] = factory
+
+
+class FreeTextParams(StrictParams):
+    detector: str = "regex"
+    kinds: list[str] | None = None  # only these kinds (default: all the detector finds)
+    domains: dict[str, str] = Field(default_factory=dict)  # kind -> pseudonym domain, if not the natural one
+
+
+@register
+class FreeText(Transformer):
+    name = "free_text"
+    accepts = frozenset({"text"})
+    Params = FreeTextParams
+    # The text as a whole isn't searched for: leak_values/leak_items yield the pieces detected in it.
+    personal = True
+    identifying = True
+    cache_size = 1 << 14
+
+    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+        super().__init__(params, column, keyring, domain)
+        assert isinstance(params, FreeTextParams)
+        self.p = params
+        unknown = sorted({k.lower() for k in params.kinds or ()} - KIND_TRANSFORMS.keys())
+        if unknown:
+            raise RulesError(f"free_text: unknown kinds {unknown}", f"use some of: {', '.join(KIND_TRANSFORMS)}")
+        if params.detector not in DETECTORS and params.detector in DETECTOR_MODULES:
+            importlib.import_module(DETECTOR_MODULES[params.detector])
+        factory = DETECTORS.get(params.detector)
+        if factory is None:
+            raise RulesError(f"free_text: unknown detector {params.detector!r}", f"use one of: {', '.join(DETECTORS)}")
+        self.detector = factory(params, keyring)
+        self._replacers: dict[str, Transformer] = {}
+        self._cached = lru_cache(maxsize=self.cache_size)(self._replace)
+
+    def replacer(self, kind: str) -> Transformer:
+        replacer = self._replacers.get(kind)
+        if replacer is None:
+            kind = kind.lower()
+            transform, params = KIND_TRANSFORMS[kind]
+            cls = REGISTRY[transform]
+            column = ColumnInfo(self.column.table, f"{self.column.name}<{kind}>", "text")
+            replacer = cls(cls.Params.model_validate(params), column, self.keyring, self.p.domains.get(kind))
+            self._replacers[kind] = self._replacers[kind.upper()] = replacer
+        return replacer
+
+    def _replace(self, value: str) -> str:
+        spans = self.detector.detect(value)
+        if not spans:
+            return fit(value, self.max_length)
+        out: list[str] = []
+        position = 0
+        for span in spans:
+            out.append(value[position : span.start])
+            out.append(self.replacer(span.kind).transform(value[span.start : span.end], {}) or "")
+            position = span.end
+        out.append(value[position:])
+        return fit("".join(out), self.max_length)
+
+    def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
+        return self._cached(value)
+
+    def leak_values(self, value: str) -> Iterator[str]:
+        for span in self.detector.detect(value):
+            yield value[span.start : span.end]
+
+    def leak_items(self, value: str) -> Iterator[tuple[str, bool]]:
+        for span in self.detector.detect(value):
+            yield value[span.start : span.end], self.replacer(span.kind).identifying

@@ -1,0 +1,129 @@
+"""Registry numbers with check digits, and bank accounts: corporate_number (法人番号, 13 digits, check digit
+first), my_number (個人番号, 12 digits, check digit last), bank_account (branch/account digits).
+
+The body digits go through a keyed permutation (distinct numbers -> distinct fakes), the check digit is
+recomputed, and the input's shape is kept (T1234567890123 invoice numbers keep their T, hyphens stay).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+
+from pydantic import BaseModel, Field
+
+from anonymize.keys import Keyring
+from anonymize.transformers.base import ColumnInfo, StrictParams, Transformer, register
+from anonymize.transformers.digits import shape_of
+from anonymize.transformers.keyed import DigitPermuter, fit
+from anonymize.transformers.permutation import Permutation
+
+_INTEGER_MAX = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}
+
+
+def corporate_check_digit(body12: str) -> str:
+    """法人番号: 9 - (sum of P_n * Q_n mod 9), P_n the n-th digit from the right, Q_n 1 for odd n, 2 for even."""
+    total = sum(int(d) * (1 if n % 2 else 2) for n, d in enumerate(reversed(body12), start=1))
+    return str(9 - total % 9)
+
+
+def corporate_number_valid(number: str) -> bool:
+    return len(number) == 13 and number.isdigit() and corporate_check_digit(number[1:]) == number[0]
+
+
+def my_number_check_digit(body11: str) -> str:
+    """個人番号: 11 - (sum of P_n * Q_n mod 11), 0 when the remainder is 0 or 1; Q_n = n+1 (n<=6), n-5 (n>=7)."""
+    total = sum(int(d) * (n + 1 if n <= 6 else n - 5) for n, d in enumerate(reversed(body11), start=1))
+    remainder = total % 11
+    return "0" if remainder <= 1 else str(11 - remainder)
+
+
+def my_number_valid(number: str) -> bool:
+    return len(number) == 12 and number.isdigit() and my_number_check_digit(number[:-1]) == number[-1]
+
+
+class _DigitsTransformer(Transformer):
+    """Shape-keeping digit transforms; subclasses say how to fake a digit string."""
+
+    accepts = frozenset({"text", "integer"})
+    identifying = True
+
+    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+        super().__init__(params, column, keyring, domain)
+        self._permute = DigitPermuter(keyring, f"{self.name}\0{self.domain}")
+        self._integer = column.family == "integer"
+        self._integer_permutations: dict[tuple[int, int], Permutation] = {}
+        self._cached = lru_cache(maxsize=self.cache_size)(self._fake)
+
+    def fake_digits(self, digits: str) -> str:
+        return self._permute(digits)
+
+    def _fake_integer(self, value: str) -> str:
+        # An integer column: permute within the source's digit-count class [10^(k-1), 10^k), capped at the type's
+        # maximum, so the fake has as many digits, never overflows int4/int2, and distinct values stay distinct.
+        text = value.strip()
+        sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
+        pg_type = (self.column.base_type or self.column.pg_type).strip().lower()
+        low = 10 ** (len(digits) - 1) if len(digits) > 1 else 0
+        high = min(10 ** len(digits), _INTEGER_MAX.get(pg_type, 2**63 - 1) + 1)
+        permutation = self._integer_permutations.get((low, high))
+        if permutation is None:
+            subkey = self.keyring.subkey(f"{self.name}\0{self.domain}\0int\0{low}\0{high}")
+            permutation = self._integer_permutations[(low, high)] = Permutation(subkey, high - low)
+        return sign + str(low + permutation(int(digits) - low))
+
+    def _fake(self, value: str) -> str:
+        if self._integer:
+            return self._fake_integer(value)
+        shape = shape_of(value)
+        if not shape.digits:
+            return value
+        return fit(shape.fill(self.fake_digits(shape.digits)), self.max_length)
+
+    def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
+        return self._cached(value)
+
+    def leak_values(self, value: str) -> tuple[str, ...]:
+        return (value,) if any(c.isdigit() for c in value) else ()
+
+
+@register
+class CorporateNumber(_DigitsTransformer):
+    name = "corporate_number"
+    default_domain = "corporate_number"
+
+    def fake_digits(self, digits: str) -> str:
+        if len(digits) != 13:
+            return self._permute(digits)
+        body = self._permute(digits[1:])
+        return corporate_check_digit(body) + body
+
+
+@register
+class MyNumber(_DigitsTransformer):
+    name = "my_number"
+    default_domain = "my_number"
+
+    def fake_digits(self, digits: str) -> str:
+        if len(digits) != 12:
+            return self._permute(digits)
+        body = self._permute(digits[:-1])
+        return body + my_number_check_digit(body)
+
+
+class BankAccountParams(StrictParams):
+    keep_prefix_digits: int = Field(default=0, ge=0)  # e.g. 4 to keep the bank code of "0001-123-1234567"
+
+
+@register
+class BankAccount(_DigitsTransformer):
+    """Branch (3 digits), account (7 digits) or combined bank-branch-account strings, digit count kept."""
+
+    name = "bank_account"
+    Params = BankAccountParams
+    default_domain = "bank_account"
+
+    def fake_digits(self, digits: str) -> str:
+        assert isinstance(self.params, BankAccountParams)
+        kept = min(self.params.keep_prefix_digits, len(digits))
+        return digits[:kept] + self._permute(digits[kept:], digits[:kept])

@@ -1,0 +1,288 @@
+"""json: a transform per JSON path inside json/jsonb values.
+
+```yaml
+payload:
+  transform: json
+  params:
+    paths:
+      $.customer.email: email
+      $.customer.name: {transform: person_name}
+      $.items[*].card: card_pan
+      $..phone: phone                 # any depth
+    other_strings: free_text          # every string leaf no path covers (optional)
+```
+Paths: `$`, `.key`, `['key']`, `[*]`, `.*`, `[n]`, `..key` (recursive descent). A JSON string that holds JSON
+(a payload stored as text inside JSON) is decoded, transformed and re-encoded. Leaves keep their JSON type
+where the fake allows (a number stays a number). Sub-transforms use their natural domains, so an email inside a
+payload gets the same fake as the same email in a column.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from anonymize.errors import RulesError, TransformError
+from anonymize.keys import Keyring
+from anonymize.transformers.base import ColumnInfo, StrictParams, Transformer, build_transformer, register
+
+
+class PathRule(BaseModel):
+    """A rule for the values at one path: same shape as a column rule."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    transform: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    domain: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"transform": data} if isinstance(data, str) else data
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # "key", "index", "wild", "descend"
+    key: str | int | None = None
+
+
+_TOKEN = re.compile(
+    r"\.\.([A-Za-z_][\w-]*|\*)|\.([A-Za-z_][\w-]*|\*)|\[\s*'((?:[^'\\]|\\.)*)'\s*\]|\[\s*\"((?:[^\"\\]|\\.)*)\"\s*\]|\[\s*(\*|-?\d+)\s*\]"
+)
+
+
+def parse_path(path: str) -> tuple[Step, ...]:
+    """'$.items[*].card' -> steps; ValueError naming the first character that doesn't parse."""
+    text = path.strip()
+    if not text.startswith("$"):
+        raise ValueError(f"path {path!r} must start with $")
+    steps: list[Step] = []
+    position = 1
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            raise ValueError(f"path {path!r}: can't parse at {text[position:]!r}")
+        descend, dotted, single, double, bracket = match.groups()
+        if descend is not None:
+            steps.append(Step("descend", None if descend == "*" else descend))
+        elif dotted is not None:
+            steps.append(Step("wild") if dotted == "*" else Step("key", dotted))
+        elif single is not None or double is not None:
+            steps.append(Step("key", single if single is not None else double))
+        elif bracket == "*":
+            steps.append(Step("wild"))
+        else:
+            steps.append(Step("index", int(bracket)))
+        position = match.end()
+    return tuple(steps)
+
+
+class JsonParams(StrictParams):
+    paths: dict[str, PathRule] = Field(default_factory=dict)
+    other_strings: PathRule | None = None  # for every string leaf that no path covers, e.g. free_text
+
+    @field_validator("paths")
+    @classmethod
+    def _paths_parse(cls, value: dict[str, PathRule]) -> dict[str, PathRule]:
+        for path in value:
+            parse_path(path)
+        return value
+
+
+Trail = tuple[Any, ...]
+_DECODED = "<json>"  # trail marker: the step into a JSON document held in a string
+
+
+def _decode_embedded(node: Any) -> Any | None:
+    if isinstance(node, str):
+        stripped = node.lstrip()
+        if stripped[:1] in ("{", "["):
+            try:
+                return json.loads(node)
+            except ValueError:
+                return None
+    return None
+
+
+def _encode(value: Any, like: str) -> str:
+    # Keep the embedded document's compactness: '{"a":1}' stays compact, '{"a": 1}' keeps its spaces.
+    compact = ('":' in like or ',"' in like) and '": ' not in like
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":") if compact else None)
+
+
+def _walk(node: Any, steps: tuple[Step, ...], trail: Trail, leaf: Callable[[Any, Trail], Any]) -> Any:
+    """`node` with `leaf` applied to everything the steps reach; containers are rebuilt, not mutated."""
+    if not steps:
+        return _leaves(node, trail, leaf)
+    if (decoded := _decode_embedded(node)) is not None:
+        return _encode(_walk(decoded, steps, (*trail, _DECODED), leaf), node)
+    step, rest = steps[0], steps[1:]
+    if step.kind == "key" and isinstance(node, dict) and step.key in node:
+        return {**node, step.key: _walk(node[step.key], rest, (*trail, step.key), leaf)}
+    if (
+        step.kind == "index"
+        and isinstance(node, list)
+        and isinstance(step.key, int)
+        and -len(node) <= step.key < len(node)
+    ):
+        index = step.key % len(node)
+        return [_walk(v, rest, (*trail, index), leaf) if i == index else v for i, v in enumerate(node)]
+    if step.kind == "wild":
+        if isinstance(node, dict):
+            return {k: _walk(v, rest, (*trail, k), leaf) for k, v in node.items()}
+        if isinstance(node, list):
+            return [_walk(v, rest, (*trail, i), leaf) for i, v in enumerate(node)]
+    if step.kind == "descend":
+        # `..key`: the key here, then the same search one level down everywhere.
+        if isinstance(node, dict):
+            out = {}
+            for k, v in node.items():
+                if step.key is None or k == step.key:
+                    v = _walk(v, rest, (*trail, k), leaf)
+                out[k] = _walk(v, steps, (*trail, k), leaf) if isinstance(v, (dict, list, str)) else v
+            return out
+        if isinstance(node, list):
+            return [_walk(v, steps, (*trail, i), leaf) for i, v in enumerate(node)]
+    return node
+
+
+def _leaves(node: Any, trail: Trail, leaf: Callable[[Any, Trail], Any]) -> Any:
+    """Apply `leaf` to every scalar under node (a path may name a whole subtree)."""
+    if isinstance(node, dict):
+        return {k: _leaves(v, (*trail, k), leaf) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_leaves(v, (*trail, i), leaf) for i, v in enumerate(node)]
+    if (decoded := _decode_embedded(node)) is not None and isinstance(decoded, (dict, list)):
+        return _encode(_leaves(decoded, (*trail, _DECODED), leaf), node)
+    return leaf(node, trail)
+
+
+def _scalar_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    return str(value)
+
+
+def _back(original: Any, text: str | None) -> Any:
+    """The fake as a JSON value of the original's type when it parses as one."""
+    if text is None:
+        return None
+    if isinstance(original, bool):
+        return {"true": True, "false": False}.get(text, text)
+    if isinstance(original, int):
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    if isinstance(original, float):
+        try:
+            return float(text)
+        except ValueError:
+            return text
+    return text
+
+
+@register
+class JsonPaths(Transformer):
+    name = "json"
+    accepts = frozenset({"json", "text"})
+    Params = JsonParams
+    # The document as a whole isn't searched for: leak_values/leak_items yield the personal leaves. Per instance,
+    # personal/identifying say whether any path rule is (conservative for checks that look at the flags only).
+    personal = True
+
+    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+        super().__init__(params, column, keyring, domain)
+        assert isinstance(params, JsonParams)
+        self.rules: list[tuple[str, tuple[Step, ...], Transformer]] = []
+        for path, rule in params.paths.items():
+            self.rules.append((path, parse_path(path), self._sub(path, rule)))
+        self.other = self._sub("<other strings>", params.other_strings) if params.other_strings else None
+        subs = [sub for _, _, sub in self.rules] + ([self.other] if self.other else [])
+        self.personal = any(sub.personal for sub in subs)
+        self.identifying = any(sub.identifying for sub in subs)
+
+    def _sub(self, path: str, rule: PathRule) -> Transformer:
+        if rule.transform == "json":
+            raise RulesError(f"json path {path}: nest paths instead of a json transform inside json")
+        leaf_column = ColumnInfo(table=self.column.table, name=f"{self.column.name}{path}", pg_type="text")
+        try:
+            return build_transformer(rule, leaf_column, self.keyring)  # type: ignore[arg-type]
+        except RulesError as exc:
+            raise RulesError(
+                f"json path {path}: {exc.message.removeprefix(leaf_column.qualified + ': ')}", exc.hint
+            ) from None
+
+    @property
+    def row_columns(self) -> frozenset[str]:
+        needed = frozenset().union(*(sub.row_columns for _, _, sub in self.rules))
+        return needed | (self.other.row_columns if self.other else frozenset())
+
+    def _load(self, value: str) -> Any:
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise TransformError(f"{self.column.qualified}: a value is not valid JSON") from None
+
+    def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
+        document = self._load(value)
+        covered: set[Trail] = set()
+        for _, steps, sub in self.rules:
+
+            def leaf(node: Any, trail: Trail, sub: Transformer = sub) -> Any:
+                covered.add(trail)
+                text = _scalar_text(node)
+                return None if text is None else _back(node, sub.transform(text, row))
+
+            document = _walk(document, steps, (), leaf)
+        if self.other is not None:
+            other = self.other
+
+            def rest(node: Any, trail: Trail) -> Any:
+                if isinstance(node, str) and trail not in covered:
+                    return other.transform(node, row)
+                return node
+
+            document = _leaves(document, (), rest)
+        return json.dumps(document, ensure_ascii=False)
+
+    def leak_values(self, value: str) -> Iterator[str]:
+        return (piece for piece, _ in self.leak_items(value))
+
+    def leak_items(self, value: str) -> Iterator[tuple[str, bool]]:
+        document = self._load(value)
+        found: list[tuple[Trail, Transformer, str]] = []
+        for _, steps, sub in self.rules:
+
+            def collect(node: Any, trail: Trail, sub: Transformer = sub) -> Any:
+                text = _scalar_text(node)
+                if text is not None:
+                    found.append((trail, sub, text))
+                return node
+
+            _walk(document, steps, (), collect)
+        covered = {trail for trail, _, _ in found}
+        for _, sub, text in found:
+            yield from sub.leak_items(text)
+        if self.other is not None:
+            strings: list[str] = []
+
+            def gather(node: Any, trail: Trail) -> Any:
+                if isinstance(node, str) and trail not in covered:
+                    strings.append(node)
+                return node
+
+            _leaves(document, (), gather)
+            for text in strings:
+                yield from self.other.leak_items(text)

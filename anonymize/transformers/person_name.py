@@ -1,0 +1,118 @@
+"""person_name: Japanese names in kanji with a matching kana reading, in romaji, or Western names.
+
+The fake is a pool index chosen by the source key: the column's own value, or another column of the row
+(`key_column`). A reading column keyed on the kanji column (or both keyed on the same id) gets the reading of
+the SAME fake person: 山田 太郎 -> 北松 航彦 and ヤマダ タロウ -> キタマツ コウヒコ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel
+
+from anonymize import normalize
+from anonymize.errors import RulesError
+from anonymize.keys import Keyring
+from anonymize.names import pool
+from anonymize.transformers.base import ColumnInfo, StrictParams, Transformer, register
+from anonymize.transformers.keyed import KeyedIndex, fit, key_of
+
+Script = Literal["kanji", "katakana", "hiragana", "romaji", "latin"]
+
+
+class PersonNameParams(StrictParams):
+    script: Script = "kanji"
+    part: Literal["full", "family", "given"] = "full"
+    key_column: str | None = None  # key the fake on this column (e.g. the kanji name, or the id)
+    order: Literal["auto", "family_first", "given_first"] = (
+        "auto"  # auto: kanji/kana family first, romaji/latin given first
+    )
+    separator: str | None = None  # between family and given; None: mirror the input (space, ideographic space, none)
+
+
+@register
+class PersonName(Transformer):
+    name = "person_name"
+    accepts = frozenset({"text"})
+    Params = PersonNameParams
+    default_domain = "person_name"
+
+    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+        super().__init__(params, column, keyring, domain)
+        assert isinstance(params, PersonNameParams)
+        self.p = params
+        if column.unique and params.key_column is None:
+            raise RulesError(
+                f"{column.qualified}: person_name on a unique column needs key_column",
+                "key it on the row's integer id (key_column: id): ids map to distinct names by a keyed permutation",
+            )
+        if params.script == "latin":
+            self._given: tuple = pool.western_given()
+            self._family: tuple = pool.western_family()
+        else:
+            self._given = pool.given_names()
+            self._family = pool.surnames()
+        self._index_of = KeyedIndex(keyring, self.domain, len(self._family) * len(self._given))
+        self._given_first = params.order == "given_first" or (
+            params.order == "auto" and params.script in ("romaji", "latin")
+        )
+        self._cached = lru_cache(maxsize=self.cache_size)(self._render)
+
+    @property
+    def row_columns(self) -> frozenset[str]:
+        return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
+
+    def _index(self, key: str) -> tuple[object, object]:
+        family, given = divmod(self._index_of(normalize.name(key)), len(self._given))
+        return self._family[family], self._given[given]
+
+    def _spell(self, name: object) -> str:
+        script = self.p.script
+        if script == "latin":
+            return str(name)
+        assert isinstance(name, pool.Name)
+        if script == "kanji":
+            return name.kanji
+        if script == "katakana":
+            return name.katakana
+        if script == "hiragana":
+            return name.hiragana
+        return name.romaji.title()
+
+    def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
+        if not value.strip():
+            return value  # an empty name is nobody's
+        return self._cached(value, key_of(value, row, self.p.key_column))
+
+    def _render(self, value: str, key: str) -> str:
+        # The input shapes the output (separator, case); the key picks the person.
+        family, given = self._index(key)
+        family_text, given_text = self._spell(family), self._spell(given)
+        if self.p.script in ("romaji", "latin"):
+            if value.isupper():
+                family_text, given_text = family_text.upper(), given_text.upper()
+            elif value.islower():
+                family_text, given_text = family_text.lower(), given_text.lower()
+        if self.p.part == "family":
+            return fit(family_text, self.max_length)
+        if self.p.part == "given":
+            return fit(given_text, self.max_length)
+        separator = self.p.separator
+        if separator is None:
+            if self.p.script in ("romaji", "latin"):
+                separator = " "
+            elif "\u3000" in value:
+                separator = "\u3000"
+            elif " " in value.strip():
+                separator = " "
+            else:
+                separator = ""
+        first, second = (given_text, family_text) if self._given_first else (family_text, given_text)
+        full = f"{first}{separator}{second}"
+        if self.max_length is not None and len(full) > self.max_length:
+            # Shorter fakes before truncation: drop the separator, then keep the family name alone.
+            full = first + second if len(first + second) <= self.max_length else family_text
+        return fit(full, self.max_length)

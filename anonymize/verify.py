@@ -1,0 +1,402 @@
+"""Proof after every load, before the snapshot is published: row counts, foreign keys, sequences, and a leak check.
+
+The leak check has two halves. While the pipeline streams, every source value of a personal column (and every
+personal piece inside JSON and free text) is hashed into a `LeakIndex`, and a value that comes out unchanged in
+its own row is counted. After the load, `scan_chunk` hashes every text and JSON value of the new database, and
+the tokens inside them, the same way, and the index looks them up: an identifying value (email, phone, card,
+account, address, IP...) found anywhere is a leak; a non-identifying one (a common name that a fake shares with
+another real row) is counted apart. Reports name tables and columns, never values.
+
+The hashes are 64-bit, keyed: SipHash (Python's str hash, seeded per process with a random key) over a salt
+derived from the anonymization key for this purpose only. The index never leaves the process's memory; it is a
+sorted numpy array, 8 bytes per distinct key, the one structure of a run that grows with the data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import unicodedata
+from array import array
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import psycopg
+
+from anonymize.catalog import CatalogTable, SequenceValue, foreign_keys
+from anonymize.copy_text import NULL, TAB, decode_field, split_lines
+from anonymize.keys import Keyring
+from anonymize.postgres import quote_ident
+from anonymize.report import VerifyReport
+from anonymize.transformers.base import ColumnInfo
+
+LEAK_DOMAIN = "leak-check"
+MIN_KEY_LENGTH = 2  # a single character identifies nobody
+SCAN_FAMILIES = frozenset({"text", "json"})
+_TOKEN_SPLIT = re.compile(r"[\s,;:()\[\]{}<>\"'`|/\\、。，．・「」『』（）【】！？!?]+")
+_PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]+$")
+_NON_DIGIT = re.compile(r"\D+")
+_COMPACT_AT = 1 << 20  # pending hashes (8 MB) before they are merged into the sorted index
+
+
+def leak_key(value: str) -> str:
+    """The comparable form of a value: NFKC, trimmed, case-folded, whitespace runs collapsed."""
+    if not value.isascii():
+        value = unicodedata.normalize("NFKC", value)
+    value = value.strip().casefold()
+    if "  " in value or "\t" in value or "\n" in value or "\r" in value:
+        value = " ".join(value.split())
+    return value
+
+
+def leak_keys(value: str) -> list[str]:
+    """The value's key, plus its bare digits when it is a phone/card/account-shaped number (10+ digits), so
+    `090-1234-5678`, `09012345678` and `+81 90 1234 5678` are one value."""
+    key = leak_key(value)
+    if len(key) < MIN_KEY_LENGTH:
+        return []
+    first = key[0]
+    if (first.isdigit() or first == "+") and _PHONE_LIKE.match(key):
+        digits = _NON_DIGIT.sub("", key)
+        if key.startswith("+81"):
+            digits = "0" + digits[2:]
+        if len(digits) >= 10:
+            return [key, "#" + digits]
+    return [key]
+
+
+def _json_strings(node: object) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for item in node.values():
+            yield from _json_strings(item)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _json_strings(item)
+
+
+def output_keys(value: str, is_json: bool = False) -> list[str]:
+    """Every key a leak could hide under in one output value: the whole value, the string leaves of JSON, and the
+    tokens of free text (split on whitespace and punctuation). Japanese text without separators stays whole."""
+    if is_json:
+        try:
+            pieces = list(_json_strings(json.loads(value)))
+        except ValueError:
+            pieces = [value]
+    else:
+        pieces = [value]
+    keys: list[str] = []
+    for piece in pieces:
+        keys += leak_keys(piece)
+        if _TOKEN_SPLIT.search(piece):
+            for token in _TOKEN_SPLIT.split(piece):
+                if token and token != piece:
+                    keys += leak_keys(token)
+    return keys
+
+
+class LeakHasher:
+    """Keys -> keyed 64-bit hashes. Picklable, and equal in forked worker processes (same SipHash seed)."""
+
+    __slots__ = ("salt",)
+
+    def __init__(self, keyring: Keyring) -> None:
+        self.salt = keyring.subkey(LEAK_DOMAIN).hex()
+
+    def __call__(self, key: str) -> int:
+        return hash(self.salt + key)
+
+
+class LeakIndex:
+    """Keyed hashes of personal source values: identifying ones (a find anywhere is a leak) and the others."""
+
+    def __init__(self, keyring: Keyring) -> None:
+        self.hasher = LeakHasher(keyring)
+        self._sorted = {True: np.empty(0, np.int64), False: np.empty(0, np.int64)}
+        self._pending: dict[bool, list[np.ndarray]] = {True: [], False: []}
+        self._pending_size = 0
+        self.unchanged: dict[str, int] = {}  # column -> personal values left as they were, in their own row
+        self._lock = threading.Lock()
+
+    def add_unchanged(self, counts: Mapping[str, int]) -> None:
+        with self._lock:
+            for column, n in counts.items():
+                self.unchanged[column] = self.unchanged.get(column, 0) + n
+
+    def add(self, identifying: bytes, other: bytes) -> None:
+        """Hashes as the raw bytes of array('q') (what worker processes send back). Thread-safe."""
+        with self._lock:
+            self._add(identifying, other)
+
+    def _add(self, identifying: bytes, other: bytes) -> None:
+        for flag, data in ((True, identifying), (False, other)):
+            if data:
+                hashes = np.frombuffer(data, dtype=np.int64)
+                self._pending[flag].append(hashes)
+                self._pending_size += len(hashes)
+        if self._pending_size >= _COMPACT_AT:
+            self._compact()
+
+    def _compact(self) -> None:
+        for flag in (True, False):
+            if self._pending[flag]:
+                self._sorted[flag] = _merge(self._sorted[flag], np.unique(np.concatenate(self._pending[flag])))
+                self._pending[flag] = []
+        self._pending_size = 0
+
+    @property
+    def size(self) -> int:
+        with self._lock:
+            self._compact()
+        return int(len(self._sorted[True]) + len(self._sorted[False]))
+
+    def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(found among identifying, found among the others) for each hash."""
+        with self._lock:
+            self._compact()
+        return _member(self._sorted[True], hashes), _member(self._sorted[False], hashes)
+
+
+def _merge(sorted_values: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """Sorted unique union, inserting only the new values: peak memory ~ old + result, not a re-sort of both."""
+    if not len(sorted_values):
+        return new
+    absent = ~_member(sorted_values, new)
+    return np.insert(sorted_values, np.searchsorted(sorted_values, new[absent]), new[absent])
+
+
+def _member(sorted_values: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    if not len(sorted_values) or not len(hashes):
+        return np.zeros(len(hashes), dtype=bool)
+    where = np.searchsorted(sorted_values, hashes)
+    where[where == len(sorted_values)] = 0
+    return sorted_values[where] == hashes
+
+
+@dataclass
+class LeakRecorder:
+    """Collects one chunk's personal source values for one table (runs where the transform runs)."""
+
+    hasher: LeakHasher
+    identifying: array
+    other: array
+
+    @classmethod
+    def new(cls, hasher: LeakHasher) -> LeakRecorder:
+        return cls(hasher, array("q"), array("q"))
+
+    def record(self, pieces: Sequence[tuple[str, bool]], new: str | None, is_json: bool) -> bool:
+        """Hash the pieces; True if one of them is still in `new` (left unchanged in its own row)."""
+        hasher = self.hasher
+        unchanged = False
+        out: set[str] | None = None
+        for piece, identifying in pieces:
+            target = self.identifying if identifying else self.other
+            for key in leak_keys(piece):
+                target.append(hasher(key))
+                if new is not None and not unchanged:
+                    if out is None:
+                        out = set(output_keys(new, is_json))
+                    unchanged = key in out
+        return unchanged
+
+    def record_whole(self, value: str, new: str | None, identifying: bool) -> bool:
+        """The common case, kept cheap: the whole value is the personal piece."""
+        keys = leak_keys(value)
+        if not keys:
+            return False
+        target = self.identifying if identifying else self.other
+        hasher = self.hasher
+        for key in keys:
+            target.append(hasher(key))
+        if new is None:
+            return False
+        return new == value or (len(new) == len(value) and leak_key(new) == keys[0])
+
+
+# ---------------------------------------------------------------- scanning the output
+
+
+def scan_chunk(chunk: bytes, is_json: Sequence[bool], hasher: LeakHasher) -> tuple[bytes, bytes, int]:
+    """Hash every value of a chunk of output lines and the tokens inside: (hashes, the column position of
+    each, as raw array bytes; number of values). Pure: runs in worker processes.
+
+    Plain ASCII values without escapes (most of any database) take an inlined path equal to `output_keys`;
+    everything else goes through `output_keys` itself."""
+    hashes = array("q")
+    positions = array("h")
+    add_hash = hashes.append
+    add_position = positions.append
+    salt = hasher.salt
+    search = _TOKEN_SPLIT.search
+    split = _TOKEN_SPLIT.split
+    values = 0
+    cache: dict[bytes, list[int]] = {}
+    for line in split_lines(chunk):
+        position = -1
+        for raw in line.split(TAB):
+            position += 1
+            if len(raw) < MIN_KEY_LENGTH or raw == NULL:
+                continue
+            values += 1
+            found = cache.get(raw)
+            if found is not None:
+                for h in found:
+                    add_hash(h)
+                    add_position(position)
+                continue
+            if is_json[position] or not raw.isascii() or b"\\" in raw:
+                value = decode_field(raw)
+                assert value is not None
+                found = [hash(salt + key) for key in output_keys(value, is_json[position])]
+                if len(cache) < 4096:
+                    cache[raw] = found
+                for h in found:
+                    add_hash(h)
+                    add_position(position)
+                continue
+            text = raw.decode("ascii").lower()
+            whole = text.strip()
+            if whole != text or "  " in whole or (len(whole) >= 10 and (whole[0].isdigit() or whole[0] == "+")):
+                keys = output_keys(text)  # rare shapes: let the general path decide
+                for key in keys:
+                    add_hash(hash(salt + key))
+                    add_position(position)
+                continue
+            add_hash(hash(salt + whole))
+            add_position(position)
+            if search(whole):
+                for token in split(whole):
+                    if len(token) < MIN_KEY_LENGTH or token == whole:
+                        continue
+                    if len(token) >= 10 and (token[0].isdigit() or token[0] == "+"):
+                        for key in leak_keys(token):
+                            add_hash(hash(salt + key))
+                            add_position(position)
+                    else:
+                        add_hash(hash(salt + token))
+                        add_position(position)
+    return hashes.tobytes(), positions.tobytes(), values
+
+
+@dataclass
+class ScanTarget:
+    table: CatalogTable
+    columns: list[ColumnInfo]
+    faked: frozenset[str] = frozenset()  # columns whose every value is a transformer's fake (whole-value rules)
+
+    @property
+    def query(self) -> str:
+        column_sql = ", ".join(quote_ident(c.name) for c in self.columns)
+        return f"COPY (SELECT {column_sql} FROM ONLY {self.table.sql}) TO STDOUT"
+
+    @property
+    def is_json(self) -> list[bool]:
+        return [c.family == "json" for c in self.columns]
+
+    @property
+    def names(self) -> list[str]:
+        return [f"{self.table.name}.{c.name}" for c in self.columns]
+
+
+def scan_targets(
+    tables: Sequence[CatalogTable],
+    schema: Mapping[str, list[ColumnInfo]],
+    faked: Mapping[str, frozenset[str]] | None = None,
+) -> list[ScanTarget]:
+    """Every table's text and JSON columns: where a leaked value could sit. `faked`: rule table -> the columns
+    a whole-value transform fills with fakes (a match there is a fake colliding with a real value, not a leak)."""
+    targets = []
+    for table in tables:
+        by_name = {c.name: c for c in schema.get(table.rule_table, [])}
+        columns = [by_name[c] for c in table.columns if c in by_name and by_name[c].family in SCAN_FAMILIES]
+        if columns:
+            targets.append(ScanTarget(table, columns, (faked or {}).get(table.rule_table, frozenset())))
+    return targets
+
+
+def tally(
+    target: ScanTarget, index: LeakIndex, hashes: bytes, positions: bytes, values: int, report: VerifyReport
+) -> None:
+    """Look a scanned chunk up in the index and count leaks, fake collisions and coincidences per column."""
+    report.output_values_checked += values
+    if not hashes:
+        return
+    found_identifying, found_other = index.lookup(np.frombuffer(hashes, dtype=np.int64))
+    columns = np.frombuffer(positions, dtype=np.int16)
+    names = target.names
+    for mask, kind in ((found_identifying, "identifying"), (found_other & ~found_identifying, "other")):
+        if not mask.any():
+            continue
+        for position, n in enumerate(np.bincount(columns[mask], minlength=len(names))):
+            if not n:
+                continue
+            if kind == "other":
+                counts = report.coincidences
+            elif target.columns[position].name in target.faked:
+                counts = report.fake_collisions
+            else:
+                counts = report.leaks
+            counts[names[position]] = counts.get(names[position], 0) + int(n)
+
+
+# ---------------------------------------------------------------- structural checks
+
+
+def check_row_counts(
+    conn: psycopg.Connection, expected: Mapping[str, tuple[CatalogTable, int]], report: VerifyReport
+) -> None:
+    for name, (table, rows) in sorted(expected.items()):
+        actual = conn.execute(f"SELECT count(*) FROM ONLY {table.sql}").fetchone()[0]
+        report.tables_checked += 1
+        if actual != rows:
+            report.row_count_mismatches.append(f"{name}: {actual} rows loaded, {rows} read from the source")
+
+
+def check_foreign_keys(conn: psycopg.Connection, report: VerifyReport) -> None:
+    """Constraints PostgreSQL validated while post-data added them hold by construction; NOT VALID ones (as in
+    the source) are checked with an anti-join, MATCH SIMPLE: a row with a NULL key column references nothing."""
+    for fk in foreign_keys(conn):
+        report.foreign_keys += 1
+        if fk.validated:
+            report.foreign_keys_validated_by_postgres += 1
+            continue
+        report.foreign_keys_checked_by_query += 1
+        not_null = " AND ".join(f"c.{quote_ident(col)} IS NOT NULL" for col in fk.columns)
+        pairs = zip(fk.columns, fk.referenced_columns, strict=True)
+        join = " AND ".join(f"p.{quote_ident(rc)} = c.{quote_ident(col)}" for col, rc in pairs)
+        query = (
+            f"SELECT count(*) FROM {fk.table} c WHERE {not_null} "
+            f"AND NOT EXISTS (SELECT 1 FROM {fk.references} p WHERE {join})"
+        )
+        violations = conn.execute(query).fetchone()[0]
+        if violations:
+            report.foreign_key_violations.append(
+                f"{fk.table}: {violations} row(s) break foreign key {fk.name} (-> {fk.references})"
+            )
+
+
+def check_sequences(conn: psycopg.Connection, expected: Sequence[SequenceValue], report: VerifyReport) -> None:
+    for sequence in expected:
+        row = conn.execute(f"SELECT last_value, is_called FROM {sequence.name}").fetchone()
+        report.sequences_checked += 1
+        if (int(row[0]), bool(row[1])) != (sequence.value, sequence.is_called):
+            report.sequence_mismatches.append(f"sequence {sequence.name} does not stand where the source's does")
+
+
+def check_structure(
+    dsn: str,
+    expected_rows: Mapping[str, tuple[CatalogTable, int]],
+    sequences: Sequence[SequenceValue],
+    report: VerifyReport,
+) -> None:
+    began = time.monotonic()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        check_row_counts(conn, expected_rows, report)
+        check_foreign_keys(conn, report)
+        check_sequences(conn, sequences, report)
+    report.seconds += time.monotonic() - began

@@ -1,0 +1,352 @@
+"""Snapshot throughput and memory: `devkit snapshot --anonymize`'s pipeline against untransformed copies of the same
+data between the same two servers, in the same run.
+
+Two PostgreSQL 15 servers are started from the machine's binaries (source and target, like production and dev),
+and a production-like SmartPOS database is generated in the source with SQL (merchants, customers, orders, order
+items, payments: Japanese names and kana, emails, phones, addresses, cards, IPs, JSONB payloads, free-text memos,
+sequences, foreign keys and indexes). ~1,000,000 rows at --scale 1.
+
+Measured, each into a fresh database on the target server:
+- psql | psql:      pre-data, then `psql -c "COPY t TO STDOUT" | psql -c "COPY t FROM STDIN"` per table (--jobs at
+                    a time), then post-data with indexes, constraints and foreign keys rebuilt (pg_restore -j);
+- pg_dump/restore:  `pg_dump -Fc` to a file, then `pg_restore -j` into the target (times summed);
+- ours:             run_snapshot (anonymize, load, post-data, verify incl. the leak check, swap), in a child
+                    process so its peak memory (main process + largest worker) is its own.
+MB/s is the source's COPY TEXT volume (the bytes every method moves) over wall time.
+
+Run: .venv/bin/python bench/snapshot/run.py [--scale 1] [--jobs 2] [--memory-scales 10] [--threads-only]
+                                             [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+
+from anonymize.postgres import ClientTools  # noqa: E402
+from tests.servers import PostgresServer, start_postgres  # noqa: E402
+
+KEY = "bench-key-0123456789abcdef-0123456789"
+
+SCHEMA = """
+CREATE TABLE merchants (
+    id bigserial PRIMARY KEY, merchant_no text NOT NULL UNIQUE, legal_name text NOT NULL,
+    corporate_number char(13), email text, phone text, bank_account_number text,
+    created_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE customers (
+    id bigserial PRIMARY KEY, merchant_id bigint NOT NULL REFERENCES merchants(id), email text NOT NULL UNIQUE,
+    full_name text NOT NULL, full_name_kana text, phone text, postal_code text, address_line text,
+    birth_date date, status text NOT NULL, created_at timestamptz NOT NULL);
+CREATE TABLE orders (
+    id bigserial PRIMARY KEY, customer_id bigint NOT NULL REFERENCES customers(id),
+    merchant_id bigint NOT NULL REFERENCES merchants(id), customer_email text NOT NULL, amount_yen bigint NOT NULL,
+    status text NOT NULL, card_pan text, client_ip inet, payload jsonb, notes text, ordered_at timestamptz NOT NULL);
+CREATE TABLE order_items (
+    order_id bigint NOT NULL REFERENCES orders(id), line int NOT NULL, sku text NOT NULL, quantity int NOT NULL,
+    unit_price_yen bigint NOT NULL, PRIMARY KEY (order_id, line));
+CREATE TABLE payments (
+    id bigserial PRIMARY KEY, order_id bigint NOT NULL REFERENCES orders(id), method text NOT NULL,
+    amount_yen bigint NOT NULL, provider_ref text NOT NULL, paid_at timestamptz NOT NULL);
+CREATE INDEX customers_merchant_idx ON customers (merchant_id);
+CREATE INDEX orders_customer_idx ON orders (customer_id);
+CREATE INDEX orders_ordered_at_idx ON orders (ordered_at);
+CREATE INDEX payments_order_idx ON payments (order_id);
+"""
+
+# Row counts at --scale 1: ~1,000,000 rows.
+COUNTS = {"merchants": 2_000, "customers": 150_000, "orders": 400_000, "order_items": 400_000, "payments": 48_000}
+
+FILL = """
+CREATE TEMP TABLE sei(i int, kanji text, kana text);
+INSERT INTO sei SELECT ord, k, r FROM unnest(
+  ARRAY['佐藤','鈴木','高橋','田中','伊藤','渡辺','山本','中村','小林','加藤','吉田','山田','佐々木','山口','松本'],
+  ARRAY['サトウ','スズキ','タカハシ','タナカ','イトウ','ワタナベ','ヤマモト','ナカムラ','コバヤシ','カトウ','ヨシダ',
+        'ヤマダ','ササキ','ヤマグチ','マツモト']) WITH ORDINALITY AS t(k, r, ord);
+CREATE TEMP TABLE mei(i int, kanji text, kana text);
+INSERT INTO mei SELECT ord, k, r FROM unnest(
+  ARRAY['太郎','花子','翔太','美咲','大輔','陽子','健一','由美','誠','愛','直樹','恵','拓也','彩','浩二'],
+  ARRAY['タロウ','ハナコ','ショウタ','ミサキ','ダイスケ','ヨウコ','ケンイチ','ユミ','マコト','アイ','ナオキ','メグミ',
+        'タクヤ','アヤ','コウジ']) WITH ORDINALITY AS t(k, r, ord);
+
+INSERT INTO merchants (merchant_no, legal_name, corporate_number, email, phone, bank_account_number)
+SELECT 'M' || lpad(g::text, 7, '0'), '株式会社' || (SELECT kanji FROM sei WHERE i = 1 + g % 15) || '商事' || g,
+       lpad((1000000000000 + g * 7919)::text, 13, '0'), 'info' || g || '@merchant' || g % 97 || '.co.jp',
+       '03-' || lpad((g * 37 % 10000)::text, 4, '0') || '-' || lpad((g * 91 % 10000)::text, 4, '0'),
+       lpad((g * 7331 % 10000000)::text, 7, '0')
+FROM generate_series(1::bigint, {merchants}) g;
+
+INSERT INTO customers (merchant_id, email, full_name, full_name_kana, phone, postal_code, address_line, birth_date,
+                       status, created_at)
+SELECT 1 + g % {merchants},
+       'user' || g || '.' || substr(md5(g::text), 1, 6) || '@' ||
+         (ARRAY['gmail.com','yahoo.co.jp','docomo.ne.jp','icloud.com','outlook.jp'])[1 + g % 5],
+       s.kanji || ' ' || m.kanji, s.kana || ' ' || m.kana,
+       CASE WHEN g % 4 <> 0 THEN '0' || (ARRAY['90','80','70'])[1 + g % 3] || '-' ||
+            lpad(((g * 7919) % 10000)::text, 4, '0') || '-' || lpad(((g * 104729) % 10000)::text, 4, '0') END,
+       lpad((g * 31 % 10000000)::text, 7, '0'),
+       '東京都' || (ARRAY['千代田区','中央区','港区','新宿区','渋谷区'])[1 + g % 5] || '一丁目' ||
+         (g % 30 + 1) || '番' || (g % 20 + 1) || '号',
+       CASE WHEN g % 3 <> 0 THEN date '1950-01-01' + (g * 17 % 20000)::int END,
+       (ARRAY['active','active','active','closed'])[1 + g % 4],
+       timestamptz '2020-01-01 00:00+09' + (g || ' minutes')::interval
+FROM generate_series(1::bigint, {customers}) g
+JOIN sei s ON s.i = 1 + g % 15 JOIN mei m ON m.i = 1 + (g / 15) % 15;
+
+INSERT INTO orders (customer_id, merchant_id, customer_email, amount_yen, status, card_pan, client_ip, payload,
+                    notes, ordered_at)
+SELECT c.id, c.merchant_id, c.email, 100 + g * 37 % 50000, (ARRAY['paid','paid','refunded','void'])[1 + g % 4],
+       CASE WHEN g % 3 = 0 THEN '4' || lpad((g * 7919 % 1000000000000000)::text, 15, '0') END,
+       CASE WHEN g % 5 <> 0 THEN ('10.' || g % 250 || '.' || g / 250 % 250 || '.' || g % 7 + 1)::inet END,
+       jsonb_build_object('channel', (ARRAY['pos','online','kiosk'])[1 + g % 3], 'terminal', 'T-' || g % 40,
+                          'provider', (ARRAY['paypay','line_pay','rakuten_pay','credit_card'])[1 + g % 4],
+                          'items', 1 + g % 4),
+       CASE WHEN g % 10 = 0 THEN '置き配希望' WHEN g % 10 = 1 THEN '連絡先 ' || c.phone || ' まで' END,
+       timestamptz '2024-01-01 00:00+09' + (g || ' minutes')::interval
+FROM generate_series(1::bigint, {orders}) g JOIN customers c ON c.id = 1 + g % {customers};
+
+INSERT INTO order_items SELECT 1 + (g - 1) / 2 % {orders}, 1 + (g - 1) % 2 + 2 * ((g - 1) / (2 * {orders})),
+       'SKU-' || lpad((g % 5000)::text, 5, '0'), 1 + g % 5, 100 + g % 3000
+FROM generate_series(1::bigint, {order_items}) g;
+
+INSERT INTO payments (order_id, method, amount_yen, provider_ref, paid_at)
+SELECT 1 + g * 7 % {orders}, (ARRAY['paypay','credit_card','line_pay'])[1 + g % 3], 100 + g % 40000,
+       'PR-' || md5(g::text), timestamptz '2024-01-01 00:00+09' + (g || ' minutes')::interval
+FROM generate_series(1::bigint, {payments}) g;
+ANALYZE;
+"""
+
+RULES = """
+version: 1
+tables:
+  merchants:
+    columns:
+      id: keep
+      merchant_no: keep
+      legal_name: company_name
+      corporate_number: corporate_number
+      email: email
+      phone: phone
+      bank_account_number: bank_account
+      created_at: keep
+  customers:
+    columns:
+      id: keep
+      merchant_id: keep
+      email: email
+      full_name: {transform: person_name, params: {key_column: id}}
+      full_name_kana: {transform: person_name, params: {script: katakana, key_column: id}}
+      phone: phone
+      postal_code: {transform: address, params: {part: postal_code, key_column: id}}
+      address_line: {transform: address, params: {part: street, key_column: id}}
+      birth_date: {transform: date_shift, params: {entity_column: id, range_days: 180}}
+      status: keep
+      created_at: keep
+  orders:
+    columns:
+      id: keep
+      customer_id: keep
+      merchant_id: keep
+      customer_email: email
+      amount_yen: keep
+      status: keep
+      card_pan: card_pan
+      client_ip: ip
+      payload: keep
+      notes: free_text
+      ordered_at: keep
+  order_items:
+    columns: {order_id: keep, line: keep, sku: keep, quantity: keep, unit_price_yen: keep}
+  payments:
+    columns: {id: keep, order_id: keep, method: keep, amount_yen: keep, provider_ref: token, paid_at: keep}
+"""
+
+CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+from anonymize.keys import Keyring
+from anonymize.pipeline import VerificationError, run_snapshot
+from anonymize.rules import parse_rules
+from anonymize.sinks import DatabaseSink
+from anonymize.sources import LiveSource
+source, target, jobs, processes = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+rules = sys.stdin.read()
+began = time.monotonic()
+try:
+    report = run_snapshot(LiveSource(source), DatabaseSink(target), parse_rules(rules), Keyring({key!r}.encode()),
+                          jobs=jobs, processes=processes)
+    failures = []
+except VerificationError as error:
+    report = error.report
+    failures = report.verification.failures
+print(json.dumps({{
+    "seconds": time.monotonic() - began, "rows": report.rows, "bytes": report.bytes, "phases": report.phases,
+    "failures": failures, "checked": report.verification.output_values_checked,
+    "indexed": report.verification.source_values_indexed,
+    "rss_main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "rss_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+}}))
+"""
+
+
+def _sql(dsn: str, sql: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql.encode())
+
+
+def _fresh(server: PostgresServer, name: str) -> str:
+    with psycopg.connect(server.dsn(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return server.dsn(name)
+
+
+def generate(server: PostgresServer, scale: float) -> tuple[str, int, int]:
+    """The production-like source database at `scale`; its rows and COPY TEXT bytes."""
+    dsn = _fresh(server, f"prod_x{scale:g}".replace(".", "_"))
+    counts = {table: max(10, int(n * scale)) for table, n in COUNTS.items()}
+    _sql(dsn, SCHEMA)
+    _sql(dsn, FILL.format(**counts))
+    with psycopg.connect(dsn) as conn:
+        rows = sum(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in COUNTS)
+        size = 0
+        for table in COUNTS:
+            with conn.cursor().copy(f"COPY {table} TO STDOUT") as copy:
+                size += sum(len(chunk) for chunk in copy)
+    return dsn, rows, size
+
+
+def psql_pipe(tools: ClientTools, source: str, target: str, jobs: int, workdir: Path) -> float:
+    """Untransformed COPY TO | COPY FROM per table between the servers, schema pre/post like ours."""
+    began = time.monotonic()
+    schema = workdir / "schema.dump"
+    tools.run(["pg_dump", "--format=custom", "--schema-only", "-f", str(schema)], source)
+    tools.run(["pg_restore", "--section=pre-data", "--exit-on-error", "--no-owner", str(schema)], target)
+
+    def pipe(table: str) -> None:
+        out_cmd, out_env = tools.command(["psql", "-X", "-q", "-c", f"COPY {table} TO STDOUT"], source)
+        in_cmd, in_env = tools.command(["psql", "-X", "-q", "-c", f"COPY {table} FROM STDIN"], target)
+        producer = subprocess.Popen(out_cmd, env=out_env, stdout=subprocess.PIPE)
+        consumer = subprocess.run(in_cmd, env=in_env, stdin=producer.stdout, capture_output=True, check=False)
+        producer.stdout.close()  # type: ignore[union-attr]
+        if producer.wait() or consumer.returncode:
+            raise RuntimeError(f"psql pipe of {table} failed: {consumer.stderr.decode()[:200]}")
+
+    with ThreadPoolExecutor(jobs) as pool:
+        list(pool.map(pipe, sorted(COUNTS, key=COUNTS.get, reverse=True)))
+    _sql(target, "SELECT setval('orders_id_seq', (SELECT max(id) FROM orders))")  # what pg_dump would restore
+    tools.run(
+        ["pg_restore", "--section=post-data", f"--jobs={jobs}", "--exit-on-error", "--no-owner", str(schema)], target
+    )
+    return time.monotonic() - began
+
+
+def dump_restore(tools: ClientTools, source: str, target: str, jobs: int, workdir: Path) -> tuple[float, float]:
+    archive = workdir / "full.dump"
+    began = time.monotonic()
+    tools.run(["pg_dump", "--format=custom", "-f", str(archive)], source)
+    dumped = time.monotonic()
+    tools.run(["pg_restore", f"--jobs={jobs}", "--exit-on-error", "--no-owner", str(archive)], target)
+    return dumped - began, time.monotonic() - dumped
+
+
+def ours(source: str, target: str, jobs: int, processes: int | None = None) -> dict:
+    script = CHILD.format(root=str(ROOT), key=KEY)
+    processes = jobs if processes is None else processes
+    result = subprocess.run(
+        [sys.executable, "-c", script, source, target, str(jobs), str(processes)],
+        input=RULES,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode:
+        raise RuntimeError(f"snapshot failed: {result.stderr[-2000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="1 = ~1M rows")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--memory-scales", default="", help="extra scales to measure our peak memory at, e.g. 0.1,10")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--threads-only", action="store_true", help="also run ours without worker processes")
+    args = parser.parse_args()
+
+    tools = ClientTools.find()
+    base = Path(tempfile.mkdtemp(prefix="devkit-bench-snapshot-", dir="/tmp"))
+    servers = [start_postgres(base / "source"), start_postgres(base / "target")]
+    results: dict = {"scale": args.scale, "jobs": args.jobs, "cpus": os.cpu_count()}
+    try:
+        source_server, target_server = servers
+        began = time.monotonic()
+        source, rows, size = generate(source_server, args.scale)
+        print(
+            f"dataset: {rows:,} rows, {size / 1e6:.0f} MB of COPY text (generated in {time.monotonic() - began:.0f}s)"
+        )
+        results.update(rows=rows, megabytes=round(size / 1e6, 1))
+
+        pipe_s = psql_pipe(tools, source, _fresh(target_server, "pipe"), args.jobs, base)
+        dump_s, restore_s = dump_restore(tools, source, _fresh(target_server, "restored"), args.jobs, base)
+        mine = ours(source, target_server.dsn("dev"), args.jobs)
+        measured = {
+            "psql | psql (untransformed)": pipe_s,
+            "pg_dump -Fc + pg_restore": dump_s + restore_s,
+            "devkit snapshot --anonymize": mine["seconds"],
+        }
+        if args.threads_only:  # the design choice: worker processes vs transforming in the table threads
+            measured["  same, threads only (no workers)"] = ours(source, target_server.dsn("dev"), args.jobs, 1)[
+                "seconds"
+            ]
+        print(f"\n{'method':<30} {'seconds':>8} {'rows/s':>10} {'MB/s':>7} {'vs pipe':>8}")
+        for name, seconds in measured.items():
+            print(
+                f"{name:<30} {seconds:8.1f} {rows / seconds:10,.0f} {size / 1e6 / seconds:7.1f} {pipe_s / seconds:8.2f}"
+            )
+        print(f"  (pg_dump {dump_s:.1f}s + pg_restore {restore_s:.1f}s)")
+        print(f"ours, phases: {', '.join(f'{k} {v:.1f}s' for k, v in mine['phases'].items())}")
+        print(
+            f"ours, leak check: {mine['checked']:,} output values against {mine['indexed']:,} source values; "
+            f"verification {'passed' if not mine['failures'] else 'FAILED: ' + '; '.join(mine['failures'])}"
+        )
+        print(
+            f"ours, peak RSS at {args.scale:g}x: main {mine['rss_main_mb']:.0f} MB, largest worker "
+            f"{mine['rss_worker_mb']:.0f} MB"
+        )
+        results["seconds"] = {k: round(v, 2) for k, v in measured.items()}
+        results["ours"] = mine
+        memory = {f"{args.scale:g}": [round(mine["rss_main_mb"]), round(mine["rss_worker_mb"])]}
+        for extra in [float(s) for s in args.memory_scales.split(",") if s.strip()]:
+            extra_source, extra_rows, _ = generate(source_server, extra)
+            run = ours(extra_source, target_server.dsn(f"dev_x{extra:g}".replace(".", "_")), args.jobs)
+            memory[f"{extra:g}"] = [round(run["rss_main_mb"]), round(run["rss_worker_mb"])]
+            print(
+                f"ours, peak RSS at {extra:g}x ({extra_rows:,} rows, {run['seconds']:.0f}s, "
+                f"{extra_rows / run['seconds']:,.0f} rows/s): main {run['rss_main_mb']:.0f} MB, largest worker "
+                f"{run['rss_worker_mb']:.0f} MB; verification {'passed' if not run['failures'] else 'FAILED'}"
+            )
+            _sql(source_server.dsn(), f'DROP DATABASE "{extra_source.rsplit("/", 1)[1]}" WITH (FORCE)')
+        results["peak_rss_mb_main_worker"] = memory
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""`devkit rules init`: draft an anonymization rules file from a database's schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from devkit.cli.app import app
+from devkit.config import load_settings
+from devkit.errors import UsageError
+from devkit.terminal import Terminal
+
+rules_app = typer.Typer(help="Anonymization rules: draft them from a schema.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("init")
+def init(
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="DSN, pg_dump file or environment name whose schema to read. Default: production.",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.", show_default=False)
+    ] = None,
+    target: Annotated[
+        str, typer.Option("--target", help="For a dump file: the environment whose server reads its schema back.")
+    ] = "dev",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --output if it exists.")] = False,
+) -> None:
+    """Draft a rules file: a rule for every column, guessed from names and types (email, phone, names,
+    addresses, cards, IPs, My Number...), everything else `keep`. Review it before the first snapshot."""
+    from anonymize.draft import draft_rules
+    from anonymize.pipeline import read_schema
+    from anonymize.sinks import DatabaseSink
+    from anonymize.sources import open_source
+    from devkit.environments import refuse_production, resolve_dsn
+    from devkit.snapshot import client_tools, engine_errors, resolve_source, write_report
+
+    terminal = Terminal()
+    settings = load_settings()
+    if output is not None and output.exists() and not force:
+        raise UsageError(f"{output} already exists", "pass --force to overwrite it, or choose another --output")
+    source_spec = resolve_source(settings, source)
+    tools = client_tools(settings)
+    with engine_errors(source_spec):
+        chosen = open_source(source_spec, tools)
+    scratch = None
+    if not chosen.live:
+        refuse_production(settings, target, "restore a dump file's schema into")
+        scratch = DatabaseSink(resolve_dsn(settings, target), tools)
+    with engine_errors(source_spec, scratch.server_dsn if scratch else ""):
+        schema = read_schema(chosen, scratch)
+        text = draft_rules(schema)
+    if output is None:
+        terminal.line(text)
+        return
+    write_report(output, text)
+    columns = sum(len(columns) for columns in schema.values())
+    terminal.success(f"drafted rules for {len(schema)} tables, {columns} columns -> {output}; review before use")

@@ -1,0 +1,234 @@
+"""`devkit snapshot --anonymize`: production (live read replica or pg_dump file) -> anonymized, verified copy in
+dev (swapped in atomically) or in a dump file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from devkit.cli.app import app
+from devkit.config import load_settings
+from devkit.errors import RefusedError, UsageError
+from devkit.terminal import Terminal
+
+if TYPE_CHECKING:
+    from anonymize.report import SnapshotReport
+
+
+@app.command()
+def snapshot(
+    anonymize: Annotated[
+        bool, typer.Option("--anonymize", help="Anonymize with the rules file (required: there is no raw copy).")
+    ] = False,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="A PostgreSQL DSN (opened read-only), a pg_dump file (custom, directory, tar or plain), or an "
+            "environment name. Default: the production environment (DEVKIT_PRODUCTION_DSN).",
+            show_default=False,
+        ),
+    ] = None,
+    target: Annotated[
+        str, typer.Option("--target", help="Environment whose database is replaced (never a production one).")
+    ] = "dev",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            help="Write an anonymized custom-format dump file (pg_restore reads it) instead of replacing the "
+            "target's database; the target's server only hosts a scratch database meanwhile.",
+            show_default=False,
+        ),
+    ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", help="Rules file. Default: anonymize/rules/smartpos.yml.", show_default=False),
+    ] = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-file", help="File holding the anonymization key. Default: $DEVKIT_ANON_KEY.", show_default=False
+        ),
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            help="Tables (and worker processes) in parallel. Default: CPU count, max 4.",
+            show_default=False,
+        ),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Only check the rules against the source's schema; move no data.")
+    ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report", help="Where to write the JSON report. Default: .devkit/<project>/reports/.", show_default=False
+        ),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Don't ask before replacing the target database.")] = False,
+) -> None:
+    """Copy production into dev, anonymized in one streaming pass, verified before it replaces anything.
+
+    Fail closed: every column of the source needs a rule (`keep` included) or nothing moves. The previous
+    database stays as it was until the verified copy is swapped in.
+    """
+    # Imported here: `devkit up` and `--help` don't pay for the engine (psycopg, numpy, the name pools).
+    from anonymize.errors import AnonymizeError, CoverageError, RulesError
+    from anonymize.pipeline import VerificationError, check_rules, run_snapshot
+    from anonymize.rules import load_rules
+    from anonymize.sinks import DatabaseSink, DumpFileSink
+    from anonymize.sources import open_source
+    from devkit.environments import mask_dsn, refuse_production, resolve_dsn
+    from devkit.snapshot import (
+        client_tools,
+        default_report_path,
+        engine_errors,
+        load_keyring,
+        resolve_rules,
+        resolve_source,
+        same_database,
+        translate,
+        write_report,
+    )
+
+    terminal = Terminal()
+    settings = load_settings()
+    if jobs is not None and not 1 <= jobs <= 64:
+        raise UsageError(f"--jobs must be between 1 and 64, got {jobs}", "pass e.g. --jobs 2")
+    jobs = jobs or max(1, min(4, os.cpu_count() or 1))
+    source_spec = resolve_source(settings, source)
+    rules_path = resolve_rules(settings, rules)
+    tools = client_tools(settings)
+    try:
+        rules_file = load_rules(rules_path)
+    except RulesError as error:
+        for problem in error.problems if len(error.problems) > 1 else ():
+            terminal.notice(problem)
+        raise translate(error) from None
+
+    if check:
+        scratch = None
+        with engine_errors(source_spec):
+            chosen = open_source(source_spec, tools)
+        if not chosen.live:
+            # A dump file's schema is read back on the target server: it must be a non-production one.
+            refuse_production(settings, target, "restore a dump file's schema into")
+            scratch = DatabaseSink(resolve_dsn(settings, target), tools)
+        with engine_errors(source_spec, scratch.server_dsn if scratch else ""):
+            problems, tables = check_rules(chosen, rules_file, scratch)
+        if problems:
+            for problem in problems:
+                terminal.notice(problem)
+            raise RefusedError(
+                f"rules {rules_path} do not cover the source's schema: {len(problems)} problem(s), listed above",
+                "add a rule (an explicit `keep` included) for every column; remove rules for columns that are gone",
+            )
+        terminal.success(f"rules {rules_path} cover all {tables} tables of {chosen.description}")
+        return
+
+    if not anonymize:
+        raise RefusedError(
+            "refusing to copy production data unmasked: devkit snapshot only makes anonymized copies",
+            "add --anonymize (the rules file decides what is faked and what is kept; --check tests it first)",
+        )
+    keyring = load_keyring(key_file)
+    refuse_production(settings, target, "load a snapshot into")
+    target_dsn = resolve_dsn(settings, target)
+    if same_database(source_spec, target_dsn):
+        raise RefusedError(
+            f"source and target are the same database ({mask_dsn(target_dsn)})",
+            "point --source at production (or its dump) and --target at dev",
+        )
+    if output is not None:
+        sink = DumpFileSink(target_dsn, output.resolve(), tools)
+        what = f"anonymized dump file {output}"
+    else:
+        sink = DatabaseSink(target_dsn, tools)
+        what = f"the {target} database ({mask_dsn(target_dsn)})"
+        if not yes and not terminal.confirm(f"Replace {what} with an anonymized snapshot?"):
+            raise RefusedError(f"not replacing {what}", "pass --yes to replace it without asking")
+
+    with engine_errors(source_spec):
+        chosen = open_source(source_spec, tools)
+    report_path = report or default_report_path(settings)
+    terminal.info(f"snapshot {chosen.description} -> {what}, {jobs} job(s), key {keyring.fingerprint()}")
+    try:
+        with terminal.row_progress() as progress:
+            result = run_snapshot(chosen, sink, rules_file, keyring, jobs=jobs, progress=progress)
+    except VerificationError as error:  # the report says what failed: print and keep it
+        _finish(terminal, error.report, report_path, write_report)
+        raise translate(error, source_spec, target_dsn) from None
+    except AnonymizeError as error:
+        if isinstance(error, CoverageError):
+            for problem in error.problems:
+                terminal.notice(problem)
+        raise translate(error, source_spec, target_dsn) from None
+    _finish(terminal, result, report_path, write_report)
+    for note in result.notes:
+        terminal.notice(note)
+    terminal.success(
+        f"{result.rows:,} rows in {result.seconds:.1f}s ({result.rows_per_second:,.0f} rows/s, "
+        f"{result.megabytes_per_second:.1f} MB/s) -> {result.target}; report: {report_path}"
+    )
+
+
+def _finish(terminal: Terminal, result: SnapshotReport, path: Path, write_report: Callable[[Path, str], None]) -> None:
+    """Print the report and write it as JSON (also after a failed verification: it says what failed)."""
+    rows = [
+        (
+            t.table,
+            f"{t.rows:,}",
+            "skipped" if t.skipped else f"{t.seconds:.1f}s",
+            f"{sum(c.changed for c in t.columns):,}",
+        )
+        for t in sorted(result.tables, key=lambda t: t.table)
+    ]
+    terminal.table(["table", "rows", "time", "values changed"], rows, title="tables")
+    if result.rules:
+        terminal.table(
+            ["rule", "columns", "values", "changed"],
+            [(r.rule, r.columns, f"{r.values:,}", f"{r.changed:,}") for r in result.rules],
+            title="rules",
+        )
+    verification = result.verification
+    if verification is not None:
+        lines = [
+            (
+                "row counts",
+                f"{verification.tables_checked} tables",
+                "ok" if not verification.row_count_mismatches else "failed",
+            ),
+            (
+                "foreign keys",
+                f"{verification.foreign_keys}",
+                "ok" if not verification.foreign_key_violations else "failed",
+            ),
+            (
+                "sequences",
+                f"{verification.sequences_checked}",
+                "ok" if not verification.sequence_mismatches else "failed",
+            ),
+            (
+                "leak check",
+                f"{verification.output_values_checked:,} output values against "
+                f"{verification.source_values_indexed:,} source values",
+                "ok"
+                if not (verification.leaks or verification.unchanged_in_row or verification.fake_collisions)
+                else "failed",
+            ),
+        ]
+        if verification.coincidences:
+            total = sum(verification.coincidences.values())
+            lines.append(("name coincidences", f"{total:,} (not failures)", "counted"))
+        terminal.table(["check", "scope", "result"], lines, title="verification")
+        for failure in verification.failures:
+            terminal.notice(failure)
+    write_report(path, result.to_json())

@@ -1,0 +1,46 @@
+"""Fakes are stable across runs and releases: the same key gives the same fake tomorrow, so dev data, JSON
+payloads and tickets that mention a fake keep matching. A change here changes every developer's data: make it
+on purpose (pool files are append-only for this reason)."""
+
+from __future__ import annotations
+
+import pytest
+
+from anonymize.names import pool
+from tests.anonymize.transform_kit import build, run
+
+GOLDEN = [
+    ("person_name", {}, "山田 太郎", "細江 悠郎"),
+    ("person_name", {"script": "katakana"}, "山田 太郎", "ホソエ ユウロウ"),
+    ("person_name", {"script": "latin"}, "John Smith", "Sudiksha Crowe"),
+    ("email", {}, "taro@example.jp", "hanaka.fukudo.hyd63jl2@example.com"),
+    ("phone", {}, "090-1234-5678", "090-5304-2794"),
+    ("card_pan", {}, "4539148803436467", "4242420105407456"),
+    ("address", {}, "東京都港区芝公園4-2-8", "香川県丸亀市南平7-7-10"),
+    ("company_name", {}, "株式会社山田商事", "株式会社北陸西昌サービス"),
+    ("corporate_number", {}, "7000012050002", "2829384524603"),
+    ("my_number", {}, "123456789018", "972198618820"),
+    ("ip", {}, "192.0.2.1", "109.118.175.181"),
+    ("token", {}, "tok_abc123XYZ", "tok_eyg943BHZ"),
+]
+
+
+@pytest.mark.parametrize(("name", "params", "source", "fake"), GOLDEN)
+def test_fakes_are_stable(name: str, params: dict, source: str, fake: str) -> None:
+    assert run(build(name, params), source) == fake
+
+
+def test_fakes_rarely_coincide_with_fakers_names() -> None:
+    """Faker ja_JP's 2,550 full names are what most test data (and many real people) are called; our fakes,
+    drawn from a pool of millions, seldom land on one."""
+    from faker.providers.person.ja_JP import Provider
+
+    faker_names = {
+        f"{family[0]} {given[0]}"
+        for family in Provider.last_name_pairs
+        for given in (*Provider.first_name_male_pairs, *Provider.first_name_female_pairs)
+    }
+    name = build("person_name")
+    fakes = [run(name, f"顧客 {i}") for i in range(50_000)]
+    assert sum(f in faker_names for f in fakes) < 50  # < 0.1 %
+    assert len(pool.surnames()) * len(pool.given_names()) > 1000 * len(faker_names)

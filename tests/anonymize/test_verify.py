@@ -1,0 +1,153 @@
+"""The leak check's parts (keys, index, output scan, own-row detection) and the structural checks on real
+PostgreSQL: NOT VALID foreign keys are checked by query, row counts and sequences are compared."""
+
+from __future__ import annotations
+
+from array import array
+
+import psycopg
+
+from anonymize.catalog import CatalogTable, SequenceValue
+from anonymize.copy_text import encode_line
+from anonymize.keys import Keyring
+from anonymize.pipeline import RowTransformer, TablePlan
+from anonymize.report import VerifyReport
+from anonymize.rules import ColumnRule, TableRule
+from anonymize.transformers.base import ColumnInfo, build_transformer
+from anonymize.verify import (
+    LeakIndex,
+    LeakRecorder,
+    ScanTarget,
+    check_foreign_keys,
+    check_row_counts,
+    check_sequences,
+    leak_keys,
+    output_keys,
+    scan_chunk,
+    tally,
+)
+
+KEY = Keyring(b"test-key-0123456789abcdef-verify")
+
+
+def test_keys_fold_spelling_variants_together() -> None:
+    assert leak_keys("  Taro.Yamada@Example.JP ") == ["taro.yamada@example.jp"]
+    assert leak_keys("０９０－１２３４－５６７８")[-1] == leak_keys("09012345678")[-1] == "#09012345678"
+    assert leak_keys("+81 90-1234-5678")[-1] == "#09012345678"
+    assert leak_keys("山田　太郎") == leak_keys("山田 太郎")
+    assert leak_keys("x") == []  # a single character identifies nobody
+    assert leak_keys("1234567") == ["1234567"]  # short numbers: whole value only, no digit key
+
+
+def test_output_keys_look_inside_json_and_free_text() -> None:
+    keys = output_keys('{"buyer": {"mail": "Taro@example.jp"}, "n": 1, "tags": ["vip", "090-1234-5678"]}', True)
+    assert "taro@example.jp" in keys and "#09012345678" in keys and "vip" in keys
+    assert "1" not in keys  # numbers in JSON are not text
+    memo = output_keys("お届け先: 090-1234-5678 (taro@example.jp) まで")
+    assert "taro@example.jp" in memo and "090-1234-5678" in memo
+
+
+def _index_with(identifying: list[str], other: list[str]) -> LeakIndex:
+    index = LeakIndex(KEY)
+    recorder = LeakRecorder.new(index.hasher)
+    for value in identifying:
+        recorder.record_whole(value, None, True)
+    for value in other:
+        recorder.record_whole(value, None, False)
+    index.add(recorder.identifying.tobytes(), recorder.other.tobytes())
+    return index
+
+
+def test_scan_finds_identifying_values_anywhere_and_counts_names_apart() -> None:
+    index = _index_with(["taro.yamada@mail.jp", "090-1111-2222"], ["山田 太郎"])
+    assert index.size == 4  # email, phone, the phone's digits, the name
+    columns = [
+        ColumnInfo("public.t", "note", "text"),
+        ColumnInfo("public.t", "payload", "jsonb"),
+        ColumnInfo("public.t", "name", "text"),
+    ]
+    target = ScanTarget(CatalogTable("public.t", "public.t", ("note", "payload", "name"), 0, 0), columns)
+    chunk = b"".join(
+        [
+            encode_line(["連絡は 09011112222 まで", '{"x": "fine"}', "山田 太郎"]),  # phone reformatted; a name
+            encode_line(["nothing here", '{"contact": {"email": "TARO.YAMADA@mail.jp"}}', "佐藤 花子"]),
+            encode_line([None, None, "鈴木 一郎"]),
+        ]
+    )
+    report = VerifyReport()
+    tally(target, index, *scan_chunk(chunk, target.is_json, index.hasher), report)
+    assert report.leaks == {"public.t.note": 1, "public.t.payload": 1}
+    assert report.coincidences == {"public.t.name": 1}
+    assert report.output_values_checked == 7
+    assert len(report.failures) == 2  # the two leaks; names are not failures
+
+
+def test_hashes_are_keyed() -> None:
+    one, two = LeakIndex(KEY), LeakIndex(Keyring(b"another-key-0123456789abcdef-verify"))
+    assert one.hasher("taro@example.jp") != two.hasher("taro@example.jp")
+
+
+def test_values_left_unchanged_in_their_own_row_are_counted() -> None:
+    columns = {
+        "id": ColumnInfo("public.c", "id", "bigint"),
+        "email": ColumnInfo("public.c", "email", "text"),
+        "status": ColumnInfo("public.c", "status", "text"),
+    }
+    transformers = {
+        "email": build_transformer(ColumnRule(transform="email"), columns["email"], KEY),
+        "status": build_transformer(ColumnRule(transform="constant", params={"value": "open"}), columns["status"], KEY),
+    }
+    plan = TablePlan(
+        CatalogTable("public.c", "public.c", ("id", "email", "status"), 0, 0), TableRule(), columns, transformers
+    )
+    index = LeakIndex(KEY)
+    codec = RowTransformer(plan, ("id", "email", "status"), index.hasher)
+    chunk = (
+        encode_line(["1", "a@b.jp", "open"]) + encode_line(["2", None, "closed"]) + encode_line(["3", "c@d.jp", "open"])
+    )
+    result = codec.process(chunk)
+    assert result.rows == 3
+    email, status = result.counts
+    assert email == [2, 2, 1, 0]  # values, changed, nulls, unchanged
+    assert status == [3, 1, 0, 2]  # 'open' stayed 'open' in two rows: a value left as it was
+    assert b"a@b.jp" not in result.data and result.data.count(b"\n") == 3
+    assert len(array("q", result.identifying)) == 2 and len(array("q", result.other)) == 3
+
+
+def test_structural_checks(pg_database: str) -> None:
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute("CREATE TABLE parent (id int PRIMARY KEY)")
+        conn.execute("CREATE TABLE child (id int, parent_id int, other int)")
+        conn.execute("INSERT INTO parent VALUES (1), (2)")
+        conn.execute("INSERT INTO child VALUES (1, 1, NULL), (2, NULL, NULL), (3, 9, NULL)")
+        conn.execute(
+            "ALTER TABLE child ADD CONSTRAINT child_parent_fkey FOREIGN KEY (parent_id) REFERENCES parent(id) NOT VALID"
+        )
+        conn.execute("CREATE TABLE ok (parent_id int REFERENCES parent(id))")
+        conn.execute("CREATE SEQUENCE s")
+        conn.execute("SELECT setval('s', 41)")
+        report = VerifyReport()
+        check_foreign_keys(conn, report)
+        assert (report.foreign_keys, report.foreign_keys_validated_by_postgres) == (2, 1)
+        assert report.foreign_keys_checked_by_query == 1
+        assert report.foreign_key_violations == ["child: 1 row(s) break foreign key child_parent_fkey (-> parent)"]
+        child = CatalogTable("public.child", "public.child", ("id", "parent_id", "other"), 0, 0)
+        check_row_counts(conn, {"public.child": (child, 4)}, report)
+        assert report.row_count_mismatches == ["public.child: 3 rows loaded, 4 read from the source"]
+        check_sequences(conn, [SequenceValue("public.s", 41, True), SequenceValue("s", 40, True)], report)
+        assert report.sequence_mismatches == ["sequence s does not stand where the source's does"]
+    assert not report.passed and len(report.failures) == 3
+
+
+def test_a_fake_equal_to_another_rows_real_value_is_a_collision_not_a_leak() -> None:
+    index = _index_with(["090-1111-2222"], [])
+    column = ColumnInfo("public.c", "phone", "text")
+    table = CatalogTable("public.c", "public.c", ("phone",), 0, 0)
+    faked = ScanTarget(table, [column], frozenset({"phone"}))
+    kept = ScanTarget(table, [column])
+    for target in (faked, kept):
+        report = VerifyReport()
+        tally(target, index, *scan_chunk(encode_line(["090-1111-2222"]), target.is_json, index.hasher), report)
+        found = report.fake_collisions if target is faked else report.leaks
+        assert found == {"public.c.phone": 2}  # the number and its digits
+        assert not report.passed

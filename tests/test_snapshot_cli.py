@@ -1,0 +1,195 @@
+"""`devkit snapshot` and `devkit rules init` from the command line, on real PostgreSQL 15: refusals, the rules
+check, a full run with its JSON report, a dump-file target, errors as one line with their exit code and
+passwords masked."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from anonymize.postgres import ClientTools
+from devkit.cli import app
+from tests.anonymize.prodlike import RULES, build_prodlike
+from tests.servers import PostgresServer
+
+runner = CliRunner()
+KEY = "cli-test-key-0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def prod(postgres_server: PostgresServer) -> Iterator[str]:
+    name = f"prod_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    build_prodlike(postgres_server.dsn(name), customers=80, seed=3)
+    yield postgres_server.dsn(name)
+    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prod: str, pg_database: str) -> Path:
+    for variable in ("DEVKIT_CONFIG", "DEVKIT_STATE_DIR", "DEVKIT_PROJECT", "DEVKIT_STAGING_DSN"):
+        monkeypatch.delenv(variable, raising=False)
+    (tmp_path / "devkit.toml").write_text('[stack]\nproject = "snap"\n')
+    (tmp_path / "rules.yml").write_text(RULES)
+    monkeypatch.setenv("DEVKIT_PRODUCTION_DSN", prod)
+    monkeypatch.setenv("DEVKIT_DEV_DSN", pg_database)
+    monkeypatch.setenv("DEVKIT_ANON_KEY", KEY)
+    monkeypatch.chdir(tmp_path)
+    with psycopg.connect(pg_database) as conn:
+        conn.execute("CREATE TABLE precious (note text)")
+    return tmp_path
+
+
+def run(*args: str):
+    result = runner.invoke(app, list(args))
+    assert "Traceback" not in result.output, result.output
+    return result
+
+
+def _dev_untouched(dsn: str) -> bool:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute("SELECT to_regclass('precious')").fetchone()[0] is not None
+
+
+def test_without_anonymize_production_data_is_never_copied(project: Path, pg_database: str) -> None:
+    result = run("snapshot", "--rules", "rules.yml", "--yes")
+    assert result.exit_code == 7
+    assert "refusing to copy production data unmasked" in result.output and "--anonymize" in result.output
+    assert _dev_untouched(pg_database)
+
+
+def test_a_production_target_is_refused(project: Path, monkeypatch: pytest.MonkeyPatch, pg_database: str) -> None:
+    monkeypatch.setenv("DEVKIT_STAGING_DSN", pg_database)
+    monkeypatch.setenv("DEVKIT_STAGING_PRODUCTION", "1")
+    result = run("snapshot", "--anonymize", "--rules", "rules.yml", "--target", "staging", "--yes")
+    assert result.exit_code == 7
+    assert "'staging': it is marked production" in result.output
+    assert _dev_untouched(pg_database)
+
+
+def test_replacing_dev_needs_yes_when_nobody_can_be_asked(project: Path, pg_database: str) -> None:
+    result = run("snapshot", "--anonymize", "--rules", "rules.yml")
+    assert result.exit_code == 7 and "pass --yes" in result.output
+    assert _dev_untouched(pg_database)
+
+
+def test_check_only_checks(project: Path, pg_database: str) -> None:
+    result = run("snapshot", "--check", "--rules", "rules.yml")
+    assert result.exit_code == 0, result.output
+    assert "cover all 6 tables" in result.output
+    (project / "partial.yml").write_text(
+        RULES.replace("      phone: phone\n", "").replace("  audit_log:\n", "  audit_logs:\n")
+    )
+    result = run("snapshot", "--check", "--rules", "partial.yml")
+    assert result.exit_code == 7
+    assert "public.customers.phone: column has no rule" in result.output
+    assert "public.audit_log: table has no rule" in result.output
+    assert (
+        "partial.yml:" in result.output and "public.audit_logs: rule for a table that does not exist" in result.output
+    )
+    assert _dev_untouched(pg_database)
+
+
+def test_bad_rules_file_and_missing_key_are_config_errors(
+    project: Path, monkeypatch: pytest.MonkeyPatch, pg_database: str
+) -> None:
+    (project / "bad.yml").write_text("version: 1\ntables:\n  customers:\n    columns:\n      email: emial\n")
+    result = run("snapshot", "--anonymize", "--rules", "bad.yml", "--yes")
+    assert result.exit_code == 3
+    assert "bad.yml:5:" in result.output and "unknown transform 'emial'" in result.output
+    monkeypatch.delenv("DEVKIT_ANON_KEY")
+    result = run("snapshot", "--anonymize", "--rules", "rules.yml", "--yes")
+    assert result.exit_code == 3 and "DEVKIT_ANON_KEY" in result.output
+    assert _dev_untouched(pg_database)
+
+
+def test_unreachable_source_is_one_line_with_the_password_masked(
+    project: Path, monkeypatch: pytest.MonkeyPatch, pg_database: str
+) -> None:
+    monkeypatch.setenv("DEVKIT_PRODUCTION_DSN", "postgresql://reader:hunter2-secret@127.0.0.1:1/prod")
+    result = run("snapshot", "--anonymize", "--rules", "rules.yml", "--yes")
+    assert result.exit_code == 8
+    assert "hunter2-secret" not in result.output
+    assert "cannot connect to the source database reader@127.0.0.1:1/prod" in result.output
+    assert _dev_untouched(pg_database)
+
+
+def test_full_run_replaces_dev_and_writes_the_report(project: Path, pg_database: str, prod: str) -> None:
+    report_path = project / "out" / "report.json"
+    result = run(
+        "snapshot", "--anonymize", "--rules", "rules.yml", "--yes", "--jobs", "2", "--report", str(report_path)
+    )
+    assert result.exit_code == 0, result.output
+    assert "rows/s" in result.output and "leak check" in result.output
+    assert not _dev_untouched(pg_database)
+    report = json.loads(report_path.read_text())
+    assert report["verification"]["passed"] is True
+    assert report["rows"] > 0 and report["rows_per_second"] > 0
+    assert {t["table"] for t in report["tables"]} >= {"public.customers", "public.orders"}
+    assert "postgres:postgres@" not in report_path.read_text() and KEY not in report_path.read_text()
+    with psycopg.connect(pg_database) as dev, psycopg.connect(prod) as source:
+        assert (
+            dev.execute("SELECT count(*) FROM orders").fetchone()
+            == source.execute("SELECT count(*) FROM orders").fetchone()
+        )
+
+
+def test_dump_file_output_restores_with_pg_restore(
+    project: Path, postgres_server: PostgresServer, pg_database: str
+) -> None:
+    output = project / "share" / "anon.dump"
+    result = run("snapshot", "--anonymize", "--rules", "rules.yml", "--output", str(output))
+    assert result.exit_code == 0, result.output
+    assert _dev_untouched(pg_database)  # only a scratch database was used on dev's server
+    name = f"restored_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        ClientTools.find().run(["pg_restore", "--exit-on-error", "--no-owner", str(output)], postgres_server.dsn(name))
+        with psycopg.connect(postgres_server.dsn(name)) as conn:
+            assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 80
+    finally:
+        with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_rules_init_drafts_rules_that_cover_the_schema(project: Path, prod: str) -> None:
+    result = run("rules", "init", "--output", "drafted.yml")
+    assert result.exit_code == 0, result.output
+    drafted = (project / "drafted.yml").read_text()
+    assert "email: email" in drafted and "phone: phone" in drafted and "card_pan: card_pan" in drafted
+    assert "REVIEW" in drafted  # JSON columns are flagged for a human
+    result = run("snapshot", "--check", "--rules", "drafted.yml")
+    assert result.exit_code == 0, result.output
+    result = run("rules", "init", "--output", "drafted.yml")
+    assert result.exit_code == 2 and "--force" in result.output
+
+
+def test_source_and_target_the_same_database_is_refused(
+    project: Path, monkeypatch: pytest.MonkeyPatch, prod: str
+) -> None:
+    monkeypatch.setenv("DEVKIT_DEV_DSN", prod)
+    result = run("snapshot", "--anonymize", "--rules", "rules.yml", "--yes")
+    assert result.exit_code == 7 and "source and target are the same database" in result.output
+    assert "postgres:postgres@" not in result.output
+
+
+def test_a_failed_verification_exits_7_keeps_dev_and_writes_what_failed(project: Path, pg_database: str) -> None:
+    (project / "leaky.yml").write_text(RULES.replace("      customer_email: email", "      customer_email: keep"))
+    report_path = project / "failed.json"
+    result = run("snapshot", "--anonymize", "--rules", "leaky.yml", "--yes", "--report", str(report_path))
+    assert result.exit_code == 7
+    assert "verification failed, nothing was published" in result.output
+    assert "public.orders.customer_email" in result.output and "@" not in result.output.split("verification")[-1]
+    assert _dev_untouched(pg_database)
+    report = json.loads(report_path.read_text())
+    assert report["verification"]["passed"] is False
+    assert report["verification"]["leaks"]["public.orders.customer_email"] > 0
