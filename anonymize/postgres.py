@@ -17,7 +17,8 @@ from anonymize.errors import AnonymizeError
 
 BINDIR_CANDIDATES = ("/usr/lib/postgresql/15/bin",)
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)([^@\s]*)(@)")
-_KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+# Keyword form (`password=p`), also inside a URL's query string, where `&` ends the value.
+_KV_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)", re.IGNORECASE)
 
 
 class ConnectError(AnonymizeError):
@@ -35,7 +36,8 @@ def scrub(text: str, *dsns: str) -> str:
     for dsn in dsns:
         password = _password_of(dsn)
         if password:
-            text = text.replace(password, "***")
+            # Whole words only: a short password such as `dev` must not garble `devkit_seed_ledger`.
+            text = re.sub(rf"(?<!\w){re.escape(password)}(?!\w)", "***", text)
     return mask_dsn(text)
 
 

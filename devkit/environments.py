@@ -7,13 +7,11 @@ production guard is one function, not a check per command.
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict
 
+from anonymize.postgres import mask_dsn, scrub
 from devkit.config import Settings, env_key
 from devkit.errors import ConfigError, DataError, RefusedError
 
@@ -44,36 +42,6 @@ def refuse_production(settings: Settings, env_name: str, action: str) -> None:
             f"refusing to {action} environment {env_name!r}: it is marked production",
             "point the command at dev or staging",
         )
-
-
-_KEYWORD_PASSWORD = re.compile(r"(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)")
-
-
-def mask_dsn(dsn: str) -> str:
-    """The DSN with its password replaced by ***, in URL (`postgresql://u:p@h/db`) or keyword (`password=p`) form."""
-    if "://" not in dsn:
-        return _KEYWORD_PASSWORD.sub(r"\1***", dsn)
-    try:
-        parts = urlsplit(dsn)
-    except ValueError:
-        return "<unparseable DSN>"
-    if parts.password is None:
-        masked_netloc = parts.netloc
-    else:
-        userinfo, _, hostinfo = parts.netloc.rpartition("@")
-        user = userinfo.split(":", 1)[0]
-        masked_netloc = f"{user}:***@{hostinfo}"
-    query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
-    return urlunsplit((parts.scheme, masked_netloc, parts.path, query, parts.fragment))
-
-
-def scrub(message: str, dsn: str) -> str:
-    """A driver message with the DSN's password removed, should the driver ever echo it."""
-    try:
-        password = conninfo_to_dict(dsn).get("password")
-    except psycopg.ProgrammingError:
-        password = None
-    return message.replace(str(password), "***") if password else message
 
 
 def connect(dsn: str, **kwargs: Any) -> psycopg.Connection:

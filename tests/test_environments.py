@@ -63,3 +63,14 @@ def test_connect_failures_mask_the_password(postgres_server) -> None:
     assert "postgres:***@" in caught.value.message
     with connect(postgres_server.dsn()) as conn:
         assert isinstance(conn, psycopg.Connection)
+
+
+def test_scrub_removes_the_password_but_not_words_containing_it() -> None:
+    from devkit.environments import scrub
+
+    dsn = "postgresql://app:dev@127.0.0.1:5432/mpac_dev"
+    message = "table public.devkit_seed_ledger: secret dev rejected at postgresql://app:dev@127.0.0.1/x"
+    assert scrub(message, dsn) == (
+        "table public.devkit_seed_ledger: secret *** rejected at postgresql://app:***@127.0.0.1/x"
+    )
+    assert scrub("password=s3cret&sslmode=require", "postgresql://u:s3cret@h/db") == "password=***&sslmode=require"

@@ -181,7 +181,7 @@ def pull_hint(service: ServiceSpec) -> str:
     key = env_key(service.name)
     return (
         f"set DEVKIT_IMAGE_{key} / [stack.images] {service.name} = ..., or DEVKIT_IMAGE_PREFIX / [stack] image_prefix "
-        "to a registry mirror"
+        "to a registry mirror, or run without Docker: `devkit up --runtime native`"
     )
 
 
