@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from anonymize.errors import AnonymizeError
 from anonymize.keys import Keyring
@@ -20,6 +20,14 @@ from anonymize.transformers.base import ColumnInfo, build_transformer
 _ID = re.compile(r"^(id|.*_id|uuid|.*_uuid)$")
 _PERSON_TABLES = re.compile(r"(customer|user|member|staff|employee|person|people|contact|account_holder|cardholder)")
 _COMPANY_TABLES = re.compile(r"(merchant|compan|corporat|store|shop|vendor|supplier|partner|organi[sz]ation|tenant)")
+
+
+class Found(Protocol):
+    """A scan's suggestion for a column (anonymize.scan.Suggestion)."""
+
+    transform: str
+    params: dict[str, Any]
+    why: str
 
 
 @dataclass(frozen=True)
@@ -109,8 +117,10 @@ def guess(table: str, column: ColumnInfo) -> Guess:
     return Guess("keep", {}, "")
 
 
-def draft_rules(schema: Mapping[str, list[ColumnInfo]]) -> str:
-    """A complete rules file (YAML text) for `schema`, every guess checked against its column."""
+def draft_rules(schema: Mapping[str, list[ColumnInfo]], found: Mapping[str, Found] | None = None) -> str:
+    """A complete rules file (YAML text) for `schema`, every guess checked against its column. `found`
+    ('schema.table.column' -> rule, from `devkit scan`) overrides a guess that would let detected personal data
+    through (keep, or JSON without other_strings); a free_text guess always uses the PII detector."""
     keyring = Keyring(b"draft-check-key-not-for-data!!")
     lines = [
         "# Drafted by `devkit rules init`: review every rule before the first snapshot.",
@@ -127,6 +137,11 @@ def draft_rules(schema: Mapping[str, list[ColumnInfo]]) -> str:
             if column.generated:
                 continue  # recomputed on load; needs no rule
             chosen = guess(table, column)
+            if chosen.transform == "free_text":
+                chosen = Guess("free_text", {"detector": "presidio"}, chosen.why)
+            scanned = (found or {}).get(column.qualified)
+            if scanned is not None and (chosen.transform == "keep" or column.family == "json"):
+                chosen = Guess(scanned.transform, scanned.params, scanned.why)
             params = dict(chosen.params)
             why = chosen.why
             if chosen.transform in ("person_name", "company_name", "address") and column.unique:
@@ -159,6 +174,8 @@ def _yaml_rule(rule: ColumnRule) -> str:
 
 
 def _yaml_scalar(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{key}: {_yaml_scalar(item)}" for key, item in value.items()) + "}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):

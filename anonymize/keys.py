@@ -24,12 +24,16 @@ _HINT = (
 class Keyring:
     """Holds the secret key and derives everything keyed from it."""
 
-    __slots__ = ("__key",)
+    __slots__ = ("__key", "__prf")
 
     def __init__(self, key: bytes) -> None:
         if len(key) < MIN_KEY_BYTES:
             raise KeyMissingError(f"anonymization key is too short ({len(key)} bytes, need {MIN_KEY_BYTES})", _HINT)
         self.__key = bytes(key)
+        # The per-value PRF: keyed BLAKE2b (a MAC by design, no HMAC nesting needed). The key is absorbed once;
+        # each call copies that state (~0.4 us vs ~1.7 us for HMAC-SHA256). Keys over 64 bytes are hashed down.
+        prf_key = self.__key if len(self.__key) <= 64 else hashlib.blake2b(self.__key).digest()
+        self.__prf = hashlib.blake2b(key=prf_key, digest_size=32, person=b"devkit-anon-prf")
 
     @classmethod
     def from_bytes(cls, key: bytes | str) -> Keyring:
@@ -54,8 +58,11 @@ class Keyring:
         return cls(key)
 
     def digest(self, domain: str, value: str) -> bytes:
-        """HMAC-SHA256(key, domain NUL value): 32 bytes. The caller passes the *normalized* value."""
-        return hmac.digest(self.__key, domain.encode() + b"\0" + value.encode(), "sha256")
+        """BLAKE2b-256 keyed with the key, of domain NUL value: 32 bytes. The caller passes the *normalized*
+        value. (Changing this function changes every fake: tests/anonymize/test_golden.py pins it.)"""
+        state = self.__prf.copy()
+        state.update(f"{domain}\0{value}".encode())
+        return state.digest()
 
     def subkey(self, purpose: str) -> bytes:
         """A 32-byte key derived for one purpose (e.g. a permutation's round keys); independent across purposes."""

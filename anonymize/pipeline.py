@@ -22,6 +22,7 @@ import functools
 import multiprocessing
 import multiprocessing.pool
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -55,6 +56,7 @@ from anonymize.verify import (
 )
 
 KEEP = "keep"
+_PII_HOOK = "anonymize.pii.hook"
 _EMPTY_ROW: Mapping[str, str | None] = MappingProxyType({})
 
 
@@ -179,6 +181,7 @@ class _Slot:
     identifying: bool
     pieces: bool  # the transformer finds personal pieces inside the value (JSON paths, free text)
     is_json: bool
+    whole: bool = False  # pieces, but only ever the whole value or nothing (phone, card, account): cheap path
 
 
 @dataclass
@@ -218,6 +221,7 @@ class RowTransformer:
                     transformer.identifying,
                     pieces,
                     column.family == "json",
+                    pieces and transformer.replaces_whole_value,
                 )
             )
             needs_row = needs_row or bool(transformer.row_columns)
@@ -270,7 +274,10 @@ class RowTransformer:
                     out[slot.position] = encode_field(new)
                 if slot.personal:
                     assert recorder is not None
-                    if slot.pieces:
+                    if slot.whole:
+                        items = list(slot.transformer.leak_items(value))  # (value, identifying) or nothing
+                        unchanged = bool(items) and recorder.record_whole(items[0][0], new, items[0][1])
+                    elif slot.pieces:
                         unchanged = recorder.record(list(slot.transformer.leak_items(value)), new, slot.is_json)
                     else:
                         unchanged = recorder.record_whole(value, new, slot.identifying)
@@ -594,6 +601,13 @@ def run_snapshot(
             _refuse_dump_filters(plans, source)
             leak_index = LeakIndex(keyring)
             streamed = [p for p in plans if with_data is None or p.table.name in with_data or p.skip]
+            if _PII_HOOK in sys.modules:  # a rule uses the PII detector (building it imported the hook)
+                # Free text must know every column's names/emails/phones before any table runs, and the
+                # workers inherit them by forking after this.
+                from anonymize.pii import prepass
+
+                phase("known values")
+                report.notes.append(prepass.fill_known(streamed, source).note(prepass.DEFAULT_LIMIT))
             workers = Workers(streamed, leak_index.hasher, processes)
             try:
                 phase("data")
@@ -640,7 +654,9 @@ def _faked_columns(plans: Sequence[TablePlan]) -> dict[str, frozenset[str]]:
     faked: dict[str, frozenset[str]] = {}
     for plan in plans:
         faked[plan.table.rule_table] = frozenset(
-            name for name, transformer in plan.transformers.items() if not _finds_pieces(transformer)
+            name
+            for name, transformer in plan.transformers.items()
+            if not _finds_pieces(transformer) or transformer.replaces_whole_value
         )
     return faked
 

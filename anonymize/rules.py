@@ -73,6 +73,9 @@ class TableRule(BaseModel):
     columns: dict[str, ColumnRule] = Field(default_factory=dict)
     skip_data: bool = False  # copy the schema, no rows
     where: str | None = None  # SQL filter: copy only the matching subset of rows
+    # A table some sources have and others lack (a tool's own bookkeeping, such as devkit's seed ledger): its
+    # absence is fine, its presence still needs every column ruled (or skip_data).
+    optional: bool = False
 
     @field_validator("columns", mode="before")
     @classmethod
@@ -302,6 +305,8 @@ def check_coverage(rules: RulesFile, schema: Mapping[str, list[ColumnInfo]]) -> 
         for name in sorted(table_rule.columns.keys() - by_name.keys()):
             problems.append(f"{rules.locate(table, name)}{table}.{name}: rule for a column that does not exist")
     for table in sorted(rules.tables.keys() - schema.keys()):
+        if rules.tables[table].optional:
+            continue
         problems.append(f"{rules.locate(table)}{table}: rule for a table that does not exist")
     return problems
 

@@ -39,6 +39,7 @@ SCAN_FAMILIES = frozenset({"text", "json"})
 _TOKEN_SPLIT = re.compile(r"[\s,;:()\[\]{}<>\"'`|/\\、。，．・「」『』（）【】！？!?]+")
 _PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]+$")
 _NON_DIGIT = re.compile(r"\D+")
+_UNSEEN = object()
 _COMPACT_AT = 1 << 20  # pending hashes (8 MB) before they are merged into the sorted index
 
 
@@ -99,16 +100,29 @@ def output_keys(value: str, is_json: bool = False) -> list[str]:
     return keys
 
 
+_SEEN_LIMIT = 1 << 16  # whole source values remembered per process (and per flag) before the memory is reset
+
+
 class LeakHasher:
-    """Keys -> keyed 64-bit hashes. Picklable, and equal in forked worker processes (same SipHash seed)."""
+    """Keys -> keyed 64-bit hashes. Picklable, and equal in forked worker processes (same SipHash seed).
 
-    __slots__ = ("salt",)
+    `seen` remembers, per process, whole source values already hashed (value -> its first key, or None when it
+    has none): a value repeated across rows (orders.customer_email) is normalized and sent to the index once."""
 
-    def __init__(self, keyring: Keyring) -> None:
-        self.salt = keyring.subkey(LEAK_DOMAIN).hex()
+    __slots__ = ("salt", "seen")
+
+    def __init__(self, keyring: Keyring | None = None, salt: str | None = None) -> None:
+        if salt is None:
+            assert keyring is not None
+            salt = keyring.subkey(LEAK_DOMAIN).hex()
+        self.salt = salt
+        self.seen: dict[bool, dict[str, str | None]] = {True: {}, False: {}}
 
     def __call__(self, key: str) -> int:
         return hash(self.salt + key)
+
+    def __reduce__(self) -> tuple[object, tuple[None, str]]:
+        return (LeakHasher, (None, self.salt))  # the memory of seen values stays in its process
 
 
 class LeakIndex:
@@ -205,17 +219,24 @@ class LeakRecorder:
         return unchanged
 
     def record_whole(self, value: str, new: str | None, identifying: bool) -> bool:
-        """The common case, kept cheap: the whole value is the personal piece."""
-        keys = leak_keys(value)
-        if not keys:
+        """The common case, kept cheap: the whole value is the personal piece. A value this process already
+        sent (under the same flag) isn't hashed again: the index holds it once anyway."""
+        seen = self.hasher.seen[identifying]
+        first = seen.get(value, _UNSEEN)
+        if first is _UNSEEN:
+            keys = leak_keys(value)
+            first = keys[0] if keys else None
+            if keys:
+                target = self.identifying if identifying else self.other
+                hasher = self.hasher
+                for key in keys:
+                    target.append(hasher(key))
+            if len(seen) >= _SEEN_LIMIT:
+                seen.clear()
+            seen[value] = first
+        if first is None or new is None:
             return False
-        target = self.identifying if identifying else self.other
-        hasher = self.hasher
-        for key in keys:
-            target.append(hasher(key))
-        if new is None:
-            return False
-        return new == value or (len(new) == len(value) and leak_key(new) == keys[0])
+        return new == value or (len(new) == len(value) and leak_key(new) == first)
 
 
 # ---------------------------------------------------------------- scanning the output
@@ -261,6 +282,13 @@ def scan_chunk(chunk: bytes, is_json: Sequence[bool], hasher: LeakHasher) -> tup
                 continue
             text = raw.decode("ascii").lower()
             whole = text.strip()
+            if whole == text and len(whole) >= 10 and whole.isdigit():
+                # A bare number (card, account, phone without separators): output_keys gives it and its digits.
+                add_hash(hash(salt + whole))
+                add_hash(hash(salt + "#" + whole))
+                add_position(position)
+                add_position(position)
+                continue
             if whole != text or "  " in whole or (len(whole) >= 10 and (whole[0].isdigit() or whole[0] == "+")):
                 keys = output_keys(text)  # rare shapes: let the general path decide
                 for key in keys:

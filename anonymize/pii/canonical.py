@@ -27,7 +27,7 @@ _DIGIT_KINDS = frozenset(
 def phone(raw: str) -> str:
     """Japanese numbers in national form ("09012345678"), others as "+<digits>" (E.164 without separators)."""
     digits = base.digits(raw)
-    stripped = normalize(raw).strip()
+    stripped = normalize(raw).strip().lstrip("( ")  # "(+81) 90 ..." is +81
     if stripped.startswith("+") or stripped.startswith("00"):
         digits = digits[2:] if stripped.startswith("00") else digits
         if digits.startswith("81"):

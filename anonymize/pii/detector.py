@@ -130,6 +130,10 @@ class PiiDetector:
         )
         return self._finish(mapped, (span,))
 
+    def clear_cache(self) -> None:
+        """Forget cached results (they may name values of a KnownValues that has since changed)."""
+        self._cache.clear()
+
     @property
     def stats(self) -> CacheStats:
         return CacheStats(self._hits, self._misses)

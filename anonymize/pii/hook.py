@@ -7,17 +7,20 @@ free text then finds those names even without an honorific.
 
 Our kinds map onto free_text's replacement kinds: an invoice number (T + corporate number) is replaced by a
 corporate-number fake of the same shape, a branch number by a bank-account fake of its 3 digits. Honorifics
-lie outside the spans, so 「田中様」 becomes 「<fake>様」.
+lie outside the spans, so 「田中様」 becomes 「<fake surname>様」: a name is replaced by one of the same shape
+(`person_shape`), unless a column met it, then by the column's fake.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
 from anonymize.pii.detector import PiiDetector
 from anonymize.pii.known import KnownValues
+from anonymize.pii.names import ja_surnames
 from anonymize.pii.spans import Kind
 
 if TYPE_CHECKING:
@@ -48,6 +51,13 @@ def shared_detector() -> PiiDetector:
     return PiiDetector(KNOWN)
 
 
+def reset_known() -> KnownValues:
+    """Empty KNOWN (and the detector's cache, whose spans may name known values) for a new run; returns KNOWN."""
+    KNOWN.clear()
+    shared_detector().clear_cache()  # the transformers built for this run already hold this detector
+    return KNOWN
+
+
 class FreeTextDetector:
     """free_text's Detector protocol over PiiDetector: spans with free_text's kind names."""
 
@@ -62,8 +72,27 @@ class FreeTextDetector:
         for span in self.detector.detect(text):
             kind = KIND_NAMES[span.kind]
             if self.kinds is None or kind in self.kinds:
+                if span.kind is Kind.PERSON and not span.known:
+                    kind = person_shape(text[span.start : span.end])
                 spans.append(Span(span.start, span.end, kind))
         return spans
+
+
+_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc\u30fb\uff66-\uff9f\s]+")
+
+
+def person_shape(name: str) -> str:
+    """free_text's kind for a detected name, so its fake has the same shape: a surname alone (田中様, Mr. Smith)
+    by a surname, katakana by katakana, Latin letters by romaji. Names met in a column (known) stay "person":
+    their fake must be the column's."""
+    stripped = name.strip()
+    if stripped.isascii():
+        return "person_family_romaji" if len(stripped.split()) == 1 else "person_romaji"
+    if _KATAKANA.fullmatch(stripped):
+        return "person_family_katakana" if len(stripped.split()) == 1 and len(stripped) <= 4 else "person_katakana"
+    if len(stripped.split()) == 1 and stripped in ja_surnames():
+        return "person_family"
+    return "person"
 
 
 def _factory(params: FreeTextParams, keyring: Keyring) -> FreeTextDetector:

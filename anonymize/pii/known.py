@@ -55,6 +55,13 @@ class KnownValues:
                         self._automaton = None
         return value
 
+    def clear(self) -> None:
+        """Forget every value (a new run over another source)."""
+        with self._lock:
+            self._values.clear()
+            self._literals.clear()
+            self._automaton = None
+
     def add_many(self, kind: Kind, raws: Iterable[str]) -> None:
         for raw in raws:
             self.add(kind, raw)

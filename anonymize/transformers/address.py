@@ -8,7 +8,7 @@ only if the input had one, 丁目/番/号 or 3-12-5 numbering, a building only i
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -26,7 +26,9 @@ _POSTAL = re.compile(r"^〒?\s*\d{3}-?\d{4}\s*")
 _BUILDING = re.compile(
     r"(ハイツ|マンション|コーポ|レジデンス|ビル|パレス|ヒルズ|タワー|ハウス|コート|荘|号室|\d+階|[A-Za-z]棟)"
 )
+_NON_DIGIT = re.compile(r"\D+")
 _CHOME, _BAN, _GO = 9, 30, 20
+_SHARED_DRAWS: dict[tuple[Keyring, str], Callable[[str], FakeAddress]] = {}
 
 
 class AddressParams(StrictParams):
@@ -60,23 +62,39 @@ class Address(Transformer):
         super().__init__(params, column, keyring, domain)
         assert isinstance(params, AddressParams)
         self.p = params
-        # A prefecture or city alone names a region, not a person: finding "東京都" elsewhere is no leak.
-        self.identifying = params.part not in ("prefecture", "city")
+        # A prefecture, city or postal code alone names an area (a postal code covers a town block of hundreds of
+        # households), not a person: finding "東京都" or "160-0022" elsewhere is no leak, and a fake postal code
+        # can't avoid every real one (all of 000-0000..999-9999 is in use somewhere). They still count as
+        # personal: a value left unchanged in its own row fails the run. Street and full addresses identify.
+        self.identifying = params.part not in ("prefecture", "city", "postal_code")
+        # A region isn't personal data at all (the shipped rules keep these columns), and with 47 prefectures a
+        # fake would equal its own row's real one once in 47 rows: not searched for, not counted unchanged.
+        self.personal = params.part not in ("prefecture", "city")
         if column.unique and params.key_column is None and params.part != "full":
             raise RulesError(f"{column.qualified}: address part on a unique column needs key_column")
         self.places = pool.places()
         self._size = len(self.places.cities) * len(self.places.towns) * _CHOME * _BAN * _GO
-        self._index_of = KeyedIndex(keyring, self.domain, self._size)
+        self._index_of = KeyedIndex.shared(keyring, self.domain, self._size)
         self._by_prefecture: dict[str, list[str]] = {}
         for prefecture, city in self.places.cities:
             self._by_prefecture.setdefault(prefecture, []).append(city)
         self._cached = lru_cache(maxsize=self.cache_size)(self._fake)
+        # The parts of one address (postal code, street...) are separate columns keyed on the same row id: draw
+        # each row's fake address once per process, whichever part asks first.
+        marker = (keyring, self.domain)
+        shared = _SHARED_DRAWS.get(marker)
+        if shared is None:
+            shared = _SHARED_DRAWS[marker] = lru_cache(maxsize=self.cache_size)(self._draw)
+        self._fake_address = shared
 
     @property
     def row_columns(self) -> frozenset[str]:
         return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
 
     def fake_address(self, key: str) -> FakeAddress:
+        return self._fake_address(key)
+
+    def _draw(self, key: str) -> FakeAddress:
         index = self._index_of(normalize.text(key))
         index, go = divmod(index, _GO)
         index, ban = divmod(index, _BAN)
@@ -102,6 +120,10 @@ class Address(Transformer):
         part = self.p.part
         if part == "postal_code":
             digits = fake.postal
+            if digits == _NON_DIGIT.sub("", text):
+                # Drawn from the row's key, the fake equals its own row's real code once in 10^7 rows: step off
+                # it (still a function of key and value), so no real postal code stays in its row.
+                digits = str((int(digits) + 1) % 10**7).zfill(7)
             return fit(
                 ("〒" if text.startswith("〒") else "") + (f"{digits[:3]}-{digits[3:]}" if "-" in text else digits),
                 self.max_length,

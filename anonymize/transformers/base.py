@@ -136,6 +136,9 @@ class Transformer(ABC):
     personal: ClassVar[bool] = True  # the column holds personal data: its source values feed the leak check
     identifying: ClassVar[bool] = False  # a source value found ANYWHERE in the output is a leak (email, phone...)
     default_domain: ClassVar[str | None] = None  # pseudonym domain when the rule names none; None -> `name`
+    # Every value is replaced whole even though leak_items is overridden (only to skip values with nothing to
+    # find, like a phone column's "なし"): a match in such a column is a fake colliding with a real value.
+    replaces_whole_value: ClassVar[bool] = False
     cache_size: ClassVar[int] = 1 << 16  # bounded per-instance LRU of normalized value -> fake
 
     def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:

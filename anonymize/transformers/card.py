@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from anonymize.keys import Keyring
 from anonymize.transformers.base import ColumnInfo, StrictParams, Transformer, register
-from anonymize.transformers.digits import luhn_check_digit, luhn_solve, shape_of
+from anonymize.transformers.digits import has_digit, luhn_check_digit, luhn_solve, shape_of
 from anonymize.transformers.keyed import DigitPermuter, fit
 
 # Published test numbers' BINs (Visa/Mastercard/Amex/JCB/Diners/Discover/UnionPay sandboxes), by brand.
@@ -70,6 +70,7 @@ class CardPan(Transformer):
     accepts = frozenset({"text"})
     Params = CardParams
     identifying = True
+    replaces_whole_value = True
     default_domain = "card"
 
     def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
@@ -136,4 +137,4 @@ class CardPan(Transformer):
         return self._cached(value)
 
     def leak_values(self, value: str) -> tuple[str, ...]:
-        return (value,) if any(c.isdigit() for c in value) else ()
+        return (value,) if has_digit(value) else ()

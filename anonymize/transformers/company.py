@@ -66,7 +66,7 @@ class CompanyName(Transformer):
         self.parts = pool.company_parts()
         self.towns = pool.places().towns
         size = len(self.parts.stems) * len(self.parts.industries) * len(self.parts.regions)
-        self._index_of = KeyedIndex(keyring, self.domain, size)
+        self._index_of = KeyedIndex.shared(keyring, self.domain, size)
         self._cached = lru_cache(maxsize=self.cache_size)(self._fake)
 
     @property

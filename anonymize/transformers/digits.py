@@ -30,6 +30,14 @@ _DIGIT = re.compile(r"[0-9]")
 _NON_DIGIT = re.compile(r"[^0-9]+")
 
 
+_ANY_DIGIT = re.compile(r"\d")  # Unicode decimal digits: ０-９ count too
+
+
+def has_digit(value: str) -> bool:
+    """Whether the value holds a digit (what phone/card/account leak checks look for); regex runs in C."""
+    return _ANY_DIGIT.search(value) is not None
+
+
 def shape_of(value: str) -> DigitShape:
     return DigitShape(value if value.isascii() else unicodedata.normalize("NFKC", value))
 

@@ -46,6 +46,12 @@ KIND_TRANSFORMS: dict[str, tuple[str, dict[str, Any]]] = {
     "card": ("card_pan", {}),
     "ip": ("ip", {}),
     "person": ("person_name", {}),
+    # The PII detector's names by shape (anonymize/pii/hook.py): 田中様 -> a surname, Mr. Smith -> romaji.
+    "person_family": ("person_name", {"part": "family"}),
+    "person_katakana": ("person_name", {"script": "katakana"}),
+    "person_family_katakana": ("person_name", {"part": "family", "script": "katakana"}),
+    "person_romaji": ("person_name", {"script": "romaji"}),
+    "person_family_romaji": ("person_name", {"part": "family", "script": "romaji"}),
     "company": ("company_name", {}),
     "address": ("address", {}),
     "postal_code": ("address", {"part": "postal_code"}),

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
+from functools import lru_cache
 
 from anonymize.keys import Keyring
 from anonymize.transformers.permutation import Permutation
 
 _MAX_INT_KEY_DIGITS = 19
+
+
+_SHARED: dict[tuple[Keyring, str, int], KeyedIndex] = {}
+_SHARED_CACHE = 1 << 16  # per shared index: the rows in flight of a table, whose columns share a key
 
 
 class KeyedIndex:
@@ -19,15 +24,31 @@ class KeyedIndex:
     distinct keys collide only by chance (~n^2 / 2*size pairs).
     """
 
-    __slots__ = ("_domain", "_keyring", "_permutation", "size")
+    __slots__ = ("_domain", "_keyring", "_lookup", "_permutation", "size")
 
     def __init__(self, keyring: Keyring, domain: str, size: int) -> None:
         self._keyring = keyring
         self._domain = domain
         self.size = size
         self._permutation = Permutation(keyring.subkey(f"index\0{domain}\0{size}"), size)
+        self._lookup = self.index
+
+    @classmethod
+    def shared(cls, keyring: Keyring, domain: str, size: int) -> KeyedIndex:
+        """One index per (key, domain, size) in this process, with a bounded cache of key -> index: columns keyed
+        alike (full_name and full_name_kana on `id`, an address's postal code and street) compute each row's
+        index once, not once per column."""
+        marker = (keyring, domain, size)
+        index = _SHARED.get(marker)
+        if index is None:
+            index = _SHARED[marker] = cls(keyring, domain, size)
+            index._lookup = lru_cache(maxsize=_SHARED_CACHE)(index.index)
+        return index
 
     def __call__(self, key: str) -> int:
+        return self._lookup(key)
+
+    def index(self, key: str) -> int:
         if key.isascii() and key.isdigit() and len(key) <= _MAX_INT_KEY_DIGITS:
             number = int(key)
             if number < self.size:
@@ -44,9 +65,17 @@ def key_of(value: str, row: Mapping[str, str | None], key_column: str | None) ->
     return value
 
 
+_BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
+
+
 def tag(digest: bytes, length: int) -> str:
-    """`length` lowercase base32 characters [a-z2-7] from a digest (5 bits each)."""
-    return base64.b32encode(digest).decode("ascii").lower()[:length]
+    """`length` lowercase base32 characters [a-z2-7] from a digest (5 bits each): the prefix of its RFC 4648
+    base32 text. From the integer directly when the bits suffice (base64.b32encode is pure Python: slow)."""
+    bits = 8 * len(digest)
+    if 5 * length > bits:
+        return base64.b32encode(digest).decode("ascii").lower()[:length]
+    number = int.from_bytes(digest, "big")
+    return "".join(_BASE32[(number >> (bits - 5 * (i + 1))) & 31] for i in range(length))
 
 
 def fit(value: str, max_length: int | None) -> str:

@@ -55,7 +55,7 @@ class PersonName(Transformer):
         else:
             self._given = pool.given_names()
             self._family = pool.surnames()
-        self._index_of = KeyedIndex(keyring, self.domain, len(self._family) * len(self._given))
+        self._index_of = KeyedIndex.shared(keyring, self.domain, len(self._family) * len(self._given))
         self._given_first = params.order == "given_first" or (
             params.order == "auto" and params.script in ("romaji", "latin")
         )

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from anonymize.keys import Keyring
 from anonymize.transformers.base import ColumnInfo, StrictParams, Transformer, register
-from anonymize.transformers.digits import shape_of
+from anonymize.transformers.digits import has_digit, shape_of
 from anonymize.transformers.keyed import DigitPermuter, fit
 
 _NON_GEOGRAPHIC = re.compile(r"^0[2-9]0")  # mobile, IP phone, M2M: 0A0 is the service, not a place
@@ -33,6 +33,7 @@ class Phone(Transformer):
     Params = PhoneParams
     identifying = True
     default_domain = "phone"
+    replaces_whole_value = True
 
     def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
@@ -64,11 +65,20 @@ class Phone(Transformer):
         digits = shape.digits
         if not digits:
             return value  # "なし", "-": nothing that identifies anyone
-        international = shape.template.lstrip().startswith("+81") or (
+        # One number, one fake, however it is spelled: the national number is what anonymize.pii.canonical.phone
+        # keys free text on (+81 / (+81) / 0081 / +81 (0)90 ... all reduce to 090...).
+        lead = shape.template.lstrip(" (")
+        prefix = 2 if lead.startswith("+81") else 4 if lead.startswith("0081") else 0
+        international = prefix or (
             digits.startswith("81") and len(digits) in (11, 12) and shape.template.lstrip().startswith(("+", "("))
         )
         if international and len(digits) > 3:
-            fake = "81" + self.fake_national("0" + digits[2:])[1:]
+            prefix = prefix or 2
+            rest = digits[prefix:]
+            if rest.startswith("0"):  # +81 (0)90-...: the trunk 0 written out
+                fake = digits[:prefix] + self.fake_national(rest)
+            else:
+                fake = digits[:prefix] + self.fake_national("0" + rest)[1:]
         else:
             fake = self.fake_national(digits)
         return fit(shape.fill(fake), self.max_length)
@@ -78,4 +88,4 @@ class Phone(Transformer):
 
     def leak_values(self, value: str) -> tuple[str, ...]:
         # "なし", "-": no digits, nothing to find (and nothing the fake changed on purpose).
-        return (value,) if any(c.isdigit() for c in value) else ()
+        return (value,) if has_digit(value) else ()

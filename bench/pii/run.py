@@ -13,7 +13,13 @@ Measured, each on the same list:
 - Presidio stock:  AnalyzerEngine with the default recognizer registry and the no-model NoOpNlpEngine (no model
                    can be downloaded here), public-suffix list pinned; one analyze() per text, no cache.
 
+With --prodlike DAYS, the texts are instead the free text of a production-like SmartPOS database seeded on a
+throw-away PostgreSQL server (`dev` profile, DAYS days): orders.notes, merchants.notes, audit_logs.details and
+every string leaf of webhook_events.payload — the columns the shipped rules give to the PII detector — and
+ours (detect_many, fresh cache) runs against stock Presidio on the same list.
+
 Run: .venv/bin/python bench/pii/run.py [--texts 20000] [--distinct 4000] [--stock-sample N] [--workers N]
+     .venv/bin/python bench/pii/run.py --prodlike 3
 """
 
 from __future__ import annotations
@@ -64,6 +70,70 @@ def build_texts(n_texts: int, n_distinct: int, seed: int = 7) -> list[str]:
     return texts
 
 
+FREE_TEXT_QUERIES = (
+    "SELECT notes FROM orders WHERE notes IS NOT NULL",
+    "SELECT notes FROM merchants WHERE notes IS NOT NULL",
+    "SELECT details FROM audit_logs WHERE details IS NOT NULL",
+)
+
+
+def prodlike_texts(days: int) -> list[str]:
+    """The free text of a seeded SmartPOS database (see the module docstring), in table order."""
+    import json
+    import tempfile
+    from datetime import date
+
+    import psycopg
+
+    from anonymize.pii.json_leaves import iter_string_leaves
+    from devkit.seed.generate import World
+    from devkit.seed.load import load
+    from devkit.seed.profiles import load_profile
+    from devkit.seed.reference import load_reference
+    from tests.servers import start_postgres
+
+    server = start_postgres(Path(tempfile.mkdtemp(prefix="bench-pii-pg-", dir="/tmp")))
+    try:
+        with psycopg.connect(server.dsn(), autocommit=True) as conn:
+            conn.execute("CREATE DATABASE bench_pii")
+        dsn = server.dsn("bench_pii")
+        began = time.perf_counter()
+        load(dsn, World(load_profile("dev"), 1, days, date(2025, 3, 1), load_reference()), "dev")
+        print(f"seeded a dev-profile SmartPOS database ({days} days) in {time.perf_counter() - began:.1f} s")
+        texts: list[str] = []
+        with psycopg.connect(dsn) as conn:
+            for query in FREE_TEXT_QUERIES:
+                texts += [row[0] for row in conn.execute(query)]
+            for (payload,) in conn.execute("SELECT payload::text FROM webhook_events WHERE payload IS NOT NULL"):
+                texts += [leaf for _, leaf in iter_string_leaves(json.loads(payload))]
+        return texts
+    finally:
+        server.stop()
+
+
+def compare_prodlike(days: int, stock_sample: int) -> int:
+    texts = prodlike_texts(days)
+    distinct = len(set(texts))
+    print(f"free-text values: {len(texts)}  distinct: {distinct}  mean length: {sum(map(len, texts)) / len(texts):.0f}")
+    PiiDetector().detect("warm ０９０-1234-5678 a@b.com 田中様 Mr. Smith 〒150-0001 東京都渋谷区神宮前1-2-3")
+    ours = PiiDetector()
+    t_ours = timed(lambda: ours.detect_many(texts))
+    from anonymize.pii.analyzer import build_stock_analyzer
+
+    stock = build_stock_analyzer("en")
+    stock.analyze("warm 090-1234-5678 a@b.com", language="en")
+    sample = texts if not stock_sample else texts[:stock_sample]
+    t_stock = timed(lambda: [stock.analyze(t, language="en") for t in sample])
+    rate_ours, rate_stock = len(texts) / t_ours, len(sample) / t_stock
+    print(f"{'':32s} {'texts':>8s} {'seconds':>8s} {'texts/s':>10s}")
+    print(f"{'ours (detect_many)':32s} {len(texts):8d} {t_ours:8.2f} {rate_ours:10.0f}")
+    print(f"{'Presidio stock AnalyzerEngine':32s} {len(sample):8d} {t_stock:8.2f} {rate_stock:10.0f}")
+    print(
+        f"ratio ours / stock: {rate_ours / rate_stock:.1f}x (target >= 10x); cache hit rate {ours.stats.hit_rate:.1%}"
+    )
+    return 0
+
+
 def timed(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
@@ -78,7 +148,12 @@ def main() -> int:
         "--stock-sample", type=int, default=0, help="run stock Presidio on this many texts only (0: all)"
     )
     parser.add_argument("--workers", type=int, default=1, help="processes for detect_many")
+    parser.add_argument(
+        "--prodlike", type=int, default=0, metavar="DAYS", help="measure on a seeded SmartPOS database instead"
+    )
     args = parser.parse_args()
+    if args.prodlike:
+        return compare_prodlike(args.prodlike, args.stock_sample)
 
     texts = build_texts(args.texts, args.distinct)
     distinct = list(dict.fromkeys(texts))

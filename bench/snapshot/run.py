@@ -15,7 +15,10 @@ Measured, each into a fresh database on the target server:
 MB/s is the source's COPY TEXT volume (the bytes every method moves) over wall time.
 
 Run: .venv/bin/python bench/snapshot/run.py [--scale 1] [--jobs 2] [--memory-scales 10] [--threads-only]
-                                             [--json FILE]
+                                             [--json FILE] [--profile FILE]
+--profile samples our run, worker processes included, with py-spy (`pip install py-spy`) into a raw
+(collapsed-stack) file. "ours, CPU" counts our Python processes' CPU seconds: comparable between runs when other
+work shares the machine, which wall times aren't.
 """
 
 from __future__ import annotations
@@ -195,6 +198,8 @@ print(json.dumps({{
     "seconds": time.monotonic() - began, "rows": report.rows, "bytes": report.bytes, "phases": report.phases,
     "failures": failures, "checked": report.verification.output_values_checked,
     "indexed": report.verification.source_values_indexed,
+    "cpu_main_s": (lambda u: u.ru_utime + u.ru_stime)(resource.getrusage(resource.RUSAGE_SELF)),
+    "cpu_workers_s": (lambda u: u.ru_utime + u.ru_stime)(resource.getrusage(resource.RUSAGE_CHILDREN)),
     "rss_main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     "rss_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
 }}))
@@ -262,11 +267,15 @@ def dump_restore(tools: ClientTools, source: str, target: str, jobs: int, workdi
     return dumped - began, time.monotonic() - dumped
 
 
-def ours(source: str, target: str, jobs: int, processes: int | None = None) -> dict:
+def ours(source: str, target: str, jobs: int, processes: int | None = None, profile: Path | None = None) -> dict:
     script = CHILD.format(root=str(ROOT), key=KEY)
     processes = jobs if processes is None else processes
+    command = [sys.executable, "-c", script, source, target, str(jobs), str(processes)]
+    if profile is not None:  # sampled, worker processes included: where the time of our run goes
+        spy = Path(sys.executable).with_name("py-spy")
+        command = [str(spy), "record", "--subprocesses", "--format", "raw", "-o", str(profile), "--", *command]
     result = subprocess.run(
-        [sys.executable, "-c", script, source, target, str(jobs), str(processes)],
+        command,
         input=RULES,
         capture_output=True,
         text=True,
@@ -274,7 +283,7 @@ def ours(source: str, target: str, jobs: int, processes: int | None = None) -> d
     )
     if result.returncode:
         raise RuntimeError(f"snapshot failed: {result.stderr[-2000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(next(line for line in reversed(result.stdout.splitlines()) if line.startswith("{")))
 
 
 def main() -> None:
@@ -284,6 +293,7 @@ def main() -> None:
     parser.add_argument("--memory-scales", default="", help="extra scales to measure our peak memory at, e.g. 0.1,10")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--threads-only", action="store_true", help="also run ours without worker processes")
+    parser.add_argument("--profile", type=Path, help="sample our run with py-spy (pip install py-spy) into FILE")
     args = parser.parse_args()
 
     tools = ClientTools.find()
@@ -301,7 +311,7 @@ def main() -> None:
 
         pipe_s = psql_pipe(tools, source, _fresh(target_server, "pipe"), args.jobs, base)
         dump_s, restore_s = dump_restore(tools, source, _fresh(target_server, "restored"), args.jobs, base)
-        mine = ours(source, target_server.dsn("dev"), args.jobs)
+        mine = ours(source, target_server.dsn("dev"), args.jobs, profile=args.profile)
         measured = {
             "psql | psql (untransformed)": pipe_s,
             "pg_dump -Fc + pg_restore": dump_s + restore_s,
@@ -318,6 +328,8 @@ def main() -> None:
             )
         print(f"  (pg_dump {dump_s:.1f}s + pg_restore {restore_s:.1f}s)")
         print(f"ours, phases: {', '.join(f'{k} {v:.1f}s' for k, v in mine['phases'].items())}")
+        # CPU seconds stay comparable when other work shares the machine (wall time doesn't).
+        print(f"ours, CPU: main {mine['cpu_main_s']:.1f}s + workers {mine['cpu_workers_s']:.1f}s (Python only)")
         print(
             f"ours, leak check: {mine['checked']:,} output values against {mine['indexed']:,} source values; "
             f"verification {'passed' if not mine['failures'] else 'FAILED: ' + '; '.join(mine['failures'])}"

@@ -33,9 +33,19 @@ def init(
         str, typer.Option("--target", help="For a dump file: the environment whose server reads its schema back.")
     ] = "dev",
     force: Annotated[bool, typer.Option("--force", help="Overwrite --output if it exists.")] = False,
+    scan: Annotated[
+        bool,
+        typer.Option(
+            "--scan/--no-scan",
+            help="Sample the data (like `devkit scan`) and rule the columns and JSON keys where personal data "
+            "was detected.",
+        ),
+    ] = True,
+    sample: Annotated[int, typer.Option("--sample", help="Rows sampled per table by --scan.")] = 200,
 ) -> None:
     """Draft a rules file: a rule for every column, guessed from names and types (email, phone, names,
-    addresses, cards, IPs, My Number...), everything else `keep`. Review it before the first snapshot."""
+    addresses, cards, IPs, My Number...) and from personal data detected in sampled values (--scan), everything
+    else `keep`. Review it before the first snapshot."""
     from anonymize.draft import draft_rules
     from anonymize.pipeline import read_schema
     from anonymize.sinks import DatabaseSink
@@ -57,7 +67,12 @@ def init(
         scratch = DatabaseSink(resolve_dsn(settings, target), tools)
     with engine_errors(source_spec, scratch.server_dsn if scratch else ""):
         schema = read_schema(chosen, scratch)
-        text = draft_rules(schema)
+        found = None
+        if scan:  # a fresh source: read_schema has closed the first
+            from anonymize.scan import scan_source
+
+            found = scan_source(open_source(source_spec, tools), None, max(1, sample), scratch).suggestions()
+        text = draft_rules(schema, found)
     if output is None:
         terminal.line(text)
         return

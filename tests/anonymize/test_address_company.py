@@ -75,3 +75,33 @@ def test_company_unique_needs_key_column() -> None:
     unique = build("company_name", {"key_column": "id"}, unique=True)
     # Kanji spellings are distinct per index (readings and romaji may be homophones, so only kanji is unique).
     assert len({run(unique, "株式会社某", {"id": str(i)}) for i in range(200_000)}) == 200_000
+
+
+def test_only_parts_that_reach_a_person_are_identifying() -> None:
+    """A postal code, prefecture or city alone names an area: a fake that equals another customer's real postal
+    code is a coincidence, not a leak. The street and the full address reach a household."""
+    identifying = {
+        part: build("address", {"part": part, "key_column": "id"}).identifying
+        for part in ("full", "postal_code", "prefecture", "city", "street", "building")
+    }
+    assert identifying == {
+        "full": True,
+        "postal_code": False,
+        "prefecture": False,
+        "city": False,
+        "street": True,
+        "building": True,
+    }
+    postal = build("address", {"part": "postal_code", "key_column": "id"})
+    assert postal.personal and list(postal.leak_items("160-0022")) == [("160-0022", False)]
+
+
+def test_regions_are_not_personal_and_a_postal_code_never_stays_in_its_row() -> None:
+    assert not build("address", {"part": "prefecture", "key_column": "id"}).personal
+    assert not build("address", {"part": "city", "key_column": "id"}).personal
+    postal = build("address", {"part": "postal_code", "key_column": "id"})
+    drawn = postal.fake_address("42").postal  # what row 42 would get whatever its real code
+    same = f"{drawn[:3]}-{drawn[3:]}"
+    assert run(postal, same, {"id": "42"}) != same
+    assert run(postal, drawn, {"id": "42"}) != drawn
+    assert run(postal, "100-0001", {"id": "42"}) == same or drawn == "1000001"

@@ -85,3 +85,31 @@ def test_permutation_depends_on_the_key() -> None:
 def test_permutation_rejects_values_outside_its_space() -> None:
     with pytest.raises(ValueError):
         Permutation(b"k" * 32, 10)(10)
+
+
+def test_long_keys_use_all_their_bytes_and_digests_survive_pickling() -> None:
+    long_key = "k" * 64
+    assert Keyring.from_bytes(long_key + "a").digest("d", "v") != Keyring.from_bytes(long_key + "b").digest("d", "v")
+    ring = Keyring.from_bytes(SECRET)
+    assert pickle.loads(pickle.dumps(ring)).digest("email", "a@b.c") == ring.digest("email", "a@b.c")
+
+
+@pytest.mark.parametrize("size", [10**8, 2**32, 10**12])
+def test_large_permutations_are_injective_and_invertible(size: int) -> None:
+    """10^8 and 2^32 use round tables drawn from the keyed stream, 10^12 the per-call keyed hash: both bijective."""
+    permutation = Permutation(b"k" * 32, size)
+    xs = [*range(20_000), *range(size - 1000, size)]
+    images = [permutation(x) for x in xs]
+    assert len(set(images)) == len(xs) and all(0 <= y < size for y in images)
+    assert all(permutation.inverse(y) == x for x, y in zip(xs, images, strict=True))
+
+
+def test_tag_is_the_base32_prefix() -> None:
+    import base64
+    import os
+
+    from anonymize.transformers.keyed import tag
+
+    for n in range(500):
+        digest, length = os.urandom(1 + n % 33), n % 24
+        assert tag(digest, length) == base64.b32encode(digest).decode().lower()[:length]

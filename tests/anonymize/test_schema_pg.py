@@ -136,3 +136,15 @@ def test_a_schema_change_fails_the_check(smartpos_schema: dict, pg_database: str
     assert any("public.orders.customer_birthday: column has no rule" in p for p in problems)
     assert any("public.staff_users.phone: rule for a column that does not exist" in p for p in problems)
     assert len(problems) == 2
+
+
+def test_an_optional_table_may_be_absent_or_present(smartpos_schema: dict, pg_database: str) -> None:
+    rules = load_rules(SMARTPOS_RULES)
+    assert rules.tables["public.devkit_seed_ledger"].optional
+    assert "public.devkit_seed_ledger" not in smartpos_schema
+    assert check_coverage(rules, smartpos_schema) == []
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute("CREATE TABLE devkit_seed_ledger (id int)")
+        schema = reflect_schema(conn)
+    assert "public.devkit_seed_ledger" in schema
+    assert check_coverage(rules, schema) == []  # present: skip_data needs no column rules

@@ -111,7 +111,10 @@ def test_values_left_unchanged_in_their_own_row_are_counted() -> None:
     assert email == [2, 2, 1, 0]  # values, changed, nulls, unchanged
     assert status == [3, 1, 0, 2]  # 'open' stayed 'open' in two rows: a value left as it was
     assert b"a@b.jp" not in result.data and result.data.count(b"\n") == 3
-    assert len(array("q", result.identifying)) == 2 and len(array("q", result.other)) == 3
+    # 'open' repeats: hashed and sent once per process (the index holds it once anyway); 'closed' once.
+    assert len(array("q", result.identifying)) == 2 and len(array("q", result.other)) == 2
+    again = codec.process(encode_line(["4", "a@b.jp", "open"]))
+    assert again.counts[1] == [1, 0, 0, 1] and not again.identifying and not again.other
 
 
 def test_structural_checks(pg_database: str) -> None:
@@ -151,3 +154,59 @@ def test_a_fake_equal_to_another_rows_real_value_is_a_collision_not_a_leak() -> 
         found = report.fake_collisions if target is faked else report.leaks
         assert found == {"public.c.phone": 2}  # the number and its digits
         assert not report.passed
+
+
+def test_whole_value_transforms_count_matches_as_fake_collisions_not_leaks() -> None:
+    """Phone, card and account columns skip digit-less values in leak_items, yet replace every value whole: a
+    match there is one of their fakes equal to a real value (a fake collision), not a source value left over.
+    Free text keeps what it doesn't recognise: a match there is a leak."""
+    from anonymize.pipeline import _faked_columns
+
+    names = {"phone": "phone", "card": "card_pan", "account": "bank_account", "memo": "free_text"}
+    columns = {name: ColumnInfo("public.c", name, "text") for name in names}
+    transformers = {
+        name: build_transformer(ColumnRule(transform=transform), columns[name], KEY)
+        for name, transform in names.items()
+    }
+    plan = TablePlan(CatalogTable("public.c", "public.c", tuple(names), 0, 0), TableRule(), columns, transformers)
+    assert _faked_columns([plan]) == {"public.c": frozenset({"phone", "card", "account"})}
+
+
+def test_the_scans_fast_paths_hash_exactly_what_output_keys_gives() -> None:
+    hasher = LeakIndex(KEY).hasher
+    samples = [
+        "4111111111111111",
+        "1234567890",
+        "123456789",
+        " 09012345678",
+        "+819012345678",
+        "090-1234-5678",
+        "a@b.jp",
+        "連絡先 090-1234-5678 まで",
+        "PR-abc def",
+        "Tokyo,  Japan",
+    ]
+    for value in samples:
+        hashes, positions, n = scan_chunk(encode_line([value]), [False], hasher)
+        assert list(array("q", hashes)) == [hasher(key) for key in output_keys(value)], value
+        assert n == 1 and set(array("h", positions)) <= {0}
+
+
+def test_whole_value_slots_record_their_values_with_each_ones_flag() -> None:
+    names = {"phone": "phone", "account": "bank_account"}
+    columns = {name: ColumnInfo("public.m", name, "text") for name in names}
+    transformers = {
+        name: build_transformer(ColumnRule(transform=transform), columns[name], KEY)
+        for name, transform in names.items()
+    }
+    plan = TablePlan(CatalogTable("public.m", "public.m", tuple(names), 0, 0), TableRule(), columns, transformers)
+    codec = RowTransformer(plan, tuple(names), LeakIndex(KEY).hasher)
+    result = codec.process(encode_line(["090-1234-5678", "1234567"]) + encode_line(["なし", "0001-123-1234567"]))
+    phone, account = result.counts
+    assert phone == [2, 1, 0, 0] and account == [2, 2, 0, 0]  # "なし" stays, and isn't a value left unchanged
+    hasher = codec.hasher
+    assert hasher is not None
+    identifying = set(array("q", result.identifying))
+    # The phone (and its bare digits) and the account with its bank and branch identify; 7 digits alone don't.
+    assert {hasher("090-1234-5678"), hasher("#09012345678"), hasher("0001-123-1234567")} <= identifying
+    assert set(array("q", result.other)) == {hasher("1234567")}

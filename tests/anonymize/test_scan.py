@@ -1,0 +1,169 @@
+"""`devkit scan` on real PostgreSQL: personal data in `keep`-ruled or unruled columns and JSON keys is found and
+fails the run; the shipped rules pass on a seeded SmartPOS database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from anonymize.pii.detector import PiiDetector
+from anonymize.postgres import ClientTools
+from anonymize.rules import parse_rules
+from anonymize.scan import FREE_TEXT, scan_column, scan_json, scan_source
+from anonymize.sinks import DatabaseSink
+from anonymize.sources import LiveSource, open_source
+from devkit.cli import app
+from devkit.seed.load import load
+from tests.seed.conftest import make_world
+from tests.servers import PostgresServer
+
+REPO = Path(__file__).resolve().parents[2]
+SHIPPED = REPO / "anonymize" / "rules" / "smartpos.yml"
+runner = CliRunner()
+
+SCHEMA = """
+CREATE TABLE tickets (id int PRIMARY KEY, subject text, notes text, payload jsonb, body_json text);
+CREATE TABLE extra (id int PRIMARY KEY, comment text);
+"""
+RULES = """
+version: 1
+tables:
+  tickets:
+    columns:
+      id: keep
+      subject: keep
+      notes: keep
+      payload: {transform: json, params: {paths: {$..email: email}}}
+      # body_json is unruled
+  extra:
+    columns: {id: keep, comment: keep}
+"""
+
+
+@pytest.fixture
+def leaky(pg_database: str) -> str:
+    with psycopg.connect(pg_database) as conn:
+        conn.execute(SCHEMA)
+        for i in range(1, 41):
+            note = f"田中様 090-{1000 + i}-5678 折り返し希望" if i % 2 else f"返信先 user{i}@example.co.jp"
+            payload = {"email": f"buyer{i}@example.com", "shipping": {"contact_phone": f"080-2222-{3000 + i}"}}
+            conn.execute(
+                "INSERT INTO tickets VALUES (%s, %s, %s, %s, %s)",
+                (i, f"注文 ORD-{i:06d} 金額 {i * 1200} 円", note, json.dumps(payload), None),
+            )
+            conn.execute("INSERT INTO extra VALUES (%s, %s)", (i, f"SKU-{i:04d} x{i % 3 + 1}"))
+    return pg_database
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for variable in ("DEVKIT_CONFIG", "DEVKIT_STATE_DIR", "DEVKIT_PROJECT", "DEVKIT_PRODUCTION_DSN"):
+        monkeypatch.delenv(variable, raising=False)
+    (tmp_path / "devkit.toml").write_text('[stack]\nproject = "scan"\n')
+    (tmp_path / "rules.yml").write_text(RULES)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_scan_finds_keep_ruled_notes_and_an_unruled_json_key(leaky: str) -> None:
+    report = scan_source(LiveSource(leaky), parse_rules(RULES), sample=100)
+    found = {f.where: f for f in report.findings}
+    assert set(found) == {"public.tickets.notes", "public.tickets.payload $.shipping.contact_phone"}, found
+    notes = found["public.tickets.notes"]
+    assert notes.rule == "keep" and notes.hits == notes.sampled == 40
+    assert set(notes.kinds) == {"PERSON", "PHONE", "EMAIL"} and notes.suggestion == FREE_TEXT
+    key = found["public.tickets.payload $.shipping.contact_phone"]
+    assert key.rule == "json" and key.kinds == {"PHONE": 40} and key.suggestion == "phone"
+    # order numbers, amounts and SKUs in kept columns are not personal data
+    assert report.tables == 2 and report.columns_sampled == 5
+
+
+def test_scan_cli_exits_non_zero_with_json_for_ci(project: Path, leaky: str) -> None:
+    result = runner.invoke(app, ["scan", "--source", leaky, "--rules", "rules.yml", "--json"])
+    assert result.exit_code == 7, result.output
+    data = json.loads(result.stdout)
+    assert data["passed"] is False
+    assert {(f["column"], f["path"]) for f in data["findings"]} == {
+        ("notes", None),
+        ("payload", "$.shipping.contact_phone"),
+    }
+    assert "rule them in rules.yml" in result.output
+    # the values themselves are never printed
+    assert "090-1001-5678" not in result.output and "example.co.jp" not in result.output
+
+
+def test_scan_cli_lists_findings_and_passes_once_ruled(project: Path, leaky: str) -> None:
+    result = runner.invoke(app, ["scan", "--source", leaky, "--rules", "rules.yml", "--sample", "10"])
+    assert result.exit_code == 7
+    assert "public.tickets.notes: 10/10 sampled values hold" in result.output
+    fixed = RULES.replace("notes: keep", f"notes: {FREE_TEXT}").replace(
+        "paths: {$..email: email}", "paths: {$..email: email, $..contact_phone: phone}"
+    )
+    (project / "rules.yml").write_text(fixed)
+    result = runner.invoke(app, ["scan", "--source", leaky, "--rules", "rules.yml"])
+    assert result.exit_code == 0, result.output
+    assert "no unruled personal data" in result.output
+
+
+def test_shipped_rules_pass_on_a_seeded_smartpos_database(project: Path, pg_database: str) -> None:
+    load(pg_database, make_world(), "dev")
+    result = runner.invoke(app, ["scan", "--source", pg_database, "--rules", str(SHIPPED), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["passed"] and data["values_sampled"] > 1000
+    # ... while without rules the same database is full of findings, free text and JSON keys included
+    report = scan_source(LiveSource(pg_database), None, sample=1000)
+    where = {f.where for f in report.findings}
+    assert {"public.orders.customer_name", "public.orders.notes", "public.webhook_events.payload $.buyer.name"} <= where
+    assert "public.order_items.name" not in where  # product names are not people
+
+
+def test_one_odd_value_is_not_a_finding_but_two_are() -> None:
+    detector = PiiDetector()
+    values = ["袋不要", "領収書あり", "連絡 090-1234-5678"]
+    assert scan_column("public.t", "memo", "keep", values, detector) is None
+    finding = scan_column("public.t", "memo", "keep", [*values, "090-8765-4321"], detector)
+    assert finding is not None and finding.hits == 2 and finding.kinds == {"PHONE": 2}
+    assert scan_json("public.t", "doc", "none", ['{"a": {"b": "送付先 a@example.com"}}'] * 2, detector)[0].path == (
+        "$.a.b"
+    )
+
+
+def test_rules_init_rules_what_the_scan_detects_and_the_draft_then_passes(project: Path, leaky: str) -> None:
+    with psycopg.connect(leaky) as conn:  # a column whose name says nothing: only its values give it away
+        conn.execute("ALTER TABLE extra ADD COLUMN misc text")
+        conn.execute("UPDATE extra SET misc = 'お問い合わせ: taro' || id || '@example.ne.jp'")
+    result = runner.invoke(app, ["rules", "init", "--source", leaky, "--output", "drafted.yml"])
+    assert result.exit_code == 0, result.output
+    drafted = (project / "drafted.yml").read_text()
+    assert "misc: {transform: free_text, params: {detector: presidio}}  # scan: 40/40 sampled values hold EMAIL" in (
+        drafted
+    )
+    assert (
+        "payload: {transform: json, params: {other_strings: {transform: free_text, params: {detector: presidio}}}}"
+        in (drafted)
+    )
+    assert "notes: {transform: free_text, params: {detector: presidio}}" in drafted
+    assert runner.invoke(app, ["rules", "init", "--source", leaky, "--no-scan"]).stdout.count("misc: keep") == 1
+    result = runner.invoke(app, ["scan", "--source", leaky, "--rules", "drafted.yml"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("fmt", ["custom", "plain"])
+def test_a_dump_file_is_scanned_like_the_live_database(
+    leaky: str, tmp_path: Path, postgres_server: PostgresServer, fmt: str
+) -> None:
+    tools = ClientTools.find()
+    dump = tmp_path / f"leaky.{fmt}"
+    tools.run(["pg_dump", f"--format={fmt}", "-f", str(dump)], leaky)
+    scratch = DatabaseSink(postgres_server.dsn("scan_scratch"), tools)  # reads the dump's schema back, then dropped
+    report = scan_source(open_source(str(dump), tools), parse_rules(RULES), sample=100, scratch=scratch)
+    assert {f.where for f in report.findings} == {
+        "public.tickets.notes",
+        "public.tickets.payload $.shipping.contact_phone",
+    }
+    assert report.values_sampled == scan_source(LiveSource(leaky), parse_rules(RULES), sample=100).values_sampled
