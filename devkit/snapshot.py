@@ -14,7 +14,8 @@ from anonymize.keys import Keyring
 from anonymize.pipeline import VerificationError
 from anonymize.postgres import ClientTools, is_dsn
 from anonymize.postgres import scrub as scrub_engine
-from anonymize.sources import SourceError
+from anonymize.sinks import DatabaseSink
+from anonymize.sources import Source, SourceError, open_source
 from devkit.config import Settings
 from devkit.environments import mask_dsn, resolve_dsn, scrub
 from devkit.errors import ConfigError, DataError, DevkitError, RefusedError, UsageError
@@ -93,6 +94,20 @@ def resolve_rules(settings: Settings, path: Path | None) -> Path:
 def load_keyring(key_file: Path | None) -> Keyring:
     with engine_errors():
         return Keyring.from_file(key_file) if key_file else Keyring.from_env()
+
+
+def open_for_schema(settings: Settings, source_spec: str, target: str) -> tuple[Source, DatabaseSink | None]:
+    """Open a source whose schema will be read. A dump file's schema can only be read back through a server:
+    that of the (non-production) `target` environment hosts a scratch database for it."""
+    from devkit.environments import refuse_production
+
+    tools = client_tools(settings)
+    with engine_errors(source_spec):
+        chosen = open_source(source_spec, tools)
+    if chosen.live:
+        return chosen, None
+    refuse_production(settings, target, "restore a dump file's schema into")
+    return chosen, DatabaseSink(resolve_dsn(settings, target), tools)
 
 
 def client_tools(settings: Settings) -> ClientTools:

@@ -48,30 +48,24 @@ def init(
     else `keep`. Review it before the first snapshot."""
     from anonymize.draft import draft_rules
     from anonymize.pipeline import read_schema
-    from anonymize.sinks import DatabaseSink
     from anonymize.sources import open_source
-    from devkit.environments import refuse_production, resolve_dsn
-    from devkit.snapshot import client_tools, engine_errors, resolve_source, write_report
+    from devkit.snapshot import client_tools, engine_errors, open_for_schema, resolve_source, write_report
 
     terminal = Terminal()
     settings = load_settings()
     if output is not None and output.exists() and not force:
         raise UsageError(f"{output} already exists", "pass --force to overwrite it, or choose another --output")
     source_spec = resolve_source(settings, source)
-    tools = client_tools(settings)
-    with engine_errors(source_spec):
-        chosen = open_source(source_spec, tools)
-    scratch = None
-    if not chosen.live:
-        refuse_production(settings, target, "restore a dump file's schema into")
-        scratch = DatabaseSink(resolve_dsn(settings, target), tools)
+    chosen, scratch = open_for_schema(settings, source_spec, target)
     with engine_errors(source_spec, scratch.server_dsn if scratch else ""):
         schema = read_schema(chosen, scratch)
         found = None
         if scan:  # a fresh source: read_schema has closed the first
             from anonymize.scan import scan_source
 
-            found = scan_source(open_source(source_spec, tools), None, max(1, sample), scratch).suggestions()
+            found = scan_source(
+                open_source(source_spec, client_tools(settings)), None, max(1, sample), scratch
+            ).suggestions()
         text = draft_rules(schema, found)
     if output is None:
         terminal.line(text)

@@ -41,10 +41,7 @@ def scan(
     from anonymize.errors import RulesError
     from anonymize.rules import load_rules
     from anonymize.scan import scan_source
-    from anonymize.sinks import DatabaseSink
-    from anonymize.sources import open_source
-    from devkit.environments import refuse_production, resolve_dsn
-    from devkit.snapshot import client_tools, engine_errors, resolve_rules, resolve_source, translate
+    from devkit.snapshot import engine_errors, open_for_schema, resolve_rules, resolve_source, translate
 
     terminal = Terminal(json_output=json_output)
     if sample < 1:
@@ -56,13 +53,7 @@ def scan(
         rules_file = load_rules(rules_path)
     except RulesError as error:
         raise translate(error) from None
-    tools = client_tools(settings)
-    with engine_errors(source_spec):
-        chosen = open_source(source_spec, tools)
-    scratch = None
-    if not chosen.live:
-        refuse_production(settings, target, "restore a dump file's schema into")
-        scratch = DatabaseSink(resolve_dsn(settings, target), tools)
+    chosen, scratch = open_for_schema(settings, source_spec, target)
     with engine_errors(source_spec, scratch.server_dsn if scratch else ""):
         report = scan_source(chosen, rules_file, sample, scratch)
 
