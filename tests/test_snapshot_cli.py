@@ -182,6 +182,18 @@ def test_source_and_target_the_same_database_is_refused(
     assert "postgres:postgres@" not in result.output
 
 
+def test_a_database_can_be_anonymized_into_a_file_on_its_own_server(
+    project: Path, monkeypatch: pytest.MonkeyPatch, prod: str
+) -> None:
+    monkeypatch.setenv("DEVKIT_DEV_DSN", prod)
+    output = project / "self.dump"
+    result = run("snapshot", "--anonymize", "--rules", "rules.yml", "--output", str(output))
+    assert result.exit_code == 0, result.output
+    assert output.stat().st_size > 0
+    with psycopg.connect(prod) as conn:  # the source was only read
+        assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 80
+
+
 def test_a_failed_verification_exits_7_keeps_dev_and_writes_what_failed(project: Path, pg_database: str) -> None:
     (project / "leaky.yml").write_text(RULES.replace("      customer_email: email", "      customer_email: keep"))
     report_path = project / "failed.json"

@@ -142,10 +142,12 @@ def snapshot(
     keyring = load_keyring(key_file)
     refuse_production(settings, target, "load a snapshot into")
     target_dsn = resolve_dsn(settings, target)
-    if same_database(source_spec, target_dsn):
+    # With --output the target's server only hosts a scratch database, so anonymizing dev itself into a file
+    # (to share it) is fine; replacing the database being read is not.
+    if output is None and same_database(source_spec, target_dsn):
         raise RefusedError(
             f"source and target are the same database ({mask_dsn(target_dsn)})",
-            "point --source at production (or its dump) and --target at dev",
+            "point --source at production (or its dump) and --target at dev, or write a file with --output",
         )
     if output is not None:
         sink = DumpFileSink(target_dsn, output.resolve(), tools)
