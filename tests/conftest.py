@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from tests.servers import PostgresServer, RedisServer, start_postgres, start_redis
@@ -26,12 +24,8 @@ def postgres_server() -> Iterator[PostgresServer]:
 @pytest.fixture
 def pg_database(postgres_server: PostgresServer) -> Iterator[str]:
     """A fresh, empty database on the shared server; its DSN. Dropped afterwards."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield postgres_server.dsn(name)
-    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_server.database() as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,13 @@ import shutil
 import socket
 import subprocess
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import psycopg
 
 PG_BINDIR_CANDIDATES = ("/usr/lib/postgresql/15/bin",)
 
@@ -48,6 +53,18 @@ class PostgresServer:
 
     def dsn(self, database: str = "postgres") -> str:
         return f"postgresql://{self.user}:{self.password}@{self.host}:{self.port}/{database}"
+
+    @contextmanager
+    def database(self, prefix: str = "t") -> Iterator[str]:
+        """A fresh, empty database with a unique name; its DSN. Dropped afterwards, whatever happened."""
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(self.dsn(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield self.dsn(name)
+        finally:
+            with psycopg.connect(self.dsn(), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def stop(self) -> None:
         subprocess.run(

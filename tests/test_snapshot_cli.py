@@ -5,7 +5,6 @@ passwords masked."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,13 +23,9 @@ KEY = "cli-test-key-0123456789abcdef"
 
 @pytest.fixture(scope="module")
 def prod(postgres_server: PostgresServer) -> Iterator[str]:
-    name = f"prod_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    build_prodlike(postgres_server.dsn(name), customers=80, seed=3)
-    yield postgres_server.dsn(name)
-    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_server.database("prod") as dsn:
+        build_prodlike(dsn, customers=80, seed=3)
+        yield dsn
 
 
 @pytest.fixture
@@ -149,16 +144,10 @@ def test_dump_file_output_restores_with_pg_restore(
     result = run("snapshot", "--anonymize", "--rules", "rules.yml", "--output", str(output))
     assert result.exit_code == 0, result.output
     assert _dev_untouched(pg_database)  # only a scratch database was used on dev's server
-    name = f"restored_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        ClientTools.find().run(["pg_restore", "--exit-on-error", "--no-owner", str(output)], postgres_server.dsn(name))
-        with psycopg.connect(postgres_server.dsn(name)) as conn:
+    with postgres_server.database("restored") as restored:
+        ClientTools.find().run(["pg_restore", "--exit-on-error", "--no-owner", str(output)], restored)
+        with psycopg.connect(restored) as conn:
             assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 80
-    finally:
-        with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_rules_init_drafts_rules_that_cover_the_schema(project: Path, prod: str) -> None:

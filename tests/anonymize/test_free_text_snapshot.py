@@ -82,22 +82,17 @@ def _free_text(customer: tuple[int, str, str, str]) -> tuple[str, str, dict]:
 
 @pytest.fixture(scope="module")
 def prod(postgres_server: PostgresServer) -> Iterator[str]:
-    name = f"prod_ft_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    dsn = postgres_server.dsn(name)
-    customers = _customers()
-    with psycopg.connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute(SCHEMA)
-        cur.executemany("INSERT INTO customers VALUES (%s,%s,%s,%s)", customers)
-        for customer in customers:
-            note, message, payload = _free_text(customer)
-            cur.execute("INSERT INTO orders VALUES (%s,%s,%s)", (customer[0], customer[0], note))
-            cur.execute("INSERT INTO audit_logs VALUES (%s,%s)", (customer[0], message))
-            cur.execute("INSERT INTO webhook_events VALUES (%s,%s)", (customer[0], json.dumps(payload)))
-    yield dsn
-    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_server.database("prod_ft") as dsn:
+        customers = _customers()
+        with psycopg.connect(dsn) as conn, conn.cursor() as cur:
+            cur.execute(SCHEMA)
+            cur.executemany("INSERT INTO customers VALUES (%s,%s,%s,%s)", customers)
+            for customer in customers:
+                note, message, payload = _free_text(customer)
+                cur.execute("INSERT INTO orders VALUES (%s,%s,%s)", (customer[0], customer[0], note))
+                cur.execute("INSERT INTO audit_logs VALUES (%s,%s)", (customer[0], message))
+                cur.execute("INSERT INTO webhook_events VALUES (%s,%s)", (customer[0], json.dumps(payload)))
+        yield dsn
 
 
 def _rows(dsn: str, query: str) -> list[tuple]:

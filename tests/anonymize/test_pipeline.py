@@ -33,13 +33,9 @@ FILTERED_RULES = RULES.replace("  order_items:\n    columns:", '  order_items:\n
 @pytest.fixture(scope="module")
 def prod(postgres_server: PostgresServer) -> Iterator[str]:
     """The production-like source, built once for the module (tests only read it)."""
-    name = f"prod_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    build_prodlike(postgres_server.dsn(name))
-    yield postgres_server.dsn(name)
-    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_server.database("prod") as dsn:
+        build_prodlike(dsn)
+        yield dsn
 
 
 @pytest.fixture

@@ -32,13 +32,9 @@ ORDERS = "SELECT id, customer_email, card_pan, client_ip::text, payload::text, n
 
 @pytest.fixture(scope="module")
 def prod(postgres_server: PostgresServer) -> Iterator[str]:
-    name = f"prod_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    build_prodlike(postgres_server.dsn(name), customers=120, seed=2)
-    yield postgres_server.dsn(name)
-    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_server.database("prod") as dsn:
+        build_prodlike(dsn, customers=120, seed=2)
+        yield dsn
 
 
 @pytest.fixture(scope="module")
@@ -59,14 +55,9 @@ def dumps(prod: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
 @pytest.fixture(scope="module")
 def live_result(prod: str, postgres_server: PostgresServer) -> Iterator[tuple[list, list]]:
     """What the live source gives, to compare every dump format with."""
-    name = f"live_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    dsn = postgres_server.dsn(name)
-    run_snapshot(LiveSource(prod), DatabaseSink(dsn), parse_rules(RULES), KEY, jobs=2)
-    yield _rows(dsn, CUSTOMERS), _rows(dsn, ORDERS)
-    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_server.database("live") as dsn:
+        run_snapshot(LiveSource(prod), DatabaseSink(dsn), parse_rules(RULES), KEY, jobs=2)
+        yield _rows(dsn, CUSTOMERS), _rows(dsn, ORDERS)
 
 
 def _rows(dsn: str, query: str) -> list[tuple]:

@@ -31,12 +31,8 @@ def content_hashes(dsn: str) -> dict[str, str]:
 
 @pytest.fixture
 def second_database(postgres_server) -> Iterator[str]:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield postgres_server.dsn(name)
-    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_server.database() as dsn:
+        yield dsn
 
 
 def test_two_databases_seeded_alike_hold_identical_content(pg_database: str, second_database: str) -> None:
