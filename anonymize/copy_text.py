@@ -8,7 +8,7 @@ transforms are decoded to `str`, and every other field is passed through as the 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 NULL = b"\\N"
 TAB = b"\t"
@@ -99,19 +99,3 @@ class LineAssembler:
     def pending(self) -> bytes:
         """Bytes after the last newline: non-empty at the end of a stream means a truncated line."""
         return self._tail
-
-
-def rechunk(chunks: Iterable[bytes], target: int = 1 << 20) -> Iterator[bytes]:
-    """Group small line chunks (e.g. one row per chunk from libpq) into chunks of about `target` bytes,
-    so the per-chunk overhead of transforming and writing is paid rarely."""
-    buffer: list[bytes] = []
-    size = 0
-    for chunk in chunks:
-        buffer.append(chunk)
-        size += len(chunk)
-        if size >= target:
-            yield b"".join(buffer)
-            buffer.clear()
-            size = 0
-    if buffer:
-        yield b"".join(buffer)

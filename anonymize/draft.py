@@ -144,7 +144,7 @@ def draft_rules(schema: Mapping[str, list[ColumnInfo]], found: Mapping[str, Foun
                 chosen = Guess(scanned.transform, scanned.params, scanned.why)
             params = dict(chosen.params)
             why = chosen.why
-            if chosen.transform in ("person_name", "company_name", "address") and column.unique:
+            if chosen.transform in ("person_name", "company_name", "address", "phone", "ip") and column.unique:
                 key = "id" if "id" in by_name else None
                 if key:
                     params["key_column"] = key

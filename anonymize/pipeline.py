@@ -5,12 +5,14 @@ Order of a run (fail closed, atomic):
    schema is read back from the new database right after pre-data, still before any row moves);
 2. pre-data schema into a brand-new database, rows streamed table by table (`jobs` at a time), sequences set
    where the source's stand, post-data (indexes, constraints, foreign keys, triggers) last;
-3. verification (row counts, foreign keys, sequences, leak check) on the new database;
+3. verification: row counts, foreign keys and sequences on the new database; the leak check looks up the keys of
+   every text/JSON value written (hashed by the worker that wrote it, kept in a `ScanSpill` until the last
+   source value is indexed) in the index of personal source values;
 4. only then the sink publishes it (swap into dev, or export to a dump file). Any failure before that drops
    the new database and leaves the target as it was.
 
 Memory stays flat: each worker holds one chunk (~1 MB of COPY text) at a time; the only structure that grows is
-the leak index (8-byte keyed hashes of distinct personal source values).
+the leak index (8-byte keyed hashes of distinct personal source values); the output's keys go to disk.
 Nothing here prints: progress goes to a `ProgressListener`, results into a `SnapshotReport`.
 """
 
@@ -25,6 +27,7 @@ import signal
 import sys
 import threading
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -33,26 +36,26 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, Protocol
 
-import psycopg
-
 from anonymize.catalog import CatalogTable, data_tables
-from anonymize.copy_text import NULL, TAB, decode_field, encode_field, rechunk
+from anonymize.copy_text import NULL, TAB, decode_field, encode_field
 from anonymize.errors import AnonymizeError, CoverageError, TransformError
 from anonymize.keys import Keyring
 from anonymize.report import ColumnStats, SnapshotReport, TableReport, VerifyReport, summarize_rules
 from anonymize.rules import RulesFile, TableRule, check_coverage, reflect_schema
 from anonymize.sinks import DatabaseLoad, Sink, TableWriter
-from anonymize.sources import CHUNK, Source
+from anonymize.sources import Source
 from anonymize.transformers.base import ColumnInfo, Transformer, build_transformer
 from anonymize.verify import (
+    MIN_KEY_LENGTH,
     LeakHasher,
     LeakIndex,
     LeakRecorder,
+    ScanSpill,
     ScanTarget,
     check_structure,
-    scan_chunk,
+    output_keys,
+    scan_lines,
     scan_targets,
-    tally,
 )
 
 KEEP = "keep"
@@ -113,6 +116,7 @@ class TablePlan:
     rule: TableRule
     columns: dict[str, ColumnInfo]  # name -> info (from the rule table: partitions share their root's)
     transformers: dict[str, Transformer] = field(default_factory=dict)  # columns with a non-keep rule
+    scan: ScanTarget | None = None  # the text/JSON columns the leak check scans in the output (None: none)
 
     @property
     def skip(self) -> bool:
@@ -184,6 +188,18 @@ class _Slot:
     whole: bool = False  # pieces, but only ever the whole value or nothing (phone, card, account): cheap path
 
 
+_NOT_PERSONAL, _WHOLE, _WHOLE_OR_NOTHING, _PIECES = "not personal", "whole", "whole or nothing", "pieces"
+
+
+def _record_mode(slot: _Slot) -> str:
+    """How a slot's source values feed the leak index."""
+    if not slot.personal:
+        return _NOT_PERSONAL
+    if slot.whole:
+        return _WHOLE_OR_NOTHING
+    return _PIECES if slot.pieces else _WHOLE
+
+
 @dataclass
 class ChunkResult:
     """What transforming one chunk produced; small and picklable (it crosses from worker processes)."""
@@ -193,6 +209,7 @@ class ChunkResult:
     counts: list[list[int]]  # per slot: [values, changed, nulls, unchanged personal values]
     identifying: bytes = b""  # leak hashes, raw array('q') bytes
     other: bytes = b""
+    scanned: tuple[bytes, bytes, int] = (b"", b"", 0)  # the output's keys: scan_lines' (hashes, positions, values)
 
 
 class RowTransformer:
@@ -203,6 +220,10 @@ class RowTransformer:
         self.table = plan.table.name
         self.width = len(stream_columns)
         self.hasher = hasher
+        self.scan: ScanTarget | None = None
+        self.scan_at: tuple[int, ...] = ()  # stream positions of the columns scanned after the rows are made
+        self.scan_json: tuple[bool, ...] = ()
+        self.scan_inline: dict[int, int] = {}  # stream position -> scan column, for fakes scanned as they're made
         position = {name: i for i, name in enumerate(stream_columns)}
         missing = [name for name in plan.transformers if name not in position]
         if missing:
@@ -226,6 +247,20 @@ class RowTransformer:
             )
             needs_row = needs_row or bool(transformer.row_columns)
         self.row: _LazyRow | None = _LazyRow(position) if needs_row else None
+        if plan.scan is not None and hasher is not None:
+            self._plan_scan(plan.scan, stream_columns)
+
+    def _plan_scan(self, scan: ScanTarget, stream_columns: Sequence[str]) -> None:
+        """Which output columns the leak check scans, and how: a column whose every value is a fresh fake is
+        scanned in the loop that makes it (the fake is at hand, decoded); the others once the lines are made."""
+        target, at = scan.in_stream(stream_columns)
+        transformed = {slot.position for slot in self.slots}
+        inline = [(c, p) for c, p in zip(target.columns, at, strict=True) if c.name in scan.faked and p in transformed]
+        rest = [(c, p) for c, p in zip(target.columns, at, strict=True) if (c, p) not in inline]
+        self.scan = ScanTarget(target.table, [c for c, _ in rest + inline], target.faked)
+        self.scan_at = tuple(p for _, p in rest)
+        self.scan_json = tuple(c.family == "json" for c, _ in rest)
+        self.scan_inline = {p: len(rest) + i for i, (_, p) in enumerate(inline)}
 
     def process(self, chunk: bytes) -> ChunkResult:
         """A chunk of whole lines in, the transformed lines (and what happened to them) out."""
@@ -235,12 +270,33 @@ class RowTransformer:
         lines.pop()
         counts = [[0, 0, 0, 0] for _ in self.slots]
         if not self.slots:
-            return ChunkResult(chunk, len(lines), counts)
+            return ChunkResult(chunk, len(lines), counts, scanned=self._scan(lines))
         recorder = LeakRecorder.new(self.hasher) if self.hasher is not None else None
         row = self.row
         row_arg: Mapping[str, str | None] = row if row is not None else _EMPTY_ROW
         width = self.width
-        plan = list(zip(self.slots, counts, strict=True))
+        scan_inline = self.scan_inline
+        # Everything the loop needs per slot, bound once per chunk (attribute lookups cost per value).
+        plan = [
+            (
+                slot.position,
+                slot.transformer.transform,
+                count,
+                _record_mode(slot) if recorder is not None else _NOT_PERSONAL,
+                slot.identifying,
+                slot.is_json,
+                slot.transformer.leak_items,
+                scan_inline.get(slot.position),
+                slot,
+            )
+            for slot, count in zip(self.slots, counts, strict=True)
+        ]
+        record_whole = recorder.record_whole if recorder is not None else None
+        record_pieces = recorder.record if recorder is not None else None
+        inline_hashes = array("q")
+        inline_positions = array("h")
+        inline_values = 0
+        salt = self.hasher.salt if self.hasher is not None else ""
         for i, line in enumerate(lines):
             fields = line.split(TAB)
             if len(fields) != width:
@@ -250,14 +306,14 @@ class RowTransformer:
             if row is not None:
                 row._fields = fields
             out: list[bytes] | None = None
-            for slot, count in plan:
-                raw = fields[slot.position]
+            for position, transform, count, mode, identifying, is_json, leak_items, scan_index, slot in plan:
+                raw = fields[position]
                 if raw == NULL:
                     count[2] += 1
                     continue
-                value = decode_field(raw)
+                value = decode_field(raw) if b"\\" in raw else raw.decode()
                 try:
-                    new = slot.transformer.transform(value, row_arg)
+                    new = transform(value, row_arg)
                 except AnonymizeError:
                     raise
                 except Exception as exc:
@@ -271,25 +327,42 @@ class RowTransformer:
                     count[1] += 1
                     if out is None:
                         out = fields.copy()
-                    out[slot.position] = encode_field(new)
-                if slot.personal:
-                    assert recorder is not None
-                    if slot.whole:
-                        items = list(slot.transformer.leak_items(value))  # (value, identifying) or nothing
-                        unchanged = bool(items) and recorder.record_whole(items[0][0], new, items[0][1])
-                    elif slot.pieces:
-                        unchanged = recorder.record(list(slot.transformer.leak_items(value)), new, slot.is_json)
-                    else:
-                        unchanged = recorder.record_whole(value, new, slot.identifying)
-                    if unchanged:
-                        count[3] += 1
+                    out[position] = written = encode_field(new)
+                else:
+                    written = raw
+                if scan_index is not None and new is not None and len(written) >= MIN_KEY_LENGTH:
+                    inline_values += 1
+                    for key in output_keys(new, is_json):
+                        inline_hashes.append(hash(salt + key))
+                        inline_positions.append(scan_index)
+                if mode is _NOT_PERSONAL:
+                    continue
+                if mode is _WHOLE:
+                    unchanged = record_whole(value, new, identifying)  # type: ignore[misc]
+                elif mode is _WHOLE_OR_NOTHING:
+                    items = list(leak_items(value))  # (value, identifying) or nothing
+                    unchanged = bool(items) and record_whole(items[0][0], new, items[0][1])  # type: ignore[misc]
+                else:
+                    unchanged = record_pieces(list(leak_items(value)), new, is_json)  # type: ignore[misc]
+                if unchanged:
+                    count[3] += 1
             if out is not None:
                 lines[i] = TAB.join(out)
         rows = len(lines)
+        hashes, positions, values = self._scan(lines)
+        scanned = (hashes + inline_hashes.tobytes(), positions + inline_positions.tobytes(), values + inline_values)
         lines.append(b"")
         if recorder is None:
             return ChunkResult(b"\n".join(lines), rows, counts)
-        return ChunkResult(b"\n".join(lines), rows, counts, recorder.identifying.tobytes(), recorder.other.tobytes())
+        identifying, other = recorder.identifying.tobytes(), recorder.other.tobytes()
+        return ChunkResult(b"\n".join(lines), rows, counts, identifying, other, scanned)
+
+    def _scan(self, lines: list[bytes]) -> tuple[bytes, bytes, int]:
+        """The output lines' keys for the leak check, while they are at hand."""
+        if not self.scan_at:
+            return (b"", b"", 0)
+        assert self.hasher is not None
+        return scan_lines(lines, self.scan_at, self.scan_json, self.hasher)
 
 
 # ---------------------------------------------------------------- where the CPU work runs
@@ -307,11 +380,6 @@ def _transform_in_worker(plan_index: int, columns: tuple[str, ...], chunk: bytes
         codec = RowTransformer(_WORKER_PLANS[plan_index], columns, _WORKER_HASHER)
         _WORKER_CODECS[(plan_index, columns)] = codec
     return codec.process(chunk)
-
-
-def _scan_in_worker(is_json: tuple[bool, ...], chunk: bytes) -> tuple[bytes, bytes, int]:
-    assert _WORKER_HASHER is not None
-    return scan_chunk(chunk, is_json, _WORKER_HASHER)
 
 
 def _worker_signals() -> None:
@@ -379,11 +447,6 @@ class Workers:
             return _Done(_transform_in_worker(index, columns, chunk))
         return self.pool.apply_async(_transform_in_worker, (index, columns, chunk))
 
-    def scan(self, is_json: tuple[bool, ...], chunk: bytes) -> Any:
-        if self.pool is None:
-            return _Done(_scan_in_worker(is_json, chunk))
-        return self.pool.apply_async(_scan_in_worker, (is_json, chunk))
-
     def close(self) -> None:
         if self.pool is not None:
             self.pool.terminate()
@@ -402,7 +465,9 @@ def copy_table(
     leak_index: LeakIndex | None,
     progress: ProgressListener,
     stop: threading.Event | None = None,
+    spills: list[ScanSpill] | None = None,
 ) -> TableReport:
+    """One table from source to target; its output's leak-check keys go to a new spill in `spills`."""
     report = TableReport(table=plan.table.name, rule_table=plan.table.rule_table, filtered=bool(plan.where))
     if plan.skip:
         report.skipped = True
@@ -423,18 +488,25 @@ def copy_table(
                 unchanged[column.column] = unchanged.get(column.column, 0) + same
         if leak_index is not None:
             leak_index.add(result.identifying, result.other)
+        if spill is not None:
+            spill.add(*result.scanned)
         progress.table_progress(plan.table.name, report.rows, report.bytes_in)
 
     with source.stream(plan.table, plan.table.columns, plan.where) as stream:
         columns = tuple(stream.columns)
-        RowTransformer(plan, columns)  # fail on a column mismatch here, before any worker sees the table
+        # Fail on a column mismatch here, before any worker sees the table.
+        codec = RowTransformer(plan, columns, leak_index.hasher if leak_index is not None else None)
+        spill = None
+        if codec.scan is not None and codec.scan.columns and spills is not None:
+            spill = ScanSpill(codec.scan)
+            spills.append(spill)
         with load.copy_in(plan.table.name, columns) as writer:
             pending: deque[Any] = deque()
             for chunk in stream.chunks:
                 if stop is not None and stop.is_set():
                     raise _Cancelled
                 report.bytes_in += len(chunk)
-                if not plan.transformers:
+                if not plan.transformers and spill is None:
                     take(ChunkResult(chunk, chunk.count(b"\n"), []), writer)
                     continue
                 pending.append(workers.transform(plan, columns, chunk))
@@ -482,47 +554,14 @@ def copy_tables(
     leak_index: LeakIndex | None,
     progress: ProgressListener,
     jobs: int,
+    spills: list[ScanSpill] | None = None,
 ) -> list[TableReport]:
-    """Every table, `jobs` at a time: threads move the bytes, `workers` transform them."""
-    tasks = [functools.partial(copy_table, plan, source, load, workers, leak_index, progress) for plan in plans]
+    """Every table, `jobs` at a time: threads move the bytes, `workers` transform them (and scan the output)."""
+    tasks = [
+        functools.partial(copy_table, plan, source, load, workers, leak_index, progress, spills=spills)
+        for plan in plans
+    ]
     return run_parallel([lambda stop, task=task: task(stop=stop) for task in tasks], jobs)
-
-
-def scan_output(
-    dsn: str,
-    tables: Sequence[CatalogTable],
-    schema: Mapping[str, list[ColumnInfo]],
-    workers: Workers,
-    index: LeakIndex,
-    report: VerifyReport,
-    jobs: int,
-    faked: Mapping[str, frozenset[str]] | None = None,
-) -> None:
-    """Every text/JSON value of the loaded database (and the tokens inside) looked up in the leak index."""
-    if not index.size:
-        return
-    lock = threading.Lock()
-
-    def scan(target: ScanTarget, stop: threading.Event) -> None:
-        is_json = tuple(target.is_json)
-        pending: deque[Any] = deque()
-
-        def take(result: tuple[bytes, bytes, int]) -> None:
-            with lock:
-                tally(target, index, *result, report)
-
-        with psycopg.connect(dsn) as conn, conn.cursor() as cursor, cursor.copy(target.query) as copy:
-            for chunk in rechunk(copy, CHUNK):
-                if stop.is_set():
-                    raise _Cancelled
-                pending.append(workers.scan(is_json, chunk))
-                if len(pending) >= workers.window:
-                    take(_result(pending.popleft(), stop))
-            while pending:
-                take(_result(pending.popleft(), stop))
-
-    targets = scan_targets(tables, schema, faked)
-    run_parallel([functools.partial(scan, target) for target in targets], jobs)
 
 
 # ---------------------------------------------------------------- a whole run
@@ -608,10 +647,12 @@ def run_snapshot(
 
                 phase("known values")
                 report.notes.append(prepass.fill_known(streamed, source).note(prepass.DEFAULT_LIMIT))
+            _attach_scan_targets(plans, tables, schema)
             workers = Workers(streamed, leak_index.hasher, processes)
+            spills: list[ScanSpill] = []
             try:
                 phase("data")
-                report.tables = copy_tables(streamed, source, load, workers, leak_index, progress, jobs)
+                report.tables = copy_tables(streamed, source, load, workers, leak_index, progress, jobs, spills)
                 report.tables += [
                     TableReport(table=p.table.name, rule_table=p.table.rule_table) for p in plans if p not in streamed
                 ]
@@ -627,11 +668,14 @@ def run_snapshot(
                 check_structure(load.dsn, expected, sequences, verification)
                 began_scan = time.monotonic()
                 verification.source_values_indexed = leak_index.size
-                scan_output(load.dsn, tables, schema, workers, leak_index, verification, jobs, _faked_columns(plans))
+                for spill in spills:
+                    spill.tally(leak_index, verification)
                 verification.seconds = round(verification.seconds + time.monotonic() - began_scan, 3)
                 report.verification = verification
             finally:
                 workers.close()
+                for spill in spills:
+                    spill.close()
             if not verification.passed:
                 phase.stop()
                 report.seconds = round(time.monotonic() - began, 3)
@@ -646,6 +690,15 @@ def run_snapshot(
     phase.end()
     report.seconds = round(time.monotonic() - began, 3)
     return report
+
+
+def _attach_scan_targets(
+    plans: Sequence[TablePlan], tables: Sequence[CatalogTable], schema: Mapping[str, list[ColumnInfo]]
+) -> None:
+    """Each plan learns which of its columns the leak check scans (text and JSON: where a leak could sit)."""
+    targets = {t.table.name: t for t in scan_targets(tables, schema, _faked_columns(plans))}
+    for plan in plans:
+        plan.scan = targets.get(plan.table.name)
 
 
 def _faked_columns(plans: Sequence[TablePlan]) -> dict[str, frozenset[str]]:

@@ -9,11 +9,11 @@ Nothing is ever held whole: tables stream, dump files are read in chunks.
 from __future__ import annotations
 
 import contextlib
-import queue
+import fcntl
+import os
 import re
 import subprocess
 import tempfile
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +23,6 @@ from typing import IO, Literal
 import psycopg
 
 from anonymize.catalog import CatalogTable, SequenceValue, sequence_values
-from anonymize.copy_text import rechunk
 from anonymize.errors import AnonymizeError
 from anonymize.postgres import ClientTools, ToolError, connect, describe, error_line, quote_ident, scrub
 
@@ -31,6 +30,34 @@ Section = Literal["pre-data", "post-data"]
 CHUNK = 1 << 20
 # Read-only, and the text forms the transformers parse: ISO dates, UTF-8, exact floats.
 _SESSION = "-c default_transaction_read_only=on -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c extra_float_digits=3"
+
+
+_F_SETPIPE_SZ = 1031  # <fcntl.h>, Linux
+
+
+def _widen_pipe(fd: int) -> None:
+    """A 1 MB pipe instead of 64 KB: a sixteenth of the reads (Linux; elsewhere the default stays)."""
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(fd, _F_SETPIPE_SZ, CHUNK)
+
+
+def _pipe_blocks(stream: IO[bytes], size: int) -> Iterator[bytes]:
+    """The bytes of a pipe in blocks of about `size` (a pipe read returns what is there, often much less)."""
+    fd = stream.fileno()
+    parts: list[bytes] = []
+    held = 0
+    while True:
+        data = os.read(fd, size)
+        if not data:
+            break
+        parts.append(data)
+        held += len(data)
+        if held >= size:
+            yield b"".join(parts) if len(parts) > 1 else parts[0]
+            parts.clear()
+            held = 0
+    if parts:
+        yield b"".join(parts)
 
 
 class SourceError(AnonymizeError):
@@ -171,9 +198,6 @@ class LiveSource(Source):
         self.tools = tools or ClientTools.find()
         self.snapshot_id: str | None = None
         self._main: psycopg.Connection | None = None
-        self._idle: queue.SimpleQueue[psycopg.Connection] = queue.SimpleQueue()
-        self._all: list[psycopg.Connection] = []
-        self._lock = threading.Lock()
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._schema: ArchiveSchema | None = None
 
@@ -218,10 +242,6 @@ class LiveSource(Source):
         return conn
 
     def close(self) -> None:
-        for conn in self._all:
-            with contextlib.suppress(Exception):
-                conn.close()
-        self._all.clear()
         if self._main is not None:
             with contextlib.suppress(Exception):
                 self._main.close()
@@ -249,55 +269,70 @@ class LiveSource(Source):
             self._schema = ArchiveSchema(archive, self.tools)
         return self._schema
 
-    def _worker(self) -> psycopg.Connection:
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
-        conn = self._connect_read_only()
-        try:
-            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            conn.execute(f"SET TRANSACTION SNAPSHOT '{self.snapshot_id}'")
-        except psycopg.Error as exc:
-            conn.close()
-            raise SourceError(
-                f"a worker connection to {self.description} could not join the snapshot: "
-                f"{_pg_error_line(exc, self.dsn)}",
-                "connect directly to PostgreSQL (a pooler may route workers to another server)",
-            ) from None
-        with self._lock:
-            self._all.append(conn)
-        return conn
+    def _copy_command(self, query: str) -> tuple[list[str], dict[str, str]]:
+        """psql joins the exported snapshot and runs the COPY: its output arrives in pipe-sized blocks, where a
+        libpq client in Python pays an interpreter round trip per row (measured: 1.1 s of CPU per 93 MB
+        against 0.13 s)."""
+        args = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"]
+        args += ["-c", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"]
+        args += ["-c", f"SET TRANSACTION SNAPSHOT '{self.snapshot_id}'", "-c", query, "-c", "COMMIT"]
+        command, env = self.tools.command(args, self.dsn)
+        env["PGOPTIONS"] = _SESSION
+        env["PGCLIENTENCODING"] = "UTF8"
+        return command, env
 
     @contextlib.contextmanager
     def stream(self, table: CatalogTable, columns: Sequence[str], where: str | None = None) -> Iterator[TableStream]:
-        conn = self._worker()
         column_sql = ", ".join(quote_ident(c) for c in columns)
         if where:
             query = f"COPY (SELECT {column_sql} FROM ONLY {table.sql} WHERE ({where})) TO STDOUT"
         else:
             query = f"COPY {table.sql} ({column_sql}) TO STDOUT"
-        clean = False
-        try:
-            with conn.cursor() as cursor:
-                try:
-                    with cursor.copy(query) as copy:
-                        yield TableStream(tuple(columns), rechunk(copy, CHUNK))
-                except psycopg.Error as exc:
-                    line = _pg_error_line(exc, self.dsn)
-                    if where:
-                        raise SourceError(
-                            f"{table.name}: reading rows with the rule's where filter failed: {line}",
-                            "fix the table's `where:` in the rules file",
-                        ) from None
-                    raise SourceError(f"{table.name}: reading rows from the source failed: {line}") from None
-            clean = True
-        finally:
-            if clean:
-                self._idle.put(conn)
-            else:  # an interrupted COPY leaves the connection unusable; the snapshot lives on in the others
-                with contextlib.suppress(Exception):
-                    conn.close()
+        command, env = self._copy_command(query)
+        with tempfile.TemporaryFile() as stderr:
+            process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, env=env
+            )
+            assert process.stdout is not None
+            _widen_pipe(process.stdout.fileno())
+
+            def failure() -> SourceError:
+                process.wait()
+                stderr.seek(0)
+                line = error_line(stderr.read(), self.dsn)
+                if "snapshot" in line.lower():
+                    return SourceError(
+                        f"a worker could not join the snapshot of {self.description}: {line}",
+                        "connect directly to PostgreSQL (a pooler may route workers to another server)",
+                    )
+                if where:
+                    return SourceError(
+                        f"{table.name}: reading rows with the rule's where filter failed: {line}",
+                        "fix the table's `where:` in the rules file",
+                    )
+                return SourceError(f"{table.name}: reading rows from the source failed: {line}")
+
+            def chunks() -> Iterator[bytes]:
+                tail = b""
+                for block in _pipe_blocks(process.stdout, CHUNK):
+                    cut = block.rfind(b"\n") + 1
+                    if cut:
+                        yield tail + block[:cut] if tail else block[:cut]
+                        tail = block[cut:]
+                    else:
+                        tail += block
+                if process.wait() != 0:
+                    raise failure()
+                if tail:
+                    raise SourceError(f"{table.name}: the source's COPY output ended mid-row")
+
+            try:
+                yield TableStream(tuple(columns), chunks())
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                process.wait()
+                process.stdout.close()
 
     def sequences(self) -> list[SequenceValue]:
         return sequence_values(self.catalog())

@@ -2,8 +2,9 @@
 
 The leak check has two halves. While the pipeline streams, every source value of a personal column (and every
 personal piece inside JSON and free text) is hashed into a `LeakIndex`, and a value that comes out unchanged in
-its own row is counted. After the load, `scan_chunk` hashes every text and JSON value of the new database, and
-the tokens inside them, the same way, and the index looks them up: an identifying value (email, phone, card,
+its own row is counted. As the rows are written, `scan_lines` hashes every text and JSON value going into the new
+database, and the tokens inside them, the same way (a `ScanSpill` holds them on disk); once every source value is
+indexed, the index looks them up: an identifying value (email, phone, card,
 account, address, IP...) found anywhere is a leak; a non-identifying one (a common name that a fake shares with
 another real row) is counted apart. Reports name tables and columns, never values.
 
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import json
 import re
+import struct
+import tempfile
 import threading
 import time
 import unicodedata
@@ -114,7 +117,7 @@ class LeakHasher:
     def __init__(self, keyring: Keyring | None = None, salt: str | None = None) -> None:
         if salt is None:
             assert keyring is not None
-            salt = keyring.subkey(LEAK_DOMAIN).hex()
+            salt = keyring.subkey(LEAK_DOMAIN).hex()[:8]  # short: it is hashed with every key
         self.salt = salt
         self.seen: dict[bool, dict[str, str | None]] = {True: {}, False: {}}
 
@@ -242,9 +245,23 @@ class LeakRecorder:
 # ---------------------------------------------------------------- scanning the output
 
 
+# Per process, per salt: (text, JSON) raw value -> its keys' hashes, for the values that take the slow path (JSON,
+# non-ASCII, escapes). Kept columns repeat (statuses, payload shapes): those are hashed once, not once per chunk.
+_SCAN_CACHES: dict[str, tuple[dict[bytes, list[int]], dict[bytes, list[int]]]] = {}
+_SCAN_CACHE_LIMIT = 1 << 15
+
+
 def scan_chunk(chunk: bytes, is_json: Sequence[bool], hasher: LeakHasher) -> tuple[bytes, bytes, int]:
     """Hash every value of a chunk of output lines and the tokens inside: (hashes, the column position of
-    each, as raw array bytes; number of values). Pure: runs in worker processes.
+    each, as raw array bytes; number of values). Pure: runs in worker processes."""
+    return scan_lines(split_lines(chunk), None, is_json, hasher)
+
+
+def scan_lines(
+    lines: Sequence[bytes], wanted: Sequence[int] | None, is_json: Sequence[bool], hasher: LeakHasher
+) -> tuple[bytes, bytes, int]:
+    """`scan_chunk` over lines already split, looking only at the fields at `wanted` (None: every field); the
+    positions returned index `wanted` (and `is_json`).
 
     Plain ASCII values without escapes (most of any database) take an inlined path equal to `output_keys`;
     everything else goes through `output_keys` itself."""
@@ -256,14 +273,18 @@ def scan_chunk(chunk: bytes, is_json: Sequence[bool], hasher: LeakHasher) -> tup
     search = _TOKEN_SPLIT.search
     split = _TOKEN_SPLIT.split
     values = 0
-    cache: dict[bytes, list[int]] = {}
-    for line in split_lines(chunk):
+    caches = _SCAN_CACHES.setdefault(salt, ({}, {}))
+    for line in lines:
         position = -1
-        for raw in line.split(TAB):
+        fields = line.split(TAB)
+        if wanted is not None:
+            fields = [fields[i] for i in wanted]
+        for raw in fields:
             position += 1
             if len(raw) < MIN_KEY_LENGTH or raw == NULL:
                 continue
             values += 1
+            cache = caches[is_json[position]]
             found = cache.get(raw)
             if found is not None:
                 for h in found:
@@ -274,8 +295,9 @@ def scan_chunk(chunk: bytes, is_json: Sequence[bool], hasher: LeakHasher) -> tup
                 value = decode_field(raw)
                 assert value is not None
                 found = [hash(salt + key) for key in output_keys(value, is_json[position])]
-                if len(cache) < 4096:
-                    cache[raw] = found
+                if len(cache) >= _SCAN_CACHE_LIMIT:
+                    cache.clear()
+                cache[raw] = found
                 for h in found:
                     add_hash(h)
                     add_position(position)
@@ -311,6 +333,56 @@ def scan_chunk(chunk: bytes, is_json: Sequence[bool], hasher: LeakHasher) -> tup
     return hashes.tobytes(), positions.tobytes(), values
 
 
+class ScanSpill:
+    """One table's output hashes, kept on disk (8 + 2 bytes a key) until the leak index is complete: the output is
+    scanned as it is written, by the process that wrote it, instead of read back from the loaded database."""
+
+    _BATCH = 1 << 22  # keys looked up at once
+
+    def __init__(self, target: ScanTarget) -> None:
+        self.target = target
+        self.values = 0
+        self._file = tempfile.TemporaryFile(prefix="devkit-scan-")  # noqa: SIM115 - closed by tally() or close()
+        self._lock = threading.Lock()
+
+    def add(self, hashes: bytes, positions: bytes, values: int) -> None:
+        with self._lock:
+            self.values += values
+            if hashes:
+                self._file.write(struct.pack("<q", len(hashes) // 8))
+                self._file.write(hashes)
+                self._file.write(positions)
+
+    def _batches(self) -> Iterator[tuple[bytes, bytes]]:
+        self._file.seek(0)
+        hashes: list[bytes] = []
+        positions: list[bytes] = []
+        held = 0
+        while header := self._file.read(8):
+            (count,) = struct.unpack("<q", header)
+            hashes.append(self._file.read(8 * count))
+            positions.append(self._file.read(2 * count))
+            held += count
+            if held >= self._BATCH:
+                yield b"".join(hashes), b"".join(positions)
+                hashes, positions, held = [], [], 0
+        if held:
+            yield b"".join(hashes), b"".join(positions)
+
+    def tally(self, index: LeakIndex, report: VerifyReport) -> None:
+        """Look every key up in the (now complete) index; the file is closed (and gone) afterwards."""
+        with self._lock:
+            try:
+                report.output_values_checked += self.values
+                for hashes, positions in self._batches():
+                    tally(self.target, index, hashes, positions, 0, report)
+            finally:
+                self.close()
+
+    def close(self) -> None:
+        self._file.close()
+
+
 @dataclass
 class ScanTarget:
     table: CatalogTable
@@ -325,6 +397,12 @@ class ScanTarget:
     @property
     def is_json(self) -> list[bool]:
         return [c.family == "json" for c in self.columns]
+
+    def in_stream(self, columns: Sequence[str]) -> tuple[ScanTarget, tuple[int, ...]]:
+        """This target narrowed to the columns a stream carries, and where each of them sits in its lines."""
+        position = {name: i for i, name in enumerate(columns)}
+        present = [c for c in self.columns if c.name in position]
+        return ScanTarget(self.table, present, self.faked), tuple(position[c.name] for c in present)
 
     @property
     def names(self) -> list[str]:

@@ -72,6 +72,8 @@ CREATE INDEX payments_order_idx ON payments (order_id);
 # Row counts at --scale 1: ~1,000,000 rows.
 COUNTS = {"merchants": 2_000, "customers": 150_000, "orders": 400_000, "order_items": 400_000, "payments": 48_000}
 
+# Phones are shaped like assignable numbers (0A0-[1-9]XXX-XXXX, 03-[2-9]XXX-XXXX): phone fakes live in the
+# never-assigned 0A0-0 / 0X-0 blocks, and a source already holding numbers there would (rightly) fail verification.
 FILL = """
 CREATE TEMP TABLE sei(i int, kanji text, kana text);
 INSERT INTO sei SELECT ord, k, r FROM unnest(
@@ -87,7 +89,7 @@ INSERT INTO mei SELECT ord, k, r FROM unnest(
 INSERT INTO merchants (merchant_no, legal_name, corporate_number, email, phone, bank_account_number)
 SELECT 'M' || lpad(g::text, 7, '0'), '株式会社' || (SELECT kanji FROM sei WHERE i = 1 + g % 15) || '商事' || g,
        lpad((1000000000000 + g * 7919)::text, 13, '0'), 'info' || g || '@merchant' || g % 97 || '.co.jp',
-       '03-' || lpad((g * 37 % 10000)::text, 4, '0') || '-' || lpad((g * 91 % 10000)::text, 4, '0'),
+       '03-' || (2000 + g * 37 % 8000) || '-' || lpad((g * 91 % 10000)::text, 4, '0'),
        lpad((g * 7331 % 10000000)::text, 7, '0')
 FROM generate_series(1::bigint, {merchants}) g;
 
@@ -98,7 +100,7 @@ SELECT 1 + g % {merchants},
          (ARRAY['gmail.com','yahoo.co.jp','docomo.ne.jp','icloud.com','outlook.jp'])[1 + g % 5],
        s.kanji || ' ' || m.kanji, s.kana || ' ' || m.kana,
        CASE WHEN g % 4 <> 0 THEN '0' || (ARRAY['90','80','70'])[1 + g % 3] || '-' ||
-            lpad(((g * 7919) % 10000)::text, 4, '0') || '-' || lpad(((g * 104729) % 10000)::text, 4, '0') END,
+            (1000 + (g * 7919) % 9000) || '-' || lpad(((g * 104729) % 10000)::text, 4, '0') END,
        lpad((g * 31 % 10000000)::text, 7, '0'),
        '東京都' || (ARRAY['千代田区','中央区','港区','新宿区','渋谷区'])[1 + g % 5] || '一丁目' ||
          (g % 30 + 1) || '番' || (g % 20 + 1) || '号',

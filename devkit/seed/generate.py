@@ -10,7 +10,7 @@ days' orders identically and the loader's upsert finds nothing to change there.
 Reference entities (providers, merchants, stores, devices, staff, configs) get timestamps from a fixed epoch; only
 transactions and staff logins depend on the window (`as_of` and `days`).
 
-Faker (ja_JP) supplies names with their kana readings, addresses and phone numbers. One Faker instance is
+Faker (ja_JP) supplies names with their kana readings and addresses (phone numbers: `_phone`). One Faker instance is
 re-seeded per entity (`seed_instance` costs a few µs; building a Faker costs ~0.6 ms), so Faker draws are
 entity-local too. Faker's word lists are part of the output: a Faker upgrade may change names, which the
 ledger's checksums then show.
@@ -136,6 +136,17 @@ def _person(fake: Faker) -> Person:
 
 def _email(person: Person, rng: random.Random, domain: str) -> str:
     return f"{person.given_roman.lower()}.{person.family_roman.lower()}{rng.randint(1, 999)}@{domain}"
+
+
+def _phone(fake: Faker) -> str:
+    """A number in an assignable range, drawn from the entity's Faker: mobile 0A0-[1-9]XXX-XXXX, landline
+    0X-[2-9]XXX-XXXX. Faker's own ja_JP numbers fall in 0A0-0... about 8% of the time, the never-assigned block
+    where `devkit snapshot`'s phone fakes live (a seeded database snapshotted would then see fakes equal to
+    its own numbers), and its landlines often lack the trunk 0."""
+    rng = fake.random
+    if rng.random() < 0.75:
+        return f"0{rng.choice('789')}0-{rng.randint(1000, 9999)}-{rng.randint(0, 9999):04d}"
+    return f"0{rng.randint(1, 9)}-{rng.randint(2000, 9999)}-{rng.randint(0, 9999):04d}"
 
 
 def _address(fake: Faker) -> tuple[str, str, str, str]:
@@ -326,7 +337,7 @@ class World:
         bank = rng.choice(catalog.banks)
         domain = f"{company[2].lower()}-{merchant_no}.example.jp"
         note = rng.choice(catalog.merchant_notes).format(
-            name=representative.name, phone=fake.phone_number(), email=f"keiri@{domain}"
+            name=representative.name, phone=_phone(fake), email=f"keiri@{domain}"
         )
         row = {
             "id": entity_id("merchant", merchant_no),
@@ -338,7 +349,7 @@ class World:
             "representative_name": representative.name,
             "representative_name_kana": representative.kana,
             "email": f"info@{domain}",
-            "phone": fake.phone_number(),
+            "phone": _phone(fake),
             "postal_code": postal,
             "prefecture": prefecture,
             "city": city,
@@ -371,7 +382,7 @@ class World:
             "store_no": store.store_no,
             "name": f"{base} {suffix}",
             "name_kana": f"{fake.last_kana_name()} {suffix}",
-            "phone": fake.phone_number(),
+            "phone": _phone(fake),
             "postal_code": postal,
             "prefecture": prefecture,
             "city": city,
@@ -434,7 +445,7 @@ class World:
             "family_name_kana": person.family_kana,
             "given_name_kana": person.given_kana,
             "email": _email(person, rng, f"merchant{merchant.merchant_no}.example.jp"),
-            "phone": fake.phone_number() if rng.random() < 0.7 else None,
+            "phone": _phone(fake) if rng.random() < 0.7 else None,
             "role": role,
             # Not a real hash of anything: a fixed-shape placeholder for a bcrypt-hashed PIN.
             "pin_hash": "$2b$12$" + hashlib.sha256(f"{self.seed}:{staff_key}".encode()).hexdigest()[:53],
@@ -577,7 +588,7 @@ class World:
             fake = _seeded_faker(self.seed, "order", key)
             customer = _person(fake)
             customer_email = _email(customer, rng, rng.choice(("example.com", "example.net", "example.jp")))
-            customer_phone = fake.phone_number()
+            customer_phone = _phone(fake)
         notes = None
         if rng.random() < profile.note_rate:
             template = rng.choice(self.reference.catalog.order_notes)

@@ -13,7 +13,6 @@ from anonymize.copy_text import (
     decode_line,
     encode_field,
     encode_line,
-    rechunk,
     split_lines,
 )
 
@@ -93,14 +92,6 @@ def test_line_assembler_recuts_on_line_boundaries() -> None:
         position += step
     assert assembler.pending == b""
     assert b"".join(out) == data
-
-
-def test_rechunk_groups_without_splitting() -> None:
-    lines = [encode_line([str(i)]) for i in range(1000)]
-    chunks = list(rechunk(lines, target=100))
-    assert b"".join(chunks) == b"".join(lines)
-    assert all(chunk.endswith(b"\n") for chunk in chunks)
-    assert len(chunks) < 100
 
 
 def test_agrees_with_postgres_in_both_directions(pg_database: str) -> None:

@@ -1,8 +1,7 @@
-"""corporate_number, my_number, bank_account, token, ip: shapes, check digits, uniqueness."""
+"""corporate_number, my_number, bank_account, token: shapes, check digits, uniqueness (ip: test_ip.py)."""
 
 from __future__ import annotations
 
-import ipaddress
 import random
 import re
 import uuid
@@ -76,19 +75,6 @@ def test_token_on_uuid_and_bytea_columns() -> None:
     assert uuid.UUID(fake).version == 4 and fake != source
     assert fake == run(build("token"), source)  # same id in a text column: same fake, joins survive
     assert re.fullmatch(r"\\x[0-9a-f]{8}", run(build("token", pg_type="bytea"), "\\xdeadbeef"))
-
-
-def test_ip_keeps_family_prefix_and_mask() -> None:
-    ip = build("ip", {"keep_prefix_v4": 16}, "inet")
-    fake = run(ip, "192.168.10.20")
-    assert fake.startswith("192.168.") and ipaddress.ip_address(fake).version == 4 and fake != "192.168.10.20"
-    assert run(ip, "10.1.2.3/24").endswith("/24")
-    v6 = run(build("ip", {"keep_prefix_v6": 32}), "2001:db8::1")
-    assert ipaddress.ip_address(v6) in ipaddress.ip_network("2001:db8::/32")
-    network = run(build("ip", pg_type="cidr"), "10.1.0.0/16")
-    assert ipaddress.ip_network(network).prefixlen == 16  # host bits stay zero: a valid cidr
-    unique = build("ip", pg_type="inet", unique=True)
-    assert len({run(unique, str(ipaddress.IPv4Address(0x0A000000 + i))) for i in range(100_000)}) == 100_000
 
 
 def test_integer_columns_stay_in_range_and_unique() -> None:

@@ -199,6 +199,22 @@ def test_a_leak_fails_verification_and_publishes_nothing(prod: str, dev: str, po
     assert _work_databases(postgres_server.dsn()) == []
 
 
+def test_a_fake_equal_to_a_real_value_fails_verification(prod: str, dev: str) -> None:
+    # A whole-value transform whose output is some customer's real email: scanned as it is made, counted as a
+    # fake collision (the column holds fakes, not source values), and the run publishes nothing.
+    real = _one(prod, "SELECT lower(email) FROM customers ORDER BY id LIMIT 1")
+    colliding = RULES.replace(
+        "      contact_email: email", f"      contact_email: {{transform: constant, params: {{value: '{real}'}}}}"
+    )
+    with pytest.raises(VerificationError) as caught:
+        run_snapshot(LiveSource(prod), DatabaseSink(dev), parse_rules(colliding), KEY, jobs=2)
+    verification = caught.value.report.verification
+    assert verification is not None
+    assert verification.fake_collisions.get("public.merchants.contact_email", 0) > 0
+    assert "public.merchants.contact_email" not in verification.leaks
+    assert _dev_untouched(dev)
+
+
 KILLER = textwrap.dedent(
     """
     import os, signal, sys

@@ -210,3 +210,29 @@ def test_whole_value_slots_record_their_values_with_each_ones_flag() -> None:
     # The phone (and its bare digits) and the account with its bank and branch identify; 7 digits alone don't.
     assert {hasher("090-1234-5678"), hasher("#09012345678"), hasher("0001-123-1234567")} <= identifying
     assert set(array("q", result.other)) == {hasher("1234567")}
+
+
+def test_spilled_scan_tallies_like_a_direct_scan(monkeypatch) -> None:
+    """Output keys wait on disk until the index is complete; read back in batches, they count the same."""
+    from anonymize.verify import ScanSpill, scan_lines
+
+    index = _index_with(["taro.yamada@mail.jp", "090-1111-2222"], ["山田 太郎"])
+    columns = [ColumnInfo("public.t", "id", "bigint"), ColumnInfo("public.t", "note", "text")]
+    columns += [ColumnInfo("public.t", "name", "text")]
+    table = CatalogTable("public.t", "public.t", ("id", "note", "name"), 0, 0)
+    target, wanted = ScanTarget(table, columns[1:]).in_stream(["id", "note", "name"])
+    assert wanted == (1, 2)
+    lines = [
+        encode_line([str(i), "連絡は 09011112222 まで" if i % 3 == 0 else "ok", "山田 太郎"])[:-1] for i in range(30)
+    ]
+    monkeypatch.setattr(ScanSpill, "_BATCH", 7)  # several batches
+    spill = ScanSpill(target)
+    for start in range(0, 30, 4):
+        spill.add(*scan_lines(lines[start : start + 4], wanted, target.is_json, index.hasher))
+    spilled = VerifyReport()
+    spill.tally(index, spilled)
+    direct = VerifyReport()
+    tally(target, index, *scan_lines(lines, wanted, target.is_json, index.hasher), direct)
+    assert spilled.leaks == direct.leaks == {"public.t.note": 10}
+    assert spilled.coincidences == direct.coincidences == {"public.t.name": 30}
+    assert spilled.output_values_checked == direct.output_values_checked == 60

@@ -159,3 +159,25 @@ def test_japanese_personal_data_has_readings(small_world: World) -> None:
 def test_corporate_number_check_digit() -> None:
     assert corporate_number("000012050002") == "7000012050002"  # 国税庁's own 法人番号
     assert corporate_number("011001234567") == "2011001234567"
+
+
+def test_phones_sit_in_assignable_ranges_apart_from_snapshot_fakes(small_world: World) -> None:
+    """Snapshot phone fakes live in the never-assigned 0A0-0 / 0X-0 blocks; seeded numbers must not, or a seeded
+    database snapshotted would show fakes equal to its own numbers."""
+    phones = [
+        value
+        for items in _all_rows(small_world).values()
+        for row in items
+        for column, value in row.items()
+        if column in ("phone", "customer_phone")
+        and value is not None
+        and not value.startswith("03-0000-")  # seeds/fixtures.toml's fixed, unreachable numbers
+    ]
+    assert len(phones) > 50
+    for phone in phones:
+        digits = phone.replace("-", "")
+        assert digits.startswith("0") and digits[1] != "0", phone
+        if len(digits) == 11:
+            assert digits[2] == "0" and digits[3] != "0", phone
+        else:
+            assert len(digits) == 10 and digits[2] not in "01", phone
