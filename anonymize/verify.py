@@ -245,8 +245,8 @@ class LeakRecorder:
 # ---------------------------------------------------------------- scanning the output
 
 
-# Per process, per salt: (text, JSON) raw value -> its keys' hashes, for the values that take the slow path (JSON,
-# non-ASCII, escapes). Kept columns repeat (statuses, payload shapes): those are hashed once, not once per chunk.
+# Per process, per salt: (text, JSON) raw value -> its keys' hashes. The columns scanned here are kept columns and
+# JSON/free text (fresh fakes are scanned where they are made), and those repeat (statuses, SKUs, payload shapes).
 _SCAN_CACHES: dict[str, tuple[dict[bytes, list[int]], dict[bytes, list[int]]]] = {}
 _SCAN_CACHE_LIMIT = 1 << 15
 
@@ -261,17 +261,12 @@ def scan_lines(
     lines: Sequence[bytes], wanted: Sequence[int] | None, is_json: Sequence[bool], hasher: LeakHasher
 ) -> tuple[bytes, bytes, int]:
     """`scan_chunk` over lines already split, looking only at the fields at `wanted` (None: every field); the
-    positions returned index `wanted` (and `is_json`).
-
-    Plain ASCII values without escapes (most of any database) take an inlined path equal to `output_keys`;
-    everything else goes through `output_keys` itself."""
+    positions returned index `wanted` (and `is_json`). A value met before is looked up, not hashed again."""
     hashes = array("q")
     positions = array("h")
     add_hash = hashes.append
     add_position = positions.append
     salt = hasher.salt
-    search = _TOKEN_SPLIT.search
-    split = _TOKEN_SPLIT.split
     values = 0
     caches = _SCAN_CACHES.setdefault(salt, ({}, {}))
     for line in lines:
@@ -286,51 +281,41 @@ def scan_lines(
             values += 1
             cache = caches[is_json[position]]
             found = cache.get(raw)
-            if found is not None:
-                for h in found:
-                    add_hash(h)
-                    add_position(position)
-                continue
-            if is_json[position] or not raw.isascii() or b"\\" in raw:
-                value = decode_field(raw)
-                assert value is not None
-                found = [hash(salt + key) for key in output_keys(value, is_json[position])]
+            if found is None:
+                found = _raw_keys(raw, is_json[position], salt)
                 if len(cache) >= _SCAN_CACHE_LIMIT:
                     cache.clear()
                 cache[raw] = found
-                for h in found:
-                    add_hash(h)
-                    add_position(position)
-                continue
-            text = raw.decode("ascii").lower()
-            whole = text.strip()
-            if whole == text and len(whole) >= 10 and whole.isdigit():
-                # A bare number (card, account, phone without separators): output_keys gives it and its digits.
-                add_hash(hash(salt + whole))
-                add_hash(hash(salt + "#" + whole))
+            for h in found:
+                add_hash(h)
                 add_position(position)
-                add_position(position)
-                continue
-            if whole != text or "  " in whole or (len(whole) >= 10 and (whole[0].isdigit() or whole[0] == "+")):
-                keys = output_keys(text)  # rare shapes: let the general path decide
-                for key in keys:
-                    add_hash(hash(salt + key))
-                    add_position(position)
-                continue
-            add_hash(hash(salt + whole))
-            add_position(position)
-            if search(whole):
-                for token in split(whole):
-                    if len(token) < MIN_KEY_LENGTH or token == whole:
-                        continue
-                    if len(token) >= 10 and (token[0].isdigit() or token[0] == "+"):
-                        for key in leak_keys(token):
-                            add_hash(hash(salt + key))
-                            add_position(position)
-                    else:
-                        add_hash(hash(salt + token))
-                        add_position(position)
     return hashes.tobytes(), positions.tobytes(), values
+
+
+def _raw_keys(raw: bytes, is_json: bool, salt: str) -> list[int]:
+    """The hashed keys of one output field as COPY sends it: `output_keys` of its value. Plain ASCII values
+    without escapes (most of any database) take an inlined path that gives the same keys."""
+    if is_json or not raw.isascii() or b"\\" in raw:
+        value = decode_field(raw)
+        assert value is not None
+        return [hash(salt + key) for key in output_keys(value, is_json)]
+    text = raw.decode("ascii").lower()
+    whole = text.strip()
+    if whole == text and len(whole) >= 10 and whole.isdigit():
+        # A bare number (card, account, phone without separators): output_keys gives it and its digits.
+        return [hash(salt + whole), hash(salt + "#" + whole)]
+    if whole != text or "  " in whole or (len(whole) >= 10 and (whole[0].isdigit() or whole[0] == "+")):
+        return [hash(salt + key) for key in output_keys(text)]  # rare shapes: let the general path decide
+    found = [hash(salt + whole)]
+    if _TOKEN_SPLIT.search(whole):
+        for token in _TOKEN_SPLIT.split(whole):
+            if len(token) < MIN_KEY_LENGTH or token == whole:
+                continue
+            if len(token) >= 10 and (token[0].isdigit() or token[0] == "+"):
+                found += [hash(salt + key) for key in leak_keys(token)]
+            else:
+                found.append(hash(salt + token))
+    return found
 
 
 class ScanSpill:
