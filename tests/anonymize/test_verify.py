@@ -236,3 +236,17 @@ def test_spilled_scan_tallies_like_a_direct_scan(monkeypatch) -> None:
     assert spilled.leaks == direct.leaks == {"public.t.note": 10}
     assert spilled.coincidences == direct.coincidences == {"public.t.name": 30}
     assert spilled.output_values_checked == direct.output_values_checked == 60
+
+
+def test_large_lookups_in_sorted_order_find_the_same_members() -> None:
+    import numpy as np
+
+    from anonymize.verify import _SORT_QUERIES_FROM, _member, _search
+
+    rng = np.random.default_rng(2)
+    index = np.unique(rng.integers(-(2**63), 2**63 - 1, 300_000, dtype=np.int64))
+    queries = rng.integers(-(2**63), 2**63 - 1, 2 * _SORT_QUERIES_FROM, dtype=np.int64)
+    queries[::3] = index[: len(queries[::3])]
+    found = _member(index, queries)
+    assert (found == _search(index, queries)).all()
+    assert found.sum() == len(queries[::3])
