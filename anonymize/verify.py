@@ -175,7 +175,19 @@ class LeakIndex:
         """(found among identifying, found among the others) for each hash."""
         with self._lock:
             self._compact()
-        return _member(self._sorted[True], hashes), _member(self._sorted[False], hashes)
+        identifying, other = self._sorted[True], self._sorted[False]
+        if len(hashes) <= _SORT_QUERIES_FROM:
+            return _member(identifying, hashes), _member(other, hashes)
+        # Random queries into a large array miss the CPU cache at every step of the binary search; in sorted
+        # order neighbouring searches share their path (measured: 4M lookups into 1M, 0.89 s -> 0.59 s). One
+        # sort serves both arrays.
+        order = np.argsort(hashes)
+        ordered = hashes[order]
+        found_identifying = np.empty(len(hashes), dtype=bool)
+        found_other = np.empty(len(hashes), dtype=bool)
+        found_identifying[order] = _member(identifying, ordered)
+        found_other[order] = _member(other, ordered)
+        return found_identifying, found_other
 
 
 def _merge(sorted_values: np.ndarray, new: np.ndarray) -> np.ndarray:
@@ -189,17 +201,6 @@ def _merge(sorted_values: np.ndarray, new: np.ndarray) -> np.ndarray:
 def _member(sorted_values: np.ndarray, hashes: np.ndarray) -> np.ndarray:
     if not len(sorted_values) or not len(hashes):
         return np.zeros(len(hashes), dtype=bool)
-    if len(hashes) > _SORT_QUERIES_FROM:
-        # Random queries into a large array miss the CPU cache at every step of the binary search; in sorted
-        # order neighbouring searches share their path (measured: 4M lookups into 1M, 0.89 s -> 0.59 s).
-        order = np.argsort(hashes)
-        found = np.empty(len(hashes), dtype=bool)
-        found[order] = _search(sorted_values, hashes[order])
-        return found
-    return _search(sorted_values, hashes)
-
-
-def _search(sorted_values: np.ndarray, hashes: np.ndarray) -> np.ndarray:
     where = np.searchsorted(sorted_values, hashes)
     where[where == len(sorted_values)] = 0
     return sorted_values[where] == hashes
