@@ -189,6 +189,7 @@ class _Slot:
 
 
 _NOT_PERSONAL, _WHOLE, _WHOLE_OR_NOTHING, _PIECES = "not personal", "whole", "whole or nothing", "pieces"
+_WHOLE_VALUE_OR_NOTHING = "whole value or nothing"
 
 
 def _record_mode(slot: _Slot) -> str:
@@ -196,6 +197,10 @@ def _record_mode(slot: _Slot) -> str:
     if not slot.personal:
         return _NOT_PERSONAL
     if slot.whole:
+        # leak_values says whether there is anything to find (phone "なし": no); the flag is the transformer's
+        # unless leak_items says otherwise per piece. Skipping the generator matters: this runs for every value.
+        if type(slot.transformer).leak_items is Transformer.leak_items:
+            return _WHOLE_VALUE_OR_NOTHING
         return _WHOLE_OR_NOTHING
     return _PIECES if slot.pieces else _WHOLE
 
@@ -286,6 +291,7 @@ class RowTransformer:
                 slot.identifying,
                 slot.is_json,
                 slot.transformer.leak_items,
+                slot.transformer.leak_values,
                 scan_inline.get(slot.position),
                 slot,
             )
@@ -306,7 +312,18 @@ class RowTransformer:
             if row is not None:
                 row._fields = fields
             out: list[bytes] | None = None
-            for position, transform, count, mode, identifying, is_json, leak_items, scan_index, slot in plan:
+            for (
+                position,
+                transform,
+                count,
+                mode,
+                identifying,
+                is_json,
+                leak_items,
+                leak_values,
+                scan_index,
+                slot,
+            ) in plan:
                 raw = fields[position]
                 if raw == NULL:
                     count[2] += 1
@@ -339,6 +356,9 @@ class RowTransformer:
                     continue
                 if mode is _WHOLE:
                     unchanged = record_whole(value, new, identifying)  # type: ignore[misc]
+                elif mode is _WHOLE_VALUE_OR_NOTHING:
+                    found = tuple(leak_values(value))  # (value,) or (): no copy when it is a tuple
+                    unchanged = bool(found) and record_whole(found[0], new, identifying)  # type: ignore[misc]
                 elif mode is _WHOLE_OR_NOTHING:
                     items = list(leak_items(value))  # (value, identifying) or nothing
                     unchanged = bool(items) and record_whole(items[0][0], new, items[0][1])  # type: ignore[misc]
