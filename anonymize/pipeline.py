@@ -53,7 +53,7 @@ from anonymize.verify import (
     ScanSpill,
     ScanTarget,
     check_structure,
-    output_keys,
+    output_hashes,
     scan_lines,
     scan_targets,
 )
@@ -349,8 +349,8 @@ class RowTransformer:
                     written = raw
                 if scan_index is not None and new is not None and len(written) >= MIN_KEY_LENGTH:
                     inline_values += 1
-                    for key in output_keys(new, is_json):
-                        inline_hashes.append(hash(salt + key))
+                    for hashed in output_hashes(new, is_json, salt):
+                        inline_hashes.append(hashed)
                         inline_positions.append(scan_index)
                 if mode is _NOT_PERSONAL:
                     continue

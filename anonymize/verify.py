@@ -59,7 +59,12 @@ def leak_key(value: str) -> str:
 def leak_keys(value: str) -> list[str]:
     """The value's key, plus its bare digits when it is a phone/card/account-shaped number (10+ digits), so
     `090-1234-5678`, `09012345678` and `+81 90 1234 5678` are one value."""
-    key = leak_key(value)
+    # leak_key's body, inlined: this runs for every personal value and every output value.
+    if not value.isascii():
+        value = unicodedata.normalize("NFKC", value)
+    key = value.strip().casefold()
+    if "  " in key or "\t" in key or "\n" in key or "\r" in key:
+        key = " ".join(key.split())
     if len(key) < MIN_KEY_LENGTH:
         return []
     first = key[0]
@@ -101,6 +106,14 @@ def output_keys(value: str, is_json: bool = False) -> list[str]:
                 if token and token != piece:
                     keys += leak_keys(token)
     return keys
+
+
+def output_hashes(value: str, is_json: bool, salt: str) -> list[int]:
+    """`output_keys` hashed as the index hashes them; a plain text value without separators (most fakes) skips
+    the list building."""
+    if is_json or _TOKEN_SPLIT.search(value):
+        return [hash(salt + key) for key in output_keys(value, is_json)]
+    return [hash(salt + key) for key in leak_keys(value)]
 
 
 _SEEN_LIMIT = 1 << 16  # whole source values remembered per process (and per flag) before the memory is reset
@@ -246,9 +259,9 @@ class LeakRecorder:
             first = keys[0] if keys else None
             if keys:
                 target = self.identifying if identifying else self.other
-                hasher = self.hasher
+                salt = self.hasher.salt
                 for key in keys:
-                    target.append(hasher(key))
+                    target.append(hash(salt + key))
             if len(seen) >= _SEEN_LIMIT:
                 seen.clear()
             seen[value] = first
