@@ -9,11 +9,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from anonymize.errors import KeyMissingError
 
 ENV_VAR = "DEVKIT_ANON_KEY"
+_MAX_DOMAINS = 1024
 MIN_KEY_BYTES = 16  # below 128 bits a key could be brute-forced from a few known (real, fake) pairs
 _HINT = (
     f"set {ENV_VAR} to a secret of at least {MIN_KEY_BYTES} characters (e.g. `openssl rand -hex 32`), "
@@ -24,7 +26,7 @@ _HINT = (
 class Keyring:
     """Holds the secret key and derives everything keyed from it."""
 
-    __slots__ = ("__key", "__prf")
+    __slots__ = ("__by_domain", "__key", "__prf")
 
     def __init__(self, key: bytes) -> None:
         if len(key) < MIN_KEY_BYTES:
@@ -34,6 +36,9 @@ class Keyring:
         # each call copies that state (~0.4 us vs ~1.7 us for HMAC-SHA256). Keys over 64 bytes are hashed down.
         prf_key = self.__key if len(self.__key) <= 64 else hashlib.blake2b(self.__key).digest()
         self.__prf = hashlib.blake2b(key=prf_key, digest_size=32, person=b"devkit-anon-prf")
+        # Per domain, the PRF state with "domain NUL" already absorbed: BLAKE2b is a stream, so copying it and
+        # feeding the value gives the digest of the concatenation without building it per call.
+        self.__by_domain: dict[str, hashlib.blake2b] = {}
 
     @classmethod
     def from_bytes(cls, key: bytes | str) -> Keyring:
@@ -60,9 +65,33 @@ class Keyring:
     def digest(self, domain: str, value: str) -> bytes:
         """BLAKE2b-256 keyed with the key, of domain NUL value: 32 bytes. The caller passes the *normalized*
         value. (Changing this function changes every fake: tests/anonymize/test_golden.py pins it.)"""
-        state = self.__prf.copy()
-        state.update(f"{domain}\0{value}".encode())
+        prefix = self.__by_domain.get(domain)
+        if prefix is None:
+            prefix = self.__absorbed(domain)
+        state = prefix.copy()
+        state.update(value.encode())
         return state.digest()
+
+    def digester(self, domain: str) -> Callable[[str], bytes]:
+        """`digest` bound to one domain, for per-value hot paths: `digester(d)(v) == digest(d, v)`."""
+        copy = self.__absorbed(domain).copy
+
+        def digest(value: str) -> bytes:
+            state = copy()
+            state.update(value.encode())
+            return state.digest()
+
+        return digest
+
+    def __absorbed(self, domain: str) -> hashlib.blake2b:
+        prefix = self.__by_domain.get(domain)
+        if prefix is None:
+            if len(self.__by_domain) >= _MAX_DOMAINS:  # callers derive domains ("email\0extra"): few, but bound it
+                self.__by_domain.clear()
+            prefix = self.__prf.copy()
+            prefix.update(f"{domain}\0".encode())
+            self.__by_domain[domain] = prefix
+        return prefix
 
     def subkey(self, purpose: str) -> bytes:
         """A 32-byte key derived for one purpose (e.g. a permutation's round keys); independent across purposes."""

@@ -169,6 +169,10 @@ class _LazyRow(Mapping[str, str | None]):
     def __getitem__(self, name: str) -> str | None:
         return decode_field(self._fields[self._index[name]])
 
+    def get(self, name: str, default: Any = None) -> Any:  # Mapping.get goes through __getitem__ and KeyError
+        position = self._index.get(name)
+        return default if position is None else decode_field(self._fields[position])
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._index)
 

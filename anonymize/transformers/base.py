@@ -139,7 +139,7 @@ class Transformer(ABC):
     # Every value is replaced whole even though leak_items is overridden (only to skip values with nothing to
     # find, like a phone column's "なし"): a match in such a column is a fake colliding with a real value.
     replaces_whole_value: ClassVar[bool] = False
-    cache_size: ClassVar[int] = 1 << 16  # bounded per-instance LRU of normalized value -> fake
+    cache_size: ClassVar[int] = 1 << 16  # bound of a per-instance memo of value -> fake (MemoizedTransformer)
 
     def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         self.params = params
@@ -170,11 +170,50 @@ class Transformer(ABC):
         return f"{self.name}[{self.domain}]"
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        # Worker processes rebuild from the parts: caches (lru_cache) don't pickle and needn't travel.
+        # Worker processes rebuild from the parts: caches needn't travel (and closures don't pickle).
         return (_rebuild, (type(self), self.params, self.column, self.keyring, self.domain))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.column.qualified} {self.describe()}>"
+
+
+class MemoizedTransformer(Transformer):
+    """A transformer whose fake is a pure function `_fake(value, key)` of the value and its key (the value itself,
+    or the `_key_column` of the row when a subclass sets one).
+
+    `transform` looks whole values up in a per-instance dict of at most `cache_size` fakes, emptied when full:
+    cheaper per miss than lru_cache's bookkeeping and, inlined here, ~30% cheaper per hit than any call through a
+    cache wrapper, at millions of values. Values keyed on another column (row ids, mostly unique) aren't memoized:
+    a shared per-key memo (KeyedIndex.shared, an address's draws) spares a repeated key the keyed work.
+    """
+
+    keeps_blank: ClassVar[bool] = False  # a blank (whitespace-only) value is nobody's: returned as it is
+
+    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+        super().__init__(params, column, keyring, domain)
+        self._memo: dict[str, str] = {}
+        self._key_column: str | None = None
+
+    @abstractmethod
+    def _fake(self, value: str, key: str) -> str: ...
+
+    def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
+        column = self._key_column
+        if column is not None:
+            if self.keeps_blank and not value.strip():
+                return value
+            key = row.get(column)
+            return self._fake(value, value if key is None else key)
+        memo = self._memo
+        fake = memo.get(value)
+        if fake is None:
+            if self.keeps_blank and not value.strip():
+                return value
+            fake = self._fake(value, value)
+            if len(memo) >= self.cache_size:
+                memo.clear()
+            memo[value] = fake
+        return fake
 
 
 def _rebuild(cls: type[Transformer], params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None):

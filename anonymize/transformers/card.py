@@ -10,14 +10,12 @@ different source BINs that land on the same test BIN collide only by chance (~pa
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel
 
 from anonymize.keys import Keyring
-from anonymize.transformers.base import ColumnInfo, StrictParams, Transformer, register
+from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register
 from anonymize.transformers.digits import has_digit, luhn_check_digit, luhn_solve, shape_of
 from anonymize.transformers.keyed import DigitPermuter, fit
 
@@ -33,6 +31,7 @@ TEST_BINS_BY_BRAND: dict[str, tuple[str, ...]] = {
 }
 TEST_BINS = frozenset(b for bins in TEST_BINS_BY_BRAND.values() for b in bins)
 _MASK = re.compile(r"[*xX•#]")
+_PER_BIN_CACHE = 4096
 
 
 def brand_of(digits: str) -> str:
@@ -65,7 +64,7 @@ class CardParams(StrictParams):
 
 
 @register
-class CardPan(Transformer):
+class CardPan(MemoizedTransformer):
     name = "card_pan"
     accepts = frozenset({"text"})
     Params = CardParams
@@ -78,45 +77,80 @@ class CardPan(Transformer):
         assert isinstance(params, CardParams)
         self.p = params
         self._permute = DigitPermuter(keyring, f"card\0{self.domain}")
+        self._bin_digest = keyring.digester(self.domain + "\0bin")
+        self._testbin_digest = keyring.digester(self.domain + "\0testbin")
+        self._masked_digest = keyring.digester(self.domain + "\0masked")
         # Per source BIN, not per card: a snapshot holds few BINs and many cards.
-        self._offset = lru_cache(maxsize=4096)(self._offset)  # type: ignore[method-assign]
-        self._prefix = lru_cache(maxsize=4096)(self._prefix)  # type: ignore[method-assign]
-        self._cached = lru_cache(maxsize=self.cache_size)(self._fake)
+        self._prefixes: dict[str, str] = {}
+        self._offsets: dict[tuple[str, int], int] = {}
 
     def _offset(self, source_bin: str, width: int) -> int:
         # Mixes the replaced source BIN into the account digits: two BINs' "same" accounts differ.
-        return int.from_bytes(self.keyring.digest(self.domain + "\0bin", source_bin)[:16], "big") % 10**width
+        offset = self._offsets.get((source_bin, width))
+        if offset is None:
+            offset = int.from_bytes(self._bin_digest(source_bin)[:16], "big") % 10**width
+            if len(self._offsets) >= _PER_BIN_CACHE:
+                self._offsets.clear()
+            self._offsets[(source_bin, width)] = offset
+        return offset
 
     def _prefix(self, source_bin: str) -> str:
         """The test BIN replacing a source BIN (its first 6 digits; keep_bin keeps bin_length digits)."""
-        bins = TEST_BINS_BY_BRAND[brand_of(source_bin)]
-        return bins[self.keyring.digest(self.domain + "\0testbin", source_bin)[0] % len(bins)]
+        prefix = self._prefixes.get(source_bin)
+        if prefix is None:
+            bins = TEST_BINS_BY_BRAND[brand_of(source_bin)]
+            prefix = bins[self._testbin_digest(source_bin)[0] % len(bins)]
+            if len(self._prefixes) >= _PER_BIN_CACHE:
+                self._prefixes.clear()
+            self._prefixes[source_bin] = prefix
+        return prefix
 
     def fake_pan(self, digits: str) -> str:
+        if not (self.p.keep_bin or self.p.keep_last4):
+            return self._fake_default(digits)
         length = len(digits)
-        prefix = digits[: self.p.bin_length] if self.p.keep_bin else self._prefix(digits[:6])
-        tail = digits[-4:] if self.p.keep_last4 else ""
+        keep_bin, keep_last4 = self.p.keep_bin, self.p.keep_last4
+        prefix = digits[: self.p.bin_length] if keep_bin else self._prefix(digits[:6])
+        tail = digits[-4:] if keep_last4 else ""
         # The middle is permuted; its last digit (or the check digit) is then solved for Luhn.
         middle_end = length - len(tail) - (0 if tail else 1)
         middle = digits[len(prefix) : middle_end]
-        if self.p.keep_last4:
+        if keep_last4:
             middle = middle[:-1]  # the slot that absorbs the check
         width = len(middle)
         if width > 0:
-            if not self.p.keep_bin:
+            if not keep_bin:
                 middle = str((int(middle) + self._offset(digits[:6], width)) % 10**width).zfill(width)
             middle = self._permute(middle)
-        if self.p.keep_last4:
+        if keep_last4:
             body = prefix + middle + "0" + tail
             return luhn_solve(body, len(prefix) + width)
         body = prefix + middle
+        return body + luhn_check_digit(body)
+
+    def _fake_default(self, digits: str) -> str:
+        """fake_pan without keep_bin/keep_last4 (the default), on ASCII digits: test BIN + the middle digits offset
+        by the source BIN and permuted + a Luhn check digit, the middle kept as an integer throughout."""
+        source_bin = digits[:6]
+        prefix = self._prefixes.get(source_bin)
+        if prefix is None:
+            prefix = self._prefix(source_bin)
+        width = len(digits) - len(prefix) - 1
+        if width <= 0:
+            body = prefix + digits[len(prefix) : len(digits) - 1]
+            return body + luhn_check_digit(body)
+        offset = self._offsets.get((source_bin, width))
+        if offset is None:
+            offset = self._offset(source_bin, width)
+        permutation = self._permute.permutation(width)
+        body = prefix + str(permutation.apply((int(digits[len(prefix) : -1]) + offset) % 10**width)).zfill(width)
         return body + luhn_check_digit(body)
 
     def _masked(self, value: str) -> str:
         # 424242******4242: only BIN and last 4 are digits; no Luhn to keep.
         shape = shape_of(value)
         digits = shape.digits
-        digest = self.keyring.digest(self.domain + "\0masked", digits)
+        digest = self._masked_digest(digits)
         lead = digits[:6] if self.p.keep_bin else self._prefix(digits[:6])[: min(6, len(digits))]
         keyed = str(int.from_bytes(digest[:8], "big")).zfill(20)
         rest = digits[len(lead) :]
@@ -124,7 +158,13 @@ class CardPan(Transformer):
             rest = keyed[: len(rest)]
         return shape.fill(lead + rest)
 
-    def _fake(self, value: str) -> str:
+    def _fake(self, value: str, key: str) -> str:
+        if len(value) >= 12 and value.isdigit() and value.isascii():
+            # Bare digits, the usual storage: its own shape, so no template to fill (fill's length check kept).
+            fake = self.fake_pan(value)
+            if len(fake) != len(value):
+                raise ValueError("digit count changed")
+            return fit(fake, self.max_length)
         if _MASK.search(value):
             return fit(self._masked(value), self.max_length)
         shape = shape_of(value)
@@ -132,9 +172,6 @@ class CardPan(Transformer):
         if len(digits) < 12:
             return fit(self._masked(value), self.max_length) if digits else value
         return fit(shape.fill(self.fake_pan(digits)), self.max_length)
-
-    def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
-        return self._cached(value)
 
     def leak_values(self, value: str) -> tuple[str, ...]:
         return (value,) if has_digit(value) else ()

@@ -9,8 +9,6 @@ spellings (readings and Latin names may be homophones).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel
@@ -19,8 +17,8 @@ from anonymize import normalize
 from anonymize.errors import RulesError
 from anonymize.keys import Keyring
 from anonymize.names import pool
-from anonymize.transformers.base import ColumnInfo, StrictParams, Transformer, register
-from anonymize.transformers.keyed import KeyedIndex, fit, key_of
+from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register
+from anonymize.transformers.keyed import KeyedIndex, fit, name_key
 
 _JA_FORMS = (
     "株式会社",
@@ -48,11 +46,12 @@ class CompanyParams(StrictParams):
 
 
 @register
-class CompanyName(Transformer):
+class CompanyName(MemoizedTransformer):
     name = "company_name"
     accepts = frozenset({"text"})
     Params = CompanyParams
     default_domain = "company_name"
+    keeps_blank = True
 
     def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
@@ -67,14 +66,16 @@ class CompanyName(Transformer):
         self.towns = pool.places().towns
         size = len(self.parts.stems) * len(self.parts.industries) * len(self.parts.regions)
         self._index_of = KeyedIndex.shared(keyring, self.domain, size)
-        self._cached = lru_cache(maxsize=self.cache_size)(self._fake)
+        self._lookup = self._index_of.lookup
+        self._branch_digest = keyring.digester(self.domain + "\0branch")
+        self._key_column = params.key_column
 
     @property
     def row_columns(self) -> frozenset[str]:
         return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
 
     def _fake(self, value: str, key: str) -> str:
-        index = self._index_of(normalize.name(key))
+        index = self._lookup(name_key(key))
         index, industry_i = divmod(index, len(self.parts.industries))
         region_i, stem_i = divmod(index, len(self.parts.stems))
         stem, industry, region = (
@@ -82,11 +83,11 @@ class CompanyName(Transformer):
             self.parts.industries[industry_i],
             self.parts.regions[region_i],
         )
-        text = normalize.nfkc(value)
+        text = value.strip() if value.isascii() else normalize.nfkc(value)  # NFKC leaves ASCII as it is
         latin = self.p.style == "latin" or (self.p.style == "auto" and text.isascii())
         if latin:
             core = f"{region.romaji.title() + ' ' if region else ''}{stem.romaji.title()} {industry.english}"
-            form = next((f for f in _LATIN_FORMS if f in text), None)
+            form = _first_in(_LATIN_FORMS, text) if "." in text or "L" in text or "Corporation" in text else None
             if self.p.legal_form == "none" or (self.p.legal_form == "auto" and form is None):
                 fake = core
             elif self.p.legal_form == "prefix":
@@ -95,18 +96,18 @@ class CompanyName(Transformer):
                 fake = f"{core} {form or 'Co., Ltd.'}"
         elif self.p.script == "katakana":
             core = f"{region.katakana if region else ''}{stem.katakana}{industry.katakana}"
-            form = next((f for f in _KANA_FORMS if f in text), None)
+            form = _first_in(_KANA_FORMS, text) if "ガイシャ" in text or "(" in text or ")" in text else None
             position = self.p.legal_form
             if position == "auto":
                 position = "none" if form is None else "prefix" if text.startswith(form) else "suffix"
             form = form or "カブシキガイシャ"
             fake = core if position == "none" else form + core if position == "prefix" else core + form
-            branch = _BRANCH.search(text)
+            branch = _BRANCH.search(text) if text.endswith("店") else None
             if branch:
                 fake = f"{fake}{branch.group(0)}"  # a store's kana branch suffix (ホンテン) is no one's name
         else:
             core = f"{region.text if region else ''}{stem.text}{industry.text}"
-            form = next((f for f in _JA_FORMS if f in text), None)
+            form = _first_in(_JA_FORMS, text) if "会社" in text or "法人" in text or "(" in text else None
             position = self.p.legal_form
             if position == "auto":
                 position = "none" if form is None else "prefix" if text.startswith(form) else "suffix"
@@ -117,19 +118,22 @@ class CompanyName(Transformer):
                 if position == "prefix"
                 else core + (form or "株式会社")
             )
-            branch = _BRANCH.search(text)
+            branch = _BRANCH.search(text) if text.endswith("店") else None
             if branch and text.endswith("本店"):
                 fake = f"{fake}{branch.group(1)}本店"
             elif branch and not text.endswith("商店"):
-                town = self.towns[
-                    int.from_bytes(self.keyring.digest(self.domain + "\0branch", text)[:8], "big") % len(self.towns)
-                ]
+                town = self.towns[int.from_bytes(self._branch_digest(text)[:8], "big") % len(self.towns)]
                 fake = f"{fake}{branch.group(1)}{town}店"
         if self.max_length is not None and len(fake) > self.max_length:
             fake = (stem.romaji.title() if latin else stem.text) if len(core) > self.max_length else core
         return fit(fake, self.max_length)
 
-    def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
-        if not value.strip():
-            return value
-        return self._cached(value, key_of(value, row, self.p.key_column))
+
+def _first_in(forms: tuple[str, ...], text: str) -> str | None:
+    """The first of `forms` (in their order) that `text` contains. Callers skip it when no form can be there: each
+    Japanese form holds 会社, 法人 or "(", each kana one ガイシャ or a parenthesis, each Latin one ".", "L" (LLC)
+    or is "Corporation"."""
+    for form in forms:
+        if form in text:
+            return form
+    return None

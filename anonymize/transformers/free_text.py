@@ -13,16 +13,15 @@ from __future__ import annotations
 import importlib
 import ipaddress
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
 from anonymize.errors import RulesError
 from anonymize.keys import Keyring
-from anonymize.transformers.base import REGISTRY, ColumnInfo, StrictParams, Transformer, register
+from anonymize.transformers.base import REGISTRY, ColumnInfo, MemoizedTransformer, StrictParams, Transformer, register
 from anonymize.transformers.digits import luhn_valid
 from anonymize.transformers.keyed import fit
 
@@ -74,11 +73,16 @@ _PHONE = re.compile(
 )
 _IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.])", re.ASCII)
 _IPV6 = re.compile(r"(?<![:\w])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![:\w])")
-_DIGIT = re.compile(r"\d")
+
+
+_NON_DIGITS = re.compile(r"\D+")
+_ANY_DIGIT = re.compile(r"\d")
 
 
 def _digits(text: str) -> str:
-    return "".join(str(int(c)) for c in _DIGIT.findall(text))
+    """The decimal digits of `text` (any script's, e.g. full width) as ASCII digits."""
+    digits = _NON_DIGITS.sub("", text)
+    return digits if digits.isascii() else "".join(str(int(c)) for c in digits)
 
 
 def _card_prefix(digits: str) -> bool:
@@ -96,17 +100,23 @@ class RegexDetector:
         spans: list[Span] = []
         if "@" in text:
             spans += [Span(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)]
-        for match in _CARD.finditer(text):
-            digits = _digits(match.group())
-            if luhn_valid(digits) and _card_prefix(digits):
-                spans.append(Span(match.start(), match.end(), "card"))
-        for match in _PHONE.finditer(text):
-            digits = _digits(match.group())
-            international = match.group().startswith("+81")
-            if (international and 10 <= len(digits) <= 12) or (digits.startswith("0") and 10 <= len(digits) <= 11):
-                spans.append(Span(match.start(), match.end(), "phone"))
-        for match in _IPV4.finditer(text):
-            spans.append(Span(match.start(), match.end(), "ip"))
+        # Each scan below only runs where it could find something: a card holds 13+ digits, a phone number 10+
+        # (shorter matches are dropped), an IPv4 address 3 dots. Most notes have no digits at all.
+        digit_count = len(_NON_DIGITS.sub("", text)) if _ANY_DIGIT.search(text) else 0
+        if digit_count >= 13:
+            for match in _CARD.finditer(text):
+                digits = _digits(match.group())
+                if luhn_valid(digits) and _card_prefix(digits):
+                    spans.append(Span(match.start(), match.end(), "card"))
+        if digit_count >= 10:
+            for match in _PHONE.finditer(text):
+                digits = _digits(match.group())
+                international = match.group().startswith("+81")
+                if (international and 10 <= len(digits) <= 12) or (digits.startswith("0") and 10 <= len(digits) <= 11):
+                    spans.append(Span(match.start(), match.end(), "phone"))
+        if digit_count >= 4 and text.count(".") >= 3:
+            for match in _IPV4.finditer(text):
+                spans.append(Span(match.start(), match.end(), "ip"))
         if ":" in text:
             for match in _IPV6.finditer(text):
                 try:
@@ -114,9 +124,12 @@ class RegexDetector:
                 except ValueError:
                     continue
                 spans.append(Span(match.start(), match.end(), "ip"))
+        return self._resolved(spans)
+
+    def _resolved(self, spans: list[Span]) -> list[Span]:
         if self.kinds is not None:
             spans = [s for s in spans if s.kind.lower() in self.kinds]
-        return resolve_overlaps(spans)
+        return resolve_overlaps(spans) if len(spans) > 1 else spans  # none or one: nothing overlaps
 
 
 def resolve_overlaps(spans: list[Span]) -> list[Span]:
@@ -154,7 +167,7 @@ class FreeTextParams(StrictParams):
 
 
 @register
-class FreeText(Transformer):
+class FreeText(MemoizedTransformer):
     name = "free_text"
     accepts = frozenset({"text"})
     Params = FreeTextParams
@@ -177,7 +190,6 @@ class FreeText(Transformer):
             raise RulesError(f"free_text: unknown detector {params.detector!r}", f"use one of: {', '.join(DETECTORS)}")
         self.detector = factory(params, keyring)
         self._replacers: dict[str, Transformer] = {}
-        self._cached = lru_cache(maxsize=self.cache_size)(self._replace)
 
     def replacer(self, kind: str) -> Transformer:
         replacer = self._replacers.get(kind)
@@ -190,7 +202,7 @@ class FreeText(Transformer):
             self._replacers[kind] = self._replacers[kind.upper()] = replacer
         return replacer
 
-    def _replace(self, value: str) -> str:
+    def _fake(self, value: str, key: str) -> str:
         spans = self.detector.detect(value)
         if not spans:
             return fit(value, self.max_length)
@@ -202,9 +214,6 @@ class FreeText(Transformer):
             position = span.end
         out.append(value[position:])
         return fit("".join(out), self.max_length)
-
-    def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
-        return self._cached(value)
 
     def leak_values(self, value: str) -> Iterator[str]:
         for span in self.detector.detect(value):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from array import array
+from collections.abc import Callable
 from math import isqrt
 
 import numpy as np
@@ -30,7 +31,7 @@ def _round_table(key: bytes, round_index: int, entries: int, radix: int) -> arra
 
 
 class Permutation:
-    __slots__ = ("_p", "_q", "_rounds", "_tables", "size")
+    __slots__ = ("_p", "_q", "_rounds", "_tables", "apply", "size")
 
     def __init__(self, key: bytes, size: int, rounds: int = ROUNDS) -> None:
         if size < 1:
@@ -55,6 +56,9 @@ class Permutation:
                 _round_table(key, i, self._q if i % 2 == 0 else self._p, self._q if i & 1 else self._p)
                 for i in range(rounds)
             ]
+        # x in [0, size) -> its image, without the range check: what per-value callers that know their input
+        # is in range (pool indexes, n-digit strings) call. Same function as _forward cycle-walked.
+        self.apply: Callable[[int], int] = self._applier()
 
     @staticmethod
     def _f(state: hashlib.blake2b, half: int) -> int:
@@ -70,13 +74,9 @@ class Permutation:
         return self._f(self._rounds[i], half)
 
     def _forward(self, x: int) -> int:
+        """One pass of the network over [0, p*q): the reference that `apply` computes faster."""
         p, q = self._p, self._q
         a, b = divmod(x, q)  # a in [0, p), b in [0, q)
-        tables = self._tables
-        if tables is not None:  # the hot path, inlined: phones, cards, IPv4 and pool indexes
-            for i, table in enumerate(tables):
-                a, b = b, (a + table[b]) % (q if i & 1 else p)
-            return a * q + b
         moduli = (p, q)
         for i in range(len(self._rounds)):
             a, b = b, (a + self._round(i, b)) % moduli[i & 1]
@@ -90,14 +90,62 @@ class Permutation:
             a, b = (b - self._round(i, a)) % moduli[i & 1], a
         return a * q + b
 
+    def _applier(self) -> Callable[[int], int]:
+        """The forward network with cycle walking as one closure over locals: this runs per value (phones,
+        cards, IPv4, pool indexes), where attribute lookups and a loop over 8 rounds cost as much as the rounds."""
+        p, q, size = self._p, self._q, self.size
+        tables = self._tables
+        if tables is not None and len(tables) == 8:
+            t0, t1, t2, t3, t4, t5, t6, t7 = tables
+
+            def apply_tables(x: int) -> int:
+                while True:
+                    a, b = divmod(x, q)
+                    # Round i maps (a, b) -> (b, (a + T_i[b]) mod radix); updating the variable that would move
+                    # instead of swapping leaves the halves in place every two rounds.
+                    a = (a + t0[b]) % p
+                    b = (b + t1[a]) % q
+                    a = (a + t2[b]) % p
+                    b = (b + t3[a]) % q
+                    a = (a + t4[b]) % p
+                    b = (b + t5[a]) % q
+                    a = (a + t6[b]) % p
+                    b = (b + t7[a]) % q
+                    x = a * q + b
+                    if x < size:  # cycle walking: re-apply until back inside [0, size)
+                        return x
+
+            return apply_tables
+        if tables is not None:
+            forward = self._forward
+
+            def apply_walk(x: int) -> int:
+                x = forward(x)
+                while x >= size:
+                    x = forward(x)
+                return x
+
+            return apply_walk
+        steps = [(state.copy, p if i % 2 == 0 else q) for i, state in enumerate(self._rounds)]
+        from_bytes = int.from_bytes
+
+        def apply_hashed(x: int) -> int:
+            while True:
+                a, b = divmod(x, q)
+                for copy, modulus in steps:
+                    h = copy()
+                    h.update(b.to_bytes((b.bit_length() + 8) // 8, "big"))
+                    a, b = b, (a + from_bytes(h.digest(), "big")) % modulus
+                x = a * q + b
+                if x < size:
+                    return x
+
+        return apply_hashed
+
     def __call__(self, x: int) -> int:
         if not 0 <= x < self.size:
             raise ValueError(f"{x} is outside the permutation space [0, {self.size})")
-        # Cycle walking: the network permutes [0, p*q); re-apply until back inside [0, size).
-        y = self._forward(x)
-        while y >= self.size:
-            y = self._forward(y)
-        return y
+        return self.apply(x)
 
     def inverse(self, y: int) -> int:
         if not 0 <= y < self.size:

@@ -7,18 +7,16 @@ the SAME fake person: 山田 太郎 -> 北松 航彦 and ヤマダ タロウ -> 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 
 from pydantic import BaseModel
 
-from anonymize import normalize
 from anonymize.errors import RulesError
 from anonymize.keys import Keyring
 from anonymize.names import pool
-from anonymize.transformers.base import ColumnInfo, StrictParams, Transformer, register
-from anonymize.transformers.keyed import KeyedIndex, fit, key_of
+from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register
+from anonymize.transformers.keyed import KeyedIndex, fit, name_key
 
 Script = Literal["kanji", "katakana", "hiragana", "romaji", "latin"]
 
@@ -33,12 +31,24 @@ class PersonNameParams(StrictParams):
     separator: str | None = None  # between family and given; None: mirror the input (space, ideographic space, none)
 
 
+@cache
+def _spelled(script: Script) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(family names, given names) of the pool as written in `script`, index for index: spelled once per process
+    instead of per value."""
+    if script == "latin":
+        return pool.western_family(), pool.western_given()
+    if script == "romaji":
+        return tuple(n.romaji.title() for n in pool.surnames()), tuple(n.romaji.title() for n in pool.given_names())
+    return tuple(getattr(n, script) for n in pool.surnames()), tuple(getattr(n, script) for n in pool.given_names())
+
+
 @register
-class PersonName(Transformer):
+class PersonName(MemoizedTransformer):
     name = "person_name"
     accepts = frozenset({"text"})
     Params = PersonNameParams
     default_domain = "person_name"
+    keeps_blank = True
 
     def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
@@ -55,54 +65,36 @@ class PersonName(Transformer):
         else:
             self._given = pool.given_names()
             self._family = pool.surnames()
+        self._family_text, self._given_text = _spelled(params.script)
         self._index_of = KeyedIndex.shared(keyring, self.domain, len(self._family) * len(self._given))
+        self._lookup = self._index_of.lookup
         self._given_first = params.order == "given_first" or (
             params.order == "auto" and params.script in ("romaji", "latin")
         )
-        self._cached = lru_cache(maxsize=self.cache_size)(self._render)
+        self._latin = params.script in ("romaji", "latin")
+        self._key_column = params.key_column
 
     @property
     def row_columns(self) -> frozenset[str]:
         return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
 
-    def _index(self, key: str) -> tuple[object, object]:
-        family, given = divmod(self._index_of(normalize.name(key)), len(self._given))
-        return self._family[family], self._given[given]
-
-    def _spell(self, name: object) -> str:
-        script = self.p.script
-        if script == "latin":
-            return str(name)
-        assert isinstance(name, pool.Name)
-        if script == "kanji":
-            return name.kanji
-        if script == "katakana":
-            return name.katakana
-        if script == "hiragana":
-            return name.hiragana
-        return name.romaji.title()
-
-    def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
-        if not value.strip():
-            return value  # an empty name is nobody's
-        return self._cached(value, key_of(value, row, self.p.key_column))
-
-    def _render(self, value: str, key: str) -> str:
+    def _fake(self, value: str, key: str) -> str:
         # The input shapes the output (separator, case); the key picks the person.
-        family, given = self._index(key)
-        family_text, given_text = self._spell(family), self._spell(given)
-        if self.p.script in ("romaji", "latin"):
+        family, given = divmod(self._lookup(name_key(key)), len(self._given_text))
+        family_text, given_text = self._family_text[family], self._given_text[given]
+        if self._latin:
             if value.isupper():
                 family_text, given_text = family_text.upper(), given_text.upper()
             elif value.islower():
                 family_text, given_text = family_text.lower(), given_text.lower()
-        if self.p.part == "family":
+        part = self.p.part
+        if part == "family":
             return fit(family_text, self.max_length)
-        if self.p.part == "given":
+        if part == "given":
             return fit(given_text, self.max_length)
         separator = self.p.separator
         if separator is None:
-            if self.p.script in ("romaji", "latin"):
+            if self._latin:
                 separator = " "
             elif "\u3000" in value:
                 separator = "\u3000"
