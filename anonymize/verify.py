@@ -350,7 +350,7 @@ class ScanSpill:
     """One table's output hashes, kept on disk (8 + 2 bytes a key) until the leak index is complete: the output is
     scanned as it is written, by the process that wrote it, instead of read back from the loaded database."""
 
-    _BATCH = 1 << 22  # keys looked up at once
+    _BATCH = 1 << 20  # keys looked up at once: ~40 MB of working arrays (sorting included)
 
     def __init__(self, target: ScanTarget) -> None:
         self.target = target
