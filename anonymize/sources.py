@@ -202,6 +202,11 @@ class LiveSource(Source):
         self._schema: ArchiveSchema | None = None
 
     def open(self) -> None:
+        if not Path(self.tools.path("psql")).exists():
+            raise SourceError(
+                f"psql not found next to pg_dump in {self.tools.bindir}",
+                "install the PostgreSQL 15 client (apt install postgresql-client-15)",
+            )
         self._main = self._connect_read_only()
         try:
             self._main.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")

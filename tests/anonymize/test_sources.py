@@ -221,3 +221,12 @@ def test_a_dump_not_in_utf8_is_refused(postgres_server: PostgresServer, tmp_path
     finally:
         with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_live_source_needs_psql_beside_pg_dump(prod: str, tmp_path: Path) -> None:
+    # Rows are read through psql (whole pipe blocks instead of a Python round trip per row): without it, one line.
+    (tmp_path / "pg_dump").symlink_to(ClientTools.find().path("pg_dump"))
+    source = LiveSource(prod, ClientTools.find(tmp_path))
+    with pytest.raises(AnonymizeError) as caught:
+        source.open()
+    assert "psql not found" in caught.value.message and "postgresql-client-15" in (caught.value.hint or "")
