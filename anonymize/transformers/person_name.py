@@ -19,6 +19,7 @@ from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictP
 from anonymize.transformers.keyed import KeyedIndex, fit, name_key
 
 Script = Literal["kanji", "katakana", "hiragana", "romaji", "latin"]
+_REDRAWS = 8  # neighbouring pool names may share a reading (浩/博: ヒロシ): a few steps always find another
 
 
 class PersonNameParams(StrictParams):
@@ -79,8 +80,24 @@ class PersonName(MemoizedTransformer):
         return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
 
     def _fake(self, value: str, key: str) -> str:
-        # The input shapes the output (separator, case); the key picks the person.
-        family, given = divmod(self._lookup(name_key(key)), len(self._given_text))
+        # The key picks the person. A fake never equals the name it replaces (the verification would rightly call
+        # that a value left in its own row): a common given name drawn for its own bearer moves on to the next
+        # pool name. A reading column keyed alike doesn't see that and keeps its draw (about one row in 2,700).
+        index = self._lookup(name_key(key))
+        fake = self._render(value, index)
+        if name_key(fake) != name_key(value):
+            return fake
+        step = len(self._given_text) if self.p.part == "family" else 1  # the next family name, or given name
+        for _ in range(_REDRAWS):
+            index = (index + step) % self._index_of.size
+            fake = self._render(value, index)
+            if name_key(fake) != name_key(value):
+                break
+        return fake
+
+    def _render(self, value: str, index: int) -> str:
+        # The input shapes the output (separator, case).
+        family, given = divmod(index, len(self._given_text))
         family_text, given_text = self._family_text[family], self._given_text[given]
         if self._latin:
             if value.isupper():

@@ -92,3 +92,17 @@ def test_latin_and_case_mirroring() -> None:
     assert fake.isascii() and len(fake.split(" ")) == 2
     assert run(latin, "JOHN SMITH").isupper()
     assert run(build("person_name", {"script": "romaji"}), "taro yamada").islower()
+
+
+def test_a_fake_never_equals_the_name_it_replaces() -> None:
+    """A common name drawn for its own bearer moves on to another pool name (else verification would see a value
+    left unchanged in its own row): give each id exactly the name it draws, and it must get another."""
+    for params in (
+        {"part": "given", "script": "katakana", "key_column": "id"},
+        {"part": "family", "script": "kanji", "key_column": "id"},
+        {"script": "romaji", "key_column": "id"},
+    ):
+        transformer = build("person_name", params)
+        for row_id in range(2000):
+            drawn = run(transformer, "x", {"id": str(row_id)})
+            assert drawn and run(transformer, drawn, {"id": str(row_id)}) != drawn, (params, row_id)
