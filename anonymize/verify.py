@@ -296,7 +296,10 @@ def scan_lines(
     add_position = positions.append
     salt = hasher.salt
     values = 0
-    caches = _SCAN_CACHES.setdefault(salt, ({}, {}))
+    caches = _SCAN_CACHES.get(salt)
+    if caches is None:  # a new run (another key): the last run's values are no use
+        _SCAN_CACHES.clear()
+        caches = _SCAN_CACHES[salt] = ({}, {})
     for line in lines:
         position = -1
         fields = line.split(TAB)

@@ -49,6 +49,7 @@ _SHARED_FAKES: dict[tuple[Keyring, str, str, int | None], dict[str, str]] = {}
 # customers (bench/snapshot at scale 1) stays in it. ~200 bytes an entry (the source email, its fake, the dict
 # slot): <= ~40 MB per process, emptied when full.
 SHARED_CACHE_SIZE = 200_000
+_SHARED_MARKERS = 8  # caches kept at once (a run needs one per email domain setting); a transformer keeps its own
 _LOW40 = (1 << 40) - 1
 
 
@@ -74,6 +75,8 @@ class Email(MemoizedTransformer):
         marker = (keyring, self.domain, self.mail_domain, self.max_length)
         memo = _SHARED_FAKES.get(marker)
         if memo is None:
+            if len(_SHARED_FAKES) >= _SHARED_MARKERS:  # a long-lived process running many keys: keep memory bounded
+                _SHARED_FAKES.clear()
             memo = _SHARED_FAKES[marker] = {}
         self._memo = memo
         if self.max_length is None:

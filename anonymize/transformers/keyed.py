@@ -16,6 +16,7 @@ _T = TypeVar("_T")
 
 _SHARED: dict[tuple[Keyring, str, int], KeyedIndex] = {}
 _SHARED_CACHE = 1 << 16  # per shared index: the rows in flight of a table, whose columns share a key
+_SHARED_MARKERS = 64  # indexes kept at once (a run uses a few per keyed domain); a transformer keeps its own
 
 
 class KeyedIndex:
@@ -42,6 +43,8 @@ class KeyedIndex:
         marker = (keyring, domain, size)
         index = _SHARED.get(marker)
         if index is None:
+            if len(_SHARED) >= _SHARED_MARKERS:  # a long-lived process running many keys: keep memory bounded
+                _SHARED.clear()
             index = _SHARED[marker] = cls(keyring, domain, size)
             index.lookup = memoized(index.index, _SHARED_CACHE)
         return index
