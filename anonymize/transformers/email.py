@@ -75,8 +75,8 @@ class Email(MemoizedTransformer):
         marker = (keyring, self.domain, self.mail_domain, self.max_length)
         memo = _SHARED_FAKES.get(marker)
         if memo is None:
-            if len(_SHARED_FAKES) >= _SHARED_MARKERS:  # a long-lived process running many keys: keep memory bounded
-                _SHARED_FAKES.clear()
+            if len(_SHARED_FAKES) >= _SHARED_MARKERS:  # a long-lived process running many keys: the oldest goes
+                del _SHARED_FAKES[next(iter(_SHARED_FAKES))]
             memo = _SHARED_FAKES[marker] = {}
         self._memo = memo
         if self.max_length is None:

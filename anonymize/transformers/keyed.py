@@ -43,8 +43,8 @@ class KeyedIndex:
         marker = (keyring, domain, size)
         index = _SHARED.get(marker)
         if index is None:
-            if len(_SHARED) >= _SHARED_MARKERS:  # a long-lived process running many keys: keep memory bounded
-                _SHARED.clear()
+            if len(_SHARED) >= _SHARED_MARKERS:  # a long-lived process running many keys: the oldest goes
+                del _SHARED[next(iter(_SHARED))]
             index = _SHARED[marker] = cls(keyring, domain, size)
             index.lookup = memoized(index.index, _SHARED_CACHE)
         return index

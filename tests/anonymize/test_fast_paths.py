@@ -363,3 +363,19 @@ def test_fakes_are_those_of_before(
     transform: str, params: dict[str, Any], pg_type: str, corpus: str, keyed: bool, expected: str
 ) -> None:
     assert _family_digest(transform, params, pg_type, corpus, keyed) == expected
+
+
+def test_shared_caches_stay_bounded_in_a_process_that_runs_many_keys() -> None:
+    from anonymize.transformers import email as email_module
+    from anonymize.transformers import keyed
+
+    for i in range(3 * email_module._SHARED_MARKERS):
+        build("email", key=Keyring(f"many-keys-{i:04d}-0123456789abcdef".encode()))
+    assert len(email_module._SHARED_FAKES) <= email_module._SHARED_MARKERS
+    key = Keyring(b"many-domains-0123456789abcdef")
+    first = keyed.KeyedIndex.shared(key, "domain-0", 1000)
+    for i in range(2 * keyed._SHARED_MARKERS):
+        keyed.KeyedIndex.shared(key, f"domain-{i}", 1000)
+    assert len(keyed._SHARED) <= keyed._SHARED_MARKERS
+    # an evicted index is rebuilt alike: sharing saves work, it never decides a fake
+    assert keyed.KeyedIndex.shared(key, "domain-0", 1000)("12345") == first("12345")
