@@ -15,10 +15,9 @@ from typing import Literal
 from pydantic import BaseModel
 
 from anonymize import normalize
-from anonymize.errors import RulesError
 from anonymize.keys import Keyring
 from anonymize.names import pool
-from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register
+from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register, unique_needs_key
 from anonymize.transformers.keyed import KeyedIndex, fit, memoized, text_key
 
 _POSTAL = re.compile(r"^〒?\s*\d{3}-?\d{4}\s*")
@@ -96,7 +95,7 @@ class Address(MemoizedTransformer):
         # fake would equal its own row's real one once in 47 rows: not searched for, not counted unchanged.
         self.personal = params.part not in ("prefecture", "city")
         if column.unique and params.key_column is None and params.part != "full":
-            raise RulesError(f"{column.qualified}: address part on a unique column needs key_column")
+            raise unique_needs_key(column, "address part", "addresses")
         self.places = pool.places()
         self._size = len(self.places.cities) * len(self.places.towns) * _BLOCKS
         self._index_of = KeyedIndex.shared(keyring, self.domain, self._size)

@@ -220,6 +220,15 @@ def _rebuild(cls: type[Transformer], params: BaseModel, column: ColumnInfo, keyr
     return cls(params, column, keyring, domain)
 
 
+def unique_needs_key(column: ColumnInfo, transform: str, fakes: str) -> RulesError:
+    """The refusal of a transform whose fakes are drawn by hash (so may repeat) on a unique column that names no
+    key_column: keyed on the row's integer id, a permutation gives distinct ids distinct fakes."""
+    return RulesError(
+        f"{column.qualified}: {transform} on a unique column needs key_column",
+        f"key it on the row's integer id (key_column: id): ids map to distinct {fakes} by a keyed permutation",
+    )
+
+
 REGISTRY: dict[str, type[Transformer]] = {}
 
 

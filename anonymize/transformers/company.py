@@ -14,10 +14,9 @@ from typing import Literal
 from pydantic import BaseModel
 
 from anonymize import normalize
-from anonymize.errors import RulesError
 from anonymize.keys import Keyring
 from anonymize.names import pool
-from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register
+from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register, unique_needs_key
 from anonymize.transformers.keyed import KeyedIndex, fit, name_key
 
 _JA_FORMS = (
@@ -58,10 +57,7 @@ class CompanyName(MemoizedTransformer):
         assert isinstance(params, CompanyParams)
         self.p = params
         if column.unique and params.key_column is None:
-            raise RulesError(
-                f"{column.qualified}: company_name on a unique column needs key_column",
-                "key it on the row's integer id (key_column: id): ids map to distinct names by a keyed permutation",
-            )
+            raise unique_needs_key(column, self.name, "names")
         self.parts = pool.company_parts()
         self.towns = pool.places().towns
         size = len(self.parts.stems) * len(self.parts.industries) * len(self.parts.regions)

@@ -21,9 +21,9 @@ import re
 
 from pydantic import BaseModel, Field
 
-from anonymize.errors import RulesError, TransformError
+from anonymize.errors import TransformError
 from anonymize.keys import Keyring
-from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register
+from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register, unique_needs_key
 from anonymize.transformers.keyed import KeyedIndex, fit
 from anonymize.transformers.permutation import Permutation
 
@@ -63,10 +63,7 @@ class Ip(MemoizedTransformer):
         self.p = params
         if column.unique and params.key_column is None and params.keep_prefix_v4 == 0:
             # Hashed IPv4 fakes collide by chance (a 2^28 space); a permutation of the row's id never does.
-            raise RulesError(
-                f"{column.qualified}: ip on a unique column needs key_column",
-                "key it on the row's integer id (key_column: id): ids map to distinct addresses by a keyed permutation",
-            )
+            raise unique_needs_key(column, self.name, "addresses")
         self._cidr = (column.base_type or column.pg_type).startswith("cidr")
         self._permutations: dict[tuple[int, int], Permutation] = {}
         self._key_column = params.key_column

@@ -12,10 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from anonymize.errors import RulesError
 from anonymize.keys import Keyring
 from anonymize.names import pool
-from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register
+from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register, unique_needs_key
 from anonymize.transformers.keyed import KeyedIndex, fit, name_key
 
 Script = Literal["kanji", "katakana", "hiragana", "romaji", "latin"]
@@ -56,10 +55,7 @@ class PersonName(MemoizedTransformer):
         assert isinstance(params, PersonNameParams)
         self.p = params
         if column.unique and params.key_column is None:
-            raise RulesError(
-                f"{column.qualified}: person_name on a unique column needs key_column",
-                "key it on the row's integer id (key_column: id): ids map to distinct names by a keyed permutation",
-            )
+            raise unique_needs_key(column, self.name, "names")
         if params.script == "latin":
             self._given: tuple = pool.western_given()
             self._family: tuple = pool.western_family()

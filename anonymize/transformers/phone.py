@@ -29,9 +29,8 @@ from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
-from anonymize.errors import RulesError
 from anonymize.keys import Keyring
-from anonymize.transformers.base import ColumnInfo, StrictParams, Transformer, register
+from anonymize.transformers.base import ColumnInfo, StrictParams, Transformer, register, unique_needs_key
 from anonymize.transformers.digits import has_digit, shape_of
 from anonymize.transformers.keyed import DigitPermuter, KeyedIndex, fit, key_of
 
@@ -65,10 +64,7 @@ class Phone(Transformer):
         self.key_column = params.key_column
         if column.unique and self.key_column is None and self.keep is None:
             # Hashed digits collide by chance (a 10^7 space); a permutation of the row's id never does.
-            raise RulesError(
-                f"{column.qualified}: phone on a unique column needs key_column",
-                "key it on the row's integer id (key_column: id): ids map to distinct numbers by a keyed permutation",
-            )
+            raise unique_needs_key(column, self.name, "numbers")
         self._permute = DigitPermuter(keyring, f"phone\0{self.domain}")
         self._cached = lru_cache(maxsize=self.cache_size)(self._fake)
 
