@@ -23,6 +23,7 @@ from typing import IO, Literal
 import psycopg
 
 from anonymize.catalog import CatalogTable, SequenceValue, sequence_values
+from anonymize.copy_text import LineAssembler
 from anonymize.errors import AnonymizeError
 from anonymize.postgres import ClientTools, ToolError, connect, describe, error_line, quote_ident, scrub
 
@@ -318,17 +319,14 @@ class LiveSource(Source):
                 return SourceError(f"{table.name}: reading rows from the source failed: {line}")
 
             def chunks() -> Iterator[bytes]:
-                tail = b""
+                lines = LineAssembler()
                 for block in _pipe_blocks(process.stdout, CHUNK):
-                    cut = block.rfind(b"\n") + 1
-                    if cut:
-                        yield tail + block[:cut] if tail else block[:cut]
-                        tail = block[cut:]
-                    else:
-                        tail += block
+                    complete = lines.feed(block)
+                    if complete:
+                        yield complete
                 if process.wait() != 0:
                     raise failure()
-                if tail:
+                if lines.pending:
                     raise SourceError(f"{table.name}: the source's COPY output ended mid-row")
 
             try:
