@@ -40,20 +40,20 @@ from anonymize.catalog import CatalogTable, data_tables
 from anonymize.copy_text import NULL, TAB, decode_field, encode_field
 from anonymize.errors import AnonymizeError, CoverageError, TransformError
 from anonymize.keys import Keyring
+from anonymize.leak_keys import MIN_KEY_LENGTH, NATIVE, output_hashes
 from anonymize.report import ColumnStats, SnapshotReport, TableReport, VerifyReport, summarize_rules
 from anonymize.rules import RulesFile, TableRule, check_coverage, reflect_schema
 from anonymize.sinks import DatabaseLoad, Sink, TableWriter
 from anonymize.sources import Source
 from anonymize.transformers.base import ColumnInfo, Transformer, build_transformer
 from anonymize.verify import (
-    MIN_KEY_LENGTH,
+    SEEN_LIMIT,
     LeakHasher,
     LeakIndex,
     LeakRecorder,
     ScanSpill,
     ScanTarget,
     check_structure,
-    output_hashes,
     scan_lines,
     scan_targets,
 )
@@ -196,6 +196,12 @@ _NOT_PERSONAL, _WHOLE, _WHOLE_OR_NOTHING, _PIECES = "not personal", "whole", "wh
 _WHOLE_VALUE_OR_NOTHING = "whole value or nothing"
 
 
+# anonymize/csrc/rows.c's codes for the record modes; the others call back into Python.
+_NATIVE_MODES = {_NOT_PERSONAL: 0, _WHOLE: 1, _WHOLE_VALUE_OR_NOTHING: 2}
+_NATIVE_MODE_PYTHON = 3
+_NATIVE_FAILED_WIDTH, _NATIVE_FAILED_TRANSFORM = 1, 2
+
+
 def _record_mode(slot: _Slot) -> str:
     """How a slot's source values feed the leak index."""
     if not slot.personal:
@@ -225,8 +231,15 @@ class RowTransformer:
     """Transforms chunks of COPY TEXT lines of one table. Kept columns are never decoded: their bytes pass
     through, and a line none of whose values changed is written back as the very bytes that came in."""
 
-    def __init__(self, plan: TablePlan, stream_columns: Sequence[str], hasher: LeakHasher | None = None) -> None:
+    def __init__(
+        self,
+        plan: TablePlan,
+        stream_columns: Sequence[str],
+        hasher: LeakHasher | None = None,
+        native: bool = NATIVE is not None,
+    ) -> None:
         self.table = plan.table.name
+        self.native = native  # the row loop in C (anonymize/csrc/rows.c); the Python loop below is the reference
         self.width = len(stream_columns)
         self.hasher = hasher
         self.scan: ScanTarget | None = None
@@ -280,6 +293,8 @@ class RowTransformer:
         counts = [[0, 0, 0, 0] for _ in self.slots]
         if not self.slots:
             return ChunkResult(chunk, len(lines), counts, scanned=self._scan(lines))
+        if self.native:
+            return self._process_native(lines)
         recorder = LeakRecorder.new(self.hasher) if self.hasher is not None else None
         row = self.row
         row_arg: Mapping[str, str | None] = row if row is not None else _EMPTY_ROW
@@ -310,9 +325,7 @@ class RowTransformer:
         for i, line in enumerate(lines):
             fields = line.split(TAB)
             if len(fields) != width:
-                raise TransformError(
-                    f"{self.table}: a row has {len(fields)} fields where {width} columns were expected"
-                )
+                raise self._width_error(len(fields))
             if row is not None:
                 row._fields = fields
             out: list[bytes] | None = None
@@ -338,11 +351,7 @@ class RowTransformer:
                 except AnonymizeError:
                     raise
                 except Exception as exc:
-                    # The message of an unexpected error may quote the value: name the column, never the value.
-                    raise TransformError(
-                        f"{slot.column}: {slot.transformer.name} failed on a value ({type(exc).__name__})",
-                        "report this as a devkit bug, naming the transform and the column type",
-                    ) from None
+                    raise self._transform_error(slot, exc) from None
                 count[0] += 1
                 if new != value:
                     count[1] += 1
@@ -380,6 +389,78 @@ class RowTransformer:
             return ChunkResult(b"\n".join(lines), rows, counts)
         identifying, other = recorder.identifying.tobytes(), recorder.other.tobytes()
         return ChunkResult(b"\n".join(lines), rows, counts, identifying, other, scanned)
+
+    def _process_native(self, lines: list[bytes]) -> ChunkResult:
+        """`process`'s loop in C: the same steps in the same order. Transformers stay Python, called per value;
+        the leak bookkeeping of JSON and free-text pieces calls back into `LeakRecorder`."""
+        assert NATIVE is not None
+        hasher = self.hasher
+        slow = LeakRecorder.new(hasher) if hasher is not None else None
+        modes = [_record_mode(slot) if hasher is not None else _NOT_PERSONAL for slot in self.slots]
+        slots = tuple(
+            (
+                slot.position,
+                slot.transformer.transform,
+                _NATIVE_MODES.get(mode, _NATIVE_MODE_PYTHON),
+                slot.identifying,
+                slot.is_json,
+                slot.transformer.leak_values,
+                self.scan_inline.get(slot.position, -1),
+            )
+            for slot, mode in zip(self.slots, modes, strict=True)
+        )
+
+        def record_slow(index: int, value: str, new: str | None) -> bool:
+            assert slow is not None
+            slot = self.slots[index]
+            items = list(slot.transformer.leak_items(value))
+            if modes[index] is _WHOLE_OR_NOTHING:  # (value, identifying) or nothing
+                return bool(items) and slow.record_whole(items[0][0], new, items[0][1])
+            return slow.record(items, new, slot.is_json)
+
+        failed = [0, 0]
+        try:
+            counts, identifying, other, inline_hashes, inline_positions, inline_values = NATIVE.transform_lines(
+                lines,
+                self.width,
+                slots,
+                self.row if self.row is not None else _EMPTY_ROW,
+                self.row,
+                hasher.salt if hasher is not None else None,
+                hasher.seen[False] if hasher is not None else None,
+                hasher.seen[True] if hasher is not None else None,
+                SEEN_LIMIT,
+                record_slow,
+                failed,
+            )
+        except AnonymizeError:
+            raise
+        except Exception as exc:
+            if failed[0] == _NATIVE_FAILED_WIDTH:
+                raise self._width_error(failed[1]) from None
+            if failed[0] == _NATIVE_FAILED_TRANSFORM:
+                raise self._transform_error(self.slots[failed[1]], exc) from None
+            raise
+        rows = len(lines)
+        hashes, positions, values = self._scan(lines)
+        lines.append(b"")
+        if slow is None:
+            return ChunkResult(b"\n".join(lines), rows, counts)
+        scanned = (hashes + inline_hashes, positions + inline_positions, values + inline_values)
+        identifying += slow.identifying.tobytes()
+        other += slow.other.tobytes()
+        return ChunkResult(b"\n".join(lines), rows, counts, identifying, other, scanned)
+
+    def _width_error(self, fields: int) -> TransformError:
+        return TransformError(f"{self.table}: a row has {fields} fields where {self.width} columns were expected")
+
+    @staticmethod
+    def _transform_error(slot: _Slot, exc: Exception) -> TransformError:
+        # The message of an unexpected error may quote the value: name the column, never the value.
+        return TransformError(
+            f"{slot.column}: {slot.transformer.name} failed on a value ({type(exc).__name__})",
+            "report this as a devkit bug, naming the transform and the column type",
+        )
 
     def _scan(self, lines: list[bytes]) -> tuple[bytes, bytes, int]:
         """The output lines' keys for the leak check, while they are at hand."""

@@ -15,13 +15,10 @@ sorted numpy array, 8 bytes per distinct key, the one structure of a run that gr
 
 from __future__ import annotations
 
-import json
-import re
 import struct
 import tempfile
 import threading
 import time
-import unicodedata
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,91 +29,27 @@ import psycopg
 from anonymize.catalog import CatalogTable, SequenceValue, foreign_keys
 from anonymize.copy_text import NULL, TAB, decode_field, split_lines
 from anonymize.keys import Keyring
+from anonymize.leak_keys import (
+    MIN_KEY_LENGTH,
+    NATIVE,
+    TOKEN_SPLIT,
+    fast_hashed_keys,
+    fast_leak_key,
+    fast_leak_keys,
+    leak_keys,
+    output_keys,
+)
 from anonymize.postgres import quote_ident
 from anonymize.report import VerifyReport
 from anonymize.transformers.base import ColumnInfo
 
 LEAK_DOMAIN = "leak-check"
-MIN_KEY_LENGTH = 2  # a single character identifies nobody
 SCAN_FAMILIES = frozenset({"text", "json"})
-_TOKEN_SPLIT = re.compile(r"[\s,;:()\[\]{}<>\"'`|/\\、。，．・「」『』（）【】！？!?]+")
-_PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]+$")
-_NON_DIGIT = re.compile(r"\D+")
 _UNSEEN = object()
 _COMPACT_AT = 1 << 20  # pending hashes (8 MB) before they are merged into the sorted index
 
 
-def leak_key(value: str) -> str:
-    """The comparable form of a value: NFKC, trimmed, case-folded, whitespace runs collapsed."""
-    if not value.isascii():
-        value = unicodedata.normalize("NFKC", value)
-    value = value.strip().casefold()
-    if "  " in value or "\t" in value or "\n" in value or "\r" in value:
-        value = " ".join(value.split())
-    return value
-
-
-def leak_keys(value: str) -> list[str]:
-    """The value's key, plus its bare digits when it is a phone/card/account-shaped number (10+ digits), so
-    `090-1234-5678`, `09012345678` and `+81 90 1234 5678` are one value."""
-    # leak_key's body, inlined: this runs for every personal value and every output value.
-    if not value.isascii():
-        value = unicodedata.normalize("NFKC", value)
-    key = value.strip().casefold()
-    if "  " in key or "\t" in key or "\n" in key or "\r" in key:
-        key = " ".join(key.split())
-    if len(key) < MIN_KEY_LENGTH:
-        return []
-    first = key[0]
-    if (first.isdigit() or first == "+") and _PHONE_LIKE.match(key):
-        digits = _NON_DIGIT.sub("", key)
-        if key.startswith("+81"):
-            digits = "0" + digits[2:]
-        if len(digits) >= 10:
-            return [key, "#" + digits]
-    return [key]
-
-
-def _json_strings(node: object) -> Iterator[str]:
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for item in node.values():
-            yield from _json_strings(item)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _json_strings(item)
-
-
-def output_keys(value: str, is_json: bool = False) -> list[str]:
-    """Every key a leak could hide under in one output value: the whole value, the string leaves of JSON, and the
-    tokens of free text (split on whitespace and punctuation). Japanese text without separators stays whole."""
-    if is_json:
-        try:
-            pieces = list(_json_strings(json.loads(value)))
-        except ValueError:
-            pieces = [value]
-    else:
-        pieces = [value]
-    keys: list[str] = []
-    for piece in pieces:
-        keys += leak_keys(piece)
-        if _TOKEN_SPLIT.search(piece):
-            for token in _TOKEN_SPLIT.split(piece):
-                if token and token != piece:
-                    keys += leak_keys(token)
-    return keys
-
-
-def output_hashes(value: str, is_json: bool, salt: str) -> list[int]:
-    """`output_keys` hashed as the index hashes them; a plain text value without separators (most fakes) skips
-    the list building."""
-    if is_json or _TOKEN_SPLIT.search(value):
-        return [hash(salt + key) for key in output_keys(value, is_json)]
-    return [hash(salt + key) for key in leak_keys(value)]
-
-
-_SEEN_LIMIT = 1 << 16  # whole source values remembered per process (and per flag) before the memory is reset
+SEEN_LIMIT = 1 << 16  # whole source values remembered per process (and per flag) before the memory is reset
 
 
 class LeakHasher:
@@ -241,7 +174,7 @@ class LeakRecorder:
         out: set[str] | None = None
         for piece, identifying in pieces:
             target = self.identifying if identifying else self.other
-            for key in leak_keys(piece):
+            for key in fast_leak_keys(piece):
                 target.append(hasher(key))
                 if new is not None and not unchanged:
                     if out is None:
@@ -255,19 +188,18 @@ class LeakRecorder:
         seen = self.hasher.seen[identifying]
         first = seen.get(value, _UNSEEN)
         if first is _UNSEEN:
-            keys = leak_keys(value)
-            first = keys[0] if keys else None
-            if keys:
-                target = self.identifying if identifying else self.other
-                salt = self.hasher.salt
-                for key in keys:
-                    target.append(hash(salt + key))
-            if len(seen) >= _SEEN_LIMIT:
+            found = fast_hashed_keys(value, self.hasher.salt)  # (first key, hash...) or ()
+            if found:
+                first = found[0]
+                (self.identifying if identifying else self.other).extend(found[1:])
+            else:
+                first = None
+            if len(seen) >= SEEN_LIMIT:
                 seen.clear()
             seen[value] = first
         if first is None or new is None:
             return False
-        return new == value or (len(new) == len(value) and leak_key(new) == first)
+        return new == value or (len(new) == len(value) and fast_leak_key(new) == first)
 
 
 # ---------------------------------------------------------------- scanning the output
@@ -324,12 +256,18 @@ def scan_lines(
 
 
 def _raw_keys(raw: bytes, is_json: bool, salt: str) -> list[int]:
-    """The hashed keys of one output field as COPY sends it: `output_keys` of its value. Plain ASCII values
-    without escapes (most of any database) take an inlined path that gives the same keys."""
-    if is_json or not raw.isascii() or b"\\" in raw:
+    """The hashed keys of one output field as COPY sends it: `output_keys` of its value."""
+    if is_json:
         value = decode_field(raw)
         assert value is not None
-        return [hash(salt + key) for key in output_keys(value, is_json)]
+        return [hash(salt + key) for key in output_keys(value, True)]
+    if NATIVE is not None:
+        return NATIVE.text_output_hashes(decode_field(raw) if b"\\" in raw else raw.decode(), salt)
+    if not raw.isascii() or b"\\" in raw:
+        value = decode_field(raw)
+        assert value is not None
+        return [hash(salt + key) for key in output_keys(value)]
+    # Plain ASCII without escapes (most of any database), pure Python: an inlined path that gives the same keys.
     text = raw.decode("ascii").lower()
     whole = text.strip()
     if whole == text and len(whole) >= 10 and whole.isdigit():
@@ -338,8 +276,8 @@ def _raw_keys(raw: bytes, is_json: bool, salt: str) -> list[int]:
     if whole != text or "  " in whole or (len(whole) >= 10 and (whole[0].isdigit() or whole[0] == "+")):
         return [hash(salt + key) for key in output_keys(text)]  # rare shapes: let the general path decide
     found = [hash(salt + whole)]
-    if _TOKEN_SPLIT.search(whole):
-        for token in _TOKEN_SPLIT.split(whole):
+    if TOKEN_SPLIT.search(whole):
+        for token in TOKEN_SPLIT.split(whole):
             if len(token) < MIN_KEY_LENGTH or token == whole:
                 continue
             if len(token) >= 10 and (token[0].isdigit() or token[0] == "+"):

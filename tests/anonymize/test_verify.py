@@ -10,6 +10,7 @@ import psycopg
 from anonymize.catalog import CatalogTable, SequenceValue
 from anonymize.copy_text import encode_line
 from anonymize.keys import Keyring
+from anonymize.leak_keys import leak_keys, output_keys
 from anonymize.pipeline import RowTransformer, TablePlan
 from anonymize.report import VerifyReport
 from anonymize.rules import ColumnRule, TableRule
@@ -21,8 +22,6 @@ from anonymize.verify import (
     check_foreign_keys,
     check_row_counts,
     check_sequences,
-    leak_keys,
-    output_keys,
     scan_chunk,
     tally,
 )

@@ -1,0 +1,379 @@
+/* The leak check's per-value work: the comparable key of a value and its keyed hashes.
+ *
+ * Exactly the semantics of the pure-Python functions in anonymize/leak_keys.py (leak_key, leak_keys, output_keys
+ * for plain text, and `hash(salt + key)`), which stay the reference and the fallback when this module isn't
+ * built; tests/anonymize/test_speedups.py holds the two to the same answers. It exists because these run
+ * for every personal source value and every value written, and the interpreter's per-call cost was most of a
+ * snapshot's leak check.
+ *
+ * Unicode classes follow CPython's own definitions, as the Python code's str methods and `re` do:
+ * whitespace = Py_UNICODE_ISSPACE (str.strip/split, re's \s), \d = Py_UNICODE_ISDECIMAL, str.isdigit =
+ * Py_UNICODE_ISDIGIT. NFKC and non-ASCII case folding call unicodedata.normalize and str.casefold.
+ */
+#include "speedups.h"
+
+#define MIN_KEY_LENGTH 2
+
+static PyObject *normalize_func; /* unicodedata.normalize */
+static PyObject *str_nfkc;       /* "NFKC" */
+static PyObject *str_casefold;   /* "casefold" */
+static PyObject *str_split;      /* "split" */
+static PyObject *str_space;      /* " " */
+
+/* The separators of free text: leak_keys.TOKEN_SPLIT's class, besides whitespace. */
+static int
+is_token_separator(Py_UCS4 c)
+{
+    if (Py_UNICODE_ISSPACE(c))
+        return 1;
+    switch (c) {
+    case ',': case ';': case ':': case '(': case ')': case '[': case ']': case '{': case '}': case '<':
+    case '>': case '"': case '\'': case '`': case '|': case '/': case '\\': case '!': case '?':
+    case 0x3001: /* 、 */ case 0x3002: /* 。 */ case 0xFF0C: /* ， */ case 0xFF0E: /* ． */
+    case 0x30FB: /* ・ */ case 0x300C: /* 「 */ case 0x300D: /* 」 */ case 0x300E: /* 『 */
+    case 0x300F: /* 』 */ case 0xFF08: /* （ */ case 0xFF09: /* ） */ case 0x3010: /* 【 */
+    case 0x3011: /* 】 */ case 0xFF01: /* ！ */ case 0xFF1F: /* ？ */
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* leak_key(value): NFKC (non-ASCII only), stripped, case-folded, runs of whitespace collapsed. New reference. */
+PyObject *
+lk_make_key(PyObject *value)
+{
+    PyObject *text;
+    if (PyUnicode_IS_ASCII(value)) {
+        Py_INCREF(value);
+        text = value;
+    }
+    else {
+        text = PyObject_CallFunctionObjArgs(normalize_func, str_nfkc, value, NULL);
+        if (text == NULL)
+            return NULL;
+    }
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t start = 0, end = length;
+    while (start < end && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, start)))
+        start++;
+    while (end > start && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, end - 1)))
+        end--;
+
+    PyObject *key;
+    if (PyUnicode_IS_ASCII(text)) {
+        /* casefold() of ASCII is lower() */
+        const Py_UCS1 *bytes = PyUnicode_1BYTE_DATA(text);
+        int upper = 0;
+        for (Py_ssize_t i = start; i < end; i++) {
+            if (bytes[i] >= 'A' && bytes[i] <= 'Z') {
+                upper = 1;
+                break;
+            }
+        }
+        if (!upper && start == 0 && end == length) {
+            key = text;
+            Py_INCREF(key);
+        }
+        else {
+            key = PyUnicode_New(end - start, 127);
+            if (key != NULL) {
+                Py_UCS1 *out = PyUnicode_1BYTE_DATA(key);
+                for (Py_ssize_t i = start; i < end; i++) {
+                    Py_UCS1 c = bytes[i];
+                    out[i - start] = (c >= 'A' && c <= 'Z') ? (Py_UCS1)(c + 32) : c;
+                }
+            }
+        }
+    }
+    else {
+        PyObject *stripped = PyUnicode_Substring(text, start, end);
+        if (stripped == NULL) {
+            Py_DECREF(text);
+            return NULL;
+        }
+        key = PyObject_CallMethodNoArgs(stripped, str_casefold);
+        Py_DECREF(stripped);
+    }
+    Py_DECREF(text);
+    if (key == NULL)
+        return NULL;
+
+    /* `if "  " in key or "\t" in key or "\n" in key or "\r" in key: key = " ".join(key.split())` */
+    length = PyUnicode_GET_LENGTH(key);
+    kind = PyUnicode_KIND(key);
+    data = PyUnicode_DATA(key);
+    int collapse = 0;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == '\t' || c == '\n' || c == '\r' || (c == ' ' && i + 1 < length && PyUnicode_READ(kind, data, i + 1) == ' ')) {
+            collapse = 1;
+            break;
+        }
+    }
+    if (collapse) {
+        PyObject *words = PyObject_CallMethodNoArgs(key, str_split);
+        Py_DECREF(key);
+        if (words == NULL)
+            return NULL;
+        key = PyUnicode_Join(str_space, words);
+        Py_DECREF(words);
+    }
+    return key;
+}
+
+/* The bare digits of a phone/card/account-shaped key (`#` + digits, 10+ of them), or None. New reference. */
+static PyObject *
+digit_key(PyObject *key)
+{
+    Py_ssize_t length = PyUnicode_GET_LENGTH(key);
+    int kind = PyUnicode_KIND(key);
+    const void *data = PyUnicode_DATA(key);
+    Py_UCS4 first = PyUnicode_READ(kind, data, 0);
+    if (!(Py_UNICODE_ISDIGIT(first) || first == '+'))
+        Py_RETURN_NONE;
+    /* _PHONE_LIKE: ^\+?[\d\s\-().]+$ */
+    Py_ssize_t i = first == '+' ? 1 : 0;
+    if (i >= length)
+        Py_RETURN_NONE;
+    Py_ssize_t digits = 0;
+    Py_UCS4 maxchar = '#';
+    for (Py_ssize_t j = i; j < length; j++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, j);
+        if (Py_UNICODE_ISDECIMAL(c)) {
+            digits++;
+            if (c > maxchar)
+                maxchar = c;
+        }
+        else if (!(Py_UNICODE_ISSPACE(c) || c == '-' || c == '(' || c == ')' || c == '.'))
+            Py_RETURN_NONE;
+    }
+    /* `if key.startswith("+81"): digits = "0" + digits[2:]` (the 8 and the 1 are the first two digits) */
+    int country = length >= 3 && first == '+' && PyUnicode_READ(kind, data, 1) == '8' &&
+                  PyUnicode_READ(kind, data, 2) == '1';
+    Py_ssize_t kept = country ? digits - 2 + 1 : digits;
+    if (kept < 10)
+        Py_RETURN_NONE;
+    PyObject *result = PyUnicode_New(kept + 1, maxchar);
+    if (result == NULL)
+        return NULL;
+    int out_kind = PyUnicode_KIND(result);
+    void *out = PyUnicode_DATA(result);
+    Py_ssize_t at = 0;
+    PyUnicode_WRITE(out_kind, out, at++, '#');
+    if (country)
+        PyUnicode_WRITE(out_kind, out, at++, '0');
+    Py_ssize_t skip = country ? 2 : 0;
+    for (Py_ssize_t j = i; j < length; j++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, j);
+        if (Py_UNICODE_ISDECIMAL(c)) {
+            if (skip) {
+                skip--;
+                continue;
+            }
+            PyUnicode_WRITE(out_kind, out, at++, c);
+        }
+    }
+    return result;
+}
+
+/* Appends leak_keys(value) to `keys` (a list). Returns 0 on success. */
+int
+lk_append_keys(PyObject *keys, PyObject *value)
+{
+    PyObject *key = lk_make_key(value);
+    if (key == NULL)
+        return -1;
+    if (PyUnicode_GET_LENGTH(key) < MIN_KEY_LENGTH) {
+        Py_DECREF(key);
+        return 0;
+    }
+    PyObject *digits = digit_key(key);
+    if (digits == NULL || PyList_Append(keys, key) < 0) {
+        Py_DECREF(key);
+        Py_XDECREF(digits);
+        return -1;
+    }
+    Py_DECREF(key);
+    int failed = digits != Py_None && PyList_Append(keys, digits) < 0;
+    Py_DECREF(digits);
+    return failed ? -1 : 0;
+}
+
+/* hash(salt + key), as Python computes it: the index and the scan may hash with either implementation. -1 on
+ * error. */
+Py_hash_t
+lk_salted_hash(PyObject *salt, PyObject *key)
+{
+    PyObject *joined = PyUnicode_Concat(salt, key);
+    if (joined == NULL)
+        return -1;
+    Py_hash_t hashed = PyObject_Hash(joined);
+    Py_DECREF(joined);
+    return hashed;
+}
+
+/* Replaces every key of the list with hash(salt + key), in place. */
+int
+lk_hash_keys_in_place(PyObject *keys, PyObject *salt)
+{
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys); i++) {
+        Py_hash_t hashed = lk_salted_hash(salt, PyList_GET_ITEM(keys, i));
+        if (hashed == -1 && PyErr_Occurred())
+            return -1;
+        PyObject *number = PyLong_FromSsize_t(hashed);
+        if (number == NULL)
+            return -1;
+        PyList_SetItem(keys, i, number); /* steals; releases the key */
+    }
+    return 0;
+}
+
+static int
+check_str(PyObject *value, const char *what)
+{
+    if (!PyUnicode_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "%s must be str, not %.100s", what, Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
+PyObject *
+py_leak_key(PyObject *module, PyObject *value)
+{
+    if (check_str(value, "value") < 0)
+        return NULL;
+    return lk_make_key(value);
+}
+
+PyObject *
+py_leak_keys(PyObject *module, PyObject *value)
+{
+    if (check_str(value, "value") < 0)
+        return NULL;
+    PyObject *keys = PyList_New(0);
+    if (keys == NULL || lk_append_keys(keys, value) < 0) {
+        Py_XDECREF(keys);
+        return NULL;
+    }
+    return keys;
+}
+
+PyObject *
+py_hashed_keys(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "hashed_keys(value, salt) takes 2 arguments");
+        return NULL;
+    }
+    if (check_str(args[0], "value") < 0 || check_str(args[1], "salt") < 0)
+        return NULL;
+    PyObject *keys = PyList_New(0);
+    if (keys == NULL || lk_append_keys(keys, args[0]) < 0) {
+        Py_XDECREF(keys);
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    PyObject *result = PyTuple_New(n ? n + 1 : 0);
+    if (result == NULL) {
+        Py_DECREF(keys);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *key = PyList_GET_ITEM(keys, i);
+        Py_hash_t hashed = lk_salted_hash(args[1], key);
+        PyObject *number = (hashed == -1 && PyErr_Occurred()) ? NULL : PyLong_FromSsize_t(hashed);
+        if (number == NULL) {
+            Py_DECREF(keys);
+            Py_DECREF(result);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(result, i + 1, number);
+    }
+    if (n) {
+        PyObject *first = PyList_GET_ITEM(keys, 0);
+        Py_INCREF(first);
+        PyTuple_SET_ITEM(result, 0, first);
+    }
+    Py_DECREF(keys);
+    return result;
+}
+
+/* output_keys(value) for plain text: the whole value's keys, then each token's between separators. */
+PyObject *
+lk_text_output_keys(PyObject *value)
+{
+    PyObject *keys = PyList_New(0);
+    if (keys == NULL || lk_append_keys(keys, value) < 0)
+        goto fail;
+    Py_ssize_t length = PyUnicode_GET_LENGTH(value);
+    int kind = PyUnicode_KIND(value);
+    const void *data = PyUnicode_DATA(value);
+    Py_ssize_t start = 0;
+    int separated = 0;
+    for (Py_ssize_t i = 0; i <= length; i++) {
+        if (i < length && !is_token_separator(PyUnicode_READ(kind, data, i)))
+            continue;
+        if (i < length)
+            separated = 1;
+        if (separated && i > start) {
+            PyObject *token = PyUnicode_Substring(value, start, i);
+            if (token == NULL)
+                goto fail;
+            int failed = lk_append_keys(keys, token);
+            Py_DECREF(token);
+            if (failed < 0)
+                goto fail;
+        }
+        start = i + 1;
+    }
+    return keys;
+fail:
+    Py_XDECREF(keys);
+    return NULL;
+}
+
+PyObject *
+py_text_output_keys(PyObject *module, PyObject *value)
+{
+    if (check_str(value, "value") < 0)
+        return NULL;
+    return lk_text_output_keys(value);
+}
+
+PyObject *
+py_text_output_hashes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "text_output_hashes(value, salt) takes 2 arguments");
+        return NULL;
+    }
+    if (check_str(args[0], "value") < 0 || check_str(args[1], "salt") < 0)
+        return NULL;
+    PyObject *keys = lk_text_output_keys(args[0]);
+    if (keys == NULL || lk_hash_keys_in_place(keys, args[1]) < 0) {
+        Py_XDECREF(keys);
+        return NULL;
+    }
+    return keys;
+}
+
+int
+lk_init(void)
+{
+    PyObject *unicodedata = PyImport_ImportModule("unicodedata");
+    if (unicodedata == NULL)
+        return -1;
+    normalize_func = PyObject_GetAttrString(unicodedata, "normalize");
+    Py_DECREF(unicodedata);
+    str_nfkc = PyUnicode_InternFromString("NFKC");
+    str_casefold = PyUnicode_InternFromString("casefold");
+    str_split = PyUnicode_InternFromString("split");
+    str_space = PyUnicode_InternFromString(" ");
+    if (normalize_func == NULL || str_nfkc == NULL || str_casefold == NULL || str_split == NULL || str_space == NULL)
+        return -1;
+    return 0;
+}

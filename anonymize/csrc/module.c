@@ -1,0 +1,39 @@
+/* anonymize._speedups: the module's functions and their documentation (implementations in leak_keys.c, rows.c). */
+#include "speedups.h"
+
+PyDoc_STRVAR(leak_key_doc, "leak_key(value: str) -> str\n\nleak_keys.leak_key: the comparable form of a value.");
+PyDoc_STRVAR(leak_keys_doc, "leak_keys(value: str) -> list[str]\n\nleak_keys.leak_keys: the key, and the bare "
+                            "digits of a phone/card/account-shaped value.");
+PyDoc_STRVAR(hashed_keys_doc, "hashed_keys(value: str, salt: str) -> tuple\n\nleak_keys.hashed_keys: () when the "
+                              "value has no key, else (first key, hash(salt + key) for each key...).");
+PyDoc_STRVAR(text_output_keys_doc, "text_output_keys(value: str) -> list[str]\n\nleak_keys.output_keys(value) of a "
+                                   "plain (non-JSON) value: its keys and its tokens' keys.");
+PyDoc_STRVAR(text_output_hashes_doc, "text_output_hashes(value: str, salt: str) -> list[int]\n\n"
+                                     "leak_keys.text_output_hashes: hash(salt + key) for each output key.");
+PyDoc_STRVAR(transform_lines_doc, "transform_lines(lines, width, slots, row_arg, lazy_row, salt, seen_other, "
+                                  "seen_identifying, seen_limit, record_slow, failed) -> tuple\n\n"
+                                  "pipeline.RowTransformer's row loop; see RowTransformer._process_native.");
+
+static PyMethodDef methods[] = {
+    {"leak_key", (PyCFunction)py_leak_key, METH_O, leak_key_doc},
+    {"leak_keys", (PyCFunction)py_leak_keys, METH_O, leak_keys_doc},
+    {"hashed_keys", (PyCFunction)(void (*)(void))py_hashed_keys, METH_FASTCALL, hashed_keys_doc},
+    {"text_output_keys", (PyCFunction)py_text_output_keys, METH_O, text_output_keys_doc},
+    {"text_output_hashes", (PyCFunction)(void (*)(void))py_text_output_hashes, METH_FASTCALL,
+     text_output_hashes_doc},
+    {"transform_lines", (PyCFunction)(void (*)(void))py_transform_lines, METH_FASTCALL, transform_lines_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "anonymize._speedups", "A snapshot's per-value hot paths in C (see anonymize/csrc/).",
+    -1, methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__speedups(void)
+{
+    if (lk_init() < 0 || rows_init() < 0)
+        return NULL;
+    return PyModule_Create(&module_def);
+}

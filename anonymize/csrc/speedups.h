@@ -1,0 +1,26 @@
+/* anonymize._speedups: the per-value hot paths of a snapshot in C (see setup.py). Every function has a pure-Python
+ * reference in the package that stays the fallback; tests/anonymize/test_speedups.py holds them to equal answers. */
+#ifndef ANONYMIZE_SPEEDUPS_H
+#define ANONYMIZE_SPEEDUPS_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* leak_keys.c */
+int lk_init(void);
+PyObject *lk_make_key(PyObject *value);
+int lk_append_keys(PyObject *keys, PyObject *value);
+Py_hash_t lk_salted_hash(PyObject *salt, PyObject *key);
+int lk_hash_keys_in_place(PyObject *keys, PyObject *salt);
+PyObject *lk_text_output_keys(PyObject *value);
+PyObject *py_leak_key(PyObject *module, PyObject *value);
+PyObject *py_leak_keys(PyObject *module, PyObject *value);
+PyObject *py_hashed_keys(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *py_text_output_keys(PyObject *module, PyObject *value);
+PyObject *py_text_output_hashes(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
+/* rows.c */
+int rows_init(void);
+PyObject *py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
+#endif

@@ -1,0 +1,118 @@
+"""The leak check's keys: the comparable form of a value (NFKC, trimmed, case-folded), the bare digits of a
+phone/card/account-shaped number, the keys inside JSON and free text, and their keyed hashes.
+
+The functions here are the reference. The C extension `anonymize._speedups` (anonymize/csrc/leak_keys.c) computes the
+same for plain text (tests hold the two to identical answers) and is what the pipeline calls, per value, when it is
+built (setup.py; it needs a C compiler and Python headers): the interpreter's per-call cost was most of the leak
+check's time. Without it these run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from types import ModuleType
+
+MIN_KEY_LENGTH = 2  # a single character identifies nobody
+TOKEN_SPLIT = re.compile(r"[\s,;:()\[\]{}<>\"'`|/\\、。，．・「」『』（）【】！？!?]+")
+_PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]+$")
+_NON_DIGIT = re.compile(r"\D+")
+
+
+def leak_key(value: str) -> str:
+    """The comparable form of a value: NFKC, trimmed, case-folded, whitespace runs collapsed."""
+    if not value.isascii():
+        value = unicodedata.normalize("NFKC", value)
+    value = value.strip().casefold()
+    if "  " in value or "\t" in value or "\n" in value or "\r" in value:
+        value = " ".join(value.split())
+    return value
+
+
+def leak_keys(value: str) -> list[str]:
+    """The value's key, plus its bare digits when it is a phone/card/account-shaped number (10+ digits), so
+    `090-1234-5678`, `09012345678` and `+81 90 1234 5678` are one value."""
+    # leak_key's body, inlined: this runs for every personal value and every output value.
+    if not value.isascii():
+        value = unicodedata.normalize("NFKC", value)
+    key = value.strip().casefold()
+    if "  " in key or "\t" in key or "\n" in key or "\r" in key:
+        key = " ".join(key.split())
+    if len(key) < MIN_KEY_LENGTH:
+        return []
+    first = key[0]
+    if (first.isdigit() or first == "+") and _PHONE_LIKE.match(key):
+        digits = _NON_DIGIT.sub("", key)
+        if key.startswith("+81"):
+            digits = "0" + digits[2:]
+        if len(digits) >= 10:
+            return [key, "#" + digits]
+    return [key]
+
+
+def _json_strings(node: object) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for item in node.values():
+            yield from _json_strings(item)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _json_strings(item)
+
+
+def output_keys(value: str, is_json: bool = False) -> list[str]:
+    """Every key a leak could hide under in one output value: the whole value, the string leaves of JSON, and the
+    tokens of free text (split on whitespace and punctuation). Japanese text without separators stays whole."""
+    if is_json:
+        try:
+            pieces = list(_json_strings(json.loads(value)))
+        except ValueError:
+            pieces = [value]
+    else:
+        pieces = [value]
+    keys: list[str] = []
+    for piece in pieces:
+        keys += leak_keys(piece)
+        if TOKEN_SPLIT.search(piece):
+            for token in TOKEN_SPLIT.split(piece):
+                if token and token != piece:
+                    keys += leak_keys(token)
+    return keys
+
+
+def hashed_keys(value: str, salt: str) -> tuple:
+    """() when the value has no key, else (its first key, hash(salt + key) for each of its keys...)."""
+    keys = leak_keys(value)
+    return (keys[0], *(hash(salt + key) for key in keys)) if keys else ()
+
+
+def text_output_hashes(value: str, salt: str) -> list[int]:
+    """`output_keys` of a plain-text value hashed as the index hashes them."""
+    if TOKEN_SPLIT.search(value):
+        return [hash(salt + key) for key in output_keys(value)]
+    return [hash(salt + key) for key in leak_keys(value)]
+
+
+def output_hashes(value: str, is_json: bool, salt: str) -> list[int]:
+    if is_json:
+        return [hash(salt + key) for key in output_keys(value, True)]
+    return fast_text_output_hashes(value, salt)
+
+
+def _native() -> ModuleType | None:
+    try:
+        from anonymize import _speedups
+    except ImportError:  # built without a C compiler: the functions above give the same, slower
+        return None
+    return _speedups
+
+
+NATIVE = _native()
+# What the hot paths call: the C functions when built.
+fast_leak_key: Callable[[str], str] = NATIVE.leak_key if NATIVE else leak_key
+fast_leak_keys: Callable[[str], list[str]] = NATIVE.leak_keys if NATIVE else leak_keys
+fast_hashed_keys: Callable[[str, str], tuple] = NATIVE.hashed_keys if NATIVE else hashed_keys
+fast_text_output_hashes: Callable[[str, str], list[int]] = NATIVE.text_output_hashes if NATIVE else text_output_hashes

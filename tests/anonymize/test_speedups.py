@@ -1,0 +1,236 @@
+"""The C leak keys (anonymize/_leakkeys.c) give exactly what anonymize/leak_keys.py's pure-Python reference gives:
+the pipeline hashes source values with one and may scan output with the other only if they never differ."""
+
+from __future__ import annotations
+
+import random
+from array import array
+
+import pytest
+
+from anonymize import leak_keys as reference
+from anonymize.catalog import CatalogTable
+from anonymize.copy_text import encode_line
+from anonymize.errors import TransformError
+from anonymize.keys import Keyring
+from anonymize.pipeline import RowTransformer, TablePlan
+from anonymize.rules import ColumnRule, TableRule
+from anonymize.transformers.base import ColumnInfo, build_transformer
+from anonymize.verify import LeakHasher, scan_targets
+
+SALT = "5a1t9e2f"
+KEY = Keyring(b"test-key-0123456789abcdef-speedups")
+
+# Everything the key logic branches on: case, full-width forms, every separator of free text, Unicode whitespace
+# (ideographic, no-break, the \x1c-\x1f separators str.isspace counts), digits of other scripts, phone punctuation,
+# the +81 prefix, characters case folding expands (ß, ﬁ), kana and kanji.
+ALPHABET = (
+    list("abcXYZ019+-().@_#%&*=~^$")
+    + list(",;:()[]{}<>\"'`|/\\!?")
+    + list("、。，．・「」『』（）【】！？")
+    + [" ", "  ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "\u3000", "\u00a0", "\u2003", "\u200b"]
+    + list("０９８１ＡＺａｚ＋－ｰ")
+    + ["\u0661", "\u0669", "\u0967", "\u00b2", "\u2460", "\u1369"]  # Arabic-Indic, Devanagari, ², ①, Ethiopic 1
+    + list("ßﬁİΣσς")
+    + list("佐藤太郎さとうタロウｻﾄｳｶﾞ東京都千代田区")
+)
+PREFIXES = ["", "+81", "+81 ", "090", "0081", "+", " +81-90-", "(03)"]
+# Phone/card/account shapes, where the bare-digits key is decided.
+NUMBER_ALPHABET = list("0123456789") * 4 + list("-().+ ０９－\u0661\u0967\u00b2\u3000a")
+
+
+def _values(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    values = [
+        rng.choice(PREFIXES) + "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 14))) for _ in range(count)
+    ]
+    values += [
+        rng.choice(PREFIXES) + "".join(rng.choice(NUMBER_ALPHABET) for _ in range(rng.randint(6, 16)))
+        for _ in range(count)
+    ]
+    values += [
+        "",
+        "x",
+        "  ",
+        "Taro.Yamada@Example.JP",
+        "０９０－１２３４－５６７８",
+        "+81 90-1234-5678",
+        "+8190",
+        "+81",
+        "山田　太郎",
+        "お届け先: 090-1234-5678 (taro@example.jp) まで",
+        "4000 0000 0000 0002",
+        "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660",
+        "ﾔﾏﾀﾞ ﾀﾛｳ",
+        "a\x1cb  c",
+    ]
+    return values
+
+
+def test_the_c_module_is_built() -> None:
+    # `make setup` builds it (gcc and the Python headers are system dependencies); without it a snapshot still
+    # runs, on the slower pure-Python functions.
+    assert reference.NATIVE is not None, "anonymize._leakkeys is not built: run `make setup` (needs gcc, python3-dev)"
+    assert reference.fast_hashed_keys is reference.NATIVE.hashed_keys
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_c_keys_equal_the_reference(seed: int) -> None:
+    native = reference.NATIVE
+    assert native is not None
+    for value in _values(5000, seed):
+        assert native.leak_key(value) == reference.leak_key(value), repr(value)
+        assert native.leak_keys(value) == reference.leak_keys(value), repr(value)
+        assert native.text_output_keys(value) == reference.output_keys(value), repr(value)
+        assert native.hashed_keys(value, SALT) == reference.hashed_keys(value, SALT), repr(value)
+        assert native.text_output_hashes(value, SALT) == reference.text_output_hashes(value, SALT), repr(value)
+
+
+def test_the_cases_the_leak_check_depends_on() -> None:
+    native = reference.NATIVE
+    assert native is not None
+    assert native.leak_keys("０９０－１２３４－５６７８") == ["090-1234-5678", "#09012345678"]
+    assert native.leak_keys("+81 90-1234-5678")[-1] == "#09012345678"
+    assert native.leak_keys("山田\u3000太郎") == native.leak_keys("山田 太郎") == ["山田 太郎"]
+    assert native.leak_keys("x") == []
+    assert native.hashed_keys("x", SALT) == ()
+    first, *hashes = native.hashed_keys("Taro@Example.jp", SALT)
+    assert first == "taro@example.jp" and hashes == [hash(SALT + "taro@example.jp")]
+    keys = native.text_output_keys("連絡先 090-1234-5678 まで")
+    assert "#09012345678" in keys and "連絡先" in keys and "まで" in keys
+
+
+def test_wrong_types_raise_not_crash() -> None:
+    native = reference.NATIVE
+    assert native is not None
+    with pytest.raises(TypeError):
+        native.leak_keys(b"bytes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        native.hashed_keys("value")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        native.text_output_hashes("value", None)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- the row loop (anonymize/csrc/rows.c)
+
+ROW_RULES = {
+    "id": "keep",
+    "email": "email",
+    "full_name": {"transform": "person_name", "params": {"key_column": "id"}},
+    "kana": {"transform": "person_name", "params": {"script": "katakana", "key_column": "id"}},
+    "phone": "phone",
+    "account": "bank_account",
+    "card": "card_pan",
+    "ip": "ip",
+    "born": {"transform": "date_shift", "params": {"entity_column": "id", "range_days": 90}},
+    "amount": {"transform": "numeric_noise", "params": {"relative": 0.1}},
+    "status": {"transform": "constant", "params": {"value": "open"}},
+    "secret": "null",
+    "memo": "free_text",
+    "payload": {"transform": "json", "params": {"paths": {"$..email": "email", "$..phone": "phone"}}},
+    "note": "keep",
+    "meta": "keep",
+}
+ROW_TYPES = {"id": "bigint", "ip": "inet", "born": "date", "amount": "numeric", "payload": "jsonb", "meta": "jsonb"}
+
+
+def _row_plan() -> TablePlan:
+    names = tuple(ROW_RULES)
+    columns = {name: ColumnInfo("public.t", name, ROW_TYPES.get(name, "text")) for name in names}
+    rules = {name: rule if isinstance(rule, dict) else {"transform": rule} for name, rule in ROW_RULES.items()}
+    transformers = {
+        name: build_transformer(ColumnRule(**rule), columns[name], KEY)
+        for name, rule in rules.items()
+        if rule["transform"] != "keep"
+    }
+    table = CatalogTable("public.t", "public.t", names, 0, 0)
+    plan = TablePlan(table, TableRule(), columns, transformers)
+    faked = frozenset(n for n in transformers if n not in {"memo", "payload"})
+    [plan.scan] = scan_targets([table], {"public.t": list(columns.values())}, {"public.t": faked})
+    return plan
+
+
+def _row_lines(count: int, seed: int) -> bytes:
+    rng = random.Random(seed)
+    surnames, given = ["佐藤", "鈴木", "高橋", "Smith"], ["太郎", "花子", "John"]
+
+    def maybe(value: str | None) -> str | None:
+        return None if rng.random() < 0.15 else value
+
+    lines = []
+    for i in range(count):
+        phone = rng.choice([f"090-1234-{rng.randrange(10000):04d}", "なし", f"+81 80 5555 {i:04d}", "03-5555-0101"])
+        memo = rng.choice(
+            ["置き配希望", f"連絡先 {phone} まで", f"mail\tme at user{i}@gmail.com\nthanks", "back\\slash", "", " "]
+        )
+        payload = rng.choice([f'{{"email": "U{i % 50}@Yahoo.co.jp", "phone": "{phone}", "n": 1}}', '{"a": [1]}'])
+        row = [
+            str(i + 1),
+            maybe(f"User{i % 300}.X@Example.co.jp" if i % 7 else "user@example.com"),
+            maybe(f"{rng.choice(surnames)} {rng.choice(given)}"),
+            maybe("サトウ タロウ"),
+            maybe(phone),
+            maybe(rng.choice(["1234567", "0001-123-1234567", "x"])),
+            maybe("4" + "".join(rng.choice("0123456789") for _ in range(15))),
+            maybe(f"10.{i % 250}.{i % 7}.1"),
+            maybe(f"19{50 + i % 50}-0{1 + i % 9}-1{i % 9}"),
+            maybe(str(rng.randrange(1, 100000))),
+            maybe(rng.choice(["open", "closed"])),
+            maybe("s3cr3t"),
+            maybe(memo),
+            maybe(payload),
+            maybe(rng.choice(["kept\\text", f"user{i % 300}.x@example.co.jp", "ok"])),
+            maybe('{"k": "v"}'),
+        ]
+        lines.append(encode_line(row))
+    return b"".join(lines)
+
+
+def _result_of(native: bool, chunks: list[bytes]) -> list[tuple]:
+    codec = RowTransformer(_row_plan(), tuple(ROW_RULES), LeakHasher(salt=SALT), native=native)
+    results = []
+    for chunk in chunks:
+        r = codec.process(chunk)
+        scanned = sorted(zip(array("q", r.scanned[0]), array("h", r.scanned[1]), strict=True))
+        results.append(
+            (
+                r.data,
+                r.rows,
+                r.counts,
+                sorted(array("q", r.identifying)),
+                sorted(array("q", r.other)),
+                scanned,
+                r.scanned[2],
+            )
+        )
+    return results
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_c_row_loop_equals_the_python_loop(seed: int) -> None:
+    chunks = [_row_lines(700, seed * 10 + k) for k in range(3)]  # values repeat across chunks: the seen memory
+    native, python = _result_of(True, chunks), _result_of(False, chunks)
+    assert len(native) == len(python) == 3
+    for ours, reference_result in zip(native, python, strict=True):
+        assert ours[0] == reference_result[0]  # the very output bytes
+        assert ours[1:] == reference_result[1:]
+    _, rows, counts, identifying, other, scanned, values = native[0]
+    assert rows == 700 and identifying and other and scanned and values
+    assert all(c[0] > 0 for c in counts[:-1])  # every transform ran (the json column may be all NULL: it isn't)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_both_loops_refuse_a_short_row_and_a_failing_transform_the_same_way(native: bool) -> None:
+    plan = _row_plan()
+    codec = RowTransformer(plan, tuple(ROW_RULES), LeakHasher(salt=SALT), native=native)
+    with pytest.raises(TransformError, match=r"public\.t: a row has 3 fields where 16 columns were expected"):
+        codec.process(b"1\t2\t3\n")
+
+    def broken(value: str, row: object) -> str:
+        raise ZeroDivisionError(value)
+
+    plan.transformers["email"].transform = broken  # type: ignore[method-assign]
+    codec = RowTransformer(plan, tuple(ROW_RULES), LeakHasher(salt=SALT), native=native)
+    with pytest.raises(TransformError, match=r"email: email failed on a value \(ZeroDivisionError\)") as caught:
+        codec.process(_row_lines(5, 1))
+    assert "example" not in str(caught.value)  # never the value
