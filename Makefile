@@ -3,8 +3,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# What the native runtime needs; tests also need a Docker engine and debootstrap (to build their own images).
-SYSTEM_PACKAGES := redis-server postgresql-15 python3-venv make
+# What the native runtime needs (gcc and the Python headers build the snapshot's C speedups; without them it
+# runs, slower); tests also need a Docker engine and debootstrap (to build their own images).
+SYSTEM_PACKAGES := redis-server postgresql-15 python3-venv make gcc python3-dev
 TEST_SYSTEM_PACKAGES := docker.io debootstrap
 
 .PHONY: up down status setup system-deps test-system-deps test lint format bench
@@ -21,7 +22,7 @@ status: setup
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py $(wildcard anonymize/csrc/*)
 	@$(MAKE) --no-print-directory system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip

@@ -467,7 +467,7 @@ class RowTransformer:
         if not self.scan_at:
             return (b"", b"", 0)
         assert self.hasher is not None
-        return scan_lines(lines, self.scan_at, self.scan_json, self.hasher)
+        return scan_lines(lines, self.scan_at, self.scan_json, self.hasher, self.native)
 
 
 # ---------------------------------------------------------------- where the CPU work runs

@@ -218,10 +218,15 @@ def scan_chunk(chunk: bytes, is_json: Sequence[bool], hasher: LeakHasher) -> tup
 
 
 def scan_lines(
-    lines: Sequence[bytes], wanted: Sequence[int] | None, is_json: Sequence[bool], hasher: LeakHasher
+    lines: Sequence[bytes],
+    wanted: Sequence[int] | None,
+    is_json: Sequence[bool],
+    hasher: LeakHasher,
+    native: bool = True,
 ) -> tuple[bytes, bytes, int]:
     """`scan_chunk` over lines already split, looking only at the fields at `wanted` (None: every field); the
-    positions returned index `wanted` (and `is_json`). A value met before is looked up, not hashed again."""
+    positions returned index `wanted` (and `is_json`). A value met before is looked up, not hashed again.
+    `native=False`: the Python loop below, the reference of anonymize/csrc/scan.c."""
     hashes = array("q")
     positions = array("h")
     add_hash = hashes.append
@@ -232,6 +237,10 @@ def scan_lines(
     if caches is None:  # a new run (another key): the last run's values are no use
         _SCAN_CACHES.clear()
         caches = _SCAN_CACHES[salt] = ({}, {})
+    if native and NATIVE is not None:  # the same loop in C (anonymize/csrc/scan.c)
+        lines = lines if isinstance(lines, list) else list(lines)
+        wanted = None if wanted is None else tuple(wanted)
+        return NATIVE.scan_lines(lines, wanted, tuple(is_json), salt, caches[False], caches[True], _SCAN_CACHE_LIMIT)
     for line in lines:
         position = -1
         fields = line.split(TAB)

@@ -1,4 +1,4 @@
-/* anonymize._speedups: the module's functions and their documentation (implementations in leak_keys.c, rows.c). */
+/* anonymize._speedups: the module's functions and their documentation (implementations in leak_keys.c, rows.c, scan.c). */
 #include "speedups.h"
 
 PyDoc_STRVAR(leak_key_doc, "leak_key(value: str) -> str\n\nleak_keys.leak_key: the comparable form of a value.");
@@ -13,6 +13,8 @@ PyDoc_STRVAR(text_output_hashes_doc, "text_output_hashes(value: str, salt: str) 
 PyDoc_STRVAR(transform_lines_doc, "transform_lines(lines, width, slots, row_arg, lazy_row, salt, seen_other, "
                                   "seen_identifying, seen_limit, record_slow, failed) -> tuple\n\n"
                                   "pipeline.RowTransformer's row loop; see RowTransformer._process_native.");
+PyDoc_STRVAR(scan_lines_doc, "scan_lines(lines, wanted, is_json, salt, text_cache, json_cache, cache_limit) -> "
+                             "tuple\n\nverify.scan_lines' loop: (hashes, positions, values).");
 
 static PyMethodDef methods[] = {
     {"leak_key", (PyCFunction)py_leak_key, METH_O, leak_key_doc},
@@ -22,6 +24,7 @@ static PyMethodDef methods[] = {
     {"text_output_hashes", (PyCFunction)(void (*)(void))py_text_output_hashes, METH_FASTCALL,
      text_output_hashes_doc},
     {"transform_lines", (PyCFunction)(void (*)(void))py_transform_lines, METH_FASTCALL, transform_lines_doc},
+    {"scan_lines", (PyCFunction)(void (*)(void))py_scan_lines, METH_FASTCALL, scan_lines_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -202,6 +202,12 @@ encode(PyObject *value)
     return PyUnicode_AsUTF8String(value);
 }
 
+PyObject *
+rows_decode_escaped(PyObject *raw)
+{
+    return PyObject_CallOneArg(decode_field, raw);
+}
+
 /* copy_text.decode_field for a field known not to be NULL. */
 static PyObject *
 decode(const char *start, Py_ssize_t length)

@@ -22,5 +22,9 @@ PyObject *py_text_output_hashes(PyObject *module, PyObject *const *args, Py_ssiz
 /* rows.c */
 int rows_init(void);
 PyObject *py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *rows_decode_escaped(PyObject *raw); /* copy_text.decode_field */
+
+/* scan.c */
+PyObject *py_scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 #endif

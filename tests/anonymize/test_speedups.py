@@ -9,6 +9,7 @@ from array import array
 import pytest
 
 from anonymize import leak_keys as reference
+from anonymize import verify
 from anonymize.catalog import CatalogTable
 from anonymize.copy_text import encode_line
 from anonymize.errors import TransformError
@@ -16,7 +17,7 @@ from anonymize.keys import Keyring
 from anonymize.pipeline import RowTransformer, TablePlan
 from anonymize.rules import ColumnRule, TableRule
 from anonymize.transformers.base import ColumnInfo, build_transformer
-from anonymize.verify import LeakHasher, scan_targets
+from anonymize.verify import LeakHasher, scan_lines, scan_targets
 
 SALT = "5a1t9e2f"
 KEY = Keyring(b"test-key-0123456789abcdef-speedups")
@@ -234,3 +235,47 @@ def test_both_loops_refuse_a_short_row_and_a_failing_transform_the_same_way(nati
     with pytest.raises(TransformError, match=r"email: email failed on a value \(ZeroDivisionError\)") as caught:
         codec.process(_row_lines(5, 1))
     assert "example" not in str(caught.value)  # never the value
+
+
+# ---------------------------------------------------------------- the output scan (anonymize/csrc/scan.c)
+
+
+def _scan_both(lines: list[bytes], wanted: tuple[int, ...] | None, is_json: tuple[bool, ...]) -> list[tuple]:
+    results = []
+    for native in (True, False):
+        verify._SCAN_CACHES.clear()  # each loop computes every value itself
+        hasher = LeakHasher(salt=SALT)
+        first = scan_lines(lines, wanted, is_json, hasher, native)
+        again = scan_lines(lines, wanted, is_json, hasher, native)  # from the per-process cache
+        assert again == first
+        results.append(first)
+    return results
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_c_scan_equals_the_python_scan(seed: int) -> None:
+    rng = random.Random(seed)
+    # Fields as COPY sends them: values encoded, plus raw escapes (octal UTF-8, \\t) and NULL as they come.
+    fields_pool = [encode_line([value])[:-1] for value in _values(300, seed)]
+    fields_pool += [b"\\N", b"x", b"", b"tab\\there", b"a\\\\b", b"\\303\\251t\\303\\251 \\x41"]
+    jsons = [b'{"m": "Taro@Example.jp", "t": ["090-1234-5678", 1]}', b'{"a": "b c"}', b"[]", b"\\N"]
+    lines = []
+    for _ in range(400):
+        fields = [rng.choice(fields_pool) for _ in range(3)]
+        fields.insert(1, rng.choice(jsons))
+        fields.append(b"42")
+        lines.append(b"\t".join(fields))
+    native, python = _scan_both(lines, (0, 1, 3), (False, True, False))
+    assert native == python
+    hashes, positions, values = native
+    assert values > 800 and len(hashes) // 8 == len(positions) // 2 > values
+    assert set(array("h", positions)) == {0, 1, 2}
+    every_field = _scan_both(lines, None, (False, True, False, False, False))
+    assert every_field[0] == every_field[1]
+
+
+def test_the_c_scan_refuses_lines_the_python_scan_refuses() -> None:
+    hasher = LeakHasher(salt=SALT)
+    for native in (True, False):
+        with pytest.raises(IndexError):
+            scan_lines([b"a\tb"], (0, 5), (False, False), hasher, native)

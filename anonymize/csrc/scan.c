@@ -1,0 +1,209 @@
+/* verify.scan_lines: the output lines' text and JSON fields -> the keyed hashes of their keys, for the leak check.
+ * The same loop as the Python reference (per-process caches of raw field -> hashes shared with it), without the
+ * interpreter's cost per field; JSON values still go through the Python `_raw_keys`. */
+#include "speedups.h"
+
+#include <stdint.h>
+#include <string.h>
+
+static PyObject *raw_keys; /* verify._raw_keys, for JSON fields: imported on first use (verify imports us) */
+
+static int
+push(char **data, Py_ssize_t *size, Py_ssize_t *capacity, const void *item, Py_ssize_t item_size)
+{
+    if (*size + item_size > *capacity) {
+        Py_ssize_t grown = *capacity ? *capacity * 2 : 8192;
+        while (grown < *size + item_size)
+            grown *= 2;
+        char *bigger = PyMem_Realloc(*data, grown);
+        if (bigger == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        *data = bigger;
+        *capacity = grown;
+    }
+    memcpy(*data + *size, item, item_size);
+    *size += item_size;
+    return 0;
+}
+
+/* The hashes (a list of int) of one field, computed on a cache miss. New reference. */
+static PyObject *
+field_hashes(const char *raw, Py_ssize_t length, int is_json, PyObject *salt)
+{
+    PyObject *bytes = NULL, *value, *hashes;
+    if (is_json || memchr(raw, '\\', length) != NULL) {
+        bytes = PyBytes_FromStringAndSize(raw, length);
+        if (bytes == NULL)
+            return NULL;
+    }
+    if (is_json) {
+        if (raw_keys == NULL) {
+            PyObject *verify = PyImport_ImportModule("anonymize.verify");
+            if (verify == NULL)
+                goto fail;
+            raw_keys = PyObject_GetAttrString(verify, "_raw_keys");
+            Py_DECREF(verify);
+            if (raw_keys == NULL)
+                goto fail;
+        }
+        hashes = PyObject_CallFunctionObjArgs(raw_keys, bytes, Py_True, salt, NULL);
+        Py_DECREF(bytes);
+        return hashes;
+    }
+    value = bytes != NULL ? rows_decode_escaped(bytes) : PyUnicode_DecodeUTF8(raw, length, NULL);
+    Py_XDECREF(bytes);
+    if (value == NULL)
+        return NULL;
+    hashes = lk_text_output_keys(value);
+    Py_DECREF(value);
+    if (hashes != NULL && lk_hash_keys_in_place(hashes, salt) < 0)
+        Py_CLEAR(hashes);
+    return hashes;
+fail:
+    Py_XDECREF(bytes);
+    return NULL;
+}
+
+/* scan_lines(lines, wanted, is_json, salt, text_cache, json_cache, cache_limit) -> (hashes, positions, values)
+ * lines: list of bytes; wanted: tuple of field positions or None (every field); is_json: tuple of bools, one per
+ * scanned field; the caches: dicts raw bytes -> list of hashes. Hashes are raw array('q') bytes, positions raw
+ * array('h') bytes indexing `wanted`. */
+PyObject *
+py_scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError, "scan_lines takes 7 arguments");
+        return NULL;
+    }
+    PyObject *lines = args[0], *wanted = args[1], *is_json = args[2], *salt = args[3];
+    PyObject *caches[2] = {args[4], args[5]};
+    Py_ssize_t cache_limit = PyLong_AsSsize_t(args[6]);
+    if (cache_limit == -1 && PyErr_Occurred())
+        return NULL;
+    if (!PyList_Check(lines) || (wanted != Py_None && !PyTuple_Check(wanted)) || !PyTuple_Check(is_json) ||
+        !PyUnicode_Check(salt) || !PyDict_Check(caches[0]) || !PyDict_Check(caches[1])) {
+        PyErr_SetString(PyExc_TypeError, "scan_lines: bad argument types");
+        return NULL;
+    }
+    Py_ssize_t scanned = PyTuple_GET_SIZE(is_json);
+    Py_ssize_t nwanted = wanted == Py_None ? scanned : PyTuple_GET_SIZE(wanted);
+    if (nwanted != scanned || scanned > INT16_MAX) {
+        PyErr_SetString(PyExc_ValueError, "scan_lines: wanted and is_json differ in length");
+        return NULL;
+    }
+    Py_ssize_t *at = PyMem_Malloc(sizeof(Py_ssize_t) * (scanned ? scanned : 1));
+    int *json = PyMem_Malloc(sizeof(int) * (scanned ? scanned : 1));
+    char *hashes = NULL, *positions = NULL;
+    Py_ssize_t hashes_size = 0, hashes_capacity = 0, positions_size = 0, positions_capacity = 0, values = 0;
+    Py_ssize_t highest = -1;
+    PyObject *result = NULL;
+    if (at == NULL || json == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < scanned; k++) {
+        at[k] = wanted == Py_None ? k : PyLong_AsSsize_t(PyTuple_GET_ITEM(wanted, k));
+        json[k] = PyObject_IsTrue(PyTuple_GET_ITEM(is_json, k));
+        if ((at[k] == -1 && PyErr_Occurred()) || json[k] < 0)
+            goto done;
+        if (at[k] < 0) {
+            PyErr_SetString(PyExc_ValueError, "scan_lines: negative field position");
+            goto done;
+        }
+        if (at[k] > highest)
+            highest = at[k];
+    }
+    /* Field starts of one line, as far as the scan needs: field k is data[starts[k], starts[k + 1] - 1). */
+    Py_ssize_t limit = wanted == Py_None ? scanned : highest + 1;
+    Py_ssize_t *starts = PyMem_Malloc(sizeof(Py_ssize_t) * (limit + 1));
+    if (starts == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(lines); i++) {
+        PyObject *line = PyList_GET_ITEM(lines, i);
+        if (!PyBytes_Check(line)) {
+            PyErr_SetString(PyExc_TypeError, "lines must be bytes");
+            goto fail;
+        }
+        const char *data = PyBytes_AS_STRING(line), *p = data, *end = data + PyBytes_GET_SIZE(line);
+        Py_ssize_t fields = 1, line_fields;
+        starts[0] = 0;
+        while (fields <= limit && (p = memchr(p, '\t', end - p)) != NULL) {
+            starts[fields++] = p - data + 1;
+            p++;
+        }
+        if (fields <= limit) {
+            starts[fields] = PyBytes_GET_SIZE(line) + 1;
+            line_fields = fields;
+        }
+        else if (wanted == Py_None) {
+            PyErr_Format(PyExc_IndexError, "scan_lines: a line has more fields than the %zd scanned", scanned);
+            goto fail;
+        }
+        else
+            line_fields = limit; /* the fields past the last wanted one aren't looked at */
+        for (Py_ssize_t k = 0; k < (wanted == Py_None ? line_fields : scanned); k++) {
+            if (at[k] >= line_fields) {
+                PyErr_SetString(PyExc_IndexError, "scan_lines: a wanted field is past the line's end");
+                goto fail;
+            }
+            const char *raw = data + starts[at[k]];
+            Py_ssize_t raw_length = starts[at[k] + 1] - 1 - starts[at[k]];
+            if (raw_length < 2 || (raw_length == 2 && raw[0] == '\\' && raw[1] == 'N'))
+                continue;
+            values++;
+            PyObject *key = PyBytes_FromStringAndSize(raw, raw_length);
+            if (key == NULL)
+                goto fail;
+            PyObject *cache = caches[json[k]];
+            PyObject *found = PyDict_GetItemWithError(cache, key); /* borrowed */
+            if (found == NULL) {
+                if (PyErr_Occurred()) {
+                    Py_DECREF(key);
+                    goto fail;
+                }
+                PyObject *computed = field_hashes(raw, raw_length, json[k], salt);
+                if (computed == NULL || !PyList_Check(computed)) {
+                    if (computed != NULL)
+                        PyErr_SetString(PyExc_TypeError, "a field's hashes must be a list");
+                    Py_XDECREF(computed);
+                    Py_DECREF(key);
+                    goto fail;
+                }
+                if (PyDict_GET_SIZE(cache) >= cache_limit)
+                    PyDict_Clear(cache);
+                int failed = PyDict_SetItem(cache, key, computed);
+                Py_DECREF(computed); /* the cache holds it */
+                if (failed < 0) {
+                    Py_DECREF(key);
+                    goto fail;
+                }
+                found = computed;
+            }
+            int16_t position = (int16_t)k;
+            for (Py_ssize_t h = 0; h < PyList_GET_SIZE(found); h++) {
+                int64_t hashed = PyLong_AsLongLong(PyList_GET_ITEM(found, h));
+                if ((hashed == -1 && PyErr_Occurred()) ||
+                    push(&hashes, &hashes_size, &hashes_capacity, &hashed, 8) < 0 ||
+                    push(&positions, &positions_size, &positions_capacity, &position, 2) < 0) {
+                    Py_DECREF(key);
+                    goto fail;
+                }
+            }
+            Py_DECREF(key);
+        }
+    }
+    result = Py_BuildValue("(y#y#n)", hashes ? hashes : "", hashes_size, positions ? positions : "", positions_size,
+                           values);
+fail:
+    PyMem_Free(starts);
+done:
+    PyMem_Free(at);
+    PyMem_Free(json);
+    PyMem_Free(hashes);
+    PyMem_Free(positions);
+    return result;
+}
