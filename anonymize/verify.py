@@ -82,6 +82,7 @@ class LeakIndex:
         self._sorted = {True: np.empty(0, np.int64), False: np.empty(0, np.int64)}
         self._pending: dict[bool, list[np.ndarray]] = {True: [], False: []}
         self._pending_size = 0
+        self._prefilter: _Prefilter | None = None  # built at the first lookup after the last change
         self.unchanged: dict[str, int] = {}  # column -> personal values left as they were, in their own row
         self._lock = threading.Lock()
 
@@ -107,8 +108,9 @@ class LeakIndex:
     def _compact(self) -> None:
         for flag in (True, False):
             if self._pending[flag]:
-                self._sorted[flag] = _merge(self._sorted[flag], np.unique(np.concatenate(self._pending[flag])))
+                self._sorted[flag] = _merge(self._sorted[flag], _sorted_unique(np.concatenate(self._pending[flag])))
                 self._pending[flag] = []
+                self._prefilter = None
         self._pending_size = 0
 
     @property
@@ -121,19 +123,53 @@ class LeakIndex:
         """(found among identifying, found among the others) for each hash."""
         with self._lock:
             self._compact()
+            if self._prefilter is None:
+                self._prefilter = _Prefilter((self._sorted[True], self._sorted[False]))
+            prefilter = self._prefilter
         identifying, other = self._sorted[True], self._sorted[False]
-        if len(hashes) <= _SORT_QUERIES_FROM:
+        if len(hashes) <= _PREFILTER_FROM:
             return _member(identifying, hashes), _member(other, hashes)
-        # Random queries into a large array miss the CPU cache at every step of the binary search; in sorted
-        # order neighbouring searches share their path (measured: 4M lookups into 1M, 0.89 s -> 0.59 s). One
-        # sort serves both arrays.
-        order = np.argsort(hashes)
-        ordered = hashes[order]
-        found_identifying = np.empty(len(hashes), dtype=bool)
-        found_other = np.empty(len(hashes), dtype=bool)
-        found_identifying[order] = _member(identifying, ordered)
-        found_other[order] = _member(other, ordered)
+        # Most output hashes (fresh fakes, kept values nobody's) are in neither array: the bitmap rules them out,
+        # and only its few hits (true ones, ~5% false ones) are searched for.
+        candidates = prefilter.candidates(hashes)
+        found_identifying = np.zeros(len(hashes), dtype=bool)
+        found_other = np.zeros(len(hashes), dtype=bool)
+        found_identifying[candidates] = _member(identifying, hashes[candidates])
+        found_other[candidates] = _member(other, hashes[candidates])
         return found_identifying, found_other
+
+
+class _Prefilter:
+    """One bit per slot of a power-of-two table, set for every indexed hash (by its low bits), 16 bits per indexed
+    hash up to 16 MB. A lookup in it is one byte read; a binary search in the sorted arrays misses the CPU cache at
+    every step (measured, 4M lookups into 1.3M: 0.74 s sorted-then-searched, 0.14 s through the bitmap)."""
+
+    _MIN_BITS, _MAX_BITS = 1 << 20, 1 << 27
+
+    def __init__(self, arrays: Sequence[np.ndarray]) -> None:
+        total = sum(len(a) for a in arrays)
+        bits = min(max(self._MIN_BITS, 1 << (16 * total - 1).bit_length()), self._MAX_BITS)
+        self._mask = np.int64(bits - 1)
+        self._bitmap = np.zeros(bits >> 3, dtype=np.uint8)
+        for hashes in arrays:
+            slots = hashes & self._mask
+            np.bitwise_or.at(self._bitmap, slots >> 3, np.left_shift(1, slots & 7).astype(np.uint8))
+
+    def candidates(self, hashes: np.ndarray) -> np.ndarray:
+        """Positions of the hashes that may be indexed (all that are, and a few that aren't)."""
+        slots = hashes & self._mask
+        return np.flatnonzero((self._bitmap[slots >> 3] >> (slots & 7).astype(np.uint8)) & 1)
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique(values) for int64, ~10x faster than numpy 2.4's (measured on 1.3M: 0.07 s vs 0.93 s)."""
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    first = np.empty(len(values), dtype=bool)
+    first[0] = True
+    np.not_equal(values[1:], values[:-1], out=first[1:])
+    return values[first]
 
 
 def _merge(sorted_values: np.ndarray, new: np.ndarray) -> np.ndarray:
@@ -152,7 +188,7 @@ def _member(sorted_values: np.ndarray, hashes: np.ndarray) -> np.ndarray:
     return sorted_values[where] == hashes
 
 
-_SORT_QUERIES_FROM = 1 << 16
+_PREFILTER_FROM = 1 << 12  # fewer queries than this: searched directly
 
 
 @dataclass

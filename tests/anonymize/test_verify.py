@@ -237,18 +237,23 @@ def test_spilled_scan_tallies_like_a_direct_scan(monkeypatch) -> None:
     assert spilled.output_values_checked == direct.output_values_checked == 60
 
 
-def test_large_lookups_in_sorted_order_find_the_same_members() -> None:
+def test_large_lookups_through_the_prefilter_find_exactly_the_members() -> None:
     import numpy as np
 
-    from anonymize.verify import _SORT_QUERIES_FROM
+    from anonymize.verify import _PREFILTER_FROM, _sorted_unique
 
     index = _index_with([f"user{i}@mail.jp" for i in range(2000)], [f"山田 {i}" for i in range(500)])
     hasher = index.hasher
     small = np.array([hasher(f"user{i}@mail.jp") for i in range(0, 4000, 2)] + [hasher("山田 7")], dtype=np.int64)
-    large = np.tile(small, 2 * _SORT_QUERIES_FROM // len(small) + 1)
-    assert len(large) > _SORT_QUERIES_FROM
     identifying, other = index.lookup(small)
     assert identifying.sum() == 1000 and other.sum() == 1
+    # Many queries, mostly absent (the bitmap's job) with the members scattered among them.
+    rng = np.random.default_rng(7)
+    noise = rng.integers(-(2**63), 2**63 - 1, size=50 * _PREFILTER_FROM, dtype=np.int64)
+    large = np.concatenate([noise, np.tile(small, 3)])
+    rng.shuffle(large)
     identifying_large, other_large = index.lookup(large)
-    repeats = len(large) // len(small)
-    assert (identifying_large == np.tile(identifying, repeats)).all() and (other_large == np.tile(other, repeats)).all()
+    assert (identifying_large == np.isin(large, small[identifying])).all()
+    assert (other_large == (large == small[-1])).all()
+    values = rng.integers(-50, 50, size=10_000, dtype=np.int64)
+    assert (_sorted_unique(values) == np.unique(values)).all() and len(_sorted_unique(values[:1])) == 1
