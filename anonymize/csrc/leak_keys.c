@@ -39,6 +39,50 @@ is_token_separator(Py_UCS4 c)
     }
 }
 
+/* BMP characters that NFKC and case folding leave as they are, alone and next to each other: kana, the common
+ * CJK ideographs and Japanese punctuation (checked one by one at import, see lk_init). Text made only of these and
+ * ASCII -- most Japanese names and addresses -- skips the two calls into Python for NFKC and casefold. */
+static unsigned char stable_bmp[0x10000 / 8];
+static PyObject *collapse_whitespace(PyObject *key);
+
+static int
+is_stable(Py_UCS4 c)
+{
+    return c < 0x80 || (c < 0x10000 && (stable_bmp[c >> 3] >> (c & 7) & 1));
+}
+
+/* The key of a 2-byte string whose every character is ASCII or stable: stripped, ASCII lowered. NULL (no error
+ * set) when the string isn't one. New reference. */
+static PyObject *
+stable_key(PyObject *value)
+{
+    if (PyUnicode_KIND(value) != PyUnicode_2BYTE_KIND)
+        return NULL;
+    const Py_UCS2 *data = PyUnicode_2BYTE_DATA(value);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(value);
+    int upper = 0;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        if (!is_stable(data[i]))
+            return NULL;
+        upper |= data[i] >= 'A' && data[i] <= 'Z';
+    }
+    Py_ssize_t start = 0, end = length;
+    while (start < end && Py_UNICODE_ISSPACE(data[start]))
+        start++;
+    while (end > start && Py_UNICODE_ISSPACE(data[end - 1]))
+        end--;
+    if (!upper)
+        return PyUnicode_Substring(value, start, end); /* the string itself when nothing was stripped */
+    /* Stripping removes ASCII only: a non-ASCII (>= U+3000) character stays, so the result is 2-byte too. */
+    PyObject *key = PyUnicode_New(end - start, 0xFFFF);
+    if (key == NULL)
+        return NULL;
+    Py_UCS2 *out = PyUnicode_2BYTE_DATA(key);
+    for (Py_ssize_t i = start; i < end; i++)
+        out[i - start] = (data[i] >= 'A' && data[i] <= 'Z') ? (Py_UCS2)(data[i] + 32) : data[i];
+    return key;
+}
+
 /* leak_key(value): NFKC (non-ASCII only), stripped, case-folded, runs of whitespace collapsed. New reference. */
 PyObject *
 lk_make_key(PyObject *value)
@@ -48,6 +92,10 @@ lk_make_key(PyObject *value)
         Py_INCREF(value);
         text = value;
     }
+    else if ((text = stable_key(value)) != NULL)
+        return collapse_whitespace(text); /* already NFKC, stripped and folded */
+    else if (PyErr_Occurred())
+        return NULL;
     else {
         text = PyObject_CallFunctionObjArgs(normalize_func, str_nfkc, value, NULL);
         if (text == NULL)
@@ -100,11 +148,16 @@ lk_make_key(PyObject *value)
     Py_DECREF(text);
     if (key == NULL)
         return NULL;
+    return collapse_whitespace(key);
+}
 
-    /* `if "  " in key or "\t" in key or "\n" in key or "\r" in key: key = " ".join(key.split())` */
-    length = PyUnicode_GET_LENGTH(key);
-    kind = PyUnicode_KIND(key);
-    data = PyUnicode_DATA(key);
+/* `if "  " in key or "\t" in key or "\n" in key or "\r" in key: key = " ".join(key.split())`. Steals `key`. */
+static PyObject *
+collapse_whitespace(PyObject *key)
+{
+    Py_ssize_t length = PyUnicode_GET_LENGTH(key);
+    int kind = PyUnicode_KIND(key);
+    const void *data = PyUnicode_DATA(key);
     int collapse = 0;
     for (Py_ssize_t i = 0; i < length; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
@@ -361,6 +414,47 @@ py_text_output_hashes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return keys;
 }
 
+/* Hiragana, katakana (without the digraphs and the voicing marks that NFKC rewrites), CJK punctuation and
+ * brackets, and the CJK Unified Ideographs block. A character is only taken when the running interpreter's Unicode
+ * data confirm that NFKC and casefold leave it as it is, that it combines with nothing, and isn't whitespace; a
+ * string of these can't compose across characters (no combining marks, no Hangul jamo among them). */
+static const Py_UCS4 stable_ranges[][2] = {
+    {0x3001, 0x3003}, {0x3005, 0x3007}, {0x3008, 0x3011}, {0x3041, 0x3096}, {0x30A1, 0x30FA}, {0x30FB, 0x30FE},
+    {0x4E00, 0x9FFF},
+};
+
+static int
+build_stable_bmp(void)
+{
+    PyObject *unicodedata = PyImport_ImportModule("unicodedata");
+    if (unicodedata == NULL)
+        return -1;
+    PyObject *combining = PyObject_GetAttrString(unicodedata, "combining");
+    Py_DECREF(unicodedata);
+    if (combining == NULL)
+        return -1;
+    int failed = 0;
+    for (size_t r = 0; r < sizeof(stable_ranges) / sizeof(stable_ranges[0]) && !failed; r++) {
+        for (Py_UCS4 c = stable_ranges[r][0]; c <= stable_ranges[r][1] && !failed; c++) {
+            PyObject *ch = PyUnicode_FromOrdinal(c);
+            PyObject *nfkc = ch ? PyObject_CallFunctionObjArgs(normalize_func, str_nfkc, ch, NULL) : NULL;
+            PyObject *folded = ch ? PyObject_CallMethodNoArgs(ch, str_casefold) : NULL;
+            PyObject *klass = ch ? PyObject_CallOneArg(combining, ch) : NULL;
+            if (nfkc == NULL || folded == NULL || klass == NULL)
+                failed = 1;
+            else if (PyUnicode_Compare(nfkc, ch) == 0 && PyUnicode_Compare(folded, ch) == 0 &&
+                     PyLong_AsLong(klass) == 0 && !Py_UNICODE_ISSPACE(c))
+                stable_bmp[c >> 3] |= (unsigned char)(1 << (c & 7));
+            Py_XDECREF(ch);
+            Py_XDECREF(nfkc);
+            Py_XDECREF(folded);
+            Py_XDECREF(klass);
+        }
+    }
+    Py_DECREF(combining);
+    return failed ? -1 : 0;
+}
+
 int
 lk_init(void)
 {
@@ -375,5 +469,5 @@ lk_init(void)
     str_space = PyUnicode_InternFromString(" ");
     if (normalize_func == NULL || str_nfkc == NULL || str_casefold == NULL || str_split == NULL || str_space == NULL)
         return -1;
-    return 0;
+    return build_stable_bmp();
 }

@@ -64,6 +64,14 @@ def _values(count: int, seed: int) -> list[str]:
         "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660",
         "ﾔﾏﾀﾞ ﾀﾛｳ",
         "a\x1cb  c",
+        # kana/kanji with ASCII (the path that skips NFKC) next to forms NFKC rewrites
+        "佐藤 TARO",
+        " 佐藤  太郎 ",
+        "ガギグ・ヴ",
+        "ｶﾞｷﾞ",
+        "ＴＡＲＯ 佐藤",
+        "ゝゞヽヾ々〆〇",
+        "か\u3099",
     ]
     return values
 
