@@ -27,6 +27,7 @@ $(VENV)/.installed: pyproject.toml setup.py $(wildcard anonymize/csrc/*)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@$(BIN)/python -c 'from anonymize.speedups import NATIVE; NATIVE or print("note: the C speedups (anonymize/csrc) were not built -- no gcc or Python headers? -- snapshots run on pure Python, slower")'
 	@touch $@
 
 system-deps:

@@ -1,10 +1,9 @@
 """The leak check's keys: the comparable form of a value (NFKC, trimmed, case-folded), the bare digits of a
 phone/card/account-shaped number, the keys inside JSON and free text, and their keyed hashes.
 
-The functions here are the reference. The C extension `anonymize._speedups` (anonymize/csrc/leak_keys.c) computes the
-same for plain text (tests hold the two to identical answers) and is what the pipeline calls, per value, when it is
-built (setup.py; it needs a C compiler and Python headers): the interpreter's per-call cost was most of the leak
-check's time. Without it these run.
+The functions here are the reference. The C extension (anonymize/speedups.py, anonymize/csrc/leak_keys.c) computes
+the same for plain text and is what the pipeline calls per value when it is built: the interpreter's per-call cost
+was most of the leak check's time. Without it these run.
 """
 
 from __future__ import annotations
@@ -13,7 +12,8 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from types import ModuleType
+
+from anonymize.speedups import NATIVE
 
 MIN_KEY_LENGTH = 2  # a single character identifies nobody
 TOKEN_SPLIT = re.compile(r"[\s,;:()\[\]{}<>\"'`|/\\、。，．・「」『』（）【】！？!?]+")
@@ -102,15 +102,6 @@ def output_hashes(value: str, is_json: bool, salt: str) -> list[int]:
     return fast_text_output_hashes(value, salt)
 
 
-def _native() -> ModuleType | None:
-    try:
-        from anonymize import _speedups
-    except ImportError:  # built without a C compiler: the functions above give the same, slower
-        return None
-    return _speedups
-
-
-NATIVE = _native()
 # What the hot paths call: the C functions when built.
 fast_leak_key: Callable[[str], str] = NATIVE.leak_key if NATIVE else leak_key
 fast_leak_keys: Callable[[str], list[str]] = NATIVE.leak_keys if NATIVE else leak_keys

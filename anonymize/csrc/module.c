@@ -1,4 +1,5 @@
-/* anonymize._speedups: the module's functions and their documentation (implementations in leak_keys.c, rows.c, scan.c). */
+/* anonymize._speedups: the module's functions and their documentation (implementations in leak_keys.c, rows.c, scan.c,
+ * feistel.c). */
 #include "speedups.h"
 
 PyDoc_STRVAR(leak_key_doc, "leak_key(value: str) -> str\n\nleak_keys.leak_key: the comparable form of a value.");
@@ -36,7 +37,20 @@ static struct PyModuleDef module_def = {
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
-    if (lk_init() < 0 || rows_init() < 0)
+    if (lk_init() < 0 || rows_init() < 0 || PyType_Ready(&FeistelType) < 0)
         return NULL;
-    return PyModule_Create(&module_def);
+    PyObject *module = PyModule_Create(&module_def);
+    if (module == NULL)
+        return NULL;
+    if (PyModule_AddIntConstant(module, "API", SPEEDUPS_API) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    Py_INCREF(&FeistelType);
+    if (PyModule_AddObject(module, "Feistel", (PyObject *)&FeistelType) < 0) {
+        Py_DECREF(&FeistelType);
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
 }

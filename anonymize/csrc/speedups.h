@@ -3,6 +3,10 @@
 #ifndef ANONYMIZE_SPEEDUPS_H
 #define ANONYMIZE_SPEEDUPS_H
 
+/* Bumped with every change of a function's signature or meaning: anonymize/speedups.py ignores a build whose API
+ * differs (an old .so left in place by a failed optional rebuild), falling back to Python. */
+#define SPEEDUPS_API 2
+
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -26,5 +30,8 @@ PyObject *rows_decode_escaped(PyObject *raw); /* copy_text.decode_field */
 
 /* scan.c */
 PyObject *py_scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
+/* feistel.c */
+extern PyTypeObject FeistelType;
 
 #endif

@@ -15,6 +15,8 @@ from math import isqrt
 
 import numpy as np
 
+from anonymize.speedups import NATIVE
+
 ROUNDS = 8  # as FF3-1; the attacker never sees inputs, only fakes
 TABLE_LIMIT = 1 << 17  # halves up to this size tabulate their round function (phones, IPv4, name pools, addresses)
 
@@ -115,6 +117,8 @@ class Permutation:
                     if x < size:  # cycle walking: re-apply until back inside [0, size)
                         return x
 
+            if NATIVE is not None:  # the same rounds in C (anonymize/csrc/feistel.c), ~8x cheaper per call
+                return NATIVE.Feistel(p, q, size, tables, apply_tables)
             return apply_tables
         if tables is not None:
             forward = self._forward
