@@ -3,8 +3,13 @@ the pipeline hashes source values with one and may scan output with the other on
 
 from __future__ import annotations
 
+import hashlib
+import os
 import random
+import subprocess
+import sys
 from array import array
+from pathlib import Path
 
 import pytest
 
@@ -328,3 +333,33 @@ def test_the_c_feistel_refuses_bad_tables() -> None:
         feistel(good._q + 1, good._q, 1000, tables, good._forward)  # lengths no longer match the radixes
     with pytest.raises(TypeError):
         feistel(good._p, good._q, 1000, tables, good._forward)(1, 2)
+
+
+def _digest_of_rows(native: bool) -> str:
+    """Output bytes, counts and how many leak hashes: the hashes themselves are seeded per process (str hash)."""
+    chunks = [_row_lines(500, seed) for seed in (41, 42)]
+    results = [
+        (data, rows, counts, len(ident), len(other), len(scanned), values)
+        for data, rows, counts, ident, other, scanned, values in _result_of(native, chunks)
+    ]
+    return hashlib.sha256(repr(results).encode()).hexdigest()
+
+
+def test_pure_python_mode_transforms_rows_like_the_c_build() -> None:
+    """DEVKIT_PURE_PYTHON=1 (or no compiler): every hot path, permutations included, on the Python references."""
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from anonymize.speedups import NATIVE; assert NATIVE is None;"
+        "from anonymize.transformers.permutation import Permutation;"
+        "assert not hasattr(Permutation(b'k' * 32, 10**8).apply, 'mro');"
+        "from tests.anonymize.test_speedups import _digest_of_rows; print(_digest_of_rows(False))"
+    )
+    root = str(Path(__file__).resolve().parents[2])
+    pure = subprocess.run(
+        [sys.executable, "-c", script, root],
+        env={**os.environ, "DEVKIT_PURE_PYTHON": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert pure.stdout.strip() == _digest_of_rows(True)
