@@ -15,7 +15,7 @@ Measured, each into a fresh database on the target server:
 MB/s is the source's COPY TEXT volume (the bytes every method moves) over wall time.
 
 Run: .venv/bin/python bench/snapshot/run.py [--scale 1] [--jobs 2] [--memory-scales 10] [--threads-only]
-                                             [--json FILE] [--profile FILE]
+                                             [--pure-python] [--json FILE] [--profile FILE]
 --profile samples our run, worker processes included, with py-spy (`pip install py-spy`) into a raw
 (collapsed-stack) file. "ours, CPU" counts our Python processes' CPU seconds: comparable between runs when other
 work shares the machine, which wall times aren't.
@@ -269,20 +269,22 @@ def dump_restore(tools: ClientTools, source: str, target: str, jobs: int, workdi
     return dumped - began, time.monotonic() - dumped
 
 
-def ours(source: str, target: str, jobs: int, processes: int | None = None, profile: Path | None = None) -> dict:
+def ours(
+    source: str,
+    target: str,
+    jobs: int,
+    processes: int | None = None,
+    profile: Path | None = None,
+    pure_python: bool = False,
+) -> dict:
     script = CHILD.format(root=str(ROOT), key=KEY)
     processes = jobs if processes is None else processes
     command = [sys.executable, "-c", script, source, target, str(jobs), str(processes)]
     if profile is not None:  # sampled, worker processes included: where the time of our run goes
         spy = Path(sys.executable).with_name("py-spy")
         command = [str(spy), "record", "--subprocesses", "--format", "raw", "-o", str(profile), "--", *command]
-    result = subprocess.run(
-        command,
-        input=RULES,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    env = {**os.environ, "DEVKIT_PURE_PYTHON": "1" if pure_python else "0"}
+    result = subprocess.run(command, input=RULES, capture_output=True, text=True, check=False, env=env)
     if result.returncode:
         raise RuntimeError(f"snapshot failed: {result.stderr[-2000:]}")
     return json.loads(next(line for line in reversed(result.stdout.splitlines()) if line.startswith("{")))
@@ -296,6 +298,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--threads-only", action="store_true", help="also run ours without worker processes")
     parser.add_argument("--profile", type=Path, help="sample our run with py-spy (pip install py-spy) into FILE")
+    parser.add_argument(
+        "--pure-python", action="store_true", help="also run ours without the C speedups (DEVKIT_PURE_PYTHON=1)"
+    )
     args = parser.parse_args()
 
     tools = ClientTools.find()
@@ -319,6 +324,10 @@ def main() -> None:
             "pg_dump -Fc + pg_restore": dump_s + restore_s,
             "devkit snapshot --anonymize": mine["seconds"],
         }
+        if args.pure_python:  # what the C speedups (anonymize/csrc) buy
+            measured["  same, pure Python"] = ours(source, target_server.dsn("dev"), args.jobs, pure_python=True)[
+                "seconds"
+            ]
         if args.threads_only:  # the design choice: worker processes vs transforming in the table threads
             measured["  same, threads only (no workers)"] = ours(source, target_server.dsn("dev"), args.jobs, 1)[
                 "seconds"
