@@ -130,7 +130,7 @@ class LeakIndex:
         if len(hashes) <= _PREFILTER_FROM:
             return _member(identifying, hashes), _member(other, hashes)
         # Most output hashes (fresh fakes, kept values nobody's) are in neither array: the bitmap rules them out,
-        # and only its few hits (true ones, ~5% false ones) are searched for.
+        # and only its few hits (true ones, ~12% false ones) are searched for.
         candidates = prefilter.candidates(hashes)
         found_identifying = np.zeros(len(hashes), dtype=bool)
         found_other = np.zeros(len(hashes), dtype=bool)
@@ -140,25 +140,35 @@ class LeakIndex:
 
 
 class _Prefilter:
-    """One bit per slot of a power-of-two table, set for every indexed hash (by its low bits), 16 bits per indexed
-    hash up to 16 MB. A lookup in it is one byte read; a binary search in the sorted arrays misses the CPU cache at
+    """One bit per slot of a power-of-two table, set for every indexed hash (by its low bits), 8 bits per indexed
+    hash up to 8 MB. A lookup in it is one byte read; a binary search in the sorted arrays misses the CPU cache at
     every step (measured, 4M lookups into 1.3M: 0.74 s sorted-then-searched, 0.14 s through the bitmap)."""
 
-    _MIN_BITS, _MAX_BITS = 1 << 20, 1 << 27
+    _MIN_BITS, _MAX_BITS = 1 << 20, 1 << 26
+    _STEP = 1 << 20  # hashes handled at once: the temporaries stay ~20 MB whatever the index's size
 
     def __init__(self, arrays: Sequence[np.ndarray]) -> None:
         total = sum(len(a) for a in arrays)
-        bits = min(max(self._MIN_BITS, 1 << (16 * total - 1).bit_length()), self._MAX_BITS)
+        bits = min(max(self._MIN_BITS, 1 << (8 * total - 1).bit_length()), self._MAX_BITS)
         self._mask = np.int64(bits - 1)
         self._bitmap = np.zeros(bits >> 3, dtype=np.uint8)
         for hashes in arrays:
-            slots = hashes & self._mask
-            np.bitwise_or.at(self._bitmap, slots >> 3, np.left_shift(1, slots & 7).astype(np.uint8))
+            for start in range(0, len(hashes), self._STEP):
+                slots = hashes[start : start + self._STEP] & self._mask
+                np.bitwise_or.at(self._bitmap, slots >> 3, np.left_shift(1, slots & 7).astype(np.uint8))
 
     def candidates(self, hashes: np.ndarray) -> np.ndarray:
         """Positions of the hashes that may be indexed (all that are, and a few that aren't)."""
-        slots = hashes & self._mask
-        return np.flatnonzero((self._bitmap[slots >> 3] >> (slots & 7).astype(np.uint8)) & 1)
+        found = []
+        for start in range(0, len(hashes), self._STEP):
+            slots = hashes[start : start + self._STEP] & self._mask
+            bits = (slots & 7).astype(np.uint8)
+            np.right_shift(slots, 3, out=slots)
+            hit = self._bitmap[slots]
+            hit >>= bits
+            hit &= 1
+            found.append(np.flatnonzero(hit) + start)
+        return np.concatenate(found) if found else np.empty(0, dtype=np.intp)
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:

@@ -12,8 +12,6 @@
 enum { MODE_NOT_PERSONAL = 0, MODE_WHOLE = 1, MODE_WHOLE_VALUE_OR_NOTHING = 2, MODE_PYTHON = 3 };
 enum { FAILED_WIDTH = 1, FAILED_TRANSFORM = 2 };
 
-static PyObject *decode_field; /* copy_text.decode_field: values with backslash escapes */
-static PyObject *encode_field; /* copy_text.encode_field: values that need escapes, and non-str results */
 static PyObject *output_hashes; /* leak_keys.output_hashes: JSON fakes */
 static PyObject *str_fields;   /* "_fields" */
 static PyObject *str_split;    /* "split" */
@@ -22,48 +20,12 @@ static PyObject *bytes_tab;    /* b"\t" */
 int
 rows_init(void)
 {
-    PyObject *copy_text = PyImport_ImportModule("anonymize.copy_text");
-    if (copy_text == NULL)
-        return -1;
-    decode_field = PyObject_GetAttrString(copy_text, "decode_field");
-    encode_field = PyObject_GetAttrString(copy_text, "encode_field");
-    Py_DECREF(copy_text);
     str_fields = PyUnicode_InternFromString("_fields");
     str_split = PyUnicode_InternFromString("split");
     bytes_tab = PyBytes_FromStringAndSize("\t", 1);
-    if (decode_field == NULL || encode_field == NULL || str_fields == NULL || str_split == NULL || bytes_tab == NULL)
+    if (str_fields == NULL || str_split == NULL || bytes_tab == NULL)
         return -1;
     return 0;
-}
-
-/* A growable buffer of fixed-size items (int64 hashes, int16 positions). */
-typedef struct {
-    char *data;
-    Py_ssize_t size, capacity, item;
-} Buffer;
-
-static int
-buffer_push(Buffer *buffer, const void *item)
-{
-    if (buffer->size == buffer->capacity) {
-        Py_ssize_t capacity = buffer->capacity ? buffer->capacity * 2 : 1024;
-        char *data = PyMem_Realloc(buffer->data, capacity * buffer->item);
-        if (data == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        buffer->data = data;
-        buffer->capacity = capacity;
-    }
-    memcpy(buffer->data + buffer->size * buffer->item, item, buffer->item);
-    buffer->size++;
-    return 0;
-}
-
-static PyObject *
-buffer_bytes(Buffer *buffer)
-{
-    return PyBytes_FromStringAndSize(buffer->data ? buffer->data : "", buffer->size * buffer->item);
 }
 
 static int
@@ -183,45 +145,6 @@ scan_inline(Leaks *leaks, PyObject *new, int is_json, Py_ssize_t scan_index)
     return 0;
 }
 
-/* copy_text.encode_field: the common case (a str without characters to escape) without leaving C. */
-static PyObject *
-encode(PyObject *value)
-{
-    if (value == Py_None)
-        return PyBytes_FromStringAndSize("\\N", 2);
-    if (!PyUnicode_Check(value))
-        return PyObject_CallOneArg(encode_field, value);
-    Py_ssize_t length = PyUnicode_GET_LENGTH(value);
-    int kind = PyUnicode_KIND(value);
-    const void *data = PyUnicode_DATA(value);
-    for (Py_ssize_t i = 0; i < length; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c == '\\' || c == '\t' || c == '\n' || c == '\r' || c == '\b' || c == '\f' || c == '\v')
-            return PyObject_CallOneArg(encode_field, value);
-    }
-    return PyUnicode_AsUTF8String(value);
-}
-
-PyObject *
-rows_decode_escaped(PyObject *raw)
-{
-    return PyObject_CallOneArg(decode_field, raw);
-}
-
-/* copy_text.decode_field for a field known not to be NULL. */
-static PyObject *
-decode(const char *start, Py_ssize_t length)
-{
-    if (memchr(start, '\\', length) == NULL)
-        return PyUnicode_DecodeUTF8(start, length, NULL);
-    PyObject *raw = PyBytes_FromStringAndSize(start, length);
-    if (raw == NULL)
-        return NULL;
-    PyObject *value = PyObject_CallOneArg(decode_field, raw);
-    Py_DECREF(raw);
-    return value;
-}
-
 static int
 set_failed(PyObject *failed, long kind, Py_ssize_t where)
 {
@@ -317,24 +240,12 @@ py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         const char *data = PyBytes_AS_STRING(line);
         Py_ssize_t length = PyBytes_GET_SIZE(line);
-        /* Field k is data[starts[k], starts[k + 1] - 1). */
-        Py_ssize_t fields = 0;
-        starts[0] = 0;
-        for (const char *at = data, *end = data + length;;) {
-            const char *tab = memchr(at, '\t', end - at);
-            fields++;
-            if (tab == NULL)
-                break;
-            if (fields < width)
-                starts[fields] = tab - data + 1;
-            at = tab + 1;
-        }
+        Py_ssize_t fields = ct_field_starts(data, length, starts, width);
         if (fields != width) {
             set_failed(failed, FAILED_WIDTH, fields);
             PyErr_SetString(PyExc_ValueError, "a row's field count differs from the table's");
             goto done;
         }
-        starts[width] = length + 1;
         if (lazy_row != Py_None) {
             PyObject *split = PyObject_CallMethodOneArg(line, str_split, bytes_tab);
             int failed_set = split == NULL || PyObject_SetAttr(lazy_row, str_fields, split) < 0;
@@ -351,7 +262,7 @@ py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 slot->counts[2]++;
                 continue;
             }
-            value = decode(raw, raw_length);
+            value = ct_decode(raw, raw_length);
             if (value == NULL)
                 goto done;
             PyObject *call[2] = {value, row_arg};
@@ -367,7 +278,7 @@ py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             Py_ssize_t written_length = raw_length;
             if (!same) {
                 slot->counts[1]++;
-                PyObject *written = encode(new);
+                PyObject *written = ct_encode(new);
                 if (written == NULL)
                     goto done;
                 if (!PyBytes_Check(written)) {

@@ -4,66 +4,36 @@
 #include "speedups.h"
 
 #include <stdint.h>
-#include <string.h>
 
 static PyObject *raw_keys; /* verify._raw_keys, for JSON fields: imported on first use (verify imports us) */
-
-static int
-push(char **data, Py_ssize_t *size, Py_ssize_t *capacity, const void *item, Py_ssize_t item_size)
-{
-    if (*size + item_size > *capacity) {
-        Py_ssize_t grown = *capacity ? *capacity * 2 : 8192;
-        while (grown < *size + item_size)
-            grown *= 2;
-        char *bigger = PyMem_Realloc(*data, grown);
-        if (bigger == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        *data = bigger;
-        *capacity = grown;
-    }
-    memcpy(*data + *size, item, item_size);
-    *size += item_size;
-    return 0;
-}
 
 /* The hashes (a list of int) of one field, computed on a cache miss. New reference. */
 static PyObject *
 field_hashes(const char *raw, Py_ssize_t length, int is_json, PyObject *salt)
 {
-    PyObject *bytes = NULL, *value, *hashes;
-    if (is_json || memchr(raw, '\\', length) != NULL) {
-        bytes = PyBytes_FromStringAndSize(raw, length);
-        if (bytes == NULL)
-            return NULL;
-    }
     if (is_json) {
         if (raw_keys == NULL) {
             PyObject *verify = PyImport_ImportModule("anonymize.verify");
             if (verify == NULL)
-                goto fail;
+                return NULL;
             raw_keys = PyObject_GetAttrString(verify, "_raw_keys");
             Py_DECREF(verify);
             if (raw_keys == NULL)
-                goto fail;
+                return NULL;
         }
-        hashes = PyObject_CallFunctionObjArgs(raw_keys, bytes, Py_True, salt, NULL);
-        Py_DECREF(bytes);
+        PyObject *bytes = PyBytes_FromStringAndSize(raw, length);
+        PyObject *hashes = bytes ? PyObject_CallFunctionObjArgs(raw_keys, bytes, Py_True, salt, NULL) : NULL;
+        Py_XDECREF(bytes);
         return hashes;
     }
-    value = bytes != NULL ? rows_decode_escaped(bytes) : PyUnicode_DecodeUTF8(raw, length, NULL);
-    Py_XDECREF(bytes);
+    PyObject *value = ct_decode(raw, length);
     if (value == NULL)
         return NULL;
-    hashes = lk_text_output_keys(value);
+    PyObject *hashes = lk_text_output_keys(value);
     Py_DECREF(value);
     if (hashes != NULL && lk_hash_keys_in_place(hashes, salt) < 0)
         Py_CLEAR(hashes);
     return hashes;
-fail:
-    Py_XDECREF(bytes);
-    return NULL;
 }
 
 /* scan_lines(lines, wanted, is_json, salt, text_cache, json_cache, cache_limit) -> (hashes, positions, values)
@@ -95,8 +65,8 @@ py_scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     Py_ssize_t *at = PyMem_Malloc(sizeof(Py_ssize_t) * (scanned ? scanned : 1));
     int *json = PyMem_Malloc(sizeof(int) * (scanned ? scanned : 1));
-    char *hashes = NULL, *positions = NULL;
-    Py_ssize_t hashes_size = 0, hashes_capacity = 0, positions_size = 0, positions_capacity = 0, values = 0;
+    Buffer hashes = {NULL, 0, 0, 8}, positions = {NULL, 0, 0, 2};
+    Py_ssize_t values = 0;
     Py_ssize_t highest = -1;
     PyObject *result = NULL;
     if (at == NULL || json == NULL) {
@@ -128,23 +98,12 @@ py_scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             PyErr_SetString(PyExc_TypeError, "lines must be bytes");
             goto fail;
         }
-        const char *data = PyBytes_AS_STRING(line), *p = data, *end = data + PyBytes_GET_SIZE(line);
-        Py_ssize_t fields = 1, line_fields;
-        starts[0] = 0;
-        while (fields <= limit && (p = memchr(p, '\t', end - p)) != NULL) {
-            starts[fields++] = p - data + 1;
-            p++;
-        }
-        if (fields <= limit) {
-            starts[fields] = PyBytes_GET_SIZE(line) + 1;
-            line_fields = fields;
-        }
-        else if (wanted == Py_None) {
+        const char *data = PyBytes_AS_STRING(line);
+        Py_ssize_t line_fields = ct_field_starts(data, PyBytes_GET_SIZE(line), starts, limit);
+        if (wanted == Py_None && line_fields > scanned) {
             PyErr_Format(PyExc_IndexError, "scan_lines: a line has more fields than the %zd scanned", scanned);
             goto fail;
         }
-        else
-            line_fields = limit; /* the fields past the last wanted one aren't looked at */
         for (Py_ssize_t k = 0; k < (wanted == Py_None ? line_fields : scanned); k++) {
             if (at[k] >= line_fields) {
                 PyErr_SetString(PyExc_IndexError, "scan_lines: a wanted field is past the line's end");
@@ -186,9 +145,8 @@ py_scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             int16_t position = (int16_t)k;
             for (Py_ssize_t h = 0; h < PyList_GET_SIZE(found); h++) {
                 int64_t hashed = PyLong_AsLongLong(PyList_GET_ITEM(found, h));
-                if ((hashed == -1 && PyErr_Occurred()) ||
-                    push(&hashes, &hashes_size, &hashes_capacity, &hashed, 8) < 0 ||
-                    push(&positions, &positions_size, &positions_capacity, &position, 2) < 0) {
+                if ((hashed == -1 && PyErr_Occurred()) || buffer_push(&hashes, &hashed) < 0 ||
+                    buffer_push(&positions, &position) < 0) {
                     Py_DECREF(key);
                     goto fail;
                 }
@@ -196,14 +154,13 @@ py_scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             Py_DECREF(key);
         }
     }
-    result = Py_BuildValue("(y#y#n)", hashes ? hashes : "", hashes_size, positions ? positions : "", positions_size,
-                           values);
+    result = Py_BuildValue("(NNn)", buffer_bytes(&hashes), buffer_bytes(&positions), values);
 fail:
     PyMem_Free(starts);
 done:
     PyMem_Free(at);
     PyMem_Free(json);
-    PyMem_Free(hashes);
-    PyMem_Free(positions);
+    PyMem_Free(hashes.data);
+    PyMem_Free(positions.data);
     return result;
 }

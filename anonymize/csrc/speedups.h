@@ -10,6 +10,18 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+/* copy_text.c */
+int ct_init(void);
+Py_ssize_t ct_field_starts(const char *data, Py_ssize_t length, Py_ssize_t *starts, Py_ssize_t limit);
+PyObject *ct_decode(const char *start, Py_ssize_t length);
+PyObject *ct_encode(PyObject *value);
+typedef struct {
+    char *data;
+    Py_ssize_t size, capacity, item; /* items held, room for, bytes per item */
+} Buffer;
+int buffer_push(Buffer *buffer, const void *item);
+PyObject *buffer_bytes(const Buffer *buffer);
+
 /* leak_keys.c */
 int lk_init(void);
 PyObject *lk_make_key(PyObject *value);
@@ -26,7 +38,6 @@ PyObject *py_text_output_hashes(PyObject *module, PyObject *const *args, Py_ssiz
 /* rows.c */
 int rows_init(void);
 PyObject *py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
-PyObject *rows_decode_escaped(PyObject *raw); /* copy_text.decode_field */
 
 /* scan.c */
 PyObject *py_scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
