@@ -44,7 +44,7 @@ from anonymize.leak_keys import MIN_KEY_LENGTH, NATIVE, output_hashes
 from anonymize.report import ColumnStats, SnapshotReport, TableReport, VerifyReport, summarize_rules
 from anonymize.rules import RulesFile, TableRule, check_coverage, reflect_schema
 from anonymize.sinks import DatabaseLoad, Sink, TableWriter
-from anonymize.sources import Source
+from anonymize.sources import Source, widen_pipe
 from anonymize.transformers.base import ColumnInfo, Transformer, build_transformer
 from anonymize.verify import (
     SEEN_LIMIT,
@@ -544,6 +544,12 @@ class Workers:
         self.pool: multiprocessing.pool.Pool | None = None
         if processes > 1:
             self.pool = multiprocessing.get_context("fork").Pool(processes, initializer=_worker_signals)
+            # Chunks (~1 MB) cross these pipes both ways: 1 MB pipes instead of 64 KB take a sixteenth of the reads
+            # and their buffers (measured, 113 MB there and back: 0.92 -> 0.73 s of CPU).
+            for queue in (getattr(self.pool, "_inqueue", None), getattr(self.pool, "_outqueue", None)):
+                reader = getattr(queue, "_reader", None)
+                if reader is not None:
+                    widen_pipe(reader.fileno())
         self.window = max(2, processes + 1)  # chunks in flight per table: keeps workers busy, memory bounded
 
     def transform(self, plan: TablePlan, columns: tuple[str, ...], chunk: bytes) -> Any:

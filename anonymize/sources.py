@@ -36,7 +36,7 @@ _SESSION = "-c default_transaction_read_only=on -c DateStyle=ISO,YMD -c Interval
 _F_SETPIPE_SZ = 1031  # <fcntl.h>, Linux
 
 
-def _widen_pipe(fd: int) -> None:
+def widen_pipe(fd: int) -> None:
     """A 1 MB pipe instead of 64 KB: a sixteenth of the reads (Linux; elsewhere the default stays)."""
     with contextlib.suppress(OSError):
         fcntl.fcntl(fd, _F_SETPIPE_SZ, CHUNK)
@@ -300,7 +300,7 @@ class LiveSource(Source):
                 command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, env=env
             )
             assert process.stdout is not None
-            _widen_pipe(process.stdout.fileno())
+            widen_pipe(process.stdout.fileno())
 
             def failure() -> SourceError:
                 process.wait()
