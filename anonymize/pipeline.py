@@ -45,7 +45,7 @@ from anonymize.report import ColumnStats, SnapshotReport, TableReport, VerifyRep
 from anonymize.rules import RulesFile, TableRule, check_coverage, reflect_schema
 from anonymize.sinks import DatabaseLoad, Sink, TableWriter
 from anonymize.sources import Source, widen_pipe
-from anonymize.transformers.base import ColumnInfo, Transformer, build_transformer
+from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, Transformer, build_transformer
 from anonymize.verify import (
     SEEN_LIMIT,
     LeakHasher,
@@ -200,6 +200,18 @@ _WHOLE_VALUE_OR_NOTHING = "whole value or nothing"
 _NATIVE_MODES = {_NOT_PERSONAL: 0, _WHOLE: 1, _WHOLE_VALUE_OR_NOTHING: 2}
 _NATIVE_MODE_PYTHON = 3
 _NATIVE_FAILED_WIDTH, _NATIVE_FAILED_TRANSFORM = 1, 2
+
+
+def _plain_memo(transformer: Transformer) -> dict[str, str] | None:
+    """The memo that `transformer.transform` would look a value up in first, when that is all it does for a value
+    it has met: the C loop then reads the fake itself (repeated emails, phones, IPs skip a call into Python)."""
+    if (
+        isinstance(transformer, MemoizedTransformer)
+        and getattr(transformer.transform, "__func__", None) is MemoizedTransformer.transform
+        and transformer._key_column is None
+    ):
+        return transformer._memo
+    return None
 
 
 def _record_mode(slot: _Slot) -> str:
@@ -406,6 +418,7 @@ class RowTransformer:
                 slot.is_json,
                 slot.transformer.leak_values,
                 self.scan_inline.get(slot.position, -1),
+                _plain_memo(slot.transformer),
             )
             for slot, mode in zip(self.slots, modes, strict=True)
         )

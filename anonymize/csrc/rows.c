@@ -43,6 +43,7 @@ typedef struct {
     int is_json;
     PyObject *leak_values;
     Py_ssize_t scan_index; /* -1: the fake isn't scanned here */
+    PyObject *memo;        /* MemoizedTransformer._memo (value -> fake) when `transform` is its plain lookup, or None */
     Py_ssize_t counts[4]; /* values, changed, nulls, unchanged personal values */
 } Slot;
 
@@ -174,16 +175,17 @@ parse_slots(PyObject *specs, Slot **out, Py_ssize_t *count, Py_ssize_t width)
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         Slot *slot = &slots[i];
-        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(specs, i), "nOippOn;a slot is (position, transform, mode, "
-                              "identifying, is_json, leak_values, scan_index)", &slot->position, &slot->transform,
-                              &slot->mode, &slot->identifying, &slot->is_json, &slot->leak_values,
-                              &slot->scan_index)) {
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(specs, i), "nOippOnO;a slot is (position, transform, mode, "
+                              "identifying, is_json, leak_values, scan_index, memo)", &slot->position,
+                              &slot->transform, &slot->mode, &slot->identifying, &slot->is_json, &slot->leak_values,
+                              &slot->scan_index, &slot->memo)) {
             PyMem_Free(slots);
             return -1;
         }
-        if (slot->position < 0 || slot->position >= width || slot->mode < 0 || slot->mode > MODE_PYTHON) {
+        if (slot->position < 0 || slot->position >= width || slot->mode < 0 || slot->mode > MODE_PYTHON ||
+            (slot->memo != Py_None && !PyDict_Check(slot->memo))) {
             PyMem_Free(slots);
-            PyErr_SetString(PyExc_ValueError, "a slot's position or mode is out of range");
+            PyErr_SetString(PyExc_ValueError, "a slot's position or mode is out of range, or its memo no dict");
             return -1;
         }
     }
@@ -265,11 +267,20 @@ py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             value = ct_decode(raw, raw_length);
             if (value == NULL)
                 goto done;
-            PyObject *call[2] = {value, row_arg};
-            new = PyObject_Vectorcall(slot->transform, call, 2, NULL);
+            if (slot->memo != Py_None) { /* a value met before: its fake, without calling into Python */
+                new = PyDict_GetItemWithError(slot->memo, value);
+                if (new != NULL)
+                    Py_INCREF(new);
+                else if (PyErr_Occurred())
+                    goto done;
+            }
             if (new == NULL) {
-                set_failed(failed, FAILED_TRANSFORM, s);
-                goto done;
+                PyObject *call[2] = {value, row_arg};
+                new = PyObject_Vectorcall(slot->transform, call, 2, NULL);
+                if (new == NULL) {
+                    set_failed(failed, FAILED_TRANSFORM, s);
+                    goto done;
+                }
             }
             slot->counts[0]++;
             int same = PyObject_RichCompareBool(new, value, Py_EQ);
