@@ -13,9 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from anonymize.errors import KeyMissingError
+from anonymize.speedups import NATIVE
 
 ENV_VAR = "DEVKIT_ANON_KEY"
 _MAX_DOMAINS = 1024
+_PERSON = b"devkit-anon-prf"
 MIN_KEY_BYTES = 16  # below 128 bits a key could be brute-forced from a few known (real, fake) pairs
 _HINT = (
     f"set {ENV_VAR} to a secret of at least {MIN_KEY_BYTES} characters (e.g. `openssl rand -hex 32`), "
@@ -26,7 +28,7 @@ _HINT = (
 class Keyring:
     """Holds the secret key and derives everything keyed from it."""
 
-    __slots__ = ("__by_domain", "__key", "__prf")
+    __slots__ = ("__by_domain", "__key", "__prf", "__prf_key")
 
     def __init__(self, key: bytes) -> None:
         if len(key) < MIN_KEY_BYTES:
@@ -35,7 +37,8 @@ class Keyring:
         # The per-value PRF: keyed BLAKE2b (a MAC by design, no HMAC nesting needed). The key is absorbed once;
         # each call copies that state (~0.4 us vs ~1.7 us for HMAC-SHA256). Keys over 64 bytes are hashed down.
         prf_key = self.__key if len(self.__key) <= 64 else hashlib.blake2b(self.__key).digest()
-        self.__prf = hashlib.blake2b(key=prf_key, digest_size=32, person=b"devkit-anon-prf")
+        self.__prf_key = prf_key
+        self.__prf = hashlib.blake2b(key=prf_key, digest_size=32, person=_PERSON)
         # Per domain, the PRF state with "domain NUL" already absorbed: BLAKE2b is a stream, so copying it and
         # feeding the value gives the digest of the concatenation without building it per call.
         self.__by_domain: dict[str, hashlib.blake2b] = {}
@@ -74,6 +77,8 @@ class Keyring:
 
     def digester(self, domain: str) -> Callable[[str], bytes]:
         """`digest` bound to one domain, for per-value hot paths: `digester(d)(v) == digest(d, v)`."""
+        if NATIVE is not None:  # the same BLAKE2b in C (anonymize/csrc/keyed_digest.c), ~3x cheaper per call
+            return NATIVE.KeyedDigest(self.__prf_key, 32, _PERSON, f"{domain}\0".encode())
         copy = self.__absorbed(domain).copy
 
         def digest(value: str) -> bytes:

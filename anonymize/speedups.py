@@ -1,14 +1,15 @@
 """The optional C extension `anonymize._speedups` (anonymize/csrc/, built by setup.py when a C compiler and the
-Python headers are there): a snapshot's per-value hot paths -- the row loop, the leak check's keys and output scan,
-the keyed permutation's rounds. Each has a pure-Python reference in the package that gives the same results
-(tests/anonymize/test_speedups.py) and runs when the extension is missing or DEVKIT_PURE_PYTHON=1 is set."""
+Python headers are there): a snapshot's per-value hot paths -- the row loop, the leak check's keys and output
+scan, the keyed permutation's rounds, the keyed digest. Each has a pure-Python reference in the package that gives
+the same results (tests/anonymize/test_speedups.py) and runs when the extension is missing or DEVKIT_PURE_PYTHON=1
+is set."""
 
 from __future__ import annotations
 
 import os
 from types import ModuleType
 
-API = 3  # anonymize/csrc/speedups.h's SPEEDUPS_API: the build this Python code was written against
+API = 4  # anonymize/csrc/speedups.h's SPEEDUPS_API: the build this Python code was written against
 
 
 def _load() -> ModuleType | None:

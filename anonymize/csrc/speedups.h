@@ -5,7 +5,7 @@
 
 /* Bumped with every change of a function's signature or meaning: anonymize/speedups.py ignores a build whose API
  * differs (an old .so left in place by a failed optional rebuild), falling back to Python. */
-#define SPEEDUPS_API 3
+#define SPEEDUPS_API 4
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -42,7 +42,8 @@ PyObject *py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t
 /* scan.c */
 PyObject *py_scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
-/* feistel.c */
+/* feistel.c, keyed_digest.c */
 extern PyTypeObject FeistelType;
+extern PyTypeObject KeyedDigestType;
 
 #endif

@@ -396,3 +396,28 @@ def test_garbled_input_fails_the_same_way_in_both_loops(seed: int) -> None:
     assert outcomes[True] == outcomes[False]
     assert any(isinstance(o[0], str) for o in outcomes[True])  # some chunks were refused
     assert any(isinstance(o[0], bytes) for o in outcomes[True])  # and some went through
+
+
+# ---------------------------------------------------------------- the keyed digest (anonymize/csrc/keyed_digest.c)
+
+
+def test_the_c_keyed_digest_is_hashlibs_blake2b() -> None:
+    native = reference.NATIVE
+    assert native is not None
+    rng = random.Random(9)
+    for key_length in (16, 32, 63, 64, 65, 200):  # > 64: the Keyring hashes the key down first
+        keyring = Keyring(bytes(rng.randrange(256) for _ in range(key_length)))
+        for domain in ("email", "address\0extra", "x" * 140):
+            digest = keyring.digester(domain)
+            assert isinstance(digest, native.KeyedDigest)
+            # Around the 128-byte block boundaries, with the domain prefix in front; ASCII and not.
+            values = ["", "a", "佐藤 太郎", "😀", *("y" * n for n in (110, 111, 112, 127, 128, 129, 255, 256, 257))]
+            values += ["".join(rng.choice("aZ0@.佐ｶ ") for _ in range(rng.randint(0, 300))) for _ in range(200)]
+            for value in values:
+                assert digest(value) == keyring.digest(domain, value), (key_length, domain, len(value))
+    with pytest.raises(UnicodeEncodeError):  # as str.encode() does
+        Keyring(b"k" * 32).digester("d")("\ud800")
+    with pytest.raises(TypeError):
+        Keyring(b"k" * 32).digester("d")(b"bytes")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        native.KeyedDigest(b"", 32, b"p", b"")
