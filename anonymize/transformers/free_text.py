@@ -190,6 +190,8 @@ class FreeText(MemoizedTransformer):
             raise RulesError(f"free_text: unknown detector {params.detector!r}", f"use one of: {', '.join(DETECTORS)}")
         self.detector = factory(params, keyring)
         self._replacers: dict[str, Transformer] = {}
+        # The pipeline asks for a value's fake, then for its pieces (the leak check): one detection serves both.
+        self._last: tuple[str | None, Sequence[Span]] = (None, [])
 
     def replacer(self, kind: str) -> Transformer:
         replacer = self._replacers.get(kind)
@@ -202,8 +204,16 @@ class FreeText(MemoizedTransformer):
             self._replacers[kind] = self._replacers[kind.upper()] = replacer
         return replacer
 
-    def _fake(self, value: str, key: str) -> str:
+    def _detect(self, value: str) -> Sequence[Span]:
+        last = self._last  # one read: (value, spans) stay a pair when threads share the transformer
+        if last[0] is value:
+            return last[1]
         spans = self.detector.detect(value)
+        self._last = (value, spans)
+        return spans
+
+    def _fake(self, value: str, key: str) -> str:
+        spans = self._detect(value)
         if not spans:
             return fit(value, self.max_length)
         out: list[str] = []
@@ -216,9 +226,9 @@ class FreeText(MemoizedTransformer):
         return fit("".join(out), self.max_length)
 
     def leak_values(self, value: str) -> Iterator[str]:
-        for span in self.detector.detect(value):
+        for span in self._detect(value):
             yield value[span.start : span.end]
 
     def leak_items(self, value: str) -> Iterator[tuple[str, bool]]:
-        for span in self.detector.detect(value):
+        for span in self._detect(value):
             yield value[span.start : span.end], self.replacer(span.kind).identifying
