@@ -61,6 +61,8 @@ from anonymize.verify import (
 KEEP = "keep"
 _PII_HOOK = "anonymize.pii.hook"
 _EMPTY_ROW: Mapping[str, str | None] = MappingProxyType({})
+if NATIVE is not None:
+    Mapping.register(NATIVE.Row)  # _LazyRow's C twin: what transformers receive from the C row loop
 
 
 class ProgressListener(Protocol):
@@ -431,14 +433,15 @@ class RowTransformer:
                 return bool(items) and slow.record_whole(items[0][0], new, items[0][1])
             return slow.record(items, new, slot.is_json)
 
+        native_row = NATIVE.Row(self.row._index) if self.row is not None else None
         failed = [0, 0]
         try:
             counts, identifying, other, inline_hashes, inline_positions, inline_values = NATIVE.transform_lines(
                 lines,
                 self.width,
                 slots,
-                self.row if self.row is not None else _EMPTY_ROW,
-                self.row,
+                native_row if native_row is not None else _EMPTY_ROW,
+                native_row,
                 hasher.salt if hasher is not None else None,
                 hasher.seen[False] if hasher is not None else None,
                 hasher.seen[True] if hasher is not None else None,

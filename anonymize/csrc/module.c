@@ -1,5 +1,5 @@
 /* anonymize._speedups: the module's functions and their documentation (implementations in copy_text.c, leak_keys.c,
- * rows.c, scan.c, feistel.c, keyed_digest.c). */
+ * row.c, rows.c, scan.c, feistel.c, keyed_digest.c). */
 #include "speedups.h"
 
 PyDoc_STRVAR(leak_key_doc, "leak_key(value: str) -> str\n\nleak_keys.leak_key: the comparable form of a value.");
@@ -37,8 +37,8 @@ static struct PyModuleDef module_def = {
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
-    if (ct_init() < 0 || lk_init() < 0 || rows_init() < 0 || PyType_Ready(&FeistelType) < 0 ||
-        PyType_Ready(&KeyedDigestType) < 0)
+    if (ct_init() < 0 || lk_init() < 0 || PyType_Ready(&FeistelType) < 0 || PyType_Ready(&KeyedDigestType) < 0 ||
+        PyType_Ready(&RowType) < 0)
         return NULL;
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL)
@@ -47,7 +47,8 @@ PyInit__speedups(void)
         Py_DECREF(module);
         return NULL;
     }
-    if (PyModule_AddType(module, &FeistelType) < 0 || PyModule_AddType(module, &KeyedDigestType) < 0) {
+    if (PyModule_AddType(module, &FeistelType) < 0 || PyModule_AddType(module, &KeyedDigestType) < 0 ||
+        PyModule_AddType(module, &RowType) < 0) {
         Py_DECREF(module);
         return NULL;
     }

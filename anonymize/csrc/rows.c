@@ -13,20 +13,6 @@ enum { MODE_NOT_PERSONAL = 0, MODE_WHOLE = 1, MODE_WHOLE_VALUE_OR_NOTHING = 2, M
 enum { FAILED_WIDTH = 1, FAILED_TRANSFORM = 2 };
 
 static PyObject *output_hashes; /* leak_keys.output_hashes: JSON fakes */
-static PyObject *str_fields;   /* "_fields" */
-static PyObject *str_split;    /* "split" */
-static PyObject *bytes_tab;    /* b"\t" */
-
-int
-rows_init(void)
-{
-    str_fields = PyUnicode_InternFromString("_fields");
-    str_split = PyUnicode_InternFromString("split");
-    bytes_tab = PyBytes_FromStringAndSize("\t", 1);
-    if (str_fields == NULL || str_split == NULL || bytes_tab == NULL)
-        return -1;
-    return 0;
-}
 
 static int
 push_hash(Buffer *buffer, Py_hash_t hashed)
@@ -214,6 +200,10 @@ py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "transform_lines: lines and failed must be lists, width positive");
         return NULL;
     }
+    if (lazy_row != Py_None && !row_check(lazy_row)) {
+        PyErr_SetString(PyExc_TypeError, "transform_lines: lazy_row must be a Row or None");
+        return NULL;
+    }
     int leak_check = salt != Py_None;
     if (leak_check && (!PyUnicode_Check(salt) || !PyDict_Check(args[6]) || !PyDict_Check(args[7]))) {
         PyErr_SetString(PyExc_TypeError, "transform_lines: salt must be str and the seen memories dicts");
@@ -248,13 +238,8 @@ py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             PyErr_SetString(PyExc_ValueError, "a row's field count differs from the table's");
             goto done;
         }
-        if (lazy_row != Py_None) {
-            PyObject *split = PyObject_CallMethodOneArg(line, str_split, bytes_tab);
-            int failed_set = split == NULL || PyObject_SetAttr(lazy_row, str_fields, split) < 0;
-            Py_XDECREF(split);
-            if (failed_set)
-                goto done;
-        }
+        if (lazy_row != Py_None)
+            row_set_line(lazy_row, line, starts);
         int changed_line = 0;
         for (Py_ssize_t s = 0; s < nslots; s++) {
             Slot *slot = &slots[s];

@@ -5,7 +5,7 @@
 
 /* Bumped with every change of a function's signature or meaning: anonymize/speedups.py ignores a build whose API
  * differs (an old .so left in place by a failed optional rebuild), falling back to Python. */
-#define SPEEDUPS_API 4
+#define SPEEDUPS_API 5
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -36,11 +36,15 @@ PyObject *py_text_output_keys(PyObject *module, PyObject *value);
 PyObject *py_text_output_hashes(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 /* rows.c */
-int rows_init(void);
 PyObject *py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 /* scan.c */
 PyObject *py_scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
+/* row.c */
+extern PyTypeObject RowType;
+int row_check(PyObject *object);
+void row_set_line(PyObject *row, PyObject *line, const Py_ssize_t *starts);
 
 /* feistel.c, keyed_digest.c */
 extern PyTypeObject FeistelType;

@@ -421,3 +421,25 @@ def test_the_c_keyed_digest_is_hashlibs_blake2b() -> None:
         Keyring(b"k" * 32).digester("d")(b"bytes")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         native.KeyedDigest(b"", 32, b"p", b"")
+
+
+def test_the_c_row_reads_fields_like_the_lazy_row() -> None:
+    from collections.abc import Mapping
+
+    from anonymize.pipeline import _LazyRow
+
+    index = {"id": 0, "name": 1, "memo": 2, "gone": 3}
+    line = encode_line(["7", "佐藤\t太郎", None, "x\\y"])[:-1]
+    lazy = _LazyRow(index)
+    lazy._fields = line.split(b"\t")
+    row = reference.NATIVE.Row(index)
+    assert isinstance(row, Mapping) and len(row) == 4 and list(row) == list(index)
+    with pytest.raises(KeyError):
+        row["id"]  # no line yet
+    # The row loop points it at each line (here with no columns to transform).
+    reference.NATIVE.transform_lines([line], 4, (), row, row, None, None, None, 1, None, [0, 0])
+    for name in index:
+        assert row.get(name) == lazy.get(name) == row[name]
+    assert row.get("nope") is None and row.get("nope", "d") == "d" == lazy.get("nope", "d")
+    with pytest.raises(KeyError):
+        row["nope"]
