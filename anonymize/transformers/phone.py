@@ -66,6 +66,7 @@ class Phone(Transformer):
             # Hashed digits collide by chance (a 10^7 space); a permutation of the row's id never does.
             raise unique_needs_key(column, self.name, "numbers")
         self._permute = DigitPermuter(keyring, f"phone\0{self.domain}")
+        self._digest = keyring.digester(self.domain)
         self._cached = lru_cache(maxsize=self.cache_size)(self._fake)
 
     @property
@@ -75,7 +76,7 @@ class Phone(Transformer):
     def _keyed_digits(self, national: str, key: str | None, width: int) -> str:
         """`width` digits: a keyed hash of the national number, or a keyed index of the key column's value."""
         if key is None:
-            number = int.from_bytes(self.keyring.digest(self.domain, national)[:8], "big") % 10**width
+            number = int.from_bytes(self._digest(national)[:8], "big") % 10**width
         else:
             number = KeyedIndex.shared(self.keyring, f"{self.domain}\0phone-digits", 10**width)(key)
         return str(number).zfill(width)
