@@ -107,3 +107,4 @@ fast_leak_key: Callable[[str], str] = NATIVE.leak_key if NATIVE else leak_key
 fast_leak_keys: Callable[[str], list[str]] = NATIVE.leak_keys if NATIVE else leak_keys
 fast_hashed_keys: Callable[[str, str], tuple] = NATIVE.hashed_keys if NATIVE else hashed_keys
 fast_text_output_hashes: Callable[[str, str], list[int]] = NATIVE.text_output_hashes if NATIVE else text_output_hashes
+fast_text_output_keys: Callable[[str], list[str]] = NATIVE.text_output_keys if NATIVE else output_keys

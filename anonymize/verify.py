@@ -36,6 +36,7 @@ from anonymize.leak_keys import (
     fast_hashed_keys,
     fast_leak_key,
     fast_leak_keys,
+    fast_text_output_keys,
     leak_keys,
     output_keys,
 )
@@ -224,7 +225,7 @@ class LeakRecorder:
                 target.append(hasher(key))
                 if new is not None and not unchanged:
                     if out is None:
-                        out = set(output_keys(new, is_json))
+                        out = set(output_keys(new, True) if is_json else fast_text_output_keys(new))
                     unchanged = key in out
         return unchanged
 
