@@ -294,6 +294,47 @@ check_str(PyObject *value, const char *what)
     return 0;
 }
 
+/* keyed.name_key: `"".join(NFKC(value).split()).casefold()` -- a person's or company's name with its whitespace
+ * removed, as names are keyed. ASCII and stable kana/kanji text is done here; the rest goes through Python. */
+PyObject *
+py_name_key(PyObject *module, PyObject *value)
+{
+    if (check_str(value, "value") < 0)
+        return NULL;
+    int kind = PyUnicode_KIND(value);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(value);
+    const void *data = PyUnicode_DATA(value);
+    int plain = PyUnicode_IS_ASCII(value) || kind == PyUnicode_2BYTE_KIND;
+    for (Py_ssize_t i = 0; plain && i < length; i++)
+        plain = is_stable(PyUnicode_READ(kind, data, i));
+    if (plain) {
+        Py_ssize_t kept = 0;
+        for (Py_ssize_t i = 0; i < length; i++)
+            kept += !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i));
+        /* Removing ASCII spaces leaves every non-ASCII (>= U+3000) character: the kind stays as it was. */
+        PyObject *key = PyUnicode_New(kept, PyUnicode_IS_ASCII(value) ? 127 : 0xFFFF);
+        if (key == NULL)
+            return NULL;
+        Py_ssize_t at = 0;
+        for (Py_ssize_t i = 0; i < length; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (!Py_UNICODE_ISSPACE(c))
+                PyUnicode_WRITE(kind, PyUnicode_DATA(key), at++, (c >= 'A' && c <= 'Z') ? c + 32 : c);
+        }
+        return key;
+    }
+    PyObject *text = PyObject_CallFunctionObjArgs(normalize_func, str_nfkc, value, NULL);
+    PyObject *words = text ? PyObject_CallMethodNoArgs(text, str_split) : NULL;
+    Py_XDECREF(text);
+    PyObject *empty = words ? PyUnicode_FromStringAndSize("", 0) : NULL;
+    PyObject *joined = empty ? PyUnicode_Join(empty, words) : NULL;
+    Py_XDECREF(words);
+    Py_XDECREF(empty);
+    PyObject *key = joined ? PyObject_CallMethodNoArgs(joined, str_casefold) : NULL;
+    Py_XDECREF(joined);
+    return key;
+}
+
 PyObject *
 py_leak_key(PyObject *module, PyObject *value)
 {

@@ -3,6 +3,8 @@
 #include "speedups.h"
 
 PyDoc_STRVAR(leak_key_doc, "leak_key(value: str) -> str\n\nleak_keys.leak_key: the comparable form of a value.");
+PyDoc_STRVAR(name_key_doc, "name_key(value: str) -> str\n\ntransformers.keyed.name_key: NFKC, whitespace removed, "
+                            "case-folded.");
 PyDoc_STRVAR(leak_keys_doc, "leak_keys(value: str) -> list[str]\n\nleak_keys.leak_keys: the key, and the bare "
                             "digits of a phone/card/account-shaped value.");
 PyDoc_STRVAR(hashed_keys_doc, "hashed_keys(value: str, salt: str) -> tuple\n\nleak_keys.hashed_keys: () when the "
@@ -20,6 +22,7 @@ PyDoc_STRVAR(scan_lines_doc, "scan_lines(lines, wanted, is_json, salt, text_cach
 static PyMethodDef methods[] = {
     {"leak_key", (PyCFunction)py_leak_key, METH_O, leak_key_doc},
     {"leak_keys", (PyCFunction)py_leak_keys, METH_O, leak_keys_doc},
+    {"name_key", (PyCFunction)py_name_key, METH_O, name_key_doc},
     {"hashed_keys", (PyCFunction)(void (*)(void))py_hashed_keys, METH_FASTCALL, hashed_keys_doc},
     {"text_output_keys", (PyCFunction)py_text_output_keys, METH_O, text_output_keys_doc},
     {"text_output_hashes", (PyCFunction)(void (*)(void))py_text_output_hashes, METH_FASTCALL,

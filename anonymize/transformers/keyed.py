@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from anonymize import normalize
 from anonymize.keys import Keyring
+from anonymize.speedups import NATIVE
 from anonymize.transformers.permutation import Permutation
 
 _MAX_INT_KEY_DIGITS = 19
@@ -94,11 +95,15 @@ def text_key(key: str) -> str:
     return " ".join(normalize.nfkc(key).split())
 
 
-def name_key(key: str) -> str:
+def python_name_key(key: str) -> str:
     """normalize.name(key), ~3x cheaper, as text_key: whitespace removed by split/join instead of a regex."""
     if key.isdigit() and key.isascii():
         return key
     return "".join(normalize.nfkc(key).split()).casefold()
+
+
+# What transformers call: the same in C when built (anonymize/csrc/leak_keys.c), ~5x cheaper on kana/kanji names.
+name_key: Callable[[str], str] = NATIVE.name_key if NATIVE is not None else python_name_key
 
 
 def key_of(value: str, row: Mapping[str, str | None], key_column: str | None) -> str:

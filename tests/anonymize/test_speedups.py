@@ -22,6 +22,7 @@ from anonymize.keys import Keyring
 from anonymize.pipeline import RowTransformer, TablePlan
 from anonymize.rules import ColumnRule, TableRule
 from anonymize.transformers.base import ColumnInfo, build_transformer
+from anonymize.transformers.keyed import name_key, python_name_key
 from anonymize.transformers.permutation import Permutation
 from anonymize.verify import LeakHasher, scan_lines, scan_targets
 
@@ -443,3 +444,11 @@ def test_the_c_row_reads_fields_like_the_lazy_row() -> None:
     assert row.get("nope") is None and row.get("nope", "d") == "d" == lazy.get("nope", "d")
     with pytest.raises(KeyError):
         row["nope"]
+
+
+def test_the_c_name_key_equals_the_python_one() -> None:
+    native = reference.NATIVE
+    assert native is not None
+    assert name_key is native.name_key
+    for value in _values(3000, 11) + ["山田 太郎", "ﾔﾏﾀﾞ ﾀﾛｳ", "YAMADA Taro", "  サトウ　タロウ ", "Straße", "12345"]:
+        assert native.name_key(value) == python_name_key(value), repr(value)
