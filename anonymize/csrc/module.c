@@ -1,10 +1,13 @@
 /* anonymize._speedups: the module's functions and their documentation (implementations in copy_text.c, leak_keys.c,
- * row.c, rows.c, scan.c, feistel.c, keyed_digest.c). */
+ * row.c, rows.c, scan.c, feistel.c, keyed_digest.c,
+ * digits.c). */
 #include "speedups.h"
 
 PyDoc_STRVAR(leak_key_doc, "leak_key(value: str) -> str\n\nleak_keys.leak_key: the comparable form of a value.");
 PyDoc_STRVAR(name_key_doc, "name_key(value: str) -> str\n\ntransformers.keyed.name_key: NFKC, whitespace removed, "
                             "case-folded.");
+PyDoc_STRVAR(fill_digits_doc, "fill_digits(template: str, digits: str) -> str\n\ndigits.DigitShape.fill's "
+                               "substitution: the template's ASCII digits replaced in order by `digits`.");
 PyDoc_STRVAR(leak_keys_doc, "leak_keys(value: str) -> list[str]\n\nleak_keys.leak_keys: the key, and the bare "
                             "digits of a phone/card/account-shaped value.");
 PyDoc_STRVAR(hashed_keys_doc, "hashed_keys(value: str, salt: str) -> tuple\n\nleak_keys.hashed_keys: () when the "
@@ -23,6 +26,7 @@ static PyMethodDef methods[] = {
     {"leak_key", (PyCFunction)py_leak_key, METH_O, leak_key_doc},
     {"leak_keys", (PyCFunction)py_leak_keys, METH_O, leak_keys_doc},
     {"name_key", (PyCFunction)py_name_key, METH_O, name_key_doc},
+    {"fill_digits", (PyCFunction)(void (*)(void))py_fill_digits, METH_FASTCALL, fill_digits_doc},
     {"hashed_keys", (PyCFunction)(void (*)(void))py_hashed_keys, METH_FASTCALL, hashed_keys_doc},
     {"text_output_keys", (PyCFunction)py_text_output_keys, METH_O, text_output_keys_doc},
     {"text_output_hashes", (PyCFunction)(void (*)(void))py_text_output_hashes, METH_FASTCALL,

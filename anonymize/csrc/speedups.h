@@ -5,7 +5,7 @@
 
 /* Bumped with every change of a function's signature or meaning: anonymize/speedups.py ignores a build whose API
  * differs (an old .so left in place by a failed optional rebuild), falling back to Python. */
-#define SPEEDUPS_API 6
+#define SPEEDUPS_API 7
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -41,6 +41,9 @@ PyObject *py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t
 
 /* scan.c */
 PyObject *py_scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
+/* digits.c */
+PyObject *py_fill_digits(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 /* row.c */
 extern PyTypeObject RowType;

@@ -22,6 +22,7 @@ from anonymize.keys import Keyring
 from anonymize.pipeline import RowTransformer, TablePlan
 from anonymize.rules import ColumnRule, TableRule
 from anonymize.transformers.base import ColumnInfo, build_transformer
+from anonymize.transformers.digits import fill_digits
 from anonymize.transformers.keyed import name_key, python_name_key
 from anonymize.transformers.permutation import Permutation
 from anonymize.verify import LeakHasher, scan_lines, scan_targets
@@ -452,3 +453,17 @@ def test_the_c_name_key_equals_the_python_one() -> None:
     assert name_key is native.name_key
     for value in _values(3000, 11) + ["山田 太郎", "ﾔﾏﾀﾞ ﾀﾛｳ", "YAMADA Taro", "  サトウ　タロウ ", "Straße", "12345"]:
         assert native.name_key(value) == python_name_key(value), repr(value)
+
+
+def test_the_c_digit_fill_equals_the_python_one() -> None:
+    native = reference.NATIVE
+    assert native is not None
+    rng = random.Random(12)
+    alphabet = list("0123456789") * 3 + list("-() +{}{{}}ー　０９ｱ佐") + ["\U0001f600"]
+    for _ in range(5000):
+        template = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20)))
+        count = sum(c in "0123456789" for c in template)
+        digits = "".join(rng.choice("0123456789") for _ in range(count))
+        assert native.fill_digits(template, digits) == fill_digits(template, digits), repr(template)
+    with pytest.raises(ValueError):
+        native.fill_digits("090-1234", "12")
