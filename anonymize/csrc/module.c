@@ -1,6 +1,6 @@
 /* anonymize._speedups: the module's functions and their documentation (implementations in copy_text.c, leak_keys.c,
  * row.c, rows.c, scan.c, feistel.c, keyed_digest.c,
- * digits.c). */
+ * indexer.c, digits.c). */
 #include "speedups.h"
 
 PyDoc_STRVAR(leak_key_doc, "leak_key(value: str) -> str\n\nleak_keys.leak_key: the comparable form of a value.");
@@ -45,7 +45,7 @@ PyMODINIT_FUNC
 PyInit__speedups(void)
 {
     if (ct_init() < 0 || lk_init() < 0 || PyType_Ready(&FeistelType) < 0 || PyType_Ready(&KeyedDigestType) < 0 ||
-        PyType_Ready(&RowType) < 0)
+        PyType_Ready(&RowType) < 0 || PyType_Ready(&IndexerType) < 0)
         return NULL;
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL)
@@ -55,7 +55,7 @@ PyInit__speedups(void)
         return NULL;
     }
     if (PyModule_AddType(module, &FeistelType) < 0 || PyModule_AddType(module, &KeyedDigestType) < 0 ||
-        PyModule_AddType(module, &RowType) < 0) {
+        PyModule_AddType(module, &RowType) < 0 || PyModule_AddType(module, &IndexerType) < 0) {
         Py_DECREF(module);
         return NULL;
     }

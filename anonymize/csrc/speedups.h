@@ -5,7 +5,7 @@
 
 /* Bumped with every change of a function's signature or meaning: anonymize/speedups.py ignores a build whose API
  * differs (an old .so left in place by a failed optional rebuild), falling back to Python. */
-#define SPEEDUPS_API 7
+#define SPEEDUPS_API 8
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -50,8 +50,9 @@ extern PyTypeObject RowType;
 int row_check(PyObject *object);
 void row_set_line(PyObject *row, PyObject *line, const Py_ssize_t *starts);
 
-/* feistel.c, keyed_digest.c */
+/* feistel.c, keyed_digest.c, indexer.c */
 extern PyTypeObject FeistelType;
 extern PyTypeObject KeyedDigestType;
+extern PyTypeObject IndexerType;
 
 #endif

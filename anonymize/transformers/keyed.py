@@ -55,6 +55,12 @@ class KeyedIndex:
 
 
 def _indexer(digest: Callable[[str], bytes], permute: Callable[[int], int], size: int) -> Callable[[str], int]:
+    if NATIVE is not None:  # the same in C (anonymize/csrc/indexer.c)
+        return NATIVE.Indexer(digest, permute, size)
+    return python_indexer(digest, permute, size)
+
+
+def python_indexer(digest: Callable[[str], bytes], permute: Callable[[int], int], size: int) -> Callable[[str], int]:
     from_bytes = int.from_bytes
 
     def index(key: str) -> int:

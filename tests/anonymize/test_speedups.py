@@ -23,7 +23,7 @@ from anonymize.pipeline import RowTransformer, TablePlan
 from anonymize.rules import ColumnRule, TableRule
 from anonymize.transformers.base import ColumnInfo, build_transformer
 from anonymize.transformers.digits import fill_digits
-from anonymize.transformers.keyed import name_key, python_name_key
+from anonymize.transformers.keyed import name_key, python_indexer, python_name_key
 from anonymize.transformers.permutation import Permutation
 from anonymize.verify import LeakHasher, scan_lines, scan_targets
 
@@ -467,3 +467,17 @@ def test_the_c_digit_fill_equals_the_python_one() -> None:
         assert native.fill_digits(template, digits) == fill_digits(template, digits), repr(template)
     with pytest.raises(ValueError):
         native.fill_digits("090-1234", "12")
+
+
+@pytest.mark.parametrize("size", [1, 7, 12_000_000, 10**9])
+def test_the_c_indexer_equals_the_python_one(size: int) -> None:
+    native = reference.NATIVE
+    assert native is not None
+    digest = KEY.digester(f"speedups-index\0{size}")
+    permute = Permutation(KEY.subkey(f"speedups-index\0{size}"), size).apply
+    ours, python = native.Indexer(digest, permute, size), python_indexer(digest, permute, size)
+    rng = random.Random(size)
+    keys = ["", "0", "007", str(size - 1), str(size), "9" * 19, "1" * 20, "１２", "12a", "佐藤", "user@example.jp"]
+    keys += [str(rng.randrange(2 * size + 10)) for _ in range(2000)] + _values(300, size)[:300]
+    for key in keys:
+        assert ours(key) == python(key), repr(key)
