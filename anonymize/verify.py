@@ -317,8 +317,6 @@ def _raw_keys(raw: bytes, is_json: bool, salt: str) -> list[int]:
         value = decode_field(raw)
         assert value is not None
         return [hash(salt + key) for key in output_keys(value, True)]
-    if NATIVE is not None:
-        return NATIVE.text_output_hashes(decode_field(raw) if b"\\" in raw else raw.decode(), salt)
     if not raw.isascii() or b"\\" in raw:
         value = decode_field(raw)
         assert value is not None

@@ -1,5 +1,6 @@
-"""The C leak keys (anonymize/_leakkeys.c) give exactly what anonymize/leak_keys.py's pure-Python reference gives:
-the pipeline hashes source values with one and may scan output with the other only if they never differ."""
+"""The C speedups (anonymize/csrc/, the extension anonymize._speedups) give exactly what their pure-Python
+references give: the pipeline hashes source values with one and may scan output with the other only if they never
+differ."""
 
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ def _values(count: int, seed: int) -> list[str]:
 def test_the_c_module_is_built() -> None:
     # `make setup` builds it (gcc and the Python headers are system dependencies); without it a snapshot still
     # runs, on the slower pure-Python functions.
-    assert reference.NATIVE is not None, "anonymize._leakkeys is not built: run `make setup` (needs gcc, python3-dev)"
+    assert reference.NATIVE is not None, "anonymize._speedups is not built: run `make setup` (needs gcc, python3-dev)"
     assert reference.fast_hashed_keys is reference.NATIVE.hashed_keys
 
 
