@@ -254,6 +254,7 @@ class RowTransformer:
     ) -> None:
         self.table = plan.table.name
         self.native = native  # the row loop in C (anonymize/csrc/rows.c); the Python loop below is the reference
+        self._native: tuple[tuple, list[str], Any] | None = None  # _native_plan(), made at the first chunk
         self.width = len(stream_columns)
         self.hasher = hasher
         self.scan: ScanTarget | None = None
@@ -410,20 +411,9 @@ class RowTransformer:
         assert NATIVE is not None
         hasher = self.hasher
         slow = LeakRecorder.new(hasher) if hasher is not None else None
-        modes = [_record_mode(slot) if hasher is not None else _NOT_PERSONAL for slot in self.slots]
-        slots = tuple(
-            (
-                slot.position,
-                slot.transformer.transform,
-                _NATIVE_MODES.get(mode, _NATIVE_MODE_PYTHON),
-                slot.identifying,
-                slot.is_json,
-                slot.transformer.leak_values,
-                self.scan_inline.get(slot.position, -1),
-                _plain_memo(slot.transformer),
-            )
-            for slot, mode in zip(self.slots, modes, strict=True)
-        )
+        if self._native is None:  # what the C loop needs of the plan: the same for every chunk
+            self._native = self._native_plan()
+        slots, modes, native_row = self._native
 
         def record_slow(index: int, value: str, new: str | None) -> bool:
             assert slow is not None
@@ -433,7 +423,6 @@ class RowTransformer:
                 return bool(items) and slow.record_whole(items[0][0], new, items[0][1])
             return slow.record(items, new, slot.is_json)
 
-        native_row = NATIVE.Row(self.row._index) if self.row is not None else None
         failed = [0, 0]
         try:
             counts, identifying, other, inline_hashes, inline_positions, inline_values = NATIVE.transform_lines(
@@ -466,6 +455,25 @@ class RowTransformer:
         identifying += slow.identifying.tobytes()
         other += slow.other.tobytes()
         return ChunkResult(b"\n".join(lines), rows, counts, identifying, other, scanned)
+
+    def _native_plan(self) -> tuple[tuple, list[str], Any]:
+        """(slot specs for anonymize/csrc/rows.c, each slot's record mode, the C row mapping or None)."""
+        assert NATIVE is not None
+        modes = [_record_mode(slot) if self.hasher is not None else _NOT_PERSONAL for slot in self.slots]
+        slots = tuple(
+            (
+                slot.position,
+                slot.transformer.transform,
+                _NATIVE_MODES.get(mode, _NATIVE_MODE_PYTHON),
+                slot.identifying,
+                slot.is_json,
+                slot.transformer.leak_values,
+                self.scan_inline.get(slot.position, -1),
+                _plain_memo(slot.transformer),
+            )
+            for slot, mode in zip(self.slots, modes, strict=True)
+        )
+        return slots, modes, NATIVE.Row(self.row._index) if self.row is not None else None
 
     def _width_error(self, fields: int) -> TransformError:
         return TransformError(f"{self.table}: a row has {fields} fields where {self.width} columns were expected")
