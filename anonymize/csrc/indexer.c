@@ -11,7 +11,12 @@ typedef struct {
     PyObject *digest;  /* str -> bytes (>= 16) */
     PyObject *permute; /* int -> int */
     unsigned long long size;
+    /* The last key and its index: the columns keyed alike (a name and its reading, an address's parts) ask for
+     * the same row's key one after the other. */
+    PyObject *last_key, *last_index;
 } Indexer;
+
+static PyObject *index_of(Indexer *indexer, PyObject *key);
 
 static PyObject *
 indexer_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -22,6 +27,24 @@ indexer_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwn
         return NULL;
     }
     PyObject *key = args[0];
+    if (indexer->last_key != NULL) {
+        int same = PyUnicode_Compare(key, indexer->last_key);
+        if (same == 0)
+            return Py_NewRef(indexer->last_index);
+        if (same == -1 && PyErr_Occurred())
+            return NULL;
+    }
+    PyObject *index = index_of(indexer, key);
+    if (index != NULL) {
+        Py_XSETREF(indexer->last_key, Py_NewRef(key));
+        Py_XSETREF(indexer->last_index, Py_NewRef(index));
+    }
+    return index;
+}
+
+static PyObject *
+index_of(Indexer *indexer, PyObject *key)
+{
     Py_ssize_t length = PyUnicode_GET_LENGTH(key);
     /* `key.isdigit() and key.isascii() and len(key) <= 19`: at most 19 ASCII digits fit in 64 bits */
     if (PyUnicode_IS_ASCII(key) && length >= 1 && length <= 19) {
@@ -60,6 +83,8 @@ indexer_dealloc(Indexer *indexer)
 {
     Py_XDECREF(indexer->digest);
     Py_XDECREF(indexer->permute);
+    Py_XDECREF(indexer->last_key);
+    Py_XDECREF(indexer->last_index);
     Py_TYPE(indexer)->tp_free((PyObject *)indexer);
 }
 

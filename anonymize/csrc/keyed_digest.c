@@ -189,6 +189,35 @@ digest_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwna
     return result;
 }
 
+/* A KeyedDigest's digest of `length` bytes into `out` (room for 64), without a bytes object in between; any other
+ * digest callable is called. The digest's size, or -1 with an exception set. */
+Py_ssize_t
+kd_digest(PyObject *digest, const char *data, Py_ssize_t length, unsigned char *out)
+{
+    if (Py_IS_TYPE(digest, &KeyedDigestType)) {
+        Blake2b state = ((KeyedDigest *)digest)->prefixed;
+        update(&state, (const uint8_t *)data, (size_t)length);
+        final(&state, out);
+        return (Py_ssize_t)state.out_length;
+    }
+    PyObject *text = PyUnicode_DecodeUTF8(data, length, NULL);
+    if (text == NULL)
+        return -1;
+    PyObject *result = PyObject_CallOneArg(digest, text);
+    Py_DECREF(text);
+    if (result == NULL)
+        return -1;
+    if (!PyBytes_Check(result) || PyBytes_GET_SIZE(result) > 64) {
+        Py_DECREF(result);
+        PyErr_SetString(PyExc_TypeError, "a digest must return at most 64 bytes");
+        return -1;
+    }
+    Py_ssize_t size = PyBytes_GET_SIZE(result);
+    memcpy(out, PyBytes_AS_STRING(result), (size_t)size);
+    Py_DECREF(result);
+    return size;
+}
+
 static void
 digest_dealloc(PyObject *self)
 {

@@ -12,6 +12,8 @@
  */
 #include "speedups.h"
 
+#include <string.h>
+
 #define MIN_KEY_LENGTH 2
 
 static PyObject *normalize_func; /* unicodedata.normalize */
@@ -38,6 +40,8 @@ is_token_separator(Py_UCS4 c)
         return 0;
     }
 }
+
+#define SALTED_ON_STACK 256 /* characters of salt + key hashed without a string; longer ones are joined */
 
 /* BMP characters that NFKC and case folding leave as they are, alone and next to each other: kana, the common
  * CJK ideographs and Japanese punctuation (checked one by one at import, see lk_init). Text made only of these and
@@ -260,6 +264,28 @@ lk_append_keys(PyObject *keys, PyObject *value)
 Py_hash_t
 lk_salted_hash(PyObject *salt, PyObject *key)
 {
+    /* str's hash is _Py_HashBytes over its code units (of the wider kind of the two: the key's, next to an ASCII
+     * salt): hashed here from a stack buffer, without the concatenated string. */
+    Py_ssize_t salt_length = PyUnicode_GET_LENGTH(salt), key_length = PyUnicode_GET_LENGTH(key);
+    int kind = PyUnicode_KIND(key);
+    if (PyUnicode_IS_ASCII(salt) && salt_length + key_length <= SALTED_ON_STACK) {
+        union {
+            Py_UCS1 one[SALTED_ON_STACK];
+            Py_UCS2 two[SALTED_ON_STACK];
+            Py_UCS4 four[SALTED_ON_STACK];
+        } units;
+        const Py_UCS1 *salt_chars = PyUnicode_1BYTE_DATA(salt);
+        for (Py_ssize_t i = 0; i < salt_length; i++) {
+            if (kind == PyUnicode_1BYTE_KIND)
+                units.one[i] = salt_chars[i];
+            else if (kind == PyUnicode_2BYTE_KIND)
+                units.two[i] = salt_chars[i];
+            else
+                units.four[i] = salt_chars[i];
+        }
+        memcpy((char *)&units + salt_length * kind, PyUnicode_DATA(key), (size_t)(key_length * kind));
+        return _Py_HashBytes(&units, (salt_length + key_length) * kind);
+    }
     PyObject *joined = PyUnicode_Concat(salt, key);
     if (joined == NULL)
         return -1;

@@ -94,31 +94,39 @@ record_whole(Leaks *leaks, PyObject *value, PyObject *new, int identifying)
 static int
 scan_inline(Leaks *leaks, PyObject *new, int is_json, Py_ssize_t scan_index)
 {
-    PyObject *hashes;
-    if (is_json) {
-        if (output_hashes == NULL) {
-            PyObject *module = PyImport_ImportModule("anonymize.leak_keys");
-            if (module == NULL)
+    int16_t position = (int16_t)scan_index;
+    if (!is_json) { /* the keys hashed straight into the buffers: no list of ints in between */
+        PyObject *keys = lk_text_output_keys(new);
+        if (keys == NULL)
+            return -1;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys); i++) {
+            Py_hash_t hashed = lk_salted_hash(leaks->salt, PyList_GET_ITEM(keys, i));
+            if ((hashed == -1 && PyErr_Occurred()) || push_hash(&leaks->inline_hashes, hashed) < 0 ||
+                buffer_push(&leaks->inline_positions, &position) < 0) {
+                Py_DECREF(keys);
                 return -1;
-            output_hashes = PyObject_GetAttrString(module, "output_hashes");
-            Py_DECREF(module);
-            if (output_hashes == NULL)
-                return -1;
+            }
         }
-        hashes = PyObject_CallFunctionObjArgs(output_hashes, new, Py_True, leaks->salt, NULL);
+        Py_DECREF(keys);
+        leaks->inline_values++;
+        return 0;
     }
-    else {
-        hashes = lk_text_output_keys(new);
-        if (hashes != NULL && lk_hash_keys_in_place(hashes, leaks->salt) < 0)
-            Py_CLEAR(hashes);
+    if (output_hashes == NULL) {
+        PyObject *module = PyImport_ImportModule("anonymize.leak_keys");
+        if (module == NULL)
+            return -1;
+        output_hashes = PyObject_GetAttrString(module, "output_hashes");
+        Py_DECREF(module);
+        if (output_hashes == NULL)
+            return -1;
     }
+    PyObject *hashes = PyObject_CallFunctionObjArgs(output_hashes, new, Py_True, leaks->salt, NULL);
     if (hashes == NULL)
         return -1;
     PyObject *fast = PySequence_Fast(hashes, "output hashes must be a sequence");
     Py_DECREF(hashes);
     if (fast == NULL)
         return -1;
-    int16_t position = (int16_t)scan_index;
     for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(fast); i++) {
         Py_ssize_t hashed = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(fast, i));
         if ((hashed == -1 && PyErr_Occurred()) || push_hash(&leaks->inline_hashes, hashed) < 0 ||

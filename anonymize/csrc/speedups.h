@@ -5,7 +5,7 @@
 
 /* Bumped with every change of a function's signature or meaning: anonymize/speedups.py ignores a build whose API
  * differs (an old .so left in place by a failed optional rebuild), falling back to Python. */
-#define SPEEDUPS_API 8
+#define SPEEDUPS_API 9
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -50,9 +50,36 @@ extern PyTypeObject RowType;
 int row_check(PyObject *object);
 void row_set_line(PyObject *row, PyObject *line, const Py_ssize_t *starts);
 
+PyObject *row_value(PyObject *row, PyObject *name);
+
 /* feistel.c, keyed_digest.c, indexer.c */
 extern PyTypeObject FeistelType;
 extern PyTypeObject KeyedDigestType;
 extern PyTypeObject IndexerType;
+Py_ssize_t kd_digest(PyObject *digest, const char *data, Py_ssize_t length, unsigned char *out);
+
+/* Transformers' common cases in C, each a callable (value, row) -> fake that hands every other value to its
+ * `fallback`, the transformer's own transform (fakes.c: the shared plumbing; ip.c, dates.c, card.c, person_name.c, phone.c, address.c,
+ * email.c) */
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject *fallback;    /* the transformer's transform(value, row) */
+    Py_ssize_t max_length; /* the column's, or -1 */
+} FakeHead;
+int fake_arguments(PyObject *const *args, size_t nargsf, PyObject *kwnames);
+PyObject *fake_fallback(FakeHead *fake, PyObject *const *args);
+PyObject *fake_fit(FakeHead *fake, PyObject *text);
+PyObject *fake_ascii(FakeHead *fake, const char *text, Py_ssize_t length);
+int fake_is_blank(PyObject *value);
+char *fake_put_decimal(char *out, unsigned long long value, int width);
+void fake_clear(FakeHead *fake);
+extern PyTypeObject Ipv4FakeType;
+extern PyTypeObject DateShiftFakeType;
+extern PyTypeObject CardFakeType;
+extern PyTypeObject NameFakeType;
+extern PyTypeObject PhoneFakeType;
+extern PyTypeObject AddressFakeType;
+extern PyTypeObject EmailFakeType;
 
 #endif

@@ -8,7 +8,7 @@ only if the input had one, 丁目/番/号 or 3-12-5 numbering, a building only i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,8 +17,9 @@ from pydantic import BaseModel
 from anonymize import normalize
 from anonymize.keys import Keyring
 from anonymize.names import pool
+from anonymize.speedups import NATIVE
 from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register, unique_needs_key
-from anonymize.transformers.keyed import KeyedIndex, fit, memoized, text_key
+from anonymize.transformers.keyed import KeyedIndex, fit, memoized, no_limit, text_key
 
 _POSTAL = re.compile(r"^〒?\s*\d{3}-?\d{4}\s*")
 _BUILDING = re.compile(
@@ -51,6 +52,7 @@ _DASH_BLOCKS = tuple(f"{chome}-{ban}-{go}" for chome, ban, go in _BLOCK_NUMBERS)
 # What a row's key draws: (extra, prefecture, city, town, block), a plain tuple: built per row, where a frozen
 # dataclass's __init__ (object.__setattr__ per field) costs ~1 us.
 _Draw = tuple[int, str, str, str, int]
+_NATIVE_PARTS = ("postal_code", "street")  # the parts anonymize/csrc/address.c makes, by its codes
 _SHARED_DRAWS: dict[tuple[Keyring, str], Callable[[str], _Draw]] = {}
 
 
@@ -114,6 +116,22 @@ class Address(MemoizedTransformer):
     @property
     def row_columns(self) -> frozenset[str]:
         return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
+
+    def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
+        if NATIVE is None or self.p.part not in _NATIVE_PARTS:
+            return None
+        return NATIVE.AddressFake(
+            self._index_of.index,
+            self.keyring.digester(self.domain + "\0extra"),
+            tuple(self.places.towns),
+            _KANJI_BLOCKS,
+            _DASH_BLOCKS,
+            self._key_column,
+            normalize.nfkc,
+            _NATIVE_PARTS.index(self.p.part),
+            self.transform,
+            no_limit(self.max_length),
+        )
 
     def fake_address(self, key: str) -> FakeAddress:
         extra, prefecture, city, town, block = self._drawn(key)

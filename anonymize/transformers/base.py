@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
 
@@ -165,6 +165,11 @@ class Transformer(ABC):
         """Like leak_values, each piece with whether it is identifying (found anywhere = leak) or not (a name
         a fake may share by chance). JSON and free text say it per piece; others per transformer."""
         return ((piece, self.identifying) for piece in self.leak_values(value))
+
+    def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
+        """`transform` with its common case in C (anonymize/csrc/), handing every other value to `transform`; the
+        pipeline's C row loop calls it instead. None: no C version (or no extension), `transform` is called."""
+        return None
 
     def describe(self) -> str:
         return f"{self.name}[{self.domain}]"

@@ -10,14 +10,16 @@ different source BINs that land on the same test BIN collide only by chance (~pa
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 from pydantic import BaseModel
 
 from anonymize.keys import Keyring
+from anonymize.speedups import NATIVE
 from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register
 from anonymize.transformers.digits import has_digit, luhn_check_digit, luhn_solve, shape_of
-from anonymize.transformers.keyed import DigitPermuter, fit
+from anonymize.transformers.keyed import DigitPermuter, fit, no_limit
 
 # Published test numbers' BINs (Visa/Mastercard/Amex/JCB/Diners/Discover/UnionPay sandboxes), by brand.
 TEST_BINS_BY_BRAND: dict[str, tuple[str, ...]] = {
@@ -83,6 +85,20 @@ class CardPan(MemoizedTransformer):
         # Per source BIN, not per card: a snapshot holds few BINs and many cards.
         self._prefixes: dict[str, str] = {}
         self._offsets: dict[tuple[str, int], int] = {}
+
+    def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
+        if NATIVE is None or self.p.keep_bin or self.p.keep_last4:
+            return None
+        return NATIVE.CardFake(self.default_parts, self.transform, no_limit(self.max_length))
+
+    def default_parts(self, source_bin: str, length: int) -> tuple[str, int, Callable[[int], int]] | None:
+        """What _fake_default's fake of a `length`-digit PAN depends on besides its account digits: (test BIN,
+        offset of the account digits, their permutation); None when no account digits are left to permute."""
+        prefix = self._prefix(source_bin)
+        width = length - len(prefix) - 1
+        if width <= 0:
+            return None
+        return prefix, self._offset(source_bin, width), self._permute.permutation(width).apply
 
     def _offset(self, source_bin: str, width: int) -> int:
         # Mixes the replaced source BIN into the account digits: two BINs' "same" accounts differ.

@@ -9,7 +9,7 @@ Expects ISO output (DateStyle ISO, the PostgreSQL default) from the source.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from anonymize.errors import TransformError
 from anonymize.keys import Keyring
+from anonymize.speedups import NATIVE
 from anonymize.transformers.base import ColumnInfo, StrictParams, Transformer, register
 from anonymize.transformers.keyed import memoized, text_key
 
@@ -48,6 +49,13 @@ class DateShift(Transformer):
     @property
     def row_columns(self) -> frozenset[str]:
         return frozenset({self.p.entity_column}) if self.p.entity_column else frozenset()
+
+    def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
+        if NATIVE is None:
+            return None
+        return NATIVE.DateShiftFake(
+            self._digest, self.p.range_days, self._entity_column, self.offset_for, self.transform
+        )
 
     def _offset(self, entity: str) -> int:
         span = self.p.range_days

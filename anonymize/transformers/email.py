@@ -7,13 +7,14 @@ collide with probability ~n^2/2^64 (1e-7 for a million).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from pydantic import BaseModel, field_validator
 
 from anonymize import normalize
 from anonymize.keys import Keyring
 from anonymize.names import pool
+from anonymize.speedups import NATIVE
 from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register
 from anonymize.transformers.keyed import BASE32_PAIRS, base32_of, fit
 
@@ -81,6 +82,12 @@ class Email(MemoizedTransformer):
         self._memo = memo
         if self.max_length is None:
             self._fake = self._unbounded()  # type: ignore[method-assign]
+
+    def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
+        suffix = "@" + self.mail_domain
+        if NATIVE is None or self.max_length is not None or not suffix.isascii():
+            return None  # shorter forms for varchar(n), IDN mail domains: Python
+        return NATIVE.EmailFake(self._digest, self._given_romaji, self._family_romaji, suffix, self.transform)
 
     def _unbounded(self) -> Callable[[str, str], str]:
         """_fake for a column without a length limit (nearly all), as one closure over locals: ~25% cheaper."""

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable, Mapping
 
 from pydantic import BaseModel, Field
 
 from anonymize.errors import TransformError
 from anonymize.keys import Keyring
+from anonymize.speedups import NATIVE
 from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register, unique_needs_key
-from anonymize.transformers.keyed import KeyedIndex, fit
+from anonymize.transformers.keyed import KeyedIndex, fit, no_limit
 from anonymize.transformers.permutation import Permutation
 
 # (base, bits the fake varies) per IP version: 240.0.0.0/4 and 2001:db8::/32.
@@ -72,6 +74,11 @@ class Ip(MemoizedTransformer):
     @property
     def row_columns(self) -> frozenset[str]:
         return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
+
+    def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
+        if NATIVE is None or self._key_column is not None or self.p.keep_prefix_v4:
+            return None
+        return NATIVE.Ipv4Fake(self._digest, self.transform, no_limit(self.max_length))
 
     def _permutation(self, version: int, bits: int) -> Permutation:
         permutation = self._permutations.get((version, bits))

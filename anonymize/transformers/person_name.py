@@ -7,6 +7,7 @@ the SAME fake person: 山田 太郎 -> 北松 航彦 and ヤマダ タロウ -> 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Literal
 
@@ -14,10 +15,12 @@ from pydantic import BaseModel
 
 from anonymize.keys import Keyring
 from anonymize.names import pool
+from anonymize.speedups import NATIVE
 from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register, unique_needs_key
-from anonymize.transformers.keyed import KeyedIndex, fit, name_key
+from anonymize.transformers.keyed import KeyedIndex, fit, name_key, no_limit
 
 Script = Literal["kanji", "katakana", "hiragana", "romaji", "latin"]
+_PARTS = ("full", "family", "given")  # anonymize/csrc/person_name.c's codes for `part`
 _REDRAWS = 8  # neighbouring pool names may share a reading (浩/博: ヒロシ): a few steps always find another
 
 
@@ -74,6 +77,21 @@ class PersonName(MemoizedTransformer):
     @property
     def row_columns(self) -> frozenset[str]:
         return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
+
+    def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
+        if NATIVE is None or self._latin:  # Latin scripts follow the value's case: Python
+            return None
+        return NATIVE.NameFake(
+            self._index_of.index,
+            self._family_text,
+            self._given_text,
+            self._key_column,
+            self.p.separator,
+            _PARTS.index(self.p.part),
+            self._given_first,
+            self.transform,
+            no_limit(self.max_length),
+        )
 
     def _fake(self, value: str, key: str) -> str:
         # The key picks the person. A fake never equals the name it replaces (the verification would rightly call

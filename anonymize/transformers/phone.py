@@ -24,15 +24,16 @@ someone's real number.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
 from anonymize.keys import Keyring
+from anonymize.speedups import NATIVE
 from anonymize.transformers.base import ColumnInfo, StrictParams, Transformer, register, unique_needs_key
 from anonymize.transformers.digits import has_digit, shape_of
-from anonymize.transformers.keyed import DigitPermuter, KeyedIndex, fit, key_of
+from anonymize.transformers.keyed import DigitPermuter, KeyedIndex, fit, key_of, no_limit
 
 _NON_GEOGRAPHIC = re.compile(r"^0[2-9]0")  # mobile, IP phone, M2M: 0A0 is the service, not a place
 _FREE_DIAL = ("0120", "0800", "0570")
@@ -72,6 +73,11 @@ class Phone(Transformer):
     @property
     def row_columns(self) -> frozenset[str]:
         return frozenset({self.key_column}) if self.key_column else frozenset()
+
+    def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
+        if NATIVE is None or self.keep is not None or self.key_column is not None:
+            return None
+        return NATIVE.PhoneFake(self._digest, self.transform, no_limit(self.max_length))
 
     def _keyed_digits(self, national: str, key: str | None, width: int) -> str:
         """`width` digits: a keyed hash of the national number, or a keyed index of the key column's value."""

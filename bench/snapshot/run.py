@@ -12,9 +12,11 @@ Measured, each into a fresh database on the target server:
 - pg_dump/restore:  `pg_dump -Fc` to a file, then `pg_restore -j` into the target (times summed);
 - ours:             run_snapshot (anonymize, load, post-data, verify incl. the leak check, swap), in a child
                     process so its peak memory (main process + largest worker) is its own.
-MB/s is the source's COPY TEXT volume (the bytes every method moves) over wall time.
+MB/s is the source's COPY TEXT volume (the bytes every method moves) over wall time. The three run --rounds times
+(default 3), alternated, and the medians are reported: on a shared machine the speed of one run can differ from
+the next by half, and alternating makes a slow spell slow every method alike.
 
-Run: .venv/bin/python bench/snapshot/run.py [--scale 1] [--jobs 2] [--memory-scales 10] [--threads-only]
+Run: .venv/bin/python bench/snapshot/run.py [--scale 1] [--jobs 2] [--rounds 3] [--memory-scales 10] [--threads-only]
                                              [--pure-python] [--json FILE] [--profile FILE]
 --profile samples our run, worker processes included, with py-spy (`pip install py-spy`) into a raw
 (collapsed-stack) file. "ours, CPU" counts our Python processes' CPU seconds: comparable between runs when other
@@ -27,6 +29,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -296,6 +299,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--memory-scales", default="", help="extra scales to measure our peak memory at, e.g. 0.1,10")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="runs of each method, alternated; medians are reported (a shared machine's speed drifts between runs)",
+    )
     parser.add_argument("--threads-only", action="store_true", help="also run ours without worker processes")
     parser.add_argument("--profile", type=Path, help="sample our run with py-spy (pip install py-spy) into FILE")
     parser.add_argument(
@@ -316,9 +325,18 @@ def main() -> None:
         )
         results.update(rows=rows, megabytes=round(size / 1e6, 1))
 
-        pipe_s = psql_pipe(tools, source, _fresh(target_server, "pipe"), args.jobs, base)
-        dump_s, restore_s = dump_restore(tools, source, _fresh(target_server, "restored"), args.jobs, base)
-        mine = ours(source, target_server.dsn("dev"), args.jobs, profile=args.profile)
+        # Alternated, so a slow spell of the machine hits every method alike; each round's ratio is printed too.
+        rounds: list[tuple[float, float, float, dict]] = []
+        for _ in range(max(1, args.rounds)):
+            pipe_round = psql_pipe(tools, source, _fresh(target_server, "pipe"), args.jobs, base)
+            dump_round = dump_restore(tools, source, _fresh(target_server, "restored"), args.jobs, base)
+            mine_round = ours(source, target_server.dsn("dev"), args.jobs, profile=args.profile)
+            rounds.append((pipe_round, *dump_round, mine_round))
+        rounds.sort(key=lambda r: r[3]["seconds"])
+        mine = rounds[len(rounds) // 2][3]  # the median run of ours, whose phases and CPU are shown
+        pipe_s = statistics.median(r[0] for r in rounds)
+        dump_s = statistics.median(r[1] for r in rounds)
+        restore_s = statistics.median(r[2] for r in rounds)
         measured = {
             "psql | psql (untransformed)": pipe_s,
             "pg_dump -Fc + pg_restore": dump_s + restore_s,
@@ -337,7 +355,9 @@ def main() -> None:
             print(
                 f"{name:<30} {seconds:8.1f} {rows / seconds:10,.0f} {size / 1e6 / seconds:7.1f} {pipe_s / seconds:8.2f}"
             )
-        print(f"  (pg_dump {dump_s:.1f}s + pg_restore {restore_s:.1f}s)")
+        print(f"  (pg_dump {dump_s:.1f}s + pg_restore {restore_s:.1f}s; medians of {len(rounds)} alternated rounds)")
+        if len(rounds) > 1:
+            print("  each round, ours vs pipe: " + ", ".join(f"{r[0] / r[3]['seconds']:.2f}" for r in rounds))
         print(f"ours, phases: {', '.join(f'{k} {v:.1f}s' for k, v in mine['phases'].items())}")
         # CPU seconds stay comparable when other work shares the machine (wall time doesn't).
         print(f"ours, CPU: main {mine['cpu_main_s']:.1f}s + workers {mine['cpu_workers_s']:.1f}s (Python only)")
@@ -350,6 +370,7 @@ def main() -> None:
             f"{mine['rss_worker_mb']:.0f} MB"
         )
         results["seconds"] = {k: round(v, 2) for k, v in measured.items()}
+        results["rounds"] = [{"pipe": round(r[0], 2), "ours": round(r[3]["seconds"], 2)} for r in rounds]
         results["ours"] = mine
         memory = {f"{args.scale:g}": [round(mine["rss_main_mb"]), round(mine["rss_worker_mb"])]}
         for extra in [float(s) for s in args.memory_scales.split(",") if s.strip()]:

@@ -2,7 +2,9 @@
 bench/snapshot/run.py's database (same shapes, same rules), without PostgreSQL or the pipeline around them.
 
 Each case builds its transformer(s) under a fresh key (so no cache of an earlier case or repeat helps), then
-times one pass over its values; the best of --repeat passes is kept. Columns:
+times one pass over its values through what the pipeline's row loop calls (a transformer's C common case when the
+extension is built, else its `transform`; DEVKIT_PURE_PYTHON=1 times the Python ones); the best of --repeat
+passes is kept. Columns:
 - us/value:  wall microseconds per value (min over repeats);
 - digests:   the same cost in units of one keyed `Keyring.digest` measured in this run, the floor of any keyed
              fake: comparable between runs on a busy 2-core machine, which raw microseconds aren't quite.
@@ -120,6 +122,11 @@ def make(transform: str, params: dict | None, column: str, key: Keyring, pg_type
     return build_transformer(rule, ColumnInfo("public.bench", column, pg_type, **info), key)
 
 
+def called(transformer: Transformer) -> Callable[[str, dict], str | None]:
+    """What the pipeline's row loop calls per value: the C version of the common case when built."""
+    return transformer.native_transform() or transformer.transform
+
+
 class Case:
     def __init__(self, name: str, build: Callable[[Keyring], Callable[[], int]]) -> None:
         self.name = name
@@ -128,7 +135,7 @@ class Case:
 
 def column_case(name: str, transform: str, params: dict | None, items: list[Item], **info) -> Case:
     def build(key: Keyring) -> Callable[[], int]:
-        fn = make(transform, params, name.split()[-1], key, **info).transform
+        fn = called(make(transform, params, name.split()[-1], key, **info))
 
         def run() -> int:
             for value, row in items:
@@ -202,7 +209,7 @@ def cases(n: int) -> list[Case]:
 
     def customers_row(key: Keyring) -> Callable[[], int]:
         slots = [
-            (column, make(t, p, column, key, pg_type="date" if t == "date_shift" else "text").transform)
+            (column, called(make(t, p, column, key, pg_type="date" if t == "date_shift" else "text")))
             for column, t, p in row_columns
         ]
 
@@ -219,8 +226,8 @@ def cases(n: int) -> list[Case]:
     emails = [c["email"] for c in customers]
 
     def email_cycle(key: Keyring) -> Callable[[], int]:
-        own = make("email", None, "email", key, unique=True).transform
-        orders = make("email", None, "customer_email", key).transform
+        own = called(make("email", None, "email", key, unique=True))
+        orders = called(make("email", None, "customer_email", key))
         cycle = [emails[g % n] for g in range(1, 3 * n + 1)]
 
         def run() -> int:

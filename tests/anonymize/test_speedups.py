@@ -248,6 +248,7 @@ def test_both_loops_refuse_a_short_row_and_a_failing_transform_the_same_way(nati
         raise ZeroDivisionError(value)
 
     plan.transformers["email"].transform = broken  # type: ignore[method-assign]
+    plan.transformers["email"].native_transform = lambda: broken  # type: ignore[method-assign]
     codec = RowTransformer(plan, tuple(ROW_RULES), LeakHasher(salt=SALT), native=native)
     with pytest.raises(TransformError, match=r"email: email failed on a value \(ZeroDivisionError\)") as caught:
         codec.process(_row_lines(5, 1))
@@ -482,3 +483,309 @@ def test_the_c_indexer_equals_the_python_one(size: int) -> None:
     keys += [str(rng.randrange(2 * size + 10)) for _ in range(2000)] + _values(300, size)[:300]
     for key in keys:
         assert ours(key) == python(key), repr(key)
+
+
+# ---------------------------------------------------------------- transformers' common cases (fakes.c and family)
+
+
+def _fake_pairs(transformer, values: list[str], rows: list[dict[str, str | None]]) -> tuple[list, list]:
+    native = transformer.native_transform()
+    assert native is not None
+    fresh = build_transformer(  # its own memo: the reference never reads a fake the native side made
+        ColumnRule(transform=transformer.name, params=transformer.params.model_dump(exclude_defaults=True)),
+        transformer.column,
+        KEY,
+    )
+    return [native(v, r) for v, r in zip(values, rows, strict=True)], [
+        fresh.transform(v, r) for v, r in zip(values, rows, strict=True)
+    ]
+
+
+def _odd_strings(rng: random.Random, alphabet: str, count: int, longest: int = 24) -> list[str]:
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randrange(longest))) for _ in range(count)]
+
+
+@pytest.mark.parametrize("max_length", [None, 9])
+def test_the_c_ipv4_fake_equals_the_python_transform(max_length: int | None) -> None:
+    rng = random.Random(3)
+    values = [
+        f"{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(256)}" for _ in range(3000)
+    ]
+    values += ["0.0.0.0", "255.255.255.255", " 10.0.0.1", "10.0.0.1 ", "010.0.0.1", "256.1.1.1", "1.2.3", "1.2.3.4.5"]
+    values += ["10.0.0.1/24", "::1", "2001:db8::5", "1.2.3.04", "1..2.3", "１.2.3.4", "1.2.3.4\n", "9999.1.1.1"]
+    values += _odd_strings(rng, "0123456789.", 1500, 16)
+    pg_type = "text" if max_length is None else f"varchar({max_length})"
+    transformer = build_transformer(ColumnRule(transform="ip"), ColumnInfo("public.t", "ip", pg_type), KEY)
+
+    def guarded(call, value):  # odd strings fail alike (a TransformError), each side its own way of getting there
+        try:
+            return call(value, {})
+        except TransformError as exc:
+            return exc.message
+
+    native = transformer.native_transform()
+    fresh = build_transformer(ColumnRule(transform="ip"), ColumnInfo("public.t", "ip", pg_type), KEY)
+    assert [guarded(native, v) for v in values] == [guarded(fresh.transform, v) for v in values]
+    assert (
+        build_transformer(
+            ColumnRule(transform="ip", params={"key_column": "id"}), ColumnInfo("public.t", "ip", "inet"), KEY
+        ).native_transform()
+        is None
+    )
+
+
+@pytest.mark.parametrize("entity_column", ["id", None])
+def test_the_c_date_shift_equals_the_python_transform(entity_column: str | None) -> None:
+    rng = random.Random(5)
+    params = {"range_days": 400} if entity_column is None else {"entity_column": entity_column, "range_days": 400}
+    transformer = build_transformer(
+        ColumnRule(transform="date_shift", params=params), ColumnInfo("public.t", "born", "text"), KEY
+    )
+    values = [
+        f"{rng.randrange(1, 10000):04d}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}" for _ in range(2000)
+    ]
+    values += [
+        f"{y:04d}-{m:02d}-{d:02d}"
+        for y in (1, 2, 4, 100, 400, 1900, 2000, 2024, 9999)
+        for m in (1, 2, 3, 12)
+        for d in (1, 28, 29, 30, 31)
+    ]  # leap days, month ends, the calendar's ends, impossible dates
+    values += [
+        "0000-01-01",
+        "2024-13-01",
+        "2024-00-10",
+        "2024-01-00",
+        "2024-01-01 12:34:56+09",
+        "2024-01-011",
+        "2024-01-01T00:00:00",
+        "infinity",
+        "-infinity",
+        "1999-01-01 BC",
+        "0044-03-15 BC",
+        " 2024-01-01",
+        "２０２４-01-01",
+        "2024-01-01１",
+        "2024-1-01",
+        "2024/01/01",
+    ]
+    entities = [None, "", "42", "0", "123456789012345678901234", "abc", "４２", " 7", "佐藤"]
+    rows = [{"id": rng.choice(entities) if rng.random() < 0.3 else str(rng.randrange(10**6))} for _ in values]
+
+    def guarded(call, value, row):
+        try:
+            return call(value, row)
+        except TransformError as exc:
+            return exc.message
+
+    native = transformer.native_transform()
+    assert native is not None
+    assert [guarded(native, v, r) for v, r in zip(values, rows, strict=True)] == [
+        guarded(transformer.transform, v, r) for v, r in zip(values, rows, strict=True)
+    ]
+
+
+@pytest.mark.parametrize("max_length", [None, 15])
+def test_the_c_card_fake_equals_the_python_transform(max_length: int | None) -> None:
+    rng = random.Random(7)
+    pg_type = "text" if max_length is None else f"varchar({max_length})"
+    bins = ["4", "51", "2221", "34", "37", "3528", "36", "6011", "62", "9", "0"]
+    values = [
+        rng.choice(bins) + "".join(rng.choice("0123456789") for _ in range(rng.randrange(8, 19))) for _ in range(3000)
+    ]
+    values += [
+        "4111111111111111",
+        "411111111111",
+        "4111 1111 1111 1111",
+        "4111-1111-1111-1111",
+        "424242******4242",
+        "4" * 19,
+        "4" * 20,
+        "4" * 11,
+        "４１１１１１１１１１１１１１１１",
+        "41111111111111a1",
+        "",
+        " ",
+    ]
+    values += _odd_strings(rng, "0123456789 -*", 500, 24)
+    transformer = build_transformer(ColumnRule(transform="card_pan"), ColumnInfo("public.t", "card", pg_type), KEY)
+    native = transformer.native_transform()
+    fresh = build_transformer(ColumnRule(transform="card_pan"), ColumnInfo("public.t", "card", pg_type), KEY)
+
+    def guarded(call, value):
+        try:
+            return call(value, {})
+        except ValueError as exc:
+            return str(exc)
+
+    assert [guarded(native, v) for v in values] == [guarded(fresh.transform, v) for v in values]
+    kept = build_transformer(
+        ColumnRule(transform="card_pan", params={"keep_last4": True}), ColumnInfo("public.t", "c", "text"), KEY
+    )
+    assert kept.native_transform() is None
+
+
+NAME_PARAMS = [
+    {"key_column": "id"},
+    {"script": "katakana", "key_column": "id"},
+    {"script": "hiragana"},
+    {},
+    {"part": "family", "key_column": "id"},
+    {"part": "given"},
+    {"order": "given_first", "separator": "・"},
+]
+
+
+@pytest.mark.parametrize("params", NAME_PARAMS)
+@pytest.mark.parametrize("pg_type", ["text", "varchar(5)"])
+def test_the_c_name_fake_equals_the_python_transform(params: dict, pg_type: str) -> None:
+    rng = random.Random(11)
+    transformer = build_transformer(
+        ColumnRule(transform="person_name", params=params), ColumnInfo("public.t", "name", pg_type), KEY
+    )
+    native = transformer.native_transform()
+    assert native is not None
+    fresh = build_transformer(
+        ColumnRule(transform="person_name", params=params), ColumnInfo("public.t", "name", pg_type), KEY
+    )
+    surnames, given = ["佐藤", "鈴木", "高橋", "サトウ", "Smith", ""], ["太郎", "花子", "タロウ", "John", ""]
+    separators = [" ", "\u3000", "", "  ", "\t"]
+    values = [
+        rng.choice(["", " ", "\u3000"])
+        + rng.choice(surnames)
+        + rng.choice(separators)
+        + rng.choice(given)
+        + rng.choice(["", " ", "\u3000"])
+        for _ in range(2000)
+    ]
+    values += ["", " ", "\u3000", "\t \u3000", "ｻﾄｳ ﾀﾛｳ", "佐藤　太郎"]
+    keys = [None, "", "42", "7", "佐藤 太郎", "ＡＢＣ"]
+    rows = [{"id": rng.choice(keys) if rng.random() < 0.2 else str(rng.randrange(10**7))} for _ in values]
+    # Its own name drawn: the draws of a small pool index hit the value's own name often enough to test that path.
+    for i in range(300):
+        row = {"id": str(i)}
+        values.append(fresh.transform("佐藤 太郎", row) or "")
+        rows.append(row)
+    assert [native(v, r) for v, r in zip(values, rows, strict=True)] == [
+        fresh.transform(v, r) for v, r in zip(values, rows, strict=True)
+    ]
+    latin = build_transformer(
+        ColumnRule(transform="person_name", params={"script": "latin"}), ColumnInfo("public.t", "n", "text"), KEY
+    )
+    assert latin.native_transform() is None
+
+
+def test_the_c_fakes_refuse_bad_arguments() -> None:
+    transformer = build_transformer(ColumnRule(transform="ip"), ColumnInfo("public.t", "ip", "inet"), KEY)
+    native = transformer.native_transform()
+    with pytest.raises(TypeError):
+        native(b"10.0.0.1", {})
+    with pytest.raises(TypeError):
+        native("10.0.0.1")
+    from anonymize.speedups import NATIVE
+
+    with pytest.raises(TypeError):
+        NATIVE.CardFake(lambda b, n: ("424242", 1, None), None, -1)
+    bad = NATIVE.CardFake(lambda b, n: "not parts", lambda v, r: v, -1)
+    with pytest.raises(TypeError):
+        bad("4111111111111111", {})
+
+
+@pytest.mark.parametrize("max_length", [None, 12])
+def test_the_c_phone_fake_equals_the_python_transform(max_length: int | None) -> None:
+    rng = random.Random(13)
+    pg_type = "text" if max_length is None else f"varchar({max_length})"
+    leads = ["090", "080", "070", "060", "050", "020", "03", "06", "011", "0120", "0800", "0570", "010", "00", "1", ""]
+    values = []
+    for _ in range(3000):
+        digits = rng.choice(leads) + "".join(rng.choice("0123456789") for _ in range(rng.randrange(5, 10)))
+        cuts = sorted(rng.sample(range(1, len(digits)), 2))
+        sep = rng.choice(["-", " ", "", ")"])
+        values.append(f"{digits[: cuts[0]]}{sep}{digits[cuts[0] : cuts[1]]}{sep}{digits[cuts[1] :]}")
+    values += [f"+81 {v[1:]}" for v in values[:200]] + [f"0081-{v[1:]}" for v in values[200:300]]
+    values += [f"({v}" for v in values[300:400]] + [f" {v} " for v in values[400:500]]
+    values += [
+        "なし",
+        "-",
+        "",
+        " ",
+        "０９０-１２３４-５６７８",
+        "090-1234-5678 内線12",
+        "tel:090-1234-5678",
+        "81-90-1234-5678",
+    ]
+    values += _odd_strings(rng, "0123456789-+() ", 1500, 20)
+    rule = ColumnRule(transform="phone")
+    native = build_transformer(rule, ColumnInfo("public.t", "phone", pg_type), KEY).native_transform()
+    assert native is not None
+    fresh = build_transformer(rule, ColumnInfo("public.t", "phone", pg_type), KEY)
+    assert [native(v, {}) for v in values] == [fresh.transform(v, {}) for v in values]
+    keyed = ColumnRule(transform="phone", params={"key_column": "id"})
+    assert build_transformer(keyed, ColumnInfo("public.t", "p", "text"), KEY).native_transform() is None
+
+
+@pytest.mark.parametrize("part", ["postal_code", "street"])
+@pytest.mark.parametrize("key_column", ["id", None])
+@pytest.mark.parametrize("pg_type", ["text", "varchar(8)"])
+def test_the_c_address_fake_equals_the_python_transform(part: str, key_column: str | None, pg_type: str) -> None:
+    rng = random.Random(17)
+    params = {"part": part} if key_column is None else {"part": part, "key_column": key_column}
+    rule = ColumnRule(transform="address", params=params)
+    native = build_transformer(rule, ColumnInfo("public.t", "a", pg_type), KEY).native_transform()
+    assert native is not None
+    fresh = build_transformer(rule, ColumnInfo("public.t", "a", pg_type), KEY)
+    streets = [
+        "東京都千代田区一丁目3番4号",
+        "桜台3-12-5",
+        "中央1-2-3 コーポ桜305",
+        "本町2丁目 5階",
+        "A棟 12",
+        "ｺｰﾎﾟ 1-2",
+        "栄町１丁目２番",
+        "3階",
+        "x階",
+        "B棟",
+        "１階",
+        "  1-2-3  ",
+        "",
+        " ",
+        "\u3000",
+        "番地なし",
+    ]
+    values = [f"{rng.randrange(10**7):07d}" for _ in range(1500)] + [
+        f"{rng.randrange(1000):03d}-{rng.randrange(10**4):04d}" for _ in range(500)
+    ]
+    values += ["〒160-0022", " 1600022 ", "160 0022", "１６０-００２２", "abc", "12345678", ""] + streets * 40
+    keys = [None, "", "42", "0", "abc", "４２", "12345678901234567890123"]
+    rows = [{"id": rng.choice(keys) if rng.random() < 0.2 else str(rng.randrange(10**6))} for _ in values]
+    # The postal code drawn for its own row steps off itself: feed each row its own draw.
+    for i in range(200):
+        row = {"id": str(i)}
+        values.append(fresh.transform("1000000", row) or "")
+        rows.append(row)
+    assert [native(v, r) for v, r in zip(values, rows, strict=True)] == [
+        fresh.transform(v, r) for v, r in zip(values, rows, strict=True)
+    ]
+    whole = ColumnRule(transform="address", params={"part": "full"})
+    assert build_transformer(whole, ColumnInfo("public.t", "a", "text"), KEY).native_transform() is None
+
+
+@pytest.mark.parametrize("mail_domain", ["example.com", "shop.test"])
+def test_the_c_email_fake_equals_the_python_transform(mail_domain: str) -> None:
+    rng = random.Random(19)
+    rule = ColumnRule(transform="email", params={"mail_domain": mail_domain})
+    native = build_transformer(rule, ColumnInfo("public.t", "e", "text"), KEY).native_transform()
+    assert native is not None
+    fresh = build_transformer(rule, ColumnInfo("public.t", "e", "text"), KEY)
+    values = [f"user{i}.{rng.randrange(10**6):06x}@{rng.choice(['gmail.com', 'Yahoo.co.jp'])}" for i in range(2000)]
+    values += [f" {v.upper()}\t" for v in values[:300]] + [
+        "",
+        " ",
+        "\t",
+        "a",
+        "Ｕｓｅｒ@example.jp",
+        "ユーザー@例え.jp",
+    ]
+    values += _odd_strings(rng, "abcXYZ09.@ -_+\x1c", 1000, 40) + ["x" * 300 + "@example.com"]
+    assert [native(v, {}) for v in values] == [fresh.transform(v, {}) for v in values]
+    bounded = build_transformer(ColumnRule(transform="email"), ColumnInfo("public.t", "e", "varchar(20)"), KEY)
+    assert bounded.native_transform() is None

@@ -1,0 +1,263 @@
+/* transformers.address.Address's postal_code and street parts (keyed on a row id in ASCII digits, or on the value):
+ * the key's pool index picks the town and block, a keyed digest of the key the postal code. A street naming a
+ * building, a postal code that isn't ASCII, a key of other text, a blank value: the Python transform. */
+#include "speedups.h"
+
+#include <stddef.h>
+
+enum { POSTAL_CODE, STREET };
+#define BLOCKS 5400 /* address._BLOCKS: 9 chome x 30 ban x 20 go */
+
+typedef struct {
+    FakeHead head;
+    PyObject *index;        /* the KeyedIndex's key -> index */
+    PyObject *extra_digest; /* the digest of the key behind postal code, building and room */
+    PyObject *towns;        /* tuple of str */
+    PyObject *kanji_blocks; /* tuple of BLOCKS str: 3丁目12番5号 */
+    PyObject *dash_blocks;  /* tuple of BLOCKS str: 3-12-5 */
+    PyObject *key_column;   /* str, or None */
+    PyObject *nfkc;         /* normalize.nfkc */
+    int part;
+} AddressFake;
+
+static PyObject *building_words[12], *chome, *ban;
+
+/* address.has_building: a building word, a digit before 階, an ASCII letter before 棟. */
+static int
+has_building(PyObject *text)
+{
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    for (int i = 0; i < 12; i++) {
+        Py_ssize_t at = PyUnicode_Find(text, building_words[i], 0, length, 1);
+        if (at != -1)
+            return at == -2 ? -1 : 1;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 1; i < length; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i), before = PyUnicode_READ(kind, data, i - 1);
+        if ((c == 0x968E /* 階 */ && Py_UNICODE_ISDECIMAL(before)) ||
+            (c == 0x68DF /* 棟 */ && ((before >= 'A' && before <= 'Z') || (before >= 'a' && before <= 'z'))))
+            return 1;
+    }
+    return 0;
+}
+
+static int
+ascii_digits(PyObject *text)
+{
+    if (!PyUnicode_IS_ASCII(text) || PyUnicode_GET_LENGTH(text) == 0)
+        return 0;
+    const Py_UCS1 *chars = PyUnicode_1BYTE_DATA(text);
+    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(text); i++)
+        if (chars[i] < '0' || chars[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* value.strip() of an ASCII value */
+static PyObject *
+stripped(PyObject *value)
+{
+    const Py_UCS1 *chars = PyUnicode_1BYTE_DATA(value);
+    Py_ssize_t first = 0, last = PyUnicode_GET_LENGTH(value);
+    while (first < last && Py_UNICODE_ISSPACE(chars[first]))
+        first++;
+    while (last > first && Py_UNICODE_ISSPACE(chars[last - 1]))
+        last--;
+    return PyUnicode_Substring(value, first, last);
+}
+
+static PyObject *
+postal_code(AddressFake *fake, PyObject *value, PyObject *key)
+{
+    unsigned char digest[64];
+    Py_ssize_t size = kd_digest(fake->extra_digest, (const char *)PyUnicode_1BYTE_DATA(key), PyUnicode_GET_LENGTH(key),
+                                digest);
+    if (size < 8) {
+        if (size >= 0)
+            PyErr_SetString(PyExc_ValueError, "AddressFake: the digest must give at least 8 bytes");
+        return NULL;
+    }
+    unsigned long long extra = 0;
+    for (int i = 0; i < 8; i++)
+        extra = extra << 8 | digest[i];
+    unsigned long code = (unsigned long)(extra / 10000000ULL % 10000000ULL); /* _postal */
+    PyObject *text = stripped(value);
+    if (text == NULL)
+        return NULL;
+    const Py_UCS1 *chars = PyUnicode_1BYTE_DATA(text);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    unsigned long own = 0;
+    int own_digits = 0, dash = 0;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        if (chars[i] >= '0' && chars[i] <= '9') {
+            own = own_digits < 8 ? own * 10 + (chars[i] - '0') : own;
+            own_digits++;
+        }
+        dash |= chars[i] == '-';
+    }
+    Py_DECREF(text);
+    if (own_digits == 7 && own == code) /* its own row's real code: step off it */
+        code = (code + 1) % 10000000UL;
+    char out[9];
+    for (int i = 6; i >= 0; i--, code /= 10)
+        out[i + (i >= 3 && dash)] = (char)('0' + code % 10);
+    if (dash)
+        out[3] = '-';
+    return fake_ascii(&fake->head, out, 7 + dash);
+}
+
+static PyObject *
+address_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    if (fake_arguments(args, nargsf, kwnames) < 0)
+        return NULL;
+    AddressFake *fake = (AddressFake *)self;
+    PyObject *value = args[0], *key;
+    if (fake->part == POSTAL_CODE && !PyUnicode_IS_ASCII(value))
+        return fake_fallback(&fake->head, args);
+    if (fake->key_column != Py_None) {
+        key = row_value(args[1], fake->key_column);
+        if (key == NULL)
+            return NULL;
+        if (key == Py_None)
+            Py_SETREF(key, Py_NewRef(value));
+    }
+    else
+        key = Py_NewRef(value);
+    /* a key of other text is normalized (text_key) before its index: Python */
+    if (!PyUnicode_Check(key) || !ascii_digits(key) || fake_is_blank(value)) {
+        Py_DECREF(key);
+        return fake_fallback(&fake->head, args);
+    }
+    PyObject *index_object = PyObject_CallOneArg(fake->index, key);
+    if (index_object == NULL) {
+        Py_DECREF(key);
+        return NULL;
+    }
+    Py_ssize_t index = PyLong_AsSsize_t(index_object);
+    Py_DECREF(index_object);
+    if (index < 0) {
+        Py_DECREF(key);
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "AddressFake: a negative pool index");
+        return NULL;
+    }
+    if (fake->part == POSTAL_CODE) {
+        PyObject *result = postal_code(fake, value, key);
+        Py_DECREF(key);
+        return result;
+    }
+    Py_DECREF(key);
+    Py_ssize_t area = index / BLOCKS, block = index % BLOCKS, town_count = PyTuple_GET_SIZE(fake->towns);
+    PyObject *text = PyUnicode_IS_ASCII(value) ? stripped(value) : PyObject_CallOneArg(fake->nfkc, value);
+    if (text == NULL)
+        return NULL;
+    if (!PyUnicode_Check(text)) {
+        Py_DECREF(text);
+        PyErr_SetString(PyExc_TypeError, "AddressFake: nfkc must return str");
+        return NULL;
+    }
+    int building = has_building(text);
+    int kanji = PyUnicode_Find(text, chome, 0, PyUnicode_GET_LENGTH(text), 1) >= 0 ||
+                PyUnicode_Find(text, ban, 0, PyUnicode_GET_LENGTH(text), 1) >= 0;
+    Py_DECREF(text);
+    if (building < 0 || PyErr_Occurred())
+        return NULL;
+    if (building)
+        return fake_fallback(&fake->head, args); /* the building goes on the street line: Python */
+    PyObject *town = PyTuple_GET_ITEM(fake->towns, area % town_count);
+    PyObject *numbers = PyTuple_GET_ITEM(kanji ? fake->kanji_blocks : fake->dash_blocks, block);
+    return fake_fit(&fake->head, PyUnicode_Concat(town, numbers));
+}
+
+static void
+address_dealloc(AddressFake *fake)
+{
+    fake_clear(&fake->head);
+    Py_XDECREF(fake->index);
+    Py_XDECREF(fake->extra_digest);
+    Py_XDECREF(fake->towns);
+    Py_XDECREF(fake->kanji_blocks);
+    Py_XDECREF(fake->dash_blocks);
+    Py_XDECREF(fake->key_column);
+    Py_XDECREF(fake->nfkc);
+    Py_TYPE(fake)->tp_free((PyObject *)fake);
+}
+
+static int
+init_words(void)
+{
+    static const char *words[12] = {"ハイツ", "マンション", "コーポ", "レジデンス", "ビル", "パレス",
+                                    "ヒルズ", "タワー", "ハウス", "コート", "荘",       "号室"};
+    if (ban != NULL)
+        return 0;
+    for (int i = 0; i < 12; i++)
+        if ((building_words[i] = PyUnicode_FromString(words[i])) == NULL)
+            return -1;
+    chome = PyUnicode_FromString("丁目");
+    ban = PyUnicode_FromString("番");
+    return chome != NULL && ban != NULL ? 0 : -1;
+}
+
+static PyObject *
+address_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    PyObject *index, *extra_digest, *towns, *kanji_blocks, *dash_blocks, *key_column, *nfkc, *fallback;
+    int part;
+    Py_ssize_t max_length;
+    static char *names[] = {"index",  "extra_digest", "towns", "kanji_blocks", "dash_blocks", "key_column",
+                            "nfkc",   "part",         "fallback", "max_length", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO!O!O!OOiOn", names, &index, &extra_digest, &PyTuple_Type, &towns,
+                                     &PyTuple_Type, &kanji_blocks, &PyTuple_Type, &dash_blocks, &key_column, &nfkc,
+                                     &part, &fallback, &max_length))
+        return NULL;
+    if (!PyCallable_Check(index) || !PyCallable_Check(extra_digest) || !PyCallable_Check(nfkc) ||
+        !PyCallable_Check(fallback) || PyTuple_GET_SIZE(towns) == 0 || PyTuple_GET_SIZE(kanji_blocks) != BLOCKS ||
+        PyTuple_GET_SIZE(dash_blocks) != BLOCKS || (key_column != Py_None && !PyUnicode_Check(key_column)) ||
+        part < POSTAL_CODE || part > STREET) {
+        PyErr_SetString(PyExc_TypeError, "AddressFake(index, extra_digest, towns, kanji_blocks, dash_blocks, "
+                                         "key_column, nfkc, part 0-1, fallback, max_length)");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(towns) + 2 * BLOCKS; i++) {
+        PyObject *item = i < PyTuple_GET_SIZE(towns) ? PyTuple_GET_ITEM(towns, i)
+                         : i < PyTuple_GET_SIZE(towns) + BLOCKS
+                             ? PyTuple_GET_ITEM(kanji_blocks, i - PyTuple_GET_SIZE(towns))
+                             : PyTuple_GET_ITEM(dash_blocks, i - PyTuple_GET_SIZE(towns) - BLOCKS);
+        if (!PyUnicode_Check(item)) {
+            PyErr_SetString(PyExc_TypeError, "AddressFake: towns and blocks must be str");
+            return NULL;
+        }
+    }
+    if (init_words() < 0)
+        return NULL;
+    AddressFake *fake = (AddressFake *)type->tp_alloc(type, 0);
+    if (fake == NULL)
+        return NULL;
+    fake->head.vectorcall = address_call;
+    fake->head.fallback = Py_NewRef(fallback);
+    fake->head.max_length = max_length;
+    fake->index = Py_NewRef(index);
+    fake->extra_digest = Py_NewRef(extra_digest);
+    fake->towns = Py_NewRef(towns);
+    fake->kanji_blocks = Py_NewRef(kanji_blocks);
+    fake->dash_blocks = Py_NewRef(dash_blocks);
+    fake->key_column = Py_NewRef(key_column);
+    fake->nfkc = Py_NewRef(nfkc);
+    fake->part = part;
+    return (PyObject *)fake;
+}
+
+PyTypeObject AddressFakeType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "anonymize._speedups.AddressFake",
+    .tp_basicsize = sizeof(AddressFake),
+    .tp_dealloc = (destructor)address_dealloc,
+    .tp_vectorcall_offset = offsetof(FakeHead, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "AddressFake(...): Address's postal code and street parts; other cases -> fallback.",
+    .tp_new = address_new,
+};
