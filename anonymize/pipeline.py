@@ -47,6 +47,7 @@ from anonymize.rules import RulesFile, TableRule, check_coverage, reflect_schema
 from anonymize.sinks import DatabaseLoad, Sink, TableWriter
 from anonymize.sources import Source, widen_pipe
 from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, Transformer, build_transformer
+from anonymize.transformers.digits import whole_if_digit
 from anonymize.verify import (
     SEEN_LIMIT,
     LeakHasher,
@@ -199,9 +200,10 @@ _NOT_PERSONAL, _WHOLE, _WHOLE_OR_NOTHING, _PIECES = "not personal", "whole", "wh
 _WHOLE_VALUE_OR_NOTHING = "whole value or nothing"
 
 
-# anonymize/csrc/rows.c's codes for the record modes; the others call back into Python.
+# anonymize/csrc/rows.c's codes for the record modes; the others call back into Python. Whole values of a
+# transformer whose leak_values is digits.whole_if_digit are told apart in C, without the call.
 _NATIVE_MODES = {_NOT_PERSONAL: 0, _WHOLE: 1, _WHOLE_VALUE_OR_NOTHING: 2}
-_NATIVE_MODE_PYTHON = 3
+_NATIVE_MODE_PYTHON, _NATIVE_MODE_WHOLE_IF_DIGIT = 3, 4
 _NATIVE_FAILED_WIDTH, _NATIVE_FAILED_TRANSFORM = 1, 2
 
 
@@ -215,6 +217,12 @@ def _plain_memo(transformer: Transformer) -> dict[str, str] | None:
     ):
         return transformer._memo
     return None
+
+
+def _native_mode(mode: str, transformer: Transformer) -> int:
+    if mode is _WHOLE_VALUE_OR_NOTHING and type(transformer).leak_values is whole_if_digit:
+        return _NATIVE_MODE_WHOLE_IF_DIGIT
+    return _NATIVE_MODES.get(mode, _NATIVE_MODE_PYTHON)
 
 
 def _record_mode(slot: _Slot) -> str:
@@ -470,7 +478,7 @@ class RowTransformer:
                 (
                     slot.position,
                     slot.transformer.transform if native is None else native,
-                    _NATIVE_MODES.get(mode, _NATIVE_MODE_PYTHON),
+                    _native_mode(mode, slot.transformer),
                     slot.identifying,
                     slot.is_json,
                     slot.transformer.leak_values,

@@ -22,6 +22,7 @@ import time
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import psycopg
@@ -254,7 +255,9 @@ class LeakRecorder:
 
 # Per process, per salt: (text, JSON) raw value -> its keys' hashes. The columns scanned here are kept columns and
 # JSON/free text (fresh fakes are scanned where they are made), and those repeat (statuses, SKUs, payload shapes).
-_SCAN_CACHES: dict[str, tuple[dict[bytes, list[int]], dict[bytes, list[int]]]] = {}
+# The C scan keeps its own pair, of raw value -> the hashes packed as array('q') bytes (copied out whole, where a list
+# of 64-bit ints cost more to unbox than the rest of a cache hit).
+_SCAN_CACHES: dict[str, tuple[dict[bytes, Any], dict[bytes, Any], dict[bytes, Any], dict[bytes, Any]]] = {}
 _SCAN_CACHE_LIMIT = 1 << 15
 
 
@@ -283,11 +286,11 @@ def scan_lines(
     caches = _SCAN_CACHES.get(salt)
     if caches is None:  # a new run (another key): the last run's values are no use
         _SCAN_CACHES.clear()
-        caches = _SCAN_CACHES[salt] = ({}, {})
+        caches = _SCAN_CACHES[salt] = ({}, {}, {}, {})
     if native and NATIVE is not None:  # the same loop in C (anonymize/csrc/scan.c)
         lines = lines if isinstance(lines, list) else list(lines)
         wanted = None if wanted is None else tuple(wanted)
-        return NATIVE.scan_lines(lines, wanted, tuple(is_json), salt, caches[False], caches[True], _SCAN_CACHE_LIMIT)
+        return NATIVE.scan_lines(lines, wanted, tuple(is_json), salt, caches[2], caches[3], _SCAN_CACHE_LIMIT)
     for line in lines:
         position = -1
         fields = line.split(TAB)

@@ -22,9 +22,14 @@ static PyObject *str_casefold;   /* "casefold" */
 static PyObject *str_split;      /* "split" */
 static PyObject *str_space;      /* " " */
 
+/* re's \d and str.isspace with the ASCII answer inlined: these run for every character of every key. */
+#define IS_DECIMAL(c) ((c) < 128 ? ((c) >= '0' && (c) <= '9') : Py_UNICODE_ISDECIMAL(c))
+
+static unsigned char ascii_separator[128]; /* is_token_separator for ASCII, filled by lk_init */
+
 /* The separators of free text: leak_keys.TOKEN_SPLIT's class, besides whitespace. */
 static int
-is_token_separator(Py_UCS4 c)
+separator_of_any(Py_UCS4 c)
 {
     if (Py_UNICODE_ISSPACE(c))
         return 1;
@@ -42,6 +47,12 @@ is_token_separator(Py_UCS4 c)
 }
 
 #define SALTED_ON_STACK 256 /* characters of salt + key hashed without a string; longer ones are joined */
+
+static inline int
+is_token_separator(Py_UCS4 c)
+{
+    return c < 128 ? ascii_separator[c] : separator_of_any(c);
+}
 
 /* BMP characters that NFKC and case folding leave as they are, alone and next to each other: kana, the common
  * CJK ideographs and Japanese punctuation (checked one by one at import, see lk_init). Text made only of these and
@@ -163,13 +174,21 @@ collapse_whitespace(PyObject *key)
     int kind = PyUnicode_KIND(key);
     const void *data = PyUnicode_DATA(key);
     int collapse = 0;
-    for (Py_ssize_t i = 0; i < length; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c == '\t' || c == '\n' || c == '\r' || (c == ' ' && i + 1 < length && PyUnicode_READ(kind, data, i + 1) == ' ')) {
-            collapse = 1;
-            break;
-        }
+    /* One loop per string kind: the test is cheap, reading through PyUnicode_READ's switch per character wasn't. */
+#define FIND_RUN(T)                                                                                                  \
+    {                                                                                                                \
+        const T *chars = (const T *)data;                                                                            \
+        for (Py_ssize_t i = 0; i < length && !collapse; i++)                                                         \
+            collapse = chars[i] <= ' ' && (chars[i] == '\t' || chars[i] == '\n' || chars[i] == '\r' ||                 \
+                                           (chars[i] == ' ' && i + 1 < length && chars[i + 1] == ' '));              \
     }
+    if (kind == PyUnicode_1BYTE_KIND)
+        FIND_RUN(Py_UCS1)
+    else if (kind == PyUnicode_2BYTE_KIND)
+        FIND_RUN(Py_UCS2)
+    else
+        FIND_RUN(Py_UCS4)
+#undef FIND_RUN
     if (collapse) {
         PyObject *words = PyObject_CallMethodNoArgs(key, str_split);
         Py_DECREF(key);
@@ -199,7 +218,7 @@ digit_key(PyObject *key)
     Py_UCS4 maxchar = '#';
     for (Py_ssize_t j = i; j < length; j++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, j);
-        if (Py_UNICODE_ISDECIMAL(c)) {
+        if (IS_DECIMAL(c)) {
             digits++;
             if (c > maxchar)
                 maxchar = c;
@@ -225,7 +244,7 @@ digit_key(PyObject *key)
     Py_ssize_t skip = country ? 2 : 0;
     for (Py_ssize_t j = i; j < length; j++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, j);
-        if (Py_UNICODE_ISDECIMAL(c)) {
+        if (IS_DECIMAL(c)) {
             if (skip) {
                 skip--;
                 continue;
@@ -536,5 +555,7 @@ lk_init(void)
     str_space = PyUnicode_InternFromString(" ");
     if (normalize_func == NULL || str_nfkc == NULL || str_casefold == NULL || str_split == NULL || str_space == NULL)
         return -1;
+    for (Py_UCS4 c = 0; c < 128; c++)
+        ascii_separator[c] = (unsigned char)separator_of_any(c);
     return build_stable_bmp();
 }

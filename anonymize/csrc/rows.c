@@ -9,7 +9,22 @@
 #include <stdint.h>
 #include <string.h>
 
-enum { MODE_NOT_PERSONAL = 0, MODE_WHOLE = 1, MODE_WHOLE_VALUE_OR_NOTHING = 2, MODE_PYTHON = 3 };
+/* MODE_WHOLE_IF_DIGIT: MODE_WHOLE_VALUE_OR_NOTHING for digits.whole_if_digit, whose test (a decimal digit, re's \d)
+ * is done here instead of calling it. */
+enum { MODE_NOT_PERSONAL = 0, MODE_WHOLE = 1, MODE_WHOLE_VALUE_OR_NOTHING = 2, MODE_PYTHON = 3, MODE_WHOLE_IF_DIGIT = 4 };
+
+static int
+has_decimal(PyObject *value)
+{
+    int kind = PyUnicode_KIND(value);
+    const void *data = PyUnicode_DATA(value);
+    for (Py_ssize_t i = 0, length = PyUnicode_GET_LENGTH(value); i < length; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c < 128 ? (c >= '0' && c <= '9') : Py_UNICODE_ISDECIMAL(c))
+            return 1;
+    }
+    return 0;
+}
 enum { FAILED_WIDTH = 1, FAILED_TRANSFORM = 2 };
 
 static PyObject *output_hashes; /* leak_keys.output_hashes: JSON fakes */
@@ -68,12 +83,10 @@ record_whole(Leaks *leaks, PyObject *value, PyObject *new, int identifying)
             PyDict_Clear(seen);
         PyObject *key = PyList_GET_SIZE(keys) ? PyList_GET_ITEM(keys, 0) : Py_None;
         int failed = PyDict_SetItem(seen, value, key);
+        first = key; /* borrowed: the dict holds it now */
         Py_DECREF(keys);
         if (failed < 0)
             return -1;
-        first = PyDict_GetItemWithError(seen, value);
-        if (first == NULL)
-            return PyErr_Occurred() ? -1 : 0;
     }
     if (first == Py_None || new == Py_None)
         return 0;
@@ -176,7 +189,7 @@ parse_slots(PyObject *specs, Slot **out, Py_ssize_t *count, Py_ssize_t width)
             PyMem_Free(slots);
             return -1;
         }
-        if (slot->position < 0 || slot->position >= width || slot->mode < 0 || slot->mode > MODE_PYTHON ||
+        if (slot->position < 0 || slot->position >= width || slot->mode < 0 || slot->mode > MODE_WHOLE_IF_DIGIT ||
             (slot->memo != Py_None && !PyDict_Check(slot->memo))) {
             PyMem_Free(slots);
             PyErr_SetString(PyExc_ValueError, "a slot's position or mode is out of range, or its memo no dict");
@@ -300,6 +313,8 @@ py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             int unchanged = 0;
             if (leak_check && slot->mode == MODE_WHOLE)
                 unchanged = record_whole(&leaks, value, new, slot->identifying);
+            else if (leak_check && slot->mode == MODE_WHOLE_IF_DIGIT)
+                unchanged = has_decimal(value) ? record_whole(&leaks, value, new, slot->identifying) : 0;
             else if (leak_check && slot->mode == MODE_WHOLE_VALUE_OR_NOTHING) {
                 PyObject *found = PyObject_CallOneArg(slot->leak_values, value);
                 PyObject *items = found == NULL ? NULL : PySequence_Tuple(found);

@@ -4,6 +4,7 @@
 #include "speedups.h"
 
 #include <stdint.h>
+#include <string.h>
 
 static PyObject *raw_keys; /* verify._raw_keys, for JSON fields: imported on first use (verify imports us) */
 
@@ -36,10 +37,34 @@ field_hashes(const char *raw, Py_ssize_t length, int is_json, PyObject *salt)
     return hashes;
 }
 
+/* field_hashes packed as int64s (array('q') bytes): what the caches hold. New reference. */
+static PyObject *
+packed_hashes(const char *raw, Py_ssize_t length, int is_json, PyObject *salt)
+{
+    PyObject *list = field_hashes(raw, length, is_json, salt);
+    if (list == NULL)
+        return NULL;
+    if (!PyList_Check(list)) {
+        Py_DECREF(list);
+        PyErr_SetString(PyExc_TypeError, "a field's hashes must be a list");
+        return NULL;
+    }
+    PyObject *packed = PyBytes_FromStringAndSize(NULL, 8 * PyList_GET_SIZE(list));
+    for (Py_ssize_t h = 0; packed != NULL && h < PyList_GET_SIZE(list); h++) {
+        int64_t hashed = PyLong_AsLongLong(PyList_GET_ITEM(list, h));
+        if (hashed == -1 && PyErr_Occurred())
+            Py_CLEAR(packed);
+        else
+            memcpy(PyBytes_AS_STRING(packed) + 8 * h, &hashed, 8);
+    }
+    Py_DECREF(list);
+    return packed;
+}
+
 /* scan_lines(lines, wanted, is_json, salt, text_cache, json_cache, cache_limit) -> (hashes, positions, values)
  * lines: list of bytes; wanted: tuple of field positions or None (every field); is_json: tuple of bools, one per
- * scanned field; the caches: dicts raw bytes -> list of hashes. Hashes are raw array('q') bytes, positions raw
- * array('h') bytes indexing `wanted`. */
+ * scanned field; the caches: dicts raw bytes -> hashes packed as int64 bytes. Hashes are raw array('q') bytes,
+ * positions raw array('h') bytes indexing `wanted`. */
 PyObject *
 py_scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -124,11 +149,8 @@ py_scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                     Py_DECREF(key);
                     goto fail;
                 }
-                PyObject *computed = field_hashes(raw, raw_length, json[k], salt);
-                if (computed == NULL || !PyList_Check(computed)) {
-                    if (computed != NULL)
-                        PyErr_SetString(PyExc_TypeError, "a field's hashes must be a list");
-                    Py_XDECREF(computed);
+                PyObject *computed = packed_hashes(raw, raw_length, json[k], salt);
+                if (computed == NULL) {
                     Py_DECREF(key);
                     goto fail;
                 }
@@ -142,16 +164,19 @@ py_scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 }
                 found = computed;
             }
-            int16_t position = (int16_t)k;
-            for (Py_ssize_t h = 0; h < PyList_GET_SIZE(found); h++) {
-                int64_t hashed = PyLong_AsLongLong(PyList_GET_ITEM(found, h));
-                if ((hashed == -1 && PyErr_Occurred()) || buffer_push(&hashes, &hashed) < 0 ||
-                    buffer_push(&positions, &position) < 0) {
-                    Py_DECREF(key);
-                    goto fail;
-                }
-            }
             Py_DECREF(key);
+            if (!PyBytes_Check(found) || PyBytes_GET_SIZE(found) % 8) {
+                PyErr_SetString(PyExc_TypeError, "scan_lines: a cached field's hashes must be packed int64 bytes");
+                goto fail;
+            }
+            int16_t position = (int16_t)k;
+            const char *packed = PyBytes_AS_STRING(found);
+            for (Py_ssize_t h = 0; h < PyBytes_GET_SIZE(found) / 8; h++) {
+                int64_t hashed;
+                memcpy(&hashed, packed + 8 * h, 8);
+                if (buffer_push(&hashes, &hashed) < 0 || buffer_push(&positions, &position) < 0)
+                    goto fail;
+            }
         }
     }
     result = Py_BuildValue("(NNn)", buffer_bytes(&hashes), buffer_bytes(&positions), values);

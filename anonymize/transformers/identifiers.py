@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from anonymize.keys import Keyring
 from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register
-from anonymize.transformers.digits import has_digit, shape_of
+from anonymize.transformers.digits import shape_of, whole_if_digit
 from anonymize.transformers.keyed import DigitPermuter, fit
 from anonymize.transformers.permutation import Permutation
 
@@ -91,8 +91,7 @@ class _DigitsTransformer(MemoizedTransformer):
             return value
         return fit(shape.fill(self.fake_digits(shape.digits)), self.max_length)
 
-    def leak_values(self, value: str) -> tuple[str, ...]:
-        return (value,) if has_digit(value) else ()
+    leak_values = whole_if_digit  # "なし", "-": no digits, nothing to find (nor changed on purpose)
 
 
 @register

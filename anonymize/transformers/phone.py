@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field
 from anonymize.keys import Keyring
 from anonymize.speedups import NATIVE
 from anonymize.transformers.base import ColumnInfo, StrictParams, Transformer, register, unique_needs_key
-from anonymize.transformers.digits import has_digit, shape_of
+from anonymize.transformers.digits import shape_of, whole_if_digit
 from anonymize.transformers.keyed import DigitPermuter, KeyedIndex, fit, key_of, no_limit
 
 _NON_GEOGRAPHIC = re.compile(r"^0[2-9]0")  # mobile, IP phone, M2M: 0A0 is the service, not a place
@@ -143,6 +143,4 @@ class Phone(Transformer):
         key = key_of(value, row, self.key_column) if self.key_column is not None else None
         return self._cached(value, key)
 
-    def leak_values(self, value: str) -> tuple[str, ...]:
-        # "なし", "-": no digits, nothing to find (and nothing the fake changed on purpose).
-        return (value,) if has_digit(value) else ()
+    leak_values = whole_if_digit  # "なし", "-": no digits, nothing to find (nor changed on purpose)
