@@ -71,17 +71,10 @@ stripped(PyObject *value)
 static PyObject *
 postal_code(AddressFake *fake, PyObject *value, PyObject *key)
 {
-    unsigned char digest[64];
-    Py_ssize_t size = kd_digest(fake->extra_digest, (const char *)PyUnicode_1BYTE_DATA(key), PyUnicode_GET_LENGTH(key),
-                                digest);
-    if (size < 8) {
-        if (size >= 0)
-            PyErr_SetString(PyExc_ValueError, "AddressFake: the digest must give at least 8 bytes");
+    unsigned long long extra;
+    if (fake_digest_words(fake->extra_digest, (const char *)PyUnicode_1BYTE_DATA(key), PyUnicode_GET_LENGTH(key), 1,
+                          &extra) < 0)
         return NULL;
-    }
-    unsigned long long extra = 0;
-    for (int i = 0; i < 8; i++)
-        extra = extra << 8 | digest[i];
     unsigned long code = (unsigned long)(extra / 10000000ULL % 10000000ULL); /* _postal */
     PyObject *text = stripped(value);
     if (text == NULL)

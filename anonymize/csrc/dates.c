@@ -98,17 +98,11 @@ entity_offset(DateShiftFake *fake, PyObject *row)
         while (i < length && text[i] >= '0' && text[i] <= '9')
             i++;
         if (i == length) { /* text_key of ASCII digits is the digits: _offset's draw, here */
-            unsigned char digest[64];
-            Py_ssize_t size = kd_digest(fake->digest, (const char *)text, length, digest);
+            unsigned long long number;
+            int failed = fake_digest_words(fake->digest, (const char *)text, length, 1, &number);
             Py_DECREF(entity);
-            if (size < 8) {
-                if (size >= 0)
-                    PyErr_SetString(PyExc_ValueError, "DateShiftFake: the digest must give at least 8 bytes");
+            if (failed < 0)
                 return LLONG_MIN;
-            }
-            unsigned long long number = 0;
-            for (int j = 0; j < 8; j++)
-                number = number << 8 | digest[j];
             long long draw = (long long)(number % (unsigned long long)(2 * fake->span));
             return draw < fake->span ? draw - fake->span : draw - fake->span + 1;
         }

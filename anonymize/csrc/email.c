@@ -38,18 +38,10 @@ email_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnam
     char normalized[SHORT_EMAIL];
     for (Py_ssize_t i = first; i < last; i++)
         normalized[i - first] = (char)(text[i] >= 'A' && text[i] <= 'Z' ? text[i] + 32 : text[i]);
-    unsigned char digest[64];
-    Py_ssize_t size = kd_digest(fake->digest, normalized, last - first, digest);
-    if (size < 16) {
-        if (size >= 0)
-            PyErr_SetString(PyExc_ValueError, "EmailFake: the digest must give at least 16 bytes");
+    unsigned long long words[2];
+    if (fake_digest_words(fake->digest, normalized, last - first, 2, words) < 0)
         return NULL;
-    }
-    unsigned long long high = 0, low = 0;
-    for (int i = 0; i < 8; i++) {
-        high = high << 8 | digest[i];
-        low = low << 8 | digest[8 + i];
-    }
+    unsigned long long high = words[0], low = words[1];
     /* family, given = divmod((number >> 64) % space, given_count); the tag is number >> 24 & (2^40 - 1) */
     unsigned long long given_count = (unsigned long long)PyTuple_GET_SIZE(fake->given);
     unsigned long long drawn = high % (given_count * (unsigned long long)PyTuple_GET_SIZE(fake->family));

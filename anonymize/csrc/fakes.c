@@ -3,6 +3,27 @@
  * transformer's Python transform, and fitting a fake to the column's length as transformers.keyed.fit does. */
 #include "speedups.h"
 
+/* The first `words` 8-byte big-endian words of `digest`'s digest of `data` (int.from_bytes(digest[8k:8k+8], "big")),
+ * as the Python fakes read them. 0, or -1 with an exception set. */
+int
+fake_digest_words(PyObject *digest, const char *data, Py_ssize_t length, int words, unsigned long long *out)
+{
+    unsigned char bytes[64];
+    Py_ssize_t size = kd_digest(digest, data, length, bytes);
+    if (size < 0)
+        return -1;
+    if (size < 8 * words) {
+        PyErr_Format(PyExc_ValueError, "a fake's digest must give at least %d bytes", 8 * words);
+        return -1;
+    }
+    for (int k = 0; k < words; k++) {
+        out[k] = 0;
+        for (int i = 0; i < 8; i++)
+            out[k] = out[k] << 8 | bytes[8 * k + i];
+    }
+    return 0;
+}
+
 /* (value: str, row) positionally, as rows.c and the pipeline's reference loop call a transform. */
 int
 fake_arguments(PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -73,4 +94,36 @@ void
 fake_clear(FakeHead *fake)
 {
     Py_CLEAR(fake->fallback);
+}
+
+PyObject *
+digest_fake_new(PyTypeObject *type, PyObject *args, PyObject *kwargs, vectorcallfunc call)
+{
+    PyObject *digest, *fallback;
+    Py_ssize_t max_length;
+    static char *names[] = {"digest", "fallback", "max_length", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOn", names, &digest, &fallback, &max_length))
+        return NULL;
+    if (!PyCallable_Check(digest) || !PyCallable_Check(fallback)) {
+        PyErr_Format(PyExc_TypeError, "%s(digest, fallback, max_length): callables and an int (-1: none)",
+                     type->tp_name);
+        return NULL;
+    }
+    DigestFake *fake = (DigestFake *)type->tp_alloc(type, 0);
+    if (fake == NULL)
+        return NULL;
+    fake->head.vectorcall = call;
+    fake->head.fallback = Py_NewRef(fallback);
+    fake->head.max_length = max_length;
+    fake->digest = Py_NewRef(digest);
+    return (PyObject *)fake;
+}
+
+void
+digest_fake_dealloc(PyObject *self)
+{
+    DigestFake *fake = (DigestFake *)self;
+    fake_clear(&fake->head);
+    Py_XDECREF(fake->digest);
+    Py_TYPE(self)->tp_free(self);
 }

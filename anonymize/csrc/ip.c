@@ -5,11 +5,6 @@
 
 #include <stddef.h>
 
-typedef struct {
-    FakeHead head;
-    PyObject *digest; /* str -> bytes: Ip._digest */
-} Ipv4Fake;
-
 /* _PLAIN_V4.fullmatch: four octets 0-255 without leading zeros, dot-separated. */
 static int
 plain_v4(const Py_UCS1 *text, Py_ssize_t length)
@@ -37,22 +32,16 @@ ipv4_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwname
 {
     if (fake_arguments(args, nargsf, kwnames) < 0)
         return NULL;
-    Ipv4Fake *fake = (Ipv4Fake *)self;
+    DigestFake *fake = (DigestFake *)self;
     PyObject *value = args[0];
     if (!PyUnicode_IS_ASCII(value) || !plain_v4(PyUnicode_1BYTE_DATA(value), PyUnicode_GET_LENGTH(value)))
         return fake_fallback(&fake->head, args);
-    unsigned char digest[64];
-    Py_ssize_t size = kd_digest(fake->digest, (const char *)PyUnicode_1BYTE_DATA(value), PyUnicode_GET_LENGTH(value),
-                                digest);
-    if (size < 0)
+    unsigned long long words[2];
+    if (fake_digest_words(fake->digest, (const char *)PyUnicode_1BYTE_DATA(value), PyUnicode_GET_LENGTH(value), 2,
+                          words) < 0)
         return NULL;
-    if (size < 16) {
-        PyErr_SetString(PyExc_ValueError, "Ipv4Fake: the digest must give at least 16 bytes");
-        return NULL;
-    }
-    /* int.from_bytes(digest[:16], "big") & 0x0FFFFFFF: the low 28 bits are in bytes 12-15 */
-    unsigned long number = 0xF0000000UL | (((unsigned long)digest[12] & 0x0F) << 24) |
-                           ((unsigned long)digest[13] << 16) | ((unsigned long)digest[14] << 8) | digest[15];
+    /* int.from_bytes(digest[:16], "big") & 0x0FFFFFFF: the low 28 bits of the second word */
+    unsigned long long number = 0xF0000000ULL | (words[1] & 0x0FFFFFFFULL);
     char text[16], *end = text;
     for (int shift = 24; shift >= 0; shift -= 8) {
         end = fake_put_decimal(end, number >> shift & 255, 0);
@@ -61,41 +50,17 @@ ipv4_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwname
     return fake_ascii(&fake->head, text, end - 1 - text);
 }
 
-static void
-ipv4_dealloc(Ipv4Fake *fake)
-{
-    fake_clear(&fake->head);
-    Py_XDECREF(fake->digest);
-    Py_TYPE(fake)->tp_free((PyObject *)fake);
-}
-
 static PyObject *
 ipv4_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    PyObject *digest, *fallback;
-    Py_ssize_t max_length;
-    static char *names[] = {"digest", "fallback", "max_length", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOn", names, &digest, &fallback, &max_length))
-        return NULL;
-    if (!PyCallable_Check(digest) || !PyCallable_Check(fallback)) {
-        PyErr_SetString(PyExc_TypeError, "Ipv4Fake(digest, fallback, max_length): callables and an int (-1: none)");
-        return NULL;
-    }
-    Ipv4Fake *fake = (Ipv4Fake *)type->tp_alloc(type, 0);
-    if (fake == NULL)
-        return NULL;
-    fake->head.vectorcall = ipv4_call;
-    fake->head.fallback = Py_NewRef(fallback);
-    fake->head.max_length = max_length;
-    fake->digest = Py_NewRef(digest);
-    return (PyObject *)fake;
+    return digest_fake_new(type, args, kwargs, ipv4_call);
 }
 
 PyTypeObject Ipv4FakeType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "anonymize._speedups.Ipv4Fake",
-    .tp_basicsize = sizeof(Ipv4Fake),
-    .tp_dealloc = (destructor)ipv4_dealloc,
+    .tp_basicsize = sizeof(DigestFake),
+    .tp_dealloc = digest_fake_dealloc,
     .tp_vectorcall_offset = offsetof(FakeHead, vectorcall),
     .tp_call = PyVectorcall_Call,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,

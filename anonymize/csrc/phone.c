@@ -10,11 +10,6 @@
 
 #define MAX_DIGITS 11
 
-typedef struct {
-    FakeHead head;
-    PyObject *digest; /* Phone._digest */
-} PhoneFake;
-
 static int
 starts(const char *digits, const char *prefix)
 {
@@ -23,18 +18,11 @@ starts(const char *digits, const char *prefix)
 
 /* `width` keyed digits of `national` into `out`: int.from_bytes(digest[:8], "big") % 10**width, zero-filled. */
 static int
-keyed_digits(PhoneFake *fake, const char *national, Py_ssize_t length, int width, char *out)
+keyed_digits(DigestFake *fake, const char *national, Py_ssize_t length, int width, char *out)
 {
-    unsigned char digest[64];
-    Py_ssize_t size = kd_digest(fake->digest, national, length, digest);
-    if (size < 8) {
-        if (size >= 0)
-            PyErr_SetString(PyExc_ValueError, "PhoneFake: the digest must give at least 8 bytes");
+    unsigned long long number;
+    if (fake_digest_words(fake->digest, national, length, 1, &number) < 0)
         return -1;
-    }
-    unsigned long long number = 0;
-    for (int i = 0; i < 8; i++)
-        number = number << 8 | digest[i];
     for (int i = width - 1; i >= 0; i--) {
         out[i] = (char)('0' + number % 10);
         number /= 10;
@@ -47,7 +35,7 @@ phone_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnam
 {
     if (fake_arguments(args, nargsf, kwnames) < 0)
         return NULL;
-    PhoneFake *fake = (PhoneFake *)self;
+    DigestFake *fake = (DigestFake *)self;
     PyObject *value = args[0];
     if (!PyUnicode_IS_ASCII(value))
         return fake_fallback(&fake->head, args);
@@ -98,41 +86,17 @@ phone_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnam
     return fake_fit(&fake->head, result);
 }
 
-static void
-phone_dealloc(PhoneFake *fake)
-{
-    fake_clear(&fake->head);
-    Py_XDECREF(fake->digest);
-    Py_TYPE(fake)->tp_free((PyObject *)fake);
-}
-
 static PyObject *
 phone_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    PyObject *digest, *fallback;
-    Py_ssize_t max_length;
-    static char *names[] = {"digest", "fallback", "max_length", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOn", names, &digest, &fallback, &max_length))
-        return NULL;
-    if (!PyCallable_Check(digest) || !PyCallable_Check(fallback)) {
-        PyErr_SetString(PyExc_TypeError, "PhoneFake(digest, fallback, max_length): callables and an int (-1: none)");
-        return NULL;
-    }
-    PhoneFake *fake = (PhoneFake *)type->tp_alloc(type, 0);
-    if (fake == NULL)
-        return NULL;
-    fake->head.vectorcall = phone_call;
-    fake->head.fallback = Py_NewRef(fallback);
-    fake->head.max_length = max_length;
-    fake->digest = Py_NewRef(digest);
-    return (PyObject *)fake;
+    return digest_fake_new(type, args, kwargs, phone_call);
 }
 
 PyTypeObject PhoneFakeType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "anonymize._speedups.PhoneFake",
-    .tp_basicsize = sizeof(PhoneFake),
-    .tp_dealloc = (destructor)phone_dealloc,
+    .tp_basicsize = sizeof(DigestFake),
+    .tp_dealloc = digest_fake_dealloc,
     .tp_vectorcall_offset = offsetof(FakeHead, vectorcall),
     .tp_call = PyVectorcall_Call,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,

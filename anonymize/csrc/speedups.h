@@ -67,6 +67,14 @@ typedef struct {
     PyObject *fallback;    /* the transformer's transform(value, row) */
     Py_ssize_t max_length; /* the column's, or -1 */
 } FakeHead;
+/* A fake that needs nothing but a digest: (digest, fallback, max_length) -> made here, called by `call`. */
+typedef struct {
+    FakeHead head;
+    PyObject *digest; /* str -> bytes: the transformer's keyed digest */
+} DigestFake;
+PyObject *digest_fake_new(PyTypeObject *type, PyObject *args, PyObject *kwargs, vectorcallfunc call);
+void digest_fake_dealloc(PyObject *self);
+int fake_digest_words(PyObject *digest, const char *data, Py_ssize_t length, int words, unsigned long long *out);
 int fake_arguments(PyObject *const *args, size_t nargsf, PyObject *kwnames);
 PyObject *fake_fallback(FakeHead *fake, PyObject *const *args);
 PyObject *fake_fit(FakeHead *fake, PyObject *text);

@@ -10,6 +10,7 @@ import random
 import subprocess
 import sys
 from array import array
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from anonymize.errors import TransformError
 from anonymize.keys import Keyring
 from anonymize.pipeline import RowTransformer, TablePlan
 from anonymize.rules import ColumnRule, TableRule
-from anonymize.transformers.base import ColumnInfo, build_transformer
+from anonymize.transformers.base import ColumnInfo, Transformer, build_transformer
 from anonymize.transformers.digits import fill_digits
 from anonymize.transformers.keyed import name_key, python_indexer, python_name_key
 from anonymize.transformers.permutation import Permutation
@@ -488,17 +489,34 @@ def test_the_c_indexer_equals_the_python_one(size: int) -> None:
 # ---------------------------------------------------------------- transformers' common cases (fakes.c and family)
 
 
-def _fake_pairs(transformer, values: list[str], rows: list[dict[str, str | None]]) -> tuple[list, list]:
-    native = transformer.native_transform()
+def _both(rule: ColumnRule, pg_type: str = "text") -> tuple[Callable, Transformer]:
+    """A transformer's C common case, and a twin built alike whose Python transform is the reference (its own
+    caches: the reference never reads a fake the C side made)."""
+    native = build_transformer(rule, ColumnInfo("public.t", "c", pg_type), KEY).native_transform()
     assert native is not None
-    fresh = build_transformer(  # its own memo: the reference never reads a fake the native side made
-        ColumnRule(transform=transformer.name, params=transformer.params.model_dump(exclude_defaults=True)),
-        transformer.column,
-        KEY,
-    )
-    return [native(v, r) for v, r in zip(values, rows, strict=True)], [
-        fresh.transform(v, r) for v, r in zip(values, rows, strict=True)
-    ]
+    return native, build_transformer(rule, ColumnInfo("public.t", "c", pg_type), KEY)
+
+
+def _answers(call: Callable, values: list[str], rows: list[dict] | None = None) -> list:
+    """Each value's fake, or the error it raised (odd values must fail alike, each side its own way there)."""
+    answers: list = []
+    for value, row in zip(values, rows or [{}] * len(values), strict=True):
+        try:
+            answers.append(call(value, row))
+        except (TransformError, ValueError) as exc:
+            answers.append((type(exc).__name__, str(exc)))
+    return answers
+
+
+def _own_draws(fresh: Transformer, value: str, count: int) -> tuple[list[str], list[dict]]:
+    """Rows whose value is the very fake drawn for them: the paths that step off a value's own fake."""
+    rows = [{"id": str(i)} for i in range(count)]
+    return [fresh.transform(value, row) or "" for row in rows], rows
+
+
+def _no_native(transform: str, params: dict, pg_type: str = "text") -> bool:
+    rule = ColumnRule(transform=transform, params=params)
+    return build_transformer(rule, ColumnInfo("public.t", "c", pg_type), KEY).native_transform() is None
 
 
 def _odd_strings(rng: random.Random, alphabet: str, count: int, longest: int = 24) -> list[str]:
@@ -508,120 +526,47 @@ def _odd_strings(rng: random.Random, alphabet: str, count: int, longest: int = 2
 @pytest.mark.parametrize("max_length", [None, 9])
 def test_the_c_ipv4_fake_equals_the_python_transform(max_length: int | None) -> None:
     rng = random.Random(3)
-    values = [
-        f"{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(256)}" for _ in range(3000)
-    ]
-    values += ["0.0.0.0", "255.255.255.255", " 10.0.0.1", "10.0.0.1 ", "010.0.0.1", "256.1.1.1", "1.2.3", "1.2.3.4.5"]
-    values += ["10.0.0.1/24", "::1", "2001:db8::5", "1.2.3.04", "1..2.3", "１.2.3.4", "1.2.3.4\n", "9999.1.1.1"]
-    values += _odd_strings(rng, "0123456789.", 1500, 16)
-    pg_type = "text" if max_length is None else f"varchar({max_length})"
-    transformer = build_transformer(ColumnRule(transform="ip"), ColumnInfo("public.t", "ip", pg_type), KEY)
-
-    def guarded(call, value):  # odd strings fail alike (a TransformError), each side its own way of getting there
-        try:
-            return call(value, {})
-        except TransformError as exc:
-            return exc.message
-
-    native = transformer.native_transform()
-    fresh = build_transformer(ColumnRule(transform="ip"), ColumnInfo("public.t", "ip", pg_type), KEY)
-    assert [guarded(native, v) for v in values] == [guarded(fresh.transform, v) for v in values]
-    assert (
-        build_transformer(
-            ColumnRule(transform="ip", params={"key_column": "id"}), ColumnInfo("public.t", "ip", "inet"), KEY
-        ).native_transform()
-        is None
-    )
+    octets = [".".join(str(rng.randrange(256)) for _ in range(4)) for _ in range(3000)]
+    values = octets + ["0.0.0.0", "255.255.255.255", " 10.0.0.1", "10.0.0.1 ", "010.0.0.1", "256.1.1.1", "1.2.3"]
+    values += ["1.2.3.4.5", "10.0.0.1/24", "::1", "2001:db8::5", "1.2.3.04", "1..2.3", "１.2.3.4", "1.2.3.4\n"]
+    values += _odd_strings(rng, "0123456789.", 1500, 16) + ["9999.1.1.1"]
+    native, fresh = _both(ColumnRule(transform="ip"), "text" if max_length is None else f"varchar({max_length})")
+    assert _answers(native, values) == _answers(fresh.transform, values)
+    assert _no_native("ip", {"key_column": "id"}, "inet") and _no_native("ip", {"keep_prefix_v4": 8}, "inet")
 
 
 @pytest.mark.parametrize("entity_column", ["id", None])
 def test_the_c_date_shift_equals_the_python_transform(entity_column: str | None) -> None:
     rng = random.Random(5)
     params = {"range_days": 400} if entity_column is None else {"entity_column": entity_column, "range_days": 400}
-    transformer = build_transformer(
-        ColumnRule(transform="date_shift", params=params), ColumnInfo("public.t", "born", "text"), KEY
-    )
     values = [
         f"{rng.randrange(1, 10000):04d}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}" for _ in range(2000)
     ]
-    values += [
-        f"{y:04d}-{m:02d}-{d:02d}"
-        for y in (1, 2, 4, 100, 400, 1900, 2000, 2024, 9999)
-        for m in (1, 2, 3, 12)
-        for d in (1, 28, 29, 30, 31)
-    ]  # leap days, month ends, the calendar's ends, impossible dates
-    values += [
-        "0000-01-01",
-        "2024-13-01",
-        "2024-00-10",
-        "2024-01-00",
-        "2024-01-01 12:34:56+09",
-        "2024-01-011",
-        "2024-01-01T00:00:00",
-        "infinity",
-        "-infinity",
-        "1999-01-01 BC",
-        "0044-03-15 BC",
-        " 2024-01-01",
-        "２０２４-01-01",
-        "2024-01-01１",
-        "2024-1-01",
-        "2024/01/01",
-    ]
+    # leap days, month ends, the calendar's ends, impossible dates
+    for year in (1, 2, 4, 100, 400, 1900, 2000, 2024, 9999):
+        values += [f"{year:04d}-{month:02d}-{day:02d}" for month in (1, 2, 3, 12) for day in (1, 28, 29, 30, 31)]
+    values += ["0000-01-01", "2024-13-01", "2024-00-10", "2024-01-00", "2024-01-01 12:34:56+09", "2024-01-011"]
+    values += ["2024-01-01T00:00:00", "infinity", "-infinity", "1999-01-01 BC", "0044-03-15 BC", " 2024-01-01"]
+    values += ["２０２４-01-01", "2024-01-01１", "2024-1-01", "2024/01/01"]
     entities = [None, "", "42", "0", "123456789012345678901234", "abc", "４２", " 7", "佐藤"]
     rows = [{"id": rng.choice(entities) if rng.random() < 0.3 else str(rng.randrange(10**6))} for _ in values]
-
-    def guarded(call, value, row):
-        try:
-            return call(value, row)
-        except TransformError as exc:
-            return exc.message
-
-    native = transformer.native_transform()
-    assert native is not None
-    assert [guarded(native, v, r) for v, r in zip(values, rows, strict=True)] == [
-        guarded(transformer.transform, v, r) for v, r in zip(values, rows, strict=True)
-    ]
+    native, fresh = _both(ColumnRule(transform="date_shift", params=params))
+    assert _answers(native, values, rows) == _answers(fresh.transform, values, rows)
 
 
 @pytest.mark.parametrize("max_length", [None, 15])
 def test_the_c_card_fake_equals_the_python_transform(max_length: int | None) -> None:
     rng = random.Random(7)
-    pg_type = "text" if max_length is None else f"varchar({max_length})"
     bins = ["4", "51", "2221", "34", "37", "3528", "36", "6011", "62", "9", "0"]
     values = [
         rng.choice(bins) + "".join(rng.choice("0123456789") for _ in range(rng.randrange(8, 19))) for _ in range(3000)
     ]
-    values += [
-        "4111111111111111",
-        "411111111111",
-        "4111 1111 1111 1111",
-        "4111-1111-1111-1111",
-        "424242******4242",
-        "4" * 19,
-        "4" * 20,
-        "4" * 11,
-        "４１１１１１１１１１１１１１１１",
-        "41111111111111a1",
-        "",
-        " ",
-    ]
+    values += ["4111111111111111", "411111111111", "4111 1111 1111 1111", "4111-1111-1111-1111", "424242******4242"]
+    values += ["4" * 19, "4" * 20, "4" * 11, "４１１１１１１１１１１１１１１１", "41111111111111a1", "", " "]
     values += _odd_strings(rng, "0123456789 -*", 500, 24)
-    transformer = build_transformer(ColumnRule(transform="card_pan"), ColumnInfo("public.t", "card", pg_type), KEY)
-    native = transformer.native_transform()
-    fresh = build_transformer(ColumnRule(transform="card_pan"), ColumnInfo("public.t", "card", pg_type), KEY)
-
-    def guarded(call, value):
-        try:
-            return call(value, {})
-        except ValueError as exc:
-            return str(exc)
-
-    assert [guarded(native, v) for v in values] == [guarded(fresh.transform, v) for v in values]
-    kept = build_transformer(
-        ColumnRule(transform="card_pan", params={"keep_last4": True}), ColumnInfo("public.t", "c", "text"), KEY
-    )
-    assert kept.native_transform() is None
+    native, fresh = _both(ColumnRule(transform="card_pan"), "text" if max_length is None else f"varchar({max_length})")
+    assert _answers(native, values) == _answers(fresh.transform, values)
+    assert _no_native("card_pan", {"keep_last4": True}) and _no_native("card_pan", {"keep_bin": True})
 
 
 NAME_PARAMS = [
@@ -639,61 +584,25 @@ NAME_PARAMS = [
 @pytest.mark.parametrize("pg_type", ["text", "varchar(5)"])
 def test_the_c_name_fake_equals_the_python_transform(params: dict, pg_type: str) -> None:
     rng = random.Random(11)
-    transformer = build_transformer(
-        ColumnRule(transform="person_name", params=params), ColumnInfo("public.t", "name", pg_type), KEY
-    )
-    native = transformer.native_transform()
-    assert native is not None
-    fresh = build_transformer(
-        ColumnRule(transform="person_name", params=params), ColumnInfo("public.t", "name", pg_type), KEY
-    )
+    native, fresh = _both(ColumnRule(transform="person_name", params=params), pg_type)
     surnames, given = ["佐藤", "鈴木", "高橋", "サトウ", "Smith", ""], ["太郎", "花子", "タロウ", "John", ""]
-    separators = [" ", "\u3000", "", "  ", "\t"]
+    edges, separators = ["", " ", "\u3000"], [" ", "\u3000", "", "  ", "\t"]
     values = [
-        rng.choice(["", " ", "\u3000"])
-        + rng.choice(surnames)
-        + rng.choice(separators)
-        + rng.choice(given)
-        + rng.choice(["", " ", "\u3000"])
+        rng.choice(edges) + rng.choice(surnames) + rng.choice(separators) + rng.choice(given) + rng.choice(edges)
         for _ in range(2000)
     ]
     values += ["", " ", "\u3000", "\t \u3000", "ｻﾄｳ ﾀﾛｳ", "佐藤　太郎"]
     keys = [None, "", "42", "7", "佐藤 太郎", "ＡＢＣ"]
     rows = [{"id": rng.choice(keys) if rng.random() < 0.2 else str(rng.randrange(10**7))} for _ in values]
-    # Its own name drawn: the draws of a small pool index hit the value's own name often enough to test that path.
-    for i in range(300):
-        row = {"id": str(i)}
-        values.append(fresh.transform("佐藤 太郎", row) or "")
-        rows.append(row)
-    assert [native(v, r) for v, r in zip(values, rows, strict=True)] == [
-        fresh.transform(v, r) for v, r in zip(values, rows, strict=True)
-    ]
-    latin = build_transformer(
-        ColumnRule(transform="person_name", params={"script": "latin"}), ColumnInfo("public.t", "n", "text"), KEY
-    )
-    assert latin.native_transform() is None
-
-
-def test_the_c_fakes_refuse_bad_arguments() -> None:
-    transformer = build_transformer(ColumnRule(transform="ip"), ColumnInfo("public.t", "ip", "inet"), KEY)
-    native = transformer.native_transform()
-    with pytest.raises(TypeError):
-        native(b"10.0.0.1", {})
-    with pytest.raises(TypeError):
-        native("10.0.0.1")
-    from anonymize.speedups import NATIVE
-
-    with pytest.raises(TypeError):
-        NATIVE.CardFake(lambda b, n: ("424242", 1, None), None, -1)
-    bad = NATIVE.CardFake(lambda b, n: "not parts", lambda v, r: v, -1)
-    with pytest.raises(TypeError):
-        bad("4111111111111111", {})
+    own_values, own_rows = _own_draws(fresh, "佐藤 太郎", 300)  # a small pool index draws its own name often enough
+    values, rows = values + own_values, rows + own_rows
+    assert _answers(native, values, rows) == _answers(fresh.transform, values, rows)
+    assert _no_native("person_name", {"script": "latin"}) and _no_native("person_name", {"script": "romaji"})
 
 
 @pytest.mark.parametrize("max_length", [None, 12])
 def test_the_c_phone_fake_equals_the_python_transform(max_length: int | None) -> None:
     rng = random.Random(13)
-    pg_type = "text" if max_length is None else f"varchar({max_length})"
     leads = ["090", "080", "070", "060", "050", "020", "03", "06", "011", "0120", "0800", "0570", "010", "00", "1", ""]
     values = []
     for _ in range(3000):
@@ -703,24 +612,11 @@ def test_the_c_phone_fake_equals_the_python_transform(max_length: int | None) ->
         values.append(f"{digits[: cuts[0]]}{sep}{digits[cuts[0] : cuts[1]]}{sep}{digits[cuts[1] :]}")
     values += [f"+81 {v[1:]}" for v in values[:200]] + [f"0081-{v[1:]}" for v in values[200:300]]
     values += [f"({v}" for v in values[300:400]] + [f" {v} " for v in values[400:500]]
-    values += [
-        "なし",
-        "-",
-        "",
-        " ",
-        "０９０-１２３４-５６７８",
-        "090-1234-5678 内線12",
-        "tel:090-1234-5678",
-        "81-90-1234-5678",
-    ]
-    values += _odd_strings(rng, "0123456789-+() ", 1500, 20)
-    rule = ColumnRule(transform="phone")
-    native = build_transformer(rule, ColumnInfo("public.t", "phone", pg_type), KEY).native_transform()
-    assert native is not None
-    fresh = build_transformer(rule, ColumnInfo("public.t", "phone", pg_type), KEY)
-    assert [native(v, {}) for v in values] == [fresh.transform(v, {}) for v in values]
-    keyed = ColumnRule(transform="phone", params={"key_column": "id"})
-    assert build_transformer(keyed, ColumnInfo("public.t", "p", "text"), KEY).native_transform() is None
+    values += ["なし", "-", "", " ", "０９０-１２３４-５６７８", "090-1234-5678 内線12", "tel:090-1234-5678"]
+    values += _odd_strings(rng, "0123456789-+() ", 1500, 20) + ["81-90-1234-5678"]
+    native, fresh = _both(ColumnRule(transform="phone"), "text" if max_length is None else f"varchar({max_length})")
+    assert _answers(native, values) == _answers(fresh.transform, values)
+    assert _no_native("phone", {"key_column": "id"}) and _no_native("phone", {"keep_prefix_digits": 3})
 
 
 @pytest.mark.parametrize("part", ["postal_code", "street"])
@@ -729,10 +625,7 @@ def test_the_c_phone_fake_equals_the_python_transform(max_length: int | None) ->
 def test_the_c_address_fake_equals_the_python_transform(part: str, key_column: str | None, pg_type: str) -> None:
     rng = random.Random(17)
     params = {"part": part} if key_column is None else {"part": part, "key_column": key_column}
-    rule = ColumnRule(transform="address", params=params)
-    native = build_transformer(rule, ColumnInfo("public.t", "a", pg_type), KEY).native_transform()
-    assert native is not None
-    fresh = build_transformer(rule, ColumnInfo("public.t", "a", pg_type), KEY)
+    native, fresh = _both(ColumnRule(transform="address", params=params), pg_type)
     streets = [
         "東京都千代田区一丁目3番4号",
         "桜台3-12-5",
@@ -740,42 +633,23 @@ def test_the_c_address_fake_equals_the_python_transform(part: str, key_column: s
         "本町2丁目 5階",
         "A棟 12",
         "ｺｰﾎﾟ 1-2",
-        "栄町１丁目２番",
-        "3階",
-        "x階",
-        "B棟",
-        "１階",
-        "  1-2-3  ",
-        "",
-        " ",
-        "\u3000",
-        "番地なし",
     ]
-    values = [f"{rng.randrange(10**7):07d}" for _ in range(1500)] + [
-        f"{rng.randrange(1000):03d}-{rng.randrange(10**4):04d}" for _ in range(500)
-    ]
+    streets += ["栄町１丁目２番", "3階", "x階", "B棟", "１階", "  1-2-3  ", "", " ", "\u3000", "番地なし"]
+    values = [f"{rng.randrange(10**7):07d}" for _ in range(1500)]
+    values += [f"{rng.randrange(1000):03d}-{rng.randrange(10**4):04d}" for _ in range(500)]
     values += ["〒160-0022", " 1600022 ", "160 0022", "１６０-００２２", "abc", "12345678", ""] + streets * 40
     keys = [None, "", "42", "0", "abc", "４２", "12345678901234567890123"]
     rows = [{"id": rng.choice(keys) if rng.random() < 0.2 else str(rng.randrange(10**6))} for _ in values]
-    # The postal code drawn for its own row steps off itself: feed each row its own draw.
-    for i in range(200):
-        row = {"id": str(i)}
-        values.append(fresh.transform("1000000", row) or "")
-        rows.append(row)
-    assert [native(v, r) for v, r in zip(values, rows, strict=True)] == [
-        fresh.transform(v, r) for v, r in zip(values, rows, strict=True)
-    ]
-    whole = ColumnRule(transform="address", params={"part": "full"})
-    assert build_transformer(whole, ColumnInfo("public.t", "a", "text"), KEY).native_transform() is None
+    own_values, own_rows = _own_draws(fresh, "1000000", 200)  # a postal code drawn for its own row steps off it
+    values, rows = values + own_values, rows + own_rows
+    assert _answers(native, values, rows) == _answers(fresh.transform, values, rows)
+    assert _no_native("address", {"part": "full"}) and _no_native("address", {"part": "city", "key_column": "id"})
 
 
 @pytest.mark.parametrize("mail_domain", ["example.com", "shop.test"])
 def test_the_c_email_fake_equals_the_python_transform(mail_domain: str) -> None:
     rng = random.Random(19)
-    rule = ColumnRule(transform="email", params={"mail_domain": mail_domain})
-    native = build_transformer(rule, ColumnInfo("public.t", "e", "text"), KEY).native_transform()
-    assert native is not None
-    fresh = build_transformer(rule, ColumnInfo("public.t", "e", "text"), KEY)
+    native, fresh = _both(ColumnRule(transform="email", params={"mail_domain": mail_domain}))
     values = [f"user{i}.{rng.randrange(10**6):06x}@{rng.choice(['gmail.com', 'Yahoo.co.jp'])}" for i in range(2000)]
     values += [f" {v.upper()}\t" for v in values[:300]] + [
         "",
@@ -786,6 +660,20 @@ def test_the_c_email_fake_equals_the_python_transform(mail_domain: str) -> None:
         "ユーザー@例え.jp",
     ]
     values += _odd_strings(rng, "abcXYZ09.@ -_+\x1c", 1000, 40) + ["x" * 300 + "@example.com"]
-    assert [native(v, {}) for v in values] == [fresh.transform(v, {}) for v in values]
-    bounded = build_transformer(ColumnRule(transform="email"), ColumnInfo("public.t", "e", "varchar(20)"), KEY)
-    assert bounded.native_transform() is None
+    assert _answers(native, values) == _answers(fresh.transform, values)
+    assert _no_native("email", {}, "varchar(20)")
+
+
+def test_the_c_fakes_refuse_bad_arguments() -> None:
+    from anonymize.speedups import NATIVE
+
+    assert NATIVE is not None
+    native, _ = _both(ColumnRule(transform="ip"), "inet")
+    with pytest.raises(TypeError):
+        native(b"10.0.0.1", {})
+    with pytest.raises(TypeError):
+        native("10.0.0.1")
+    with pytest.raises(TypeError):
+        NATIVE.CardFake(lambda b, n: ("424242", 1, None), None, -1)
+    with pytest.raises(TypeError):  # parts that aren't (prefix, offset, apply)
+        NATIVE.CardFake(lambda b, n: "not parts", lambda v, r: v, -1)("4111111111111111", {})
