@@ -1,5 +1,5 @@
 /* The plumbing shared by the C fakes (ip.c, dates.c, card.c, person_name.c, phone.c,
- * address.c, email.c): argument checks, the hand-over to the
+ * address.c, email.c, token.c): argument checks, the hand-over to the
  * transformer's Python transform, and fitting a fake to the column's length as transformers.keyed.fit does. */
 #include "speedups.h"
 

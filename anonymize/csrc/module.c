@@ -48,7 +48,7 @@ PyInit__speedups(void)
         PyType_Ready(&RowType) < 0 || PyType_Ready(&IndexerType) < 0 || PyType_Ready(&Ipv4FakeType) < 0 ||
         PyType_Ready(&DateShiftFakeType) < 0 || PyType_Ready(&CardFakeType) < 0 || PyType_Ready(&NameFakeType) < 0 ||
         PyType_Ready(&PhoneFakeType) < 0 || PyType_Ready(&AddressFakeType) < 0 ||
-        PyType_Ready(&EmailFakeType) < 0)
+        PyType_Ready(&EmailFakeType) < 0 || PyType_Ready(&TokenFakeType) < 0)
         return NULL;
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL)
@@ -62,7 +62,7 @@ PyInit__speedups(void)
         PyModule_AddType(module, &Ipv4FakeType) < 0 || PyModule_AddType(module, &DateShiftFakeType) < 0 ||
         PyModule_AddType(module, &CardFakeType) < 0 || PyModule_AddType(module, &NameFakeType) < 0 ||
         PyModule_AddType(module, &PhoneFakeType) < 0 || PyModule_AddType(module, &AddressFakeType) < 0 ||
-        PyModule_AddType(module, &EmailFakeType) < 0) {
+        PyModule_AddType(module, &EmailFakeType) < 0 || PyModule_AddType(module, &TokenFakeType) < 0) {
         Py_DECREF(module);
         return NULL;
     }

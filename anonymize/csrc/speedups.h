@@ -60,7 +60,7 @@ Py_ssize_t kd_digest(PyObject *digest, const char *data, Py_ssize_t length, unsi
 
 /* Transformers' common cases in C, each a callable (value, row) -> fake that hands every other value to its
  * `fallback`, the transformer's own transform (fakes.c: the shared plumbing; ip.c, dates.c, card.c, person_name.c, phone.c, address.c,
- * email.c) */
+ * email.c, token.c) */
 typedef struct {
     PyObject_HEAD
     vectorcallfunc vectorcall;
@@ -89,5 +89,6 @@ extern PyTypeObject NameFakeType;
 extern PyTypeObject PhoneFakeType;
 extern PyTypeObject AddressFakeType;
 extern PyTypeObject EmailFakeType;
+extern PyTypeObject TokenFakeType;
 
 #endif

@@ -8,12 +8,14 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from pydantic import BaseModel
 
 from anonymize.keys import Keyring
+from anonymize.speedups import NATIVE
 from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register
+from anonymize.transformers.keyed import no_limit
 
 _PREFIX = re.compile(r"^(?:[A-Za-z]{1,8}_){1,2}")
 _CRYPT_PREFIX = re.compile(
@@ -47,6 +49,12 @@ class Token(MemoizedTransformer):
         self._digest = keyring.digester(self.domain)
         self._keep = frozenset(params.keep_chars)
         self._masks = _AsciiMasks(params.keep_chars)
+
+    def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
+        if NATIVE is None or self._family != "text":  # UUIDs and bytea by value: Python
+            return None
+        kept = "".join(c for c in self.p.keep_chars if c.isascii()).encode()
+        return NATIVE.TokenFake(self._digest, hashlib.shake_256, kept, self.transform, no_limit(self.max_length))
 
     def _stream(self, value: str, length: int) -> bytes:
         return hashlib.shake_256(self._digest(value)).digest(max(length, 1))

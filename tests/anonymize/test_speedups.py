@@ -664,6 +664,21 @@ def test_the_c_email_fake_equals_the_python_transform(mail_domain: str) -> None:
     assert _no_native("email", {}, "varchar(20)")
 
 
+@pytest.mark.parametrize("params", [{}, {"keep_chars": "-"}, {"keep_prefix": False}])
+def test_the_c_token_fake_equals_the_python_transform(params: dict) -> None:
+    rng = random.Random(23)
+    native, fresh = _both(ColumnRule(transform="token", params=params))
+    values = [f"PR-{rng.randrange(16**32):032x}" for _ in range(1000)] + [
+        f"{rng.randrange(16**40):040X}" for _ in range(300)
+    ]
+    values += ["tok_abc123", "sk_test_XyZ", "$2b$12$abcdefghijABCDEFGHIJ0123456789.", "$6$salt$hash", "a_b", "_x"]
+    values += ["550e8400-e29b-41d4-a716-446655440000", "550E8400-E29B-41D4-A716-446655440000", "-" * 36, "", " "]
+    values += ["AbC-123.xyz:9/q+r=s~t u", "ÄÖÜ-123", "full　width", "#!%&*", "ABCDEF", "abcdefg", "0123"]
+    values += _odd_strings(rng, "abcdefABCXYZ0189-_.:/+=~$ #", 1500, 30)
+    assert _answers(native, values) == _answers(fresh.transform, values)
+    assert _no_native("token", {}, "uuid") and _no_native("token", {}, "bytea")
+
+
 def test_the_c_fakes_refuse_bad_arguments() -> None:
     from anonymize.speedups import NATIVE
 
