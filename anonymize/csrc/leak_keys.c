@@ -313,22 +313,6 @@ lk_salted_hash(PyObject *salt, PyObject *key)
     return hashed;
 }
 
-/* Replaces every key of the list with hash(salt + key), in place. */
-int
-lk_hash_keys_in_place(PyObject *keys, PyObject *salt)
-{
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys); i++) {
-        Py_hash_t hashed = lk_salted_hash(salt, PyList_GET_ITEM(keys, i));
-        if (hashed == -1 && PyErr_Occurred())
-            return -1;
-        PyObject *number = PyLong_FromSsize_t(hashed);
-        if (number == NULL)
-            return -1;
-        PyList_SetItem(keys, i, number); /* steals; releases the key */
-    }
-    return 0;
-}
-
 static int
 check_str(PyObject *value, const char *what)
 {
@@ -475,6 +459,168 @@ fail:
     return NULL;
 }
 
+/* ---- output_keys hashed in place: text of ASCII and stable characters (most fakes: emails, numbers, names,
+ * streets) is its own NFKC and case fold but for ASCII capitals, so each key is a run of the value, lowered: hashed
+ * as `hash(salt + key)` from a stack buffer of the key's own width, with no string or list per key. */
+
+#define IN_PLACE_MAX 1024 /* characters of value; longer ones go through the strings */
+#define SALT_MAX 64
+
+typedef struct {
+    int kind;                       /* the value's */
+    const void *data;
+    const Py_UCS1 *salt;
+    Py_ssize_t salt_length;
+    Buffer *out;
+} InPlace;
+
+static int
+push_int64(Buffer *out, Py_hash_t hashed)
+{
+    int64_t value = (int64_t)hashed;
+    return buffer_push(out, &value);
+}
+
+/* hash(salt + key) of `length` code points that all fit `kind` (1: ASCII, 2: BMP). */
+static Py_hash_t
+hash_salted(const InPlace *h, const Py_UCS4 *key, Py_ssize_t length, int kind)
+{
+    union {
+        Py_UCS1 one[SALT_MAX + IN_PLACE_MAX + 2];
+        Py_UCS2 two[SALT_MAX + IN_PLACE_MAX + 2];
+    } units;
+    for (Py_ssize_t i = 0; i < h->salt_length + length; i++) {
+        Py_UCS4 c = i < h->salt_length ? h->salt[i] : key[i - h->salt_length];
+        if (kind == PyUnicode_1BYTE_KIND)
+            units.one[i] = (Py_UCS1)c;
+        else
+            units.two[i] = (Py_UCS2)c;
+    }
+    return _Py_HashBytes(&units, (h->salt_length + length) * kind);
+}
+
+/* leak_keys of the run [start, end) of the value, already stripped: its key (lowered) and, phone-shaped with 10+
+ * digits, "#" + its digits, as digit_key makes it. */
+static int
+push_run_keys(const InPlace *h, Py_ssize_t start, Py_ssize_t end)
+{
+    Py_ssize_t length = end - start;
+    if (length < MIN_KEY_LENGTH)
+        return 0;
+    Py_UCS4 key[IN_PLACE_MAX];
+    Py_UCS4 widest = 0;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 c = PyUnicode_READ(h->kind, h->data, start + i);
+        key[i] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
+        widest = key[i] > widest ? key[i] : widest;
+    }
+    if (push_int64(h->out, hash_salted(h, key, length, widest < 128 ? PyUnicode_1BYTE_KIND : PyUnicode_2BYTE_KIND)) < 0)
+        return -1;
+    /* digit_key: ^\+?[\d\s\-().]+$ with 10+ digits (+81 written as a leading 0) */
+    Py_UCS4 first = key[0];
+    if (!(Py_UNICODE_ISDIGIT(first) || first == '+'))
+        return 0;
+    Py_ssize_t i = first == '+' ? 1 : 0, digits = 0;
+    for (Py_ssize_t j = i; j < length; j++) {
+        if (IS_DECIMAL(key[j]))
+            digits++;
+        else if (!(Py_UNICODE_ISSPACE(key[j]) || key[j] == '-' || key[j] == '(' || key[j] == ')' || key[j] == '.'))
+            return 0;
+    }
+    int country = length >= 3 && first == '+' && key[1] == '8' && key[2] == '1';
+    if ((country ? digits - 1 : digits) < 10)
+        return 0;
+    Py_UCS4 digit_key[IN_PLACE_MAX + 2];
+    Py_ssize_t at = 0, skip = country ? 2 : 0;
+    digit_key[at++] = '#';
+    if (country)
+        digit_key[at++] = '0';
+    widest = '#';
+    for (Py_ssize_t j = i; j < length; j++) {
+        if (!IS_DECIMAL(key[j]))
+            continue;
+        if (skip) {
+            skip--;
+            continue;
+        }
+        digit_key[at++] = key[j];
+        widest = key[j] > widest ? key[j] : widest;
+    }
+    if (widest > 0xFFFF) /* not from ASCII or stable text: can't happen, but don't guess */
+        return -2;
+    return push_int64(h->out, hash_salted(h, digit_key, at, widest < 128 ? PyUnicode_1BYTE_KIND : PyUnicode_2BYTE_KIND));
+}
+
+/* Whether the value is keyed in place: ASCII, or 2-byte text of stable characters, short enough; and its stripped
+ * whole key needs no whitespace collapsed. */
+static int
+in_place(PyObject *value, PyObject *salt, Py_ssize_t *start, Py_ssize_t *end)
+{
+    Py_ssize_t length = PyUnicode_GET_LENGTH(value);
+    if (!PyUnicode_IS_ASCII(salt) || PyUnicode_GET_LENGTH(salt) > SALT_MAX || length > IN_PLACE_MAX)
+        return 0;
+    int kind = PyUnicode_KIND(value);
+    const void *data = PyUnicode_DATA(value);
+    if (!PyUnicode_IS_ASCII(value)) {
+        if (kind != PyUnicode_2BYTE_KIND)
+            return 0;
+        for (Py_ssize_t i = 0; i < length; i++)
+            if (!is_stable(((const Py_UCS2 *)data)[i]))
+                return 0;
+    }
+    *start = 0;
+    *end = length;
+    while (*start < *end && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, *start)))
+        (*start)++;
+    while (*end > *start && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, *end - 1)))
+        (*end)--;
+    for (Py_ssize_t i = *start; i < *end; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == '\t' || c == '\n' || c == '\r' || (c == ' ' && i + 1 < *end && PyUnicode_READ(kind, data, i + 1) == ' '))
+            return 0;
+    }
+    return 1;
+}
+
+/* text_output_hashes(value, salt) appended to `out` (int64s): in place when it can be, else through the keys. */
+int
+lk_output_hashes(PyObject *value, PyObject *salt, Buffer *out)
+{
+    Py_ssize_t start, end, before = out->size;
+    if (in_place(value, salt, &start, &end)) {
+        InPlace h = {PyUnicode_KIND(value), PyUnicode_DATA(value), PyUnicode_1BYTE_DATA(salt),
+                     PyUnicode_GET_LENGTH(salt), out};
+        int failed = push_run_keys(&h, start, end);
+        Py_ssize_t length = PyUnicode_GET_LENGTH(value), token = 0;
+        int separated = 0;
+        for (Py_ssize_t i = 0; i <= length && failed == 0; i++) {
+            if (i < length && !is_token_separator(PyUnicode_READ(h.kind, h.data, i)))
+                continue;
+            separated |= i < length;
+            if (separated && i > token)
+                failed = push_run_keys(&h, token, i);
+            token = i + 1;
+        }
+        if (failed == -1)
+            return -1;
+        if (failed == 0)
+            return 0;
+        out->size = before; /* -2: start over through the strings */
+    }
+    PyObject *keys = lk_text_output_keys(value);
+    if (keys == NULL)
+        return -1;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys); i++) {
+        Py_hash_t hashed = lk_salted_hash(salt, PyList_GET_ITEM(keys, i));
+        if ((hashed == -1 && PyErr_Occurred()) || push_int64(out, hashed) < 0) {
+            Py_DECREF(keys);
+            return -1;
+        }
+    }
+    Py_DECREF(keys);
+    return 0;
+}
+
 PyObject *
 py_text_output_keys(PyObject *module, PyObject *value)
 {
@@ -492,12 +638,19 @@ py_text_output_hashes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     if (check_str(args[0], "value") < 0 || check_str(args[1], "salt") < 0)
         return NULL;
-    PyObject *keys = lk_text_output_keys(args[0]);
-    if (keys == NULL || lk_hash_keys_in_place(keys, args[1]) < 0) {
-        Py_XDECREF(keys);
-        return NULL;
+    Buffer hashes = {NULL, 0, 0, 8};
+    PyObject *result = lk_output_hashes(args[0], args[1], &hashes) < 0 ? NULL : PyList_New(hashes.size);
+    for (Py_ssize_t i = 0; result != NULL && i < hashes.size; i++) {
+        int64_t hashed;
+        memcpy(&hashed, hashes.data + 8 * i, 8);
+        PyObject *number = PyLong_FromLongLong(hashed);
+        if (number == NULL)
+            Py_CLEAR(result);
+        else
+            PyList_SET_ITEM(result, i, number);
     }
-    return keys;
+    PyMem_Free(hashes.data);
+    return result;
 }
 
 /* Hiragana, katakana (without the digraphs and the voicing marks that NFKC rewrites), CJK punctuation and

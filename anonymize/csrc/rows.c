@@ -109,18 +109,12 @@ scan_inline(Leaks *leaks, PyObject *new, int is_json, Py_ssize_t scan_index)
 {
     int16_t position = (int16_t)scan_index;
     if (!is_json) { /* the keys hashed straight into the buffers: no list of ints in between */
-        PyObject *keys = lk_text_output_keys(new);
-        if (keys == NULL)
+        Py_ssize_t before = leaks->inline_hashes.size;
+        if (lk_output_hashes(new, leaks->salt, &leaks->inline_hashes) < 0)
             return -1;
-        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys); i++) {
-            Py_hash_t hashed = lk_salted_hash(leaks->salt, PyList_GET_ITEM(keys, i));
-            if ((hashed == -1 && PyErr_Occurred()) || push_hash(&leaks->inline_hashes, hashed) < 0 ||
-                buffer_push(&leaks->inline_positions, &position) < 0) {
-                Py_DECREF(keys);
+        for (Py_ssize_t i = before; i < leaks->inline_hashes.size; i++)
+            if (buffer_push(&leaks->inline_positions, &position) < 0)
                 return -1;
-            }
-        }
-        Py_DECREF(keys);
         leaks->inline_values++;
         return 0;
     }

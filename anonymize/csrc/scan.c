@@ -8,10 +8,13 @@
 
 static PyObject *raw_keys; /* verify._raw_keys, for JSON fields: imported on first use (verify imports us) */
 
-/* The hashes (a list of int) of one field, computed on a cache miss. New reference. */
+/* The hashes of one field packed as int64s (array('q') bytes), computed on a cache miss: what the caches hold.
+ * JSON goes through the Python `_raw_keys`. New reference. */
 static PyObject *
-field_hashes(const char *raw, Py_ssize_t length, int is_json, PyObject *salt)
+packed_hashes(const char *raw, Py_ssize_t length, int is_json, PyObject *salt)
 {
+    Buffer hashes = {NULL, 0, 0, 8};
+    PyObject *packed = NULL;
     if (is_json) {
         if (raw_keys == NULL) {
             PyObject *verify = PyImport_ImportModule("anonymize.verify");
@@ -23,41 +26,36 @@ field_hashes(const char *raw, Py_ssize_t length, int is_json, PyObject *salt)
                 return NULL;
         }
         PyObject *bytes = PyBytes_FromStringAndSize(raw, length);
-        PyObject *hashes = bytes ? PyObject_CallFunctionObjArgs(raw_keys, bytes, Py_True, salt, NULL) : NULL;
+        PyObject *list = bytes ? PyObject_CallFunctionObjArgs(raw_keys, bytes, Py_True, salt, NULL) : NULL;
         Py_XDECREF(bytes);
-        return hashes;
-    }
-    PyObject *value = ct_decode(raw, length);
-    if (value == NULL)
-        return NULL;
-    PyObject *hashes = lk_text_output_keys(value);
-    Py_DECREF(value);
-    if (hashes != NULL && lk_hash_keys_in_place(hashes, salt) < 0)
-        Py_CLEAR(hashes);
-    return hashes;
-}
-
-/* field_hashes packed as int64s (array('q') bytes): what the caches hold. New reference. */
-static PyObject *
-packed_hashes(const char *raw, Py_ssize_t length, int is_json, PyObject *salt)
-{
-    PyObject *list = field_hashes(raw, length, is_json, salt);
-    if (list == NULL)
-        return NULL;
-    if (!PyList_Check(list)) {
+        if (list == NULL)
+            return NULL;
+        if (!PyList_Check(list)) {
+            Py_DECREF(list);
+            PyErr_SetString(PyExc_TypeError, "a field's hashes must be a list");
+            return NULL;
+        }
+        for (Py_ssize_t h = 0; h < PyList_GET_SIZE(list); h++) {
+            int64_t hashed = PyLong_AsLongLong(PyList_GET_ITEM(list, h));
+            if ((hashed == -1 && PyErr_Occurred()) || buffer_push(&hashes, &hashed) < 0) {
+                Py_DECREF(list);
+                goto done;
+            }
+        }
         Py_DECREF(list);
-        PyErr_SetString(PyExc_TypeError, "a field's hashes must be a list");
-        return NULL;
     }
-    PyObject *packed = PyBytes_FromStringAndSize(NULL, 8 * PyList_GET_SIZE(list));
-    for (Py_ssize_t h = 0; packed != NULL && h < PyList_GET_SIZE(list); h++) {
-        int64_t hashed = PyLong_AsLongLong(PyList_GET_ITEM(list, h));
-        if (hashed == -1 && PyErr_Occurred())
-            Py_CLEAR(packed);
-        else
-            memcpy(PyBytes_AS_STRING(packed) + 8 * h, &hashed, 8);
+    else {
+        PyObject *value = ct_decode(raw, length);
+        if (value == NULL)
+            return NULL;
+        int failed = lk_output_hashes(value, salt, &hashes);
+        Py_DECREF(value);
+        if (failed < 0)
+            goto done;
     }
-    Py_DECREF(list);
+    packed = buffer_bytes(&hashes);
+done:
+    PyMem_Free(hashes.data);
     return packed;
 }
 
