@@ -430,8 +430,8 @@ class RowTransformer:
             items = list(slot.transformer.leak_items(value))
             if not items:  # most notes name nobody
                 return False
-            if modes[index] is _WHOLE_OR_NOTHING:  # (value, identifying) or nothing
-                return bool(items) and slow.record_whole(items[0][0], new, items[0][1])
+            if modes[index] is _WHOLE_OR_NOTHING:  # (value, identifying)
+                return slow.record_whole(items[0][0], new, items[0][1])
             return slow.record(items, new, slot.is_json)
 
         failed = [0, 0]

@@ -19,7 +19,7 @@ from anonymize.keys import Keyring
 from anonymize.names import pool
 from anonymize.speedups import NATIVE
 from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register, unique_needs_key
-from anonymize.transformers.keyed import KeyedIndex, fit, memoized, no_limit, text_key
+from anonymize.transformers.keyed import KeyedIndex, fit, memoized, native_max_length, text_key
 
 _POSTAL = re.compile(r"^〒?\s*\d{3}-?\d{4}\s*")
 _BUILDING = re.compile(
@@ -130,7 +130,7 @@ class Address(MemoizedTransformer):
             normalize.nfkc,
             _NATIVE_PARTS.index(self.p.part),
             self.transform,
-            no_limit(self.max_length),
+            native_max_length(self.max_length),
         )
 
     def fake_address(self, key: str) -> FakeAddress:

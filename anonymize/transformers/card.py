@@ -19,7 +19,7 @@ from anonymize.keys import Keyring
 from anonymize.speedups import NATIVE
 from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register
 from anonymize.transformers.digits import luhn_check_digit, luhn_solve, shape_of, whole_if_digit
-from anonymize.transformers.keyed import DigitPermuter, fit, no_limit
+from anonymize.transformers.keyed import DigitPermuter, fit, native_max_length
 
 # Published test numbers' BINs (Visa/Mastercard/Amex/JCB/Diners/Discover/UnionPay sandboxes), by brand.
 TEST_BINS_BY_BRAND: dict[str, tuple[str, ...]] = {
@@ -89,7 +89,7 @@ class CardPan(MemoizedTransformer):
     def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
         if NATIVE is None or self.p.keep_bin or self.p.keep_last4:
             return None
-        return NATIVE.CardFake(self.default_parts, self.transform, no_limit(self.max_length))
+        return NATIVE.CardFake(self.default_parts, self.transform, native_max_length(self.max_length))
 
     def default_parts(self, source_bin: str, length: int) -> tuple[str, int, Callable[[int], int]] | None:
         """What _fake_default's fake of a `length`-digit PAN depends on besides its account digits: (test BIN,

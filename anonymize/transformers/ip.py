@@ -26,7 +26,7 @@ from anonymize.errors import TransformError
 from anonymize.keys import Keyring
 from anonymize.speedups import NATIVE
 from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register, unique_needs_key
-from anonymize.transformers.keyed import KeyedIndex, fit, no_limit
+from anonymize.transformers.keyed import KeyedIndex, fit, native_max_length
 from anonymize.transformers.permutation import Permutation
 
 # (base, bits the fake varies) per IP version: 240.0.0.0/4 and 2001:db8::/32.
@@ -78,7 +78,7 @@ class Ip(MemoizedTransformer):
     def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
         if NATIVE is None or self._key_column is not None or self.p.keep_prefix_v4:
             return None
-        return NATIVE.Ipv4Fake(self._digest, self.transform, no_limit(self.max_length))
+        return NATIVE.Ipv4Fake(self._digest, self.transform, native_max_length(self.max_length))
 
     def _permutation(self, version: int, bits: int) -> Permutation:
         permutation = self._permutations.get((version, bits))

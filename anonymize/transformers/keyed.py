@@ -153,7 +153,7 @@ def fit(value: str, max_length: int | None) -> str:
     return value if max_length is None or len(value) <= max_length else value[:max_length]
 
 
-def no_limit(max_length: int | None) -> int:
+def native_max_length(max_length: int | None) -> int:
     """A column's max_length as the C fakes take it: -1 for none."""
     return -1 if max_length is None else max_length
 

@@ -17,7 +17,7 @@ from anonymize.keys import Keyring
 from anonymize.names import pool
 from anonymize.speedups import NATIVE
 from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register, unique_needs_key
-from anonymize.transformers.keyed import KeyedIndex, fit, name_key, no_limit
+from anonymize.transformers.keyed import KeyedIndex, fit, name_key, native_max_length
 
 Script = Literal["kanji", "katakana", "hiragana", "romaji", "latin"]
 _PARTS = ("full", "family", "given")  # anonymize/csrc/person_name.c's codes for `part`
@@ -90,7 +90,7 @@ class PersonName(MemoizedTransformer):
             _PARTS.index(self.p.part),
             self._given_first,
             self.transform,
-            no_limit(self.max_length),
+            native_max_length(self.max_length),
         )
 
     def _fake(self, value: str, key: str) -> str:

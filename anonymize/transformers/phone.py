@@ -33,7 +33,7 @@ from anonymize.keys import Keyring
 from anonymize.speedups import NATIVE
 from anonymize.transformers.base import ColumnInfo, StrictParams, Transformer, register, unique_needs_key
 from anonymize.transformers.digits import shape_of, whole_if_digit
-from anonymize.transformers.keyed import DigitPermuter, KeyedIndex, fit, key_of, no_limit
+from anonymize.transformers.keyed import DigitPermuter, KeyedIndex, fit, key_of, native_max_length
 
 _NON_GEOGRAPHIC = re.compile(r"^0[2-9]0")  # mobile, IP phone, M2M: 0A0 is the service, not a place
 _FREE_DIAL = ("0120", "0800", "0570")
@@ -77,7 +77,7 @@ class Phone(Transformer):
     def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
         if NATIVE is None or self.keep is not None or self.key_column is not None:
             return None
-        return NATIVE.PhoneFake(self._digest, self.transform, no_limit(self.max_length))
+        return NATIVE.PhoneFake(self._digest, self.transform, native_max_length(self.max_length))
 
     def _keyed_digits(self, national: str, key: str | None, width: int) -> str:
         """`width` digits: a keyed hash of the national number, or a keyed index of the key column's value."""

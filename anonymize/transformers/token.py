@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from anonymize.keys import Keyring
 from anonymize.speedups import NATIVE
 from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register
-from anonymize.transformers.keyed import no_limit
+from anonymize.transformers.keyed import native_max_length
 
 _PREFIX = re.compile(r"^(?:[A-Za-z]{1,8}_){1,2}")
 _CRYPT_PREFIX = re.compile(
@@ -54,7 +54,9 @@ class Token(MemoizedTransformer):
         if NATIVE is None or self._family != "text":  # UUIDs and bytea by value: Python
             return None
         kept = "".join(c for c in self.p.keep_chars if c.isascii()).encode()
-        return NATIVE.TokenFake(self._digest, hashlib.shake_256, kept, self.transform, no_limit(self.max_length))
+        return NATIVE.TokenFake(
+            self._digest, hashlib.shake_256, kept, self.transform, native_max_length(self.max_length)
+        )
 
     def _stream(self, value: str, length: int) -> bytes:
         return hashlib.shake_256(self._digest(value)).digest(max(length, 1))
