@@ -16,7 +16,7 @@ setup(
             sorted(glob("anonymize/csrc/*.c")),
             depends=glob("anonymize/csrc/*.h"),
             optional=True,
-            extra_compile_args=["-O2"],
+            extra_compile_args=["-O3"],
         )
     ]
 )
