@@ -134,10 +134,15 @@ class LeakIndex:
         # Most output hashes (fresh fakes, kept values nobody's) are in neither array: the bitmap rules them out,
         # and only its few hits (true ones, ~12% false ones) are searched for.
         candidates = prefilter.candidates(hashes)
+        # Searched in ascending order, the binary searches walk the index's cache lines in order: ~3x cheaper than
+        # in the output's order (measured, 0.7M queries into 1.1M), the sort included.
+        queries = hashes[candidates]
+        order = np.argsort(queries)
+        candidates, queries = candidates[order], queries[order]
         found_identifying = np.zeros(len(hashes), dtype=bool)
         found_other = np.zeros(len(hashes), dtype=bool)
-        found_identifying[candidates] = _member(identifying, hashes[candidates])
-        found_other[candidates] = _member(other, hashes[candidates])
+        found_identifying[candidates] = _member(identifying, queries)
+        found_other[candidates] = _member(other, queries)
         return found_identifying, found_other
 
 
