@@ -59,12 +59,8 @@ ascii_digits(PyObject *text)
 static PyObject *
 stripped(PyObject *value)
 {
-    const Py_UCS1 *chars = PyUnicode_1BYTE_DATA(value);
     Py_ssize_t first = 0, last = PyUnicode_GET_LENGTH(value);
-    while (first < last && Py_UNICODE_ISSPACE(chars[first]))
-        first++;
-    while (last > first && Py_UNICODE_ISSPACE(chars[last - 1]))
-        last--;
+    fake_strip(PyUnicode_1BYTE_DATA(value), &first, &last);
     return PyUnicode_Substring(value, first, last);
 }
 

@@ -31,10 +31,7 @@ email_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnam
     /* value.strip().lower() */
     const Py_UCS1 *text = PyUnicode_1BYTE_DATA(value);
     Py_ssize_t first = 0, last = length;
-    while (first < last && Py_UNICODE_ISSPACE(text[first]))
-        first++;
-    while (last > first && Py_UNICODE_ISSPACE(text[last - 1]))
-        last--;
+    fake_strip(text, &first, &last);
     char normalized[SHORT_EMAIL];
     for (Py_ssize_t i = first; i < last; i++)
         normalized[i - first] = (char)(text[i] >= 'A' && text[i] <= 'Z' ? text[i] + 32 : text[i]);

@@ -60,6 +60,16 @@ fake_ascii(FakeHead *fake, const char *text, Py_ssize_t length)
     return PyUnicode_FromStringAndSize(text, length);
 }
 
+/* str.strip()'s bounds in 1-byte text: [*first, *last) narrowed past whitespace at both ends. */
+void
+fake_strip(const Py_UCS1 *text, Py_ssize_t *first, Py_ssize_t *last)
+{
+    while (*first < *last && Py_UNICODE_ISSPACE(text[*first]))
+        (*first)++;
+    while (*last > *first && Py_UNICODE_ISSPACE(text[*last - 1]))
+        (*last)--;
+}
+
 /* `not value.strip()`: a blank value, which names, addresses and emails keep as it is */
 int
 fake_is_blank(PyObject *value)

@@ -22,9 +22,6 @@ static PyObject *str_casefold;   /* "casefold" */
 static PyObject *str_split;      /* "split" */
 static PyObject *str_space;      /* " " */
 
-/* re's \d and str.isspace with the ASCII answer inlined: these run for every character of every key. */
-#define IS_DECIMAL(c) ((c) < 128 ? ((c) >= '0' && (c) <= '9') : Py_UNICODE_ISDECIMAL(c))
-
 static unsigned char ascii_separator[128]; /* is_token_separator for ASCII, filled by lk_init */
 
 /* The separators of free text: leak_keys.TOKEN_SPLIT's class, besides whitespace. */

@@ -19,8 +19,7 @@ has_decimal(PyObject *value)
     int kind = PyUnicode_KIND(value);
     const void *data = PyUnicode_DATA(value);
     for (Py_ssize_t i = 0, length = PyUnicode_GET_LENGTH(value); i < length; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c < 128 ? (c >= '0' && c <= '9') : Py_UNICODE_ISDECIMAL(c))
+        if (IS_DECIMAL(PyUnicode_READ(kind, data, i)))
             return 1;
     }
     return 0;

@@ -10,6 +10,9 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+/* re's \d (Py_UNICODE_ISDECIMAL) with the ASCII answer inlined: run for every character of many values. */
+#define IS_DECIMAL(c) ((c) < 128 ? ((c) >= '0' && (c) <= '9') : Py_UNICODE_ISDECIMAL(c))
+
 /* copy_text.c */
 int ct_init(void);
 Py_ssize_t ct_field_starts(const char *data, Py_ssize_t length, Py_ssize_t *starts, Py_ssize_t limit);
@@ -80,6 +83,7 @@ PyObject *fake_fallback(FakeHead *fake, PyObject *const *args);
 PyObject *fake_fit(FakeHead *fake, PyObject *text);
 PyObject *fake_ascii(FakeHead *fake, const char *text, Py_ssize_t length);
 int fake_is_blank(PyObject *value);
+void fake_strip(const Py_UCS1 *text, Py_ssize_t *first, Py_ssize_t *last);
 char *fake_put_decimal(char *out, unsigned long long value, int width);
 void fake_clear(FakeHead *fake);
 extern PyTypeObject Ipv4FakeType;

@@ -101,6 +101,7 @@ class Address(MemoizedTransformer):
         self.places = pool.places()
         self._size = len(self.places.cities) * len(self.places.towns) * _BLOCKS
         self._index_of = KeyedIndex.shared(keyring, self.domain, self._size)
+        self._extra_digest = keyring.digester(self.domain + "\0extra")  # postal code, building, room
         self._by_prefecture: dict[str, list[str]] = {}
         for prefecture, city in self.places.cities:
             self._by_prefecture.setdefault(prefecture, []).append(city)
@@ -110,7 +111,7 @@ class Address(MemoizedTransformer):
         marker = (keyring, self.domain)
         shared = _SHARED_DRAWS.get(marker)
         if shared is None:
-            shared = _SHARED_DRAWS[marker] = memoized(self._drawer(keyring), self.cache_size)
+            shared = _SHARED_DRAWS[marker] = memoized(self._drawer(), self.cache_size)
         self._drawn = shared
 
     @property
@@ -122,7 +123,7 @@ class Address(MemoizedTransformer):
             return None
         return NATIVE.AddressFake(
             self._index_of.index,
-            self.keyring.digester(self.domain + "\0extra"),
+            self._extra_digest,
             tuple(self.places.towns),
             _KANJI_BLOCKS,
             _DASH_BLOCKS,
@@ -139,12 +140,12 @@ class Address(MemoizedTransformer):
         chome, ban, go = _BLOCK_NUMBERS[block]
         return FakeAddress(_postal(extra), prefecture, city, town, chome, ban, go, building, room)
 
-    def _drawer(self, keyring: Keyring) -> Callable[[str], _Draw]:
+    def _drawer(self) -> Callable[[str], _Draw]:
         """key -> (extra, prefecture, city, town, block): the keyed draws of one fake address. The pool index
         (a keyed permutation of integer ids) picks the city, town and block (chome/ban/go); a keyed digest of the
         key, `extra`, the postal code, building and room, which each part derives only if it shows them."""
         index = self._index_of.index  # not the index's memo: the shared draws are the one cache the parts need
-        extra_digest = keyring.digester(self.domain + "\0extra")
+        extra_digest = self._extra_digest
         cities, towns = self.places.cities, self.places.towns
         city_count, town_count = len(cities), len(towns)
         from_bytes = int.from_bytes
