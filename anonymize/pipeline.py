@@ -200,9 +200,10 @@ _NOT_PERSONAL, _WHOLE, _WHOLE_OR_NOTHING, _PIECES = "not personal", "whole", "wh
 _WHOLE_VALUE_OR_NOTHING = "whole value or nothing"
 
 
-# anonymize/csrc/rows.c's codes for the record modes; the others call back into Python. Whole values of a
-# transformer whose leak_values is digits.whole_if_digit are told apart in C, without the call.
-_NATIVE_MODES = {_NOT_PERSONAL: 0, _WHOLE: 1, _WHOLE_VALUE_OR_NOTHING: 2}
+# anonymize/csrc/rows.c's codes for the record modes; "whole or nothing" calls back into Python. Pieces: the slot's
+# leak_items is called, the recording is done in C. Whole values of a transformer whose leak_values is
+# digits.whole_if_digit are told apart in C, without the call.
+_NATIVE_MODES = {_NOT_PERSONAL: 0, _WHOLE: 1, _WHOLE_VALUE_OR_NOTHING: 2, _PIECES: 5}
 _NATIVE_MODE_PYTHON, _NATIVE_MODE_WHOLE_IF_DIGIT = 3, 4
 _NATIVE_FAILED_WIDTH, _NATIVE_FAILED_TRANSFORM = 1, 2
 
@@ -263,7 +264,7 @@ class RowTransformer:
     ) -> None:
         self.table = plan.table.name
         self.native = native  # the row loop in C (anonymize/csrc/rows.c); the Python loop below is the reference
-        self._native: tuple[tuple, list[str], Any] | None = None  # _native_plan(), made at the first chunk
+        self._native: tuple[tuple, Any] | None = None  # _native_plan(), made at the first chunk
         self.width = len(stream_columns)
         self.hasher = hasher
         self.scan: ScanTarget | None = None
@@ -422,17 +423,13 @@ class RowTransformer:
         slow = LeakRecorder.new(hasher) if hasher is not None else None
         if self._native is None:  # what the C loop needs of the plan: the same for every chunk
             self._native = self._native_plan()
-        slots, modes, native_row = self._native
+        slots, native_row = self._native
 
         def record_slow(index: int, value: str, new: str | None) -> bool:
+            """A "whole or nothing" slot's value: its leak_items give (value, identifying) or nothing."""
             assert slow is not None
-            slot = self.slots[index]
-            items = list(slot.transformer.leak_items(value))
-            if not items:  # most notes name nobody
-                return False
-            if modes[index] is _WHOLE_OR_NOTHING:  # (value, identifying)
-                return slow.record_whole(items[0][0], new, items[0][1])
-            return slow.record(items, new, slot.is_json)
+            items = list(self.slots[index].transformer.leak_items(value))
+            return bool(items) and slow.record_whole(items[0][0], new, items[0][1])
 
         failed = [0, 0]
         try:
@@ -467,8 +464,8 @@ class RowTransformer:
         other += slow.other.tobytes()
         return ChunkResult(b"\n".join(lines), rows, counts, identifying, other, scanned)
 
-    def _native_plan(self) -> tuple[tuple, list[str], Any]:
-        """(slot specs for anonymize/csrc/rows.c, each slot's record mode, the C row mapping or None)."""
+    def _native_plan(self) -> tuple[tuple, Any]:
+        """(slot specs for anonymize/csrc/rows.c, the C row mapping or None)."""
         assert NATIVE is not None
         modes = [_record_mode(slot) if self.hasher is not None else _NOT_PERSONAL for slot in self.slots]
         slots = []
@@ -481,12 +478,12 @@ class RowTransformer:
                     _native_mode(mode, slot.transformer),
                     slot.identifying,
                     slot.is_json,
-                    slot.transformer.leak_values,
+                    slot.transformer.leak_items if mode is _PIECES else slot.transformer.leak_values,
                     self.scan_inline.get(slot.position, -1),
                     _plain_memo(slot.transformer) if native is None else None,
                 )
             )
-        return tuple(slots), modes, NATIVE.Row(self.row._index) if self.row is not None else None
+        return tuple(slots), NATIVE.Row(self.row._index) if self.row is not None else None
 
     def _width_error(self, fields: int) -> TransformError:
         return TransformError(f"{self.table}: a row has {fields} fields where {self.width} columns were expected")

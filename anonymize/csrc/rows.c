@@ -11,7 +11,15 @@
 
 /* MODE_WHOLE_IF_DIGIT: MODE_WHOLE_VALUE_OR_NOTHING for digits.whole_if_digit, whose test (a decimal digit, re's \d)
  * is done here instead of calling it. */
-enum { MODE_NOT_PERSONAL = 0, MODE_WHOLE = 1, MODE_WHOLE_VALUE_OR_NOTHING = 2, MODE_PYTHON = 3, MODE_WHOLE_IF_DIGIT = 4 };
+/* MODE_PIECES: LeakRecorder.record over the slot's leak_items(value) (free text, JSON paths), here. */
+enum {
+    MODE_NOT_PERSONAL = 0,
+    MODE_WHOLE = 1,
+    MODE_WHOLE_VALUE_OR_NOTHING = 2,
+    MODE_PYTHON = 3,
+    MODE_WHOLE_IF_DIGIT = 4,
+    MODE_PIECES = 5,
+};
 
 static int
 has_decimal(PyObject *value)
@@ -27,6 +35,7 @@ has_decimal(PyObject *value)
 enum { FAILED_WIDTH = 1, FAILED_TRANSFORM = 2 };
 
 static PyObject *output_hashes; /* leak_keys.output_hashes: JSON fakes */
+static PyObject *output_keys;   /* leak_keys.output_keys: a JSON fake's keys */
 
 static int
 push_hash(Buffer *buffer, Py_hash_t hashed)
@@ -41,7 +50,7 @@ typedef struct {
     int mode;
     int identifying;
     int is_json;
-    PyObject *leak_values;
+    PyObject *leak_values; /* the transformer's leak_values, or its leak_items in MODE_PIECES */
     Py_ssize_t scan_index; /* -1: the fake isn't scanned here */
     PyObject *memo;        /* MemoizedTransformer._memo (value -> fake) when `transform` is its plain lookup, or None */
     Py_ssize_t counts[4]; /* values, changed, nulls, unchanged personal values */
@@ -100,6 +109,80 @@ record_whole(Leaks *leaks, PyObject *value, PyObject *new, int identifying)
     same = PyObject_RichCompareBool(key, first, Py_EQ);
     Py_DECREF(key);
     return same;
+}
+
+/* The output keys of a fake as a set: leak_keys.output_keys(new, True) for JSON, the C ones for text. */
+static PyObject *
+output_key_set(PyObject *new, int is_json)
+{
+    PyObject *keys;
+    if (is_json) {
+        if (output_keys == NULL) {
+            PyObject *module = PyImport_ImportModule("anonymize.leak_keys");
+            if (module == NULL)
+                return NULL;
+            output_keys = PyObject_GetAttrString(module, "output_keys");
+            Py_DECREF(module);
+            if (output_keys == NULL)
+                return NULL;
+        }
+        keys = PyObject_CallFunctionObjArgs(output_keys, new, Py_True, NULL);
+    }
+    else
+        keys = lk_text_output_keys(new);
+    if (keys == NULL)
+        return NULL;
+    PyObject *set = PySet_New(keys);
+    Py_DECREF(keys);
+    return set;
+}
+
+/* LeakRecorder.record(list(leak_items(value)), new, is_json): each piece's keys hashed under its own flag; whether a
+ * key of one is still among the fake's output keys (left unchanged in its own row). -1 on error. */
+static int
+record_pieces(Leaks *leaks, PyObject *leak_items, PyObject *value, PyObject *new, int is_json)
+{
+    PyObject *found = PyObject_CallOneArg(leak_items, value);
+    PyObject *items = found == NULL ? NULL : PySequence_List(found);
+    Py_XDECREF(found);
+    if (items == NULL)
+        return -1;
+    int unchanged = 0, failed = 0;
+    PyObject *out = NULL, *keys = NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items) && !failed; i++) {
+        PyObject *item = PyList_GET_ITEM(items, i);
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2 || !PyUnicode_Check(PyTuple_GET_ITEM(item, 0))) {
+            PyErr_SetString(PyExc_TypeError, "leak_items must yield (piece: str, identifying) pairs");
+            failed = 1;
+            break;
+        }
+        int identifying = PyObject_IsTrue(PyTuple_GET_ITEM(item, 1));
+        Py_XSETREF(keys, PyList_New(0));
+        if (identifying < 0 || keys == NULL || lk_append_keys(keys, PyTuple_GET_ITEM(item, 0)) < 0) {
+            failed = 1;
+            break;
+        }
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(keys) && !failed; k++) {
+            PyObject *key = PyList_GET_ITEM(keys, k);
+            Py_hash_t hashed = lk_salted_hash(leaks->salt, key);
+            if ((hashed == -1 && PyErr_Occurred()) || push_hash(&leaks->hashes[identifying], hashed) < 0) {
+                failed = 1;
+                break;
+            }
+            if (new == Py_None || unchanged)
+                continue;
+            if (out == NULL && (out = output_key_set(new, is_json)) == NULL) {
+                failed = 1;
+                break;
+            }
+            unchanged = PySet_Contains(out, key);
+            failed = unchanged < 0;
+        }
+    }
+    Py_XDECREF(keys);
+    Py_XDECREF(out);
+    Py_DECREF(items);
+    return failed ? -1 : unchanged;
 }
 
 /* The fake's keys into the output scan (pipeline: scanned where it is made). */
@@ -182,7 +265,7 @@ parse_slots(PyObject *specs, Slot **out, Py_ssize_t *count, Py_ssize_t width)
             PyMem_Free(slots);
             return -1;
         }
-        if (slot->position < 0 || slot->position >= width || slot->mode < 0 || slot->mode > MODE_WHOLE_IF_DIGIT ||
+        if (slot->position < 0 || slot->position >= width || slot->mode < 0 || slot->mode > MODE_PIECES ||
             (slot->memo != Py_None && !PyDict_Check(slot->memo))) {
             PyMem_Free(slots);
             PyErr_SetString(PyExc_ValueError, "a slot's position or mode is out of range, or its memo no dict");
@@ -306,6 +389,8 @@ py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             int unchanged = 0;
             if (leak_check && slot->mode == MODE_WHOLE)
                 unchanged = record_whole(&leaks, value, new, slot->identifying);
+            else if (leak_check && slot->mode == MODE_PIECES)
+                unchanged = record_pieces(&leaks, slot->leak_values, value, new, slot->is_json);
             else if (leak_check && slot->mode == MODE_WHOLE_IF_DIGIT)
                 unchanged = has_decimal(value) ? record_whole(&leaks, value, new, slot->identifying) : 0;
             else if (leak_check && slot->mode == MODE_WHOLE_VALUE_OR_NOTHING) {
