@@ -8,7 +8,7 @@ only if the input had one, 丁目/番/号 or 3-12-5 numbering, a building only i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,7 +18,14 @@ from anonymize import normalize
 from anonymize.keys import Keyring
 from anonymize.names import pool
 from anonymize.speedups import NATIVE
-from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register, unique_needs_key
+from anonymize.transformers.base import (
+    ColumnInfo,
+    MemoizedTransformer,
+    StrictParams,
+    TransformCall,
+    register,
+    unique_needs_key,
+)
 from anonymize.transformers.keyed import KeyedIndex, fit, memoized, native_max_length, text_key
 
 _POSTAL = re.compile(r"^〒?\s*\d{3}-?\d{4}\s*")
@@ -118,7 +125,7 @@ class Address(MemoizedTransformer):
     def row_columns(self) -> frozenset[str]:
         return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
 
-    def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
+    def native_transform(self) -> TransformCall | None:
         if NATIVE is None or self.p.part not in _NATIVE_PARTS:
             return None
         return NATIVE.AddressFake(

@@ -29,6 +29,8 @@ TypeFamily = Literal[
     "text", "integer", "numeric", "boolean", "date", "timestamp", "json", "uuid", "inet", "bytea", "other"
 ]
 ALL_FAMILIES: frozenset[TypeFamily] = frozenset(get_args(TypeFamily))
+# What `transform` is, and what `native_transform` returns: (value, row) -> fake.
+TransformCall = Callable[[str, Mapping[str, str | None]], str | None]
 
 _FAMILY_BY_TYPE: dict[str, TypeFamily] = {
     "text": "text",
@@ -166,7 +168,7 @@ class Transformer(ABC):
         a fake may share by chance). JSON and free text say it per piece; others per transformer."""
         return ((piece, self.identifying) for piece in self.leak_values(value))
 
-    def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
+    def native_transform(self) -> TransformCall | None:
         """`transform` with its common case in C (anonymize/csrc/), handing every other value to `transform`; the
         pipeline's C row loop calls it instead. None: no C version (or no extension), `transform` is called."""
         return None

@@ -10,14 +10,14 @@ different source BINs that land on the same test BIN collide only by chance (~pa
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel
 
 from anonymize.keys import Keyring
 from anonymize.speedups import NATIVE
-from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register
+from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, TransformCall, register
 from anonymize.transformers.digits import luhn_check_digit, luhn_solve, shape_of, whole_if_digit
 from anonymize.transformers.keyed import DigitPermuter, fit, native_max_length
 
@@ -86,7 +86,7 @@ class CardPan(MemoizedTransformer):
         self._prefixes: dict[str, str] = {}
         self._offsets: dict[tuple[str, int], int] = {}
 
-    def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
+    def native_transform(self) -> TransformCall | None:
         if NATIVE is None or self.p.keep_bin or self.p.keep_last4:
             return None
         return NATIVE.CardFake(self.default_parts, self.transform, native_max_length(self.max_length))

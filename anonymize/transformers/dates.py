@@ -9,7 +9,7 @@ Expects ISO output (DateStyle ISO, the PostgreSQL default) from the source.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from anonymize.errors import TransformError
 from anonymize.keys import Keyring
 from anonymize.speedups import NATIVE
-from anonymize.transformers.base import ColumnInfo, StrictParams, Transformer, register
+from anonymize.transformers.base import ColumnInfo, StrictParams, TransformCall, Transformer, register
 from anonymize.transformers.keyed import memoized, text_key
 
 _ISO_DATE = re.compile(r"^(\s*)(\d{4})-(\d{2})-(\d{2})(?![\d])")
@@ -50,7 +50,7 @@ class DateShift(Transformer):
     def row_columns(self) -> frozenset[str]:
         return frozenset({self.p.entity_column}) if self.p.entity_column else frozenset()
 
-    def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
+    def native_transform(self) -> TransformCall | None:
         if NATIVE is None:
             return None
         return NATIVE.DateShiftFake(

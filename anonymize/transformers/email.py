@@ -7,7 +7,7 @@ collide with probability ~n^2/2^64 (1e-7 for a million).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from pydantic import BaseModel, field_validator
 
@@ -15,7 +15,7 @@ from anonymize import normalize
 from anonymize.keys import Keyring
 from anonymize.names import pool
 from anonymize.speedups import NATIVE
-from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register
+from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, TransformCall, register
 from anonymize.transformers.keyed import BASE32_PAIRS, base32_of, fit
 
 RESERVED_DOMAINS = frozenset({"example.com", "example.net", "example.org"})
@@ -83,7 +83,7 @@ class Email(MemoizedTransformer):
         if self.max_length is None:
             self._fake = self._unbounded()  # type: ignore[method-assign]
 
-    def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
+    def native_transform(self) -> TransformCall | None:
         suffix = "@" + self.mail_domain
         if NATIVE is None or self.max_length is not None or not suffix.isascii():
             return None  # shorter forms for varchar(n), IDN mail domains: Python

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import ipaddress
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -21,7 +21,15 @@ from pydantic import BaseModel, Field
 
 from anonymize.errors import RulesError
 from anonymize.keys import Keyring
-from anonymize.transformers.base import REGISTRY, ColumnInfo, MemoizedTransformer, StrictParams, Transformer, register
+from anonymize.transformers.base import (
+    REGISTRY,
+    ColumnInfo,
+    MemoizedTransformer,
+    StrictParams,
+    TransformCall,
+    Transformer,
+    register,
+)
 from anonymize.transformers.digits import luhn_valid
 from anonymize.transformers.keyed import fit
 
@@ -190,7 +198,7 @@ class FreeText(MemoizedTransformer):
             raise RulesError(f"free_text: unknown detector {params.detector!r}", f"use one of: {', '.join(DETECTORS)}")
         self.detector = factory(params, keyring)
         self._replacers: dict[str, Transformer] = {}
-        self._replace: dict[str, Callable[[str, Mapping[str, str | None]], str | None]] = {}  # kind -> its transform
+        self._replace: dict[str, TransformCall] = {}  # kind -> its transform
         # The pipeline asks for a value's fake, then for its pieces (the leak check): one detection serves both.
         self._last: tuple[str | None, Sequence[Span]] = (None, [])
 
@@ -205,7 +213,7 @@ class FreeText(MemoizedTransformer):
             self._replacers[kind] = self._replacers[kind.upper()] = replacer
         return replacer
 
-    def _replacement(self, kind: str) -> Callable[[str, Mapping[str, str | None]], str | None]:
+    def _replacement(self, kind: str) -> TransformCall:
         """The replacer's transform as the row loop would call it: its common case in C when there is one."""
         replace = self._replace.get(kind)
         if replace is None:

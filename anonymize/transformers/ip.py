@@ -18,14 +18,20 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Mapping
 
 from pydantic import BaseModel, Field
 
 from anonymize.errors import TransformError
 from anonymize.keys import Keyring
 from anonymize.speedups import NATIVE
-from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register, unique_needs_key
+from anonymize.transformers.base import (
+    ColumnInfo,
+    MemoizedTransformer,
+    StrictParams,
+    TransformCall,
+    register,
+    unique_needs_key,
+)
 from anonymize.transformers.keyed import KeyedIndex, fit, native_max_length
 from anonymize.transformers.permutation import Permutation
 
@@ -75,7 +81,7 @@ class Ip(MemoizedTransformer):
     def row_columns(self) -> frozenset[str]:
         return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
 
-    def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
+    def native_transform(self) -> TransformCall | None:
         if NATIVE is None or self._key_column is not None or self.p.keep_prefix_v4:
             return None
         return NATIVE.Ipv4Fake(self._digest, self.transform, native_max_length(self.max_length))

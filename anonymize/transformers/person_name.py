@@ -7,7 +7,6 @@ the SAME fake person: 山田 太郎 -> 北松 航彦 and ヤマダ タロウ -> 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Literal
 
@@ -16,7 +15,14 @@ from pydantic import BaseModel
 from anonymize.keys import Keyring
 from anonymize.names import pool
 from anonymize.speedups import NATIVE
-from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register, unique_needs_key
+from anonymize.transformers.base import (
+    ColumnInfo,
+    MemoizedTransformer,
+    StrictParams,
+    TransformCall,
+    register,
+    unique_needs_key,
+)
 from anonymize.transformers.keyed import KeyedIndex, fit, name_key, native_max_length
 
 Script = Literal["kanji", "katakana", "hiragana", "romaji", "latin"]
@@ -78,7 +84,7 @@ class PersonName(MemoizedTransformer):
     def row_columns(self) -> frozenset[str]:
         return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
 
-    def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
+    def native_transform(self) -> TransformCall | None:
         if NATIVE is None or self._latin:  # Latin scripts follow the value's case: Python
             return None
         return NATIVE.NameFake(

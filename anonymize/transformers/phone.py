@@ -24,14 +24,14 @@ someone's real number.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
 from anonymize.keys import Keyring
 from anonymize.speedups import NATIVE
-from anonymize.transformers.base import ColumnInfo, StrictParams, Transformer, register, unique_needs_key
+from anonymize.transformers.base import ColumnInfo, StrictParams, TransformCall, Transformer, register, unique_needs_key
 from anonymize.transformers.digits import shape_of, whole_if_digit
 from anonymize.transformers.keyed import DigitPermuter, KeyedIndex, fit, key_of, native_max_length
 
@@ -74,7 +74,7 @@ class Phone(Transformer):
     def row_columns(self) -> frozenset[str]:
         return frozenset({self.key_column}) if self.key_column else frozenset()
 
-    def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
+    def native_transform(self) -> TransformCall | None:
         if NATIVE is None or self.keep is not None or self.key_column is not None:
             return None
         return NATIVE.PhoneFake(self._digest, self.transform, native_max_length(self.max_length))

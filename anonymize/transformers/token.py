@@ -8,13 +8,13 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 
 from pydantic import BaseModel
 
 from anonymize.keys import Keyring
 from anonymize.speedups import NATIVE
-from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register
+from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, TransformCall, register
 from anonymize.transformers.keyed import native_max_length
 
 _PREFIX = re.compile(r"^(?:[A-Za-z]{1,8}_){1,2}")
@@ -50,7 +50,7 @@ class Token(MemoizedTransformer):
         self._keep = frozenset(params.keep_chars)
         self._masks = _AsciiMasks(params.keep_chars)
 
-    def native_transform(self) -> Callable[[str, Mapping[str, str | None]], str | None] | None:
+    def native_transform(self) -> TransformCall | None:
         if NATIVE is None or self._family != "text":  # UUIDs and bytea by value: Python
             return None
         kept = "".join(c for c in self.p.keep_chars if c.isascii()).encode()
