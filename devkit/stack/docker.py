@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
@@ -36,6 +35,7 @@ SERVICE = "com.docker.compose.service"
 CONFIG_HASH = "com.docker.compose.config-hash"
 STOP_TIMEOUT = 5  # seconds of grace before SIGKILL: postgres and redis shut down cleanly well within it
 NANOSECONDS = 1_000_000_000
+START_INTERVAL_API = "1.44"
 BUILD_TIMEOUT = 3600  # a build step may run silently for minutes (dependency installs); the client's 120 s is too short
 
 
@@ -82,6 +82,12 @@ def container_labels(stack: StackSpec, service: ServiceSpec) -> dict[str, str]:
 
 # --- pure: health --------------------------------------------------------------------------------------------
 
+# When the compose file gives postgres or redis no health check. `up` waits for the engine's verdict, and an
+# engine before 25.0 first checks one interval after the start: a short interval is what keeps `up` quick there.
+DEFAULT_INTERVAL = 2.0
+DEFAULT_START_PERIOD = 60.0
+DEFAULT_START_INTERVAL = 0.5
+
 
 def default_healthcheck(service: ServiceSpec) -> HealthCheck | None:
     """What the stack needs to know a database is really up, when the compose file says nothing.
@@ -90,12 +96,21 @@ def default_healthcheck(service: ServiceSpec) -> HealthCheck | None:
         user, _, database = postgres_credentials(service)
         return HealthCheck(
             test=["CMD-SHELL", f"pg_isready -U {user} -d {database} -h 127.0.0.1"],
-            interval=5.0,
+            interval=DEFAULT_INTERVAL,
             timeout=5.0,
-            retries=10,
+            retries=30,
+            start_period=DEFAULT_START_PERIOD,
+            start_interval=DEFAULT_START_INTERVAL,
         )
     if service.kind == "redis":
-        return HealthCheck(test=["CMD", "redis-cli", "ping"], interval=5.0, timeout=5.0, retries=10)
+        return HealthCheck(
+            test=["CMD", "redis-cli", "ping"],
+            interval=DEFAULT_INTERVAL,
+            timeout=5.0,
+            retries=30,
+            start_period=DEFAULT_START_PERIOD,
+            start_interval=DEFAULT_START_INTERVAL,
+        )
     return None
 
 
@@ -103,22 +118,19 @@ def effective_healthcheck(service: ServiceSpec) -> HealthCheck | None:
     return service.healthcheck or default_healthcheck(service)
 
 
-def engine_healthcheck(check: HealthCheck) -> dict[str, Any]:
-    """The compose healthcheck in the engine's terms: durations in nanoseconds."""
-    return {
-        "test": check.test,
-        "interval": int(check.interval * NANOSECONDS),
-        "timeout": int(check.timeout * NANOSECONDS),
-        "retries": check.retries,
-        "start_period": int(check.start_period * NANOSECONDS),
+def engine_healthcheck(check: HealthCheck, api_version: str) -> dict[str, Any]:
+    """The compose healthcheck in the engine's API terms (durations in nanoseconds). `start_interval` goes only
+    to engines that know it (API 1.44, Engine 25): older ones would check at `interval` all the same."""
+    config: dict[str, Any] = {
+        "Test": check.test,
+        "Interval": int(check.interval * NANOSECONDS),
+        "Timeout": int(check.timeout * NANOSECONDS),
+        "Retries": check.retries,
+        "StartPeriod": int(check.start_period * NANOSECONDS),
     }
-
-
-def probe_command(check: HealthCheck) -> list[str]:
-    kind, *rest = check.test
-    if kind == "CMD-SHELL":
-        return ["/bin/sh", "-c", " ".join(rest)]
-    return rest
+    if check.start_interval and docker.utils.version_gte(api_version, START_INTERVAL_API):
+        config["StartInterval"] = int(check.start_interval * NANOSECONDS)
+    return config
 
 
 def port_bindings(service: ServiceSpec) -> dict[str, list[tuple[str, int]]]:
@@ -388,20 +400,26 @@ class DockerRuntime:
         )
         check = effective_healthcheck(service)
         image = image_name(stack, service)
+        environment = docker.utils.format_environment(service.environment)
+        proxies = getattr(self.api, "_proxy_configs", None)  # the docker CLI's proxy settings, as `docker run` does
+        if proxies is not None:
+            environment = proxies.inject_proxy_environment(environment)
+        # Built by hand rather than through create_container, whose Healthcheck type drops StartInterval.
+        config = self.api.create_container_config(
+            image,
+            service.command,
+            detach=True,
+            ports=[(m.container, m.protocol) for m in service.ports],
+            environment=environment or None,
+            entrypoint=service.entrypoint,
+            host_config=host_config,
+            labels=container_labels(stack, service),
+            networking_config=networking,
+        )
+        if check is not None:
+            config["Healthcheck"] = engine_healthcheck(check, self.api.api_version)
         try:
-            created = self.api.create_container(
-                image,
-                name=container_name(stack.project, service.name),
-                command=service.command,
-                entrypoint=service.entrypoint,
-                environment=service.environment,
-                labels=container_labels(stack, service),
-                ports=[(m.container, m.protocol) for m in service.ports],
-                host_config=host_config,
-                networking_config=networking,
-                healthcheck=engine_healthcheck(check) if check else None,
-                detach=True,
-            )
+            created = self.api.create_container_from_config(config, name=container_name(stack.project, service.name))
         except docker.errors.ImageNotFound:
             raise ImageError(
                 f"image {image!r} for service {service.name!r} is not in the engine", pull_hint(service)
@@ -433,37 +451,15 @@ class DockerRuntime:
         with contextlib.suppress(docker.errors.NotFound):
             self.api.remove_container(container_id, v=True, force=True)
 
-    @_engine_errors("probe a service's health")
+    @_engine_errors("read a service's health")
     def probe(self, stack: StackSpec, service: ServiceSpec) -> bool | None:
+        """The engine's own verdict, never a probe of ours: `up`, `status`, `docker ps` and Docker Desktop then
+        tell one story (an exec probe of our own said "healthy" while `docker ps` still said "starting")."""
         attrs = self._container(stack, service)
+        health = engine_health(attrs)
         if attrs is None or not attrs["State"].get("Running"):
-            return False if effective_healthcheck(service) or _engine_health(attrs) else None
-        engine_says = _engine_health(attrs)
-        if engine_says == "healthy":
-            return True
-        check = effective_healthcheck(service)
-        if check is None:
-            # No test of ours; an image HEALTHCHECK still counts, through the engine's verdict.
-            return None if engine_says is None else False
-        # Run the test now rather than wait up to an interval for the engine's next turn.
-        return self._exec_ok(attrs["Id"], probe_command(check), check.timeout)
-
-    def _exec_ok(self, container_id: str, command: list[str], timeout: float) -> bool:
-        result: dict[str, int | None] = {}
-
-        def run() -> None:
-            try:
-                exec_id = self.api.exec_create(container_id, command, stdout=True, stderr=True)["Id"]
-                self.api.exec_start(exec_id)
-                result["exit"] = self.api.exec_inspect(exec_id).get("ExitCode")
-            except (docker.errors.DockerException, requests.exceptions.RequestException):
-                result["exit"] = None  # the container went away mid-probe: not healthy
-
-        # docker exec has no timeout of its own; a hung test must not stall the health wait.
-        worker = threading.Thread(target=run, daemon=True)
-        worker.start()
-        worker.join(timeout)
-        return result.get("exit") == 0
+            return False if effective_healthcheck(service) or health != "none" else None
+        return None if health == "none" else health == "healthy"
 
     @_engine_errors("remove a container")
     def remove(self, stack: StackSpec, service: ServiceSpec) -> None:
@@ -522,16 +518,7 @@ class DockerRuntime:
             return ServiceStatus(service.name, self.name, "missing", "none", port_labels(service), url)
         if not attrs["State"].get("Running"):
             return ServiceStatus(service.name, self.name, "stopped", "none", published_ports(attrs), url)
-        health: Health
-        engine_says = _engine_health(attrs)
-        checked = bool((attrs["State"].get("Health") or {}).get("Log"))
-        if engine_says in ("healthy", "unhealthy") or (engine_says == "starting" and checked):
-            health = engine_says  # type: ignore[assignment]
-        else:
-            # The engine has not run its first check yet (or has none): ask now.
-            verdict = self.probe(stack, service)
-            health = "none" if verdict is None else "healthy" if verdict else "starting"
-        return ServiceStatus(service.name, self.name, "running", health, published_ports(attrs), url)
+        return ServiceStatus(service.name, self.name, "running", engine_health(attrs), published_ports(attrs), url)
 
     @_engine_errors("read a service's logs")
     def log_tail(self, stack: StackSpec, service: ServiceSpec, lines: int) -> list[str]:
@@ -571,11 +558,11 @@ class DockerRuntime:
         return None
 
 
-def _engine_health(attrs: dict[str, Any] | None) -> str | None:
-    if attrs is None:
-        return None
-    health = attrs["State"].get("Health")
-    return str(health["Status"]) if health else None
+def engine_health(attrs: dict[str, Any] | None) -> Health:
+    """What `docker ps` shows in "(health: ...)"; "none" when the container has no health check (or is missing)."""
+    status = ((attrs or {}).get("State") or {}).get("Health") or {}
+    verdict = status.get("Status")
+    return verdict if verdict in ("healthy", "unhealthy", "starting") else "none"
 
 
 def _split_lines(chunks: Iterable[bytes]) -> Iterator[str]:

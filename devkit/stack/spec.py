@@ -51,6 +51,7 @@ class HealthCheck:
     timeout: float = 30.0
     retries: int = 3
     start_period: float = 0.0
+    start_interval: float = 0.0  # how often to check during start_period (engines from 25.0); 0: every interval
 
 
 @dataclass(frozen=True)
@@ -493,6 +494,7 @@ def _parse_healthcheck(value: Any) -> HealthCheck | None:
         timeout=parse_duration(value.get("timeout", "30s"), "healthcheck.timeout"),
         retries=int(value.get("retries", 3)),
         start_period=parse_duration(value.get("start_period", "0s"), "healthcheck.start_period"),
+        start_interval=parse_duration(value.get("start_interval", "0s"), "healthcheck.start_interval"),
     )
 
 

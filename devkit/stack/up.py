@@ -19,6 +19,9 @@ from devkit.stack.spec import ServiceSpec, StackSpec
 
 Action = Literal["keep", "start", "recreate", "create"]
 LOG_TAIL_LINES = 20
+# Longest pause between two health reads: the Docker runtime reads the engine's verdict (a cheap inspect), which
+# changes only on the engine's own check; a short pause keeps `up` from lagging it.
+POLL_CAP = 0.25
 
 
 @dataclass
@@ -145,7 +148,7 @@ class _HealthWaiter:
             if time.monotonic() >= self.deadline:
                 raise self._timeout(service)
             time.sleep(delay)
-            delay = min(delay * 1.5, 1.0)
+            delay = min(delay * 1.5, POLL_CAP)
 
     def _crashed(self, service: ServiceSpec) -> HealthTimeoutError:
         return HealthTimeoutError(

@@ -11,6 +11,7 @@ import os
 import select
 import socket
 import subprocess
+import sys
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,12 +27,12 @@ from devkit.stack.docker import (
     container_name,
     default_healthcheck,
     effective_healthcheck,
+    engine_health,
     engine_healthcheck,
     image_name,
     network_name,
     one_line,
     port_bindings,
-    probe_command,
     published_ports,
     volume_name,
 )
@@ -81,8 +82,10 @@ def test_default_health_checks() -> None:
     check = default_healthcheck(postgres)
     assert check is not None
     assert check.test == ["CMD-SHELL", "pg_isready -U dev -d mpac_dev -h 127.0.0.1"]
+    # `up` waits for the engine's verdict: a short interval (and start_interval on newer engines) keeps it quick.
+    assert (check.interval, check.start_interval) == (2.0, 0.5)
     redis = ServiceSpec("cache", "redis", "redis:7")
-    assert default_healthcheck(redis) == HealthCheck(["CMD", "redis-cli", "ping"], 5.0, 5.0, 10)
+    assert default_healthcheck(redis) == HealthCheck(["CMD", "redis-cli", "ping"], 2.0, 5.0, 30, 60.0, 0.5)
     assert default_healthcheck(ServiceSpec("web", "service", "nginx")) is None
     own = HealthCheck(["CMD", "true"], interval=1.0)
     assert effective_healthcheck(ServiceSpec("db", "postgres", "postgres:15", healthcheck=own)) == own
@@ -90,17 +93,30 @@ def test_default_health_checks() -> None:
 
 def test_health_check_in_engine_terms() -> None:
     check = HealthCheck(
-        ["CMD-SHELL", "pg_isready -h 127.0.0.1"], interval=2.0, timeout=0.5, retries=30, start_period=1.5
+        ["CMD-SHELL", "pg_isready -h 127.0.0.1"],
+        interval=2.0,
+        timeout=0.5,
+        retries=30,
+        start_period=1.5,
+        start_interval=0.25,
     )
-    assert engine_healthcheck(check) == {
-        "test": ["CMD-SHELL", "pg_isready -h 127.0.0.1"],
-        "interval": 2_000_000_000,
-        "timeout": 500_000_000,
-        "retries": 30,
-        "start_period": 1_500_000_000,
+    older = {
+        "Test": ["CMD-SHELL", "pg_isready -h 127.0.0.1"],
+        "Interval": 2_000_000_000,
+        "Timeout": 500_000_000,
+        "Retries": 30,
+        "StartPeriod": 1_500_000_000,
     }
-    assert probe_command(check) == ["/bin/sh", "-c", "pg_isready -h 127.0.0.1"]
-    assert probe_command(HealthCheck(["CMD", "redis-cli", "ping"])) == ["redis-cli", "ping"]
+    assert engine_healthcheck(check, "1.41") == older  # Engine 20.10 knows no StartInterval
+    assert engine_healthcheck(check, "1.44") == {**older, "StartInterval": 250_000_000}
+    assert "StartInterval" not in engine_healthcheck(HealthCheck(["CMD", "true"]), "1.45")
+
+
+def test_engine_health_is_what_docker_ps_shows() -> None:
+    assert engine_health(None) == "none"
+    assert engine_health({"State": {"Running": True}}) == "none"
+    for verdict in ("starting", "healthy", "unhealthy"):
+        assert engine_health({"State": {"Running": True, "Health": {"Status": verdict, "Log": []}}}) == verdict
 
 
 def test_ports() -> None:
@@ -157,6 +173,14 @@ def containers_of(client: docker.DockerClient, project: str) -> dict[str, dict]:
     return result
 
 
+def engine_verdicts(client: docker.DockerClient, project: str) -> dict[str, str]:
+    """service -> the health `docker ps` shows, read straight from the engine."""
+    return {
+        service: attrs["State"]["Health"]["Status"] if attrs["State"].get("Health") else "none"
+        for service, attrs in containers_of(client, project).items()
+    }
+
+
 def error_lines(result: subprocess.CompletedProcess) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.startswith("error:")]
 
@@ -195,6 +219,8 @@ def test_up_status_noop_recreate_down_up_down_volumes(
         "redis": ("running", "healthy"),
         "echo": ("running", "healthy"),
     }
+    # One story: what `up` waited for is the engine's own verdict, the one `docker ps` shows.
+    assert engine_verdicts(docker_client, project) == {name: "healthy" for name in services}
     postgres_port, redis_port, echo_port = (stack.ports[name] for name in ("postgres", "redis", "echo"))
     assert services["postgres"]["ports"] == [f"127.0.0.1:{postgres_port}->5432/tcp"]
     dsn = services["postgres"]["url"]
@@ -276,6 +302,35 @@ def test_up_status_noop_recreate_down_up_down_volumes(
     gone = stack.ok("down", "--volumes", "--yes")
     assert "data deleted" in gone.stderr
     assert project_leftovers(docker_client, project) == {"containers": [], "volumes": [], "networks": []}
+
+
+@pytest.fixture
+def busy_cores() -> Iterator[None]:
+    """Every core spinning, as on a loaded 2-core CI machine: health checks run late and slow."""
+    spinners = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(max(2, os.cpu_count() or 2))
+    ]
+    yield
+    for spinner in spinners:
+        spinner.kill()
+        spinner.wait()
+
+
+def test_up_status_and_the_engine_tell_one_story_under_load(
+    docker_stack: Callable[..., StackProject], docker_client: docker.DockerClient, busy_cores: None
+) -> None:
+    """Cold (initdb inside the container: the engine's first checks fail) and warm starts, both cores busy:
+    `up` calls nothing healthy before the engine does, and `status` right after it says what `docker ps` says."""
+    stack = docker_stack()
+    for start in ("cold", "warm"):
+        result = stack.ok("up", "--timeout", "240")
+        engine = engine_verdicts(docker_client, stack.project)
+        status = {item["service"]: item["health"] for item in stack.status()["services"]}
+        assert engine == status == {"postgres": "healthy", "redis": "healthy", "echo": "healthy"}, start
+        # The table `up` ends with: service, runtime, state, health, ...
+        rows = [[cell.strip() for cell in line.strip().strip("│").split("│")] for line in result.stdout.splitlines()]
+        assert {row[0]: row[3] for row in rows if row[1:3] == ["docker", "running"]} == engine, result.stdout
+        stack.ok("down")  # keeps the volumes: the second round starts on initialized data
 
 
 class _follow:

@@ -110,6 +110,7 @@ services:
       interval: 1m30s
       timeout: 500ms
       start_period: 2s
+      start_interval: 250ms
     depends_on: [b]
     labels: ["team=pos"]
     profiles: [tools]
@@ -132,7 +133,8 @@ volumes:
     assert a.command == ["run", "--fast", "quoted arg"]
     assert a.healthcheck is not None
     assert a.healthcheck.test == ["CMD-SHELL", "curl -f http://localhost"]
-    assert (a.healthcheck.interval, a.healthcheck.timeout, a.healthcheck.start_period) == (90.0, 0.5, 2.0)
+    check = a.healthcheck
+    assert (check.interval, check.timeout, check.start_period, check.start_interval) == (90.0, 0.5, 2.0, 0.25)
     assert a.depends_on == {"b": "service_started"}
     assert a.labels == {"team": "pos"}
     assert stack.services["b"].healthcheck is None
