@@ -36,7 +36,8 @@ system-deps:
 test-system-deps:
 	@.ci/system-deps $(SYSTEM_PACKAGES) $(TEST_SYSTEM_PACKAGES)
 
-test: setup
+# No Docker engine running? The suite starts a private dockerd (as root) and stops it afterwards: tests/engine.py.
+test: setup test-system-deps
 	$(BIN)/pytest
 
 lint: setup

@@ -126,13 +126,13 @@ def _build(client: docker.DockerClient, directory: Path, tag: str, recipe: str, 
 
 
 def connect() -> docker.DockerClient:
-    """The engine the tests run against: DOCKER_HOST, else the default socket (CI starts dockerd there)."""
+    """The engine the image builder runs against: DOCKER_HOST, else the default socket."""
     try:
         client = docker.from_env(timeout=CLIENT_TIMEOUT)
         client.ping()
     except docker.errors.DockerException as exc:
         raise ImageBuildError(
-            f"no Docker engine answered ({exc}); start dockerd (.ci/run does) or set DOCKER_HOST"
+            f"no Docker engine answered ({exc}); start one (as root: .venv/bin/python -m tests.engine) or set DOCKER_HOST"
         ) from None
     return client
 

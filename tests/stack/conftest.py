@@ -21,7 +21,8 @@ import docker
 import docker.errors
 import pytest
 
-from tests.images.build import POSTGRES_IMAGE, REDIS_IMAGE, connect, ensure_test_images
+from tests.engine import EngineUnavailable, ensure_engine
+from tests.images.build import POSTGRES_IMAGE, REDIS_IMAGE, ensure_test_images
 from tests.servers import free_port
 
 FIXTURE_COMPOSE = Path(__file__).resolve().parent.parent / "fixtures" / "stack" / "docker-compose.yml"
@@ -113,9 +114,17 @@ def stack_project(tmp_path: Path) -> Callable[..., StackProject]:
 
 
 @pytest.fixture(scope="session")
-def docker_client() -> docker.DockerClient:
-    """The real engine. No engine is a failure, not a skip: CI starts dockerd before the tests."""
-    return connect()
+def docker_client() -> Iterator[docker.DockerClient]:
+    """The real engine: one that answers, else a private dockerd this session starts and stops (tests/engine.py).
+    No engine is a failure, not a skip."""
+    try:
+        engine = ensure_engine()
+    except EngineUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    if engine.started_pid:
+        print(f"[engine] started a private dockerd (pid {engine.started_pid}) for this session", file=sys.stderr)
+    yield engine.client
+    engine.stop()
 
 
 @pytest.fixture(scope="session")
