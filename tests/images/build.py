@@ -132,7 +132,7 @@ def connect() -> docker.DockerClient:
         client.ping()
     except docker.errors.DockerException as exc:
         raise ImageBuildError(
-            f"no Docker engine answered ({exc}); start one (as root: .venv/bin/python -m tests.engine) or set DOCKER_HOST"
+            f"no Docker engine answered ({exc}); start one (as root: python -m tests.engine) or set DOCKER_HOST"
         ) from None
     return client
 
