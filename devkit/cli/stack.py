@@ -10,10 +10,11 @@ from devkit.cli.app import app
 from devkit.config import load_settings
 from devkit.errors import RefusedError, UsageError
 from devkit.stack.endpoints import dev_dsn
+from devkit.stack.lock import project_lock
 from devkit.stack.runtime import ServiceStatus
 from devkit.stack.select import choose_runtime
 from devkit.stack.spec import load_stack
-from devkit.stack.state import record_runtime
+from devkit.stack.state import record_runtime, state_dir
 from devkit.stack.up import down as stack_down
 from devkit.stack.up import up as stack_up
 from devkit.terminal import Terminal
@@ -60,11 +61,11 @@ def up(
         raise UsageError(f"--timeout must be positive, got {timeout:g}", "pass a number of seconds, e.g. --timeout 60")
     requested = _check_runtime(runtime)
     stack.select(services)  # unknown service names fail before any runtime is touched
-    with terminal.service_board() as board:
+    with project_lock(state_dir(settings), "up", on_wait=terminal.notice), terminal.service_board() as board:
         chosen = choose_runtime(settings, requested, board, follow_record=requested is None)
         terminal.info(f"runtime: {chosen.name} — {chosen.describe()}")
         result = stack_up(chosen, stack, services, timeout or settings.stack.timeout, board)
-    record_runtime(settings, chosen.name)
+        record_runtime(settings, chosen.name)
     if result.changed:
         terminal.success(f"stack is up ({result.seconds:.1f}s)")
     else:
@@ -88,10 +89,10 @@ def down(
     if volumes and not yes and not terminal.confirm(f"Delete all data of project {stack.project!r}?"):
         raise RefusedError("not deleting data without confirmation", "pass --yes to delete volumes")
     requested = _check_runtime(runtime)
-    with terminal.service_board() as board:
+    with project_lock(state_dir(settings), "down", on_wait=terminal.notice), terminal.service_board() as board:
         chosen = choose_runtime(settings, requested, board, follow_record=True)
         removed = stack_down(chosen, stack, volumes, board)
-    record_runtime(settings, None)
+        record_runtime(settings, None)
     if removed:
         terminal.success(f"stack is down ({chosen.name})" + ("; data deleted" if volumes else "; data kept"))
     else:

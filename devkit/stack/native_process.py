@@ -165,20 +165,33 @@ def stop(record: PidRecord, steps: Sequence[StopStep]) -> bool:
     return gone
 
 
+# redis-server writes its process title over the memory its environment was in, so its marker can't be read
+# back; it runs in its data dir under the state dir, which identifies it instead.
+TITLE_REWRITERS = ("redis-server",)
+
+
 def marked_processes(marker: str) -> list[int]:
-    """Pids (other than ours) whose environment carries MARKER_VARIABLE=marker."""
+    """Pids (other than ours) of the stack `marker` names: MARKER_VARIABLE=marker in their environment, or a
+    title-rewriting server whose working directory is inside the state dir `marker`."""
     wanted = f"{MARKER_VARIABLE}={marker}".encode()
+    state = Path(marker)
     found = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
             environ = Path(entry.path, "environ").read_bytes()
+            if wanted in environ.split(b"\0") or _title_rewriter_in(Path(entry.path), state):
+                found.append(int(entry.name))
         except OSError:
             continue
-        if wanted in environ.split(b"\0"):
-            found.append(int(entry.name))
     return found
+
+
+def _title_rewriter_in(proc: Path, state: Path) -> bool:
+    if (proc / "comm").read_text().strip() not in TITLE_REWRITERS:
+        return False
+    return Path(os.readlink(proc / "cwd")).is_relative_to(state)
 
 
 def stop_marked(marker: str, grace: float = 5.0) -> int:

@@ -21,6 +21,7 @@ from devkit.stack.native_process import (
     stop_marked,
     write_pid,
 )
+from tests.servers import free_port
 
 
 def _spawn_sleeper(tmp_path: Path, script: str = "import time; time.sleep(60)", **env: str) -> int:
@@ -91,3 +92,32 @@ def test_marked_processes_are_found_and_stopped(tmp_path: Path) -> None:
     finally:
         other.kill()
         other.wait()
+
+
+def test_a_redis_server_is_found_by_its_data_dir_since_its_title_hides_its_marker(tmp_path: Path) -> None:
+    """redis-server writes its title over its environment, so no marker can be read back (none is given here);
+    its working dir, inside the state dir, is what finds it."""
+    state = tmp_path / "state"
+    data = state / "redis" / "data"
+    data.mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    marker = str(state)
+    ours, theirs = (
+        subprocess.Popen(
+            ["redis-server", "--port", str(free_port()), "--bind", "127.0.0.1", "--save", ""],
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for cwd in (data, elsewhere)
+    )
+    try:
+        assert marked_processes(marker) == [ours.pid]
+        assert stop_marked(marker) == 1
+        assert ours.wait(timeout=10) is not None
+        assert theirs.poll() is None  # another redis-server, not in the state dir: untouched
+    finally:
+        for process in (ours, theirs):
+            process.kill()
+            process.wait()

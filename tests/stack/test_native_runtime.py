@@ -379,3 +379,64 @@ def test_service_without_native_command(tmp_path: Path, make_stack: Callable[...
     assert "'web' has no native command" in error
     assert "x-devkit" in error
     _assert_nothing_started(stack)
+
+
+def _two_ups_at_once(stack: NativeStack) -> list[subprocess.CompletedProcess[str]]:
+    """Two `devkit up`s started together, as two terminals (or a script and a person) do."""
+    base = {key: value for key, value in os.environ.items() if not key.startswith("DEVKIT_")}
+    env = {**base, **stack.devkit_env(), "NO_COLOR": "1", "COLUMNS": "200"}
+    runs = [
+        subprocess.Popen(
+            [str(DEVKIT), "up"],
+            env=env,
+            cwd=stack.root,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = []
+    for run in runs:
+        stdout, stderr = run.communicate(timeout=180)
+        results.append(subprocess.CompletedProcess(run.args, run.returncode, stdout, stderr))
+    return results
+
+
+def redis_servers_on(port: int) -> list[int]:
+    """redis-server processes serving `port`, whoever started them (their title says `redis-server ADDR:PORT`)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            title = (entry / "cmdline").read_bytes().split(b"\0")[0] if entry.name.isdigit() else b""
+            program = title.split(b" ")[0].rsplit(b"/", 1)[-1]
+            if program == b"redis-server" and title.endswith(f":{port}".encode()):
+                found.append(int(entry.name))
+    return found
+
+
+def _one_stack(stack: NativeStack) -> None:
+    """Every service runs once, from the process its pid file names; nothing else of the stack runs."""
+    services = stack.status()
+    assert {name: (item["state"], item["health"]) for name, item in services.items()} == {
+        name: ("running", "healthy") for name in ("postgres", "redis", "echo")
+    }
+    named = {stack.pid(name) for name in services}
+    assert redis_servers_on(stack.ports["redis"]) == [stack.pid("redis")]
+    assert named <= set(stack.processes()) | set(redis_servers_on(stack.ports["redis"]))
+
+
+def test_two_ups_at_once_make_one_stack(stack: NativeStack) -> None:
+    for start in ("fresh", "stopped"):
+        first, second = _two_ups_at_once(stack)
+        assert (first.returncode, second.returncode) == (0, 0), (first.stderr, second.stderr)
+        waited = [run for run in (first, second) if "waiting for `devkit up` (pid " in run.stderr]
+        assert len(waited) == 1, (start, first.stderr, second.stderr)
+        assert "nothing changed" in waited[0].stderr, start  # it found the other's stack up and healthy
+        _one_stack(stack)
+        stack.cli("down")  # keeps the data: the second round starts a stopped stack
+
+    gone = stack.cli("down", "--volumes", "--yes")
+    assert "data deleted" in gone.stderr
+    assert stack.processes() == [] and redis_servers_on(stack.ports["redis"]) == []
