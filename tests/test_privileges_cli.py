@@ -158,6 +158,31 @@ def test_check_names_a_sequence_the_source_role_cannot_read(
     assert _dev_untouched(pg_database) and not _work_databases(pg_database)
 
 
+def test_rules_init_and_scan_name_the_table_they_cannot_sample(
+    project: Path, monkeypatch: pytest.MonkeyPatch, prod: str, reader: Role, pg_database: str
+) -> None:
+    _sql(prod, f"REVOKE SELECT ON customers FROM {reader.name}")
+    _use(monkeypatch, reader.dsn(prod), pg_database)
+    grant = f"GRANT SELECT ON public.customers TO {reader.name}"
+
+    result = run("rules", "init", "--output", "drafted.yml")
+    assert result.exit_code == 8, result.output
+    line = _one_line(result)
+    assert f'source role "{reader.name}" lacks SELECT on public.customers' in line
+    assert grant in line and "--no-scan" in line
+    assert not (project / "drafted.yml").exists()
+
+    result = run("scan", "--rules", "rules.yml")
+    assert result.exit_code == 8, result.output  # not 7: that is the CI gate's "personal data found"
+    line = _one_line(result)
+    assert f'source role "{reader.name}" lacks SELECT on public.customers' in line and grant in line
+
+    # Drafting from the schema alone reads only the catalog: it needs no SELECT at all.
+    result = run("rules", "init", "--no-scan", "--output", "drafted.yml")
+    assert result.exit_code == 0, result.output
+    assert "email: email" in (project / "drafted.yml").read_text()
+
+
 def test_a_target_role_that_does_not_own_the_target_fails_before_any_data_moves(
     project: Path, monkeypatch: pytest.MonkeyPatch, prod: str, reader: Role, loader: Role, pg_database: str
 ) -> None:

@@ -14,6 +14,7 @@ from anonymize.errors import AnonymizeError
 from anonymize.keys import Keyring
 from anonymize.pipeline import SilentProgress, run_snapshot
 from anonymize.rules import parse_rules
+from anonymize.scan import scan_source
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import LiveSource
 from tests.anonymize.prodlike import RULES, build_prodlike
@@ -74,6 +75,16 @@ def test_a_sequence_it_cannot_read_is_our_error_not_psycopgs(prod: str, reader: 
     with LiveSource(reader.dsn(prod)) as source, pytest.raises(AnonymizeError) as caught:
         source.sequences()
     assert "orders_id_seq" in caught.value.message and "GRANT SELECT ON SEQUENCE" in (caught.value.hint or "")
+
+
+def test_scan_names_the_tables_it_cannot_sample_before_sampling_any(prod: str, reader: Role) -> None:
+    with psycopg.connect(prod, autocommit=True) as conn:
+        conn.execute(f"REVOKE SELECT ON customers, merchants FROM {reader.name}")
+        conn.execute(f"GRANT SELECT (id, merchant_id, status) ON customers TO {reader.name}")
+    with pytest.raises(AnonymizeError) as caught:
+        scan_source(LiveSource(reader.dsn(prod)), None, sample=10)
+    # customers' column grant covers `status` but not the names and emails a scan samples
+    assert f'source role "{reader.name}" lacks SELECT on public.customers, public.merchants' in caught.value.message
 
 
 def test_thousands_of_unreadable_tables_are_checked_fast_and_counted_not_listed(
