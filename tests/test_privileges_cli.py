@@ -257,3 +257,20 @@ def test_roles_with_only_the_needed_grants_pass_check_and_complete_a_snapshot(
             for table in ("customers", "billing.invoices"):
                 count = f"SELECT count(*) FROM {table}"
                 assert dev.execute(count).fetchone() == source.execute(count).fetchone()
+
+
+def test_a_database_error_the_engine_does_not_expect_is_one_line_not_a_traceback(
+    project: Path, monkeypatch: pytest.MonkeyPatch, prod: str, reader: Role, pg_database: str
+) -> None:
+    # Someone holds the sequence locked past the role's lock_timeout: the run's read of its value (after every
+    # table was loaded) is cancelled, an error no part of the engine turns into one of its own.
+    _sql(prod, f"ALTER ROLE {reader.name} SET lock_timeout = '200ms'")
+    _use(monkeypatch, reader.dsn(prod), pg_database)
+    with psycopg.connect(prod) as holder:  # a rename, not committed: the lock LOCK TABLE can't take on a sequence
+        holder.execute("ALTER SEQUENCE orders_id_seq RENAME TO orders_id_seq_held")
+        result = run("snapshot", "--anonymize", "--rules", "rules.yml", "--yes")
+        holder.rollback()
+    assert result.exit_code == 8, result.output
+    error = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(error) == 1 and "lock timeout" in error[0], result.output
+    assert _dev_untouched(pg_database) and not _work_databases(pg_database)
