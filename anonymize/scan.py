@@ -22,14 +22,16 @@ import psycopg
 
 from anonymize.catalog import CatalogTable, data_tables
 from anonymize.copy_text import decode_field
+from anonymize.errors import PrivilegeError
 from anonymize.keys import Keyring
 from anonymize.pii.detector import PiiDetector
 from anonymize.pii.json_leaves import format_path, iter_string_leaves
 from anonymize.pii.spans import Kind
+from anonymize.postgres import quote_ident
 from anonymize.privileges import require, sampling_privileges
 from anonymize.rules import ColumnRule, RulesFile, TableRule, reflect_schema
 from anonymize.sinks import Sink
-from anonymize.sources import Source, SourceError
+from anonymize.sources import Source
 from anonymize.transformers.base import ColumnInfo, Transformer, build_transformer
 
 DEFAULT_SAMPLE = 1000
@@ -220,10 +222,12 @@ def _sample_live(source: Source, table: CatalogTable, columns: Sequence[str], sa
     )
     try:
         return conn.execute(query).fetchall()
-    except psycopg.Error as exc:
-        # scan_source checked the grants first; a grant revoked since (or a cancelled query) lands here
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SourceError(f"{table.name}: sampling rows from the source failed: {reason}") from None
+    except psycopg.errors.InsufficientPrivilege as exc:
+        # scan_source checked the grants first; a grant revoked since lands here
+        raise PrivilegeError(
+            f"{table.name}: sampling rows from the source failed: {str(exc).strip().splitlines()[0]}",
+            f"GRANT SELECT ON {table.sql} TO {quote_ident(conn.info.user)}",
+        ) from None
 
 
 def _sample_stream(source: Source, table: CatalogTable, columns: Sequence[str], sample: int) -> list[tuple]:

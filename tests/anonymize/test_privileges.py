@@ -10,11 +10,12 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from anonymize.catalog import data_tables
 from anonymize.errors import AnonymizeError
 from anonymize.keys import Keyring
 from anonymize.pipeline import SilentProgress, run_snapshot
 from anonymize.rules import parse_rules
-from anonymize.scan import scan_source
+from anonymize.scan import _sample_live, scan_source
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import LiveSource
 from tests.anonymize.prodlike import RULES, build_prodlike
@@ -69,12 +70,21 @@ def test_a_target_it_cannot_replace_stops_the_run_before_the_scratch_database_is
         assert not _work_databases(pg_database)
 
 
-def test_a_sequence_it_cannot_read_is_our_error_not_psycopgs(prod: str, reader: Role) -> None:
+def test_reads_that_fail_after_the_check_passed_are_our_errors_not_psycopgs(prod: str, reader: Role) -> None:
+    # A grant revoked between the up-front check and the read: the reads themselves name what is missing.
     with psycopg.connect(prod, autocommit=True) as conn:
         conn.execute(f"REVOKE SELECT ON SEQUENCE orders_id_seq FROM {reader.name}")
-    with LiveSource(reader.dsn(prod)) as source, pytest.raises(AnonymizeError) as caught:
-        source.sequences()
-    assert "orders_id_seq" in caught.value.message and "GRANT SELECT ON SEQUENCE" in (caught.value.hint or "")
+        conn.execute(f"REVOKE SELECT ON customers FROM {reader.name}")
+    with LiveSource(reader.dsn(prod)) as source:
+        with pytest.raises(AnonymizeError) as caught:
+            source.sequences()
+        assert "orders_id_seq" in caught.value.message and "GRANT SELECT ON SEQUENCE" in (caught.value.hint or "")
+    with LiveSource(reader.dsn(prod)) as source:
+        customers = next(t for t in data_tables(source.catalog()) if t.name == "public.customers")
+        with pytest.raises(AnonymizeError) as caught:
+            _sample_live(source, customers, ["email"], 5)
+        assert "permission denied for table customers" in caught.value.message
+        assert 'GRANT SELECT ON "public"."customers"' in (caught.value.hint or "")
 
 
 def test_scan_names_the_tables_it_cannot_sample_before_sampling_any(prod: str, reader: Role) -> None:
