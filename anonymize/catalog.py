@@ -10,7 +10,9 @@ import psycopg
 
 from anonymize.postgres import quote_qualified
 
-_USER_RELATION = """
+# A relation of the user's (not a system catalog, a TOAST table, another session's temp table or an extension's);
+# `n` is its namespace, `c` its pg_class row. The privilege checks ask about exactly these relations too.
+USER_RELATION = """
     n.nspname NOT IN ('pg_catalog', 'information_schema')
     AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
     AND NOT EXISTS (
@@ -30,14 +32,14 @@ SELECT n.nspname || '.' || c.relname,
        GREATEST(c.reltuples, 0)::bigint,
        pg_relation_size(c.oid)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind = 'r' AND {_USER_RELATION}
+WHERE c.relkind = 'r' AND {USER_RELATION}
 ORDER BY pg_relation_size(c.oid) DESC, 1
 """
 
 _SEQUENCES_SQL = f"""
 SELECT format('%I.%I', n.nspname, c.relname)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind = 'S' AND {_USER_RELATION}
+WHERE c.relkind = 'S' AND {USER_RELATION}
 ORDER BY 1
 """
 
@@ -96,7 +98,13 @@ def sequence_values(conn: psycopg.Connection) -> list[SequenceValue]:
     now, read inside the snapshot the way pg_dump reads them."""
     values = []
     for (name,) in conn.execute(_SEQUENCES_SQL).fetchall():
-        last_value, is_called = conn.execute(f"SELECT last_value, is_called FROM {name}").fetchone()
+        try:
+            last_value, is_called = conn.execute(f"SELECT last_value, is_called FROM {name}").fetchone()
+        except psycopg.errors.InsufficientPrivilege as exc:
+            # The run checks this before it starts (anonymize.privileges); a grant revoked since lands here.
+            from anonymize.privileges import unreadable_sequence
+
+            raise unreadable_sequence(conn.info.user, name, str(exc).strip().splitlines()[0]) from None
         values.append(SequenceValue(name, int(last_value), bool(is_called)))
     return values
 

@@ -47,3 +47,8 @@ class KeyMissingError(AnonymizeError):
 
 class TransformError(AnonymizeError):
     """A value could not be transformed (e.g. an unparseable date). Names table and column, never the value."""
+
+
+class PrivilegeError(AnonymizeError):
+    """A database role lacks privileges the command needs: `message` names every missing one (source and target,
+    each kind of object), `hint` the statements that grant them. Raised before anything is read or created."""

@@ -42,6 +42,8 @@ from anonymize.copy_text import NULL, TAB, decode_field, encode_field
 from anonymize.errors import AnonymizeError, CoverageError, TransformError
 from anonymize.keys import Keyring
 from anonymize.leak_keys import MIN_KEY_LENGTH, NATIVE, output_hashes
+from anonymize.postgres import ConnectError
+from anonymize.privileges import Missing, privilege_error, require, source_privileges, target_privileges
 from anonymize.report import ColumnStats, SnapshotReport, TableReport, VerifyReport, summarize_rules
 from anonymize.rules import RulesFile, TableRule, check_coverage, reflect_schema
 from anonymize.sinks import DatabaseLoad, Sink, TableWriter
@@ -781,6 +783,9 @@ def run_snapshot(
             schema = reflect_schema(catalog)
             require_coverage(rules, schema)
             tables = data_tables(catalog)
+        # Every grant the run needs, source's and target's, before it creates anything: a missing one used to
+        # surface only once the data had moved (a sequence read at the end, the swap's ownership check).
+        require(source_privileges(catalog) if catalog is not None else None, *target_privileges(sink))
         phase("create")
         load = sink.begin()
         try:
@@ -923,19 +928,59 @@ def read_schema(source: Source, sink: Sink | None = None) -> dict[str, list[Colu
 
 
 def check_rules(source: Source, rules: RulesFile, sink: Sink | None = None) -> tuple[list[str], int]:
-    """`--check`: every coverage problem (empty: the rules cover the schema) and the number of tables checked."""
+    """Every coverage problem (empty: the rules cover the schema) and the number of tables checked."""
     schema = read_schema(source, sink)
     return check_coverage(rules, schema), len(schema)
+
+
+@dataclass
+class RunCheck:
+    """What `--check` found: coverage `problems`, the privileges the roles lack (`missing`), and `notes`."""
+
+    problems: list[str]
+    tables: int
+    missing: list[Missing]
+    notes: list[str] = field(default_factory=list)
+
+
+def check_run(source: Source, rules: RulesFile, target: Sink, scratch: Sink | None = None) -> RunCheck:
+    """`--check`: what run_snapshot checks before any data moves, without moving any: the rules against the
+    source's schema, and the privileges of the source's role and of `target`'s (the sink the run would use).
+    A dump file's schema is read back through `scratch`, on the target's server.
+
+    A target whose server doesn't answer is noted, not failed: the rules and the source can then still be checked
+    where only the source is reachable (CI), and a run stops at that connection at once, before reading anything."""
+    notes: list[str] = []
+    try:
+        missing = target_privileges(target)
+    except ConnectError as error:
+        if scratch is not None:  # a dump file's schema can't be read without that server
+            raise
+        missing = []
+        notes.append(f"target not checked: {error.message}")
+    if scratch is not None and missing:
+        raise privilege_error(missing)  # the scratch database for the dump's schema couldn't be made either
+    if not source.live:
+        schema = read_schema(source, scratch)
+    else:
+        with source:
+            catalog = source.catalog()
+            assert catalog is not None, "a live source answers catalog queries"
+            schema = reflect_schema(catalog)
+            missing[:0] = [m for m in (source_privileges(catalog),) if m is not None]
+    return RunCheck(check_coverage(rules, schema), len(schema), missing, notes)
 
 
 __all__ = [
     "ProgressListener",
     "RowTransformer",
+    "RunCheck",
     "SilentProgress",
     "TablePlan",
     "VerificationError",
     "VerifyReport",
     "check_rules",
+    "check_run",
     "copy_tables",
     "plan_tables",
     "read_schema",

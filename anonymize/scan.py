@@ -18,13 +18,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import psycopg
+
 from anonymize.catalog import CatalogTable, data_tables
 from anonymize.copy_text import decode_field
+from anonymize.errors import PrivilegeError
 from anonymize.keys import Keyring
 from anonymize.pii.detector import PiiDetector
 from anonymize.pii.json_leaves import format_path, iter_string_leaves
 from anonymize.pii.spans import Kind
-from anonymize.rules import ColumnRule, RulesFile, reflect_schema
+from anonymize.postgres import quote_ident
+from anonymize.privileges import require, sampling_privileges
+from anonymize.rules import ColumnRule, RulesFile, TableRule, reflect_schema
 from anonymize.sinks import Sink
 from anonymize.sources import Source
 from anonymize.transformers.base import ColumnInfo, Transformer, build_transformer
@@ -215,7 +220,14 @@ def _sample_live(source: Source, table: CatalogTable, columns: Sequence[str], sa
         sql.SQL(table.sql),
         sql.Literal(sample),
     )
-    return conn.execute(query).fetchall()
+    try:
+        return conn.execute(query).fetchall()
+    except psycopg.errors.InsufficientPrivilege as exc:
+        # scan_source checked the grants first; a grant revoked since lands here
+        raise PrivilegeError(
+            f"{table.name}: sampling rows from the source failed: {str(exc).strip().splitlines()[0]}",
+            f"GRANT SELECT ON {table.sql} TO {quote_ident(conn.info.user)}",
+        ) from None
 
 
 def _sample_stream(source: Source, table: CatalogTable, columns: Sequence[str], sample: int) -> list[tuple]:
@@ -264,6 +276,7 @@ def scan_source(
         for schema, tables in _tables(source, scratch):
             with_data = source.tables_with_data()
             seen_rule_tables: set[str] = set()
+            todos: list[tuple[CatalogTable, TableRule | None, dict[str, ColumnInfo], list[str]]] = []
             for table in tables:
                 if table.rule_table in seen_rule_tables or (with_data is not None and table.name not in with_data):
                     continue  # one partition stands for its tree
@@ -280,8 +293,12 @@ def scan_source(
                     and infos[name].family in ("text", "json")
                     and _needs_scan(table_rule.columns.get(name) if table_rule else None)
                 ]
-                if not todo:
-                    continue
+                if todo:
+                    todos.append((table, table_rule, infos, todo))
+            catalog = source.catalog()
+            if catalog is not None:  # every table it can't sample, named before sampling any
+                require(sampling_privileges(catalog, [(table.name, todo) for table, _, _, todo in todos]))
+            for table, table_rule, infos, todo in todos:
                 sampler = _sample_live if source.live else _sample_stream
                 rows = sampler(source, table, todo, sample)
                 report.columns_sampled += len(todo)

@@ -159,6 +159,11 @@ class Sink(ABC):
     def _admin_dsn(self) -> str:
         return with_database(self.server_dsn, "postgres")
 
+    @property
+    def admin_dsn(self) -> str:
+        """Where begin() connects to create and swap databases (never the database being replaced)."""
+        return self._admin_dsn()
+
     def begin(self) -> DatabaseLoad:
         admin = connect(self._admin_dsn(), "target", autocommit=True)
         self._admin = admin

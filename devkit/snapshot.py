@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from anonymize.errors import AnonymizeError, CoverageError, KeyMissingError, RulesError
+import psycopg
+
+from anonymize.errors import AnonymizeError, CoverageError, KeyMissingError, PrivilegeError, RulesError
 from anonymize.keys import Keyring
 from anonymize.pipeline import VerificationError
 from anonymize.postgres import ClientTools, is_dsn
@@ -30,6 +32,7 @@ ERROR_MAP: tuple[tuple[type[AnonymizeError], type[DevkitError]], ...] = (
     (KeyMissingError, ConfigError),
     (CoverageError, RefusedError),  # fail closed: the rules don't cover the schema, nothing moved
     (VerificationError, RefusedError),  # the result was not safe to publish, nothing published
+    (PrivilegeError, DataError),  # a role lacks grants (like bad credentials); not 7, which scan's CI gate uses
     (SourceError, RefusedError),  # e.g. a source that isn't read-only-capable
     (AnonymizeError, DataError),  # unreachable servers, bad credentials, corrupt dumps, failed loads
 )
@@ -52,10 +55,38 @@ def _clean(text: str, dsns: tuple[str, ...]) -> str:
 @contextmanager
 def engine_errors(*dsns: str) -> Iterator[None]:
     """Run engine code; its errors leave as devkit errors."""
+    with database_errors(*dsns):
+        try:
+            yield
+        except AnonymizeError as error:
+            raise translate(error, *dsns) from None
+
+
+@contextmanager
+def database_errors(*dsns: str) -> Iterator[None]:
+    """The net under the engine: a database error it didn't turn into one of its own leaves as a devkit error,
+    one line, passwords scrubbed."""
     try:
         yield
-    except AnonymizeError as error:
-        raise translate(error, *dsns) from None
+    except psycopg.Error as error:
+        if not is_server_failure(error):
+            raise  # SQL of ours the server rejects: a bug, whose traceback is worth having
+        raise database_error(error, dsns) from None
+
+
+def is_server_failure(error: psycopg.Error) -> bool:
+    """A database error the user can act on: privileges, a lost connection, a cancelled statement, a full disk.
+    The engine turns the ones it expects into its own errors; this is the net under the rest."""
+    return isinstance(error, psycopg.errors.InsufficientPrivilege) or not isinstance(error, psycopg.ProgrammingError)
+
+
+def database_error(error: psycopg.Error, dsns: tuple[str, ...]) -> DataError:
+    text = str(error).strip()
+    line = text.splitlines()[0] if text else type(error).__name__
+    return DataError(
+        f"the database failed: {_clean(line, dsns)}",
+        "check the server and the role's grants, and run again",
+    )
 
 
 def resolve_source(settings: Settings, spec: str | None) -> str:

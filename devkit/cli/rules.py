@@ -61,11 +61,17 @@ def init(
         schema = read_schema(chosen, scratch)
         found = None
         if scan:  # a fresh source: read_schema has closed the first
+            from anonymize.errors import PrivilegeError
             from anonymize.scan import scan_source
 
-            found = scan_source(
-                open_source(source_spec, client_tools(settings)), None, max(1, sample), scratch
-            ).suggestions()
+            try:
+                found = scan_source(
+                    open_source(source_spec, client_tools(settings)), None, max(1, sample), scratch
+                ).suggestions()
+            except PrivilegeError as error:  # only sampling needs SELECT: the schema comes from the catalog
+                raise PrivilegeError(
+                    error.message, f"{error.hint}; or draft from the schema alone: --no-scan"
+                ) from None
         text = draft_rules(schema, found)
     if output is None:
         terminal.line(text)

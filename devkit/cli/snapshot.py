@@ -65,7 +65,12 @@ def snapshot(
         ),
     ] = None,
     check: Annotated[
-        bool, typer.Option("--check", help="Only check the rules against the source's schema; move no data.")
+        bool,
+        typer.Option(
+            "--check",
+            help="Only check the rules against the source's schema and the source's and target's roles for the "
+            "privileges the run needs; move no data.",
+        ),
     ] = False,
     report: Annotated[
         Path | None,
@@ -82,13 +87,15 @@ def snapshot(
     """
     # Imported here: `devkit up` and `--help` don't pay for the engine (psycopg, numpy, the name pools).
     from anonymize.errors import AnonymizeError, CoverageError, RulesError
-    from anonymize.pipeline import VerificationError, check_rules, run_snapshot
+    from anonymize.pipeline import VerificationError, check_run, run_snapshot
+    from anonymize.privileges import privilege_error
     from anonymize.rules import load_rules
     from anonymize.sinks import DatabaseSink, DumpFileSink
     from anonymize.sources import open_source
     from devkit.environments import mask_dsn, refuse_production, resolve_dsn
     from devkit.snapshot import (
         client_tools,
+        database_errors,
         default_report_path,
         engine_errors,
         load_keyring,
@@ -115,23 +122,31 @@ def snapshot(
         raise translate(error) from None
 
     if check:
+        # What the run checks before any data moves: the rules, and the grants of the source's and the target's
+        # roles (the target is the one the run would load: refused here when the run would refuse it).
+        refuse_production(settings, target, "load a snapshot into")
+        target_dsn = resolve_dsn(settings, target)
         scratch = None
         with engine_errors(source_spec):
             chosen = open_source(source_spec, tools)
-        if not chosen.live:
-            # A dump file's schema is read back on the target server: it must be a non-production one.
-            refuse_production(settings, target, "restore a dump file's schema into")
-            scratch = DatabaseSink(resolve_dsn(settings, target), tools)
-        with engine_errors(source_spec, scratch.server_dsn if scratch else ""):
-            problems, tables = check_rules(chosen, rules_file, scratch)
-        if problems:
-            for problem in problems:
-                terminal.notice(problem)
+        if not chosen.live:  # a dump file's schema is read back in a scratch database on the target's server
+            scratch = DatabaseSink(target_dsn, tools)
+        planned = (
+            DumpFileSink(target_dsn, output.resolve(), tools) if output is not None else DatabaseSink(target_dsn, tools)
+        )
+        with engine_errors(source_spec, target_dsn):
+            checked = check_run(chosen, rules_file, planned, scratch)
+        for note in checked.notes + checked.problems:
+            terminal.notice(note)
+        if checked.missing:
+            raise translate(privilege_error(checked.missing), source_spec, target_dsn)
+        if checked.problems:
             raise RefusedError(
-                f"rules {rules_path} do not cover the source's schema: {len(problems)} problem(s), listed above",
+                f"rules {rules_path} do not cover the source's schema: {len(checked.problems)} problem(s), "
+                "listed above",
                 "add a rule (an explicit `keep` included) for every column; remove rules for columns that are gone",
             )
-        terminal.success(f"rules {rules_path} cover all {tables} tables of {chosen.description}")
+        terminal.success(f"rules {rules_path} cover all {checked.tables} tables of {chosen.description}")
         return
 
     if not anonymize:
@@ -163,7 +178,7 @@ def snapshot(
     report_path = report or default_report_path(settings)
     terminal.info(f"snapshot {chosen.description} -> {what}, {jobs} job(s), key {keyring.fingerprint()}")
     try:
-        with terminal.row_progress() as progress:
+        with terminal.row_progress() as progress, database_errors(source_spec, target_dsn):
             result = run_snapshot(chosen, sink, rules_file, keyring, jobs=jobs, progress=progress)
     except VerificationError as error:  # the report says what failed: print and keep it
         _finish(terminal, error.report, report_path, write_report)
