@@ -42,6 +42,13 @@ ARCHIVE_FORMAT = "devkit-cleanup-archive/1"
 ROOT_TABLE = "orders"
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _DURATION = re.compile(r"^(\d+)([mhdw])$")
+# The longest --older-than. Our assumption: no test order worth keeping apart is older than a century, and a
+# bound this size keeps "now minus the duration" a representable datetime (10000000d was an OverflowError).
+MAX_AGE = timedelta(days=36525)
+# The most orders one batch deletes. Batches are short transactions so locks on the platform's rows are held
+# briefly; 100000 orders (about 600000 rows with what hangs off them) is our assumption of the most that still
+# is. Without a bound, a huge value reached the server ("bigint out of range").
+MAX_BATCH_SIZE = 100_000
 
 
 class CleanupEvents(Protocol):
@@ -59,14 +66,53 @@ class SilentCleanupEvents:
 
 
 def parse_duration(text: str) -> timedelta:
-    """`90m`, `24h`, `7d`, `2w` -> timedelta; anything else is a UsageError naming the accepted forms."""
+    """`90m`, `24h`, `7d`, `2w` (at most MAX_AGE) -> timedelta; anything else is a UsageError naming the accepted
+    forms."""
+    forms = "use a positive whole number and a unit: 90m (minutes), 24h (hours), 7d (days) or 2w (weeks)"
     match = _DURATION.match(text.strip().lower())
     if not match or int(match.group(1)) == 0:
+        raise UsageError(f"invalid duration {text!r}", forms)
+    amount, unit = int(match.group(1)), match.group(2)
+    limit = MAX_AGE // timedelta(**{_UNITS[unit]: 1})  # compared as numbers: timedelta(days=10**9) overflows
+    if amount > limit:
+        raise UsageError(f"invalid duration {text!r}: longer than 100 years (at most {limit}{unit})", forms)
+    return timedelta(**{_UNITS[unit]: amount})
+
+
+def check_batch_size(batch_size: int) -> int:
+    if not 1 <= batch_size <= MAX_BATCH_SIZE:
         raise UsageError(
-            f"invalid duration {text!r}",
-            "use a positive whole number and a unit: 90m (minutes), 24h (hours), 7d (days) or 2w (weeks)",
+            f"--batch-size must be between 1 and {MAX_BATCH_SIZE}, got {batch_size}",
+            "pass e.g. --batch-size 500 (orders per short transaction)",
         )
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    return batch_size
+
+
+def prepare_archive_root(root: Path) -> Path:
+    """Make sure archives can be written under `root` before anything is deleted: create it (and any missing
+    parents) mode 0700, then create and remove a file in it. A problem is a UsageError naming the folder."""
+    fix = "pass a folder you can write to (it is created if missing)"
+    try:
+        if root.exists() and not root.is_dir():
+            raise UsageError(f"--archive {root} is a file, not a folder", fix)
+        missing = [folder for folder in (root, *root.parents) if not folder.exists()]
+    except OSError as exc:
+        raise UsageError(f"cannot use --archive folder {root}: {exc.strerror}", fix) from None
+    for folder in reversed(missing):  # outermost first; each one 0700, not just the last (os.makedirs' way)
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:  # created meanwhile by someone else: fine if it is a folder
+            if not folder.is_dir():
+                raise UsageError(f"--archive {folder} is a file, not a folder", fix) from None
+        except OSError as exc:
+            raise UsageError(f"cannot create --archive folder {root}: {exc.strerror}", fix) from None
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".devkit-write-test-", dir=root)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(f"cannot write to --archive folder {root}: {exc.strerror}", fix) from None
+    return root
 
 
 @dataclass(frozen=True)
@@ -314,36 +360,77 @@ def _one_batch(
 
 
 def read_manifest(archive: Path) -> dict:
+    """The archive's manifest, checked to be one `cleanup` wrote: every problem is one DataError, before any
+    database is touched (a hand-edited entry can't name another table or a file outside the archive)."""
     path = archive / "manifest.json"
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise UsageError(f"{archive} is not a cleanup archive (no manifest.json)", "pass the archive folder") from None
-    except json.JSONDecodeError as exc:
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror}", "check the archive's permissions") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: unreadable manifest: {exc}", "the archive is damaged") from None
-    if manifest.get("format") != ARCHIVE_FORMAT:
-        raise DataError(f"{path}: unknown archive format {manifest.get('format')!r}", f"expected {ARCHIVE_FORMAT}")
+    if isinstance(manifest, dict) and "format" in manifest and manifest["format"] != ARCHIVE_FORMAT:
+        raise DataError(f"{path}: unknown archive format {manifest['format']!r}", f"expected {ARCHIVE_FORMAT}")
+    problem = _manifest_problem(manifest)
+    if problem:
+        raise DataError(f"{path}: not a cleanup manifest ({problem})", "the archive is damaged")
     return manifest
+
+
+def _manifest_problem(manifest: object) -> str | None:
+    if not isinstance(manifest, dict):
+        return "not a JSON object"
+    if manifest.get("format") != ARCHIVE_FORMAT:
+        return "no format"
+    tables = manifest.get("tables")
+    if not isinstance(tables, list):
+        return "no tables list"
+    known = {name for name, _ in cascade()}
+    for entry in tables:
+        if not isinstance(entry, dict):
+            return "a table entry is not an object"
+        name = entry.get("name")
+        if name not in known:
+            return f"table {name!r} is not one cleanup archives"
+        if entry.get("file") != f"{name}.copy.gz":
+            return f"table {name}'s file is {entry.get('file')!r}, not {name}.copy.gz"
+        columns = entry.get("columns")
+        if not isinstance(columns, list) or not columns or not all(isinstance(c, str) for c in columns):
+            return f"table {name} has no column list"
+        rows = entry.get("rows")
+        if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
+            return f"table {name}'s row count is {rows!r}"
+    return None
 
 
 def _rows(path: Path, size: int = 1 << 16) -> Iterator[bytes]:
     """The archived COPY text in whole lines. A run killed mid-batch leaves a gzip stream without its end
     marker (everything up to the last sync flush is intact) and maybe a partial last row from a batch whose
-    delete never committed: the stream is read as far as it goes and the partial row dropped."""
+    delete never committed: the stream is read as far as it goes and the partial row dropped. A file that is
+    not gzip, or whose data is corrupt, is a DataError naming it."""
     decompressor = zlib.decompressobj(wbits=31)
     tail = b""
-    with path.open("rb") as raw:
-        while block := raw.read(size):
-            while block:
-                data = tail + decompressor.decompress(block)
-                block = b""
-                if decompressor.eof:  # one gzip member ended; another may follow
-                    block = decompressor.unused_data
-                    decompressor = zlib.decompressobj(wbits=31)
-                cut = data.rfind(b"\n") + 1
-                tail = data[cut:]
-                if cut:
-                    yield data[:cut]
+    try:
+        with path.open("rb") as raw:
+            while block := raw.read(size):
+                while block:
+                    data = tail + decompressor.decompress(block)
+                    block = b""
+                    if decompressor.eof:  # one gzip member ended; another may follow
+                        block = decompressor.unused_data
+                        decompressor = zlib.decompressobj(wbits=31)
+                    cut = data.rfind(b"\n") + 1
+                    tail = data[cut:]
+                    if cut:
+                        yield data[:cut]
+    except zlib.error as exc:
+        raise DataError(
+            f"{path} is not a readable gzip file ({exc})", "the archive is damaged; nothing was restored"
+        ) from None
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror}", "nothing was restored") from None
 
 
 @dataclass
