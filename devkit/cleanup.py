@@ -35,7 +35,7 @@ from sqlalchemy import Table
 
 from devkit import __version__
 from devkit.environments import connect, mask_dsn, scrub
-from devkit.errors import DataError, UsageError
+from devkit.errors import DataError, DevkitError, UsageError
 from devkit.schema import TABLES, metadata
 
 ARCHIVE_FORMAT = "devkit-cleanup-archive/1"
@@ -198,13 +198,19 @@ def dry_run(dsn: str, cutoff: datetime) -> dict[str, int]:
 
 
 class _Archive:
-    """Per-table gzip streams plus a manifest rewritten after each committed batch."""
+    """Per-table gzip streams plus a manifest rewritten after each committed batch.
+
+    The rows may hold personal data (staging's test orders carry customer names, emails, phones), so the folder
+    is created 0700 and every file 0600 at creation (never chmod-ed afterwards, which would leave a window)."""
 
     def __init__(self, root: Path, environment: str, dsn: str, cutoff: datetime) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         self.path = root / f"cleanup-{environment}-{stamp}"
-        self.path.mkdir(parents=True, exist_ok=False)
+        prepare_archive_root(root)  # no-op when the CLI already did it; 0700 for any folder it has to create
+        self.path.mkdir(mode=0o700, exist_ok=False)
         self.streams: dict[str, IO[bytes]] = {}
+        self._raw: dict[str, IO[bytes]] = {}
+        self._pending: dict[str, int] = {}
         self.manifest = {
             "format": ARCHIVE_FORMAT,
             "devkit_version": __version__,
@@ -227,14 +233,19 @@ class _Archive:
 
     def stream(self, table: str) -> IO[bytes]:
         if table not in self.streams:
-            self.streams[table] = gzip.open(self.path / f"{table}.copy.gz", "ab")  # noqa: SIM115 (open across batches)
+            # O_EXCL: the folder is new, so the file must be too (and a planted symlink is refused, not followed).
+            fd = os.open(self.path / f"{table}.copy.gz", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            raw = os.fdopen(fd, "wb")
+            self._raw[table] = raw
+            self.streams[table] = gzip.GzipFile(filename=f"{table}.copy", mode="wb", fileobj=raw)
+            _fsync_dir(self.path)  # the new file's name is durable before any row it holds is deleted
         return self.streams[table]
 
     def flush(self, added: dict[str, int]) -> None:
         """Make the batch's rows durable before its delete commits."""
-        for handle in self.streams.values():
+        for table, handle in self.streams.items():
             handle.flush()  # gzip: a sync flush, so what is on disk decompresses
-            raw = handle.fileobj  # type: ignore[attr-defined]
+            raw = self._raw[table]
             raw.flush()
             os.fsync(raw.fileno())
         self._pending = added
@@ -242,19 +253,43 @@ class _Archive:
     def committed(self) -> None:
         for entry in self.manifest["tables"]:
             entry["rows"] += self._pending.get(entry["name"], 0)
+        self._pending = {}
         self._write_manifest()
 
-    def close(self, complete: bool) -> None:
-        for handle in self.streams.values():
-            handle.close()
-        self.manifest["complete"] = complete
-        self._write_manifest()
+    def close(self, complete: bool) -> OSError | None:
+        """Finish every stream and the manifest, as far as the disk lets us; the first failure is returned, not
+        raised, so it never hides the error that ended the run (every committed batch is already durable)."""
+        failure: OSError | None = None
+        for table, handle in self.streams.items():
+            for closing in (handle.close, self._raw[table].close):
+                try:
+                    closing()
+                except OSError as exc:
+                    failure = failure or exc
+        self.manifest["complete"] = complete and failure is None
+        try:
+            self._write_manifest()
+        except OSError as exc:
+            failure = failure or exc
+        return failure
 
     def _write_manifest(self) -> None:
-        handle, temporary = tempfile.mkstemp(prefix=".manifest-", dir=self.path)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(self.manifest, out, indent=2)
-        os.replace(temporary, self.path / "manifest.json")
+        handle, temporary = tempfile.mkstemp(prefix=".manifest-", dir=self.path)  # created 0600
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(self.manifest, out, indent=2)
+            os.replace(temporary, self.path / "manifest.json")
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def cleanup(
@@ -266,18 +301,22 @@ def cleanup(
     events: CleanupEvents | None = None,
     lock_timeout: str = "5s",
 ) -> CleanupResult:
-    """Delete (and archive first, if asked) old test orders and what hangs off them, batch by batch."""
-    if batch_size < 1:
-        raise UsageError(f"--batch-size must be at least 1, got {batch_size}", "pass e.g. --batch-size 500")
+    """Delete (and archive first, if asked) old test orders and what hangs off them, batch by batch.
+
+    With an archive, a batch's rows are written and fsync-ed before its DELETEs run, inside the batch's
+    transaction: an archive that can't be created or written raises before the delete commits, so the batch
+    rolls back and every row ever deleted is in the archive."""
+    check_batch_size(batch_size)
     events = events or SilentCleanupEvents()
     steps = cascade()
     with connect(dsn, autocommit=True) as conn:
         _require_schema(conn, dsn)
         total = plan_counts(conn, cutoff)[ROOT_TABLE]
         result = CleanupResult(cutoff, {name: 0 for name, _ in steps})
-        archive = _Archive(archive_root, environment, dsn, cutoff) if archive_root else None
+        archive = _open_archive(archive_root, environment, dsn, cutoff) if archive_root else None
         result.archive = archive.path if archive else None
         complete = False
+        closing_failure: OSError | None = None
         try:
             while True:
                 deleted = _one_batch(conn, steps, cutoff, batch_size, archive, lock_timeout)
@@ -297,10 +336,33 @@ def cleanup(
                 f"cleanup of {mask_dsn(dsn)} stopped after {result.batches} batch(es): {scrub(str(message), dsn)}",
                 "committed batches stay deleted (and archived); re-run to continue",
             ) from None
+        except OSError as exc:
+            raise _archive_failure(archive, exc, result.batches) from None
         finally:
             if archive:
-                archive.close(complete)
+                closing_failure = archive.close(complete)
+        if closing_failure:
+            raise _archive_failure(archive, closing_failure, result.batches)
     return result
+
+
+def _open_archive(root: Path, environment: str, dsn: str, cutoff: datetime) -> _Archive:
+    try:
+        return _Archive(root, environment, dsn, cutoff)
+    except OSError as exc:
+        raise DevkitError(
+            f"cannot create an archive under {root}: {exc.strerror}",
+            "nothing was deleted; pass an --archive folder you can write to",
+        ) from None
+
+
+def _archive_failure(archive: _Archive | None, exc: OSError, batches: int) -> DevkitError:
+    where = archive.path if archive else "the archive"
+    return DevkitError(
+        f"writing {where} failed after {batches} deleted batch(es): {exc.strerror or exc}",
+        "a batch is only deleted once archived, so everything deleted is in that archive "
+        "(`devkit cleanup ENV --restore` it); free space or fix the folder and re-run",
+    )
 
 
 def _one_batch(
