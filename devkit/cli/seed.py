@@ -50,12 +50,12 @@ def seed(
     # Imported here so `devkit up` and `--help` don't pay for psycopg, sqlalchemy and cryptography.
     from devkit.environments import mask_dsn, refuse_production, resolve_dsn
     from devkit.seed.generate import World, today_in_tokyo
-    from devkit.seed.keys import write_device_keys
-    from devkit.seed.load import expected_manifest, load
+    from devkit.seed.keys import check_device_keys
+    from devkit.seed.load import expected_manifest, load_with_device_keys
     from devkit.seed.params import check_days, check_seed, check_window, parse_as_of
     from devkit.seed.profiles import load_profile
     from devkit.seed.reference import load_reference
-    from devkit.seed.verify import read_ledger, verify
+    from devkit.seed.verify import read_ledger, verification_failure, verify
 
     terminal = Terminal()
     settings = load_settings()
@@ -68,6 +68,7 @@ def seed(
         check_window(window_end, days)
     seeds_dir = settings.root / "seeds" if (settings.root / "seeds" / "profiles").is_dir() else None
     seeds_kwargs = {"seeds_dir": seeds_dir} if seeds_dir else {}
+    keys_path = state_dir(settings) / "device-keys" / f"{env}.json"
 
     if verify_only:
         dsn = resolve_dsn(settings, env)
@@ -92,12 +93,14 @@ def seed(
         terminal.info(_describe(world, env, dsn))
         with terminal.task_progress() as progress:
             checks = verify(dsn, world, progress)
+        keys = check_device_keys(dsn, keys_path)
         rows = [(c.table, c.expected_rows, c.actual_rows, "ok" if c.ok else "DIFFERS") for c in checks]
         terminal.table(("table", "expected rows", "rows", "checksum"), rows)
-        bad = [c.table for c in checks if not c.ok]
-        if bad:
-            raise DataError(f"{env} differs from the manifest in {', '.join(bad)}", f"re-run `devkit seed {env}`")
+        failure = verification_failure(env, checks, keys)
+        if failure:
+            raise failure
         terminal.success(f"{env} matches the manifest")
+        terminal.info(f"device keys: all {keys.devices} devices match {keys_path}")
         return
 
     chosen = load_profile(profile or _default_profile(env, seeds_kwargs), **seeds_kwargs)
@@ -124,9 +127,7 @@ def seed(
             raise RefusedError(f"not seeding {env} without confirmation", "answer y on a terminal, or pass --yes")
     terminal.info(_describe(world, env, dsn))
     with terminal.task_progress() as progress:
-        result = load(dsn, world, env, progress)
-    keys_path = state_dir(settings) / "device-keys" / f"{env}.json"
-    devices = write_device_keys(keys_path, world, env)
+        result, devices = load_with_device_keys(dsn, world, env, keys_path, progress)
     if result.action == "unchanged":
         terminal.success(f"{env} already holds this seed; nothing changed ({result.seconds:.1f}s)")
     else:
