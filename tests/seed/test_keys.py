@@ -145,6 +145,21 @@ def test_verify_names_drifted_tables_and_the_keys_file_in_one_line(
     assert "does not exist — re-run `devkit seed dev`" in errors[0]
 
 
+def test_an_unwritable_keys_folder_stops_the_seed_before_the_database(
+    env: dict[str, str], pg_database: str, tmp_path: Path
+) -> None:
+    state = tmp_path / "state-is-a-file"
+    state.write_text("")
+    result = run({**env, "DEVKIT_STATE_DIR": str(state)}, "seed", "dev", "--profile", "small", "--as-of", AS_OF)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "cannot write the device keys file" in errors[0], result.stderr
+    assert "nothing was seeded" in errors[0]
+    with psycopg.connect(pg_database) as conn:  # was: seeded, then an OSError traceback and no keys file
+        assert not conn.execute("SELECT to_regclass('devices') IS NOT NULL").fetchone()[0]
+
+
 def test_a_stale_temporary_file_is_removed_by_the_next_seed(env: dict[str, str], keys_file: Path) -> None:
     seed(env, "--profile", "small")
     dead = subprocess.Popen(["true"])
