@@ -322,11 +322,11 @@ def cleanup(
                 deleted = _one_batch(conn, steps, cutoff, batch_size, archive, lock_timeout)
                 if not deleted:
                     break
-                if archive:
-                    archive.committed()
-                result.batches += 1
+                result.batches += 1  # committed: counted before the manifest write that could still fail
                 for name, count in deleted.items():
                     result.counts[name] += count
+                if archive:
+                    archive.committed()
                 events.advance(ROOT_TABLE, result.counts[ROOT_TABLE], total)
             result.skipped_locked = result.counts[ROOT_TABLE] < total
             complete = True
@@ -337,11 +337,13 @@ def cleanup(
                 "committed batches stay deleted (and archived); re-run to continue",
             ) from None
         except OSError as exc:
+            if archive is None:  # only the archive does file I/O here
+                raise
             raise _archive_failure(archive, exc, result.batches) from None
         finally:
             if archive:
                 closing_failure = archive.close(complete)
-        if closing_failure:
+        if closing_failure and archive:
             raise _archive_failure(archive, closing_failure, result.batches)
     return result
 
@@ -356,10 +358,9 @@ def _open_archive(root: Path, environment: str, dsn: str, cutoff: datetime) -> _
         ) from None
 
 
-def _archive_failure(archive: _Archive | None, exc: OSError, batches: int) -> DevkitError:
-    where = archive.path if archive else "the archive"
+def _archive_failure(archive: _Archive, exc: OSError, batches: int) -> DevkitError:
     return DevkitError(
-        f"writing {where} failed after {batches} deleted batch(es): {exc.strerror or exc}",
+        f"writing {archive.path} failed after {batches} deleted batch(es): {exc.strerror or exc}",
         "a batch is only deleted once archived, so everything deleted is in that archive "
         "(`devkit cleanup ENV --restore` it); free space or fix the folder and re-run",
     )
