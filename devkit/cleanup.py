@@ -35,13 +35,20 @@ from sqlalchemy import Table
 
 from devkit import __version__
 from devkit.environments import connect, mask_dsn, scrub
-from devkit.errors import DataError, UsageError
+from devkit.errors import DataError, DevkitError, UsageError
 from devkit.schema import TABLES, metadata
 
 ARCHIVE_FORMAT = "devkit-cleanup-archive/1"
 ROOT_TABLE = "orders"
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _DURATION = re.compile(r"^(\d+)([mhdw])$")
+# The longest --older-than. Our assumption: no test order worth keeping apart is older than a century, and a
+# bound this size keeps "now minus the duration" a representable datetime (10000000d was an OverflowError).
+MAX_AGE = timedelta(days=36525)
+# The most orders one batch deletes. Batches are short transactions so locks on the platform's rows are held
+# briefly; 100000 orders (about 600000 rows with what hangs off them) is our assumption of the most that still
+# is. Without a bound, a huge value reached the server ("bigint out of range").
+MAX_BATCH_SIZE = 100_000
 
 
 class CleanupEvents(Protocol):
@@ -59,14 +66,53 @@ class SilentCleanupEvents:
 
 
 def parse_duration(text: str) -> timedelta:
-    """`90m`, `24h`, `7d`, `2w` -> timedelta; anything else is a UsageError naming the accepted forms."""
+    """`90m`, `24h`, `7d`, `2w` (at most MAX_AGE) -> timedelta; anything else is a UsageError naming the accepted
+    forms."""
+    forms = "use a positive whole number and a unit: 90m (minutes), 24h (hours), 7d (days) or 2w (weeks)"
     match = _DURATION.match(text.strip().lower())
     if not match or int(match.group(1)) == 0:
+        raise UsageError(f"invalid duration {text!r}", forms)
+    amount, unit = int(match.group(1)), match.group(2)
+    limit = MAX_AGE // timedelta(**{_UNITS[unit]: 1})  # compared as numbers: timedelta(days=10**9) overflows
+    if amount > limit:
+        raise UsageError(f"invalid duration {text!r}: longer than 100 years (at most {limit}{unit})", forms)
+    return timedelta(**{_UNITS[unit]: amount})
+
+
+def check_batch_size(batch_size: int) -> int:
+    if not 1 <= batch_size <= MAX_BATCH_SIZE:
         raise UsageError(
-            f"invalid duration {text!r}",
-            "use a positive whole number and a unit: 90m (minutes), 24h (hours), 7d (days) or 2w (weeks)",
+            f"--batch-size must be between 1 and {MAX_BATCH_SIZE}, got {batch_size}",
+            "pass e.g. --batch-size 500 (orders per short transaction)",
         )
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    return batch_size
+
+
+def prepare_archive_root(root: Path) -> Path:
+    """Make sure archives can be written under `root` before anything is deleted: create it (and any missing
+    parents) mode 0700, then create and remove a file in it. A problem is a UsageError naming the folder."""
+    fix = "pass a folder you can write to (it is created if missing)"
+    try:
+        if root.exists() and not root.is_dir():
+            raise UsageError(f"--archive {root} is a file, not a folder", fix)
+        missing = [folder for folder in (root, *root.parents) if not folder.exists()]
+    except OSError as exc:
+        raise UsageError(f"cannot use --archive folder {root}: {exc.strerror}", fix) from None
+    for folder in reversed(missing):  # outermost first; each one 0700, not just the last (os.makedirs' way)
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:  # created meanwhile by someone else: fine if it is a folder
+            if not folder.is_dir():
+                raise UsageError(f"--archive {folder} is a file, not a folder", fix) from None
+        except OSError as exc:
+            raise UsageError(f"cannot create --archive folder {root}: {exc.strerror}", fix) from None
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".devkit-write-test-", dir=root)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(f"cannot write to --archive folder {root}: {exc.strerror}", fix) from None
+    return root
 
 
 @dataclass(frozen=True)
@@ -152,13 +198,19 @@ def dry_run(dsn: str, cutoff: datetime) -> dict[str, int]:
 
 
 class _Archive:
-    """Per-table gzip streams plus a manifest rewritten after each committed batch."""
+    """Per-table gzip streams plus a manifest rewritten after each committed batch.
+
+    The rows may hold personal data (staging's test orders carry customer names, emails, phones), so the folder
+    is created 0700 and every file 0600 at creation (never chmod-ed afterwards, which would leave a window)."""
 
     def __init__(self, root: Path, environment: str, dsn: str, cutoff: datetime) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         self.path = root / f"cleanup-{environment}-{stamp}"
-        self.path.mkdir(parents=True, exist_ok=False)
+        prepare_archive_root(root)  # no-op when the CLI already did it; 0700 for any folder it has to create
+        self.path.mkdir(mode=0o700, exist_ok=False)
         self.streams: dict[str, IO[bytes]] = {}
+        self._raw: dict[str, IO[bytes]] = {}
+        self._pending: dict[str, int] = {}
         self.manifest = {
             "format": ARCHIVE_FORMAT,
             "devkit_version": __version__,
@@ -181,14 +233,19 @@ class _Archive:
 
     def stream(self, table: str) -> IO[bytes]:
         if table not in self.streams:
-            self.streams[table] = gzip.open(self.path / f"{table}.copy.gz", "ab")  # noqa: SIM115 (open across batches)
+            # O_EXCL: the folder is new, so the file must be too (and a planted symlink is refused, not followed).
+            fd = os.open(self.path / f"{table}.copy.gz", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            raw = os.fdopen(fd, "wb")
+            self._raw[table] = raw
+            self.streams[table] = gzip.GzipFile(filename=f"{table}.copy", mode="wb", fileobj=raw)
+            _fsync_dir(self.path)  # the new file's name is durable before any row it holds is deleted
         return self.streams[table]
 
     def flush(self, added: dict[str, int]) -> None:
         """Make the batch's rows durable before its delete commits."""
-        for handle in self.streams.values():
+        for table, handle in self.streams.items():
             handle.flush()  # gzip: a sync flush, so what is on disk decompresses
-            raw = handle.fileobj  # type: ignore[attr-defined]
+            raw = self._raw[table]
             raw.flush()
             os.fsync(raw.fileno())
         self._pending = added
@@ -196,19 +253,43 @@ class _Archive:
     def committed(self) -> None:
         for entry in self.manifest["tables"]:
             entry["rows"] += self._pending.get(entry["name"], 0)
+        self._pending = {}
         self._write_manifest()
 
-    def close(self, complete: bool) -> None:
-        for handle in self.streams.values():
-            handle.close()
-        self.manifest["complete"] = complete
-        self._write_manifest()
+    def close(self, complete: bool) -> OSError | None:
+        """Finish every stream and the manifest, as far as the disk lets us; the first failure is returned, not
+        raised, so it never hides the error that ended the run (every committed batch is already durable)."""
+        failure: OSError | None = None
+        for table, handle in self.streams.items():
+            for closing in (handle.close, self._raw[table].close):
+                try:
+                    closing()
+                except OSError as exc:
+                    failure = failure or exc
+        self.manifest["complete"] = complete and failure is None
+        try:
+            self._write_manifest()
+        except OSError as exc:
+            failure = failure or exc
+        return failure
 
     def _write_manifest(self) -> None:
-        handle, temporary = tempfile.mkstemp(prefix=".manifest-", dir=self.path)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(self.manifest, out, indent=2)
-        os.replace(temporary, self.path / "manifest.json")
+        handle, temporary = tempfile.mkstemp(prefix=".manifest-", dir=self.path)  # created 0600
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(self.manifest, out, indent=2)
+            os.replace(temporary, self.path / "manifest.json")
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def cleanup(
@@ -220,28 +301,32 @@ def cleanup(
     events: CleanupEvents | None = None,
     lock_timeout: str = "5s",
 ) -> CleanupResult:
-    """Delete (and archive first, if asked) old test orders and what hangs off them, batch by batch."""
-    if batch_size < 1:
-        raise UsageError(f"--batch-size must be at least 1, got {batch_size}", "pass e.g. --batch-size 500")
+    """Delete (and archive first, if asked) old test orders and what hangs off them, batch by batch.
+
+    With an archive, a batch's rows are written and fsync-ed before its DELETEs run, inside the batch's
+    transaction: an archive that can't be created or written raises before the delete commits, so the batch
+    rolls back and every row ever deleted is in the archive."""
+    check_batch_size(batch_size)
     events = events or SilentCleanupEvents()
     steps = cascade()
     with connect(dsn, autocommit=True) as conn:
         _require_schema(conn, dsn)
         total = plan_counts(conn, cutoff)[ROOT_TABLE]
         result = CleanupResult(cutoff, {name: 0 for name, _ in steps})
-        archive = _Archive(archive_root, environment, dsn, cutoff) if archive_root else None
+        archive = _open_archive(archive_root, environment, dsn, cutoff) if archive_root else None
         result.archive = archive.path if archive else None
         complete = False
+        closing_failure: OSError | None = None
         try:
             while True:
                 deleted = _one_batch(conn, steps, cutoff, batch_size, archive, lock_timeout)
                 if not deleted:
                     break
-                if archive:
-                    archive.committed()
-                result.batches += 1
+                result.batches += 1  # committed: counted before the manifest write that could still fail
                 for name, count in deleted.items():
                     result.counts[name] += count
+                if archive:
+                    archive.committed()
                 events.advance(ROOT_TABLE, result.counts[ROOT_TABLE], total)
             result.skipped_locked = result.counts[ROOT_TABLE] < total
             complete = True
@@ -251,10 +336,34 @@ def cleanup(
                 f"cleanup of {mask_dsn(dsn)} stopped after {result.batches} batch(es): {scrub(str(message), dsn)}",
                 "committed batches stay deleted (and archived); re-run to continue",
             ) from None
+        except OSError as exc:
+            if archive is None:  # only the archive does file I/O here
+                raise
+            raise _archive_failure(archive, exc, result.batches) from None
         finally:
             if archive:
-                archive.close(complete)
+                closing_failure = archive.close(complete)
+        if closing_failure and archive:
+            raise _archive_failure(archive, closing_failure, result.batches)
     return result
+
+
+def _open_archive(root: Path, environment: str, dsn: str, cutoff: datetime) -> _Archive:
+    try:
+        return _Archive(root, environment, dsn, cutoff)
+    except OSError as exc:
+        raise DevkitError(
+            f"cannot create an archive under {root}: {exc.strerror}",
+            "nothing was deleted; pass an --archive folder you can write to",
+        ) from None
+
+
+def _archive_failure(archive: _Archive, exc: OSError, batches: int) -> DevkitError:
+    return DevkitError(
+        f"writing {archive.path} failed after {batches} deleted batch(es): {exc.strerror or exc}",
+        "a batch is only deleted once archived, so everything deleted is in that archive "
+        "(`devkit cleanup ENV --restore` it); free space or fix the folder and re-run",
+    )
 
 
 def _one_batch(
@@ -314,36 +423,77 @@ def _one_batch(
 
 
 def read_manifest(archive: Path) -> dict:
+    """The archive's manifest, checked to be one `cleanup` wrote: every problem is one DataError, before any
+    database is touched (a hand-edited entry can't name another table or a file outside the archive)."""
     path = archive / "manifest.json"
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise UsageError(f"{archive} is not a cleanup archive (no manifest.json)", "pass the archive folder") from None
-    except json.JSONDecodeError as exc:
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror}", "check the archive's permissions") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: unreadable manifest: {exc}", "the archive is damaged") from None
-    if manifest.get("format") != ARCHIVE_FORMAT:
-        raise DataError(f"{path}: unknown archive format {manifest.get('format')!r}", f"expected {ARCHIVE_FORMAT}")
+    if isinstance(manifest, dict) and "format" in manifest and manifest["format"] != ARCHIVE_FORMAT:
+        raise DataError(f"{path}: unknown archive format {manifest['format']!r}", f"expected {ARCHIVE_FORMAT}")
+    problem = _manifest_problem(manifest)
+    if problem:
+        raise DataError(f"{path}: not a cleanup manifest ({problem})", "the archive is damaged")
     return manifest
+
+
+def _manifest_problem(manifest: object) -> str | None:
+    if not isinstance(manifest, dict):
+        return "not a JSON object"
+    if manifest.get("format") != ARCHIVE_FORMAT:
+        return "no format"
+    tables = manifest.get("tables")
+    if not isinstance(tables, list):
+        return "no tables list"
+    known = {name for name, _ in cascade()}
+    for entry in tables:
+        if not isinstance(entry, dict):
+            return "a table entry is not an object"
+        name = entry.get("name")
+        if name not in known:
+            return f"table {name!r} is not one cleanup archives"
+        if entry.get("file") != f"{name}.copy.gz":
+            return f"table {name}'s file is {entry.get('file')!r}, not {name}.copy.gz"
+        columns = entry.get("columns")
+        if not isinstance(columns, list) or not columns or not all(isinstance(c, str) for c in columns):
+            return f"table {name} has no column list"
+        rows = entry.get("rows")
+        if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
+            return f"table {name}'s row count is {rows!r}"
+    return None
 
 
 def _rows(path: Path, size: int = 1 << 16) -> Iterator[bytes]:
     """The archived COPY text in whole lines. A run killed mid-batch leaves a gzip stream without its end
     marker (everything up to the last sync flush is intact) and maybe a partial last row from a batch whose
-    delete never committed: the stream is read as far as it goes and the partial row dropped."""
+    delete never committed: the stream is read as far as it goes and the partial row dropped. A file that is
+    not gzip, or whose data is corrupt, is a DataError naming it."""
     decompressor = zlib.decompressobj(wbits=31)
     tail = b""
-    with path.open("rb") as raw:
-        while block := raw.read(size):
-            while block:
-                data = tail + decompressor.decompress(block)
-                block = b""
-                if decompressor.eof:  # one gzip member ended; another may follow
-                    block = decompressor.unused_data
-                    decompressor = zlib.decompressobj(wbits=31)
-                cut = data.rfind(b"\n") + 1
-                tail = data[cut:]
-                if cut:
-                    yield data[:cut]
+    try:
+        with path.open("rb") as raw:
+            while block := raw.read(size):
+                while block:
+                    data = tail + decompressor.decompress(block)
+                    block = b""
+                    if decompressor.eof:  # one gzip member ended; another may follow
+                        block = decompressor.unused_data
+                        decompressor = zlib.decompressobj(wbits=31)
+                    cut = data.rfind(b"\n") + 1
+                    tail = data[cut:]
+                    if cut:
+                        yield data[:cut]
+    except zlib.error as exc:
+        raise DataError(
+            f"{path} is not a readable gzip file ({exc})", "the archive is damaged; nothing was restored"
+        ) from None
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror}", "nothing was restored") from None
 
 
 @dataclass

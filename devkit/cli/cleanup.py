@@ -35,9 +35,9 @@ def cleanup(
     """Delete test orders older than a cutoff and everything hanging off them (items, bills, payment intents,
     payments, webhook events), in short batches; merchants, stores, devices, configs and non-test rows stay.
     """
+    from devkit.cleanup import check_batch_size, parse_duration, prepare_archive_root, read_manifest, restore_archive
     from devkit.cleanup import cleanup as run_cleanup
     from devkit.cleanup import dry_run as count_cleanup
-    from devkit.cleanup import parse_duration, restore_archive
     from devkit.environments import mask_dsn, refuse_production, resolve_dsn
 
     terminal = Terminal()
@@ -47,6 +47,7 @@ def cleanup(
     if restore is not None:
         if older_than or dry_run or archive:
             raise UsageError("--restore cannot be combined with --older-than, --dry-run or --archive")
+        read_manifest(restore)  # a missing or damaged archive is reported before any database is touched
         dsn = resolve_dsn(settings, env)
         _confirm(terminal, env, dsn, yes, f"Restore {restore} into {env} ({mask_dsn(dsn)})?")
         with terminal.task_progress() as progress:
@@ -57,7 +58,10 @@ def cleanup(
         return
     if older_than is None:
         raise UsageError("--older-than is required", "e.g. devkit cleanup staging --older-than 24h")
-    cutoff = datetime.now(UTC) - parse_duration(older_than)
+    # Every option is checked before the database is touched.
+    age = parse_duration(older_than)
+    check_batch_size(batch_size)
+    cutoff = datetime.now(UTC) - age
     dsn = resolve_dsn(settings, env)
     if dry_run:
         counts = count_cleanup(dsn, cutoff)
@@ -67,6 +71,10 @@ def cleanup(
         terminal.info("dry run: nothing deleted")
         return
     _confirm(terminal, env, dsn, yes, f"Delete test orders older than {older_than} from {env} ({mask_dsn(dsn)})?")
+    if archive is not None:
+        # Created (0700) and test-written before the database is touched: a folder that can't take the archive
+        # stops the run before anything is deleted.
+        prepare_archive_root(archive)
     with terminal.task_progress() as progress:
         result = run_cleanup(dsn, env, cutoff, batch_size, archive, progress)
     terminal.table(("table", "deleted"), list(result.counts.items()))

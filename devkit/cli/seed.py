@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from devkit.cli.app import app
 from devkit.config import load_settings
-from devkit.errors import DataError, RefusedError, UsageError
+from devkit.errors import DataError, RefusedError
 from devkit.stack.state import state_dir
 from devkit.terminal import Terminal
 
@@ -51,22 +50,25 @@ def seed(
     # Imported here so `devkit up` and `--help` don't pay for psycopg, sqlalchemy and cryptography.
     from devkit.environments import mask_dsn, refuse_production, resolve_dsn
     from devkit.seed.generate import World, today_in_tokyo
-    from devkit.seed.keys import write_device_keys
-    from devkit.seed.load import expected_manifest, load
+    from devkit.seed.keys import check_device_keys
+    from devkit.seed.load import expected_manifest, load_with_device_keys
+    from devkit.seed.params import check_days, check_seed, check_window, parse_as_of
     from devkit.seed.profiles import load_profile
     from devkit.seed.reference import load_reference
-    from devkit.seed.verify import read_ledger, verify
+    from devkit.seed.verify import read_ledger, verification_failure, verify
 
     terminal = Terminal()
     settings = load_settings()
     refuse_production(settings, env, "seed")
-    if days is not None and days < 1:
-        raise UsageError(f"--days must be at least 1, got {days}", "pass e.g. --days 7")
-    if seed_value is not None and not 0 <= seed_value < 2**63:
-        raise UsageError(f"--seed must be between 0 and 2^63-1, got {seed_value}", "pass a non-negative integer")
-    window_end = _parse_date(as_of) if as_of else None
+    # Every option is checked before a profile is planned or a database touched.
+    days = check_days(days) if days is not None else None
+    seed_value = check_seed(seed_value) if seed_value is not None else None
+    window_end = parse_as_of(as_of) if as_of is not None else None
+    if window_end is not None and days is not None:
+        check_window(window_end, days)
     seeds_dir = settings.root / "seeds" if (settings.root / "seeds" / "profiles").is_dir() else None
     seeds_kwargs = {"seeds_dir": seeds_dir} if seeds_dir else {}
+    keys_path = state_dir(settings) / "device-keys" / f"{env}.json"
 
     if verify_only:
         dsn = resolve_dsn(settings, env)
@@ -79,25 +81,30 @@ def seed(
         chosen = load_profile(profile or entry.params.profile, **seeds_kwargs)
         if entry and profile is None and chosen.fingerprint() != entry.params.profile_fingerprint:
             terminal.notice(f"profile {chosen.name!r} changed since {env} was seeded; verifying against the file")
+        window_days = days or (entry.params.days if entry else chosen.days)
+        check_window(window_end or entry.params.as_of, window_days)
         world = World(
             chosen,
             seed_value if seed_value is not None else (entry.params.seed if entry else chosen.seed),
-            days or (entry.params.days if entry else chosen.days),
+            window_days,
             window_end or entry.params.as_of,
             load_reference(**seeds_kwargs),
         )
         terminal.info(_describe(world, env, dsn))
         with terminal.task_progress() as progress:
             checks = verify(dsn, world, progress)
+        keys = check_device_keys(dsn, keys_path)
         rows = [(c.table, c.expected_rows, c.actual_rows, "ok" if c.ok else "DIFFERS") for c in checks]
         terminal.table(("table", "expected rows", "rows", "checksum"), rows)
-        bad = [c.table for c in checks if not c.ok]
-        if bad:
-            raise DataError(f"{env} differs from the manifest in {', '.join(bad)}", f"re-run `devkit seed {env}`")
+        failure = verification_failure(env, checks, keys)
+        if failure:
+            raise failure
         terminal.success(f"{env} matches the manifest")
+        terminal.info(f"device keys: all {keys.devices} devices match {keys_path}")
         return
 
     chosen = load_profile(profile or _default_profile(env, seeds_kwargs), **seeds_kwargs)
+    check_window(window_end or today_in_tokyo(), days or chosen.days)
     world = World(
         chosen,
         chosen.seed if seed_value is None else seed_value,
@@ -120,9 +127,7 @@ def seed(
             raise RefusedError(f"not seeding {env} without confirmation", "answer y on a terminal, or pass --yes")
     terminal.info(_describe(world, env, dsn))
     with terminal.task_progress() as progress:
-        result = load(dsn, world, env, progress)
-    keys_path = state_dir(settings) / "device-keys" / f"{env}.json"
-    devices = write_device_keys(keys_path, world, env)
+        result, devices = load_with_device_keys(dsn, world, env, keys_path, progress)
     if result.action == "unchanged":
         terminal.success(f"{env} already holds this seed; nothing changed ({result.seconds:.1f}s)")
     else:
@@ -147,13 +152,6 @@ def _default_profile(env: str, seeds_kwargs: dict) -> str:
     from devkit.seed.profiles import profile_names
 
     return env if env in profile_names(**seeds_kwargs) else "dev"
-
-
-def _parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--as-of {text!r} is not a date", "use YYYY-MM-DD, e.g. --as-of 2025-03-01") from None
 
 
 def _describe(world: World, env: str, dsn: str | None) -> str:

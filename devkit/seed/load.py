@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import faker
@@ -35,10 +36,11 @@ from sqlalchemy.pool import NullPool
 
 from devkit import __version__
 from devkit.environments import connect, mask_dsn, scrub
-from devkit.errors import DataError
+from devkit.errors import DataError, DevkitError
 from devkit.schema import TABLES, metadata
 from devkit.seed.checksum import SEED_OWNED_SQL, RowHasher, TableDigest, checksum_sql
 from devkit.seed.generate import GENERATOR_VERSION, World
+from devkit.seed.keys import prepare_device_keys
 from devkit.seed.ledger import Manifest, SeedParams, latest_entry, ledger_metadata, record
 
 _LOCK_KEY = 0x5EED_DE7C  # pg_advisory_xact_lock key shared by every devkit seed
@@ -186,6 +188,45 @@ def load(dsn: str, world: World, environment: str, events: SeedEvents | None = N
         ledger_id = record(conn, environment, action, manifest)
         events.step("commit", "")
     return SeedResult(action, manifest, time.monotonic() - began, changes, ledger_id)
+
+
+def load_with_device_keys(
+    dsn: str, world: World, environment: str, keys_path: Path, events: SeedEvents | None = None
+) -> tuple[SeedResult, int]:
+    """`load`, and the device keys file at `keys_path` made to match what was committed; returns the result and
+    how many devices the file holds.
+
+    The database and the file can't change in one atomic step, so the order is chosen so that a kill at any
+    point leaves a file that matches the database, or one `--verify` flags and the next run fixes:
+    1. the whole file is written under a temporary name in its folder (0600) and fsync-ed, before loading;
+    2. the seed's transaction commits;
+    3. the temporary file is renamed over the old one (one syscall) and the folder fsync-ed.
+    Killed before 2 (or if the load fails): the transaction rolls back and the old file still matches the old
+    rows - consistent; the orphaned temporary file is removed by the next seed. Killed between 2 and 3, a window
+    of one rename (deriving and writing ~200 keys used to take 5-30 ms there): the old file is left beside the
+    new rows - `devkit seed ENV --verify` reports it (`check_device_keys`), and the next `devkit seed ENV`
+    rewrites it even when the database needs no change ("nothing changed" still publishes). Killed after 3:
+    consistent."""
+    try:
+        pending = prepare_device_keys(keys_path, world, environment)
+    except OSError as exc:
+        raise DevkitError(
+            f"cannot write the device keys file {keys_path}: {exc.strerror or exc}",
+            "nothing was seeded; make the state folder writable (DEVKIT_STATE_DIR / [stack] state_dir)",
+        ) from None
+    try:
+        result = load(dsn, world, environment, events)
+    except BaseException:
+        pending.discard()
+        raise
+    try:
+        return result, pending.publish()
+    except OSError as exc:
+        raise DevkitError(
+            f"{environment} was seeded, but its device keys file {keys_path} could not be put in place: "
+            f"{exc.strerror or exc}",
+            f"fix the state folder and re-run `devkit seed {environment}` to rewrite the keys file",
+        ) from None
 
 
 def _staging(table: Table) -> str:

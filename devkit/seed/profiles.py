@@ -20,6 +20,12 @@ from devkit.schema import PAYMENT_METHODS
 
 DEFAULT_SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 
+# Bounds of a profile's params, shared with the command-line overrides (`devkit.seed.params`) so `--days` and
+# `--seed` are held to exactly what a profile file may say. MAX_DAYS is about ten years of transactions: our
+# assumption of the longest history a dev or staging database is seeded with (staging's profile uses 30 days).
+MAX_DAYS = 3660
+SEED_LIMIT = 2**63  # seeds are stored in the ledger's BIGINT column
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -58,8 +64,8 @@ class Curve(_Strict):
 class Profile(_Strict):
     name: str
     description: str = ""
-    seed: int = Field(default=1, ge=0, lt=2**63)
-    days: int = Field(ge=1, le=3660)
+    seed: int = Field(default=1, ge=0, lt=SEED_LIMIT)
+    days: int = Field(ge=1, le=MAX_DAYS)
     merchants: int = Field(ge=1)
     orders_per_day: int = Field(ge=0)
     decline_rate: float = Field(ge=0, le=1)
@@ -122,10 +128,16 @@ def load_profile(name_or_path: str, seeds_dir: Path = DEFAULT_SEEDS_DIR) -> Prof
         if not path.is_file():
             known = ", ".join(profile_names(seeds_dir)) or "none"
             raise UsageError(f"unknown seed profile {name_or_path!r}", f"use one of: {known}, or a path to a .toml")
+    elif path.exists() and not path.is_file():
+        raise UsageError(f"profile {path} is not a file", "pass a profile name or a .toml file")
     elif not path.is_file():
         raise UsageError(f"profile file {path} does not exist", "pass a profile name or an existing .toml file")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})", "save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read profile {path}: {exc.strerror}", "check the file's permissions") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}", "fix the syntax") from None
     raw.setdefault("name", path.stem)

@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from devkit.environments import connect
+from devkit.errors import DataError
 from devkit.seed.generate import World
+from devkit.seed.keys import KeysCheck
 from devkit.seed.ledger import LedgerEntry, latest_entry
 from devkit.seed.load import SeedEvents, database_checksums, expected_manifest, schema_present
 
@@ -47,3 +49,17 @@ def verify(dsn: str, world: World, events: SeedEvents | None = None) -> list[Tab
             )
         )
     return checks
+
+
+def verification_failure(environment: str, checks: list[TableCheck], keys: KeysCheck) -> DataError | None:
+    """One error naming everything `--verify` found wrong (tables and the keys file), with the one fix for all of
+    it (a seed converges the tables and rewrites the keys file); None when everything matches."""
+    bad = [check.table for check in checks if not check.ok]
+    if bad:
+        also = f"; and the {keys.problem()}" if not keys.ok else ""
+        return DataError(
+            f"{environment} differs from the manifest in {', '.join(bad)}{also}", f"re-run `devkit seed {environment}`"
+        )
+    if not keys.ok:
+        return DataError(str(keys.problem()), f"re-run `devkit seed {environment}` to rewrite the keys file")
+    return None

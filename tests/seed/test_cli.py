@@ -154,3 +154,11 @@ def test_a_seed_killed_midway_leaves_nothing_behind(env: dict[str, str], pg_data
     assert all(check.ok for check in verify(pg_database, make_world()))
     with psycopg.connect(pg_database) as conn:
         assert conn.execute("SELECT count(*), min(profile) FROM devkit_seed_ledger").fetchone() == (1, "small")
+
+
+def test_the_far_future_is_a_valid_window(env: dict[str, str]) -> None:
+    # The last representable day: the window's timestamps (minutes past its end at most) still fit.
+    seeded = run(env, "seed", "dev", "--profile", "small", "--as-of", "9999-12-31")
+    assert seeded.exit_code == 0, seeded.output
+    verified = run(env, "seed", "dev", "--verify")
+    assert verified.exit_code == 0 and "matches the manifest" in verified.stderr, verified.output
