@@ -100,7 +100,12 @@ def seed(
         if failure:
             raise failure
         terminal.success(f"{env} matches the manifest")
-        terminal.info(f"device keys: all {keys.devices} devices match {keys_path}")
+        if keys.absent:
+            terminal.notice(
+                f"device keys not checked: no keys file at {keys_path} on this machine (it is where the seed ran)"
+            )
+        else:
+            terminal.info(f"device keys: all {keys.devices} devices match {keys_path}")
         return
 
     chosen = load_profile(profile or _default_profile(env, seeds_kwargs), **seeds_kwargs)

@@ -135,6 +135,9 @@ class KeysCheck:
     missing: int = 0  # seeded devices the file has no private key for
     mismatched: int = 0  # devices whose private key in the file doesn't give the database's public key
     unreadable: str | None = None  # why the file could not be used at all
+    # No file on this machine: keys stay where the seed ran (a laptop verifying staging has none). Not a mismatch;
+    # the CLI says the keys went unchecked.
+    absent: bool = False
 
     @property
     def ok(self) -> bool:
@@ -181,7 +184,7 @@ def check_device_keys(dsn: str, path: Path) -> KeysCheck:
     try:
         in_file = _file_public_keys(path)
     except FileNotFoundError:
-        return KeysCheck(path, len(rows), missing=len(rows), unreadable="does not exist")
+        return KeysCheck(path, len(rows), absent=True)
     except OSError as exc:
         return KeysCheck(path, len(rows), missing=len(rows), unreadable=f"can't be read: {exc.strerror}")
     except (ValueError, KeyError, TypeError, AttributeError):  # JSON or structure (json errors are ValueErrors)
