@@ -7,13 +7,13 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import psycopg
-
 PROBE_TIMEOUT = 2.0
 
 
 def postgres_ready(dsn: str) -> bool:
     """The database the stack promises accepts the stack's credentials and answers a query."""
+    import psycopg  # here, not at the top: the Docker runtime never needs it, and it costs a no-op `up` ~0.15 s
+
     try:
         with psycopg.connect(dsn, connect_timeout=int(PROBE_TIMEOUT), autocommit=True) as conn:
             conn.execute("SELECT 1")

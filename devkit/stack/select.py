@@ -9,13 +9,13 @@ from devkit.stack.state import recorded_runtime
 
 
 def choose_runtime(settings: Settings, requested: str | None, events: StackEvents, *, follow_record: bool) -> Runtime:
-    """`follow_record`: down/status/logs address the runtime that ran `up` last, unless told otherwise."""
-    from devkit.stack.native import NativeRuntime
-
+    """`follow_record`: down/status/logs address the runtime that ran `up` last, unless told otherwise.
+    Each runtime is imported only when chosen: the native one pulls in psycopg, the Docker one docker-py, and a
+    no-op `up` spends most of its time importing."""
     name = requested or (recorded_runtime(settings) if follow_record else None) or settings.stack.runtime
     if name == "native":
-        return NativeRuntime(settings)
-    from devkit.stack.docker import DockerRuntime  # only when Docker may be used: it pulls in docker-py
+        return _native(settings)
+    from devkit.stack.docker import DockerRuntime
     from devkit.stack.engine import find_engine
 
     try:
@@ -24,5 +24,11 @@ def choose_runtime(settings: Settings, requested: str | None, events: StackEvent
         if name == "docker":
             raise
         events.notice(f"no Docker engine answered ({exc.message}); using the native runtime")
-        return NativeRuntime(settings)
+        return _native(settings)
     return DockerRuntime(engine, settings)
+
+
+def _native(settings: Settings) -> Runtime:
+    from devkit.stack.native import NativeRuntime
+
+    return NativeRuntime(settings)
