@@ -7,6 +7,8 @@ production guard is one function, not a check per command.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
@@ -34,6 +36,26 @@ def resolve_dsn(settings: Settings, env_name: str) -> str:
             "set DEVKIT_DEV_DSN",
         )
     raise ConfigError(f"no DSN for environment {env_name!r}", f"set DEVKIT_{env_key(env_name)}_DSN")
+
+
+def uses_stack_database(settings: Settings, env_name: str) -> bool:
+    """Is this environment the local stack's own PostgreSQL (dev with no DSN of its own)?"""
+    return env_name == "dev" and not settings.environment(env_name).dsn
+
+
+@contextlib.contextmanager
+def stack_data_lock(settings: Settings, env_name: str, command: str, on_wait: Callable[[str], None]) -> Iterator[None]:
+    """Writing into the stack's own database shares the project's lock: it waits for an `up` or `down` in
+    progress and keeps one from recreating the database under it. Other environments' databases are not the
+    stack's; writing into them takes no lock."""
+    if not uses_stack_database(settings, env_name):
+        yield
+        return
+    from devkit.stack.lock import project_lock
+    from devkit.stack.state import state_dir
+
+    with project_lock(state_dir(settings), command, shared=True, on_wait=on_wait):
+        yield
 
 
 def refuse_production(settings: Settings, env_name: str, action: str) -> None:

@@ -1,13 +1,23 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from devkit.config import load_settings
-from devkit.environments import connect, mask_dsn, refuse_production, resolve_dsn
+from devkit.environments import (
+    connect,
+    mask_dsn,
+    refuse_production,
+    resolve_dsn,
+    stack_data_lock,
+    uses_stack_database,
+)
 from devkit.errors import ConfigError, DataError, RefusedError
+from devkit.stack.state import state_dir
 from tests.conftest import REPO_ROOT
 
 
@@ -74,3 +84,34 @@ def test_scrub_removes_the_password_but_not_words_containing_it() -> None:
         "table public.devkit_seed_ledger: secret *** rejected at postgresql://app:***@127.0.0.1/x"
     )
     assert scrub("password=s3cret&sslmode=require", "postgresql://u:s3cret@h/db") == "password=***&sslmode=require"
+
+
+def test_writing_into_the_stack_database_shares_the_project_lock(tmp_path: Path) -> None:
+    """A seed or cleanup of dev (the stack's own database) waits for an `up` in progress; staging's doesn't."""
+    settings = load_settings(REPO_ROOT, {"DEVKIT_STATE_DIR": str(tmp_path)})
+    assert uses_stack_database(settings, "dev") and not uses_stack_database(settings, "staging")
+    assert not uses_stack_database(load_settings(REPO_ROOT, {"DEVKIT_DEV_DSN": "postgresql://x@h/y"}), "dev")
+    state = state_dir(settings)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_UP, str(state)], stdout=subprocess.PIPE, text=True
+    )  # an `up` in progress
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    heard: list[str] = []
+    with stack_data_lock(settings, "staging", "seed staging", heard.append):
+        assert heard == [] and holder.poll() is None  # not the stack's database: no wait
+    with stack_data_lock(settings, "dev", "seed dev", heard.append):
+        assert (state / "up finished").exists()
+    assert len(heard) == 1 and heard[0].startswith(f"waiting for `devkit up` (pid {holder.pid}")
+    holder.wait(timeout=10)
+
+
+HOLD_UP = """
+import sys, time
+from pathlib import Path
+from devkit.stack.lock import project_lock
+state = Path(sys.argv[1])
+with project_lock(state, "up"):
+    print("held", flush=True)
+    time.sleep(1)
+    (state / "up finished").touch()
+"""

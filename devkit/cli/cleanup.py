@@ -38,7 +38,7 @@ def cleanup(
     from devkit.cleanup import check_batch_size, parse_duration, prepare_archive_root, read_manifest, restore_archive
     from devkit.cleanup import cleanup as run_cleanup
     from devkit.cleanup import dry_run as count_cleanup
-    from devkit.environments import mask_dsn, refuse_production, resolve_dsn
+    from devkit.environments import mask_dsn, refuse_production, resolve_dsn, stack_data_lock
 
     terminal = Terminal()
     settings = load_settings()
@@ -50,7 +50,8 @@ def cleanup(
         read_manifest(restore)  # a missing or damaged archive is reported before any database is touched
         dsn = resolve_dsn(settings, env)
         _confirm(terminal, env, dsn, yes, f"Restore {restore} into {env} ({mask_dsn(dsn)})?")
-        with terminal.task_progress() as progress:
+        lock = stack_data_lock(settings, env, f"cleanup {env} --restore", terminal.notice)
+        with lock, terminal.task_progress() as progress:
             result = restore_archive(dsn, restore, progress)
         rows = [(name, count, result.already_present[name]) for name, count in result.restored.items()]
         terminal.table(("table", "restored", "already present"), rows)
@@ -75,7 +76,7 @@ def cleanup(
         # Created (0700) and test-written before the database is touched: a folder that can't take the archive
         # stops the run before anything is deleted.
         prepare_archive_root(archive)
-    with terminal.task_progress() as progress:
+    with stack_data_lock(settings, env, f"cleanup {env}", terminal.notice), terminal.task_progress() as progress:
         result = run_cleanup(dsn, env, cutoff, batch_size, archive, progress)
     terminal.table(("table", "deleted"), list(result.counts.items()))
     if result.archive:

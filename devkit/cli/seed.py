@@ -48,7 +48,7 @@ def seed(
     Re-running converges (only what changed is written); a failure or kill leaves the previous data as it was.
     """
     # Imported here so `devkit up` and `--help` don't pay for psycopg, sqlalchemy and cryptography.
-    from devkit.environments import mask_dsn, refuse_production, resolve_dsn
+    from devkit.environments import mask_dsn, refuse_production, resolve_dsn, stack_data_lock
     from devkit.seed.generate import World, today_in_tokyo
     from devkit.seed.keys import check_device_keys
     from devkit.seed.load import expected_manifest, load_with_device_keys
@@ -131,7 +131,7 @@ def seed(
         if not terminal.confirm(question):
             raise RefusedError(f"not seeding {env} without confirmation", "answer y on a terminal, or pass --yes")
     terminal.info(_describe(world, env, dsn))
-    with terminal.task_progress() as progress:
+    with stack_data_lock(settings, env, f"seed {env}", terminal.notice), terminal.task_progress() as progress:
         result, devices = load_with_device_keys(dsn, world, env, keys_path, progress)
     if result.action == "unchanged":
         terminal.success(f"{env} already holds this seed; nothing changed ({result.seconds:.1f}s)")
