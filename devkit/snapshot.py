@@ -4,6 +4,8 @@ one place where the engine's errors become devkit errors (exit codes) with every
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +14,7 @@ from pathlib import Path
 from anonymize.errors import AnonymizeError, CoverageError, KeyMissingError, RulesError
 from anonymize.keys import Keyring
 from anonymize.pipeline import VerificationError
-from anonymize.postgres import ClientTools, is_dsn
+from anonymize.postgres import ClientTools, database_of, is_dsn
 from anonymize.postgres import scrub as scrub_engine
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import Source, SourceError, open_source
@@ -131,16 +133,45 @@ def same_database(first: str, second: str) -> bool:
     return where(first) == where(second)
 
 
-def default_report_path(settings: Settings) -> Path:
+def default_report_path(settings: Settings, target_dsn: str, output: Path | None = None) -> Path:
+    """`reports/snapshot-<time>-<target>.json`, the target being the database replaced or the dump file written:
+    runs into dev and dev2 started in the same second get different names. Two runs into one target can still
+    wish for the same name: `write_report(..., exclusive=True)` then numbers the later one."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return state_dir(settings) / "reports" / f"snapshot-{stamp}.json"
+    target = output.name if output is not None else database_of(target_dsn)
+    return state_dir(settings) / "reports" / f"snapshot-{stamp}-{_file_safe(target)}.json"
 
 
-def write_report(path: Path, text: str) -> None:
-    """Reports hold no values and no key, but they do describe production's shape: owner-only."""
+def _file_safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._")[:80] or "target"
+
+
+def write_report(path: Path, text: str, exclusive: bool = False) -> Path:
+    """Write `text` whole (never half a file: a complete temporary file is renamed or linked into place) and
+    owner-only (reports hold no values and no key, but they do describe production's shape); the path written.
+    `exclusive`: never replace a file that exists, take `<stem>-2<suffix>`, `-3`... instead, so that concurrent
+    runs never share a report."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(partial, path)
+    # A name of its own per writer (mkstemp: O_EXCL, mode 0600): two runs writing at once don't mix their bytes.
+    descriptor, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        if not exclusive:
+            os.replace(partial, path)
+            return path
+        return _link_first_free(Path(partial), path)
+    finally:
+        Path(partial).unlink(missing_ok=True)
+
+
+def _link_first_free(partial: Path, path: Path) -> Path:
+    """link() creates a name only if it doesn't exist, and the file behind it is already complete."""
+    candidate, number = path, 1
+    while True:
+        try:
+            os.link(partial, candidate)
+            return candidate
+        except FileExistsError:
+            number += 1
+            candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")

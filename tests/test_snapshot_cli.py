@@ -179,6 +179,8 @@ def test_a_database_can_be_anonymized_into_a_file_on_its_own_server(
     result = run("snapshot", "--anonymize", "--rules", "rules.yml", "--output", str(output))
     assert result.exit_code == 0, result.output
     assert output.stat().st_size > 0
+    (report,) = (project / ".devkit" / "snap" / "reports").glob("snapshot-*-self.dump.json")  # named after its target
+    assert f"report: {report}" in result.output
     with psycopg.connect(prod) as conn:  # the source was only read
         assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 80
 

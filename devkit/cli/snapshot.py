@@ -3,6 +3,7 @@ dev (swapped in atomically) or in a dump file."""
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -160,20 +161,22 @@ def snapshot(
 
     with engine_errors(source_spec):
         chosen = open_source(source_spec, tools)
-    report_path = report or default_report_path(settings)
+    report_path = report or default_report_path(settings, target_dsn, output)
+    # A report path of our choosing may be another run's choice too: never overwrite, number ours instead.
+    write = functools.partial(write_report, exclusive=report is None)
     terminal.info(f"snapshot {chosen.description} -> {what}, {jobs} job(s), key {keyring.fingerprint()}")
     try:
         with terminal.row_progress() as progress:
             result = run_snapshot(chosen, sink, rules_file, keyring, jobs=jobs, progress=progress)
     except VerificationError as error:  # the report says what failed: print and keep it
-        _finish(terminal, error.report, report_path, write_report)
+        _finish(terminal, error.report, report_path, write)
         raise translate(error, source_spec, target_dsn) from None
     except AnonymizeError as error:
         if isinstance(error, CoverageError):
             for problem in error.problems:
                 terminal.notice(problem)
         raise translate(error, source_spec, target_dsn) from None
-    _finish(terminal, result, report_path, write_report)
+    report_path = _finish(terminal, result, report_path, write)
     for note in result.notes:
         terminal.notice(note)
     terminal.success(
@@ -182,8 +185,9 @@ def snapshot(
     )
 
 
-def _finish(terminal: Terminal, result: SnapshotReport, path: Path, write_report: Callable[[Path, str], None]) -> None:
-    """Print the report and write it as JSON (also after a failed verification: it says what failed)."""
+def _finish(terminal: Terminal, result: SnapshotReport, path: Path, write_report: Callable[[Path, str], Path]) -> Path:
+    """Print the report and write it as JSON (also after a failed verification: it says what failed); the path
+    written."""
     rows = [
         (
             t.table,
@@ -233,4 +237,4 @@ def _finish(terminal: Terminal, result: SnapshotReport, path: Path, write_report
         terminal.table(["check", "scope", "result"], lines, title="verification")
         for failure in verification.failures:
             terminal.notice(failure)
-    write_report(path, result.to_json())
+    return write_report(path, result.to_json())
