@@ -14,7 +14,7 @@ from pathlib import Path
 from anonymize.errors import AnonymizeError, CoverageError, KeyMissingError, RulesError
 from anonymize.keys import Keyring
 from anonymize.pipeline import VerificationError
-from anonymize.postgres import ClientTools, database_of, is_dsn
+from anonymize.postgres import ClientTools, database_of, has_password, is_dsn
 from anonymize.postgres import scrub as scrub_engine
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import Source, SourceError, open_source
@@ -79,6 +79,17 @@ def resolve_source(settings: Settings, spec: str | None) -> str:
     raise UsageError(
         f"--source {spec!r} is neither a DSN, an existing dump file, nor an environment",
         "pass postgresql://user:password@host:port/db, the path of a pg_dump file, or an environment name",
+    )
+
+
+def password_in_argv(spec: str | None) -> str | None:
+    """A warning when --source is a DSN with its password: devkit's command line is readable by every local user
+    (ps, /proc/<pid>/cmdline) for as long as it runs, the environment is not."""
+    if spec is None or not is_dsn(spec) or not has_password(spec):
+        return None
+    return (
+        "--source carries a password, which other local users can read in devkit's command line (ps, /proc): "
+        "put the DSN in DEVKIT_PRODUCTION_DSN (the default source) or DEVKIT_<ENV>_DSN with --source <env>"
     )
 
 

@@ -241,3 +241,35 @@ def test_a_killed_snapshot_leaves_nothing_in_tmpdir_after_the_next_run(
     assert list(tmpdir.iterdir()) == []  # no devkit-* directory, and no temporary file of any other kind
     assert _work_databases(postgres_server.dsn()) == []
     assert not _dev_untouched(pg_database)
+
+
+ARGV_DSN = "postgresql://reader:hunter2-in-argv@127.0.0.1:1/prod"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["snapshot", "--anonymize", "--rules", "rules.yml", "--yes"],
+        ["snapshot", "--check", "--rules", "rules.yml"],
+        ["scan", "--rules", "rules.yml"],
+        ["rules", "init", "--no-scan"],
+    ],
+)
+def test_a_password_in_source_on_the_command_line_is_warned_about_never_shown(
+    project: Path, command: list[str]
+) -> None:
+    result = run(*command, "--source", ARGV_DSN)
+    assert result.exit_code == 8  # nothing listens on port 1: the warning came before anything was tried
+    warning = [line for line in result.output.splitlines() if "--source carries a password" in line]
+    assert len(warning) == 1 and "DEVKIT_PRODUCTION_DSN" in warning[0] and "DEVKIT_<ENV>_DSN" in warning[0]
+    assert "hunter2-in-argv" not in result.output
+
+
+def test_a_source_named_by_environment_or_without_password_is_not_warned_about(
+    project: Path, prod: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PGPASSWORD", "postgres")  # the password of a DSN without one comes from libpq's variable
+    for source in ("production", prod.replace("postgres:postgres@", "postgres@")):
+        result = run("snapshot", "--check", "--rules", "rules.yml", "--source", source)
+        assert result.exit_code == 0 and "cover all" in result.output, result.output
+        assert "carries a password" not in result.output

@@ -93,6 +93,7 @@ def snapshot(
         default_report_path,
         engine_errors,
         load_keyring,
+        password_in_argv,
         resolve_rules,
         resolve_source,
         same_database,
@@ -105,6 +106,8 @@ def snapshot(
     if jobs is not None and not 1 <= jobs <= 64:
         raise UsageError(f"--jobs must be between 1 and 64, got {jobs}", "pass e.g. --jobs 2")
     jobs = jobs or max(1, min(4, os.cpu_count() or 1))
+    if warning := password_in_argv(source):
+        terminal.notice(warning)
     source_spec = resolve_source(settings, source)
     rules_path = resolve_rules(settings, rules)
     tools = client_tools(settings)
