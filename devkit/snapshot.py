@@ -177,12 +177,24 @@ def write_report(path: Path, text: str, exclusive: bool = False) -> Path:
 
 
 def _link_first_free(partial: Path, path: Path) -> Path:
-    """link() creates a name only if it doesn't exist, and the file behind it is already complete."""
+    """`path`, else `<stem>-2<suffix>`, `-3`...: the first name free, given the complete file at `partial`."""
     candidate, number = path, 1
     while True:
         try:
-            os.link(partial, candidate)
+            _claim(partial, candidate)
             return candidate
         except FileExistsError:
             number += 1
             candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+
+
+def _claim(partial: Path, name: Path) -> None:
+    """link() makes `name` only if it is free, and the file behind it is already whole. Where a file system has
+    no hard links, `name` is claimed empty (O_EXCL) and then replaced whole."""
+    try:
+        os.link(partial, name)
+    except FileExistsError:
+        raise
+    except OSError:
+        os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.replace(partial, name)

@@ -7,6 +7,8 @@ import stat
 import threading
 from pathlib import Path
 
+import pytest
+
 from devkit.config import load_settings
 from devkit.snapshot import default_report_path, write_report
 
@@ -52,3 +54,14 @@ def test_an_explicit_report_path_is_replaced_whole(tmp_path: Path) -> None:
     assert write_report(path, "second") == path
     assert path.read_text() == "second" and stat.S_IMODE(path.stat().st_mode) == 0o600
     assert [p.name for p in path.parent.iterdir()] == ["report.json"]
+
+
+def test_without_hard_links_a_name_is_still_taken_only_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_links(source: object, target: object) -> None:
+        raise PermissionError(1, "Operation not permitted")  # what link() says on e.g. vfat
+
+    monkeypatch.setattr("os.link", no_links)
+    path, second = tmp_path / "snapshot-x-dev.json", tmp_path / "snapshot-x-dev-2.json"
+    assert [write_report(path, text, exclusive=True) for text in ("a", "b")] == [path, second]
+    assert path.read_text() == "a" and second.read_text() == "b"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
