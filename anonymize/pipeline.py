@@ -48,6 +48,7 @@ from anonymize.report import ColumnStats, SnapshotReport, TableReport, VerifyRep
 from anonymize.rules import RulesFile, TableRule, check_coverage, reflect_schema
 from anonymize.sinks import DatabaseLoad, Sink, TableWriter
 from anonymize.sources import Source, widen_pipe
+from anonymize.tempdirs import sweep_run_directories
 from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, Transformer, build_transformer
 from anonymize.transformers.digits import whole_if_digit
 from anonymize.verify import (
@@ -774,6 +775,8 @@ def run_snapshot(
     )
     began = time.monotonic()
     phase = _Phases(report, progress)
+    # Whatever this run's source, the temporary directories of killed runs go now (a dump source makes none).
+    report.notes += [f"removed {path}, left behind by an interrupted run" for path in sweep_run_directories()]
     with source:
         schema: Mapping[str, list[ColumnInfo]] | None = None
         tables: list[CatalogTable] = []

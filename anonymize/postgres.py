@@ -1,5 +1,5 @@
 """Talking to PostgreSQL: connecting with clear errors, masking DSNs, and running the client binaries
-(pg_dump, pg_restore) without putting a password on a command line."""
+(pg_dump, pg_restore, psql) without putting a password on a command line or handing them devkit's secrets."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,11 @@ def scrub(text: str, *dsns: str) -> str:
             # Whole words only: a short password such as `dev` must not garble `devkit_seed_ledger`.
             text = re.sub(rf"(?<!\w){re.escape(password)}(?!\w)", "***", text)
     return mask_dsn(text)
+
+
+def has_password(dsn: str) -> bool:
+    """Does the DSN carry a password (URL or keyword form)?"""
+    return bool(_password_of(dsn)) or mask_dsn(dsn) != dsn
 
 
 def _password_of(dsn: str) -> str | None:
@@ -151,16 +157,36 @@ class ClientTools:
     def command(self, args: list[str], dsn: str | None = None) -> tuple[list[str], dict[str, str]]:
         """argv and environment: the DSN goes in as `-d` without its password, the password via PGPASSWORD
         (a command line is visible to every local user, the environment is not)."""
-        env = dict(os.environ)
-        env.setdefault("PGCONNECT_TIMEOUT", "10")
         command = [self.path(args[0]), *args[1:]]
+        password = None
         if dsn is not None:
             params = pg_conninfo.conninfo_to_dict(dsn)
             password = params.pop("password", None)
-            if password:
-                env["PGPASSWORD"] = str(password)
             command += ["-d", pg_conninfo.make_conninfo("", **params)]
-        return command, env
+        return command, client_environment(str(password) if password else None)
+
+
+def client_environment(password: str | None = None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a pg_dump / pg_restore / psql child: ours without what it has no use for and must not
+    see, plus the password of the one connection it makes.
+
+    Left out: every DEVKIT_* variable (the anonymization key, every environment's DSN), every variable whose value
+    carries a DSN password (a DATABASE_URL with credentials), and every variable whose value is the password of
+    a DSN in the environment. Kept: the rest, PG* settings included (PGPASSFILE, PGSSLMODE... and the user's own
+    PGPASSWORD when the DSN has none), since libpq may need them."""
+    environ = os.environ if environ is None else environ
+    passwords = {_password_of(value) for value in environ.values() if is_dsn(value)} - {None, ""}
+    env = {
+        name: value
+        for name, value in environ.items()
+        if not name.startswith("DEVKIT_")
+        and mask_dsn(value) == value
+        and (value not in passwords or name == "PGPASSWORD")
+    }
+    env.setdefault("PGCONNECT_TIMEOUT", "10")
+    if password:
+        env["PGPASSWORD"] = password
+    return env
 
 
 class ToolError(AnonymizeError):

@@ -1,22 +1,28 @@
 """Where a snapshot goes, always through a brand-new database on the target server:
 
-- `DatabaseSink`: load `<db>_devkit_new_<ts>`, then swap it in for `<db>` in one transaction (two renames), drop
-  the previous one only after the swap committed. A failure drops the new database; a kill leaves it behind as a
-  stale `*_devkit_new_*` that the next run removes. Either way `<db>` is exactly as it was until the swap.
+- `DatabaseSink`: load `<db>_devkit_new_<tag>_<ts>_<run>`, then swap it in for `<db>` in one transaction (two
+  renames), drop the previous one only after the swap committed. A failure drops the new database; a kill leaves
+  it behind as a stale `*_devkit_new_*` that the next run into `<db>` removes. Either way `<db>` is exactly as it
+  was until the swap.
 - `DumpFileSink`: load a scratch database the same way, then `pg_dump --format=custom` it to the output file
   (written under a temporary name, renamed when complete) and drop it: a file `pg_restore` accepts.
 
-Runs on one target database are serialized by an advisory lock held for the whole run, which also makes it safe
-to drop stale databases: their run is certainly dead.
+Scratch names are cut to PostgreSQL's 63 bytes, so `<tag>`, a hash of the whole target name, says whose they are
+(targets whose names share their first bytes get different tags), and `<ts>_<run>` which run made them.
+Runs on one target database are serialized by an advisory lock held for the whole run. Each run also holds an
+advisory lock keyed by each scratch name it makes, from before the database exists until its session ends
+(closed, or the process killed), so a leftover is dropped only once its lock can be taken: its run is dead.
+Advisory locks are per database: every lock of a target is taken through the same admin database.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
+import secrets
 import time
-import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -53,16 +59,32 @@ def _stamp() -> str:
     return time.strftime("%Y%m%d%H%M%S", time.gmtime())
 
 
-def derived_name(base: str, mark: str, stamp: str) -> str:
-    """`<base><mark><stamp>`, with `base` shortened so the name fits PostgreSQL's 63-byte limit."""
-    suffix = f"{mark}{stamp}"
-    room = MAX_NAME - len(suffix.encode())
-    encoded = base.encode()[:room]
-    return encoded.decode(errors="ignore") + suffix
+def target_tag(identity: str) -> str:
+    """8 hex digits of a target's whole name: what tells apart scratch databases of targets whose names had to
+    be cut to the same first bytes."""
+    return hashlib.blake2b(identity.encode(), digest_size=4).hexdigest()
 
 
-def derived_prefix(base: str, mark: str) -> str:
-    return derived_name(base, mark, "00000000000000")[: -len("00000000000000")]
+def scratch_prefix(base: str, mark: str, tag: str) -> str:
+    """`<base><mark><tag>_`, `base` shortened so that the whole scratch name fits PostgreSQL's 63 bytes."""
+    tail = f"{mark}{tag}_"
+    room = MAX_NAME - len(tail.encode()) - _RUN_PART_BYTES
+    return base.encode()[:room].decode(errors="ignore") + tail
+
+
+def scratch_name(base: str, mark: str, tag: str, stamp: str, run: str) -> str:
+    """`<base><mark><tag>_<stamp>_<run>`: whose (tag), when (UTC stamp) and which run (random) made it."""
+    return f"{scratch_prefix(base, mark, tag)}{stamp}_{run}"
+
+
+_RUN_PART_BYTES = len("20250101000000_abcdef")
+_RUN_PART = re.compile(r"\d{14}_[0-9a-f]{6}")
+
+
+def lock_key(kind: str, name: str) -> int:
+    """A 64-bit advisory lock key for a target (`kind` "snapshot") or a scratch database ("scratch")."""
+    digest = hashlib.blake2b(f"devkit-{kind}:{name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 @dataclass
@@ -146,6 +168,7 @@ class Sink(ABC):
         self._admin: psycopg.Connection | None = None
         self.load: DatabaseLoad | None = None
         self.notes: list[str] = []
+        self._run = ""  # this run's part of its scratch names, drawn by begin()
 
     # -- the base name whose runs this sink serializes, and the mark its working databases carry
     @property
@@ -155,6 +178,12 @@ class Sink(ABC):
     @property
     @abstractmethod
     def work_mark(self) -> str: ...
+
+    @property
+    @abstractmethod
+    def identity(self) -> str:
+        """What the run lock and the scratch names' tag derive from: the whole target name, qualified by the kind
+        of sink (an export's scratch databases are not those of a database that happens to be named devkit)."""
 
     def _admin_dsn(self) -> str:
         return with_database(self.server_dsn, "postgres")
@@ -167,15 +196,15 @@ class Sink(ABC):
     def begin(self) -> DatabaseLoad:
         admin = connect(self._admin_dsn(), "target", autocommit=True)
         self._admin = admin
+        self._run = secrets.token_hex(3)
         try:
-            lock_key = zlib.crc32(f"devkit-snapshot:{self.base_name}".encode()) - (1 << 31)
-            if not admin.execute("SELECT pg_try_advisory_lock(%s)", (lock_key,)).fetchone()[0]:
+            if not self._try_lock(lock_key("snapshot", self.identity)):
                 raise TargetError(
                     f"another devkit snapshot into {self.base_name} is running on {describe(self.server_dsn)}",
                     "wait for it to finish (or stop it) and run again",
                 )
             self._remove_stale()
-            name = derived_name(self.base_name, self.work_mark, _stamp())
+            name = self._new_name(self.work_mark)
             options = self._create_options()
             try:
                 admin.execute(f"CREATE DATABASE {quote_ident(name)} TEMPLATE template0{options}")
@@ -194,20 +223,44 @@ class Sink(ABC):
     def _create_options(self) -> str:
         return ""
 
-    def _remove_stale(self) -> None:
-        """Databases left by killed runs: ours is the only run now (we hold the lock), so they are dead."""
+    def _new_name(self, mark: str) -> str:
+        """A scratch name for this run, its lock held (for the session's life) before the database exists, so
+        no other run's sweep can ever find it unheld while this run lives."""
         assert self._admin is not None
+        name = scratch_name(self.base_name, mark, target_tag(self.identity), _stamp(), self._run)
+        self._admin.execute("SELECT pg_advisory_lock(%s)", (lock_key("scratch", name),))
+        return name
+
+    def _try_lock(self, key: int) -> bool:
+        assert self._admin is not None
+        return bool(self._admin.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0])
+
+    def _remove_stale(self) -> None:
+        """This target's databases left by killed runs: those whose scratch lock nobody holds any more."""
+        assert self._admin is not None
+        tag = target_tag(self.identity)
         for mark in (NEW_MARK, OLD_MARK, EXPORT_MARK):
-            prefix = derived_prefix(self.base_name, mark)
-            stale = self._admin.execute(
-                "SELECT datname FROM pg_database WHERE starts_with(datname, %s) AND datname <> %s",
-                (prefix, self.base_name),
+            prefix = scratch_prefix(self.base_name, mark, tag)
+            found = self._admin.execute(
+                "SELECT datname FROM pg_database WHERE starts_with(datname, %s)", (prefix,)
             ).fetchall()
-            for (name,) in stale:
-                if not name[len(prefix) :].isdigit():
-                    continue
-                self._drop(name)
-                self.notes.append(f"removed {name}, left behind by an interrupted run")
+            for (name,) in found:
+                if _RUN_PART.fullmatch(name[len(prefix) :]):
+                    self._remove_if_dead(name)
+
+    def _remove_if_dead(self, name: str) -> None:
+        assert self._admin is not None
+        key = lock_key("scratch", name)
+        if not self._try_lock(key):
+            return  # its run is still alive
+        try:
+            self._drop(name)
+            self.notes.append(f"removed {name}, left behind by an interrupted run")
+        except psycopg.Error as exc:  # someone else's leftover (another owner): not a reason to stop this run
+            reason = _error_line(exc, self.server_dsn)
+            self.notes.append(f"could not remove {name}, left behind by an interrupted run: {reason}")
+        finally:
+            self._admin.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
     def _drop(self, name: str) -> None:
         assert self._admin is not None
@@ -226,7 +279,7 @@ class Sink(ABC):
     def _release(self) -> None:
         if self._admin is not None:
             with contextlib.suppress(Exception):
-                self._admin.close()  # also releases the advisory lock
+                self._admin.close()  # also releases the advisory locks
             self._admin = None
 
     @abstractmethod
@@ -245,6 +298,10 @@ class DatabaseSink(Sink):
     @property
     def base_name(self) -> str:
         return self.database
+
+    @property
+    def identity(self) -> str:
+        return f"database:{self.database}"
 
     @property
     def work_mark(self) -> str:
@@ -270,7 +327,7 @@ class DatabaseSink(Sink):
         assert self.load is not None and self._admin is not None, "begin() first"
         admin = self._admin
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.database,)).fetchone()
-        old = derived_name(self.database, OLD_MARK, _stamp())
+        old = self._new_name(OLD_MARK)
         for attempt in range(1, SWAP_ATTEMPTS + 1):
             try:
                 with admin.transaction():
@@ -315,6 +372,10 @@ class DumpFileSink(Sink):
     @property
     def base_name(self) -> str:
         return "devkit"
+
+    @property
+    def identity(self) -> str:
+        return "export"
 
     @property
     def work_mark(self) -> str:

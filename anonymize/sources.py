@@ -26,6 +26,7 @@ from anonymize.catalog import CatalogTable, SequenceValue, sequence_values
 from anonymize.copy_text import LineAssembler
 from anonymize.errors import AnonymizeError
 from anonymize.postgres import ClientTools, ToolError, connect, describe, error_line, quote_ident, scrub
+from anonymize.tempdirs import RunDirectory, make_run_directory
 
 Section = Literal["pre-data", "post-data"]
 CHUNK = 1 << 20
@@ -199,7 +200,7 @@ class LiveSource(Source):
         self.tools = tools or ClientTools.find()
         self.snapshot_id: str | None = None
         self._main: psycopg.Connection | None = None
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._tmp: RunDirectory | None = None
         self._schema: ArchiveSchema | None = None
 
     def open(self) -> None:
@@ -264,8 +265,8 @@ class LiveSource(Source):
     def schema(self) -> Schema:  # type: ignore[override]
         """pg_dump the schema once, inside the snapshot, into a small archive that pg_restore applies."""
         if self._schema is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="devkit-schema-")
-            archive = Path(self._tmp.name) / "schema.dump"
+            self._tmp = make_run_directory("devkit-schema-")
+            archive = self._tmp.path / "schema.dump"
             args = ["pg_dump", "--format=custom", "--schema-only", f"--snapshot={self.snapshot_id}"]
             args += ["--no-publications", "--no-subscriptions", "-f", str(archive)]
             try:
@@ -365,7 +366,7 @@ class ArchiveSource(Source):
         self.tools = tools or ClientTools.find()
         self.schema = ArchiveSchema(path, self.tools)
         self._entries: list[_TocEntry] = []
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._tmp: RunDirectory | None = None
 
     def open(self) -> None:
         try:
@@ -379,7 +380,7 @@ class ArchiveSource(Source):
             match = _TOC_LINE.match(line)
             if match:
                 self._entries.append(_TocEntry(int(match[1]), match[2], f"{match[3]}.{match[4]}"))
-        self._tmp = tempfile.TemporaryDirectory(prefix="devkit-toc-")
+        self._tmp = make_run_directory("devkit-toc-")
 
     def close(self) -> None:
         if self._tmp is not None:
@@ -391,7 +392,7 @@ class ArchiveSource(Source):
 
     def _list_file(self, entries: list[_TocEntry]) -> Path:
         assert self._tmp is not None, "open() the source first"
-        fd, name = tempfile.mkstemp(dir=self._tmp.name, suffix=".list")
+        fd, name = tempfile.mkstemp(dir=self._tmp.path, suffix=".list")
         with open(fd, "w") as handle:
             handle.write("".join(f"{e.dump_id}; 0 0 {e.kind} -\n" for e in entries))
         return Path(name)

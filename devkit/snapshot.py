@@ -4,6 +4,8 @@ one place where the engine's errors become devkit errors (exit codes) with every
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +16,7 @@ import psycopg
 from anonymize.errors import AnonymizeError, CoverageError, KeyMissingError, PrivilegeError, RulesError
 from anonymize.keys import Keyring
 from anonymize.pipeline import VerificationError
-from anonymize.postgres import ClientTools, is_dsn
+from anonymize.postgres import ClientTools, database_of, has_password, is_dsn
 from anonymize.postgres import scrub as scrub_engine
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import Source, SourceError, open_source
@@ -111,6 +113,17 @@ def resolve_source(settings: Settings, spec: str | None) -> str:
     )
 
 
+def password_in_argv(spec: str | None) -> str | None:
+    """A warning when --source is a DSN with its password: devkit's command line is readable by every local user
+    (ps, /proc/<pid>/cmdline) for as long as it runs, the environment is not."""
+    if spec is None or not is_dsn(spec) or not has_password(spec):
+        return None
+    return (
+        "--source carries a password, which other local users can read in devkit's command line (ps, /proc): "
+        "put the DSN in DEVKIT_PRODUCTION_DSN (the default source) or DEVKIT_<ENV>_DSN with --source <env>"
+    )
+
+
 def resolve_rules(settings: Settings, path: Path | None) -> Path:
     if path is not None:
         return path
@@ -162,16 +175,57 @@ def same_database(first: str, second: str) -> bool:
     return where(first) == where(second)
 
 
-def default_report_path(settings: Settings) -> Path:
+def default_report_path(settings: Settings, target_dsn: str, output: Path | None = None) -> Path:
+    """`reports/snapshot-<time>-<target>.json`, the target being the database replaced or the dump file written:
+    runs into dev and dev2 started in the same second get different names. Two runs into one target can still
+    wish for the same name: `write_report(..., exclusive=True)` then numbers the later one."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return state_dir(settings) / "reports" / f"snapshot-{stamp}.json"
+    target = output.name if output is not None else database_of(target_dsn)
+    return state_dir(settings) / "reports" / f"snapshot-{stamp}-{_file_safe(target)}.json"
 
 
-def write_report(path: Path, text: str) -> None:
-    """Reports hold no values and no key, but they do describe production's shape: owner-only."""
+def _file_safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._")[:80] or "target"
+
+
+def write_report(path: Path, text: str, exclusive: bool = False) -> Path:
+    """Write `text` whole (never half a file: a complete temporary file is renamed or linked into place) and
+    owner-only (reports hold no values and no key, but they do describe production's shape); the path written.
+    `exclusive`: never replace a file that exists, take `<stem>-2<suffix>`, `-3`... instead, so that concurrent
+    runs never share a report."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(partial, path)
+    # A name of its own per writer (mkstemp: O_EXCL, mode 0600): two runs writing at once don't mix their bytes.
+    descriptor, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        if not exclusive:
+            os.replace(partial, path)
+            return path
+        return _link_first_free(Path(partial), path)
+    finally:
+        Path(partial).unlink(missing_ok=True)
+
+
+def _link_first_free(partial: Path, path: Path) -> Path:
+    """`path`, else `<stem>-2<suffix>`, `-3`...: the first name free, given the complete file at `partial`."""
+    candidate, number = path, 1
+    while True:
+        try:
+            _claim(partial, candidate)
+            return candidate
+        except FileExistsError:
+            number += 1
+            candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+
+
+def _claim(partial: Path, name: Path) -> None:
+    """link() makes `name` only if it is free, and the file behind it is already whole. Where a file system has
+    no hard links, `name` is claimed empty (O_EXCL) and then replaced whole."""
+    try:
+        os.link(partial, name)
+    except FileExistsError:
+        raise
+    except OSError:
+        os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.replace(partial, name)

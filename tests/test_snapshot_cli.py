@@ -5,6 +5,11 @@ passwords masked."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +20,7 @@ from typer.testing import CliRunner
 from anonymize.postgres import ClientTools
 from devkit.cli import app
 from tests.anonymize.prodlike import RULES, build_prodlike
+from tests.client_wrappers import wrapped_bindir
 from tests.servers import PostgresServer
 
 runner = CliRunner()
@@ -179,6 +185,8 @@ def test_a_database_can_be_anonymized_into_a_file_on_its_own_server(
     result = run("snapshot", "--anonymize", "--rules", "rules.yml", "--output", str(output))
     assert result.exit_code == 0, result.output
     assert output.stat().st_size > 0
+    (report,) = (project / ".devkit" / "snap" / "reports").glob("snapshot-*-self.dump.json")  # named after its target
+    assert f"report: {report}" in result.output
     with psycopg.connect(prod) as conn:  # the source was only read
         assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 80
 
@@ -194,3 +202,74 @@ def test_a_failed_verification_exits_7_keeps_dev_and_writes_what_failed(project:
     report = json.loads(report_path.read_text())
     assert report["verification"]["passed"] is False
     assert report["verification"]["leaks"]["public.orders.customer_email"] > 0
+
+
+def _work_databases(server_dsn: str) -> list[str]:
+    with psycopg.connect(server_dsn, autocommit=True) as conn:
+        return [name for (name,) in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE '%\\_devkit\\_%'")]
+
+
+def test_a_killed_snapshot_leaves_nothing_in_tmpdir_after_the_next_run(
+    project: Path, postgres_server: PostgresServer, pg_database: str, prod: str
+) -> None:
+    tmpdir = project / "tmp"  # this test's own $TMPDIR: other tests and workers leave theirs elsewhere
+    tmpdir.mkdir()
+    flag = project / "post-data"
+    # Held still at post-data (after pre-data and every row), where the source's schema dump sits in $TMPDIR.
+    hold = f'case "$*" in *--section=post-data*) touch {flag}; sleep 600;; esac'
+    bindir = wrapped_bindir(project / "bin", hold)
+    devkit = [str(Path(sys.executable).parent / "devkit"), "snapshot", "--anonymize", "--rules", "rules.yml", "--yes"]
+    env = {**os.environ, "TMPDIR": str(tmpdir)}
+    killed = subprocess.Popen(
+        devkit, env={**env, "DEVKIT_POSTGRES_BIN": str(bindir)}, start_new_session=True, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not flag.exists():
+            assert killed.poll() is None, killed.communicate()[1].decode()
+            assert time.monotonic() < deadline, "the run never reached post-data"
+            time.sleep(0.1)
+    finally:
+        os.killpg(killed.pid, signal.SIGKILL)  # the run, its workers and its children: as if the machine died
+        killed.wait(30)
+    assert [p.name for p in tmpdir.iterdir() if p.name.startswith("devkit-schema-")], "nothing was left to clean"
+    assert _dev_untouched(pg_database)
+
+    done = subprocess.run(devkit, env=env, capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr.decode()
+    assert "left behind by an interrupted run" in done.stderr.decode()
+    assert list(tmpdir.iterdir()) == []  # no devkit-* directory, and no temporary file of any other kind
+    assert _work_databases(postgres_server.dsn()) == []
+    assert not _dev_untouched(pg_database)
+
+
+ARGV_DSN = "postgresql://reader:hunter2-in-argv@127.0.0.1:1/prod"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["snapshot", "--anonymize", "--rules", "rules.yml", "--yes"],
+        ["snapshot", "--check", "--rules", "rules.yml"],
+        ["scan", "--rules", "rules.yml"],
+        ["rules", "init", "--no-scan"],
+    ],
+)
+def test_a_password_in_source_on_the_command_line_is_warned_about_never_shown(
+    project: Path, command: list[str]
+) -> None:
+    result = run(*command, "--source", ARGV_DSN)
+    assert result.exit_code == 8  # nothing listens on port 1: the warning came before anything was tried
+    warning = [line for line in result.output.splitlines() if "--source carries a password" in line]
+    assert len(warning) == 1 and "DEVKIT_PRODUCTION_DSN" in warning[0] and "DEVKIT_<ENV>_DSN" in warning[0]
+    assert "hunter2-in-argv" not in result.output
+
+
+def test_a_source_named_by_environment_or_without_password_is_not_warned_about(
+    project: Path, prod: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PGPASSWORD", "postgres")  # the password of a DSN without one comes from libpq's variable
+    for source in ("production", prod.replace("postgres:postgres@", "postgres@")):
+        result = run("snapshot", "--check", "--rules", "rules.yml", "--source", source)
+        assert result.exit_code == 0 and "cover all" in result.output, result.output
+        assert "carries a password" not in result.output

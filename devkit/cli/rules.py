@@ -49,12 +49,21 @@ def init(
     from anonymize.draft import draft_rules
     from anonymize.pipeline import read_schema
     from anonymize.sources import open_source
-    from devkit.snapshot import client_tools, engine_errors, open_for_schema, resolve_source, write_report
+    from devkit.snapshot import (
+        client_tools,
+        engine_errors,
+        open_for_schema,
+        password_in_argv,
+        resolve_source,
+        write_report,
+    )
 
     terminal = Terminal()
     settings = load_settings()
     if output is not None and output.exists() and not force:
         raise UsageError(f"{output} already exists", "pass --force to overwrite it, or choose another --output")
+    if warning := password_in_argv(source):
+        terminal.notice(warning)
     source_spec = resolve_source(settings, source)
     chosen, scratch = open_for_schema(settings, source_spec, target)
     with engine_errors(source_spec, scratch.server_dsn if scratch else ""):

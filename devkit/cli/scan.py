@@ -41,12 +41,21 @@ def scan(
     from anonymize.errors import RulesError
     from anonymize.rules import load_rules
     from anonymize.scan import scan_source
-    from devkit.snapshot import engine_errors, open_for_schema, resolve_rules, resolve_source, translate
+    from devkit.snapshot import (
+        engine_errors,
+        open_for_schema,
+        password_in_argv,
+        resolve_rules,
+        resolve_source,
+        translate,
+    )
 
     terminal = Terminal(json_output=json_output)
     if sample < 1:
         raise UsageError(f"--sample must be at least 1, got {sample}", "pass e.g. --sample 1000")
     settings = load_settings()
+    if warning := password_in_argv(source):
+        terminal.notice(warning)
     source_spec = resolve_source(settings, source)
     rules_path = resolve_rules(settings, rules)
     try:

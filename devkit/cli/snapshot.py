@@ -3,6 +3,7 @@ dev (swapped in atomically) or in a dump file."""
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -99,6 +100,7 @@ def snapshot(
         default_report_path,
         engine_errors,
         load_keyring,
+        password_in_argv,
         resolve_rules,
         resolve_source,
         same_database,
@@ -111,6 +113,8 @@ def snapshot(
     if jobs is not None and not 1 <= jobs <= 64:
         raise UsageError(f"--jobs must be between 1 and 64, got {jobs}", "pass e.g. --jobs 2")
     jobs = jobs or max(1, min(4, os.cpu_count() or 1))
+    if warning := password_in_argv(source):
+        terminal.notice(warning)
     source_spec = resolve_source(settings, source)
     rules_path = resolve_rules(settings, rules)
     tools = client_tools(settings)
@@ -175,20 +179,22 @@ def snapshot(
 
     with engine_errors(source_spec):
         chosen = open_source(source_spec, tools)
-    report_path = report or default_report_path(settings)
+    report_path = report or default_report_path(settings, target_dsn, output)
+    # A report path of our choosing may be another run's choice too: never overwrite, number ours instead.
+    write = functools.partial(write_report, exclusive=report is None)
     terminal.info(f"snapshot {chosen.description} -> {what}, {jobs} job(s), key {keyring.fingerprint()}")
     try:
         with terminal.row_progress() as progress, database_errors(source_spec, target_dsn):
             result = run_snapshot(chosen, sink, rules_file, keyring, jobs=jobs, progress=progress)
     except VerificationError as error:  # the report says what failed: print and keep it
-        _finish(terminal, error.report, report_path, write_report)
+        _finish(terminal, error.report, report_path, write)
         raise translate(error, source_spec, target_dsn) from None
     except AnonymizeError as error:
         if isinstance(error, CoverageError):
             for problem in error.problems:
                 terminal.notice(problem)
         raise translate(error, source_spec, target_dsn) from None
-    _finish(terminal, result, report_path, write_report)
+    report_path = _finish(terminal, result, report_path, write)
     for note in result.notes:
         terminal.notice(note)
     terminal.success(
@@ -197,8 +203,9 @@ def snapshot(
     )
 
 
-def _finish(terminal: Terminal, result: SnapshotReport, path: Path, write_report: Callable[[Path, str], None]) -> None:
-    """Print the report and write it as JSON (also after a failed verification: it says what failed)."""
+def _finish(terminal: Terminal, result: SnapshotReport, path: Path, write_report: Callable[[Path, str], Path]) -> Path:
+    """Print the report and write it as JSON (also after a failed verification: it says what failed); the path
+    written."""
     rows = [
         (
             t.table,
@@ -248,4 +255,4 @@ def _finish(terminal: Terminal, result: SnapshotReport, path: Path, write_report
         terminal.table(["check", "scope", "result"], lines, title="verification")
         for failure in verification.failures:
             terminal.notice(failure)
-    write_report(path, result.to_json())
+    return write_report(path, result.to_json())
