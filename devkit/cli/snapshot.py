@@ -3,6 +3,7 @@ dev (swapped in atomically) or in a dump file."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from collections.abc import Callable
@@ -93,7 +94,7 @@ def snapshot(
     from anonymize.rules import load_rules
     from anonymize.sinks import DatabaseSink, DumpFileSink
     from anonymize.sources import open_source
-    from devkit.environments import mask_dsn, refuse_production, resolve_dsn
+    from devkit.environments import mask_dsn, refuse_production, resolve_dsn, stack_data_lock
     from devkit.snapshot import (
         client_tools,
         database_errors,
@@ -184,7 +185,14 @@ def snapshot(
     write = functools.partial(write_report, exclusive=report is None)
     terminal.info(f"snapshot {chosen.description} -> {what}, {jobs} job(s), key {keyring.fingerprint()}")
     try:
-        with terminal.row_progress() as progress, database_errors(source_spec, target_dsn):
+        # Into dev, the stack's own database: wait for an `up`/`down` in progress, and keep one from recreating it.
+        # (With --output the target's server only hosts a scratch database: nothing of the stack is replaced.)
+        lock = (
+            stack_data_lock(settings, target, f"snapshot --target {target}", terminal.notice)
+            if output is None
+            else contextlib.nullcontext()
+        )
+        with lock, terminal.row_progress() as progress, database_errors(source_spec, target_dsn):
             result = run_snapshot(chosen, sink, rules_file, keyring, jobs=jobs, progress=progress)
     except VerificationError as error:  # the report says what failed: print and keep it
         _finish(terminal, error.report, report_path, write)
