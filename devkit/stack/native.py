@@ -8,7 +8,6 @@ elsewhere when the postgres OS user can't reach the state dir (see native_postgr
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import time
@@ -27,6 +26,7 @@ from devkit.stack.native_process import (
     MARKER_VARIABLE,
     PidRecord,
     StopStep,
+    inherited_environment,
     is_alive,
     read_pid,
     spawn,
@@ -183,7 +183,7 @@ class NativeRuntime:
             return _Launch(argv, env, cluster.home, f"PostgreSQL {binaries.version}, data in {cluster.pgdata}")
         if service.kind == "redis":
             argv = redis_argv(self._redis_binary().path, service, files.data)
-            return _Launch(argv, {**os.environ, **marker}, files.data, f"data in {files.data}")
+            return _Launch(argv, {**inherited_environment(), **marker}, files.data, f"data in {files.data}")
         native = service.native
         if native is None or not native.command:
             raise ConfigError(
@@ -197,7 +197,7 @@ class NativeRuntime:
                 f"service {service.name!r}: x-devkit.native.cwd {cwd} is not a directory",
                 "fix the path in the compose file",
             )
-        env = {**os.environ, **host_environment(stack, service), **marker}
+        env = {**inherited_environment(), **host_environment(stack, service), **marker}
         program = native.command[0]
         if shutil.which(program, path=env.get("PATH")) is None and not (cwd / program).is_file():
             raise ConfigError(
@@ -276,7 +276,7 @@ class NativeRuntime:
             return redis_ping(connect_host(mapping.host_ip), mapping.host) if mapping else None
         native = service.native
         if native is not None and native.health:
-            env = {**os.environ, **host_environment(stack, service), MARKER_VARIABLE: str(self.state)}
+            env = {**inherited_environment(), **host_environment(stack, service), MARKER_VARIABLE: str(self.state)}
             return command_succeeds(native.health, env, native.cwd or stack.compose_file.parent)
         if service.ports:
             mapping = service.ports[0]

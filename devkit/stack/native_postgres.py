@@ -22,6 +22,7 @@ from devkit.errors import ConfigError, EngineError
 from devkit.stack.endpoints import postgres_credentials
 from devkit.stack.native_binaries import POSTGRES_MAJOR, PostgresBinaries
 from devkit.stack.native_logs import tail_lines
+from devkit.stack.native_process import inherited_environment
 from devkit.stack.native_translate import quote_ident
 from devkit.stack.spec import ServiceSpec
 
@@ -112,7 +113,7 @@ def _owned_dir(path: Path, owner: pwd.struct_passwd | None, mode: int = 0o700) -
 def server_environment(owner: pwd.struct_passwd | None) -> dict[str, str]:
     """Our environment without PG* variables (PGDATA, PGPORT... would quietly override nothing we pass, but
     confuse anyone reading the server's environment) and with the server user's HOME."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+    environment = {key: value for key, value in inherited_environment().items() if not key.startswith("PG")}
     if owner is not None:
         environment.update(HOME=owner.pw_dir, USER=owner.pw_name, LOGNAME=owner.pw_name)
     return environment

@@ -58,6 +58,13 @@ def process_start_time(pid: int) -> str | None:
     return fields[19] if fields and len(fields) > 19 else None  # field 22 of stat, counted from `state` (3)
 
 
+def inherited_environment() -> dict[str, str]:
+    """What a native server or service inherits from devkit: our environment without devkit's own settings
+    (DEVKIT_ANON_KEY, DSNs with passwords: none of a service's business). Its compose environment and the marker
+    are added on top."""
+    return {key: value for key, value in os.environ.items() if not key.startswith("DEVKIT_")}
+
+
 def write_pid(path: Path, pid: int, kind: str) -> PidRecord:
     record = PidRecord(pid, process_start_time(pid), kind)
     temporary = path.with_suffix(".tmp")

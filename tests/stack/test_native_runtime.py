@@ -37,6 +37,7 @@ from tests.servers import free_port
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = REPO_ROOT / "tests" / "fixtures" / "stack" / "docker-compose.yml"
 DEVKIT = Path(sys.executable).parent / "devkit"
+STAGING_DSN = "postgresql://app:staging-password@staging.internal:5432/mpac"
 
 
 def free_ports(count: int) -> list[int]:
@@ -180,9 +181,14 @@ def follow_until(process: subprocess.Popen[str], needle: str, seconds: float) ->
 
 
 def test_full_cycle(stack: NativeStack) -> None:
-    up = stack.cli("up")
+    up = stack.cli("up", DEVKIT_ANON_KEY="secret-anonymization-key-0123456789", DEVKIT_STAGING_DSN=STAGING_DSN)
     assert "runtime: native" in up.stderr
     assert "stack is up" in up.stderr
+
+    # devkit's own secrets are none of the servers' and services' business.
+    for pid in stack.processes():
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+        assert b"DEVKIT_ANON_KEY" not in environ and b"staging-password" not in environ, pid
 
     # `devkit up` has exited: everything it started runs on, healthy, on the published ports.
     services = stack.status()
