@@ -1,12 +1,16 @@
 /* transformers.person_name.PersonName's fake in a Japanese script (kanji, hiragana, katakana): the key (the row's
- * key column, else the value) picks a pool name through the keyed index, written with the value's separator. A
- * fake that would equal its own source name (the Python transform steps to a neighbour), one longer than the column,
- * a blank value: the Python transform. */
+ * key column, else the value) picks a pool name through the keyed index, written with the value's separator. Only
+ * names written in Japanese are handled here (`needs`: an ideograph for the kanji script, an ideograph or a kana
+ * letter for a kana one; anonymize/locales.py's ranges): a Latin-script name gets a Western or romaji fake of its
+ * own shape, a kana name under the kanji script keeps its kana, in Python. A fake that would equal its own source
+ * name (the Python transform steps to a neighbour), one longer than the column, a blank value: the Python
+ * transform. */
 #include "speedups.h"
 
 #include <stddef.h>
 
 enum { FULL, FAMILY, GIVEN };
+enum { NEEDS_IDEOGRAPH = 1, NEEDS_JAPANESE = 2 }; /* person_name._NATIVE_IDEOGRAPH, _NATIVE_JAPANESE */
 
 typedef struct {
     FakeHead head;
@@ -15,7 +19,7 @@ typedef struct {
     PyObject *given;      /* tuple of str: its given names, index for index */
     PyObject *key_column; /* str, or None: keyed on the value itself */
     PyObject *separator;  /* str, or None: mirror the value's */
-    int part, given_first;
+    int part, given_first, needs;
 } NameFake;
 
 static PyObject *ideographic_space, *space, *empty;
@@ -35,6 +39,39 @@ separator_of(PyObject *value)
     while (last > first && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, last)))
         last--;
     return first < last && PyUnicode_FindChar(value, ' ', first, last + 1, 1) >= 0 ? space : empty;
+}
+
+/* locales.IDEOGRAPH_RANGES */
+static int
+is_ideograph(Py_UCS4 c)
+{
+    return (c >= 0x3005 && c <= 0x3007) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
+           (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x2FA1F);
+}
+
+/* locales.KATAKANA_RANGES and HIRAGANA_RANGES: kana letters (not the marks ー ・ ゛) */
+static int
+is_kana_letter(Py_UCS4 c)
+{
+    return (c >= 0x3041 && c <= 0x3096) || (c >= 0x30A1 && c <= 0x30FA) || (c >= 0x31F0 && c <= 0x31FF) ||
+           (c >= 0xFF66 && c <= 0xFF6F) || (c >= 0xFF71 && c <= 0xFF9D);
+}
+
+/* Whether the value is a name this fake writes as the Python transform does: one with an ideograph (or, for a
+ * kana script, a kana letter). */
+static int
+written_in_japanese(PyObject *value, int needs)
+{
+    if (PyUnicode_IS_ASCII(value))
+        return 0;
+    int kind = PyUnicode_KIND(value);
+    const void *data = PyUnicode_DATA(value);
+    for (Py_ssize_t i = 0, length = PyUnicode_GET_LENGTH(value); i < length; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (is_ideograph(c) || (needs == NEEDS_JAPANESE && is_kana_letter(c)))
+            return 1;
+    }
+    return 0;
 }
 
 static Py_ssize_t
@@ -102,7 +139,7 @@ name_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwname
         return NULL;
     NameFake *fake = (NameFake *)self;
     PyObject *value = args[0];
-    if (fake_is_blank(value))
+    if (fake_is_blank(value) || !written_in_japanese(value, fake->needs))
         return fake_fallback(&fake->head, args);
     Py_ssize_t index = pool_index(fake, value, args[1]);
     if (index < 0)
@@ -143,19 +180,20 @@ static PyObject *
 name_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
     PyObject *index, *family, *given, *key_column, *separator, *fallback;
-    int part, given_first;
+    int part, given_first, needs;
     Py_ssize_t max_length;
-    static char *names[] = {"index",     "family", "given",       "key_column", "separator",
-                            "part",      "given_first", "fallback", "max_length", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO!O!OOipOn", names, &index, &PyTuple_Type, &family,
+    static char *names[] = {"index",       "family",   "given",      "key_column", "separator", "part",
+                            "given_first", "fallback", "max_length", "needs",      NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO!O!OOipOni", names, &index, &PyTuple_Type, &family,
                                      &PyTuple_Type, &given, &key_column, &separator, &part, &given_first, &fallback,
-                                     &max_length))
+                                     &max_length, &needs))
         return NULL;
     if (!PyCallable_Check(index) || !PyCallable_Check(fallback) || PyTuple_GET_SIZE(given) == 0 ||
         (key_column != Py_None && !PyUnicode_Check(key_column)) ||
-        (separator != Py_None && !PyUnicode_Check(separator)) || part < FULL || part > GIVEN) {
+        (separator != Py_None && !PyUnicode_Check(separator)) || part < FULL || part > GIVEN ||
+        (needs != NEEDS_IDEOGRAPH && needs != NEEDS_JAPANESE)) {
         PyErr_SetString(PyExc_TypeError, "NameFake(index, family: tuple, given: tuple, key_column, separator, part "
-                                         "0-2, given_first, fallback, max_length)");
+                                         "0-2, given_first, fallback, max_length, needs 1-2)");
         return NULL;
     }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(family) + PyTuple_GET_SIZE(given); i++) {
@@ -186,6 +224,7 @@ name_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     fake->separator = Py_NewRef(separator);
     fake->part = part;
     fake->given_first = given_first;
+    fake->needs = needs;
     return (PyObject *)fake;
 }
 
@@ -197,7 +236,7 @@ PyTypeObject NameFakeType = {
     .tp_vectorcall_offset = offsetof(FakeHead, vectorcall),
     .tp_call = PyVectorcall_Call,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
-    .tp_doc = "NameFake(index, family, given, key_column, separator, part, given_first, fallback, max_length): "
-              "PersonName's fake in a Japanese script; other cases -> fallback.",
+    .tp_doc = "NameFake(index, family, given, key_column, separator, part, given_first, fallback, max_length, "
+              "needs): PersonName's fake of a name written in Japanese; other cases -> fallback.",
     .tp_new = name_new,
 };
