@@ -1,6 +1,8 @@
 /* transformers.address.Address's postal_code and street parts (keyed on a row id in ASCII digits, or on the value):
- * the key's pool index picks the town and block, a keyed digest of the key the postal code. A street naming a
- * building, a postal code that isn't ASCII, a key of other text, a blank value: the Python transform. */
+ * the key's pool index picks the town and block, a keyed digest of the key the postal code. Only Japanese shapes
+ * are written here: a postal code of 7 ASCII digits or 3-4 with a hyphen, a street line that isn't in Latin letters
+ * (anonymize.locales.is_latin_text). A street naming a building, a postal code of any other form (a ZIP, a UK
+ * postcode, one not in ASCII), a Latin street line, a key of other text, a blank value: the Python transform. */
 #include "speedups.h"
 
 #include <stddef.h>
@@ -55,6 +57,50 @@ ascii_digits(PyObject *text)
     return 1;
 }
 
+/* locales.JAPANESE_RANGES */
+static int
+is_japanese(Py_UCS4 c)
+{
+    return (c >= 0x3005 && c <= 0x3007) || (c >= 0x3040 && c <= 0x30FF) || (c >= 0x31F0 && c <= 0x31FF) ||
+           (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) ||
+           (c >= 0xFF66 && c <= 0xFF9F) || (c >= 0x20000 && c <= 0x2FA1F);
+}
+
+/* locales.LATIN_RANGES */
+static int
+is_latin(Py_UCS4 c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= 0xC0 && c <= 0x24F && c != 0xD7 && c != 0xF7) ||
+           (c >= 0x1E00 && c <= 0x1EFF) || (c >= 0xFF21 && c <= 0xFF3A) || (c >= 0xFF41 && c <= 0xFF5A);
+}
+
+/* locales.is_latin_text: a Latin letter and no Japanese character */
+static int
+is_latin_text(PyObject *text)
+{
+    int kind = PyUnicode_KIND(text), latin = 0;
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0, length = PyUnicode_GET_LENGTH(text); i < length; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (is_japanese(c))
+            return 0;
+        latin |= is_latin(c);
+    }
+    return latin;
+}
+
+/* locales.postal_format(text) == "jp" for the ASCII shapes written here: 1234567 or 123-4567 */
+static int
+japanese_postal_shape(const Py_UCS1 *chars, Py_ssize_t length)
+{
+    if (length != 7 && !(length == 8 && chars[3] == '-'))
+        return 0;
+    for (Py_ssize_t i = 0; i < length; i++)
+        if ((chars[i] < '0' || chars[i] > '9') && !(length == 8 && i == 3))
+            return 0;
+    return 1;
+}
+
 /* value.strip() of an ASCII value */
 static PyObject *
 stripped(PyObject *value)
@@ -77,6 +123,10 @@ postal_code(AddressFake *fake, PyObject *value, PyObject *key)
         return NULL;
     const Py_UCS1 *chars = PyUnicode_1BYTE_DATA(text);
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    if (!japanese_postal_shape(chars, length)) {
+        Py_DECREF(text);
+        return Py_NewRef(Py_NotImplemented); /* the caller hands the value to Python */
+    }
     unsigned long own = 0;
     int own_digits = 0, dash = 0;
     for (Py_ssize_t i = 0; i < length; i++) {
@@ -136,6 +186,10 @@ address_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwn
     if (fake->part == POSTAL_CODE) {
         PyObject *result = postal_code(fake, value, key);
         Py_DECREF(key);
+        if (result == Py_NotImplemented) {
+            Py_DECREF(result);
+            return fake_fallback(&fake->head, args);
+        }
         return result;
     }
     Py_DECREF(key);
@@ -147,6 +201,10 @@ address_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwn
         Py_DECREF(text);
         PyErr_SetString(PyExc_TypeError, "AddressFake: nfkc must return str");
         return NULL;
+    }
+    if (is_latin_text(text)) {
+        Py_DECREF(text);
+        return fake_fallback(&fake->head, args); /* a Western street line: Python */
     }
     int building = has_building(text);
     int kanji = PyUnicode_Find(text, chome, 0, PyUnicode_GET_LENGTH(text), 1) >= 0 ||

@@ -3,6 +3,13 @@
 Columns holding parts of one address (postal code, prefecture, city, street, building) get parts of the SAME fake
 address when keyed alike (`key_column`, e.g. the customer id). The full form mirrors the input: a postal code
 only if the input had one, 丁目/番/号 or 3-12-5 numbering, a building only if the input had one.
+
+Addresses that aren't Japanese get fakes of their own form (anonymize.transformers.western_address): a value in
+Latin letters and no kana or kanji ("1234 Elm Street", "Flat 3, 12 Baker St") a Western one, a US ZIP a ZIP, a UK
+postcode a UK postcode, another postal code its character shape; a Japanese postal code (123-4567, 〒1234567)
+stays one. `locale` settles a column (drafted from sampled values): `us` / `gb` give every value without kana or
+kanji (street numbers alone too) the Western form and every postal code the ZIP / postcode form; `ja` gives every
+value a Japanese fake, as before this param existed; `auto` (the default) decides value by value.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from anonymize import normalize
+from anonymize import locales, normalize
 from anonymize.keys import Keyring
 from anonymize.names import pool
 from anonymize.speedups import NATIVE
@@ -27,6 +34,7 @@ from anonymize.transformers.base import (
     unique_needs_key,
 )
 from anonymize.transformers.keyed import KeyedIndex, fit, memoized, native_max_length, text_key
+from anonymize.transformers.western_address import WesternAddresses
 
 _POSTAL = re.compile(r"^〒?\s*\d{3}-?\d{4}\s*")
 _BUILDING = re.compile(
@@ -67,6 +75,7 @@ class AddressParams(StrictParams):
     part: Literal["full", "postal_code", "prefecture", "city", "street", "building"] = "full"
     key_column: str | None = None  # key all parts of one address on the same column so they agree
     keep_prefecture: bool = False  # full addresses only: keep the source's prefecture (regional statistics)
+    locale: Literal["auto", "ja", "us", "gb"] = "auto"  # see the module docstring
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,13 +129,16 @@ class Address(MemoizedTransformer):
         if shared is None:
             shared = _SHARED_DRAWS[marker] = memoized(self._drawer(), self.cache_size)
         self._drawn = shared
+        self._western = WesternAddresses(keyring.digester(self.domain + "\0western"))
 
     @property
     def row_columns(self) -> frozenset[str]:
         return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
 
     def native_transform(self) -> TransformCall | None:
-        if NATIVE is None or self.p.part not in _NATIVE_PARTS:
+        # The C fake writes Japanese postal codes and street lines; it hands any other value to `transform`
+        # (`auto`), whose every value other locales decide alike.
+        if NATIVE is None or self.p.part not in _NATIVE_PARTS or self.p.locale != "auto":
             return None
         return NATIVE.AddressFake(
             self._index_of.index,
@@ -169,11 +181,36 @@ class Address(MemoizedTransformer):
         buildings = self.places.buildings
         return buildings[extra % len(buildings)], (extra // 1000 % 12 + 1) * 100 + extra // 100_000 % 10 + 1
 
+    def _western_text(self, text: str) -> bool:
+        """Whether a (stripped, NFKC'd) value gets a Western fake."""
+        locale = self.p.locale
+        if locale == "auto":
+            return locales.is_latin_text(text)
+        return locale != "ja" and not locales.has_japanese(text)
+
+    def _postal_format(self, text: str) -> str:
+        """The form of a postal code's fake: "jp" (a Japanese code, as always), "us", "gb" or "other"."""
+        locale = self.p.locale
+        if locale == "ja":
+            return "jp"
+        found = locales.postal_format(text)
+        if locale != "auto" and found != locale:
+            found = "other"  # a us/gb column's odd value keeps its character shape
+        if found == "other" and not any(c.isascii() and c.isalnum() for c in text):
+            return "jp" if locale == "auto" else found  # no letter or digit to shape (未定): a Japanese code
+        return found
+
     def _fake(self, value: str, key: str) -> str:
-        extra, prefecture, city, town, block = self._drawn(key)
         text = value.strip() if value.isascii() else normalize.nfkc(value)  # NFKC leaves ASCII as it is
         part = self.p.part
         max_length = self.max_length
+        if part == "postal_code":
+            shape = self._postal_format(text)
+            if shape != "jp":
+                return fit(self._western.postal_code(text, key, shape), max_length)
+        elif self._western_text(text):
+            return fit(self._western.line(text, key), max_length)
+        extra, prefecture, city, town, block = self._drawn(key)
         if part == "postal_code":
             digits = _postal(extra)
             if digits == _NON_DIGIT.sub("", text):
