@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from anonymize.errors import AnonymizeError
 from anonymize.keys import Keyring
+from anonymize.locales import ColumnLocales, locale_for
 from anonymize.rules import ColumnRule
 from anonymize.transformers.base import ColumnInfo, build_transformer
 
@@ -117,10 +118,16 @@ def guess(table: str, column: ColumnInfo) -> Guess:
     return Guess("keep", {}, "")
 
 
-def draft_rules(schema: Mapping[str, list[ColumnInfo]], found: Mapping[str, Found] | None = None) -> str:
+def draft_rules(
+    schema: Mapping[str, list[ColumnInfo]],
+    found: Mapping[str, Found] | None = None,
+    locales: Mapping[str, ColumnLocales] | None = None,
+) -> str:
     """A complete rules file (YAML text) for `schema`, every guess checked against its column. `found`
     ('schema.table.column' -> rule, from `devkit scan`) overrides a guess that would let detected personal data
-    through (keep, or JSON without other_strings); a free_text guess always uses the PII detector."""
+    through (keep, or JSON without other_strings); a free_text guess always uses the PII detector. `locales`
+    ('schema.table.column' -> what its sampled values say, from the scan) adds a `locale` param to the names,
+    phones and addresses of a column that isn't Japanese (anonymize.locales.locale_for)."""
     keyring = Keyring(b"draft-check-key-not-for-data!!")
     lines = [
         "# Drafted by `devkit rules init`: review every rule before the first snapshot.",
@@ -144,6 +151,8 @@ def draft_rules(schema: Mapping[str, list[ColumnInfo]], found: Mapping[str, Foun
                 chosen = Guess(scanned.transform, scanned.params, scanned.why)
             params = dict(chosen.params)
             why = chosen.why
+            if locale := locale_for(chosen.transform, params, (locales or {}).get(column.qualified)):
+                params["locale"] = locale
             if chosen.transform in ("person_name", "company_name", "address", "phone", "ip") and column.unique:
                 key = "id" if "id" in by_name else None
                 if key:

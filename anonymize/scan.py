@@ -24,6 +24,7 @@ from anonymize.catalog import CatalogTable, data_tables
 from anonymize.copy_text import decode_field
 from anonymize.errors import PrivilegeError
 from anonymize.keys import Keyring
+from anonymize.locales import ColumnLocales, column_locales
 from anonymize.pii.detector import PiiDetector
 from anonymize.pii.json_leaves import format_path, iter_string_leaves
 from anonymize.pii.spans import Kind
@@ -95,6 +96,9 @@ class ScanReport:
     columns_sampled: int = 0
     values_sampled: int = 0
     findings: list[Finding] = field(default_factory=list)
+    # 'schema.table.column' -> what its sampled text values say of their locale (rules init drafts `locale` params
+    # from these); not written to the JSON report
+    locales: dict[str, ColumnLocales] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -102,6 +106,7 @@ class ScanReport:
 
     def to_json(self) -> str:
         data = asdict(self)
+        data.pop("locales")
         data["passed"] = self.passed
         for finding, out in zip(self.findings, data["findings"], strict=True):
             out["where"], out["suggestion"] = finding.where, finding.suggestion
@@ -306,6 +311,8 @@ def scan_source(
                 for i, name in enumerate(todo):
                     values = [row[i] for row in rows if row[i] is not None]
                     rule = table_rule.columns.get(name) if table_rule else None
+                    if infos[name].family == "text":
+                        report.locales[f"{table.rule_table}.{name}"] = column_locales(values)
                     report.findings += _scan_one(table.rule_table, infos[name], rule, values, detector, keyring)
     return report
 
