@@ -577,7 +577,31 @@ NAME_PARAMS = [
     {"part": "family", "key_column": "id"},
     {"part": "given"},
     {"order": "given_first", "separator": "・"},
+    {"locale": "en", "key_column": "id"},
+    {"script": "katakana", "locale": "ja"},
 ]
+# Names the C fake must hand to Python (Latin script: Western or romaji fakes of their shape; kana under the kanji
+# script: kana fakes), next to ones it writes itself.
+FOREIGN_NAMES = [
+    "John Smith",
+    "Smith, John",
+    "J. Smith",
+    "JOHN SMITH",
+    "jane doe",
+    "Dr. Jane A. Doe Jr.",
+    "Taro Yamada",
+]
+FOREIGN_NAMES += [
+    "YAMADA TARO",
+    "Émilie Dubois",
+    "Ｊｏｈｎ Ｓｍｉｔｈ",
+    "ヤマダ タロウ",
+    "やまだ　たろう",
+    "ｻﾄｳ",
+    "山田 John",
+    "ー John",
+]
+FOREIGN_NAMES += ["O'Brien", "x", "ヶ", "〇", "々木", "ヽ", "123", "John 3rd"]
 
 
 @pytest.mark.parametrize("params", NAME_PARAMS)
@@ -591,7 +615,8 @@ def test_the_c_name_fake_equals_the_python_transform(params: dict, pg_type: str)
         rng.choice(edges) + rng.choice(surnames) + rng.choice(separators) + rng.choice(given) + rng.choice(edges)
         for _ in range(2000)
     ]
-    values += ["", " ", "\u3000", "\t \u3000", "ｻﾄｳ ﾀﾛｳ", "佐藤　太郎"]
+    values += ["", " ", "\u3000", "\t \u3000", "ｻﾄｳ ﾀﾛｳ", "佐藤　太郎"] + FOREIGN_NAMES * 5
+    values += _odd_strings(rng, "Jaéヤやー山 ,.々〇ｻﾞＡ3・ヽ", 600, 12)
     keys = [None, "", "42", "7", "佐藤 太郎", "ＡＢＣ"]
     rows = [{"id": rng.choice(keys) if rng.random() < 0.2 else str(rng.randrange(10**7))} for _ in values]
     own_values, own_rows = _own_draws(fresh, "佐藤 太郎", 300)  # a small pool index draws its own name often enough
@@ -600,8 +625,8 @@ def test_the_c_name_fake_equals_the_python_transform(params: dict, pg_type: str)
     assert _no_native("person_name", {"script": "latin"}) and _no_native("person_name", {"script": "romaji"})
 
 
-@pytest.mark.parametrize("max_length", [None, 12])
-def test_the_c_phone_fake_equals_the_python_transform(max_length: int | None) -> None:
+@pytest.mark.parametrize(("max_length", "locale"), [(None, "auto"), (12, "auto"), (None, "us"), (None, "ja")])
+def test_the_c_phone_fake_equals_the_python_transform(max_length: int | None, locale: str) -> None:
     rng = random.Random(13)
     leads = ["090", "080", "070", "060", "050", "020", "03", "06", "011", "0120", "0800", "0570", "010", "00", "1", ""]
     values = []
@@ -614,9 +639,17 @@ def test_the_c_phone_fake_equals_the_python_transform(max_length: int | None) ->
     values += [f"({v}" for v in values[300:400]] + [f" {v} " for v in values[400:500]]
     values += ["なし", "-", "", " ", "０９０-１２３４-５６７８", "090-1234-5678 内線12", "tel:090-1234-5678"]
     values += _odd_strings(rng, "0123456789-+() ", 1500, 20) + ["81-90-1234-5678"]
-    native, fresh = _both(ColumnRule(transform="phone"), "text" if max_length is None else f"varchar({max_length})")
+    # North American and British numbers: Python's (fictional numbers of their country), never C's
+    values += ["415-555-0134", "(415) 555-0134", "4155550134", "+1 415 555 0134", "1-415-555-0134", "001-415-555-0134"]
+    values += ["+44 20 7946 0018", "+44 (0)161 496 0123", "0044 7911 123456", "020 7946 0018", "07911 123456"]
+    values += ["+1-415-555-0134x123", "0161 496 0123", "01632 960123", "(020) 7946 0018 ext. 5"]
+    params = {} if locale == "auto" else {"locale": locale}
+    native, fresh = _both(
+        ColumnRule(transform="phone", params=params), "text" if max_length is None else f"varchar({max_length})"
+    )
     assert _answers(native, values) == _answers(fresh.transform, values)
     assert _no_native("phone", {"key_column": "id"}) and _no_native("phone", {"keep_prefix_digits": 3})
+    assert _no_native("phone", {"locale": "gb"})  # 0-leading national numbers are British there: Python
 
 
 @pytest.mark.parametrize("part", ["postal_code", "street"])
@@ -638,12 +671,20 @@ def test_the_c_address_fake_equals_the_python_transform(part: str, key_column: s
     values = [f"{rng.randrange(10**7):07d}" for _ in range(1500)]
     values += [f"{rng.randrange(1000):03d}-{rng.randrange(10**4):04d}" for _ in range(500)]
     values += ["〒160-0022", " 1600022 ", "160 0022", "１６０-００２２", "abc", "12345678", ""] + streets * 40
+    # Western shapes: Python's (ZIPs, UK postcodes, Western street lines), never C's
+    values += ["94107", "94107-1234", "SW1A 1AA", "sw1a1aa", "K1A 0B1", "160-00222", "1600-022", " 160-0022"] * 5
+    values += ["1234 Elm Street", "Flat 3, 12 Baker St", "PO Box 12", "Émile Zola 3", "3 rue de l'Église"] * 5
+    values += ["Ｅｌｍ ３", "桜台 Elm 3", "ｺｰﾎﾟ Elm", "x-1", "1-2-3 Apt B"] * 5
+    values += _odd_strings(rng, "Ae1-2 桜ｺﾞ丁目番ー〒Ｓ", 600, 14)
     keys = [None, "", "42", "0", "abc", "４２", "12345678901234567890123"]
     rows = [{"id": rng.choice(keys) if rng.random() < 0.2 else str(rng.randrange(10**6))} for _ in values]
     own_values, own_rows = _own_draws(fresh, "1000000", 200)  # a postal code drawn for its own row steps off it
     values, rows = values + own_values, rows + own_rows
     assert _answers(native, values, rows) == _answers(fresh.transform, values, rows)
     assert _no_native("address", {"part": "full"}) and _no_native("address", {"part": "city", "key_column": "id"})
+    assert _no_native("address", {"part": part, "locale": "us"}) and _no_native(
+        "address", {"part": part, "locale": "ja"}
+    )
 
 
 @pytest.mark.parametrize("mail_domain", ["example.com", "shop.test"])
@@ -690,5 +731,7 @@ def test_the_c_fakes_refuse_bad_arguments() -> None:
         native("10.0.0.1")
     with pytest.raises(TypeError):
         NATIVE.CardFake(lambda b, n: ("424242", 1, None), None, -1)
+    with pytest.raises(TypeError):  # a NameFake must say which names it writes (1: kanji, 2: kanji or kana)
+        NATIVE.NameFake(lambda key: 0, ("a",), ("b",), None, None, 0, False, lambda v, r: v, -1, 0)
     with pytest.raises(TypeError):  # parts that aren't (prefix, offset, apply)
         NATIVE.CardFake(lambda b, n: "not parts", lambda v, r: v, -1)("4111111111111111", {})
