@@ -29,17 +29,18 @@ Numbers of other countries keep their country, digit count and grouping, in rang
   service codes): 712 x 100 = 71,200 fakes.
 - British (+44, 0044, or a 0-leading national number under `locale: gb`), 10 national digits -> a number from
   Ofcom's drama ranges of the same kind, by the national number's first digit: 1 -> 0113/0114/0115/0116/0117/
-  0118/0121/0131/0141/0151/0161 496 0XXX or 01632 960XXX, 2 -> 020 7946 0XXX, 028 9018 0XXX, 029 2018 0XXX,
-  3 -> 03069 990XXX, 7 -> 07700 900XXX, 8 -> 08081 570XXX, 9 -> 0909 879 0XXX. Ofcom keeps about 20,000 numbers
-  unallocated for drama (BBC News, "The 20,000 fake phone numbers", 2015: the city ranges, 01632, 07700, 08081,
-  0909, 03069); the exact ranges are those Faker's en_GB phone provider uses, which cites Wikipedia's
-  "Fictitious telephone number" (its 0191 entries disagree with each other, so Tyneside is left out).
+  0118/0121/0131/0141/0151/0161 496 0XXX, 2 -> 020 7946 0XXX, 028 9018 0XXX, 029 2018 0XXX, 3 -> 03069 990XXX,
+  7 -> 07700 900XXX, 8 -> 08081 570XXX, 9 -> 0909 879 0XXX. Ofcom keeps about 20,000 numbers unallocated for
+  drama (BBC News, "The 20,000 fake phone numbers", 2015: the city ranges, 01632, 07700, 08081, 0909, 03069);
+  the exact ranges are those Faker's en_GB phone provider uses, which cites Wikipedia's "Fictitious telephone
+  number" (its 0191 entries disagree with each other, so Tyneside is left out; 01632 960XXX, a 4-digit area
+  code, is left out so that big-city numbers written 0161 496 0123 keep a 3-digit area code in their grouping).
 - Without `locale: gb` a 0-leading national number is Japanese (070-1234-5678 and UK 07700 900123 can't be told
   apart one by one); `devkit rules init` drafts `locale: gb` for a column of British numbers, `us` for one of
   North American numbers (the same fakes as auto), and `locale: ja` keeps every number on the Japanese rules.
 The fictional digits are keyed like the Japanese ones: a keyed hash of "+1"/"+44" and the national number (one
 number, one fake, however spelled), or with `key_column` a keyed permutation of the id (distinct up to the range's
-size: 71,200 NANP, 12,000-15,000 British numbers of a kind; past that, distinct ids may share a fake).
+size: 71,200 NANP, 1,000-11,000 British numbers of a kind; past that, distinct ids may share a fake).
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ _NANP_FICTION = 100  # 555-0100 .. 555-0199
 # 3 keyed digits follow (0XXX / XXX: 1,000 numbers a range).
 _UK_DRAMA = {
     "1": ("1134960", "1144960", "1154960", "1164960", "1174960", "1184960", "1214960", "1314960", "1414960",
-          "1514960", "1614960", "1632960"),
+          "1514960", "1614960"),
     "2": ("2079460", "2890180", "2920180"),
     "3": ("3069990",),
     "7": ("7700900",),

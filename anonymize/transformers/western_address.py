@@ -7,8 +7,8 @@ Street lines are rewritten word by word ("Flat 3, 12 Baker St" -> "Flat 7, 45 Ha
 - a run of name words ("Baker", "Martin Luther King Jr") becomes one street name from the Western family-name
   pool (as Faker's en_US street names are: "<last name> <suffix>");
 - a single letter (12B, Flat A) becomes another letter;
-- the words that name no one stay: street types (Street, St, Ave, Road...), unit words (Apt, Flat, Suite, PO
-  Box...), compass points, two-letter capitals (state codes: CA, NY), countries;
+- the words that name no one stay: a street type ending a street name (Street, St, Ave, Road, Glen...), unit
+  words (Apt, Flat, Suite, PO Box...), compass points, two-letter capitals (state codes: CA, NY), countries;
 - a UK postcode inside the line gets a postcode fake, as the postal_code part does.
 
 Postal codes (anonymize.locales.postal_format):
@@ -40,24 +40,39 @@ _UK_INWARD = "ABDEFGHJLNPQRSTUWXYZ"  # not C, I, K, M, O, V
 _UK_PARTS = re.compile(r"([A-Za-z]{1,2})([0-9])([A-Za-z0-9]?)(\s*)([0-9])([A-Za-z]{2})")
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
-# Words of a Western address that name no one: kept as they are (casefolded, without a final ".").
+# Words of a Western address that name no one, kept as they are (casefolded, without a final "."): units and
+# boxes, compass points, countries, small words ...
 _KEEP_WORDS = (
-    # street types
-    "street st avenue ave av road rd lane ln drive dr boulevard blvd court ct place pl square sq terrace ter "
-    "terr way close cl crescent cres gardens gdns grove gr hill parkway pkwy highway hwy circle cir trail trl "
-    "row mews walk view rise green parade pde park broadway alley aly plaza plz route rte loop path pike bend "
-    "point pt crossing xing commons expressway expy freeway fwy junction jct heights hts estate quay wharf yard "
-    # units, boxes
     "apt apartment suite ste unit flat floor fl room rm building bldg house no number po box pmb dept "
-    "department level lvl lot block blk tower wing c/o care "
-    # compass points, countries, small words
+    "department level lvl lot block blk tower wing care "
     "n s e w ne nw se sw north south east west northeast northwest southeast southwest "
     "usa us uk gb united states kingdom america england scotland wales ireland northern canada australia "
     "of the and at on upon in by"
 )
+# ... and street types, kept as the last word of a street name ("Baker Street", "Lake Shore Drive": Street, Drive),
+# never as its first ("Park Avenue": Park is the name): the street suffixes of Faker's en_US and en_GB address
+# providers (the USPS's suffix names) and their usual abbreviations.
+_STREET_TYPE_WORDS = (
+    "alley avenue branch bridge brook brooks burg burgs bypass camp canyon cape causeway center centers circle "
+    "circles cliff cliffs club common corner corners course court courts cove coves creek crescent crest crossing "
+    "crossroad curve dale dam divide drive drives estate estates expressway extension extensions fall falls ferry "
+    "field fields flats ford fords forest forge forges fork forks fort freeway garden gardens gateway glen glens "
+    "green greens grove groves harbor harbors haven heights highway hill hills hollow inlet island islands isle "
+    "junction junctions key keys knoll knolls lake lakes land landing lane light lights loaf lock locks lodge loop "
+    "mall manor manors meadow meadows mews mill mills mission motorway mount mountain mountains neck orchard oval "
+    "overpass park parks parkway parkways pass passage path pike pine pines place plain plains plaza point points "
+    "port ports prairie radial ramp ranch rapid rapids rest ridge ridges river road roads route row rue run shoal "
+    "shoals shore shores skyway spring springs spur spurs square squares station stravenue stream street streets "
+    "summit terrace throughway trace track trafficway trail tunnel turnpike underpass union unions valley valleys "
+    "via viaduct view views village villages ville vista walk walks wall way ways well wells close rise parade "
+    "broadway wharf quay yard "
+    "st ave av rd ln dr blvd ct pl sq ter terr cl cres gdns gr pkwy hwy cir trl pde aly plz rte pt xing expy fwy "
+    "jct hts"
+)
 _KEEP = frozenset(_KEEP_WORDS.split())
+_STREET_TYPES = frozenset(_STREET_TYPE_WORDS.split())
 _ORDINALS = frozenset({"st", "nd", "rd", "th"})
-_STREET_TYPES = ("Street", "Road", "Avenue", "Lane", "Drive")  # a street line made up for a value with none
+_MADE_UP_TYPES = ("Street", "Road", "Avenue", "Lane", "Drive")  # a street line made up for a value with none
 _TOKEN = re.compile(
     r"(?P<postcode>\b[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s?[0-9][A-Za-z]{2}\b)"
     r"|(?P<digits>[0-9]+)"
@@ -166,44 +181,57 @@ class WesternAddresses:
         # Nothing in it to change ("Street", "N/A"): a made-up street line, never the value itself.
         draws = self.draws(key, _REDRAWS)
         names = _street_names()
-        return f"{draws.digits('1' * 3)} {names[draws.below(len(names))]} {_STREET_TYPES[draws.below(5)]}"
+        return f"{draws.digits('1' * 3)} {names[draws.below(len(names))]} {_MADE_UP_TYPES[draws.below(5)]}"
 
     @staticmethod
     def _line(text: str, draws: _Draws) -> str:
         names = _street_names()
+        tokens = [(m.start(), m.end(), m.lastgroup or "") for m in _TOKEN.finditer(text)]
+        # Each word's fate: "name" (a street name's word: the first of a run becomes one pool name, the rest go),
+        # "keep", or "letter" (a single letter: another letter).
+        fates: list[str] = []
+        for i, (start, end, kind) in enumerate(tokens):
+            word = text[start:end]
+            bare = word.casefold()
+            if kind != "word":
+                fates.append(kind)
+            elif i and tokens[i - 1][2] == "digits" and tokens[i - 1][1] == start and bare in _ORDINALS:
+                fates.append("ordinal")
+            elif bare in _KEEP or (len(word) == 2 and word.isupper()):
+                fates.append("keep")
+            elif len(word) == 1:
+                fates.append("letter")
+            elif (
+                bare in _STREET_TYPES and i and fates[-1] in ("name", "type") and text[tokens[i - 1][1] : start] == " "
+            ):
+                fates.append("type")  # after a name: a street type, if it is the run's last word
+            else:
+                fates.append("name")
+        for i in range(len(fates) - 1, 0, -1):  # "Lake Shore Drive": only the run's last word is its type
+            if fates[i - 1] == "type" and fates[i] in ("name", "type") and text[tokens[i - 1][1] : tokens[i][0]] == " ":
+                fates[i - 1] = "name"
         out: list[str] = []
         at = 0
-        previous: str | None = None  # kind of the previous token: "digits", "name", "kept"
         previous_digits = ""
-        for match in _TOKEN.finditer(text):
-            gap = text[at : match.start()]
-            at = match.end()
-            token = match.group()
-            kind = match.lastgroup
-            if kind == "postcode":
-                out += [gap, WesternAddresses._postcode(token, draws)]
-                previous = "kept"
-                continue
-            if kind == "digits":
-                previous_digits = draws.digits(token)
-                out += [gap, previous_digits]
-                previous = "digits"
-                continue
-            bare = token.casefold()
-            if previous == "digits" and not gap and bare in _ORDINALS:
-                out += [gap, _cased(_ordinal(previous_digits), token)]
-                previous = "kept"
-            elif len(token) == 1 and bare not in _KEEP:
-                out += [gap, draws.letter(_LETTERS, token)]
-                previous = "kept"
-            elif bare in _KEEP or (len(token) == 2 and token.isupper()):
-                out += [gap, token]
-                previous = "kept"
-            elif previous == "name" and gap == " ":
+        for i, ((start, end, _), fate) in enumerate(zip(tokens, fates, strict=True)):
+            gap, word = text[at:start], text[start:end]
+            at = end
+            if fate == "name" and i and fates[i - 1] == "name" and gap == " ":
                 continue  # the rest of a name run: one fake name stands for the run
+            out.append(gap)
+            if fate == "postcode":
+                out.append(WesternAddresses._postcode(word, draws))
+            elif fate == "digits":
+                previous_digits = draws.digits(word)
+                out.append(previous_digits)
+            elif fate == "ordinal":
+                out.append(_cased(_ordinal(previous_digits), word))
+            elif fate == "letter":
+                out.append(draws.letter(_LETTERS, word))
+            elif fate == "name":
+                out.append(_cased(names[draws.below(len(names))], word))
             else:
-                out += [gap, _cased(names[draws.below(len(names))], token)]
-                previous = "name"
+                out.append(word)
         out.append(text[at:])
         return "".join(out)
 

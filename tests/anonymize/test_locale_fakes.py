@@ -27,9 +27,7 @@ UK_POSTCODE = re.compile(
     r"|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2}$"
 )
 # Ofcom's drama ranges, as national significant numbers (no trunk 0): 7 fixed digits, 3 free.
-UK_DRAMA = re.compile(
-    r"^(?:11[3-8]4960|1[2-6]14960|1632960|2079460|2890180|2920180|3069990|7700900|8081570|9098790)[0-9]{3}$"
-)
+UK_DRAMA = re.compile(r"^(?:11[3-8]4960|1[2-6]14960|2079460|2890180|2920180|3069990|7700900|8081570|9098790)[0-9]{3}$")
 
 
 # --- person_name ---------------------------------------------------------------------------------------------
