@@ -191,8 +191,8 @@ class Address(MemoizedTransformer):
     def _postal_format(self, text: str) -> str:
         """The form of a postal code's fake: "jp" (a Japanese code, as always), "us", "gb" or "other"."""
         locale = self.p.locale
-        if locale == "ja":
-            return "jp"
+        if locale == "ja" or locales.has_japanese(text):
+            return "jp"  # a Japanese value (〒 and digits, or an address in the wrong column): a Japanese code
         found = locales.postal_format(text)
         if locale != "auto" and found != locale:
             found = "other"  # a us/gb column's odd value keeps its character shape
