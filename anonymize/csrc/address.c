@@ -123,10 +123,6 @@ postal_code(AddressFake *fake, PyObject *value, PyObject *key)
         return NULL;
     const Py_UCS1 *chars = PyUnicode_1BYTE_DATA(text);
     Py_ssize_t length = PyUnicode_GET_LENGTH(text);
-    if (!japanese_postal_shape(chars, length)) {
-        Py_DECREF(text);
-        return Py_NewRef(Py_NotImplemented); /* the caller hands the value to Python */
-    }
     unsigned long own = 0;
     int own_digits = 0, dash = 0;
     for (Py_ssize_t i = 0; i < length; i++) {
@@ -154,8 +150,14 @@ address_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwn
         return NULL;
     AddressFake *fake = (AddressFake *)self;
     PyObject *value = args[0], *key;
-    if (fake->part == POSTAL_CODE && !PyUnicode_IS_ASCII(value))
-        return fake_fallback(&fake->head, args);
+    if (fake->part == POSTAL_CODE) {
+        if (!PyUnicode_IS_ASCII(value))
+            return fake_fallback(&fake->head, args);
+        Py_ssize_t first = 0, last = PyUnicode_GET_LENGTH(value);
+        fake_strip(PyUnicode_1BYTE_DATA(value), &first, &last);
+        if (!japanese_postal_shape(PyUnicode_1BYTE_DATA(value) + first, last - first))
+            return fake_fallback(&fake->head, args); /* a ZIP, a UK postcode, another shape: Python */
+    }
     if (fake->key_column != Py_None) {
         key = row_value(args[1], fake->key_column);
         if (key == NULL)
@@ -186,10 +188,6 @@ address_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwn
     if (fake->part == POSTAL_CODE) {
         PyObject *result = postal_code(fake, value, key);
         Py_DECREF(key);
-        if (result == Py_NotImplemented) {
-            Py_DECREF(result);
-            return fake_fallback(&fake->head, args);
-        }
         return result;
     }
     Py_DECREF(key);
