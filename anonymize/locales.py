@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
 from anonymize import normalize
+from anonymize.speedups import NATIVE
 
 # Character classes. anonymize/csrc/person_name.c and address.c test the same ranges (keep them in step):
 # ideographs (with 々 〆 〇), kana letters, kana marks (ー ・ ゝ ゛...), Latin letters (ASCII, Latin-1 and Latin
@@ -37,6 +38,7 @@ _HIRAGANA = re.compile(f"[{HIRAGANA_RANGES}]")
 _JAPANESE = re.compile(f"[{JAPANESE_RANGES}]")
 _LATIN = re.compile(f"[{LATIN_RANGES}]")
 _LATIN_WORD = re.compile(f"[{LATIN_RANGES}]+")
+_ASCII_LETTER = re.compile("[A-Za-z]")
 
 NameScript = Literal["ideograph", "katakana", "hiragana", "latin", "other"]
 
@@ -60,9 +62,16 @@ def has_japanese(text: str) -> bool:
     return _JAPANESE.search(text) is not None
 
 
-def is_latin_text(text: str) -> bool:
+def python_is_latin_text(text: str) -> bool:
     """Per value: Latin letters and no Japanese character: "1234 Elm Street", "Flat 3, 12 Baker St"."""
-    return _LATIN.search(text) is not None and _JAPANESE.search(text) is None
+    if text.isascii():
+        return _ASCII_LETTER.search(text) is not None
+    return _JAPANESE.search(text) is None and _LATIN.search(text) is not None
+
+
+# What the address transformer asks of every value: the same in C when built (anonymize/csrc/address.c), ~4x
+# cheaper than two regex searches on a Japanese address.
+is_latin_text: Callable[[str], bool] = NATIVE.latin_text if NATIVE is not None else python_is_latin_text
 
 
 # --- names -------------------------------------------------------------------------------------------------

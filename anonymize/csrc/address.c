@@ -89,6 +89,18 @@ is_latin_text(PyObject *text)
     return latin;
 }
 
+/* latin_text(text: str) -> bool: locales.is_latin_text, ~4x cheaper than its two regex searches on a Japanese
+ * address (what every Python-path address asks first). */
+PyObject *
+py_latin_text(PyObject *module, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "latin_text(text: str)");
+        return NULL;
+    }
+    return PyBool_FromLong(is_latin_text(text));
+}
+
 /* locales.postal_format(text) == "jp" for the ASCII shapes written here: 1234567 or 123-4567 */
 static int
 japanese_postal_shape(const Py_UCS1 *chars, Py_ssize_t length)

@@ -1,11 +1,13 @@
 /* anonymize._speedups: the module's functions and their documentation (implementations in copy_text.c, leak_keys.c,
  * row.c, rows.c, scan.c, feistel.c, keyed_digest.c,
- * indexer.c, digits.c). */
+ * indexer.c, digits.c, address.c). */
 #include "speedups.h"
 
 PyDoc_STRVAR(leak_key_doc, "leak_key(value: str) -> str\n\nleak_keys.leak_key: the comparable form of a value.");
 PyDoc_STRVAR(name_key_doc, "name_key(value: str) -> str\n\ntransformers.keyed.name_key: NFKC, whitespace removed, "
                             "case-folded.");
+PyDoc_STRVAR(latin_text_doc, "latin_text(text: str) -> bool\n\nlocales.is_latin_text: a Latin letter and no kana "
+                             "or kanji.");
 PyDoc_STRVAR(fill_digits_doc, "fill_digits(template: str, digits: str) -> str\n\ndigits.DigitShape.fill's "
                                "substitution: the template's ASCII digits replaced in order by `digits`.");
 PyDoc_STRVAR(leak_keys_doc, "leak_keys(value: str) -> list[str]\n\nleak_keys.leak_keys: the key, and the bare "
@@ -26,6 +28,7 @@ static PyMethodDef methods[] = {
     {"leak_key", (PyCFunction)py_leak_key, METH_O, leak_key_doc},
     {"leak_keys", (PyCFunction)py_leak_keys, METH_O, leak_keys_doc},
     {"name_key", (PyCFunction)py_name_key, METH_O, name_key_doc},
+    {"latin_text", (PyCFunction)py_latin_text, METH_O, latin_text_doc},
     {"fill_digits", (PyCFunction)(void (*)(void))py_fill_digits, METH_FASTCALL, fill_digits_doc},
     {"hashed_keys", (PyCFunction)(void (*)(void))py_hashed_keys, METH_FASTCALL, hashed_keys_doc},
     {"text_output_keys", (PyCFunction)py_text_output_keys, METH_O, text_output_keys_doc},

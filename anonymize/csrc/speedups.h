@@ -5,7 +5,7 @@
 
 /* Bumped with every change of a function's signature or meaning: anonymize/speedups.py ignores a build whose API
  * differs (an old .so left in place by a failed optional rebuild), falling back to Python. */
-#define SPEEDUPS_API 10
+#define SPEEDUPS_API 11
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -34,6 +34,7 @@ PyObject *lk_text_output_keys(PyObject *value);
 int lk_output_hashes(PyObject *value, PyObject *salt, Buffer *out);
 PyObject *py_leak_key(PyObject *module, PyObject *value);
 PyObject *py_name_key(PyObject *module, PyObject *value);
+PyObject *py_latin_text(PyObject *module, PyObject *value);
 PyObject *py_leak_keys(PyObject *module, PyObject *value);
 PyObject *py_hashed_keys(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *py_text_output_keys(PyObject *module, PyObject *value);

@@ -130,6 +130,7 @@ class Address(MemoizedTransformer):
             shared = _SHARED_DRAWS[marker] = memoized(self._drawer(), self.cache_size)
         self._drawn = shared
         self._western = WesternAddresses(keyring.digester(self.domain + "\0western"))
+        self._is_western = locales.is_latin_text if params.locale == "auto" else self._western_text
 
     @property
     def row_columns(self) -> frozenset[str]:
@@ -182,11 +183,9 @@ class Address(MemoizedTransformer):
         return buildings[extra % len(buildings)], (extra // 1000 % 12 + 1) * 100 + extra // 100_000 % 10 + 1
 
     def _western_text(self, text: str) -> bool:
-        """Whether a (stripped, NFKC'd) value gets a Western fake."""
-        locale = self.p.locale
-        if locale == "auto":
-            return locales.is_latin_text(text)
-        return locale != "ja" and not locales.has_japanese(text)
+        """Whether a (stripped, NFKC'd) value gets a Western fake, under `locale` us, gb or ja (auto: `_is_western`
+        is locales.is_latin_text itself, one C call per value)."""
+        return self.p.locale != "ja" and not locales.has_japanese(text)
 
     def _postal_format(self, text: str) -> str:
         """The form of a postal code's fake: "jp" (a Japanese code, as always), "us", "gb" or "other"."""
@@ -208,7 +207,7 @@ class Address(MemoizedTransformer):
             shape = self._postal_format(text)
             if shape != "jp":
                 return fit(self._western.postal_code(text, key, shape), max_length)
-        elif self._western_text(text):
+        elif self._is_western(text):
             return fit(self._western.line(text, key), max_length)
         extra, prefecture, city, town, block = self._drawn(key)
         if part == "postal_code":

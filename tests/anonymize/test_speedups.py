@@ -458,6 +458,23 @@ def test_the_c_name_key_equals_the_python_one() -> None:
         assert native.name_key(value) == python_name_key(value), repr(value)
 
 
+def test_the_c_latin_text_test_equals_the_python_one() -> None:
+    from anonymize.locales import python_is_latin_text
+    from anonymize.speedups import NATIVE
+
+    assert NATIVE is not None
+    rng = random.Random(29)
+    # each range's edges: Latin letters (Latin-1 without × ÷, Extended-A/B, Additional, full-width), kana, kanji
+    edges = "Aaz@[`{\u00bf\u00c0\u00d6\u00d7\u00d8\u00f6\u00f7\u00f8\u024f\u0250\u1dff\u1e00\u1eff\u1f00"
+    edges += "\uff20\uff21\uff3a\uff3b\uff40\uff41\uff5a\uff5b\u3004\u3005\u3007\u3008\u303f\u3040\u30ff\u3100"
+    edges += "\u31ef\u31f0\u31ff\u3200\u33ff\u3400\u4dbf\u4dc0\u4dff\u4e00\u9fff\ua000\uf8ff\uf900\ufaff\ufb00"
+    edges += "\uff65\uff66\uff9f\uffa0\U0001ffff\U00020000\U0002fa1f\U0002fa20 1-〒"
+    values = _odd_strings(rng, edges, 4000, 6) + [*edges, "", "1234 Elm Street", "桜台3-12-5", "A棟 12", "Ｅｌｍ"]
+    assert [NATIVE.latin_text(v) for v in values] == [python_is_latin_text(v) for v in values]
+    with pytest.raises(TypeError):
+        NATIVE.latin_text(b"Elm")
+
+
 def test_the_c_digit_fill_equals_the_python_one() -> None:
     native = reference.NATIVE
     assert native is not None
