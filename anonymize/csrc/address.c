@@ -101,18 +101,6 @@ py_latin_text(PyObject *module, PyObject *text)
     return PyBool_FromLong(is_latin_text(text));
 }
 
-/* locales.postal_format(text) == "jp" for the ASCII shapes written here: 1234567 or 123-4567 */
-static int
-japanese_postal_shape(const Py_UCS1 *chars, Py_ssize_t length)
-{
-    if (length != 7 && !(length == 8 && chars[3] == '-'))
-        return 0;
-    for (Py_ssize_t i = 0; i < length; i++)
-        if ((chars[i] < '0' || chars[i] > '9') && !(length == 8 && i == 3))
-            return 0;
-    return 1;
-}
-
 /* value.strip() of an ASCII value */
 static PyObject *
 stripped(PyObject *value)
@@ -144,7 +132,11 @@ postal_code(AddressFake *fake, PyObject *value, PyObject *key)
         }
         dash |= chars[i] == '-';
     }
+    /* 1234567 or 123-4567 (locales.postal_format "jp"); any other shape (a ZIP, a UK postcode): Python */
+    int japanese = own_digits == 7 && (length == 7 || (length == 8 && chars[3] == '-'));
     Py_DECREF(text);
+    if (!japanese)
+        return Py_NewRef(Py_NotImplemented);
     if (own_digits == 7 && own == code) /* its own row's real code: step off it */
         code = (code + 1) % 10000000UL;
     char out[9];
@@ -162,14 +154,8 @@ address_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwn
         return NULL;
     AddressFake *fake = (AddressFake *)self;
     PyObject *value = args[0], *key;
-    if (fake->part == POSTAL_CODE) {
-        if (!PyUnicode_IS_ASCII(value))
-            return fake_fallback(&fake->head, args);
-        Py_ssize_t first = 0, last = PyUnicode_GET_LENGTH(value);
-        fake_strip(PyUnicode_1BYTE_DATA(value), &first, &last);
-        if (!japanese_postal_shape(PyUnicode_1BYTE_DATA(value) + first, last - first))
-            return fake_fallback(&fake->head, args); /* a ZIP, a UK postcode, another shape: Python */
-    }
+    if (fake->part == POSTAL_CODE && !PyUnicode_IS_ASCII(value))
+        return fake_fallback(&fake->head, args);
     if (fake->key_column != Py_None) {
         key = row_value(args[1], fake->key_column);
         if (key == NULL)
@@ -200,6 +186,10 @@ address_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwn
     if (fake->part == POSTAL_CODE) {
         PyObject *result = postal_code(fake, value, key);
         Py_DECREF(key);
+        if (result == Py_NotImplemented) {
+            Py_DECREF(result);
+            return fake_fallback(&fake->head, args);
+        }
         return result;
     }
     Py_DECREF(key);
