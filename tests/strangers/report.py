@@ -1,0 +1,105 @@
+"""The gap report: `python -m tests.strangers.report [--scale S] [--seed N] [--database NAME ...] [--show-values]`.
+
+Builds each stranger database on a throwaway PostgreSQL (tests/servers.py), runs the harness on it, and prints
+per database and per check: pass, or the concrete problems (which columns leak what, which schema objects differ,
+which fakes have the wrong locale...), with the timings of the build, the snapshot and an untransformed copy.
+`--show-values` adds an example per problem (it may be a real planted value: not for CI logs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+
+from tests.servers import PostgresServer, start_postgres
+from tests.strangers import harness
+
+# Builder modules the report knows by name; any other importable one can be given as a dotted path.
+KNOWN = ("marketplace", "payments", "pgfeatures")
+
+
+def builders(names: list[str] | None) -> list[ModuleType]:
+    out = []
+    for name in names or KNOWN:
+        module_name = name if "." in name else f"tests.strangers.{name}"
+        try:
+            out.append(importlib.import_module(module_name))
+        except ModuleNotFoundError:
+            if names:  # asked for by name: say so; the default list takes what exists
+                raise
+    return out
+
+
+@contextmanager
+def throwaway_server() -> Iterator[PostgresServer]:
+    base = Path(tempfile.mkdtemp(prefix="devkit-strangers-pg-", dir="/tmp"))
+    server = start_postgres(base)
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def measure(builder: ModuleType, server: PostgresServer, scale: float, seed: int, workdir: Path) -> harness.Outcome:
+    """Build the database, run the harness on it; the outcome with the build's time."""
+    with server.database(builder.NAME) as source_dsn:
+        started = time.monotonic()
+        counts = builder.build(source_dsn, scale=scale, seed=seed)
+        built = time.monotonic() - started
+        outcome = harness.run(builder, server, source_dsn, workdir / builder.NAME)
+        outcome.seconds["build"] = built
+        outcome.rows = outcome.rows or sum(counts.values())
+        return outcome
+
+
+def render(outcome: harness.Outcome, show_values: bool = False) -> list[str]:
+    s = outcome.seconds
+    ratio = f" = {s['snapshot'] / s['copy']:.1f}x" if s.get("copy") and "snapshot" in s else ""
+    lines = [
+        f"== {outcome.database}: {outcome.rows:,} rows; build {s.get('build', 0):.1f}s;"
+        f" rules init {s.get('rules_init', 0):.1f}s; snapshot {s.get('snapshot', 0):.1f}s"
+        f" (devkit's own timer {s.get('snapshot_reported', 0):.1f}s) vs pg_dump | psql {s.get('copy', 0):.1f}s{ratio}",
+    ]
+    if outcome.weakened:
+        lines.append(f"   weakened draft keeps: {', '.join(outcome.weakened)}")
+    for check in harness.CHECKS:
+        problems = outcome.checks.get(check, [])
+        lines.append(f"   {check:<14} {'pass' if not problems else f'FAIL ({len(problems)})'}")
+        for problem in problems:
+            lines.append(f"       - {problem.text}")
+            if show_values and problem.example is not None:
+                example = problem.example if len(problem.example) < 200 else problem.example[:200] + "..."
+                lines.extend(f"           | {line}" for line in example.splitlines())
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database", action="append", help=f"one of {', '.join(KNOWN)} or a module path")
+    parser.add_argument("--show-values", action="store_true", help="an example per problem (may be personal)")
+    parser.add_argument("--workdir", type=Path, help="keep drafts, reports and logs here (default: a temp dir)")
+    args = parser.parse_args(argv)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="devkit-strangers-"))
+    failed = 0
+    with throwaway_server() as server:
+        for builder in builders(args.database):
+            outcome = measure(builder, server, args.scale, args.seed, workdir)
+            print("\n".join(render(outcome, args.show_values)), flush=True)
+            failed += sum(1 for check in harness.CHECKS if outcome.checks.get(check))
+    print(f"\n{failed} failing (database, check) pair(s); drafts and logs in {workdir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
