@@ -61,6 +61,7 @@ class Outcome:
     seconds: dict[str, float] = field(default_factory=dict)  # rules_init, snapshot, snapshot_reported, copy, ...
     rows: int = 0
     weakened: list[str] = field(default_factory=list)  # the columns the weakened draft keeps
+    planted: dict[str, set[str]] = field(default_factory=dict, repr=False)  # the builder's oracle, for tests
 
     def passed(self, check: str) -> bool:
         return not self.checks[check]
@@ -70,7 +71,7 @@ def run(builder: ModuleType, server: PostgresServer, source_dsn: str, workdir: P
     outcome = Outcome(builder.NAME)
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "devkit.toml").write_text(f'[stack]\nproject = "strangers-{builder.NAME}"\n')
-    planted = builder.personal_values(source_dsn)
+    planted = outcome.planted = builder.personal_values(source_dsn)
     in_place_only = set(getattr(builder, "in_place_only", frozenset()))
 
     started = time.monotonic()

@@ -411,7 +411,7 @@ def _stores(conn: psycopg.Connection, world: World, n: int, staff: int) -> list[
                 longitude,
                 f"({longitude},{latitude})",
                 world.email(f"hello.{family}" if country != "JP" else "info", f"{shop_domain[:20]}.com"),
-                world.phone(country) if rng.random() < 0.8 else None,
+                world.phone(country),  # a shop answers the phone
                 rng.randint(1, staff) if rng.random() < 0.7 else None,
                 world.moment(3000).date(),
             )
