@@ -9,6 +9,8 @@ deliberately weakened draft. An untransformed `pg_dump | psql` copy of the same 
 
 `run(builder, server, source_dsn, workdir)` takes any builder module (see `tests/strangers/__init__.py`) whose
 database is already built at `source_dsn`, and returns an `Outcome`: per check, its problems (empty = pass).
+With `edit`, the draft is changed by it before use: what a user does to get past a failure (a builder's
+`workaround`), measured apart so the checks behind a failed publication still get a verdict.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -57,6 +59,7 @@ NEEDS_OUTPUT = frozenset(CHECKS) - {"published", "scan_weakened", "scan_draft"}
 @dataclass
 class Outcome:
     database: str
+    edited: bool = False  # the draft was edited (a workaround), not used as drafted
     checks: dict[str, list[Problem]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)  # rules_init, snapshot, snapshot_reported, copy, ...
     rows: int = 0
@@ -67,8 +70,14 @@ class Outcome:
         return not self.checks[check]
 
 
-def run(builder: ModuleType, server: PostgresServer, source_dsn: str, workdir: Path) -> Outcome:
-    outcome = Outcome(builder.NAME)
+def run(
+    builder: ModuleType,
+    server: PostgresServer,
+    source_dsn: str,
+    workdir: Path,
+    edit: Callable[[str], str] | None = None,
+) -> Outcome:
+    outcome = Outcome(builder.NAME, edited=edit is not None)
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "devkit.toml").write_text(f'[stack]\nproject = "strangers-{builder.NAME}"\n')
     planted = outcome.planted = builder.personal_values(source_dsn)
@@ -82,6 +91,9 @@ def run(builder: ModuleType, server: PostgresServer, source_dsn: str, workdir: P
         return _all_failed(outcome, failed)
     draft = workdir / "draft.yml"
     draft.write_text(drafted.stdout)
+    if edit is not None:
+        draft = workdir / "edited.yml"
+        draft.write_text(edit(drafted.stdout))
 
     with server.database(f"{builder.NAME}_dev") as target_dsn:
         outcome.checks["published"] = _snapshot(outcome, workdir, server, source_dsn, draft, target_dsn)

@@ -15,7 +15,7 @@ import psycopg
 from psycopg import sql
 
 _IDENT = re.compile(r'"((?:[^"]|"")*)"|([^."$+]+)')
-_PATH_STEP = re.compile(r"""\.("(?:[^"]|"")*"|[^.\[\]"]+)|\[(\d+|\*)\]""")
+_PATH_STEP = re.compile(r"""\.("(?:[^"]|"")*"|[^.\[\]"+$]+)|\[(\d+|\*)\]""")  # `+` starts the next part
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Location:
         if len(exprs) == 1:
             return exprs[0]
         nulls = sql.SQL(" OR ").join(sql.SQL("({}) IS NULL").format(e) for e in exprs)
-        joined = sql.SQL(" || ' ' || ").join(exprs)
+        joined = sql.SQL(" || ' ' || ").join(sql.SQL("({})").format(e) for e in exprs)
         return sql.SQL("CASE WHEN {} THEN NULL ELSE {} END").format(nulls, joined)
 
     def __str__(self) -> str:

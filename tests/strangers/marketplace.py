@@ -581,4 +581,4 @@ def personal_values(dsn: str) -> dict[str, set[str]]:
             for match in pattern.finditer(body):
                 names.add(next(group for group in match.groups() if group is not None))
         out[REVIEW_LOCATION] = names
-    return {location: values for location, values in out.items() if values}
+    return out

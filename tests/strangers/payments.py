@@ -21,6 +21,7 @@ import uuid
 from datetime import datetime
 
 import psycopg
+import yaml
 
 from tests.strangers.common import World, alnum, card_number, copy_rows, digits, luhn_valid, scaled, table_counts
 from tests.strangers.locations import parse, read_values
@@ -621,7 +622,7 @@ def personal_values(dsn: str) -> dict[str, set[str]]:
                 for text in read_values(conn, parse(location))
                 for match in pattern.finditer(text)
             }
-    return {location: values for location, values in out.items() if values}
+    return out
 
 
 def luhn_valid_txn_ids(dsn: str) -> set[str]:
@@ -629,3 +630,27 @@ def luhn_valid_txn_ids(dsn: str) -> set[str]:
     with psycopg.connect(dsn) as conn:
         ids = [value for (value,) in conn.execute("SELECT provider_txn_id FROM payments")]
     return {value for value in ids if len(value) == 19 and luhn_valid(value)}
+
+
+# The payload paths where providers put ids (transaction, reference, event, customer, refund).
+ID_PATHS = (
+    "$.id",
+    "$.transaction_id",
+    "$.reference",
+    "$.merchant_order_id",
+    "$.data.object.id",
+    "$.data.object.charge",
+    "$.data.object.customer",
+    "$.data.object.refunds.data[*].id",
+)
+
+
+def workaround(draft_text: str) -> str:
+    """What a user does today when the untouched draft does not publish (issue 13, 1): rule the payload's id
+    paths `keep`, so the 19-digit ids that pass Luhn are no longer taken for cards inside the JSON."""
+    rules = yaml.safe_load(draft_text)
+    payload = rules["tables"]["public.webhook_events"]["columns"]["payload"]
+    if isinstance(payload, dict) and payload.get("transform") == "json":
+        paths = payload.setdefault("params", {}).setdefault("paths", {})
+        paths.update(dict.fromkeys(ID_PATHS, "keep"))
+    return yaml.safe_dump(rules, allow_unicode=True, sort_keys=False)

@@ -49,23 +49,32 @@ def throwaway_server() -> Iterator[PostgresServer]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def measure(builder: ModuleType, server: PostgresServer, scale: float, seed: int, workdir: Path) -> harness.Outcome:
-    """Build the database, run the harness on it; the outcome with the build's time."""
+def measure(
+    builder: ModuleType, server: PostgresServer, scale: float, seed: int, workdir: Path
+) -> list[harness.Outcome]:
+    """Build the database, run the harness on it with the draft as drafted, and again with the builder's
+    `workaround` when the draft did not publish (so the checks behind publication get a verdict too)."""
     with server.database(builder.NAME) as source_dsn:
         started = time.monotonic()
         counts = builder.build(source_dsn, scale=scale, seed=seed)
         built = time.monotonic() - started
-        outcome = harness.run(builder, server, source_dsn, workdir / builder.NAME)
-        outcome.seconds["build"] = built
-        outcome.rows = outcome.rows or sum(counts.values())
-        return outcome
+        outcomes = [harness.run(builder, server, source_dsn, workdir / builder.NAME)]
+        workaround = getattr(builder, "workaround", None)
+        if outcomes[0].checks["published"] and workaround is not None:
+            edited = harness.run(builder, server, source_dsn, workdir / f"{builder.NAME}-workaround", workaround)
+            outcomes.append(edited)
+        for outcome in outcomes:
+            outcome.seconds["build"] = built
+            outcome.rows = outcome.rows or sum(counts.values())
+        return outcomes
 
 
 def render(outcome: harness.Outcome, show_values: bool = False) -> list[str]:
     s = outcome.seconds
     ratio = f" = {s['snapshot'] / s['copy']:.1f}x" if s.get("copy") and "snapshot" in s else ""
+    title = outcome.database + (" (draft edited by the builder's workaround, not as drafted)" if outcome.edited else "")
     lines = [
-        f"== {outcome.database}: {outcome.rows:,} rows; build {s.get('build', 0):.1f}s;"
+        f"== {title}: {outcome.rows:,} rows; build {s.get('build', 0):.1f}s;"
         f" rules init {s.get('rules_init', 0):.1f}s; snapshot {s.get('snapshot', 0):.1f}s"
         f" (devkit's own timer {s.get('snapshot_reported', 0):.1f}s) vs pg_dump | psql {s.get('copy', 0):.1f}s{ratio}",
     ]
@@ -94,10 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     with throwaway_server() as server:
         for builder in builders(args.database):
-            outcome = measure(builder, server, args.scale, args.seed, workdir)
-            print("\n".join(render(outcome, args.show_values)), flush=True)
-            failed += sum(1 for check in harness.CHECKS if outcome.checks.get(check))
-    print(f"\n{failed} failing (database, check) pair(s); drafts and logs in {workdir}")
+            for outcome in measure(builder, server, args.scale, args.seed, workdir):
+                print("\n".join(render(outcome, args.show_values)), flush=True)
+                if not outcome.edited:
+                    failed += sum(1 for check in harness.CHECKS if outcome.checks.get(check))
+    print(f"\n{failed} failing (database, check) pair(s) with drafts as drafted; drafts and logs in {workdir}")
     return 0
 
 

@@ -16,6 +16,8 @@ def test_locations_parse_columns_paths_joins_and_quoted_names() -> None:
     location = parse("public.webhook_events.payload$.data.object.refunds.data[0].id")
     assert location.parts == (Part("payload", ("data", "object", "refunds", "data", "0", "id")),)
     assert location.readable_in_place and not location.is_column
+    pieces = parse("public.w.payload$.card.last4+payload$.card.exp_month")
+    assert pieces.parts == (Part("payload", ("card", "last4")), Part("payload", ("card", "exp_month")))
     joined = parse("public.customers.first_name+last_name")
     assert joined.columns == ("first_name", "last_name") and joined.is_column
     quoted = parse('"Sales"."Order"."Full Name"$."名前"[*]')
