@@ -109,27 +109,81 @@ def output_relations(conn: psycopg.Connection) -> list[tuple[str, str, list[str]
     return [(schema, name, list(columns)) for schema, name, columns in rows]
 
 
-def check_leaks(target: psycopg.Connection, planted: Mapping[str, set[str]], in_place_only: set[str]) -> list[Problem]:
+def check_leaks(
+    source: psycopg.Connection,
+    target: psycopg.Connection,
+    planted: Mapping[str, set[str]],
+    in_place_only: set[str],
+    coincidences: dict[str, set[str]] | None = None,
+) -> list[Problem]:
     """Every planted value (but those only checked in place) searched in every text value of every table: a row's
-    values are joined by spaces, so a full name kept in first_name + last_name is found too."""
+    values are joined by spaces, so a full name kept in first_name + last_name is found too.
+
+    A row is transformed on its own, so a real value can only survive in the row that held it: a planted value
+    found in an output row whose source row (same primary key) does not hold it is a fake that happens to equal
+    a real value elsewhere, not a leak. Those go to `coincidences` (table -> values), never to the problems.
+    Without a primary key (a materialized view) every finding counts."""
     needles = Needles({k: v for k, v in planted.items() if k not in in_place_only}, searchable)
-    return _tally_problems(find_planted(target, needles), needles, "")
+    leaks: dict[str, _Tally] = {}
+    chance: dict[str, _Tally] = {}
+    source_columns = {(schema, name): columns for schema, name, columns in output_relations(source)}
+    for schema, relation, columns in output_relations(target):
+        key = primary_key(target, schema, relation)
+        hits = list(_hits(target, needles, schema, relation, key, columns))
+        in_source = None
+        if key and hits and (schema, relation) in source_columns:
+            wanted = {pk for pk, _, _ in hits}
+            in_source = _rows_text(source, schema, relation, key, source_columns[(schema, relation)], wanted)
+        for pk, found_at, needle in hits:
+            text = in_source.get(pk) if in_source is not None else None
+            same_row = text is None or needle in text
+            tally = (leaks if same_row else chance).setdefault(f"{_name(schema, relation)}.{found_at}", _Tally(set()))
+            tally.needles.add(needle)
+            tally.occurrences += 1
+            if not same_row and coincidences is not None:
+                coincidences.setdefault(_name(schema, relation), set()).add(needle)
+    return _tally_problems(leaks, needles, "")
+
+
+def _select_text(schema: str, relation: str, key: Sequence[str], columns: Sequence[str]) -> sql.Composable:
+    """Primary key and every column as text ('' for NULL), output-function spelling (concat)."""
+    return sql.SQL("SELECT {} FROM ONLY {}").format(
+        sql.SQL(", ").join(sql.SQL("concat({})").format(sql.Identifier(c)) for c in [*key, *columns]),
+        sql.Identifier(schema, relation),
+    )
+
+
+def _hits(
+    conn: psycopg.Connection, needles: Needles, schema: str, relation: str, key: list[str], columns: list[str]
+) -> Iterator[tuple[tuple, str, str]]:
+    """(primary key, where in the row, needle) of every planted value in a relation."""
+    with conn.cursor() as cur:
+        for row in cur.execute(_select_text(schema, relation, key, columns)):
+            for found_at, needle in _find_in_row(needles, row[len(key) :], columns):
+                yield tuple(row[: len(key)]), found_at, needle
+
+
+def _rows_text(
+    conn: psycopg.Connection, schema: str, relation: str, key: list[str], columns: list[str], wanted: set[tuple]
+) -> dict[tuple, str]:
+    """primary key -> the row's values joined, lower-cased, for the `wanted` keys of a relation."""
+    out = {}
+    with conn.cursor() as cur:
+        for row in cur.execute(_select_text(schema, relation, key, columns)):
+            pk = tuple(row[: len(key)])
+            if pk in wanted:
+                out[pk] = " ".join(row[len(key) :]).lower()
+    return out
 
 
 def find_planted(conn: psycopg.Connection, needles: Needles) -> dict[str, _Tally]:
     """Where in a database's tables each needle is: "schema.table.column" (or "...colA+colB") -> its tally."""
     tallies: dict[str, _Tally] = {}
     for schema, relation, columns in output_relations(conn):
-        query = sql.SQL("SELECT {} FROM ONLY {}").format(
-            sql.SQL(", ").join(sql.SQL("concat({})").format(sql.Identifier(c)) for c in columns),
-            sql.Identifier(schema, relation),
-        )
-        with conn.cursor() as cur:
-            for row in cur.execute(query):
-                for found_at, needle in _find_in_row(needles, row, columns):
-                    tally = tallies.setdefault(f"{_name(schema, relation)}.{found_at}", _Tally(set()))
-                    tally.needles.add(needle)
-                    tally.occurrences += 1
+        for _, found_at, needle in _hits(conn, needles, schema, relation, [], columns):
+            tally = tallies.setdefault(f"{_name(schema, relation)}.{found_at}", _Tally(set()))
+            tally.needles.add(needle)
+            tally.occurrences += 1
     return tallies
 
 
@@ -154,8 +208,14 @@ _COPY_HEADER = re.compile(r"^COPY (\S+) \(")
 _COPY_ESCAPE = re.compile(r"\\(.)")
 
 
-def check_dump_leaks(dump_text: str, planted: Mapping[str, set[str]], in_place_only: set[str]) -> list[Problem]:
-    """The same search in `pg_dump --data-only` text of the output (COPY escapes decoded), per table."""
+def check_dump_leaks(
+    dump_text: str,
+    planted: Mapping[str, set[str]],
+    in_place_only: set[str],
+    coincidences: Mapping[str, set[str]] | None = None,
+) -> list[Problem]:
+    """The same search in `pg_dump --data-only` text of the output (COPY escapes decoded), per table; the
+    values `check_leaks` found to be coincidences in a table are not counted again there."""
     needles = Needles({k: v for k, v in planted.items() if k not in in_place_only}, searchable)
     tallies: dict[str, _Tally] = {}
     table = "?"
@@ -167,6 +227,8 @@ def check_dump_leaks(dump_text: str, planted: Mapping[str, set[str]], in_place_o
             continue
         text = _COPY_ESCAPE.sub(lambda m: " " if m.group(1) in "bfnrtv" else m.group(1), line).lower()
         for _, needle in needles.find(text):
+            if needle in (coincidences or {}).get(table, ()):
+                continue
             tally = tallies.setdefault(table, _Tally(set()))
             tally.needles.add(needle)
             tally.occurrences += 1

@@ -147,10 +147,11 @@ class World:
         return candidate
 
     def login(self, given: str, family: str) -> str:
-        """jsmith, mary.jones, mjones2 -- a person's name, as staff logins are."""
+        """jsmith, mary.jones, jsmith2 -- a person's name, as staff logins are (never a bare word like "roberts",
+        which a street name would hold by chance)."""
         given, family = given.lower(), family.lower()
         given, family = re.sub(r"[^a-z]", "", given) or "x", re.sub(r"[^a-z]", "", family) or "x"
-        candidate = self.rng.choice((f"{given[0]}{family}", f"{given}.{family}", f"{given}{family[0]}"))
+        candidate = self.rng.choice((f"{given[0]}{family}", f"{given}.{family}"))
         while candidate in self.used_logins:
             candidate = f"{candidate.rstrip(string.digits)}{self.rng.randint(2, 99)}"
         self.used_logins.add(candidate)

@@ -78,6 +78,7 @@ def render(outcome: harness.Outcome, show_values: bool = False) -> list[str]:
         f" rules init {s.get('rules_init', 0):.1f}s; snapshot {s.get('snapshot', 0):.1f}s"
         f" (devkit's own timer {s.get('snapshot_reported', 0):.1f}s) vs pg_dump | psql {s.get('copy', 0):.1f}s{ratio}",
     ]
+    lines += [f"   note: {note}" for note in outcome.notes]
     if outcome.weakened:
         lines.append(f"   weakened draft keeps: {', '.join(outcome.weakened)}")
     for check in harness.CHECKS:
