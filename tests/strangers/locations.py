@@ -1,8 +1,11 @@
 """Locations of values in a database, as builders' oracles name them, and the SQL that reads them back.
 
 `public.customers.email`, `public.orders.shipping$.address.line1`, `public.customers.first_name+last_name`,
-`public."Order"."Full Name"`. Reading a location row by row, keyed by the table's primary key, is what lets the
-harness compare a source row with the same row of the output (in place), whatever order either was written in.
+`public."Order"."Full Name"`. Also read: a composite type's field after the column (`public.order.ship_to.street`),
+`[]` for an array's elements (`public.Customer.emails[]`), `.$` for `$`, and bare names that need quoting in SQL
+(`public.Customer.Full Name`): the spellings of tests/strangers/pgfeatures.py. Reading a location row by row, keyed
+by the table's primary key, is what lets the harness compare a source row with the same row of the output (in
+place), whatever order either was written in.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-_IDENT = re.compile(r'"((?:[^"]|"")*)"|([^."$+]+)')
+_IDENT = re.compile(r'"((?:[^"]|"")*)"|([^."$+\[\]]+)')
 _PATH_STEP = re.compile(r"""\.("(?:[^"]|"")*"|[^.\[\]"+$]+)|\[(\d+|\*)\]""")  # `+` starts the next part
 
 
@@ -22,10 +25,13 @@ _PATH_STEP = re.compile(r"""\.("(?:[^"]|"")*"|[^.\[\]"+$]+)|\[(\d+|\*)\]""")  # 
 class Part:
     column: str
     path: tuple[str, ...] = ()  # JSON keys and list indexes ("0"); "*" is any element
+    fields: tuple[str, ...] = ()  # composite type fields: (column).field
+    array: bool = False  # the elements of an array column (read in place as the whole array's text)
 
     @property
     def text(self) -> str:
-        return _quote(self.column) + ("$" + "".join(_path_step(p) for p in self.path) if self.path else "")
+        out = _quote(self.column) + "".join(f".{_quote(f)}" for f in self.fields) + ("[]" if self.array else "")
+        return out + ("$" + "".join(_path_step(p) for p in self.path) if self.path else "")
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,7 @@ class Location:
 
 
 def parse(text: str) -> Location:
-    """`schema.table.column[$path][+column[$path]...]` -> Location."""
+    """`schema.table.column[.field...][[]][$path][+column...]` -> Location."""
     schema, rest = _ident(text, 0)
     if not text.startswith(".", rest):
         raise ValueError(f"{text!r}: expected schema.table.column")
@@ -79,20 +85,31 @@ def parse(text: str) -> Location:
     parts = []
     position = rest + 1
     while True:
-        column, position = _ident(text, position)
-        path: list[str] = []
-        if text.startswith("$", position):
-            position += 1
-            while match := _PATH_STEP.match(text, position):
-                key, index = match.groups()
-                path.append(index if index is not None else _unquote(key))
-                position = match.end()
-        parts.append(Part(column, tuple(path)))
+        part, position = _part(text, position)
+        parts.append(part)
         if position == len(text):
             return Location(schema, table, tuple(parts))
         if text[position] != "+":
             raise ValueError(f"{text!r}: unexpected {text[position:]!r}")
         position += 1
+
+
+def _part(text: str, position: int) -> tuple[Part, int]:
+    column, position = _ident(text, position)
+    fields: list[str] = []
+    while text.startswith(".", position) and not text.startswith(".$", position):
+        field, position = _ident(text, position + 1)
+        fields.append(field)
+    array = text.startswith("[]", position)
+    position += 2 if array else 0
+    path: list[str] = []
+    if text.startswith(("$", ".$"), position):
+        position += 1 if text[position] == "$" else 2
+        while match := _PATH_STEP.match(text, position):
+            key, index = match.groups()
+            path.append(index if index is not None else _unquote(key))
+            position = match.end()
+    return Part(column, tuple(path), tuple(fields), array), position
 
 
 def primary_key(conn: psycopg.Connection, schema: str, table: str) -> list[str]:
@@ -118,8 +135,13 @@ def read_by_key(conn: psycopg.Connection, location: Location, key: list[str]) ->
 
 
 def read_values(conn: psycopg.Connection, location: Location) -> Iterator[str]:
-    """Every non-NULL value of a location (`[*]` steps expanded)."""
-    if location.readable_in_place:
+    """Every non-NULL value of a location (`[*]` steps and arrays expanded)."""
+    first = location.parts[0]
+    if len(location.parts) == 1 and first.array and not first.path:
+        query = sql.SQL("SELECT concat(v) FROM {}, unnest({}) AS v WHERE v IS NOT NULL").format(
+            location.table_sql(), _column_sql(first)
+        )
+    elif location.readable_in_place:
         query = sql.SQL("SELECT v FROM (SELECT {} AS v FROM {}) t WHERE v IS NOT NULL").format(
             location.value_sql(), location.table_sql()
         )
@@ -134,12 +156,19 @@ def read_values(conn: psycopg.Connection, location: Location) -> Iterator[str]:
             yield value
 
 
+def _column_sql(part: Part) -> sql.Composable:
+    """The column, or the composite field inside it."""
+    value: sql.Composable = sql.Identifier(part.column)
+    for field in part.fields:
+        value = sql.SQL("({}).{}").format(value, sql.Identifier(field))
+    return value
+
+
 def _part_sql(part: Part) -> sql.Composable:
-    column = sql.Identifier(part.column)
     if not part.path:
         # concat() prints with the type's output function (inet `::text` would add a /32); '' counts as no value
-        return sql.SQL("NULLIF(concat({}), '')").format(column)
-    return sql.SQL("{}::jsonb #>> {}").format(column, sql.Literal(list(part.path)))
+        return sql.SQL("NULLIF(concat({}), '')").format(_column_sql(part))
+    return sql.SQL("{}::jsonb #>> {}").format(_column_sql(part), sql.Literal(list(part.path)))
 
 
 def _ident(text: str, position: int) -> tuple[str, int]:

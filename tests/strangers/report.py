@@ -32,8 +32,8 @@ def builders(names: list[str] | None) -> list[ModuleType]:
         module_name = name if "." in name else f"tests.strangers.{name}"
         try:
             out.append(importlib.import_module(module_name))
-        except ModuleNotFoundError:
-            if names:  # asked for by name: say so; the default list takes what exists
+        except ModuleNotFoundError as error:
+            if names or error.name != module_name:  # asked for by name, or broken inside: say so
                 raise
     return out
 
@@ -54,14 +54,15 @@ def measure(
 ) -> list[harness.Outcome]:
     """Build the database, run the harness on it with the draft as drafted, and again with the builder's
     `workaround` when the draft did not publish (so the checks behind publication get a verdict too)."""
-    with server.database(builder.NAME) as source_dsn:
+    name = harness.name_of(builder)
+    with server.database(name) as source_dsn:
         started = time.monotonic()
         counts = builder.build(source_dsn, scale=scale, seed=seed)
         built = time.monotonic() - started
-        outcomes = [harness.run(builder, server, source_dsn, workdir / builder.NAME)]
+        outcomes = [harness.run(builder, server, source_dsn, workdir / name)]
         workaround = getattr(builder, "workaround", None)
         if outcomes[0].checks["published"] and workaround is not None:
-            edited = harness.run(builder, server, source_dsn, workdir / f"{builder.NAME}-workaround", workaround)
+            edited = harness.run(builder, server, source_dsn, workdir / f"{name}-workaround", workaround)
             outcomes.append(edited)
         for outcome in outcomes:
             outcome.seconds["build"] = built
@@ -69,14 +70,19 @@ def measure(
         return outcomes
 
 
+def _seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}s"
+
+
 def render(outcome: harness.Outcome, show_values: bool = False) -> list[str]:
     s = outcome.seconds
     ratio = f" = {s['snapshot'] / s['copy']:.1f}x" if s.get("copy") and "snapshot" in s else ""
     title = outcome.database + (" (draft edited by the builder's workaround, not as drafted)" if outcome.edited else "")
     lines = [
-        f"== {title}: {outcome.rows:,} rows; build {s.get('build', 0):.1f}s;"
-        f" rules init {s.get('rules_init', 0):.1f}s; snapshot {s.get('snapshot', 0):.1f}s"
-        f" (devkit's own timer {s.get('snapshot_reported', 0):.1f}s) vs pg_dump | psql {s.get('copy', 0):.1f}s{ratio}",
+        f"== {title}: {outcome.rows:,} rows; build {_seconds(s.get('build'))};"
+        f" rules init {_seconds(s.get('rules_init'))}; snapshot {_seconds(s.get('snapshot'))}"
+        f" (devkit's own timer {_seconds(s.get('snapshot_reported'))})"
+        f" vs pg_dump | psql {_seconds(s.get('copy'))}{ratio}",
     ]
     lines += [f"   note: {note}" for note in outcome.notes]
     if outcome.weakened:

@@ -15,9 +15,12 @@ import pytest
 from tests.servers import PostgresServer
 from tests.strangers import checks, marketplace, payments
 from tests.strangers.checks import Needles, classify, searchable
+from tests.strangers.harness import ids_of, in_place_only_of, locale_of, name_of
 from tests.strangers.locations import parse, read_values
+from tests.strangers.report import builders
 
-BUILDERS = (marketplace, payments)
+# Every builder module there is (tests/strangers/pgfeatures.py too, once it exists): the oracle tests hold for all.
+BUILDERS = tuple(builders(None))
 
 
 @pytest.fixture(scope="module")
@@ -26,30 +29,31 @@ def built(postgres_server: PostgresServer) -> Iterator[dict[str, tuple[str, dict
     with ExitStack() as stack:
         out = {}
         for builder in BUILDERS:
-            dsn = stack.enter_context(postgres_server.database(builder.NAME))
-            out[builder.NAME] = (dsn, builder.build(dsn))
+            dsn = stack.enter_context(postgres_server.database(name_of(builder)))
+            out[name_of(builder)] = (dsn, builder.build(dsn))
         yield out
 
 
 def by_name(builder: ModuleType) -> str:
-    return builder.NAME
+    return name_of(builder)
 
 
 @pytest.mark.parametrize("builder", BUILDERS, ids=by_name)
-def test_default_size_is_a_few_thousand_rows(builder: ModuleType, built: dict) -> None:
-    _, counts = built[builder.NAME]
-    assert 2000 <= sum(counts.values()) <= 5000, counts
-    assert all(rows > 0 for rows in counts.values()), counts
+def test_default_size_is_small_enough_for_tests(builder: ModuleType, built: dict) -> None:
+    _, counts = built[name_of(builder)]
+    assert sum(counts.values()) <= 5000, counts
+    assert name_of(builder) not in ("marketplace", "payments") or sum(counts.values()) >= 2000, counts
 
 
 @pytest.mark.parametrize("builder", BUILDERS, ids=by_name)
 def test_every_planted_value_is_found_in_the_source(builder: ModuleType, built: dict) -> None:
     """The search the leak check runs on the output finds every planted value in the source: the oracle is true
     and the search can see each kind of value (bytea, points, numerics, JSON leaves, names inside text)."""
-    dsn, _ = built[builder.NAME]
+    dsn, _ = built[name_of(builder)]
     planted = builder.personal_values(dsn)
     assert len(planted) >= 15 and all(planted.values())
-    needles = Needles({k: v for k, v in planted.items() if k not in builder.in_place_only}, searchable)
+    in_place_only = in_place_only_of(builder)
+    needles = Needles({k: v for k, v in planted.items() if k not in in_place_only}, searchable)
     with psycopg.connect(dsn) as conn:
         tallies = checks.find_planted(conn, needles)
     found = set().union(*(tally.needles for tally in tallies.values()))
@@ -60,7 +64,7 @@ def test_every_planted_value_is_found_in_the_source(builder: ModuleType, built: 
 def test_every_planted_value_sits_in_its_own_location(builder: ModuleType, built: dict) -> None:
     """Compared with itself, every location keeps all its planted values in place: each location holds what the
     oracle says it holds (the in-place check reads each row's own value)."""
-    dsn, _ = built[builder.NAME]
+    dsn, _ = built[name_of(builder)]
     planted = builder.personal_values(dsn)
     with psycopg.connect(dsn) as conn:
         problems = checks.check_in_place(conn, conn, planted)
@@ -76,25 +80,25 @@ def test_every_planted_value_sits_in_its_own_location(builder: ModuleType, built
 
 @pytest.mark.parametrize("builder", BUILDERS, ids=by_name)
 def test_every_locale_value_is_of_a_listed_kind_and_every_kind_occurs(builder: ModuleType, built: dict) -> None:
-    dsn, _ = built[builder.NAME]
+    dsn, _ = built[name_of(builder)]
     seen: dict[str, set[str]] = {}
     with psycopg.connect(dsn) as conn:
-        for text, kinds in builder.locale_expectations.items():
+        for text, kinds in locale_of(builder).items():
             values = list(read_values(conn, parse(text)))
             assert values, text
             seen[text] = {classify(value, kinds) for value in values}
             assert None not in seen[text], f"{text}: a value of none of {kinds}"
     # every kind a location lists is met there (a kind nobody holds would check nothing)
-    assert {text: set(kinds) - seen[text] for text, kinds in builder.locale_expectations.items()} == {
-        text: set() for text in builder.locale_expectations
+    assert {text: set(kinds) - seen[text] for text, kinds in locale_of(builder).items()} == {
+        text: set() for text in locale_of(builder)
     }
 
 
 @pytest.mark.parametrize("builder", BUILDERS, ids=by_name)
 def test_id_locations_hold_values(builder: ModuleType, built: dict) -> None:
-    dsn, _ = built[builder.NAME]
+    dsn, _ = built[name_of(builder)]
     with psycopg.connect(dsn) as conn:
-        for text in builder.id_columns:
+        for text in ids_of(builder):
             assert next(read_values(conn, parse(text)), None) is not None, text
 
 
@@ -148,7 +152,7 @@ def test_payment_ids_that_pass_luhn_really_pass_it_and_sit_in_the_payloads(built
 def test_builds_are_deterministic_per_seed_and_scale(builder: ModuleType, postgres_server: PostgresServer) -> None:
     results = []
     for seed in (1, 1, 2):
-        with postgres_server.database(builder.NAME) as dsn:
+        with postgres_server.database(name_of(builder)) as dsn:
             counts = builder.build(dsn, scale=0.5, seed=seed)
             results.append((counts, builder.personal_values(dsn)))
     assert results[0] == results[1]
@@ -157,8 +161,8 @@ def test_builds_are_deterministic_per_seed_and_scale(builder: ModuleType, postgr
 
 @pytest.mark.parametrize("builder", BUILDERS, ids=by_name)
 def test_sizes_scale(builder: ModuleType, built: dict, postgres_server: PostgresServer) -> None:
-    _, full = built[builder.NAME]
-    with postgres_server.database(builder.NAME) as dsn:
+    _, full = built[name_of(builder)]
+    with postgres_server.database(name_of(builder)) as dsn:
         half = builder.build(dsn, scale=0.5)
     assert half.keys() == full.keys()
     for table, rows in full.items():

@@ -28,6 +28,15 @@ def test_locations_parse_columns_paths_joins_and_quoted_names() -> None:
         parse("customers.email")
 
 
+def test_locations_read_the_spellings_of_other_builders() -> None:
+    """Bare names that need quoting, composite fields, array elements, `.$` before a JSON path (pgfeatures.py)."""
+    assert parse("public.Customer.Full Name").parts == (Part("Full Name"),)
+    assert parse("public.Customer.emails[]").parts == (Part("emails", array=True),)
+    assert parse("public.order.ship_to.street").parts == (Part("ship_to", fields=("street",)),)
+    assert parse("Audit.event.detail.$.by").parts == (Part("detail", ("by",)),)
+    assert str(parse("public.order.ship_to.street")) == "public.order.ship_to.street"
+
+
 def test_needles_are_found_as_whole_tokens_and_inside_japanese_text() -> None:
     needles = Needles({"a": {"jsmith", "203.0.113.5", "鈴木一郎", "Emily Clark"}})
     found = lambda text: {needle for _, needle in needles.find(text.lower())}  # noqa: E731

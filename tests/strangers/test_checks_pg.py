@@ -12,6 +12,7 @@ import pytest
 
 from tests.servers import PostgresServer
 from tests.strangers import checks
+from tests.strangers.locations import parse, read_values
 
 
 @pytest.fixture
@@ -73,6 +74,28 @@ def test_quoted_and_non_public_names_are_read_in_place(pair: tuple[str, str]) ->
     ]
     assert locale == ['"Sales"."Order"."Full Name": 1 source value(s) of none of western_name']
     assert ids == ['"Sales"."Order".j$.id: 1 of 2 ids changed (a9 ×1)']
+
+
+def test_composite_fields_and_array_elements_are_read(pair: tuple[str, str]) -> None:
+    source, target = pair
+    schema = (
+        "CREATE TYPE address AS (street text, postal_code text);"
+        "CREATE TABLE c (id int PRIMARY KEY, home address, emails text[]);"
+    )
+    _run(source, schema + "INSERT INTO c VALUES (1, ROW('1 High Street', 'SW1A 1AA'), '{a@x.jp,b@y.jp}');")
+    _run(target, schema + "INSERT INTO c VALUES (1, ROW('9 Low Road', 'SW1A 1AA'), '{z@example.com,b@y.jp}');")
+    with psycopg.connect(source) as src, psycopg.connect(target) as out:
+        assert set(read_values(src, parse("public.c.emails[]"))) == {"a@x.jp", "b@y.jp"}
+        assert list(read_values(src, parse("public.c.home.street"))) == ["1 High Street"]
+        planted = {
+            "public.c.home.street": {"1 High Street"},
+            "public.c.home.postal_code": {"SW1A 1AA"},
+            "public.c.emails[]": {"a@x.jp", "b@y.jp"},
+        }
+        assert [p.text for p in checks.check_in_place(src, out, planted)] == [
+            "public.c.emails[]: 1 of 1 planted value(s) unchanged in their row",
+            "public.c.home.postal_code: 1 of 1 planted value(s) unchanged in their row",
+        ]
 
 
 def test_a_table_without_a_primary_key_is_named_not_skipped(pair: tuple[str, str]) -> None:

@@ -13,10 +13,12 @@ from collections.abc import Callable
 import pytest
 
 from tests.servers import PostgresServer
-from tests.strangers import harness, marketplace, payments
+from tests.strangers import harness
 from tests.strangers.checks import Needles, searchable
+from tests.strangers.report import builders
 
-BUILDERS = {builder.NAME: builder for builder in (marketplace, payments)}
+# Every builder module there is: tests/strangers/pgfeatures.py joins by existing, its passing pairs by a line below.
+BUILDERS = {harness.name_of(builder): builder for builder in builders(None)}
 
 MUST_PASS: list[tuple[str, str]] = [
     ("marketplace", "published"),
@@ -64,7 +66,8 @@ def test_every_check_runs_on_every_database(outcome_of: Callable[[str], harness.
     for name in BUILDERS:
         outcome = outcome_of(name)
         assert set(outcome.checks) == set(harness.CHECKS), name
-        assert {"rules_init", "snapshot", "copy"} <= set(outcome.seconds), name
+        assert {"rules_init", "snapshot"} <= set(outcome.seconds), name
+        assert "copy" in outcome.seconds or any("untransformed" in note for note in outcome.notes), name
         assert outcome.weakened, f"{name}: the weakened draft weakened nothing"
 
 
