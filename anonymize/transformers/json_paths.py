@@ -11,7 +11,11 @@ payload:
       $..phone: phone                 # any depth
     other_strings: free_text          # every string leaf no path covers (optional)
 ```
-Paths: `$`, `.key`, `['key']`, `[*]`, `.*`, `[n]`, `..key` (recursive descent). A JSON string that holds JSON
+Paths: `$`, `.key`, `['key']`, `[*]`, `.*`, `[n]`, `..key` (recursive descent). A path's transform that reads
+another column (`key_column`, `entity_column`) may name a value of the same document instead: `@.last4` is the
+key `last4` beside the value (in the same object), `$.card.number` a path from the top; it reads the document as
+it came in, before any path rule replaced it (`{transform: card_part, params: {part: exp_month, key_column:
+"@.last4"}}`: a card's expiry moves with its own last four digits). A JSON string that holds JSON
 (a payload stored as text inside JSON) is decoded, transformed and re-encoded. Leaves keep their JSON type
 where the fake allows (a number stays a number). Sub-transforms use their natural domains, so an email inside a
 payload gets the same fake as the same email in a column.
@@ -227,7 +231,8 @@ class JsonPaths(Transformer):
     @property
     def row_columns(self) -> frozenset[str]:
         needed = frozenset().union(*(sub.row_columns for _, _, sub in self.rules))
-        return needed | (self.other.row_columns if self.other else frozenset())
+        needed |= self.other.row_columns if self.other else frozenset()
+        return frozenset(name for name in needed if not is_document_ref(name))
 
     def _load(self, value: str) -> Any:
         try:
@@ -237,13 +242,16 @@ class JsonPaths(Transformer):
 
     def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
         document = self._load(value)
+        source = document  # containers are rebuilt, never mutated: the document as it came in, for `@.key` refs
         covered: set[Trail] = set()
         for _, steps, sub in self.rules:
+            refs = [name for name in sub.row_columns if is_document_ref(name)]
 
-            def leaf(node: Any, trail: Trail, sub: Transformer = sub) -> Any:
+            def leaf(node: Any, trail: Trail, sub: Transformer = sub, refs: list[str] = refs) -> Any:
                 covered.add(trail)
                 text = _scalar_text(node)
-                return None if text is None else _back(node, sub.transform(text, row))
+                sub_row = _with_refs(row, source, trail, refs) if refs else row
+                return None if text is None else _back(node, sub.transform(text, sub_row))
 
             document = _walk(document, steps, (), leaf)
         if self.other is not None:
@@ -286,3 +294,49 @@ class JsonPaths(Transformer):
             _leaves(document, (), gather)
             for text in strings:
                 yield from self.other.leak_items(text)
+
+
+def is_document_ref(name: str) -> bool:
+    """Does a `key_column`-like param name a value of the JSON document (`@.key`, `$.path`) rather than a column?"""
+    return name.startswith(("@.", "@[", "$.", "$["))
+
+
+def _with_refs(row: Mapping[str, str | None], document: Any, trail: Trail, refs: list[str]) -> dict[str, str | None]:
+    """The row, plus each document ref's text as found from the leaf at `trail` (None when it isn't there)."""
+    out = dict(row)
+    parent = trail[:-1]
+    for ref in refs:
+        base = _at(document, parent) if ref.startswith("@") else document
+        node = _resolve(base, parse_path("$" + ref[1:]))
+        out[ref] = _scalar_text(node) if not isinstance(node, (dict, list)) else None
+    return out
+
+
+def _at(document: Any, trail: Trail) -> Any:
+    node = document
+    for step in trail:
+        if step == _DECODED:
+            node = _decode_embedded(node)
+        elif (isinstance(node, dict) and step in node) or (
+            isinstance(node, list) and isinstance(step, int) and step < len(node)
+        ):
+            node = node[step]
+        else:
+            return None
+    return node
+
+
+def _resolve(node: Any, steps: tuple[Step, ...]) -> Any:
+    """The value a path of plain keys and indexes names (the first match of a wildcard), or None."""
+    for step in steps:
+        if (decoded := _decode_embedded(node)) is not None:
+            node = decoded
+        if step.kind == "key" and isinstance(node, dict):
+            node = node.get(step.key)
+        elif step.kind == "index" and isinstance(node, list) and isinstance(step.key, int) and step.key < len(node):
+            node = node[step.key]
+        elif step.kind == "wild" and isinstance(node, (dict, list)) and node:
+            node = next(iter(node.values())) if isinstance(node, dict) else node[0]
+        else:
+            return None
+    return node
