@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from functools import cache
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, Literal
 
@@ -255,9 +256,32 @@ def features_of(text: str) -> frozenset[Feature]:
         found.add("digit")
     if "@" in text:
         found.add("at")
-    if NAME_TRIGGER.search(text):
+    if NAME_TRIGGER.search(text) or (not text.isascii() and _may_hold_full_name(text)):
         found.add("name")
     return frozenset(found)
+
+
+def _may_hold_full_name(text: str) -> bool:
+    """A dictionary surname followed by a character that starts a given name: a full name may be there with no
+    cue at all (鈴木一郎から電話). Cheap: most texts have no surname's first character."""
+    from anonymize.pii.names import ja_given_prefixes, surnames_at
+
+    initials = _surname_initials()
+    given = ja_given_prefixes()
+    for position, char in enumerate(text):
+        if char in initials:
+            for surname in surnames_at(text, position):
+                after = position + len(surname)
+                if text[after : after + 1] in given or text[after + 1 : after + 2] in given:
+                    return True
+    return False
+
+
+@cache
+def _surname_initials() -> frozenset[str]:
+    from anonymize.pii.names import ja_surname_prefixes
+
+    return frozenset(ja_surname_prefixes())
 
 
 def resolve(spans: list[Span]) -> list[Span]:
