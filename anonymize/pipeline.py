@@ -823,6 +823,8 @@ def run_snapshot(
                 ]
                 report.rules = summarize_rules(report.tables)
                 verification = VerifyReport(unchanged_in_row=dict(leak_index.unchanged))
+                for table_report in report.tables:
+                    verification.table_rows[table_report.table] = table_report.rows
                 # Every source value is indexed now: the output's keys are looked up while the server sequences
                 # and builds indexes (its CPU, not ours), not after.
                 with ThreadPoolExecutor(1, thread_name_prefix="leak-check") as lookups:
@@ -870,7 +872,7 @@ def _attach_scan_targets(
     plans: Sequence[TablePlan], tables: Sequence[CatalogTable], schema: Mapping[str, list[ColumnInfo]]
 ) -> None:
     """Each plan learns which of its columns the leak check scans (text and JSON: where a leak could sit)."""
-    targets = {t.table.name: t for t in scan_targets(tables, schema, _faked_columns(plans))}
+    targets = {t.table.name: t for t in scan_targets(tables, schema, _faked_columns(plans), _kept_columns(plans))}
     for plan in plans:
         plan.scan = targets.get(plan.table.name)
 
@@ -886,6 +888,16 @@ def _faked_columns(plans: Sequence[TablePlan]) -> dict[str, frozenset[str]]:
             if not _finds_pieces(transformer) or transformer.replaces_whole_value
         )
     return faked
+
+
+def _kept_columns(plans: Sequence[TablePlan]) -> dict[str, frozenset[str]]:
+    """Rule table -> the columns its rules keep (no transformer: copied as they are)."""
+    return {
+        plan.table.rule_table: frozenset(
+            name for name, column in plan.columns.items() if name not in plan.transformers and not column.generated
+        )
+        for plan in plans
+    }
 
 
 def _finds_pieces(transformer: Transformer) -> bool:

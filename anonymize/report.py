@@ -42,6 +42,10 @@ class RuleReport:
     changed: int = 0
 
 
+NAMES_IN_KEPT_MIN = 2  # name matches in a kept column that can be chance ...
+NAMES_IN_KEPT_SHARE = 0.2  # ... and the share of its table's rows above which they are not
+
+
 @dataclass
 class VerifyReport:
     tables_checked: int = 0
@@ -60,7 +64,21 @@ class VerifyReport:
     # where real values live (e.g. real phone ranges), so a fake can reach a real person. Fails like a leak.
     fake_collisions: dict[str, int] = field(default_factory=dict)
     coincidences: dict[str, int] = field(default_factory=dict)  # output column -> non-identifying matches (names)
+    # output column the rules keep -> names (pieces of personal values this run replaces) found in it: the source's
+    # own values, not fakes. A finding: a failure once they are no chance matches (NAMES_IN_KEPT_SHARE of its rows).
+    names_in_kept: dict[str, int] = field(default_factory=dict)
+    table_rows: dict[str, int] = field(default_factory=dict)  # table -> rows loaded (the share's denominator)
     seconds: float = 0.0
+
+    def names_in_kept_failing(self) -> dict[str, int]:
+        """The kept columns whose names are too many to be chance: a town that is also a surname is one row in many;
+        a login made of its owner's name is every row."""
+        failing = {}
+        for column, n in self.names_in_kept.items():
+            rows = self.table_rows.get(column.rsplit(".", 1)[0], 0)
+            if n >= max(NAMES_IN_KEPT_MIN, NAMES_IN_KEPT_SHARE * rows):
+                failing[column] = n
+        return failing
 
     @property
     def failures(self) -> list[str]:
@@ -77,6 +95,11 @@ class VerifyReport:
             f"{column}: {n} fake(s) equal to real identifying values of other rows (the transform must draw fakes "
             "where real values can't be)"
             for column, n in sorted(self.fake_collisions.items())
+        ]
+        problems += [
+            f"{column}: {n} name(s) of people this snapshot replaces found in a column the rules keep (logins, "
+            "handles or names the rules missed): rule it (username, person_name, free_text)"
+            for column, n in sorted(self.names_in_kept_failing().items())
         ]
         return problems
 

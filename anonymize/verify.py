@@ -404,6 +404,7 @@ class ScanTarget:
     table: CatalogTable
     columns: list[ColumnInfo]
     faked: frozenset[str] = frozenset()  # columns whose every value is a transformer's fake (whole-value rules)
+    kept: frozenset[str] = frozenset()  # columns the rules keep: a name found there is a finding, not chance
 
     @property
     def query(self) -> str:
@@ -418,7 +419,7 @@ class ScanTarget:
         """This target narrowed to the columns a stream carries, and where each of them sits in its lines."""
         position = {name: i for i, name in enumerate(columns)}
         present = [c for c in self.columns if c.name in position]
-        return ScanTarget(self.table, present, self.faked), tuple(position[c.name] for c in present)
+        return ScanTarget(self.table, present, self.faked, self.kept), tuple(position[c.name] for c in present)
 
     @property
     def names(self) -> list[str]:
@@ -429,16 +430,35 @@ def scan_targets(
     tables: Sequence[CatalogTable],
     schema: Mapping[str, list[ColumnInfo]],
     faked: Mapping[str, frozenset[str]] | None = None,
+    kept: Mapping[str, frozenset[str]] | None = None,
 ) -> list[ScanTarget]:
-    """Every table's text and JSON columns: where a leaked value could sit. `faked`: rule table -> the columns
-    a whole-value transform fills with fakes (a match there is a fake colliding with a real value, not a leak)."""
+    """Every table's text and JSON columns (and arrays of text): where a leaked value could sit. `faked`: rule
+    table -> the columns a whole-value transform fills with fakes (a match there is a fake colliding with a real
+    value, not a leak); `kept`: rule table -> the columns its rules keep (a name there is the source's own)."""
     targets = []
     for table in tables:
         by_name = {c.name: c for c in schema.get(table.rule_table, [])}
-        columns = [by_name[c] for c in table.columns if c in by_name and by_name[c].family in SCAN_FAMILIES]
+        columns = [by_name[c] for c in table.columns if c in by_name and _scanned(by_name[c])]
         if columns:
-            targets.append(ScanTarget(table, columns, (faked or {}).get(table.rule_table, frozenset())))
+            rule_table = table.rule_table
+            targets.append(
+                ScanTarget(
+                    table,
+                    columns,
+                    (faked or {}).get(rule_table, frozenset()),
+                    (kept or {}).get(rule_table, frozenset()),
+                )
+            )
     return targets
+
+
+def _scanned(column: ColumnInfo) -> bool:
+    if column.family in SCAN_FAMILIES:
+        return True
+    from anonymize.transformers.arrays import element_column
+
+    element = element_column(column)
+    return element is not None and element.family == "text"
 
 
 def tally(
@@ -458,7 +478,10 @@ def tally(
             if not n:
                 continue
             if kind == "other":
-                counts = report.coincidences
+                # A name in a column the rules keep is the source's own value: a finding (a login, a handle, a
+                # name the draft missed), not a fake that happens to equal somebody's name.
+                kept = target.columns[position].name in target.kept
+                counts = report.names_in_kept if kept else report.coincidences
             elif target.columns[position].name in target.faked:
                 counts = report.fake_collisions
             else:
