@@ -637,8 +637,14 @@ def _last4_anywhere(schema: Mapping[str, list[ColumnInfo]], profiles: Mapping[st
     return any("last4" in card_pieces(getattr(p, "paths", {}) or {}).values() for p in profiles.values())
 
 
+# Plain words YAML (1.1, as PyYAML reads it) takes for booleans and null: a column named `no` must be quoted.
+_YAML_WORDS = frozenset(["y", "n", "yes", "no", "on", "off", "true", "false", "null"])
+
+
 def _yaml_key(name: str) -> str:
-    return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name) else '"' + name.replace('"', '\\"') + '"'
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name) and name.lower() not in _YAML_WORDS:
+        return name
+    return '"' + name.replace('"', '\\"') + '"'
 
 
 def _yaml_rule(rule: ColumnRule) -> str:
@@ -660,10 +666,6 @@ def _yaml_scalar(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_yaml_scalar(item) for item in value) + "]"
     text = str(value)
-    if text == "null":
-        return '"null"'
-    return (
-        text
-        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text)
-        else '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    )
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) and text.lower() not in _YAML_WORDS:
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -227,3 +227,9 @@ def test_a_cards_pieces_in_json_follow_the_card() -> None:
     assert paths["$.card.bin"] == {"transform": "card_part", "params": {"part": "bin"}}
     assert paths["$.card.holder.name"] == "person_name"
     assert "$.card.brand" not in paths and "$.reference" not in paths
+
+
+def test_columns_named_like_yaml_booleans_stay_names() -> None:
+    table = "sales.invoice"
+    schema = {table: [ColumnInfo(table, "no", "integer", nullable=False, unique=True), ColumnInfo(table, "on", "text")]}
+    assert set(_drafted(schema)[table]) == {"no", "on"}  # not False and True
