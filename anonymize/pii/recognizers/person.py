@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 
 from anonymize.pii import canonical
 from anonymize.pii.names import (
@@ -190,7 +191,8 @@ class PersonRecognizer(Recognizer):
                 spans.append(span)
         if _has_latin_capital(text):
             spans.extend(self._latin(text))
-        spans.extend(self._ja_full_names(text))
+        if not text.isascii():
+            spans.extend(self._ja_full_names(text))
         return spans
 
     def _ja_full_names(self, text: str) -> list[Span]:
@@ -198,7 +200,7 @@ class PersonRecognizer(Recognizer):
         given name, spanning a whole kanji run (a name written in kanji and kana, 佐藤くみ子, ends where the
         kana does, or at a particle or an honorific)."""
         spans = []
-        for match in _when(_KANJI_START, text, *_surname_initials(text)):
+        for match in _name_start().finditer(text):  # a kanji run's start, past a word like 本日 or 担当
             run_start = match.start()
             starts = [run_start] + [run_start + len(w) for w in _PREFIX_WORDS if text.startswith(w, run_start)]
             spans.extend(self._ja_full_name_from(text, starts))
@@ -312,7 +314,6 @@ class PersonRecognizer(Recognizer):
 
 
 _HOUSE_NUMBER = re.compile(r"\d[\dA-Za-z\-/]*,? \Z")
-_KANJI_START = re.compile(f"(?<![{KANJI}{KATAKANA}])[{KANJI}]")
 _KANA_AFTER = re.compile(f"[{HIRAGANA}]")
 # After a name in kana, what may follow: an honorific, a particle, punctuation.
 _AFTER_KANA_NAME = (
@@ -335,10 +336,13 @@ _AFTER_KANA_NAME = (
 )
 
 
-def _surname_initials(text: str) -> set[str]:
-    """The characters of `text` that start a dictionary surname (a name can only start at one)."""
-    initials = ja_surname_prefixes()
-    return {char for char in set(text) if char in initials}
+@cache
+def _name_start() -> re.Pattern[str]:
+    """Where a kanji run starts with a dictionary surname's first character, or with a word before one (本日田中):
+    the only places a full name with no cue can start."""
+    initials = "".join(sorted(re.escape(c) for c in ja_surname_prefixes()))
+    prefixes = "|".join(re.escape(w) for w in _PREFIX_WORDS)
+    return re.compile(f"(?<![{KANJI}{KATAKANA}])(?:{prefixes})?[{initials}]")
 
 
 def _name_ends(text: str, end: int, given: str) -> bool:
