@@ -137,7 +137,13 @@ _RULES: list[tuple[str, frozenset[str], str, dict[str, Any], str]] = [
         {},
         "government id",
     ),
-    (r"(^|_)(ip|ip_address|ip_addr|remote_addr|client_ip|last_ip)(_|$)", frozenset({"inet", "text"}), "ip", {}, "IP"),
+    (
+        r"(^|_)(ip|ip_address|ip_addr|remote_addr|client_ip|last_ip)(_|$)",
+        frozenset({"inet", "text"}),
+        "ip",
+        {},
+        "IP address",
+    ),
     (
         r"(^|_)(postal_code|postalcode|zip_?code|postcode|post_code|zip)$",
         frozenset({"text"}),
