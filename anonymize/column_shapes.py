@@ -212,9 +212,11 @@ def street_line(value: str) -> bool:
 # ---------------------------------------------------------------- secrets
 
 _SECRET_NAME = re.compile(
-    r"(^|_)(token|secret|api_key|apikey|key|password|passwd|pwd|pass|hash|digest|salt|credential|credentials|auth|"
-    r"session|bearer|access|refresh|otp|pin)(_|$)|パスワード|暗証"
-)
+    r"(^|_)(token|secret|apikey|password|passwd|pwd|pass|hash|digest|salt|credential|credentials|auth|"
+    r"session|bearer|access|refresh|otp|pin)(_|$)|(^|_)(api|secret|private|access|signing|encryption|master|client|"
+    r"app|auth)_?key(_|$)|パスワード|暗証"
+)  # a bare `key` is an idempotency, cache or public key as often: no secret's name
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 _PASSWORD_HASH = re.compile(
     r"^(?:\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}|\$argon2(?:id|i|d)\$\S+|\$[156]\$\S{8,}|\$(?:5|6)\$rounds=\d+\$\S+|"
     r"\$scrypt\$\S+|scrypt:\S+|pbkdf2[_:]sha\d+[$:]\d+[$:]\S+|bcrypt\$\S+|sha\d+\$\S+\$\S+|\{S?SHA\d*\}\S+)$"
@@ -239,8 +241,8 @@ def secret(value: str, named: bool) -> bool:
     text = value.strip()
     if _PASSWORD_HASH.match(text) or _KNOWN_SECRET.match(text):
         return True
-    if not named:
-        return False
+    if not named or _UUID.match(text):
+        return False  # a UUID is an id, whatever its column's name
     if _HEX_DIGEST.match(text):
         return True
     if not _TOKEN_CHARS.match(text):

@@ -39,7 +39,7 @@ from anonymize.transformers.geo import axis_of
 _ID = re.compile(r"^(id|.*_id|uuid|.*_uuid)$")
 _PERSON_TABLES = re.compile(
     r"(customer|user|member|staff|employee|person|people|contact|account_holder|cardholder|patient|student|guest|"
-    r"buyer|seller|driver|applicant|candidate|subscriber|recipient|author|owner|profile|顧客|会員|社員|従業員)"
+    r"buyer|seller|driver|applicant|candidate|subscriber|recipient|author|owner|顧客|会員|社員|従業員)"
 )
 _COMPANY_TABLES = re.compile(r"(merchant|compan|corporat|store|shop|vendor|supplier|partner|organi[sz]ation|tenant)")
 FREE_TEXT = {"transform": "free_text", "params": {"detector": "presidio"}}
@@ -153,7 +153,7 @@ _RULES: list[tuple[str, frozenset[str], str, dict[str, Any], str]] = [
     ),
     (
         r"(^|_)(address|addr|street|street_address|address_line|addressline)_?[2-9]$|(^|_)(street|line)_?[2-9]$"
-        r"|(^|_)(apartment|apt|suite|unit|building|flat)(_name|_number|_no)?$",
+        r"|(^|_)(apartment|apt|suite|building|flat)(_name|_number|_no)?$",
         frozenset({"text"}),
         "address",
         {"part": "building"},
@@ -243,6 +243,7 @@ _CARD_EXPIRY = re.compile(
     r"|(^|_)(exp|expiry|expiration|card_exp|card_expiry)(_date)?$"
     r"|(^|_)(bin|iin|card_bin|card_iin)$"
 )
+_NEEDS_ADDRESS = re.compile(r"^(line_?\d|apartment|apt|suite|building|flat)")  # an address part only beside one
 _ADDRESS_CONTEXT = re.compile(r"(^|_)(city|town|postal_code|postcode|zip|zip_code|country|state|region|province)$")
 _ADDRESS_TRANSFORMS = frozenset({"address", "person_name", "phone", "email"})
 # A value kind the scan is sure of (most sampled values are wholly it) beats a name that says otherwise.
@@ -318,7 +319,7 @@ def guess(table: str, column: ColumnInfo, context: TableContext | None = None) -
     piece = chosen is not None and chosen.transform == "card_part" and chosen.params.get("part") != "last4"
     if piece and (context is None or not _has_card(context)):
         chosen = None  # an expiry or a BIN alone is no card's piece
-    line = chosen is not None and chosen.transform == "address" and name.startswith("line")
+    line = chosen is not None and chosen.transform == "address" and _NEEDS_ADDRESS.search(name) is not None
     if line and context is not None and not any(_ADDRESS_CONTEXT.search(column_words(c)) for c in context.columns):
         chosen = None  # "line2" of something else than an address
     login = chosen is not None and chosen.transform == "username" and profile is not None and profile.sampled

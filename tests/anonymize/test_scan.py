@@ -260,3 +260,11 @@ def test_scan_names_kept_columns_of_every_type_that_hold_personal_data(pg_databa
         "public.stores.lon": ({"COORDINATES"}, "coordinates"),
         "public.stores.spot": ({"COORDINATES"}, "coordinates"),
     }, found  # the depots' positions, with no address or person beside them, are nobody's
+
+
+def test_ids_and_public_keys_under_key_names_are_no_secrets() -> None:
+    uuids = ["3f2504e0-4f89-11d3-9a0c-0305e82c3301", "9b2d5c1e-2f0a-4c7e-8d3b-5a6f7e8c9d0a"] * 3
+    assert _shape("idempotency_key", uuids) is None
+    assert _shape("api_token", uuids) is None  # a UUID is an id, whatever the name says
+    assert _shape("public_key", ["MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE="] * 3) is None
+    assert _shape("secret_key", ["MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE="] * 3) == "SECRET"
