@@ -43,7 +43,7 @@ class RuleReport:
 
 
 NAMES_IN_KEPT_MIN = 2  # name matches in a kept column that can be chance ...
-NAMES_IN_KEPT_SHARE = 0.2  # ... and the share of its table's rows above which they are not
+NAMES_IN_KEPT_SHARE = 0.5  # ... and the share of its table's rows from which they are not (a column of names)
 
 
 @dataclass
