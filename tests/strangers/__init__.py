@@ -1,0 +1,1 @@
+"""Databases devkit has never seen, built in the tests."""
