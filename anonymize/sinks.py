@@ -386,7 +386,8 @@ class DumpFileSink(Sink):
         partial = self.output.with_name(self.output.name + ".partial")
         self.output.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.tools.run(["pg_dump", "--format=custom", "--no-owner", "-f", str(partial)], self.load.dsn)
+            # Owners and privileges as the snapshot carries them: `pg_restore --no-owner` is the reader's choice.
+            self.tools.run(["pg_dump", "--format=custom", "-f", str(partial)], self.load.dsn)
         except ToolError as exc:
             partial.unlink(missing_ok=True)
             raise TargetError(f"writing {self.output} failed: {exc.line}") from None
