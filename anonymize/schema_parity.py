@@ -39,6 +39,8 @@ TOLERATED = frozenset({"42704", "42501", "0LP01", "0L000"})
 _HEADER = re.compile(r"-- (?:Data for )?Name: (.*); Type: ([A-Z ]+); Schema: .*; Owner: .*")
 _OWNER_STATEMENT = re.compile(r'ALTER .+ OWNER TO (?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*);', re.DOTALL)
 _DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\x80-\U0010ffff]*)?\$")
+_SPACE = re.compile(r"\s*")
+_SPECIAL = re.compile(r"['\";$/-]")
 _IDENT_CHAR = re.compile(r"[A-Za-z0-9_$\x80-\U0010ffff]")
 
 
@@ -77,11 +79,11 @@ def split_statements(text: str) -> Iterator[tuple[Entry, str]]:
     position = 0
     start: int | None = None
     while position < length:
-        char = text[position]
         if start is None:
-            if char.isspace():
-                position += 1
-                continue
+            position = _SPACE.match(text, position).end()
+            if position >= length:
+                break
+            char = text[position]
             if text.startswith("--", position) or char == "\\":
                 end = text.find("\n", position)
                 end = length if end < 0 else end
@@ -94,6 +96,11 @@ def split_statements(text: str) -> Iterator[tuple[Entry, str]]:
                 position = _skip_comment(text, position)
                 continue
             start = position
+        found = _SPECIAL.search(text, position)  # jump to the next character that matters
+        if found is None:
+            break
+        position = found.start()
+        char = text[position]
         if char == "'":
             position = _skip_string(text, position)
         elif char == '"':
@@ -113,7 +120,7 @@ def split_statements(text: str) -> Iterator[tuple[Entry, str]]:
             yield entry, text[start : position + 1].strip()
             start = None
             position += 1
-        else:
+        else:  # a lone '-' or '/'
             position += 1
     if start is not None and text[start:].strip():
         yield entry, text[start:].strip()
