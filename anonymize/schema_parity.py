@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import psycopg
 
 from anonymize.errors import AnonymizeError
-from anonymize.postgres import connect, scrub
+from anonymize.postgres import connect, quote_ident, scrub
 
 OWNER, PRIVILEGE, PUBLICATION = "owner", "privilege", "publication"
 PRIVILEGE_TYPES = frozenset({"ACL", "DEFAULT ACL"})
@@ -45,9 +45,10 @@ _IDENT_CHAR = re.compile(r"[A-Za-z0-9_$\x80-\U0010ffff]")
 
 
 class SchemaApplyError(AnonymizeError):
-    def __init__(self, section: str, line: str) -> None:
+    def __init__(self, section: str, line: str, what: str | None = None) -> None:
+        what = what or f"the source's {section} schema"
         super().__init__(
-            f"applying the source's {section} schema to the target failed: {line}",
+            f"applying {what} to the target failed: {line}",
             "the target server must support everything the source's schema uses (extensions, collations)",
         )
 
@@ -202,27 +203,110 @@ def metadata_statements(text: str) -> list[Statement]:
 def apply_metadata(dsn: str, statements: Sequence[Statement]) -> list[str]:
     """Run the statements on the database at `dsn`, each on its own; those the target refuses for its roles are
     skipped. Returns one note per reason, saying how many statements of which kind it cost."""
-    skipped: dict[str, Counter[str]] = {}
     if not statements:
         return []
     with connect(dsn, "target", autocommit=True) as conn:
         conn.execute("SELECT pg_catalog.set_config('search_path', '', false)")
-        for statement in statements:
-            try:
-                conn.execute(statement.sql.encode())  # type: ignore[call-overload]  # bytes: never a template
-            except psycopg.Error as exc:
-                if statement.sequence and exc.sqlstate == "0A000":
-                    continue  # owned by a column: it follows its table, whose statement said what happened
-                line = scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, dsn)
-                if exc.sqlstate not in TOLERATED:
-                    raise SchemaApplyError("owners and privileges", line) from None
-                skipped.setdefault(line, Counter())[statement.kind] += 1
+        return run_statements(conn, statements, dsn, "the source's")
+
+
+def run_statements(conn: psycopg.Connection, statements: Sequence[Statement], dsn: str, whose: str) -> list[str]:
+    """Each statement on its own (autocommit); those refused for a role (TOLERATED) are skipped and noted, any
+    other failure raises. `whose` names the statements' origin in the notes."""
+    skipped: dict[str, Counter[str]] = {}
+    for statement in statements:
+        try:
+            conn.execute(statement.sql.encode())  # type: ignore[call-overload]  # bytes: never a template
+        except psycopg.Error as exc:
+            if statement.sequence and exc.sqlstate == "0A000":
+                continue  # owned by a column: it follows its table, whose statement said what happened
+            line = scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, dsn)
+            if exc.sqlstate not in TOLERATED:
+                raise SchemaApplyError("", line, f"{whose} owners and privileges") from None
+            skipped.setdefault(line, Counter())[statement.kind] += 1
     notes = []
     for reason, counts in skipped.items():
         what = ", ".join(f"{n} {kind} statement{'s' if n > 1 else ''}" for kind, n in sorted(counts.items()))
         stays = "; those objects stay owned by the loading role" if OWNER in counts else ""
-        notes.append(f"{what} of the source's left out: {reason}{stays}")
+        notes.append(f"{what} of {whose} left out: {reason}{stays}")
     return notes
+
+
+# ---------------------------------------------------------------- the target database's own properties
+
+SETTING = "setting"
+# pg_dump's variable_is_guc_list_quote(): settings stored as a list of quoted elements.
+_LIST_SETTINGS = frozenset(
+    {
+        "local_preload_libraries",
+        "search_path",
+        "session_preload_libraries",
+        "shared_preload_libraries",
+        "temp_tablespaces",
+        "unix_socket_directories",
+    }
+)
+
+
+def database_properties(conn: psycopg.Connection, database: str, onto: str) -> list[Statement]:
+    """What `pg_dump --create` says of database `database` besides its contents -- owner, connection limit,
+    privileges, comment, its settings and its roles' settings in it -- as statements for database `onto`.
+
+    A snapshot swaps a new database in for the target's: these are the target's own (who may connect to dev,
+    dev's search_path or time zone), not the source's (production's timeouts, read-only flags, work_mem), so
+    they are taken from the database being replaced. `conn` is on any database of the server."""
+    row = conn.execute(
+        "SELECT oid, pg_get_userbyid(datdba), datconnlimit, shobj_description(oid, 'pg_database'), datacl IS NULL"
+        " FROM pg_database WHERE datname = %s",
+        (database,),
+    ).fetchone()
+    if row is None:
+        return []
+    oid, owner, limit, comment, default_acl = row
+    target = quote_ident(onto)
+    statements = [Statement(OWNER, f"ALTER DATABASE {target} OWNER TO {quote_ident(owner)}")]
+    if limit != -1:
+        statements.append(Statement(SETTING, f"ALTER DATABASE {target} CONNECTION LIMIT {int(limit)}"))
+    if not default_acl:
+        statements.append(Statement(PRIVILEGE, f"REVOKE ALL ON DATABASE {target} FROM PUBLIC, {quote_ident(owner)}"))
+        grants = conn.execute(
+            "SELECT a.grantee, coalesce(pg_get_userbyid(nullif(a.grantee, 0)), ''), a.privilege_type, a.is_grantable"
+            " FROM pg_database d, aclexplode(d.datacl) WITH ORDINALITY AS a(grantor, grantee, privilege_type,"
+            " is_grantable, n) WHERE d.oid = %s ORDER BY a.n",  # in the ACL's order: the same ACL again
+            (oid,),
+        ).fetchall()
+        for grantee, name, privilege, grantable in grants:
+            to = "PUBLIC" if grantee == 0 else quote_ident(name)
+            option = " WITH GRANT OPTION" if grantable else ""
+            statements.append(Statement(PRIVILEGE, f"GRANT {privilege} ON DATABASE {target} TO {to}{option}"))
+    if comment is not None:
+        statements.append(Statement(SETTING, f"COMMENT ON DATABASE {target} IS {quote_literal(comment)}"))
+    settings = conn.execute(
+        "SELECT coalesce(pg_get_userbyid(nullif(s.setrole, 0)), ''), c.setting FROM pg_db_role_setting s,"
+        " unnest(s.setconfig) WITH ORDINALITY AS c(setting, n) WHERE s.setdatabase = %s ORDER BY 1, c.n",
+        (oid,),
+    ).fetchall()
+    for role, setting in settings:
+        name, _, value = setting.partition("=")
+        who = f"ROLE {quote_ident(role)} IN DATABASE {target}" if role else f"DATABASE {target}"
+        statements.append(Statement(SETTING, f"ALTER {who} SET {quote_ident(name)} TO {_setting_value(name, value)}"))
+    return statements
+
+
+def _setting_value(name: str, value: str) -> str:
+    """A stored setting's value as SQL, as pg_dump writes it: a list setting element by element."""
+    if name.lower() not in _LIST_SETTINGS:
+        return quote_literal(value)
+    elements = []
+    for match in re.finditer(r'\s*(?:"((?:[^"]|"")*)"|([^,]*?))\s*(?:,|$)', value):
+        if match.end() == match.start():
+            break
+        elements.append(match[1].replace('""', '"') if match[1] is not None else match[2])
+    return ", ".join(quote_literal(element) for element in elements) or "''"
+
+
+def quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 # Every view and materialized view, with the views and materialized views its query reads (from its rewrite
@@ -288,7 +372,7 @@ def refresh_matviews(dsn: str, names: Sequence[str]) -> None:
                 conn.execute(f"REFRESH MATERIALIZED VIEW {name}".encode())  # type: ignore[call-overload]
             except psycopg.Error as exc:
                 line = scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, dsn)
-                raise SchemaApplyError("materialized views'", f"refreshing {name}: {line}") from None
+                raise SchemaApplyError("", line, f"the refresh of materialized view {name}") from None
 
 
 __all__ = [
@@ -298,9 +382,11 @@ __all__ = [
     "SchemaApplyError",
     "Statement",
     "apply_metadata",
+    "database_properties",
     "is_metadata",
     "metadata_statements",
     "populated_matviews",
     "refresh_matviews",
+    "run_statements",
     "split_statements",
 ]

@@ -140,11 +140,11 @@ class ArchiveSchema(Schema):
         path.write_text("".join(f"{line}\n" for line in lines))
         return path
 
-    def _restore(self, args: list[str], dsn: str, section: str) -> None:
+    def _restore(self, args: list[str], dsn: str, section: str, what: str | None = None) -> None:
         try:
             self.tools.run([*args, str(self.archive)], dsn)
         except ToolError as exc:
-            raise SchemaApplyError(section, exc.line) from None
+            raise SchemaApplyError(section, exc.line, what) from None
 
     def apply(self, section: Section, dsn: str, jobs: int = 1) -> None:
         args = ["pg_restore", f"--section={section}", "--exit-on-error", "--no-owner", "--no-privileges"]
@@ -177,7 +177,7 @@ class ArchiveSchema(Schema):
         if jobs > 1 and _seekable(self.archive):
             args.append(f"--jobs={jobs}")
         args += ["--use-list", str(self._list_file("refresh.list", refreshes))]
-        self._restore(args, dsn, "materialized views'")
+        self._restore(args, dsn, "", "the refresh of the source's materialized views")
 
 
 def _seekable(archive: Path) -> bool:
@@ -207,7 +207,8 @@ class PlainSchema(Schema):
             try:
                 conn.execute(sql.encode())  # type: ignore[call-overload]  # bytes: never treated as a template
             except psycopg.Error as exc:
-                raise SchemaApplyError(section, _pg_error_line(exc, dsn)) from None
+                what = "the refresh of the source's materialized views" if section == "refresh" else None
+                raise SchemaApplyError(section, _pg_error_line(exc, dsn), what) from None
 
     def metadata(self) -> list[Statement]:
         return metadata_statements(self.sections.get("metadata", ""))
@@ -689,7 +690,9 @@ class PlainSource(Source):
                 "pre-data": b"".join(index.preamble + index.pre).decode(),
                 "post-data": b"".join(index.preamble + index.post).decode(),
                 # as the view's owner, filtered by the row-level security that applies to it (see ArchiveSchema)
-                "refresh": b"".join([*index.preamble, b"SET row_security = on;\n", *index.refresh]).decode(),
+                "refresh": b"".join([*index.preamble, b"SET row_security = on;\n", *index.refresh]).decode()
+                if index.refresh
+                else "",
                 "metadata": b"".join(index.metadata).decode(),
             }
         )

@@ -17,7 +17,8 @@ of matters more than what it holds:
   security_invoker), an event trigger, materialized views (one reading another, one reading another through a
   view, one holding personal data, one refreshed under row-level security, one never populated);
 - metadata: comments on every kind of object, owners other than the loading role, table- and column-level
-  GRANTs to a few roles, REVOKEs from PUBLIC, ALTER DEFAULT PRIVILEGES, a publication.
+  GRANTs to a few roles, REVOKEs from PUBLIC, ALTER DEFAULT PRIVILEGES, publications; and the database's own
+  comment and a setting of its own (what only `pg_dump --create` carries).
 
 `build(dsn, scale, seed)` makes it (the same rows for the same arguments); `personal_values(dsn)` lists the
 personal values it holds, per location, for leak checks. The roles it grants to (`ROLES`) are made when missing:
@@ -457,6 +458,10 @@ def build(dsn: str, scale: float = 1.0, seed: int = 1) -> dict[str, int]:
         conn.execute("REFRESH MATERIALIZED VIEW sales.best_month")
         conn.execute('REFRESH MATERIALIZED VIEW "Audit".customer_directory')
         conn.execute("REFRESH MATERIALIZED VIEW sales.orders_by_status")
+        # the database's own properties (pg_dump --create's): production's, never a snapshot's
+        database = conn.info.dbname.replace('"', '""')
+        conn.execute(f"""COMMENT ON DATABASE "{database}" IS 'the production storefront'""")
+        conn.execute(f"""ALTER DATABASE "{database}" SET work_mem TO '16MB'""")
         # sequences that moved past their rows, as production's do after rollbacks
         conn.execute("SELECT setval('public.order_id_seq', (SELECT max(id) + 5 FROM public.\"order\"))")
         conn.execute("SELECT nextval('sales.invoice_no_seq')")

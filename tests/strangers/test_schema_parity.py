@@ -278,6 +278,45 @@ def test_a_loading_role_that_is_no_superuser_carries_what_it_may(
         assert {name: populated for name, (populated, _) in _matviews(dev).items()} == expected
 
 
+def test_the_target_database_keeps_its_own_properties(
+    source: str, rules: RulesFile, postgres_server: PostgresServer
+) -> None:
+    """The database swapped in is the target's: its owner, privileges, connection limit, comment and settings
+    (its own and its roles' in it) are those of the database it replaces, none of the source's."""
+    with postgres_server.database("dev") as dev:
+        name = database_name(dev)
+        _sql(
+            dev,
+            f'ALTER DATABASE {name} SET search_path = "$user", public, "Audit"',
+            f"ALTER DATABASE {name} SET timezone TO 'Asia/Tokyo'",
+            f"ALTER ROLE pgf_app IN DATABASE {name} SET statement_timeout TO '5s'",
+            f"COMMENT ON DATABASE {name} IS 'everyone''s dev database'",
+            f"ALTER DATABASE {name} CONNECTION LIMIT 50",
+            f"REVOKE ALL ON DATABASE {name} FROM PUBLIC",
+            f"GRANT CONNECT, TEMPORARY ON DATABASE {name} TO pgf_reader",
+            f"GRANT CONNECT ON DATABASE {name} TO pgf_app WITH GRANT OPTION",
+            f"ALTER DATABASE {name} OWNER TO pgf_owner",
+        )
+        before = _database_properties(dev)
+
+        run_snapshot(LiveSource(source), DatabaseSink(dev), rules, KEY, jobs=2)
+
+        assert _database_properties(dev) == before
+        with psycopg.connect(dev) as conn:
+            assert conn.execute("SHOW search_path").fetchone()[0] == '"$user", public, "Audit"'
+            assert conn.execute("SHOW work_mem").fetchone()[0] != "16MB"  # the source's own setting
+
+
+def _database_properties(dsn: str) -> tuple[object, ...]:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(
+            "SELECT pg_get_userbyid(datdba), datconnlimit, datacl::text[], shobj_description(d.oid, 'pg_database'),"
+            " array(SELECT coalesce(pg_get_userbyid(nullif(s.setrole, 0)), '') || ': ' || array_to_string(s.setconfig,"
+            " '; ') FROM pg_db_role_setting s WHERE s.setdatabase = d.oid ORDER BY 1)"
+            " FROM pg_database d WHERE datname = current_database()"
+        ).fetchone()
+
+
 def _sql(dsn: str, *statements: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         for statement in statements:
