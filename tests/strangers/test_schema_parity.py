@@ -161,7 +161,7 @@ def test_live_source_through_the_cli(
         assert_anonymized_directory(source, dev)
 
 
-@pytest.mark.parametrize("dump_format", ["custom", "plain"])
+@pytest.mark.parametrize("dump_format", ["custom", "plain", "directory", "tar"])
 def test_dump_file_source(
     source: str, rules: RulesFile, postgres_server: PostgresServer, tmp_path: Path, dump_format: str
 ) -> None:
