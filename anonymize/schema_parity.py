@@ -207,12 +207,12 @@ def apply_metadata(dsn: str, statements: Sequence[Statement]) -> list[str]:
         return []
     with connect(dsn, "target", autocommit=True) as conn:
         conn.execute("SELECT pg_catalog.set_config('search_path', '', false)")
-        return run_statements(conn, statements, dsn, "the source's")
+        return run_statements(conn, statements, dsn, "the source's owners, privileges and publications")
 
 
-def run_statements(conn: psycopg.Connection, statements: Sequence[Statement], dsn: str, whose: str) -> list[str]:
+def run_statements(conn: psycopg.Connection, statements: Sequence[Statement], dsn: str, what: str) -> list[str]:
     """Each statement on its own (autocommit); those refused for a role (TOLERATED) are skipped and noted, any
-    other failure raises. `whose` names the statements' origin in the notes."""
+    other failure raises. `what` names the statements in messages."""
     skipped: dict[str, Counter[str]] = {}
     for statement in statements:
         try:
@@ -222,13 +222,13 @@ def run_statements(conn: psycopg.Connection, statements: Sequence[Statement], ds
                 continue  # owned by a column: it follows its table, whose statement said what happened
             line = scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, dsn)
             if exc.sqlstate not in TOLERATED:
-                raise SchemaApplyError("", line, f"{whose} owners and privileges") from None
+                raise SchemaApplyError("", line, what) from None
             skipped.setdefault(line, Counter())[statement.kind] += 1
     notes = []
     for reason, counts in skipped.items():
-        what = ", ".join(f"{n} {kind} statement{'s' if n > 1 else ''}" for kind, n in sorted(counts.items()))
+        left = ", ".join(f"{n} {kind} statement{'s' if n > 1 else ''}" for kind, n in sorted(counts.items()))
         stays = "; those objects stay owned by the loading role" if OWNER in counts else ""
-        notes.append(f"{what} of {whose} left out: {reason}{stays}")
+        notes.append(f"{what}: {left} left out: {reason}{stays}")
     return notes
 
 

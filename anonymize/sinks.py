@@ -331,7 +331,8 @@ class DatabaseSink(Sink):
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.database,)).fetchone()
         if exists:  # the database keeps its own owner, privileges, settings and comment through the swap
             properties = database_properties(admin, self.database, self.load.name)
-            self.notes += run_statements(admin, properties, self.server_dsn, f"{self.database}'s own properties")
+            what = f"{self.database}'s own database properties"
+            self.notes += run_statements(admin, properties, self.server_dsn, what)
         old = self._new_name(OLD_MARK)
         for attempt in range(1, SWAP_ATTEMPTS + 1):
             try:
