@@ -8,7 +8,9 @@ Order of a run (fail closed, atomic):
 3. verification: row counts, foreign keys and sequences on the new database; the leak check looks up the keys of
    every text/JSON value written (hashed by the worker that wrote it, kept in a `ScanSpill` until the last
    source value is indexed) in the index of personal source values;
-4. only then the sink publishes it (swap into dev, or export to a dump file). Any failure before that drops
+4. then the source's owners, privileges and publications, and the materialized views refreshed from the anonymized
+   rows, as their owners (anonymize/schema_parity.py);
+5. only then the sink publishes it (swap into dev, or export to a dump file). Any failure before that drops
    the new database and leaves the target as it was.
 
 Memory stays flat: each worker holds one chunk (~1 MB of COPY text) at a time; the only structure that grows is
@@ -845,6 +847,10 @@ def run_snapshot(
                 phase.stop()
                 report.seconds = round(time.monotonic() - began, 3)
                 raise VerificationError(report)
+            # Last, once verification (which reads as the loading role, owner of everything) passed: the source's
+            # owners and privileges, then the materialized views refreshed as their owners.
+            phase("owners, privileges, materialized views")
+            report.notes += source.schema.finish(load.dsn, jobs)
             phase("publish")
             report.target = sink.commit()
         except BaseException:
