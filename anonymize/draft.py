@@ -160,8 +160,13 @@ def draft_rules(schema: Mapping[str, list[ColumnInfo]], found: Mapping[str, Foun
     return "\n".join(lines) + "\n"
 
 
+# Plain words YAML 1.1 reads as booleans or null: a column named `no` or `on` must be quoted to stay a name.
+_YAML_WORDS = re.compile(r"(y|yes|n|no|true|false|on|off|null|~)", re.IGNORECASE)
+
+
 def _yaml_key(name: str) -> str:
-    return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name) else '"' + name.replace('"', '\\"') + '"'
+    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name) and not _YAML_WORDS.fullmatch(name)
+    return name if plain else '"' + name.replace('"', '\\"') + '"'
 
 
 def _yaml_rule(rule: ColumnRule) -> str:
@@ -181,4 +186,5 @@ def _yaml_scalar(value: Any) -> str:
     if isinstance(value, int | float):
         return str(value)
     text = str(value)
-    return text if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) else '"' + text.replace('"', '\\"') + '"'
+    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) and not _YAML_WORDS.fullmatch(text)
+    return text if plain else '"' + text.replace('"', '\\"') + '"'

@@ -23,3 +23,11 @@ def test_unique_phone_and_ip_columns_are_drafted_keyed_on_the_id() -> None:
     assert "backup_phone: phone" in drafted  # not unique: keyed on its own value, the same fake everywhere
     assert "REVIEW" not in drafted
     assert check_coverage(parse_rules(drafted), schema) == []
+
+
+def test_columns_named_like_yaml_booleans_stay_names() -> None:
+    table = "sales.invoice"
+    schema = {table: [ColumnInfo(table, name, "integer") for name in ("no", "yes", "on", "Off", "y", "null", "id")]}
+    drafted = draft_rules(schema)
+    rules = parse_rules(drafted)  # YAML 1.1 would read `no:` as the boolean false
+    assert check_coverage(rules, schema) == []
