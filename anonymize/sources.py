@@ -102,13 +102,23 @@ class Schema(ABC):
 
     def finish(self, dsn: str, jobs: int = 1) -> list[str]:
         """After post-data: owners and privileges, then the refreshes (as their owners). Notes what the target
-        could not take (a role it lacks)."""
+        could not take (a role it lacks), and the user mappings left behind."""
         notes = apply_metadata(dsn, self.metadata())
         self.refresh(dsn, jobs)
+        if self.user_mappings_left_out():
+            notes.append(
+                f"{self.user_mappings_left_out()} user mapping(s) of foreign servers not copied: they hold the "
+                "source's credentials to those servers; give dev its own with CREATE USER MAPPING"
+            )
         return notes
+
+    def user_mappings_left_out(self) -> int:
+        """How many `CREATE USER MAPPING`s the source has: never applied, their options carry passwords."""
+        return 0
 
 
 _REFRESH_LINE = re.compile(rf"^\d+; \d+ \d+ {REFRESH_TYPE} ")
+_USER_MAPPING_LINE = re.compile(r"^\d+; \d+ \d+ USER MAPPING ")
 _RESTORE_FLAGS = ["--no-subscriptions", "--no-security-labels", "--no-tablespaces"]
 
 
@@ -154,7 +164,13 @@ class ArchiveSchema(Schema):
         if section == "post-data" and self.refreshes is None and any(_REFRESH_LINE.match(line) for line in self._toc()):
             later = [f";{line}" if _REFRESH_LINE.match(line) else line for line in self._toc()]
             args += ["--use-list", str(self._list_file("post-data.list", later))]
+        if section == "pre-data" and self.user_mappings_left_out():
+            without = [f";{line}" if _USER_MAPPING_LINE.match(line) else line for line in self._toc()]
+            args += ["--use-list", str(self._list_file("pre-data.list", without))]
         self._restore(args, dsn, section)
+
+    def user_mappings_left_out(self) -> int:
+        return sum(1 for line in self._toc() if _USER_MAPPING_LINE.match(line))
 
     def metadata(self) -> list[Statement]:
         try:
@@ -195,9 +211,13 @@ class PlainSchema(Schema):
     Owner, privilege and publication statements wait in `metadata`."""
 
     sections: dict[str, str]
+    user_mappings: int = 0  # CREATE USER MAPPINGs the scan left out
 
     def apply(self, section: Section, dsn: str, jobs: int = 1) -> None:
         self._run(section, dsn)
+
+    def user_mappings_left_out(self) -> int:
+        return self.user_mappings
 
     def _run(self, section: str, dsn: str) -> None:
         sql = self.sections.get(section, "")
@@ -645,8 +665,9 @@ def parse_qualified(text: str) -> str:
 _ENTRY_HEADER = re.compile(rb"^-- (?:Data for )?Name: (.*); Type: ([A-Z ]+); Schema: .*; Owner: .*$")
 _DATA_TYPES = {b"TABLE DATA", b"SEQUENCE SET", b"BLOBS", b"BLOB", b"LARGE OBJECT", b"BLOB DATA"}
 # Never carried: subscriptions (they would connect to the source's publisher), security labels (the target has no
-# label provider to take them), the database's own properties (the target's database is the target's).
-_DROPPED_TYPES = {b"SUBSCRIPTION", b"SECURITY LABEL", b"DATABASE", b"DATABASE PROPERTIES"}
+# label provider to take them), the database's own properties (the target's database is the target's), user
+# mappings (their options hold the passwords of the source's foreign servers).
+_DROPPED_TYPES = {b"SUBSCRIPTION", b"SECURITY LABEL", b"DATABASE", b"DATABASE PROPERTIES", b"USER MAPPING"}
 _OWNER_LINE = re.compile(rb"^ALTER .+ OWNER TO .+;\n?$")
 _META_LINE = re.compile(rb"^\\(?:restrict|unrestrict|connect)\b")
 
@@ -668,6 +689,7 @@ class _PlainIndex:
     metadata: list[bytes] = field(default_factory=list)  # entry headers, owner lines, privileges, publications
     blocks: dict[str, _CopyBlock] = field(default_factory=dict)
     sequences: list[SequenceValue] = field(default_factory=list)
+    user_mappings: int = 0
     complete: bool = False
 
 
@@ -694,7 +716,8 @@ class PlainSource(Source):
                 if index.refresh
                 else "",
                 "metadata": b"".join(index.metadata).decode(),
-            }
+            },
+            index.user_mappings,
         )
 
     def tables_with_data(self) -> set[str]:
@@ -759,6 +782,7 @@ def _scan_plain(handle: IO[bytes], label: str) -> _PlainIndex:
                 seen_data = True
             elif kind in _DROPPED_TYPES:
                 state = "dropped"
+                index.user_mappings += kind == b"USER MAPPING"
             elif is_metadata(Entry(kind.decode(), header[1].decode(errors="replace"))):
                 state = "metadata"
             elif kind == REFRESH_TYPE.encode():
