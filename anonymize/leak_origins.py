@@ -95,6 +95,12 @@ def origin_id(origin: Origin) -> int:
         return found  # (a path past the cap isn't remembered: the lock is taken for it again, memory stays bounded)
 
 
+def ship_all_again() -> None:
+    """A new receiver (a run's leak index) knows none of this process's origins: the next shipment lists them all."""
+    with _LOCK:
+        _SHIPPED[:] = [os.getpid(), 1]
+
+
 def shipment() -> Shipment:
     """(this process's id, the id of the first origin listed, the origins met since the last shipment). A process
     forked from another ships every origin it inherited too: the receiver knows ids by process."""

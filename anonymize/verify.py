@@ -49,7 +49,7 @@ from anonymize.leak_keys import (
     leak_keys,
     output_keys,
 )
-from anonymize.leak_origins import IDENTIFIER, Origin, Shipment, fix_for
+from anonymize.leak_origins import IDENTIFIER, Origin, Shipment, fix_for, ship_all_again
 from anonymize.postgres import quote_ident
 from anonymize.report import LeakSource, VerifyReport
 from anonymize.transformers.base import ColumnInfo
@@ -99,6 +99,7 @@ class LeakIndex:
         self._origins: _OriginSpill | None = None  # (identifying hash, origin) pairs, on disk until looked up
         self._processes: dict[int, int] = {}  # recording process id -> its number (1..255) in the origin words
         self._shipped: dict[int, dict[int, Origin]] = {}  # process number -> its origin ids -> origins
+        ship_all_again()  # this process's origins met before (an earlier run) are news to this index
 
     def add_unchanged(self, counts: Mapping[str, int]) -> None:
         with self._lock:
@@ -653,7 +654,12 @@ class LeakFinds:
                         kept_as = f"kept column {name}" if kept else f"as {identifiers[0]}"
                     key = ("shared" if shared else "leak", name, rule, _representative(known), kept_as)
                     sources[key] = sources.get(key, 0) + n
-        for (what, name, rule, origin, kept_as), n in sorted(sources.items(), key=lambda i: (i[0][1], -i[1])):
+
+        def order(item: tuple[tuple[str, str, str, Origin | None, str | None], int]) -> tuple:
+            (_, name, _, origin, kept_as), n = item
+            return name, -n, origin.describe() if origin is not None else "", kept_as or ""
+
+        for (what, name, rule, origin, kept_as), n in sorted(sources.items(), key=order):
             source = LeakSource(
                 found_in=name,
                 found_in_rule=rule,

@@ -240,6 +240,7 @@ class _DocumentIds:
 
 MIN_ID_DIGITS = 10  # shorter numbers (amounts, counts) say nothing about a phone's or a card's digits
 _ID_DIGITS = re.compile(r"\D+")
+_ID_NUMBER = re.compile(r"\s*\d[\d \-]*\d\s*", re.ASCII)
 
 
 def _context(trail: Trail) -> KeyContext | None:
@@ -433,6 +434,8 @@ class JsonPaths(Transformer):
         """A card-shaped value the document keeps as an identifier (under an id key, or a path ruled keep), flagged
         None: the leak check learns that the source keeps it as it is, so a cue word's card of the same digits
         elsewhere is that identifier (anonymize.verify.LeakFinds)."""
+        if _ID_NUMBER.fullmatch(text) is None:
+            return  # an id in text (a reference with letters, a note at a kept path) is no number on its own
         digits = _ID_DIGITS.sub("", text)
         if 13 <= len(digits) <= 19 and is_card_number(digits):
             yield text, None, self._origin(trail, IDENTIFIER, False, False)
