@@ -18,12 +18,11 @@ from typing import Any
 import pytest
 
 from anonymize import leak_keys as reference
-from anonymize import leak_origins, verify
+from anonymize import verify
 from anonymize.catalog import CatalogTable
 from anonymize.copy_text import encode_line
 from anonymize.errors import TransformError
 from anonymize.keys import Keyring
-from anonymize.leak_origins import IDENTIFIER, Origin
 from anonymize.pipeline import RowTransformer, TablePlan
 from anonymize.rules import ColumnRule, TableRule
 from anonymize.transformers.base import ColumnInfo, Transformer, build_transformer
@@ -302,6 +301,9 @@ def _origin_lines(count: int, seed: int) -> bytes:
 
 def test_the_c_row_loop_records_origins_and_identifiers_like_the_python_loop() -> None:
     """Origin ids per identifying hash, identifiers apart (pieces flagged None), the slot's origin for pairs."""
+    from anonymize import leak_origins
+    from anonymize.leak_origins import IDENTIFIER, Origin
+
     chunks = [_origin_lines(400, seed) for seed in (7, 8)]
     native = _result_of(True, chunks, _origin_plan())
     python = _result_of(False, chunks, _origin_plan())
