@@ -134,28 +134,31 @@ def test_what_json_keys_say(keys: tuple[str, ...], context: str | None) -> None:
     assert key_context(keys) == context
 
 
+IN_TEXT = [
+    (TXN, False),  # a bare 19-digit id: Luhn and a network's range are not enough
+    (f"event {TXN} received", False),
+    (f"card {TXN}", True),  # a cue word
+    (f"paid by VISA {CARD}", True),
+    (f"カード {CARD} で決済", True),
+    (f"card number: {TXN}", True),  # a label
+    (f"カード番号：{CARD}", True),
+    ("4242 4242 4242 4242", True),  # card grouping
+    (f"card payment {TXN}", False),  # the number names the payment, not the card
+    (f"Refund of card charge {TXN}", False),
+    (f"order {CARD} shipped", False),
+    (f"JAN {_of('49', 13)}", False),  # a 13-digit Visa-shaped JAN code: no card context
+    (f"card {_of('9', 16)}", False),  # no network
+]
+
+
 @pytest.mark.parametrize("detector", DETECTORS)
-@pytest.mark.parametrize(
-    ("text", "card"),
-    [
-        (TXN, False),  # a bare 19-digit id: Luhn and a network's range are not enough
-        (f"event {TXN} received", False),
-        (f"card {TXN}", True),  # a cue word
-        (f"paid by VISA {CARD}", True),
-        (f"カード {CARD} で決済", True),
-        (f"card number: {TXN}", True),  # a label
-        (f"カード番号：{CARD}", True),
-        ("4242 4242 4242 4242", True),  # card grouping
-        (f"card payment {TXN}", False),  # the number names the payment, not the card
-        (f"Refund of card charge {TXN}", False),
-        (f"order {CARD} shipped", False),
-        (f"JAN {_of('49', 13)}", False),  # a 13-digit Visa-shaped JAN code: no card context
-        (f"card {_of('9', 16)}", False),  # no network
-    ],
-)
-def test_card_context_in_text(detector: str, text: str, card: bool) -> None:
-    kinds = [span.kind for span in DETECTORS[detector].detect(text)]
-    assert ("card" in kinds) == card, kinds
+def test_card_context_in_text(detector: str) -> None:
+    wrong = [
+        (text, card)
+        for text, card in IN_TEXT
+        if card != any(s.kind == "card" for s in DETECTORS[detector].detect(text))
+    ]
+    assert wrong == []
 
 
 @pytest.mark.parametrize("detector", DETECTORS)
