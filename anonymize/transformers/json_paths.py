@@ -413,8 +413,8 @@ class JsonPaths(Transformer):
         for trail, sub, text, is_string in found:
             if sub.name == "keep":
                 yield from self._identifier(trail, text)
-            else:
-                yield from self._pieces(sub, trail, text, is_string, ids)
+            else:  # as `transform` does, a path's own rule doesn't ask the document's ids (its walk makes them)
+                yield from self._pieces(sub, trail, text, is_string, None)
         if self.other is not None:
             leaves: list[tuple[Trail, Any]] = []
 
@@ -441,7 +441,7 @@ class JsonPaths(Transformer):
             yield text, None, self._origin(trail, IDENTIFIER, False, False)
 
     def _pieces(
-        self, sub: Transformer, trail: Trail, text: str, is_string: bool, ids: _DocumentIds
+        self, sub: Transformer, trail: Trail, text: str, is_string: bool, ids: _DocumentIds | None
     ) -> Iterator[tuple[str, bool, int]]:
         detections = getattr(sub, "detections", None)
         if detections is not None and is_string:  # free text: its pieces, by kind, in the context of their key
