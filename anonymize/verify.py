@@ -16,9 +16,10 @@ Every identifying hash is recorded with its origin (anonymize.leak_origins: colu
 found), a small int. The pairs wait on disk (12 bytes each, like the output's keys) and are read only for the
 hashes found in the output, so a failure names where each value came from, where it was found and which rule to
 change, while lookups stay on the bare sorted hashes. The origins also settle one case: a card number that free-text
-detection knew only by a cue word near it, found in the output in a column the rules keep, is the source's own
-identifier (the source keeps it as it is), not a leak; it is reported apart (`shared_identifiers`). That is decided
-exactly, from the hashes found in the kept column, with no set of kept values held or read beforehand.
+detection knew only by a cue word near it, which the source keeps as it is -- found in the output in a column the
+rules keep, or recorded as a card-shaped id under a JSON id key (such ids go to the same file, not to the index) --
+is the source's own identifier, not a leak; it is reported apart (`shared_identifiers`). That is decided exactly,
+from the hashes found, with no set of kept values held in memory or read beforehand.
 """
 
 from __future__ import annotations
