@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from anonymize.errors import AnonymizeError
+from anonymize.id_paths import with_id_keep_paths
 from anonymize.keys import Keyring
 from anonymize.rules import ColumnRule
 from anonymize.transformers.base import ColumnInfo, build_transformer
@@ -141,7 +142,9 @@ def draft_rules(schema: Mapping[str, list[ColumnInfo]], found: Mapping[str, Foun
                 chosen = Guess("free_text", {"detector": "presidio"}, chosen.why)
             scanned = (found or {}).get(column.qualified)
             if scanned is not None and (chosen.transform == "keep" or column.family == "json"):
-                chosen = Guess(scanned.transform, scanned.params, scanned.why)
+                # JSON: the payload's own ids (sampled under id keys) are drafted keep paths (anonymize.id_paths)
+                params = with_id_keep_paths(scanned.transform, scanned.params, getattr(scanned, "json_paths", {}))
+                chosen = Guess(scanned.transform, params, scanned.why)
             params = dict(chosen.params)
             why = chosen.why
             if chosen.transform in ("person_name", "company_name", "address", "phone", "ip") and column.unique:
@@ -179,8 +182,8 @@ def _yaml_rule(rule: ColumnRule) -> str:
 
 
 def _yaml_scalar(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{key}: {_yaml_scalar(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, Mapping):  # keys quoted as values are: a JSON path's "$.items[*].id" needs it
+        return "{" + ", ".join(f"{_yaml_scalar(key)}: {_yaml_scalar(item)}" for key, item in value.items()) + "}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):

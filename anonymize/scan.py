@@ -21,9 +21,11 @@ from typing import Any
 import psycopg
 
 from anonymize.catalog import CatalogTable, data_tables
+from anonymize.context import key_context
 from anonymize.copy_text import decode_field
 from anonymize.errors import PrivilegeError
 from anonymize.keys import Keyring
+from anonymize.leak_origins import rule_path
 from anonymize.pii.detector import PiiDetector
 from anonymize.pii.json_leaves import format_path, iter_string_leaves
 from anonymize.pii.spans import Kind
@@ -95,6 +97,9 @@ class ScanReport:
     columns_sampled: int = 0
     values_sampled: int = 0
     findings: list[Finding] = field(default_factory=list)
+    # 'schema.table.column' of a JSON column -> each sampled string leaf's path (as a rule spells it) -> whether
+    # some value there held personal data: `rules init` drafts the id-like ones that held none as keep paths.
+    json_paths: dict[str, dict[str, bool]] = field(default_factory=dict, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -102,6 +107,7 @@ class ScanReport:
 
     def to_json(self) -> str:
         data = asdict(self)
+        del data["json_paths"]  # what rules init drafts from, not a finding
         data["passed"] = self.passed
         for finding, out in zip(self.findings, data["findings"], strict=True):
             out["where"], out["suggestion"] = finding.where, finding.suggestion
@@ -117,7 +123,12 @@ class ScanReport:
             if finding.path is None:
                 out[key] = Suggestion(finding.transform, finding.params, why)
             elif key not in out:  # personal data under JSON keys: every string leaf through the detector
-                out[key] = Suggestion("json", {"other_strings": _FREE_TEXT_RULE}, f"{why} (first at {finding.path})")
+                out[key] = Suggestion(
+                    "json",
+                    {"other_strings": _FREE_TEXT_RULE},
+                    f"{why} (first at {finding.path})",
+                    self.json_paths.get(key, {}),
+                )
         return out
 
 
@@ -126,6 +137,7 @@ class Suggestion:
     transform: str
     params: dict[str, Any]
     why: str
+    json_paths: dict[str, bool] = field(default_factory=dict)  # a JSON column's sampled leaf paths (ScanReport)
 
 
 def _suggest(whole: Counter[Kind], sampled: int) -> tuple[str, dict[str, Any]]:
@@ -147,7 +159,11 @@ def scan_column(
             continue
         sampled += 1
         # A bare name counts in a person's name column ("customer_name"); not in "name", mostly products and shops.
-        spans = detector.detect_leaf((column,), value) if _PERSON_COLUMN.search(column) else detector.detect(value)
+        # The column's name is context as a JSON key is (an id column's numbers are ids; a card column's, cards).
+        if _PERSON_COLUMN.search(column):
+            spans = detector.detect_leaf((column,), value)
+        else:
+            spans = detector.detect(value, key_context((column,)))
         if not spans:
             continue
         hits += 1
@@ -168,9 +184,11 @@ def scan_json(
     detector: PiiDetector,
     transformer: Transformer | None = None,
     min_hits: int = MIN_HITS,
+    leaf_paths: dict[str, bool] | None = None,
 ) -> list[Finding]:
     """Findings per JSON path of the string leaves holding personal data; with `transformer` (a json rule), only
-    the leaves it leaves unchanged."""
+    the leaves it leaves unchanged. `leaf_paths` receives every sampled leaf's rule path -> whether a value there
+    held personal data."""
     by_path: dict[str, tuple[Counter[Kind], Counter[Kind], list[int]]] = {}
     for value in values:
         try:
@@ -188,6 +206,9 @@ def scan_json(
             kinds, whole, tally = by_path.setdefault(key, (Counter(), Counter(), [0, 0]))
             tally[1] += 1
             spans = detector.detect_leaf(path, text)
+            if leaf_paths is not None:
+                where = rule_path(path)
+                leaf_paths[where] = leaf_paths.get(where, False) or bool(spans)
             if spans:
                 tally[0] += 1
                 kinds.update({span.kind for span in spans})
@@ -306,7 +327,9 @@ def scan_source(
                 for i, name in enumerate(todo):
                     values = [row[i] for row in rows if row[i] is not None]
                     rule = table_rule.columns.get(name) if table_rule else None
-                    report.findings += _scan_one(table.rule_table, infos[name], rule, values, detector, keyring)
+                    report.findings += _scan_one(
+                        table.rule_table, infos[name], rule, values, detector, keyring, report.json_paths
+                    )
     return report
 
 
@@ -317,9 +340,11 @@ def _scan_one(
     values: list[str],
     detector: PiiDetector,
     keyring: Keyring,
+    json_paths: dict[str, dict[str, bool]] | None = None,
 ) -> list[Finding]:
     if info.family == "json":
         transformer = build_transformer(rule, info, keyring) if rule is not None and rule.transform != KEEP else None
-        return scan_json(table, info.name, _rule_name(rule), values, detector, transformer)
+        paths = json_paths.setdefault(info.qualified, {}) if json_paths is not None else None
+        return scan_json(table, info.name, _rule_name(rule), values, detector, transformer, leaf_paths=paths)
     finding = scan_column(table, info.name, _rule_name(rule), values, detector)
     return [finding] if finding else []
