@@ -37,6 +37,13 @@ MUST_PASS: list[tuple[str, str]] = [
     ("pgfeatures", "ids"),
     ("pgfeatures", "locale"),
     ("pgfeatures", "scan_weakened"),
+    ("payments", "published"),
+    ("payments", "row_counts"),
+    ("payments", "foreign_keys"),
+    ("payments", "sequences"),
+    ("payments", "schema"),
+    ("payments", "matviews"),
+    ("payments", "ids"),
     ("payments", "scan_weakened"),
     ("payments", "scan_draft"),
 ]
