@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from anonymize.column_shapes import words_of
 from anonymize.errors import AnonymizeError
+from anonymize.id_paths import with_id_keep_paths
 from anonymize.keys import Keyring
 from anonymize.rules import ColumnRule
 from anonymize.transformers.arrays import element_column
@@ -576,7 +577,9 @@ def draft_rules(
                 chosen = Guess("free_text", {"detector": "presidio"}, chosen.why)
             scanned = (found or {}).get(column.qualified)
             if scanned is not None and (chosen.transform == "keep" or column.family == "json"):
-                chosen = Guess(scanned.transform, scanned.params, scanned.why)
+                # JSON: the payload's own ids (sampled under id keys) are drafted keep paths (anonymize.id_paths)
+                params = with_id_keep_paths(scanned.transform, scanned.params, getattr(scanned, "json_paths", {}))
+                chosen = Guess(scanned.transform, params, scanned.why)
             chosen = _with_json_paths(column, chosen, context)
             chosen = _follow(column, chosen, context)
             params = dict(chosen.params)
@@ -644,14 +647,13 @@ def _last4_anywhere(schema: Mapping[str, list[ColumnInfo]], profiles: Mapping[st
     return any("last4" in card_pieces(getattr(p, "paths", {}) or {}).values() for p in profiles.values())
 
 
-# Plain words YAML (1.1, as PyYAML reads it) takes for booleans and null: a column named `no` must be quoted.
-_YAML_WORDS = frozenset(["y", "n", "yes", "no", "on", "off", "true", "false", "null"])
+# Plain words YAML 1.1 reads as booleans or null: a column named `no` or `on` must be quoted to stay a name.
+_YAML_WORDS = re.compile(r"(y|yes|n|no|true|false|on|off|null|~)", re.IGNORECASE)
 
 
 def _yaml_key(name: str) -> str:
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name) and name.lower() not in _YAML_WORDS:
-        return name
-    return '"' + name.replace('"', '\\"') + '"'
+    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name) and not _YAML_WORDS.fullmatch(name)
+    return name if plain else '"' + name.replace('"', '\\"') + '"'
 
 
 def _yaml_rule(rule: ColumnRule) -> str:
@@ -673,6 +675,5 @@ def _yaml_scalar(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_yaml_scalar(item) for item in value) + "]"
     text = str(value)
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) and text.lower() not in _YAML_WORDS:
-        return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) and not _YAML_WORDS.fullmatch(text)
+    return text if plain else '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

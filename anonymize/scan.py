@@ -30,9 +30,11 @@ import psycopg
 from anonymize import column_shapes
 from anonymize.catalog import CatalogTable, data_tables
 from anonymize.column_shapes import Verdict
+from anonymize.context import key_context
 from anonymize.copy_text import decode_field
 from anonymize.errors import PrivilegeError
 from anonymize.keys import Keyring
+from anonymize.leak_origins import rule_path
 from anonymize.pii.detector import PiiDetector
 from anonymize.pii.json_leaves import EMBEDDED, LeafPath, decode_embedded
 from anonymize.pii.names import full_name_like
@@ -136,6 +138,9 @@ class ScanReport:
     columns_sampled: int = 0
     values_sampled: int = 0
     findings: list[Finding] = field(default_factory=list)
+    # 'schema.table.column' of a JSON column -> each sampled string leaf's path (as a rule spells it) -> whether
+    # some value there held personal data: `rules init` drafts the id-like ones that held none as keep paths.
+    json_paths: dict[str, dict[str, bool]] = field(default_factory=dict, repr=False)
     # 'schema.table.column' -> what its sampled values held (rules init drafts from these); not in the JSON report
     profiles: dict[str, Profile] = field(default_factory=dict, repr=False)
 
@@ -145,6 +150,7 @@ class ScanReport:
 
     def to_json(self) -> str:
         data = asdict(self)
+        del data["json_paths"]  # what rules init drafts from, not a finding
         data.pop("profiles")
         data["passed"] = self.passed
         for finding, out in zip(self.findings, data["findings"], strict=True):
@@ -161,7 +167,12 @@ class ScanReport:
             if finding.path is None:
                 out[key] = Suggestion(finding.transform, finding.params, why)
             elif key not in out:  # personal data under JSON keys: every string leaf through the detector
-                out[key] = Suggestion("json", {"other_strings": _FREE_TEXT_RULE}, f"{why} (first at {finding.path})")
+                out[key] = Suggestion(
+                    "json",
+                    {"other_strings": _FREE_TEXT_RULE},
+                    f"{why} (first at {finding.path})",
+                    self.json_paths.get(key, {}),
+                )
         return out
 
 
@@ -170,6 +181,7 @@ class Suggestion:
     transform: str
     params: dict[str, Any]
     why: str
+    json_paths: dict[str, bool] = field(default_factory=dict)  # a JSON column's sampled leaf paths (ScanReport)
 
 
 def _suggest(whole: Counter[Kind], sampled: int) -> tuple[str, dict[str, Any]]:
@@ -206,7 +218,11 @@ def scan_column(
         if full_name_like(value):
             profile.person_like += 1
         # A bare name counts in a person's name column ("customer_name"); not in "name", mostly products and shops.
-        spans = detector.detect_leaf((column,), value) if _PERSON_COLUMN.search(column) else detector.detect(value)
+        # The column's name is context as a JSON key is (an id column's numbers are ids; a card column's, cards).
+        if _PERSON_COLUMN.search(column):
+            spans = detector.detect_leaf((column,), value)
+        else:
+            spans = detector.detect(value, key_context((column,)))
         if not spans:
             continue
         hits += 1
@@ -250,22 +266,6 @@ def scalar_leaves(obj: Any, path: LeafPath = ()) -> Iterator[tuple[LeafPath, Any
         yield path, obj
 
 
-def rule_path(path: LeafPath) -> str:
-    """A leaf's path as a path rule spells it: indexes as [*], JSON held in strings stepped through (json_paths
-    decodes it), keys that aren't plain names quoted: $.shipping.address.line1, $.items[*]['unit price']."""
-    out = "$"
-    for part in path:
-        if part is EMBEDDED:
-            continue
-        if isinstance(part, int):
-            out += "[*]"
-        elif re.fullmatch(r"[A-Za-z_][\w-]*", str(part)) and str(part).isascii():
-            out += f".{part}"
-        else:
-            out += "['" + str(part).replace("\\", "\\\\").replace("'", "\\'") + "']"
-    return out
-
-
 def _leaf_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -283,10 +283,12 @@ def scan_json(
     transformer: Transformer | None = None,
     min_hits: int = MIN_HITS,
     profile: Profile | None = None,
+    leaf_paths: dict[str, bool] | None = None,
 ) -> list[Finding]:
     """Findings per JSON path of the leaves holding personal data; with `transformer` (a json rule), only the
     leaves it leaves unchanged. Strings go through PII detection; every path's values are also judged as a whole
-    with its key (column_shapes), and a card's pieces (last4, expiry, BIN) are a finding beside a card."""
+    with its key (column_shapes), and a card's pieces (last4, expiry, BIN) are a finding beside a card.
+    `leaf_paths` receives every sampled string leaf's rule path -> whether a value there held personal data."""
     profile = profile if profile is not None else Profile("json")
     by_path: dict[str, tuple[Counter[Kind], Counter[Kind], list[int]]] = {}
     unchanged: dict[str, list[str]] = {}  # path -> the values left as they were (for the shapes)
@@ -318,6 +320,8 @@ def scan_json(
             if not isinstance(leaf, str):
                 continue
             spans = detector.detect_leaf(path, text)
+            if leaf_paths is not None:
+                leaf_paths[key] = leaf_paths.get(key, False) or bool(spans)
             if full_name_like(text):
                 shape.person_like += 1
             if spans:
@@ -528,7 +532,9 @@ def scan_source(
                     values = [row[i] for row in rows if row[i] is not None]
                     rule = table_rule.columns.get(name) if table_rule else None
                     profile = report.profiles[infos[name].qualified] = Profile(families[i] or "text")
-                    found += _scan_one(table.rule_table, infos[name], rule, values, detector, keyring, profile)
+                    found += _scan_one(
+                        table.rule_table, infos[name], rule, values, detector, keyring, profile, report.json_paths
+                    )
                 report.findings += _in_context(found, infos.values())
     return report
 
@@ -555,11 +561,15 @@ def _scan_one(
     detector: PiiDetector,
     keyring: Keyring,
     profile: Profile | None = None,
+    json_paths: dict[str, dict[str, bool]] | None = None,
 ) -> list[Finding]:
     family = sampled_family(info)
     if info.family == "json":
         transformer = build_transformer(rule, info, keyring) if rule is not None and rule.transform != KEEP else None
-        return scan_json(table, info.name, _rule_name(rule), values, detector, transformer, profile=profile)
+        paths = json_paths.setdefault(info.qualified, {}) if json_paths is not None else None
+        return scan_json(
+            table, info.name, _rule_name(rule), values, detector, transformer, profile=profile, leaf_paths=paths
+        )
     if family == "array":  # each element is a value; the suggested transform applies to each (transformers.arrays)
         elements = []
         for value in values:

@@ -265,6 +265,9 @@ def _finish(terminal: Terminal, result: SnapshotReport, path: Path, write_report
         if verification.coincidences:
             total = sum(verification.coincidences.values())
             lines.append(("fakes equal to names", f"{total:,} (chance, in replaced columns)", "counted"))
+        if verification.shared_identifiers:  # cue-word "cards" the source keeps as its ids (the notes say where)
+            total = sum(verification.shared_identifiers.values())
+            lines.append(("source's own ids", f"{total:,} taken for cards (not failures)", "counted"))
         terminal.table(["check", "scope", "result"], lines, title="verification")
         for failure in verification.failures:
             terminal.notice(failure)

@@ -31,35 +31,50 @@ MUST_PASS: list[tuple[str, str]] = [
     ("marketplace", "in_place"),
     ("marketplace", "scan_weakened"),
     ("marketplace", "scan_draft"),
-    ("payments", "scan_weakened"),
-    ("payments", "scan_draft"),
-]
-# Pairs that hold on a draft edited by its builder's `workaround` (what a user does today when the untouched draft
-# does not publish: payments' provider ids taken for cards, issue 13's first item, fixed apart). The checks behind
-# publication get a verdict meanwhile; a pair moves up to MUST_PASS once the untouched draft publishes.
-MUST_PASS_WITH_WORKAROUND: list[tuple[str, str]] = [
+    ("marketplace", "schema"),
+    ("marketplace", "matviews"),
+    ("pgfeatures", "published"),
+    ("pgfeatures", "row_counts"),
+    ("pgfeatures", "foreign_keys"),
+    ("pgfeatures", "sequences"),
+    ("pgfeatures", "schema"),
+    ("pgfeatures", "matviews"),
+    ("pgfeatures", "ids"),
+    ("pgfeatures", "locale"),
+    ("pgfeatures", "scan_weakened"),
+    ("pgfeatures", "leaks"),
+    ("pgfeatures", "leaks_dump"),
+    ("pgfeatures", "in_place"),
+    ("pgfeatures", "scan_draft"),
+    ("payments", "published"),
+    ("payments", "row_counts"),
+    ("payments", "foreign_keys"),
+    ("payments", "sequences"),
+    ("payments", "schema"),
+    ("payments", "matviews"),
+    ("payments", "ids"),
     ("payments", "leaks"),
     ("payments", "leaks_dump"),
     ("payments", "in_place"),
+    ("payments", "scan_weakened"),
+    ("payments", "scan_draft"),
 ]
 
 
 @pytest.fixture(scope="module")
 def outcome_of(
     postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
-) -> Callable[..., harness.Outcome]:
+) -> Callable[[str], harness.Outcome]:
     """database name -> the harness's outcome on it, built and measured once per module."""
-    outcomes: dict[tuple[str, bool], harness.Outcome] = {}
+    outcomes: dict[str, harness.Outcome] = {}
 
-    def get(name: str, worked_around: bool = False) -> harness.Outcome:
-        if (name, worked_around) not in outcomes:
+    def get(name: str) -> harness.Outcome:
+        if name not in outcomes:
             builder = BUILDERS[name]
-            edit = builder.workaround if worked_around else None
             with postgres_server.database(name) as source_dsn:
                 builder.build(source_dsn)
-                workdir = tmp_path_factory.mktemp(f"{name}-workaround" if worked_around else name)
-                outcomes[(name, worked_around)] = harness.run(builder, postgres_server, source_dsn, workdir, edit)
-        return outcomes[(name, worked_around)]
+                outcomes[name] = harness.run(builder, postgres_server, source_dsn, tmp_path_factory.mktemp(name))
+        return outcomes[name]
 
     return get
 
@@ -70,19 +85,9 @@ def test_check_passes(outcome_of: Callable[[str], harness.Outcome], database: st
     assert not problems, "\n".join(str(problem) for problem in problems)
 
 
-@pytest.mark.parametrize(("database", "check"), MUST_PASS_WITH_WORKAROUND)
-def test_check_passes_with_the_workaround(
-    outcome_of: Callable[..., harness.Outcome], database: str, check: str
-) -> None:
-    problems = outcome_of(database, worked_around=True).checks[check]
-    assert not problems, "\n".join(str(problem) for problem in problems)
-
-
 def test_the_table_names_real_checks_and_databases() -> None:
-    pairs = MUST_PASS + MUST_PASS_WITH_WORKAROUND
-    assert {check for _, check in pairs} <= set(harness.CHECKS)
-    assert {database for database, _ in pairs} <= set(BUILDERS)
-    assert all(hasattr(BUILDERS[database], "workaround") for database, _ in MUST_PASS_WITH_WORKAROUND)
+    assert {check for _, check in MUST_PASS} <= set(harness.CHECKS)
+    assert {database for database, _ in MUST_PASS} <= set(BUILDERS)
 
 
 def test_every_check_runs_on_every_database(outcome_of: Callable[[str], harness.Outcome]) -> None:
