@@ -8,7 +8,9 @@ Order of a run (fail closed, atomic):
 3. verification: row counts, foreign keys and sequences on the new database; the leak check looks up the keys of
    every text/JSON value written (hashed by the worker that wrote it, kept in a `ScanSpill` until the last
    source value is indexed) in the index of personal source values;
-4. only then the sink publishes it (swap into dev, or export to a dump file). Any failure before that drops
+4. then the source's owners, privileges and publications, and the materialized views refreshed from the anonymized
+   rows, as their owners (anonymize/schema_parity.py);
+5. only then the sink publishes it (swap into dev, or export to a dump file). Any failure before that drops
    the new database and leaves the target as it was.
 
 Memory stays flat: each worker holds one chunk (~1 MB of COPY text) at a time; the only structure that grows is
@@ -42,6 +44,7 @@ from anonymize.copy_text import NULL, TAB, decode_field, encode_field
 from anonymize.errors import AnonymizeError, CoverageError, TransformError
 from anonymize.keys import Keyring
 from anonymize.leak_keys import MIN_KEY_LENGTH, NATIVE, output_hashes
+from anonymize.leak_origins import Origin, Shipment, origin_id, shipment
 from anonymize.postgres import ConnectError
 from anonymize.privileges import Missing, privilege_error, require, source_privileges, target_privileges
 from anonymize.report import ColumnStats, SnapshotReport, TableReport, VerifyReport, summarize_rules
@@ -53,6 +56,7 @@ from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, Transfo
 from anonymize.transformers.digits import whole_if_digit
 from anonymize.verify import (
     SEEN_LIMIT,
+    LeakFinds,
     LeakHasher,
     LeakIndex,
     LeakRecorder,
@@ -197,6 +201,7 @@ class _Slot:
     pieces: bool  # the transformer finds personal pieces inside the value (JSON paths, free text)
     is_json: bool
     whole: bool = False  # pieces, but only ever the whole value or nothing (phone, card, account): cheap path
+    origin: int = 0  # the leak check's origin id of the column's whole values (pieces carry their own)
 
 
 _NOT_PERSONAL, _WHOLE, _WHOLE_OR_NOTHING, _PIECES = "not personal", "whole", "whole or nothing", "pieces"
@@ -252,6 +257,10 @@ class ChunkResult:
     identifying: bytes = b""  # leak hashes, raw array('q') bytes
     other: bytes = b""
     scanned: tuple[bytes, bytes, int] = (b"", b"", 0)  # the output's keys: scan_lines' (hashes, positions, values)
+    origins: bytes = b""  # the origin id of each identifying hash, raw array('I') bytes (anonymize.leak_origins)
+    shipment: Shipment | None = None  # the origins the process met since its last result
+    ids: bytes = b""  # identifiers the source keeps (card-shaped JSON ids): hashes, array('q') bytes ...
+    id_origins: bytes = b""  # ... and their origin ids, array('I') bytes
 
 
 class RowTransformer:
@@ -293,6 +302,7 @@ class RowTransformer:
                     pieces,
                     column.family == "json",
                     pieces and transformer.replaces_whole_value,
+                    origin_id(Origin(column.qualified, None, transformer.name)) if hasher is not None else 0,
                 )
             )
             needs_row = needs_row or bool(transformer.row_columns)
@@ -307,7 +317,7 @@ class RowTransformer:
         transformed = {slot.position for slot in self.slots}
         inline = [(c, p) for c, p in zip(target.columns, at, strict=True) if c.name in scan.faked and p in transformed]
         rest = [(c, p) for c, p in zip(target.columns, at, strict=True) if (c, p) not in inline]
-        self.scan = ScanTarget(target.table, [c for c, _ in rest + inline], target.faked)
+        self.scan = ScanTarget(target.table, [c for c, _ in rest + inline], target.faked, target.kept)
         self.scan_at = tuple(p for _, p in rest)
         self.scan_json = tuple(c.family == "json" for c, _ in rest)
         self.scan_inline = {p: len(rest) + i for i, (_, p) in enumerate(inline)}
@@ -341,6 +351,7 @@ class RowTransformer:
                 slot.transformer.leak_values,
                 scan_inline.get(slot.position),
                 slot,
+                slot.origin,
             )
             for slot, count in zip(self.slots, counts, strict=True)
         ]
@@ -368,6 +379,7 @@ class RowTransformer:
                 leak_values,
                 scan_index,
                 slot,
+                origin,
             ) in plan:
                 raw = fields[position]
                 if raw == NULL:
@@ -396,15 +408,17 @@ class RowTransformer:
                 if mode is _NOT_PERSONAL:
                     continue
                 if mode is _WHOLE:
-                    unchanged = record_whole(value, new, identifying)  # type: ignore[misc]
+                    unchanged = record_whole(value, new, identifying, origin)  # type: ignore[misc]
                 elif mode is _WHOLE_VALUE_OR_NOTHING:
                     found = tuple(leak_values(value))  # (value,) or (): no copy when it is a tuple
-                    unchanged = bool(found) and record_whole(found[0], new, identifying)  # type: ignore[misc]
+                    unchanged = bool(found) and record_whole(found[0], new, identifying, origin)  # type: ignore[misc]
                 elif mode is _WHOLE_OR_NOTHING:
-                    items = list(leak_items(value))  # (value, identifying) or nothing
-                    unchanged = bool(items) and record_whole(items[0][0], new, items[0][1])  # type: ignore[misc]
+                    items = list(leak_items(value))  # (value, identifying[, origin]) or nothing
+                    unchanged = bool(items) and record_whole(  # type: ignore[misc]
+                        items[0][0], new, items[0][1], items[0][2] if len(items[0]) > 2 else origin
+                    )
                 else:
-                    unchanged = record_pieces(list(leak_items(value)), new, is_json)  # type: ignore[misc]
+                    unchanged = record_pieces(list(leak_items(value)), new, is_json, origin)  # type: ignore[misc]
                 if unchanged:
                     count[3] += 1
             if out is not None:
@@ -416,7 +430,11 @@ class RowTransformer:
         if recorder is None:
             return ChunkResult(b"\n".join(lines), rows, counts)
         identifying, other = recorder.identifying.tobytes(), recorder.other.tobytes()
-        return ChunkResult(b"\n".join(lines), rows, counts, identifying, other, scanned)
+        origins = recorder.origins.tobytes()
+        ids, id_origins = recorder.ids.tobytes(), recorder.id_origins.tobytes()
+        return ChunkResult(
+            b"\n".join(lines), rows, counts, identifying, other, scanned, origins, shipment(), ids, id_origins
+        )
 
     def _process_native(self, lines: list[bytes]) -> ChunkResult:
         """`process`'s loop in C: the same steps in the same order. Transformers stay Python, called per value;
@@ -429,14 +447,28 @@ class RowTransformer:
         slots, native_row = self._native
 
         def record_slow(index: int, value: str, new: str | None) -> bool:
-            """A "whole or nothing" slot's value: its leak_items give (value, identifying) or nothing."""
+            """A "whole or nothing" slot's value: its leak_items give (value, identifying[, origin]) or nothing."""
             assert slow is not None
-            items = list(self.slots[index].transformer.leak_items(value))
-            return bool(items) and slow.record_whole(items[0][0], new, items[0][1])
+            slot = self.slots[index]
+            items = list(slot.transformer.leak_items(value))
+            if not items:
+                return False
+            origin = items[0][2] if len(items[0]) > 2 else slot.origin
+            return slow.record_whole(items[0][0], new, items[0][1], origin)
 
         failed = [0, 0]
         try:
-            counts, identifying, other, inline_hashes, inline_positions, inline_values = NATIVE.transform_lines(
+            (
+                counts,
+                identifying,
+                other,
+                inline_hashes,
+                inline_positions,
+                inline_values,
+                origins,
+                ids,
+                id_origins,
+            ) = NATIVE.transform_lines(
                 lines,
                 self.width,
                 slots,
@@ -465,7 +497,12 @@ class RowTransformer:
         scanned = (hashes + inline_hashes, positions + inline_positions, values + inline_values)
         identifying += slow.identifying.tobytes()
         other += slow.other.tobytes()
-        return ChunkResult(b"\n".join(lines), rows, counts, identifying, other, scanned)
+        origins += slow.origins.tobytes()
+        ids += slow.ids.tobytes()
+        id_origins += slow.id_origins.tobytes()
+        return ChunkResult(
+            b"\n".join(lines), rows, counts, identifying, other, scanned, origins, shipment(), ids, id_origins
+        )
 
     def _native_plan(self) -> tuple[tuple, Any]:
         """(slot specs for anonymize/csrc/rows.c, the C row mapping or None)."""
@@ -484,6 +521,7 @@ class RowTransformer:
                     slot.transformer.leak_items if mode is _PIECES else slot.transformer.leak_values,
                     self.scan_inline.get(slot.position, -1),
                     _plain_memo(slot.transformer) if native is None else None,
+                    slot.origin,
                 )
             )
         return tuple(slots), NATIVE.Row(self.row._index) if self.row is not None else None
@@ -647,7 +685,9 @@ def copy_table(
             if same:
                 unchanged[column.column] = unchanged.get(column.column, 0) + same
         if leak_index is not None:
-            leak_index.add(result.identifying, result.other)
+            leak_index.add(
+                result.identifying, result.other, result.origins, result.shipment, result.ids, result.id_origins
+            )
         if spill is not None:
             spill.add(*result.scanned)
         progress.table_progress(plan.table.name, report.rows, report.bytes_in)
@@ -823,6 +863,8 @@ def run_snapshot(
                 ]
                 report.rules = summarize_rules(report.tables)
                 verification = VerifyReport(unchanged_in_row=dict(leak_index.unchanged))
+                for table_report in report.tables:
+                    verification.table_rows[table_report.table] = table_report.rows
                 # Every source value is indexed now: the output's keys are looked up while the server sequences
                 # and builds indexes (its CPU, not ours), not after.
                 with ThreadPoolExecutor(1, thread_name_prefix="leak-check") as lookups:
@@ -837,14 +879,20 @@ def run_snapshot(
                     check_structure(load.dsn, expected, sequences, verification)
                     verification.seconds = round(verification.seconds + leak_check.result(), 3)
                 report.verification = verification
+                report.notes += verification.notes
             finally:
                 workers.close()
                 for spill in spills:
                     spill.close()
+                leak_index.close()
             if not verification.passed:
                 phase.stop()
                 report.seconds = round(time.monotonic() - began, 3)
                 raise VerificationError(report)
+            # Last, once verification (which reads as the loading role, owner of everything) passed: the source's
+            # owners and privileges, then the materialized views refreshed as their owners.
+            phase("owners, privileges, materialized views")
+            report.notes += source.schema.finish(load.dsn, jobs)
             phase("publish")
             report.target = sink.commit()
         except BaseException:
@@ -861,8 +909,10 @@ def _look_up_output(spills: Sequence[ScanSpill], index: LeakIndex, verification:
     """The leak check's second half (the counts go into `verification`); its seconds."""
     began = time.monotonic()
     verification.source_values_indexed = index.size
+    finds = LeakFinds()
     for spill in spills:
-        spill.tally(index, verification)
+        spill.tally(index, verification, finds)
+    finds.settle(index, verification)  # the origins of what was found, read once
     return time.monotonic() - began
 
 
@@ -870,9 +920,14 @@ def _attach_scan_targets(
     plans: Sequence[TablePlan], tables: Sequence[CatalogTable], schema: Mapping[str, list[ColumnInfo]]
 ) -> None:
     """Each plan learns which of its columns the leak check scans (text and JSON: where a leak could sit)."""
-    targets = {t.table.name: t for t in scan_targets(tables, schema, _faked_columns(plans))}
+    targets = {t.table.name: t for t in scan_targets(tables, schema, _faked_columns(plans), _kept_columns(plans))}
     for plan in plans:
         plan.scan = targets.get(plan.table.name)
+
+
+def _kept_columns(plans: Sequence[TablePlan]) -> dict[str, frozenset[str]]:
+    """Rule table -> the columns no transform touches (ruled keep, or generated from kept ones)."""
+    return {plan.table.rule_table: frozenset(plan.columns.keys() - plan.transformers.keys()) for plan in plans}
 
 
 def _faked_columns(plans: Sequence[TablePlan]) -> dict[str, frozenset[str]]:

@@ -1,7 +1,8 @@
 """Where a snapshot goes, always through a brand-new database on the target server:
 
-- `DatabaseSink`: load `<db>_devkit_new_<tag>_<ts>_<run>`, then swap it in for `<db>` in one transaction (two
-  renames), drop the previous one only after the swap committed. A failure drops the new database; a kill leaves
+- `DatabaseSink`: load `<db>_devkit_new_<tag>_<ts>_<run>`, give it `<db>`'s own owner, privileges, settings and
+  comment, then swap it in for `<db>` in one transaction (two renames), drop the previous one only after the swap
+  committed. A failure drops the new database; a kill leaves
   it behind as a stale `*_devkit_new_*` that the next run into `<db>` removes. Either way `<db>` is exactly as it
   was until the swap.
 - `DumpFileSink`: load a scratch database the same way, then `pg_dump --format=custom` it to the output file
@@ -43,6 +44,7 @@ from anonymize.postgres import (
     scrub,
     with_database,
 )
+from anonymize.schema_parity import database_properties, run_statements
 
 MAX_NAME = 63  # NAMEDATALEN - 1
 NEW_MARK = "_devkit_new_"
@@ -327,6 +329,10 @@ class DatabaseSink(Sink):
         assert self.load is not None and self._admin is not None, "begin() first"
         admin = self._admin
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.database,)).fetchone()
+        if exists:  # the database keeps its own owner, privileges, settings and comment through the swap
+            properties = database_properties(admin, self.database, self.load.name)
+            what = f"{self.database}'s own database properties"
+            self.notes += run_statements(admin, properties, self.server_dsn, what)
         old = self._new_name(OLD_MARK)
         for attempt in range(1, SWAP_ATTEMPTS + 1):
             try:
@@ -386,7 +392,8 @@ class DumpFileSink(Sink):
         partial = self.output.with_name(self.output.name + ".partial")
         self.output.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.tools.run(["pg_dump", "--format=custom", "--no-owner", "-f", str(partial)], self.load.dsn)
+            # Owners and privileges as the snapshot carries them: `pg_restore --no-owner` is the reader's choice.
+            self.tools.run(["pg_dump", "--format=custom", "-f", str(partial)], self.load.dsn)
         except ToolError as exc:
             partial.unlink(missing_ok=True)
             raise TargetError(f"writing {self.output} failed: {exc.line}") from None

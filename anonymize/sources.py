@@ -26,6 +26,17 @@ from anonymize.catalog import CatalogTable, SequenceValue, sequence_values
 from anonymize.copy_text import LineAssembler
 from anonymize.errors import AnonymizeError
 from anonymize.postgres import ClientTools, ToolError, connect, describe, error_line, quote_ident, scrub
+from anonymize.schema_parity import (
+    REFRESH_TYPE,
+    Entry,
+    SchemaApplyError,
+    Statement,
+    apply_metadata,
+    is_metadata,
+    metadata_statements,
+    populated_matviews,
+    refresh_matviews,
+)
 from anonymize.tempdirs import RunDirectory, make_run_directory
 
 Section = Literal["pre-data", "post-data"]
@@ -74,27 +85,115 @@ class DumpError(AnonymizeError):
 
 
 class Schema(ABC):
+    """A source's schema, applied in pg_restore's order: pre-data, (the rows), post-data, then `finish`: owners,
+    privileges and publications, and the materialized views refreshed (anonymize/schema_parity.py)."""
+
     @abstractmethod
     def apply(self, section: Section, dsn: str, jobs: int = 1) -> None:
         """Create this section's objects in the database at `dsn`."""
 
+    @abstractmethod
+    def metadata(self) -> list[Statement]:
+        """The source's owner, privilege and publication statements."""
+
+    @abstractmethod
+    def refresh(self, dsn: str, jobs: int = 1) -> None:
+        """Populate the materialized views the source has populated, in dependency order."""
+
+    def finish(self, dsn: str, jobs: int = 1) -> list[str]:
+        """After post-data: owners and privileges, then the refreshes (as their owners). Notes what the target
+        could not take (a role it lacks), and the user mappings left behind."""
+        notes = apply_metadata(dsn, self.metadata())
+        self.refresh(dsn, jobs)
+        if self.user_mappings_left_out():
+            notes.append(
+                f"{self.user_mappings_left_out()} user mapping(s) of foreign servers not copied: they hold the "
+                "source's credentials to those servers; give dev its own with CREATE USER MAPPING"
+            )
+        return notes
+
+    def user_mappings_left_out(self) -> int:
+        """How many `CREATE USER MAPPING`s the source has: never applied, their options carry passwords."""
+        return 0
+
+
+_REFRESH_LINE = re.compile(rf"^\d+; \d+ \d+ {REFRESH_TYPE} ")
+_USER_MAPPING_LINE = re.compile(r"^\d+; \d+ \d+ USER MAPPING ")
+_RESTORE_FLAGS = ["--no-subscriptions", "--no-security-labels", "--no-tablespaces"]
+
 
 @dataclass
 class ArchiveSchema(Schema):
-    """A pg_dump archive: pg_restore applies a section itself (post-data in parallel: index builds dominate)."""
+    """A pg_dump archive: pg_restore applies a section itself (post-data in parallel: index builds dominate).
+    The materialized views' refreshes (`MATERIALIZED VIEW DATA`, post-data) wait for `refresh`; `workdir` holds
+    the list files that say so."""
 
     archive: Path
     tools: ClientTools
+    workdir: Path | None = None
+    # The materialized views to refresh, when the archive has no refreshes of its own (pg_dump --schema-only)
+    refreshes: list[str] | None = None
+    _listing: list[str] | None = field(default=None, repr=False)
 
-    def apply(self, section: Section, dsn: str, jobs: int = 1) -> None:
-        args = ["pg_restore", f"--section={section}", "--exit-on-error", "--no-owner", "--no-privileges"]
-        args += ["--no-publications", "--no-subscriptions", "--no-security-labels", "--no-tablespaces"]
-        if section == "post-data" and jobs > 1 and _seekable(self.archive):
-            args.append(f"--jobs={jobs}")
+    def _toc(self) -> list[str]:
+        if self._listing is None:
+            try:
+                listing = self.tools.run(["pg_restore", "--list", str(self.archive)])
+            except ToolError as exc:
+                raise DumpError(f"{self.archive}: reading its table of contents failed: {exc.line}") from None
+            self._listing = listing.decode(errors="replace").splitlines()
+        return self._listing
+
+    def _list_file(self, name: str, lines: list[str]) -> Path:
+        assert self.workdir is not None, "the source gives its schema a work directory when it opens"
+        path = self.workdir / name
+        path.write_text("".join(f"{line}\n" for line in lines))
+        return path
+
+    def _restore(self, args: list[str], dsn: str, section: str, what: str | None = None) -> None:
         try:
             self.tools.run([*args, str(self.archive)], dsn)
         except ToolError as exc:
-            raise SchemaApplyError(section, exc.line) from None
+            raise SchemaApplyError(section, exc.line, what) from None
+
+    def apply(self, section: Section, dsn: str, jobs: int = 1) -> None:
+        args = ["pg_restore", f"--section={section}", "--exit-on-error", "--no-owner", "--no-privileges"]
+        args += ["--no-publications", *_RESTORE_FLAGS]
+        if section == "post-data" and jobs > 1 and _seekable(self.archive):
+            args.append(f"--jobs={jobs}")
+        if section == "post-data" and self.refreshes is None and any(_REFRESH_LINE.match(line) for line in self._toc()):
+            later = [f";{line}" if _REFRESH_LINE.match(line) else line for line in self._toc()]
+            args += ["--use-list", str(self._list_file("post-data.list", later))]
+        if section == "pre-data" and self.user_mappings_left_out():
+            without = [f";{line}" if _USER_MAPPING_LINE.match(line) else line for line in self._toc()]
+            args += ["--use-list", str(self._list_file("pre-data.list", without))]
+        self._restore(args, dsn, section)
+
+    def user_mappings_left_out(self) -> int:
+        return sum(1 for line in self._toc() if _USER_MAPPING_LINE.match(line))
+
+    def metadata(self) -> list[Statement]:
+        try:
+            sql = self.tools.run(["pg_restore", "--schema-only", *_RESTORE_FLAGS, "-f", "-", str(self.archive)])
+        except ToolError as exc:
+            raise DumpError(f"{self.archive}: reading its owners and privileges failed: {exc.line}") from None
+        return metadata_statements(sql.decode())
+
+    def refresh(self, dsn: str, jobs: int = 1) -> None:
+        if self.refreshes is not None:
+            refresh_matviews(dsn, self.refreshes)
+            return
+        refreshes = [line for line in self._toc() if _REFRESH_LINE.match(line)]
+        if not refreshes:
+            return
+        # A refresh runs as the view's owner; under row-level security that applies to the owner it filters the
+        # rows as the source's refresh did, where pg_restore's default (row_security off) would refuse to run it.
+        args = ["pg_restore", "--exit-on-error", "--no-owner", "--no-privileges", "--enable-row-security"]
+        args += _RESTORE_FLAGS
+        if jobs > 1 and _seekable(self.archive):
+            args.append(f"--jobs={jobs}")
+        args += ["--use-list", str(self._list_file("refresh.list", refreshes))]
+        self._restore(args, dsn, "", "the refresh of the source's materialized views")
 
 
 def _seekable(archive: Path) -> bool:
@@ -107,12 +206,20 @@ def _seekable(archive: Path) -> bool:
 
 @dataclass
 class PlainSchema(Schema):
-    """Sections cut out of a plain SQL dump (owners, grants and psql meta-commands removed); run as one
-    implicit transaction each over the simple query protocol, so a failure leaves nothing half-made."""
+    """Sections cut out of a plain SQL dump (psql meta-commands removed); pre-data, post-data and the refreshes
+    run as one implicit transaction each over the simple query protocol, so a failure leaves nothing half-made.
+    Owner, privilege and publication statements wait in `metadata`."""
 
     sections: dict[str, str]
+    user_mappings: int = 0  # CREATE USER MAPPINGs the scan left out
 
     def apply(self, section: Section, dsn: str, jobs: int = 1) -> None:
+        self._run(section, dsn)
+
+    def user_mappings_left_out(self) -> int:
+        return self.user_mappings
+
+    def _run(self, section: str, dsn: str) -> None:
         sql = self.sections.get(section, "")
         if not sql.strip():
             return
@@ -120,15 +227,14 @@ class PlainSchema(Schema):
             try:
                 conn.execute(sql.encode())  # type: ignore[call-overload]  # bytes: never treated as a template
             except psycopg.Error as exc:
-                raise SchemaApplyError(section, _pg_error_line(exc, dsn)) from None
+                what = "the refresh of the source's materialized views" if section == "refresh" else None
+                raise SchemaApplyError(section, _pg_error_line(exc, dsn), what) from None
 
+    def metadata(self) -> list[Statement]:
+        return metadata_statements(self.sections.get("metadata", ""))
 
-class SchemaApplyError(AnonymizeError):
-    def __init__(self, section: str, line: str) -> None:
-        super().__init__(
-            f"applying the source's {section} schema to the target failed: {line}",
-            "the target server must support everything the source's schema uses (extensions, collations)",
-        )
+    def refresh(self, dsn: str, jobs: int = 1) -> None:
+        self._run("refresh", dsn)
 
 
 def _pg_error_line(exc: psycopg.Error, dsn: str) -> str:
@@ -263,17 +369,23 @@ class LiveSource(Source):
 
     @property
     def schema(self) -> Schema:  # type: ignore[override]
-        """pg_dump the schema once, inside the snapshot, into a small archive that pg_restore applies."""
+        """pg_dump the schema once, inside the snapshot, into a small archive that pg_restore applies.
+
+        --schema-only leaves out the refreshes of the populated materialized views (pg_dump counts them as data):
+        they are read from the catalog instead, in the snapshot, and run after the metadata. Subscriptions stay
+        out: they would connect to the source's publisher, with its connection string. (Not --section: pg_dump
+        would then read every sequence's value, waiting on any lock held on one.)"""
         if self._schema is None:
             self._tmp = make_run_directory("devkit-schema-")
             archive = self._tmp.path / "schema.dump"
             args = ["pg_dump", "--format=custom", "--schema-only", f"--snapshot={self.snapshot_id}"]
-            args += ["--no-publications", "--no-subscriptions", "-f", str(archive)]
+            args += ["--no-subscriptions", "-f", str(archive)]
             try:
                 self.tools.run(args, self.dsn)
             except ToolError as exc:
                 raise SourceError(f"pg_dump of the source schema failed: {exc.line}") from None
-            self._schema = ArchiveSchema(archive, self.tools)
+            refreshes = populated_matviews(self.catalog())
+            self._schema = ArchiveSchema(archive, self.tools, self._tmp.path, refreshes)
         return self._schema
 
     def _copy_command(self, query: str) -> tuple[list[str], dict[str, str]]:
@@ -381,6 +493,7 @@ class ArchiveSource(Source):
             if match:
                 self._entries.append(_TocEntry(int(match[1]), match[2], f"{match[3]}.{match[4]}"))
         self._tmp = make_run_directory("devkit-toc-")
+        self.schema.workdir = self._tmp.path
 
     def close(self) -> None:
         if self._tmp is not None:
@@ -549,19 +662,12 @@ def parse_qualified(text: str) -> str:
 
 # ---------------------------------------------------------------- plain SQL dumps
 
-_ENTRY_HEADER = re.compile(rb"^-- (?:Data for )?Name: .*; Type: ([A-Z ]+); Schema: .*; Owner: .*$")
+_ENTRY_HEADER = re.compile(rb"^-- (?:Data for )?Name: (.*); Type: ([A-Z ]+); Schema: .*; Owner: .*$")
 _DATA_TYPES = {b"TABLE DATA", b"SEQUENCE SET", b"BLOBS", b"BLOB", b"LARGE OBJECT", b"BLOB DATA"}
-_DROPPED_TYPES = {
-    b"ACL",
-    b"DEFAULT ACL",
-    b"PUBLICATION",
-    b"PUBLICATION TABLE",
-    b"PUBLICATION TABLES IN SCHEMA",
-    b"SUBSCRIPTION",
-    b"SECURITY LABEL",
-    b"DATABASE",
-    b"DATABASE PROPERTIES",
-}
+# Never carried: subscriptions (they would connect to the source's publisher), security labels (the target has no
+# label provider to take them), the database's own properties (the target's database is the target's), user
+# mappings (their options hold the passwords of the source's foreign servers).
+_DROPPED_TYPES = {b"SUBSCRIPTION", b"SECURITY LABEL", b"DATABASE", b"DATABASE PROPERTIES", b"USER MAPPING"}
 _OWNER_LINE = re.compile(rb"^ALTER .+ OWNER TO .+;\n?$")
 _META_LINE = re.compile(rb"^\\(?:restrict|unrestrict|connect)\b")
 
@@ -579,8 +685,11 @@ class _PlainIndex:
     preamble: list[bytes] = field(default_factory=list)
     pre: list[bytes] = field(default_factory=list)
     post: list[bytes] = field(default_factory=list)
+    refresh: list[bytes] = field(default_factory=list)  # REFRESH MATERIALIZED VIEW, after the metadata
+    metadata: list[bytes] = field(default_factory=list)  # entry headers, owner lines, privileges, publications
     blocks: dict[str, _CopyBlock] = field(default_factory=dict)
     sequences: list[SequenceValue] = field(default_factory=list)
+    user_mappings: int = 0
     complete: bool = False
 
 
@@ -602,7 +711,13 @@ class PlainSource(Source):
             {
                 "pre-data": b"".join(index.preamble + index.pre).decode(),
                 "post-data": b"".join(index.preamble + index.post).decode(),
-            }
+                # as the view's owner, filtered by the row-level security that applies to it (see ArchiveSchema)
+                "refresh": b"".join([*index.preamble, b"SET row_security = on;\n", *index.refresh]).decode()
+                if index.refresh
+                else "",
+                "metadata": b"".join(index.metadata).decode(),
+            },
+            index.user_mappings,
         )
 
     def tables_with_data(self) -> set[str]:
@@ -652,8 +767,8 @@ def _scan_plain(handle: IO[bytes], label: str) -> _PlainIndex:
             "pass a file made by pg_dump",
         )
     handle.seek(0)
-    state = "preamble"
-    dropping = False
+    state = "preamble"  # where the current entry's lines go: preamble, pre, data, post, refresh, metadata, dropped
+    seen_data = False
     while True:
         offset = handle.tell()
         line = handle.readline()
@@ -661,15 +776,23 @@ def _scan_plain(handle: IO[bytes], label: str) -> _PlainIndex:
             break
         header = _ENTRY_HEADER.match(line.rstrip(b"\n"))
         if header:
-            kind = header[1].strip()
-            dropping = kind in _DROPPED_TYPES
+            kind = header[2].strip()
             if kind in _DATA_TYPES:
                 state = "data"
-            elif state in ("preamble", "pre"):
-                state = "pre"
+                seen_data = True
+            elif kind in _DROPPED_TYPES:
+                state = "dropped"
+                index.user_mappings += kind == b"USER MAPPING"
+            elif is_metadata(Entry(kind.decode(), header[1].decode(errors="replace"))):
+                state = "metadata"
+            elif kind == REFRESH_TYPE.encode():
+                state = "refresh"
             else:
-                state = "post"
+                state = "post" if seen_data else "pre"
             # the `--` line above the header belongs to the same entry; harmless either way
+            index.metadata.append(line)  # tells the metadata's reader which entry the owner lines below are of
+            if state == "metadata":
+                continue
         if line.startswith(b"-- PostgreSQL database dump complete"):
             index.complete = True
         if state == "preamble":
@@ -692,9 +815,12 @@ def _scan_plain(handle: IO[bytes], label: str) -> _PlainIndex:
             if line.startswith(b"SELECT pg_catalog.setval("):
                 index.sequences.extend(_parse_setvals(line.decode()))
             continue
-        if dropping or _OWNER_LINE.match(line) or _META_LINE.match(line):
+        if state == "dropped" or _META_LINE.match(line):
             continue
-        {"preamble": index.preamble, "pre": index.pre, "post": index.post}[state].append(line)
+        if state == "metadata" or _OWNER_LINE.match(line):
+            index.metadata.append(line)
+            continue
+        {"preamble": index.preamble, "pre": index.pre, "post": index.post, "refresh": index.refresh}[state].append(line)
     if not index.complete:
         raise DumpError(
             f"{label} ends before pg_dump's closing line (-- PostgreSQL database dump complete)",

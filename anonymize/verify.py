@@ -11,6 +11,15 @@ another real row) is counted apart. Reports name tables and columns, never value
 The hashes are 64-bit, keyed: SipHash (Python's str hash, seeded per process with a random key) over a salt
 derived from the anonymization key for this purpose only. The index never leaves the process's memory; it is a
 sorted numpy array, 8 bytes per distinct key, the one structure of a run that grows with the data.
+
+Every identifying hash is recorded with its origin (anonymize.leak_origins: column, JSON path, kind, how it was
+found), a small int. The pairs wait on disk (12 bytes each, like the output's keys) and are read only for the
+hashes found in the output, so a failure names where each value came from, where it was found and which rule to
+change, while lookups stay on the bare sorted hashes. The origins also settle one case: a card number that free-text
+detection knew only by a cue word near it, which the source keeps as it is -- found in the output in a column the
+rules keep, or recorded as a card-shaped id under a JSON id key (such ids go to the same file, not to the index) --
+is the source's own identifier, not a leak; it is reported apart (`shared_identifiers`). That is decided exactly,
+from the hashes found, with no set of kept values held in memory or read beforehand.
 """
 
 from __future__ import annotations
@@ -41,8 +50,9 @@ from anonymize.leak_keys import (
     leak_keys,
     output_keys,
 )
+from anonymize.leak_origins import IDENTIFIER, Origin, Shipment, fix_for, ship_all_again
 from anonymize.postgres import quote_ident
-from anonymize.report import VerifyReport
+from anonymize.report import LeakSource, VerifyReport
 from anonymize.transformers.base import ColumnInfo
 
 LEAK_DOMAIN = "leak-check"
@@ -87,16 +97,73 @@ class LeakIndex:
         self._prefilter: _Prefilter | None = None  # built at the first lookup after the last change
         self.unchanged: dict[str, int] = {}  # column -> personal values left as they were, in their own row
         self._lock = threading.Lock()
+        self._origins: _OriginSpill | None = None  # (identifying hash, origin) pairs, on disk until looked up
+        self._processes: dict[int, int] = {}  # recording process id -> its number (1..255) in the origin words
+        self._shipped: dict[int, dict[int, Origin]] = {}  # process number -> its origin ids -> origins
+        ship_all_again()  # this process's origins met before (an earlier run) are news to this index
 
     def add_unchanged(self, counts: Mapping[str, int]) -> None:
         with self._lock:
             for column, n in counts.items():
                 self.unchanged[column] = self.unchanged.get(column, 0) + n
 
-    def add(self, identifying: bytes, other: bytes) -> None:
-        """Hashes as the raw bytes of array('q') (what worker processes send back). Thread-safe."""
+    def add(
+        self,
+        identifying: bytes,
+        other: bytes,
+        origins: bytes = b"",
+        shipment: Shipment | None = None,
+        ids: bytes = b"",
+        id_origins: bytes = b"",
+    ) -> None:
+        """Hashes as the raw bytes of array('q') (what worker processes send back); `origins`: the origin id of each
+        identifying hash (array('I') bytes), ids of the process that `shipment` (leak_origins.shipment) names, with
+        the origins it met since its last shipment; `ids`, `id_origins`: identifiers the source keeps, which are
+        not indexed (only asked about for values found). Thread-safe."""
         with self._lock:
             self._add(identifying, other)
+            process = self._learn(shipment) if shipment is not None else 0
+            for hashes, words in ((identifying, origins), (ids, id_origins)):
+                if hashes and words and len(words) * 2 == len(hashes):
+                    if self._origins is None:
+                        self._origins = _OriginSpill()
+                    tagged = np.frombuffer(words, dtype=np.uint32) | np.uint32(process << _PROCESS_SHIFT)
+                    self._origins.add(hashes, tagged.tobytes())
+
+    def _learn(self, shipment: Shipment) -> int:
+        pid, first, new = shipment
+        process = self._processes.get(pid)
+        if process is None:
+            process = len(self._processes) + 1
+            if process > _MAX_PROCESSES:
+                return 0  # origins unknown (a run with more processes than this is not expected)
+            self._processes[pid] = process
+        known = self._shipped.setdefault(process, {})
+        for i, origin in enumerate(new):
+            known[first + i] = origin
+        return process
+
+    def origins_of(self, found: np.ndarray) -> dict[int, set[Origin]]:
+        """Hash -> every origin it was recorded with, for `found` (sorted unique hashes, the few found in the
+        output): one pass over the pairs on disk."""
+        with self._lock:
+            if self._origins is None or not len(found):
+                return {}
+            out: dict[int, set[Origin]] = {}
+            for hashes, words in self._origins.batches():
+                hit = _member(found, hashes)
+                if not hit.any():
+                    continue
+                for hashed, word in zip(hashes[hit].tolist(), words[hit].tolist(), strict=True):
+                    origin = self._shipped.get(word >> _PROCESS_SHIFT, {}).get(word & _LOCAL_MASK)
+                    if origin is not None:
+                        out.setdefault(hashed, set()).add(origin)
+            return out
+
+    def close(self) -> None:
+        with self._lock:
+            if self._origins is not None:
+                self._origins.close()
 
     def _add(self, identifying: bytes, other: bytes) -> None:
         for flag, data in ((True, identifying), (False, other)):
@@ -144,6 +211,45 @@ class LeakIndex:
         found_identifying[candidates] = _member(identifying, queries)
         found_other[candidates] = _member(other, queries)
         return found_identifying, found_other
+
+
+_PROCESS_SHIFT = 24  # an origin word: the recording process's number above its 24-bit origin id
+_LOCAL_MASK = (1 << _PROCESS_SHIFT) - 1
+_MAX_PROCESSES = 255
+
+
+class _OriginSpill:
+    """(identifying hash, origin word) pairs on disk, 12 bytes each: read back only for hashes found in the output."""
+
+    _BATCH = 1 << 20
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="devkit-origins-")  # noqa: SIM115 - closed by close()
+
+    def add(self, hashes: bytes, words: bytes) -> None:
+        self._file.write(struct.pack("<q", len(hashes) // 8))
+        self._file.write(hashes)
+        self._file.write(words)
+
+    def batches(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        self._file.seek(0)
+        hashes: list[bytes] = []
+        words: list[bytes] = []
+        held = 0
+        while header := self._file.read(8):
+            (count,) = struct.unpack("<q", header)
+            hashes.append(self._file.read(8 * count))
+            words.append(self._file.read(4 * count))
+            held += count
+            if held >= self._BATCH:
+                yield np.frombuffer(b"".join(hashes), np.int64), np.frombuffer(b"".join(words), np.uint32)
+                hashes, words, held = [], [], 0
+        if held:
+            yield np.frombuffer(b"".join(hashes), np.int64), np.frombuffer(b"".join(words), np.uint32)
+        self._file.seek(0, 2)  # more pairs may follow (a lookup before the last table is in, in tests)
+
+    def close(self) -> None:
+        self._file.close()
 
 
 class _Prefilter:
@@ -215,36 +321,54 @@ class LeakRecorder:
     hasher: LeakHasher
     identifying: array
     other: array
+    origins: array  # array('I'): the origin id of each identifying hash (anonymize.leak_origins)
+    ids: array  # array('q'): hashes of identifiers the source keeps (pieces flagged None), not indexed ...
+    id_origins: array  # ... and their origin ids
 
     @classmethod
     def new(cls, hasher: LeakHasher) -> LeakRecorder:
-        return cls(hasher, array("q"), array("q"))
+        return cls(hasher, array("q"), array("q"), array("I"), array("q"), array("I"))
 
-    def record(self, pieces: Sequence[tuple[str, bool]], new: str | None, is_json: bool) -> bool:
-        """Hash the pieces; True if one of them is still in `new` (left unchanged in its own row)."""
+    def record(self, pieces: Sequence[tuple], new: str | None, is_json: bool, origin: int = 0) -> bool:
+        """Hash the pieces, (piece, identifying) or (piece, identifying, origin id) (else `origin`); True if one of
+        them is still in `new` (left unchanged in its own row). A piece flagged None instead of identifying is an
+        identifier the source keeps as it is (a card-shaped id under a JSON id key): hashed apart, not indexed."""
         hasher = self.hasher
         unchanged = False
         out: set[str] | None = None
-        for piece, identifying in pieces:
+        for item in pieces:
+            piece, identifying = item[0], item[1]
+            if identifying is None:
+                piece_origin = item[2] if len(item) > 2 else origin
+                for key in fast_leak_keys(piece):
+                    self.ids.append(hasher(key))
+                    self.id_origins.append(piece_origin)
+                continue
             target = self.identifying if identifying else self.other
             for key in fast_leak_keys(piece):
                 target.append(hasher(key))
+                if identifying:
+                    self.origins.append(item[2] if len(item) > 2 else origin)
                 if new is not None and not unchanged:
                     if out is None:
                         out = set(output_keys(new, True) if is_json else fast_text_output_keys(new))
                     unchanged = key in out
         return unchanged
 
-    def record_whole(self, value: str, new: str | None, identifying: bool) -> bool:
+    def record_whole(self, value: str, new: str | None, identifying: bool, origin: int = 0) -> bool:
         """The common case, kept cheap: the whole value is the personal piece. A value this process already
-        sent (under the same flag) isn't hashed again: the index holds it once anyway."""
+        sent (under the same flag) isn't hashed again: the index holds it once anyway (with its first origin)."""
         seen = self.hasher.seen[identifying]
         first = seen.get(value, _UNSEEN)
         if first is _UNSEEN:
             found = fast_hashed_keys(value, self.hasher.salt)  # (first key, hash...) or ()
             if found:
                 first = found[0]
-                (self.identifying if identifying else self.other).extend(found[1:])
+                if identifying:
+                    self.identifying.extend(found[1:])
+                    self.origins.extend([origin] * (len(found) - 1))
+                else:
+                    self.other.extend(found[1:])
             else:
                 first = None
             if len(seen) >= SEEN_LIMIT:
@@ -385,13 +509,18 @@ class ScanSpill:
         if held:
             yield b"".join(hashes), b"".join(positions)
 
-    def tally(self, index: LeakIndex, report: VerifyReport) -> None:
-        """Look every key up in the (now complete) index; the file is closed (and gone) afterwards."""
+    def tally(self, index: LeakIndex, report: VerifyReport, finds: LeakFinds | None = None) -> None:
+        """Look every key up in the (now complete) index; the file is closed (and gone) afterwards. Identifying
+        values found wait in `finds` (settled by the caller), or are counted into `report` at the end."""
         with self._lock:
             try:
                 report.output_values_checked += self.values
+                own = finds is None
+                finds = LeakFinds() if finds is None else finds
                 for hashes, positions in self._batches():
-                    tally(self.target, index, hashes, positions, 0, report)
+                    tally(self.target, index, hashes, positions, 0, report, finds)
+                if own:
+                    finds.settle(index, report)
             finally:
                 self.close()
 
@@ -404,6 +533,7 @@ class ScanTarget:
     table: CatalogTable
     columns: list[ColumnInfo]
     faked: frozenset[str] = frozenset()  # columns whose every value is a transformer's fake (whole-value rules)
+    kept: frozenset[str] = frozenset()  # columns the rules keep as they are (the source's own values)
 
     @property
     def query(self) -> str:
@@ -418,7 +548,7 @@ class ScanTarget:
         """This target narrowed to the columns a stream carries, and where each of them sits in its lines."""
         position = {name: i for i, name in enumerate(columns)}
         present = [c for c in self.columns if c.name in position]
-        return ScanTarget(self.table, present, self.faked), tuple(position[c.name] for c in present)
+        return ScanTarget(self.table, present, self.faked, self.kept), tuple(position[c.name] for c in present)
 
     @property
     def names(self) -> list[str]:
@@ -429,41 +559,141 @@ def scan_targets(
     tables: Sequence[CatalogTable],
     schema: Mapping[str, list[ColumnInfo]],
     faked: Mapping[str, frozenset[str]] | None = None,
+    kept: Mapping[str, frozenset[str]] | None = None,
 ) -> list[ScanTarget]:
-    """Every table's text and JSON columns: where a leaked value could sit. `faked`: rule table -> the columns
-    a whole-value transform fills with fakes (a match there is a fake colliding with a real value, not a leak)."""
+    """Every table's text and JSON columns (and arrays of text): where a leaked value could sit. `faked`: rule
+    table -> the columns a whole-value transform fills with fakes (a match there is a fake colliding with a real
+    value, not a leak); `kept`: rule table -> the columns its rules keep (a name there is the source's own)."""
     targets = []
     for table in tables:
         by_name = {c.name: c for c in schema.get(table.rule_table, [])}
-        columns = [by_name[c] for c in table.columns if c in by_name and by_name[c].family in SCAN_FAMILIES]
+        columns = [by_name[c] for c in table.columns if c in by_name and _scanned(by_name[c])]
         if columns:
-            targets.append(ScanTarget(table, columns, (faked or {}).get(table.rule_table, frozenset())))
+            targets.append(
+                ScanTarget(
+                    table,
+                    columns,
+                    (faked or {}).get(table.rule_table, frozenset()),
+                    (kept or {}).get(table.rule_table, frozenset()),
+                )
+            )
     return targets
 
 
+def _scanned(column: ColumnInfo) -> bool:
+    if column.family in SCAN_FAMILIES:
+        return True
+    from anonymize.transformers.arrays import element_column
+
+    element = element_column(column)
+    return element is not None and element.family == "text"
+
+
 def tally(
-    target: ScanTarget, index: LeakIndex, hashes: bytes, positions: bytes, values: int, report: VerifyReport
+    target: ScanTarget,
+    index: LeakIndex,
+    hashes: bytes,
+    positions: bytes,
+    values: int,
+    report: VerifyReport,
+    finds: LeakFinds | None = None,
 ) -> None:
-    """Look a scanned chunk up in the index and count leaks, fake collisions and coincidences per column."""
+    """Look a scanned chunk up in the index: coincidences are counted per column at once; identifying values found
+    wait in `finds` until every chunk is looked up (their origins are read once, for all), or, without `finds`,
+    are counted now."""
     report.output_values_checked += values
     if not hashes:
         return
-    found_identifying, found_other = index.lookup(np.frombuffer(hashes, dtype=np.int64))
+    looked_up = np.frombuffer(hashes, dtype=np.int64)
+    found_identifying, found_other = index.lookup(looked_up)
     columns = np.frombuffer(positions, dtype=np.int16)
     names = target.names
-    for mask, kind in ((found_identifying, "identifying"), (found_other & ~found_identifying, "other")):
-        if not mask.any():
-            continue
-        for position, n in enumerate(np.bincount(columns[mask], minlength=len(names))):
-            if not n:
-                continue
-            if kind == "other":
-                counts = report.coincidences
-            elif target.columns[position].name in target.faked:
-                counts = report.fake_collisions
-            else:
-                counts = report.leaks
-            counts[names[position]] = counts.get(names[position], 0) + int(n)
+    coincidences = found_other & ~found_identifying
+    if coincidences.any():
+        for position, n in enumerate(np.bincount(columns[coincidences], minlength=len(names))):
+            if n:
+                # A name in a column the rules keep is the source's own value: a finding (a login, a handle, a
+                # name the draft missed), not a fake that happens to equal somebody's name.
+                kept = target.columns[position].name in target.kept
+                counts = report.names_in_kept if kept else report.coincidences
+                counts[names[position]] = counts.get(names[position], 0) + int(n)
+    if found_identifying.any():
+        own = finds is None
+        finds = LeakFinds() if finds is None else finds
+        finds.add(target, looked_up[found_identifying], columns[found_identifying])
+        if own:
+            finds.settle(index, report)
+
+
+class LeakFinds:
+    """Identifying source values found in the output (their hashes and where), held until every output key is
+    looked up; `settle` then reads their origins once and counts them into the report: fake collisions in faked
+    columns; values only a cue word made cards, which the source also keeps as they are (in a kept column where they
+    are found, or under an id key of its JSON), are the source's identifiers, not leaks; the rest are leaks, each
+    counted by origin with the rule to change."""
+
+    def __init__(self) -> None:
+        self._found: list[tuple[ScanTarget, np.ndarray, np.ndarray]] = []
+
+    def add(self, target: ScanTarget, hashes: np.ndarray, positions: np.ndarray) -> None:
+        self._found.append((target, np.array(hashes, dtype=np.int64), np.array(positions, dtype=np.int16)))
+
+    def settle(self, index: LeakIndex, report: VerifyReport) -> None:
+        found, self._found = self._found, []
+        if not found:
+            return
+        origins = index.origins_of(_sorted_unique(np.concatenate([hashes for _, hashes, _ in found])))
+        sources: dict[tuple[str, str, str, Origin | None, str | None], int] = {}
+        for target, hashes, positions in found:
+            for position in np.unique(positions).tolist():
+                name, column = target.names[position], target.columns[position].name
+                here = hashes[positions == position]
+                if column in target.faked:
+                    report.fake_collisions[name] = report.fake_collisions.get(name, 0) + len(here)
+                    continue
+                kept = column in target.kept
+                rule = "keep" if kept else "transformed"
+                values, counts = np.unique(here, return_counts=True)
+                for hashed, n in zip(values.tolist(), counts.tolist(), strict=True):
+                    every = origins.get(hashed, set())
+                    known = {o for o in every if o.kind != IDENTIFIER}
+                    # Only a cue word made it a card, and the source keeps it as it is (in this kept column, or under
+                    # an id key of its JSON): the source's identifier.
+                    shared = bool(known) and all(o.weak for o in known) and (kept or len(known) < len(every))
+                    counted = report.shared_identifiers if shared else report.leaks
+                    counted[name] = counted.get(name, 0) + n
+                    kept_as = None
+                    if shared:
+                        identifiers = sorted(o.describe() for o in every - known)
+                        kept_as = f"kept column {name}" if kept else f"as {identifiers[0]}"
+                    key = ("shared" if shared else "leak", name, rule, _representative(known), kept_as)
+                    sources[key] = sources.get(key, 0) + n
+
+        def order(item: tuple[tuple[str, str, str, Origin | None, str | None], int]) -> tuple:
+            (_, name, _, origin, kept_as), n = item
+            return name, -n, origin.describe() if origin is not None else "", kept_as or ""
+
+        for (what, name, rule, origin, kept_as), n in sorted(sources.items(), key=order):
+            source = LeakSource(
+                found_in=name,
+                found_in_rule=rule,
+                origin=origin.describe() if origin is not None else "unknown origin",
+                column=origin.column if origin is not None else None,
+                path=origin.path if origin is not None else None,
+                kind=origin.kind if origin is not None else None,
+                detected=origin.detected if origin is not None else False,
+                values=n,
+                fix=fix_for(origin, name, rule),
+                kept_as=kept_as,
+            )
+            (report.shared_sources if what == "shared" else report.leak_sources).append(source)
+
+
+def _representative(origins: set[Origin]) -> Origin | None:
+    """The origin to name for a value recorded from several: one that isn't weak first, then in a stable order."""
+    if not origins:
+        return None
+    return min(origins, key=lambda o: (o.weak, o.describe()))
 
 
 # ---------------------------------------------------------------- structural checks

@@ -34,6 +34,7 @@ from psycopg import sql
 from sqlalchemy import Table
 
 from devkit import __version__
+from devkit.durable_files import fsync_directory
 from devkit.environments import connect, mask_dsn, scrub
 from devkit.errors import DataError, DevkitError, UsageError
 from devkit.schema import TABLES, metadata
@@ -238,7 +239,7 @@ class _Archive:
             raw = os.fdopen(fd, "wb")
             self._raw[table] = raw
             self.streams[table] = gzip.GzipFile(filename=f"{table}.copy", mode="wb", fileobj=raw)
-            _fsync_dir(self.path)  # the new file's name is durable before any row it holds is deleted
+            fsync_directory(self.path)  # the new file's name is durable before any row it holds is deleted
         return self.streams[table]
 
     def flush(self, added: dict[str, int]) -> None:
@@ -282,14 +283,6 @@ class _Archive:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def cleanup(

@@ -164,6 +164,8 @@ def test_rules_init_drafts_rules_that_cover_the_schema(project: Path, prod: str)
     assert "REVIEW" in drafted  # JSON columns are flagged for a human
     result = run("snapshot", "--check", "--rules", "drafted.yml")
     assert result.exit_code == 0, result.output
+    result = run("snapshot", "--anonymize", "--rules", "drafted.yml", "--yes")  # the draft, untouched, publishes
+    assert result.exit_code == 0, result.output
     result = run("rules", "init", "--output", "drafted.yml")
     assert result.exit_code == 2 and "--force" in result.output
 

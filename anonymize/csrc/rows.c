@@ -53,6 +53,7 @@ typedef struct {
     PyObject *leak_values; /* the transformer's leak_values, or its leak_items in MODE_PIECES */
     Py_ssize_t scan_index; /* -1: the fake isn't scanned here */
     PyObject *memo;        /* MemoizedTransformer._memo (value -> fake) when `transform` is its plain lookup, or None */
+    unsigned int origin;   /* the leak check's origin id of the column's whole values (leak_origins.origin_id) */
     Py_ssize_t counts[4]; /* values, changed, nulls, unchanged personal values */
 } Slot;
 
@@ -63,12 +64,23 @@ typedef struct {
     Buffer hashes[2]; /* [other, identifying] */
     Buffer inline_hashes, inline_positions;
     Py_ssize_t inline_values;
+    Buffer origins; /* uint32: the origin id of each identifying hash, in step with hashes[1] */
+    Buffer ids, id_origins; /* identifiers the source keeps (pieces flagged None): their hashes and origin ids */
 } Leaks;
+
+/* A hash into the index under its flag; an identifying one with its origin id. */
+static int
+push_recorded(Leaks *leaks, int identifying, Py_hash_t hashed, uint32_t origin)
+{
+    if (push_hash(&leaks->hashes[identifying], hashed) < 0)
+        return -1;
+    return identifying ? buffer_push(&leaks->origins, &origin) : 0;
+}
 
 /* LeakRecorder.record_whole: hash a source value into the index (once per process), and say whether `new` is
  * still the same value. -1 on error. */
 static int
-record_whole(Leaks *leaks, PyObject *value, PyObject *new, int identifying)
+record_whole(Leaks *leaks, PyObject *value, PyObject *new, int identifying, uint32_t origin)
 {
     PyObject *seen = leaks->seen[identifying];
     PyObject *first = PyDict_GetItemWithError(seen, value); /* borrowed */
@@ -82,7 +94,7 @@ record_whole(Leaks *leaks, PyObject *value, PyObject *new, int identifying)
         }
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys); i++) {
             Py_hash_t hashed = lk_salted_hash(leaks->salt, PyList_GET_ITEM(keys, i));
-            if ((hashed == -1 && PyErr_Occurred()) || push_hash(&leaks->hashes[identifying], hashed) < 0) {
+            if ((hashed == -1 && PyErr_Occurred()) || push_recorded(leaks, identifying, hashed, origin) < 0) {
                 Py_DECREF(keys);
                 return -1;
             }
@@ -137,10 +149,12 @@ output_key_set(PyObject *new, int is_json)
     return set;
 }
 
-/* LeakRecorder.record(list(leak_items(value)), new, is_json): each piece's keys hashed under its own flag; whether a
- * key of one is still among the fake's output keys (left unchanged in its own row). -1 on error. */
+/* LeakRecorder.record(list(leak_items(value)), new, is_json, origin): each piece's keys hashed under its own flag (an
+ * identifying piece's with its own origin id, or the slot's; a piece flagged None is an identifier the source keeps,
+ * hashed apart); whether a key of one is still among the fake's output keys (left unchanged in its own row). -1 on
+ * error. */
 static int
-record_pieces(Leaks *leaks, PyObject *leak_items, PyObject *value, PyObject *new, int is_json)
+record_pieces(Leaks *leaks, PyObject *leak_items, PyObject *value, PyObject *new, int is_json, uint32_t origin)
 {
     PyObject *found = PyObject_CallOneArg(leak_items, value);
     PyObject *items = found == NULL ? NULL : PySequence_List(found);
@@ -151,21 +165,42 @@ record_pieces(Leaks *leaks, PyObject *leak_items, PyObject *value, PyObject *new
     PyObject *out = NULL, *keys = NULL;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items) && !failed; i++) {
         PyObject *item = PyList_GET_ITEM(items, i);
-        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2 || !PyUnicode_Check(PyTuple_GET_ITEM(item, 0))) {
-            PyErr_SetString(PyExc_TypeError, "leak_items must yield (piece: str, identifying) pairs");
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 2 || PyTuple_GET_SIZE(item) > 3 ||
+            !PyUnicode_Check(PyTuple_GET_ITEM(item, 0))) {
+            PyErr_SetString(PyExc_TypeError, "leak_items must yield (piece: str, identifying[, origin: int]) tuples");
             failed = 1;
             break;
         }
-        int identifying = PyObject_IsTrue(PyTuple_GET_ITEM(item, 1));
+        uint32_t piece_origin = origin;
+        if (PyTuple_GET_SIZE(item) == 3) {
+            unsigned long given = PyLong_AsUnsignedLong(PyTuple_GET_ITEM(item, 2));
+            if ((given == (unsigned long)-1 && PyErr_Occurred()) || given > UINT32_MAX) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_OverflowError, "an origin id must fit 32 bits");
+                failed = 1;
+                break;
+            }
+            piece_origin = (uint32_t)given;
+        }
+        int identifier = PyTuple_GET_ITEM(item, 1) == Py_None;
+        int identifying = identifier ? 0 : PyObject_IsTrue(PyTuple_GET_ITEM(item, 1));
         Py_XSETREF(keys, PyList_New(0));
         if (identifying < 0 || keys == NULL || lk_append_keys(keys, PyTuple_GET_ITEM(item, 0)) < 0) {
             failed = 1;
             break;
         }
+        if (identifier) {
+            for (Py_ssize_t k = 0; k < PyList_GET_SIZE(keys) && !failed; k++) {
+                Py_hash_t hashed = lk_salted_hash(leaks->salt, PyList_GET_ITEM(keys, k));
+                failed = (hashed == -1 && PyErr_Occurred()) || push_hash(&leaks->ids, hashed) < 0 ||
+                         buffer_push(&leaks->id_origins, &piece_origin) < 0;
+            }
+            continue;
+        }
         for (Py_ssize_t k = 0; k < PyList_GET_SIZE(keys) && !failed; k++) {
             PyObject *key = PyList_GET_ITEM(keys, k);
             Py_hash_t hashed = lk_salted_hash(leaks->salt, key);
-            if ((hashed == -1 && PyErr_Occurred()) || push_hash(&leaks->hashes[identifying], hashed) < 0) {
+            if ((hashed == -1 && PyErr_Occurred()) || push_recorded(leaks, identifying, hashed, piece_origin) < 0) {
                 failed = 1;
                 break;
             }
@@ -258,10 +293,10 @@ parse_slots(PyObject *specs, Slot **out, Py_ssize_t *count, Py_ssize_t width)
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         Slot *slot = &slots[i];
-        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(specs, i), "nOippOnO;a slot is (position, transform, mode, "
-                              "identifying, is_json, leak_values, scan_index, memo)", &slot->position,
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(specs, i), "nOippOnOI;a slot is (position, transform, mode, "
+                              "identifying, is_json, leak_values, scan_index, memo, origin)", &slot->position,
                               &slot->transform, &slot->mode, &slot->identifying, &slot->is_json, &slot->leak_values,
-                              &slot->scan_index, &slot->memo)) {
+                              &slot->scan_index, &slot->memo, &slot->origin)) {
             PyMem_Free(slots);
             return -1;
         }
@@ -278,7 +313,8 @@ parse_slots(PyObject *specs, Slot **out, Py_ssize_t *count, Py_ssize_t width)
 }
 
 /* transform_lines(lines, width, slots, row_arg, lazy_row, salt, seen_other, seen_identifying, seen_limit,
- *                 record_slow, failed) -> (counts, identifying, other, inline hashes, inline positions, inline values)
+ *                 record_slow, failed) -> (counts, identifying, other, inline hashes, inline positions, inline values,
+ *                 origins of the identifying hashes, identifiers' hashes, their origins)
  * See pipeline.RowTransformer._process_native for the arguments. `lines` is rewritten in place. */
 PyObject *
 py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -312,7 +348,7 @@ py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
 
     Leaks leaks = {salt, {args[6], args[7]}, seen_limit, {{NULL, 0, 0, 8}, {NULL, 0, 0, 8}}, {NULL, 0, 0, 8},
-                   {NULL, 0, 0, 2}, 0};
+                   {NULL, 0, 0, 2}, 0, {NULL, 0, 0, 4}, {NULL, 0, 0, 8}, {NULL, 0, 0, 4}};
     Py_ssize_t *starts = PyMem_Malloc(sizeof(Py_ssize_t) * (width + 1));
     PyObject **replaced = PyMem_Calloc(width, sizeof(PyObject *));
     PyObject *value = NULL, *new = NULL, *result = NULL;
@@ -388,11 +424,11 @@ py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 goto done;
             int unchanged = 0;
             if (leak_check && slot->mode == MODE_WHOLE)
-                unchanged = record_whole(&leaks, value, new, slot->identifying);
+                unchanged = record_whole(&leaks, value, new, slot->identifying, slot->origin);
             else if (leak_check && slot->mode == MODE_PIECES)
-                unchanged = record_pieces(&leaks, slot->leak_values, value, new, slot->is_json);
+                unchanged = record_pieces(&leaks, slot->leak_values, value, new, slot->is_json, slot->origin);
             else if (leak_check && slot->mode == MODE_WHOLE_IF_DIGIT)
-                unchanged = has_decimal(value) ? record_whole(&leaks, value, new, slot->identifying) : 0;
+                unchanged = has_decimal(value) ? record_whole(&leaks, value, new, slot->identifying, slot->origin) : 0;
             else if (leak_check && slot->mode == MODE_WHOLE_VALUE_OR_NOTHING) {
                 PyObject *found = PyObject_CallOneArg(slot->leak_values, value);
                 PyObject *items = found == NULL ? NULL : PySequence_Tuple(found);
@@ -400,7 +436,7 @@ py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 if (items == NULL)
                     goto done;
                 unchanged = PyTuple_GET_SIZE(items) ?
-                    record_whole(&leaks, PyTuple_GET_ITEM(items, 0), new, slot->identifying) : 0;
+                    record_whole(&leaks, PyTuple_GET_ITEM(items, 0), new, slot->identifying, slot->origin) : 0;
                 Py_DECREF(items);
             }
             else if (leak_check && slot->mode == MODE_PYTHON) {
@@ -455,9 +491,10 @@ py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         PyList_SET_ITEM(counts, s, c);
     }
-    result = Py_BuildValue("(NNNNNn)", counts, buffer_bytes(&leaks.hashes[1]), buffer_bytes(&leaks.hashes[0]),
+    result = Py_BuildValue("(NNNNNnNNN)", counts, buffer_bytes(&leaks.hashes[1]), buffer_bytes(&leaks.hashes[0]),
                            buffer_bytes(&leaks.inline_hashes), buffer_bytes(&leaks.inline_positions),
-                           leaks.inline_values);
+                           leaks.inline_values, buffer_bytes(&leaks.origins), buffer_bytes(&leaks.ids),
+                           buffer_bytes(&leaks.id_origins));
 
 done:
     Py_XDECREF(value);
@@ -473,5 +510,8 @@ done:
     PyMem_Free(leaks.hashes[1].data);
     PyMem_Free(leaks.inline_hashes.data);
     PyMem_Free(leaks.inline_positions.data);
+    PyMem_Free(leaks.origins.data);
+    PyMem_Free(leaks.ids.data);
+    PyMem_Free(leaks.id_origins.data);
     return result;
 }

@@ -5,7 +5,7 @@
 
 /* Bumped with every change of a function's signature or meaning: anonymize/speedups.py ignores a build whose API
  * differs (an old .so left in place by a failed optional rebuild), falling back to Python. */
-#define SPEEDUPS_API 11
+#define SPEEDUPS_API 12
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

@@ -45,6 +45,7 @@ SPACY_MODELS: dict[str, tuple[str, ...]] = {
 _VALUE_KEY = "normalized_value"
 _HONORIFIC_KEY = "honorific"
 _NORMALIZED_SPAN_KEY = "normalized_span"  # (start, end) in the normalized text, for the look-alike check
+_EVIDENCE_KEY = "evidence"  # Span.evidence: what besides its digits makes a card a card
 
 
 def pin_public_suffix_list() -> None:
@@ -171,6 +172,7 @@ class PresidioRecognizer(EntityRecognizer):
                 _VALUE_KEY: span.value,
                 _HONORIFIC_KEY: span.honorific,
                 _NORMALIZED_SPAN_KEY: (span.start, span.end),
+                _EVIDENCE_KEY: span.evidence,
             }
             results.append(RecognizerResult(span.kind.value, start, end, span.score, recognition_metadata=metadata))
         return results
@@ -265,5 +267,6 @@ def results_to_spans(text: str, results: Iterable[RecognizerResult]) -> list[Spa
         metadata = result.recognition_metadata or {}
         value = metadata.get(_VALUE_KEY) or canonical.value(kind, text[result.start : result.end])
         name = metadata.get(RecognizerResult.RECOGNIZER_NAME_KEY, "")
-        spans.append(Span(kind, result.start, result.end, result.score, value, metadata.get(_HONORIFIC_KEY), name))
+        honorific, evidence = metadata.get(_HONORIFIC_KEY), metadata.get(_EVIDENCE_KEY, "")
+        spans.append(Span(kind, result.start, result.end, result.score, value, honorific, name, evidence=evidence))
     return spans

@@ -20,9 +20,11 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from functools import cache
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, Literal
 
+from anonymize.context import KeyContext, key_context
 from anonymize.pii import canonical, lookalikes
 from anonymize.pii.json_leaves import LeafPath
 from anonymize.pii.known import KnownValues
@@ -30,7 +32,7 @@ from anonymize.pii.normalize_map import MappedText, normalize_text
 from anonymize.pii.recognizers import Recognizer, default_recognizers
 from anonymize.pii.recognizers.base import KANJI, KATAKANA, Feature
 from anonymize.pii.recognizers.person import NAME_TRIGGER
-from anonymize.pii.spans import Kind, Span
+from anonymize.pii.spans import BARE, Kind, Span
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
@@ -44,6 +46,19 @@ _NAME_KEY = re.compile(
 _NAME_SHAPE = re.compile(
     f"[{KANJI}]{{1,6}}(?: [{KANJI}]{{1,4}})?|[{KATAKANA}]+(?:[ ・][{KATAKANA}]+)?"
     r"|[A-Z][a-zA-Z'\-]+(?: [A-Z][a-zA-Z'\-]+){0,2}|[A-Z]{2,}(?: [A-Z]{2,}){0,2}"
+)
+# Number-shaped kinds: under a JSON key that names an id of the platform they are that id (anonymize.context).
+_NUMBER_KINDS = frozenset(
+    {
+        Kind.CARD,
+        Kind.PHONE,
+        Kind.POSTAL_CODE,
+        Kind.MY_NUMBER,
+        Kind.CORPORATE_NUMBER,
+        Kind.INVOICE_NUMBER,
+        Kind.BANK_ACCOUNT,
+        Kind.BANK_BRANCH,
+    }
 )
 # Below this many distinct uncached texts a batch stays in-process: starting (spawned) workers and shipping texts
 # and spans costs more than it saves. Measured on the 2-core dev box: 30k distinct texts ran at 18k texts/s in
@@ -86,9 +101,12 @@ class PiiDetector:
         self._misses = 0
 
     # -- public API -------------------------------------------------------------------------------------------
-    def detect(self, text: str) -> list[Span]:
-        """Spans of personal data in `text`, offsets into `text` itself, sorted by start."""
-        return self._detect(normalize_text(text))
+    def detect(self, text: str, context: KeyContext | None = None) -> list[Span]:
+        """Spans of personal data in `text`, offsets into `text` itself, sorted by start. `context` is what the JSON
+        key above the text says (anonymize.context.key_context): under an "id" key number-shaped spans are the
+        platform's identifiers and dropped (known values excepted); under a "card" key a bare card number counts,
+        which elsewhere needs card grouping or a cue word."""
+        return self._detect(normalize_text(text), context)
 
     def detect_many(
         self, texts: Iterable[str], *, workers: int = 1, parallel_min: int = PARALLEL_MIN_TEXTS
@@ -114,10 +132,11 @@ class PiiDetector:
         return [self._finish(m, fresh[m.text] if m.text in fresh else self._peek(m.text)) for m in mapped]
 
     def detect_leaf(self, path: LeafPath, text: str) -> list[Span]:
-        """`detect` for a string leaf of a JSON value (json_leaves.iter_string_leaves gives both). A leaf shaped
-        like a name under a name-like key ("name", "card_holder", "氏名" ...) is a person even without a cue."""
+        """`detect` for a string leaf of a JSON value (json_leaves.iter_string_leaves gives both), in the context
+        its keys give (`detect`'s `context`). A leaf shaped like a name under a name-like key ("name",
+        "card_holder", "氏名" ...) is a person even without a cue."""
         mapped = normalize_text(text)
-        spans = self._detect(mapped)
+        spans = self._detect(mapped, key_context(path))
         key = next((part for part in reversed(path) if isinstance(part, str)), None)
         if spans or key is None or not _NAME_KEY.search(key):
             return spans
@@ -146,11 +165,11 @@ class PiiDetector:
             self._analyzer = build_analyzer(self.recognizers)
         return self._analyzer
 
-    def _detect(self, mapped: MappedText) -> list[Span]:
+    def _detect(self, mapped: MappedText, context: KeyContext | None = None) -> list[Span]:
         found = self._cached(mapped.text)
         if found is None:
             found = self._store(mapped.text, self._analyze_batch([mapped.text])[0])
-        return self._finish(mapped, found)
+        return self._finish(mapped, found, context)
 
     # -- cache --------------------------------------------------------------------------------------------------
     def _cached(self, normalized: str) -> tuple[Span, ...] | None:
@@ -232,12 +251,16 @@ class PiiDetector:
         return results
 
     # -- per call -----------------------------------------------------------------------------------------------
-    def _finish(self, mapped: MappedText, found: tuple[Span, ...]) -> list[Span]:
+    def _finish(self, mapped: MappedText, found: tuple[Span, ...], context: KeyContext | None = None) -> list[Span]:
         spans: Sequence[Span] = found
+        if context != "card" and any(s.evidence == BARE for s in spans):  # a bare number is a card under a card key
+            spans = [s for s in spans if s.evidence != BARE]
+        if context == "id" and any(s.kind in _NUMBER_KINDS for s in spans):
+            spans = [s for s in spans if s.kind not in _NUMBER_KINDS]
         known = self.known
         if known is not None and len(known):
             extra = known.find(mapped.text)
-            flagged = [replace(s, known=True) if (s.kind, s.value) in known else s for s in found]
+            flagged = [replace(s, known=True) if (s.kind, s.value) in known else s for s in spans]
             spans = resolve([*flagged, *extra]) if extra else flagged
         if mapped.starts is None:
             return list(spans)
@@ -255,9 +278,32 @@ def features_of(text: str) -> frozenset[Feature]:
         found.add("digit")
     if "@" in text:
         found.add("at")
-    if NAME_TRIGGER.search(text):
+    if NAME_TRIGGER.search(text) or (not text.isascii() and _may_hold_full_name(text)):
         found.add("name")
     return frozenset(found)
+
+
+def _may_hold_full_name(text: str) -> bool:
+    """A dictionary surname followed by a character that starts a given name: a full name may be there with no
+    cue at all (鈴木一郎から電話). Cheap: most texts have no surname's first character."""
+    from anonymize.pii.names import ja_given_prefixes, surnames_at
+
+    initials = _surname_initials()
+    given = ja_given_prefixes()
+    for position, char in enumerate(text):
+        if char in initials:
+            for surname in surnames_at(text, position):
+                after = position + len(surname)
+                if text[after : after + 1] in given or text[after + 1 : after + 2] in given:
+                    return True
+    return False
+
+
+@cache
+def _surname_initials() -> frozenset[str]:
+    from anonymize.pii.names import ja_surname_prefixes
+
+    return frozenset(ja_surname_prefixes())
 
 
 def resolve(spans: list[Span]) -> list[Span]:

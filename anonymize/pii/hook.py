@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
+from anonymize.context import KeyContext
 from anonymize.pii.detector import PiiDetector
 from anonymize.pii.known import KnownValues
 from anonymize.pii.names import ja_surnames
-from anonymize.pii.spans import Kind
+from anonymize.pii.spans import CUE, Kind
 
 if TYPE_CHECKING:
     from anonymize.keys import Keyring
@@ -65,16 +66,17 @@ class FreeTextDetector:
         self.detector = detector
         self.kinds = kinds
 
-    def detect(self, text: str) -> Sequence[Span]:
+    def detect(self, text: str, context: KeyContext | None = None) -> Sequence[Span]:
         from anonymize.transformers.free_text import Span
 
         spans = []
-        for span in self.detector.detect(text):
+        for span in self.detector.detect(text, context):
             kind = KIND_NAMES[span.kind]
             if self.kinds is None or kind in self.kinds:
                 if span.kind is Kind.PERSON and not span.known:
                     kind = person_shape(text[span.start : span.end])
-                spans.append(Span(span.start, span.end, kind))
+                weak = span.evidence == CUE and context != "card" and not span.known
+                spans.append(Span(span.start, span.end, kind, weak))
         return spans
 
 

@@ -38,3 +38,9 @@ class Span:
     honorific: str | None = None  # 様, さん, Mr. ... kept by the replacement; it lies outside [start, end)
     recognizer: str = ""
     known: bool = False  # met in a structured column this run (KnownValues): reuse the column's fake
+    # What makes a card a card besides its digits (anonymize.context): "" its own shape (card grouping), CUE a cue
+    # word near it, BARE nothing (a card only under a JSON key that names one). Other kinds: "".
+    evidence: str = ""
+
+
+CUE, BARE = "cue", "bare"  # Span.evidence of a card found by a cue word only, and of one found by nothing but digits

@@ -8,6 +8,7 @@ from anonymize.transformers import (  # noqa: F401 - imported to register
     dates,
     email,
     free_text,
+    geo,
     identifiers,
     ip,
     json_paths,
@@ -15,6 +16,7 @@ from anonymize.transformers import (  # noqa: F401 - imported to register
     person_name,
     phone,
     token,
+    username,
 )
 from anonymize.transformers.base import (
     REGISTRY,

@@ -283,6 +283,16 @@ def build_transformer(rule: ColumnRule, column: ColumnInfo, keyring: Keyring) ->
     registry = _registry()
     params = validate_params(rule.transform, rule.params)
     cls = registry[rule.transform]
+    if rule.transform not in ("keep", "null", "constant"):
+        from anonymize.transformers.arrays import ArrayOf, element_column
+
+        element = element_column(column)
+        if element is not None:  # an array: the transform applies to each element (anonymize/transformers/arrays.py)
+            try:
+                return ArrayOf(build_transformer(rule, element, keyring), column)
+            except RulesError as exc:
+                message = exc.message.replace(element.qualified, column.qualified, 1)
+                raise RulesError(f"{message} (an array: the transform applies to each element)", exc.hint) from None
     family = column.family
     if family not in cls.accepts:
         accepted = ", ".join(sorted(cls.accepts))

@@ -10,14 +10,22 @@ different source BINs that land on the same test BIN collide only by chance (~pa
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 from pydantic import BaseModel
 
+from anonymize.errors import TransformError
 from anonymize.keys import Keyring
 from anonymize.speedups import NATIVE
-from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, TransformCall, register
+from anonymize.transformers.base import (
+    ColumnInfo,
+    MemoizedTransformer,
+    StrictParams,
+    TransformCall,
+    Transformer,
+    register,
+)
 from anonymize.transformers.digits import luhn_check_digit, luhn_solve, shape_of, whole_if_digit
 from anonymize.transformers.keyed import DigitPermuter, fit, native_max_length
 
@@ -62,6 +70,9 @@ def is_test_pan(digits: str) -> bool:
 class CardParams(StrictParams):
     keep_bin: bool = False
     keep_last4: bool = False
+    # The fake's last four digits are the keyed permutation of the real last four that `card_part` (part: last4)
+    # gives a last4 stored elsewhere (a payload's card.last4), so the pieces kept beside a card match its fake.
+    keyed_last4: bool = False
     bin_length: Literal[6, 8] = 6  # how many leading digits keep_bin keeps
 
 
@@ -85,9 +96,10 @@ class CardPan(MemoizedTransformer):
         # Per source BIN, not per card: a snapshot holds few BINs and many cards.
         self._prefixes: dict[str, str] = {}
         self._offsets: dict[tuple[str, int], int] = {}
+        self._last4 = Last4(keyring, self.domain)
 
     def native_transform(self) -> TransformCall | None:
-        if NATIVE is None or self.p.keep_bin or self.p.keep_last4:
+        if NATIVE is None or self.p.keep_bin or self.p.keep_last4 or self.p.keyed_last4:
             return None
         return NATIVE.CardFake(self.default_parts, self.transform, native_max_length(self.max_length))
 
@@ -114,20 +126,19 @@ class CardPan(MemoizedTransformer):
         """The test BIN replacing a source BIN (its first 6 digits; keep_bin keeps bin_length digits)."""
         prefix = self._prefixes.get(source_bin)
         if prefix is None:
-            bins = TEST_BINS_BY_BRAND[brand_of(source_bin)]
-            prefix = bins[self._testbin_digest(source_bin)[0] % len(bins)]
+            prefix = test_bin(self._testbin_digest, source_bin)
             if len(self._prefixes) >= _PER_BIN_CACHE:
                 self._prefixes.clear()
             self._prefixes[source_bin] = prefix
         return prefix
 
     def fake_pan(self, digits: str) -> str:
-        if not (self.p.keep_bin or self.p.keep_last4):
+        if not (self.p.keep_bin or self.p.keep_last4 or self.p.keyed_last4):
             return self._fake_default(digits)
         length = len(digits)
-        keep_bin, keep_last4 = self.p.keep_bin, self.p.keep_last4
+        keep_bin, keep_last4 = self.p.keep_bin, self.p.keep_last4 or self.p.keyed_last4
         prefix = digits[: self.p.bin_length] if keep_bin else self._prefix(digits[:6])
-        tail = digits[-4:] if keep_last4 else ""
+        tail = (self._last4(digits[-4:]) if self.p.keyed_last4 else digits[-4:]) if keep_last4 else ""
         # The middle is permuted; its last digit (or the check digit) is then solved for Luhn.
         middle_end = length - len(tail) - (0 if tail else 1)
         middle = digits[len(prefix) : middle_end]
@@ -170,7 +181,9 @@ class CardPan(MemoizedTransformer):
         lead = digits[:6] if self.p.keep_bin else self._prefix(digits[:6])[: min(6, len(digits))]
         keyed = str(int.from_bytes(digest[:8], "big")).zfill(20)
         rest = digits[len(lead) :]
-        if not self.p.keep_last4 or len(rest) < 4:
+        if self.p.keyed_last4 and len(rest) >= 4:
+            rest = keyed[: len(rest) - 4] + self._last4(rest[-4:])
+        elif not self.p.keep_last4 or len(rest) < 4:
             rest = keyed[: len(rest)]
         return shape.fill(lead + rest)
 
@@ -190,3 +203,115 @@ class CardPan(MemoizedTransformer):
         return fit(shape.fill(self.fake_pan(digits)), self.max_length)
 
     leak_values = whole_if_digit  # "なし", "-": no digits, nothing to find (nor changed on purpose)
+
+
+def test_bin(digest: Callable[[str], bytes], source_bin: str) -> str:
+    """The published test BIN of the source BIN's brand that replaces it (a keyed pick among the brand's)."""
+    bins = TEST_BINS_BY_BRAND[brand_of(source_bin)]
+    return bins[digest(source_bin)[0] % len(bins)]
+
+
+class Last4:
+    """The keyed permutation of a card's last four digits, shared by card_pan (keyed_last4) and card_part."""
+
+    __slots__ = ("_permute",)
+
+    def __init__(self, keyring: Keyring, domain: str) -> None:
+        self._permute = DigitPermuter(keyring, f"card\0{domain}\0last4")
+
+    def __call__(self, digits: str) -> str:
+        return self._permute(digits)
+
+
+class CardPartParams(StrictParams):
+    part: Literal["last4", "bin", "exp_month", "exp_year", "expiry"]
+    # The row's column (or, inside JSON, the path: `@.last4` beside the value, `$.card.number` from the top) holding
+    # the card or its last four digits: one card's expiry moves alike wherever it is stored.
+    key_column: str | None = None
+
+
+_EXPIRY = re.compile(r"^(\s*)(\d{1,2})(\s*[/\-]\s*)(\d{2}|\d{4})(\s*)$")
+_EXPIRY_YEAR_FIRST = re.compile(r"^(\s*)(\d{4})(-)(\d{1,2})(\s*)$")
+
+
+@register
+class CardPart(Transformer):
+    """card_part: a piece stored beside a card (a payload's `last4`, `bin`, `exp_month`/`exp_year`, an "MM/YY"
+    expiry), replaced so that it matches the card's fake or at least leaves nothing of the real card:
+
+    - last4: the keyed permutation card_pan gives the fake's last four under `keyed_last4`;
+    - bin: the test BIN card_pan puts in place of the same source BIN (6 digits; 8 get 2 keyed digits more);
+    - exp_month / exp_year / expiry: the expiry moves by a keyed rotation of the month (1-11 months) and 1-3 years
+      forward (a valid card stays valid), keyed on the card's last four digits (`key_column`), so a card's month
+      and year in a payload move as its month and year columns do.
+    """
+
+    name = "card_part"
+    accepts = frozenset({"text", "integer"})
+    Params = CardPartParams
+    personal = False  # four digits, a month: too common to search for anywhere
+    default_domain = "card"
+
+    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+        super().__init__(params, column, keyring, domain)
+        assert isinstance(params, CardPartParams)
+        self.p = params
+        self._last4 = Last4(keyring, self.domain)
+        self._testbin_digest = keyring.digester(self.domain + "\0testbin")
+        self._bin_digest = keyring.digester(self.domain + "\0bin-tail")
+        self._expiry_digest = keyring.digester(self.domain + "\0expiry")
+
+    @property
+    def row_columns(self) -> frozenset[str]:
+        return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
+
+    def _shift(self, row: Mapping[str, str | None]) -> tuple[int, int]:
+        """(months to rotate by, years to add) for the card of this row."""
+        key = row.get(self.p.key_column) if self.p.key_column else None
+        digits = "".join(c for c in (key or "") if c.isdigit())[-4:]
+        digest = self._expiry_digest(digits)
+        return 1 + digest[0] % 11, 1 + digest[1] % 3
+
+    def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
+        part = self.p.part
+        shape = shape_of(value)
+        digits = shape.digits
+        if not digits:
+            return value
+        if part == "last4":
+            if len(digits) < 4:
+                return shape.fill(self._last4(digits.zfill(4))[-len(digits) :])
+            return shape.fill(digits[:-4] + self._last4(digits[-4:]))
+        if part == "bin":
+            if len(digits) < 6:
+                return value
+            head = test_bin(self._testbin_digest, digits[:6])
+            tail = str(int.from_bytes(self._bin_digest(digits)[:8], "big")).zfill(20)[: len(digits) - 6]
+            return shape.fill(head + tail)
+        months, years = self._shift(row)
+        if part == "exp_month":
+            month = int(digits)
+            if not 1 <= month <= 12:
+                return value
+            return str((month - 1 + months) % 12 + 1).zfill(len(digits))
+        if part == "exp_year":
+            return _year(digits, years)
+        match = _EXPIRY.match(value)
+        if match:
+            lead, month, between, year, trail = match.groups()
+            if 1 <= int(month) <= 12:
+                new_month = str((int(month) - 1 + months) % 12 + 1).zfill(len(month))
+                return f"{lead}{new_month}{between}{_year(year, years)}{trail}"
+        match = _EXPIRY_YEAR_FIRST.match(value)
+        if match:
+            lead, year, between, month, trail = match.groups()
+            if 1 <= int(month) <= 12:
+                new_month = str((int(month) - 1 + months) % 12 + 1).zfill(len(month))
+                return f"{lead}{_year(year, years)}{between}{new_month}{trail}"
+        raise TransformError(f"{self.column.qualified}: a value is not an expiry (MM/YY)", "rule it null")
+
+
+def _year(digits: str, years: int) -> str:
+    if len(digits) == 2:
+        return str((int(digits) + years) % 100).zfill(2)
+    return str(int(digits) + years).zfill(len(digits))

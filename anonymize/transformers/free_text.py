@@ -2,10 +2,14 @@
 
 Detection is pluggable: a Detector returns spans (start, end, kind) and DETECTORS maps a name to a factory, so
 the Presidio-based detector (the PII issue) registers itself as another name and rules select it with
-`params: {detector: presidio}`. The built-in "regex" detector finds emails, Japanese phone numbers, Luhn-valid
-card numbers and IP addresses. Each kind is replaced by its transformer in its natural domain (email -> "email",
-phone -> "phone", card -> "card", ip -> "ip"), so 「田中様 090-1234-5678」 gets the same fake number as the
-customer's phone column.
+`params: {detector: presidio}`. The built-in "regex" detector finds emails, Japanese phone numbers, card numbers
+(a network's IIN range and length, Luhn, and context: see anonymize.context) and IP addresses. Each kind is
+replaced by its transformer in its natural domain (email -> "email", phone -> "phone", card -> "card", ip ->
+"ip"), so 「田中様 090-1234-5678」 gets the same fake number as the customer's phone column.
+
+`ignore: [card, ...]` settles a column's false positives in the rules: those kinds are neither replaced nor
+recorded by the leak check there. Inside JSON (`other_strings`), the key above a string is context too: under an id
+key (`id`, `*_id`, transaction/reference keys) number-shaped kinds are the platform's identifiers.
 """
 
 from __future__ import annotations
@@ -13,14 +17,23 @@ from __future__ import annotations
 import importlib
 import ipaddress
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from anonymize.context import (
+    NUMBER_KINDS,
+    KeyContext,
+    card_grouped,
+    card_label_before,
+    has_card_cue,
+    is_card_number,
+)
 from anonymize.errors import RulesError
 from anonymize.keys import Keyring
+from anonymize.leak_origins import Origin, origin_id
 from anonymize.transformers.base import (
     REGISTRY,
     ColumnInfo,
@@ -30,7 +43,6 @@ from anonymize.transformers.base import (
     Transformer,
     register,
 )
-from anonymize.transformers.digits import luhn_valid
 from anonymize.transformers.keyed import fit
 
 
@@ -39,10 +51,13 @@ class Span:
     start: int
     end: int
     kind: str  # a key of KIND_TRANSFORMS
+    weak: bool = False  # a card number known only by a cue word near it (the source may hold it as an identifier)
 
 
 class Detector(Protocol):
-    def detect(self, text: str) -> Sequence[Span]: ...
+    def detect(self, text: str, context: KeyContext | None = None) -> Sequence[Span]:
+        """Spans in `text`; `context`: what the JSON key above it says (anonymize.context.key_context)."""
+        ...
 
 
 # What replaces each kind of span: (transformer name, its params). Detectors may only emit these kinds
@@ -93,18 +108,13 @@ def _digits(text: str) -> str:
     return digits if digits.isascii() else "".join(str(int(c)) for c in digits)
 
 
-def _card_prefix(digits: str) -> bool:
-    """An issuer range (Visa, Mastercard incl. 2-series, Amex, JCB, Diners, Discover, UnionPay)."""
-    return digits[0] in "3456" or "2221" <= digits[:4] <= "2720"
-
-
 class RegexDetector:
-    """Emails, Japanese phone numbers, Luhn-valid card numbers, IPv4/IPv6. Full-width digits count as digits."""
+    """Emails, Japanese phone numbers, card numbers, IPv4/IPv6. Full-width digits count as digits."""
 
     def __init__(self, kinds: frozenset[str] | None = None) -> None:
         self.kinds = kinds
 
-    def detect(self, text: str) -> list[Span]:
+    def detect(self, text: str, context: KeyContext | None = None) -> list[Span]:
         spans: list[Span] = []
         if "@" in text:
             spans += [Span(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)]
@@ -114,8 +124,12 @@ class RegexDetector:
         if digit_count >= 13:
             for match in _CARD.finditer(text):
                 digits = _digits(match.group())
-                if luhn_valid(digits) and _card_prefix(digits):
+                if not is_card_number(digits):
+                    continue
+                if card_grouped(match.group()) or context == "card" or card_label_before(text, match.start()):
                     spans.append(Span(match.start(), match.end(), "card"))
+                elif has_card_cue(text, match.start(), match.end()):
+                    spans.append(Span(match.start(), match.end(), "card", weak=True))
         if digit_count >= 10:
             for match in _PHONE.finditer(text):
                 digits = _digits(match.group())
@@ -132,6 +146,8 @@ class RegexDetector:
                 except ValueError:
                     continue
                 spans.append(Span(match.start(), match.end(), "ip"))
+        if context == "id":
+            spans = [s for s in spans if s.kind not in NUMBER_KINDS]
         return self._resolved(spans)
 
     def _resolved(self, spans: list[Span]) -> list[Span]:
@@ -168,10 +184,41 @@ def register_detector(name: str, factory: DetectorFactory) -> None:
     DETECTORS[name] = factory
 
 
+def _known_kinds(value: list[str] | None) -> list[str] | None:
+    unknown = sorted({k.lower() for k in value or ()} - KIND_TRANSFORMS.keys())
+    if unknown:
+        raise ValueError(f"unknown kind(s) {', '.join(unknown)}: use some of {', '.join(KIND_TRANSFORMS)}")
+    return value
+
+
+def _not_ids(value: str, spans: Sequence[Span], ids: Container[str]) -> Sequence[Span]:
+    """`spans` without the numbers that repeat one of a document's identifiers (`ids`: their digits); the very
+    same sequence when none does."""
+    if not any(s.kind.lower() in NUMBER_KINDS for s in spans):
+        return spans
+    kept = [s for s in spans if s.kind.lower() not in NUMBER_KINDS or _digits(value[s.start : s.end]) not in ids]
+    return spans if len(kept) == len(spans) else kept
+
+
 class FreeTextParams(StrictParams):
     detector: str = "regex"
     kinds: list[str] | None = None  # only these kinds (default: all the detector finds)
+    # Kinds found here that are not personal data (a provider's ids that look like cards): neither replaced nor
+    # recorded by the leak check. `person` covers every shape of name (person_family, person_romaji ...).
+    ignore: list[str] = Field(default_factory=list)
     domains: dict[str, str] = Field(default_factory=dict)  # kind -> pseudonym domain, if not the natural one
+
+    _kinds_known = field_validator("kinds", "ignore")(_known_kinds)
+
+
+def kind_family(kind: str) -> str:
+    """The kind as `ignore` and reports name it: every shape of a person's name is "person"."""
+    kind = kind.lower()
+    return "person" if kind.startswith("person") else kind
+
+
+# (piece, identifying, kind family, weak): one detection, as the leak check and its origins need it.
+Detection = tuple[str, bool, str, bool]
 
 
 @register
@@ -188,9 +235,10 @@ class FreeText(MemoizedTransformer):
         super().__init__(params, column, keyring, domain)
         assert isinstance(params, FreeTextParams)
         self.p = params
-        unknown = sorted({k.lower() for k in params.kinds or ()} - KIND_TRANSFORMS.keys())
+        unknown = sorted({k.lower() for k in [*(params.kinds or ()), *params.ignore]} - KIND_TRANSFORMS.keys())
         if unknown:
             raise RulesError(f"free_text: unknown kinds {unknown}", f"use some of: {', '.join(KIND_TRANSFORMS)}")
+        self.ignore = frozenset(k.lower() for k in params.ignore)
         if params.detector not in DETECTORS and params.detector in DETECTOR_MODULES:
             importlib.import_module(DETECTOR_MODULES[params.detector])
         factory = DETECTORS.get(params.detector)
@@ -200,7 +248,8 @@ class FreeText(MemoizedTransformer):
         self._replacers: dict[str, Transformer] = {}
         self._replace: dict[str, TransformCall] = {}  # kind -> its transform
         # The pipeline asks for a value's fake, then for its pieces (the leak check): one detection serves both.
-        self._last: tuple[str | None, Sequence[Span]] = (None, [])
+        self._last: tuple[str | None, KeyContext | None, Sequence[Span]] = (None, None, [])
+        self._origins: dict[tuple[str, bool], int] = {}  # (kind, weak) -> origin id, for this column
 
     def replacer(self, kind: str) -> Transformer:
         replacer = self._replacers.get(kind)
@@ -221,16 +270,38 @@ class FreeText(MemoizedTransformer):
             replace = self._replace[kind] = replacer.native_transform() or replacer.transform
         return replace
 
-    def _detect(self, value: str) -> Sequence[Span]:
-        last = self._last  # one read: (value, spans) stay a pair when threads share the transformer
-        if last[0] is value:
-            return last[1]
-        spans = self.detector.detect(value)
-        self._last = (value, spans)
+    def _detect(self, value: str, context: KeyContext | None = None) -> Sequence[Span]:
+        last = self._last  # one read: (value, context, spans) stay together when threads share the transformer
+        if last[0] is value and last[1] == context:
+            return last[2]
+        spans = self.detector.detect(value) if context is None else self.detector.detect(value, context)
+        if self.ignore and spans:
+            spans = [s for s in spans if s.kind.lower() not in self.ignore and kind_family(s.kind) not in self.ignore]
+        self._last = (value, context, spans)
         return spans
 
     def _fake(self, value: str, key: str) -> str:
-        spans = self._detect(value)
+        return self._replaced(value, self._detect(value))
+
+    def transform_in(
+        self,
+        value: str,
+        context: KeyContext | None,
+        row: Mapping[str, str | None],
+        ids: Container[str] | None = None,
+    ) -> str | None:
+        """`transform` of a string inside a JSON document: under a key that says something about it (`context`),
+        next to the document's own identifiers (`ids`, their digits), which a number found here may repeat."""
+        if ids is not None:
+            spans = self._detect(value, context)
+            kept = _not_ids(value, spans, ids)
+            if kept is not spans:
+                return self._replaced(value, kept)
+        if context is None:
+            return self.transform(value, row)
+        return self._replaced(value, self._detect(value, context))
+
+    def _replaced(self, value: str, spans: Sequence[Span]) -> str:
         if not spans:
             return fit(value, self.max_length)
         out: list[str] = []
@@ -246,6 +317,21 @@ class FreeText(MemoizedTransformer):
         for span in self._detect(value):
             yield value[span.start : span.end]
 
-    def leak_items(self, value: str) -> Iterator[tuple[str, bool]]:
-        for span in self._detect(value):
-            yield value[span.start : span.end], self.replacer(span.kind).identifying
+    def detections(
+        self, value: str, context: KeyContext | None = None, ids: Container[str] | None = None
+    ) -> list[Detection]:
+        """What the leak check records of a value (`transform_in`'s arguments): each piece with its flag, its kind
+        and whether it is weak."""
+        spans = self._detect(value, context)
+        if ids is not None:
+            spans = _not_ids(value, spans, ids)
+        return [(value[s.start : s.end], self.replacer(s.kind).identifying, kind_family(s.kind), s.weak) for s in spans]
+
+    def leak_items(self, value: str) -> Iterator[tuple[str, bool, int]]:
+        """(piece, identifying, origin id): each piece found in this column's value, and where it came from."""
+        for piece, identifying, kind, weak in self.detections(value):
+            origin = self._origins.get((kind, weak))
+            if origin is None:
+                origin = origin_id(Origin(self.column.qualified, None, kind, True, weak))
+                self._origins[(kind, weak)] = origin
+            yield piece, identifying, origin

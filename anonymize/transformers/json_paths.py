@@ -9,16 +9,29 @@ payload:
       $.customer.name: {transform: person_name}
       $.items[*].card: card_pan
       $..phone: phone                 # any depth
+      $.data.object.id: keep          # the platform's own id: neither replaced nor searched
     other_strings: free_text          # every string leaf no path covers (optional)
+    ignore_keys: [provider_ref, "*_token"]   # leaves under these keys: left to other_strings' detection (optional)
 ```
-Paths: `$`, `.key`, `['key']`, `[*]`, `.*`, `[n]`, `..key` (recursive descent). A JSON string that holds JSON
+Paths: `$`, `.key`, `['key']`, `[*]`, `.*`, `[n]`, `..key` (recursive descent). A path's transform that reads
+another column (`key_column`, `entity_column`) may name a value of the same document instead: `@.last4` is the
+key `last4` beside the value (in the same object), `$.card.number` a path from the top; it reads the document as
+it came in, before any path rule replaced it (`{transform: card_part, params: {part: exp_month, key_column:
+"@.last4"}}`: a card's expiry moves with its own last four digits). A JSON string that holds JSON
 (a payload stored as text inside JSON) is decoded, transformed and re-encoded. Leaves keep their JSON type
 where the fake allows (a number stays a number). Sub-transforms use their natural domains, so an email inside a
 payload gets the same fake as the same email in a column.
+
+`other_strings` detection reads the key above each string as context (anonymize.context): under an id key (`id`,
+`*_id`, `*Id`, transaction/reference/txn/order keys) number-shaped detections are the platform's identifiers and
+left alone; under a card key (`card_number`, `{"card": {"number": ...}}`) a bare card number is a card. A path
+ruled `keep`, or a key in `ignore_keys` (shell-style patterns, case-insensitive), settles a false positive: its
+strings are neither replaced nor recorded by the leak check.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -27,9 +40,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from anonymize.context import KeyContext, is_card_number, key_context
 from anonymize.errors import RulesError, TransformError
 from anonymize.keys import Keyring
-from anonymize.transformers.base import ColumnInfo, StrictParams, Transformer, build_transformer, register
+from anonymize.leak_origins import IDENTIFIER, Origin, origin_id, rule_path
+from anonymize.transformers.base import (
+    ColumnInfo,
+    StrictParams,
+    Transformer,
+    build_transformer,
+    register,
+    validate_params,
+)
 
 
 class PathRule(BaseModel):
@@ -87,6 +109,8 @@ def parse_path(path: str) -> tuple[Step, ...]:
 class JsonParams(StrictParams):
     paths: dict[str, PathRule] = Field(default_factory=dict)
     other_strings: PathRule | None = None  # for every string leaf that no path covers, e.g. free_text
+    # Keys (shell-style patterns, case-insensitive) whose string leaves other_strings leaves as they are.
+    ignore_keys: list[str] = Field(default_factory=list)
 
     @field_validator("paths")
     @classmethod
@@ -94,6 +118,29 @@ class JsonParams(StrictParams):
         for path in value:
             parse_path(path)
         return value
+
+    @field_validator("ignore_keys")
+    @classmethod
+    def _keys_named(cls, value: list[str]) -> list[str]:
+        if any(not key.strip() for key in value):
+            raise ValueError("a key to ignore must be a non-empty name or pattern")
+        return value
+
+    @model_validator(mode="after")
+    def _sub_params(self) -> JsonParams:
+        """Each path's (and other_strings') params checked as a rules file is read, not only when the run builds
+        the transformer: an unknown kind in a detector's `ignore` is one clear error at load."""
+        rules = [(path, rule) for path, rule in self.paths.items()]
+        rules += [("other_strings", self.other_strings)] if self.other_strings is not None else []
+        for where, rule in rules:
+            if rule.transform == "json":
+                continue  # refused with its own message when built
+            try:
+                validate_params(rule.transform, rule.params)
+            except RulesError as exc:
+                hint = f" ({exc.hint})" if exc.hint else ""
+                raise ValueError(f"{where}: {exc.message}{hint}") from None
+        return self
 
 
 Trail = tuple[Any, ...]
@@ -164,6 +211,59 @@ def _leaves(node: Any, trail: Trail, leaf: Callable[[Any, Trail], Any]) -> Any:
     return leaf(node, trail)
 
 
+class _DocumentIds:
+    """The digits of a document's own identifiers: its values under id keys (anonymize.context.key_context) that no
+    path rule replaces, and under paths ruled keep. A number that detection finds elsewhere in the same document
+    (a description repeating the transaction id) is that identifier, not personal data. Worked out on the first
+    question only: most documents have no number-shaped detection at all."""
+
+    __slots__ = ("_covered", "_digits", "_document", "_kept")
+
+    def __init__(self, document: Any, covered: set[Trail], kept: set[Trail]) -> None:
+        self._document = document  # as it was read: path rules may replace values before the first question
+        self._covered, self._kept = covered, kept
+        self._digits: frozenset[str] | None = None
+
+    def __contains__(self, digits: object) -> bool:
+        if self._digits is None:
+            found: set[str] = set()
+
+            def visit(node: Any, trail: Trail) -> Any:
+                if isinstance(node, (str, int)) and not isinstance(node, bool):
+                    identifier = trail in self._kept or (trail not in self._covered and _context(trail) == "id")
+                    if identifier:
+                        number = _ID_DIGITS.sub("", str(node))
+                        if len(number) >= MIN_ID_DIGITS:
+                            found.add(number)
+                return node
+
+            _leaves(self._document, (), visit)
+            self._digits = frozenset(found)
+        return digits in self._digits
+
+
+MIN_ID_DIGITS = 10  # shorter numbers (amounts, counts) say nothing about a phone's or a card's digits
+_ID_DIGITS = re.compile(r"\D+")
+_ID_NUMBER = re.compile(r"\s*\d[\d \-]*\d\s*", re.ASCII)
+
+
+def _context(trail: Trail) -> KeyContext | None:
+    """What the keys above a leaf say about it (anonymize.context.key_context); memoized by the last two keys, all
+    it reads (payloads repeat their shape)."""
+    keys = tuple(part for part in trail if isinstance(part, str) and part is not _DECODED)[-2:]
+    found = _CONTEXTS.get(keys, _NO_CONTEXT)
+    if found is _NO_CONTEXT:
+        found = key_context(keys)
+        if len(_CONTEXTS) >= 1 << 14:
+            _CONTEXTS.clear()
+        _CONTEXTS[keys] = found
+    return found  # type: ignore[return-value]
+
+
+_CONTEXTS: dict[tuple[str, ...], KeyContext | None] = {}
+_NO_CONTEXT = object()
+
+
 def _scalar_text(value: Any) -> str | None:
     if value is None:
         return None
@@ -212,6 +312,28 @@ class JsonPaths(Transformer):
         subs = [sub for _, _, sub in self.rules] + ([self.other] if self.other else [])
         self.personal = any(sub.personal for sub in subs)
         self.identifying = any(sub.identifying for sub in subs)
+        self._ignore_keys = tuple(key.lower() for key in params.ignore_keys)
+        self._origins: dict[tuple, int] = {}
+
+    def _ignored(self, trail: Trail) -> bool:
+        """Is the leaf at `trail` under a key of `ignore_keys`?"""
+        if not self._ignore_keys:
+            return False
+        key = next((part for part in reversed(trail) if isinstance(part, str) and part is not _DECODED), None)
+        return key is not None and any(fnmatch.fnmatchcase(key.lower(), pattern) for pattern in self._ignore_keys)
+
+    def _origin(self, trail: Trail, kind: str, detected: bool, weak: bool) -> int:
+        """The origin id of a piece found at `trail` (indexes folded: one per path of the document's shape)."""
+        folded = tuple("*" if isinstance(part, int) else part for part in trail if part is not _DECODED)
+        key = (folded, kind, detected, weak)
+        found = self._origins.get(key)
+        if found is None:
+            path = rule_path(tuple(0 if part == "*" else part for part in folded))
+            found = origin_id(Origin(self.column.qualified, path, kind, detected, weak))
+            if len(self._origins) >= 1 << 12:  # documents keyed by data: bounded
+                self._origins.clear()
+            self._origins[key] = found
+        return found
 
     def _sub(self, path: str, rule: PathRule) -> Transformer:
         if rule.transform == "json":
@@ -227,7 +349,8 @@ class JsonPaths(Transformer):
     @property
     def row_columns(self) -> frozenset[str]:
         needed = frozenset().union(*(sub.row_columns for _, _, sub in self.rules))
-        return needed | (self.other.row_columns if self.other else frozenset())
+        needed |= self.other.row_columns if self.other else frozenset()
+        return frozenset(name for name in needed if not is_document_ref(name))
 
     def _load(self, value: str) -> Any:
         try:
@@ -237,20 +360,34 @@ class JsonPaths(Transformer):
 
     def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
         document = self._load(value)
+        source = document  # containers are rebuilt, never mutated: the document as it came in, for `@.key` refs
         covered: set[Trail] = set()
+        kept: set[Trail] = set()
+        ids = _DocumentIds(document, covered, kept)
         for _, steps, sub in self.rules:
+            refs = [name for name in sub.row_columns if is_document_ref(name)]
 
-            def leaf(node: Any, trail: Trail, sub: Transformer = sub) -> Any:
+            def leaf(node: Any, trail: Trail, sub: Transformer = sub, refs: list[str] = refs) -> Any:
                 covered.add(trail)
+                if sub.name == "keep":
+                    kept.add(trail)
                 text = _scalar_text(node)
-                return None if text is None else _back(node, sub.transform(text, row))
+                sub_row = _with_refs(row, source, trail, refs) if refs else row
+                if text is None:
+                    return None
+                if isinstance(node, str) and hasattr(sub, "transform_in"):
+                    return sub.transform_in(text, _context(trail), sub_row)
+                return _back(node, sub.transform(text, sub_row))
 
             document = _walk(document, steps, (), leaf)
         if self.other is not None:
             other = self.other
+            transform_in = getattr(other, "transform_in", None)
 
             def rest(node: Any, trail: Trail) -> Any:
-                if isinstance(node, str) and trail not in covered:
+                if isinstance(node, str) and trail not in covered and not self._ignored(trail):
+                    if transform_in is not None:
+                        return transform_in(node, _context(trail), row, ids)
                     return other.transform(node, row)
                 return node
 
@@ -258,31 +395,115 @@ class JsonPaths(Transformer):
         return json.dumps(document, ensure_ascii=False)
 
     def leak_values(self, value: str) -> Iterator[str]:
-        return (piece for piece, _ in self.leak_items(value))
+        return (item[0] for item in self.leak_items(value) if item[1] is not None)
 
-    def leak_items(self, value: str) -> Iterator[tuple[str, bool]]:
+    def leak_items(self, value: str) -> Iterator[tuple[str, bool | None, int]]:
+        """(piece, identifying, origin id) of every personal piece: what path rules replace, and what other_strings
+        detects (in the context of its key), each with the path it was found at; and, flagged None, the card-shaped
+        identifiers the document keeps as they are (`_identifier`)."""
         document = self._load(value)
-        found: list[tuple[Trail, Transformer, str]] = []
+        found: list[tuple[Trail, Transformer, str, bool]] = []
+        covered: set[Trail] = set()
+        kept: set[Trail] = set()
         for _, steps, sub in self.rules:
 
             def collect(node: Any, trail: Trail, sub: Transformer = sub) -> Any:
+                covered.add(trail)
+                if sub.name == "keep":
+                    kept.add(trail)
                 text = _scalar_text(node)
                 if text is not None:
-                    found.append((trail, sub, text))
+                    found.append((trail, sub, text, isinstance(node, str)))
                 return node
 
             _walk(document, steps, (), collect)
-        covered = {trail for trail, _, _ in found}
-        for _, sub, text in found:
-            yield from sub.leak_items(text)
+        ids = _DocumentIds(document, covered, kept)
+        for trail, sub, text, is_string in found:
+            if sub.name == "keep":
+                yield from self._identifier(trail, text)
+            else:  # as `transform` does, a path's own rule doesn't ask the document's ids (its walk makes them)
+                yield from self._pieces(sub, trail, text, is_string, None)
         if self.other is not None:
-            strings: list[str] = []
+            leaves: list[tuple[Trail, Any]] = []
 
             def gather(node: Any, trail: Trail) -> Any:
-                if isinstance(node, str) and trail not in covered:
-                    strings.append(node)
+                if isinstance(node, (str, int)) and trail not in covered and not self._ignored(trail):
+                    leaves.append((trail, node))
                 return node
 
             _leaves(document, (), gather)
-            for text in strings:
-                yield from self.other.leak_items(text)
+            for trail, node in leaves:
+                if _context(trail) == "id" and not isinstance(node, bool):
+                    yield from self._identifier(trail, str(node))
+                if isinstance(node, str):
+                    yield from self._pieces(self.other, trail, node, True, ids)
+
+    def _identifier(self, trail: Trail, text: str) -> Iterator[tuple[str, None, int]]:
+        """A card-shaped value the document keeps as an identifier (under an id key, or a path ruled keep), flagged
+        None: the leak check learns that the source keeps it as it is, so a cue word's card of the same digits
+        elsewhere is that identifier (anonymize.verify.LeakFinds)."""
+        if _ID_NUMBER.fullmatch(text) is None:
+            return  # an id in text (a reference with letters, a note at a kept path) is no number on its own
+        digits = _ID_DIGITS.sub("", text)
+        if 13 <= len(digits) <= 19 and is_card_number(digits):
+            yield text, None, self._origin(trail, IDENTIFIER, False, False)
+
+    def _pieces(
+        self, sub: Transformer, trail: Trail, text: str, is_string: bool, ids: _DocumentIds | None
+    ) -> Iterator[tuple[str, bool, int]]:
+        detections = getattr(sub, "detections", None)
+        if detections is not None and is_string:  # free text: its pieces, by kind, in the context of their key
+            for piece, identifying, kind, weak in detections(text, _context(trail), ids):
+                yield piece, identifying, self._origin(trail, kind, True, weak)
+            return
+        origin = 0
+        for item in sub.leak_items(text):
+            if not origin:
+                origin = self._origin(trail, sub.name, False, False)
+            yield item[0], item[1], origin
+
+
+def is_document_ref(name: str) -> bool:
+    """Does a `key_column`-like param name a value of the JSON document (`@.key`, `$.path`) rather than a column?"""
+    return name.startswith(("@.", "@[", "$.", "$["))
+
+
+def _with_refs(row: Mapping[str, str | None], document: Any, trail: Trail, refs: list[str]) -> dict[str, str | None]:
+    """The row, plus each document ref's text as found from the leaf at `trail` (None when it isn't there)."""
+    out = dict(row)
+    parent = trail[:-1]
+    for ref in refs:
+        base = _at(document, parent) if ref.startswith("@") else document
+        node = _resolve(base, parse_path("$" + ref[1:]))
+        out[ref] = _scalar_text(node) if not isinstance(node, (dict, list)) else None
+    return out
+
+
+def _at(document: Any, trail: Trail) -> Any:
+    node = document
+    for step in trail:
+        if step == _DECODED:
+            node = _decode_embedded(node)
+        elif (isinstance(node, dict) and step in node) or (
+            isinstance(node, list) and isinstance(step, int) and step < len(node)
+        ):
+            node = node[step]
+        else:
+            return None
+    return node
+
+
+def _resolve(node: Any, steps: tuple[Step, ...]) -> Any:
+    """The value a path of plain keys and indexes names (the first match of a wildcard), or None."""
+    for step in steps:
+        if (decoded := _decode_embedded(node)) is not None:
+            node = decoded
+        if step.kind == "key" and isinstance(node, dict):
+            node = node.get(step.key)
+        elif step.kind == "index" and isinstance(node, list) and isinstance(step.key, int) and step.key < len(node):
+            node = node[step.key]
+        elif step.kind == "wild" and isinstance(node, (dict, list)) and node:
+            node = next(iter(node.values())) if isinstance(node, dict) else node[0]
+        else:
+            return None
+    return node

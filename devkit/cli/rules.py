@@ -68,19 +68,19 @@ def init(
     chosen, scratch = open_for_schema(settings, source_spec, target)
     with engine_errors(source_spec, scratch.server_dsn if scratch else ""):
         schema = read_schema(chosen, scratch)
-        found = locales = None
+        found = profiles = locales = None
         if scan:  # a fresh source: read_schema has closed the first
             from anonymize.errors import PrivilegeError
             from anonymize.scan import scan_source
 
             try:
                 scanned = scan_source(open_source(source_spec, client_tools(settings)), None, max(1, sample), scratch)
-                found, locales = scanned.suggestions(), scanned.locales
+                found, profiles, locales = scanned.suggestions(), scanned.profiles, scanned.locales
             except PrivilegeError as error:  # only sampling needs SELECT: the schema comes from the catalog
                 raise PrivilegeError(
                     error.message, f"{error.hint}; or draft from the schema alone: --no-scan"
                 ) from None
-        text = draft_rules(schema, found, locales)
+        text = draft_rules(schema, found, profiles=profiles, locales=locales)
     if output is None:
         terminal.line(text)
         return

@@ -257,9 +257,17 @@ def _finish(terminal: Terminal, result: SnapshotReport, path: Path, write_report
                 else "failed",
             ),
         ]
+        if verification.names_in_kept:
+            failing = verification.names_in_kept_failing()
+            for column, n in sorted(verification.names_in_kept.items()):
+                verdict = "failed" if column in failing else "review (few: may be chance)"
+                lines.append(("names in a kept column", f"{column}: {n:,}", verdict))
         if verification.coincidences:
             total = sum(verification.coincidences.values())
-            lines.append(("name coincidences", f"{total:,} (not failures)", "counted"))
+            lines.append(("fakes equal to names", f"{total:,} (chance, in replaced columns)", "counted"))
+        if verification.shared_identifiers:  # cue-word "cards" the source keeps as its ids (the notes say where)
+            total = sum(verification.shared_identifiers.values())
+            lines.append(("source's own ids", f"{total:,} taken for cards (not failures)", "counted"))
         terminal.table(["check", "scope", "result"], lines, title="verification")
         for failure in verification.failures:
             terminal.notice(failure)

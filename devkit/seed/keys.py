@@ -21,6 +21,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from devkit.durable_files import fsync_directory
 from devkit.environments import connect
 from devkit.seed.checksum import SEED_OWNED_SQL
 from devkit.seed.generate import World
@@ -54,7 +55,7 @@ class PendingKeys:
         """Put the file in place: one rename (atomic: readers see the old file or the new one, never a mix),
         then an fsync of the folder so the rename itself survives a crash."""
         os.replace(self.temporary, self.path)
-        _fsync_dir(self.path.parent)
+        fsync_directory(self.path.parent)
         return self.devices
 
     def discard(self) -> None:
@@ -115,14 +116,6 @@ def prepare_device_keys(path: Path, world: World, environment: str) -> PendingKe
 def write_device_keys(path: Path, world: World, environment: str) -> int:
     """Write (atomically, mode 0600) every seeded device's key pair; returns how many devices."""
     return prepare_device_keys(path, world, environment).publish()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # --- verification ----------------------------------------------------------------------------------------------

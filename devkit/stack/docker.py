@@ -28,7 +28,7 @@ from devkit.errors import DevkitError, EngineError, ImageError, PortConflictErro
 from devkit.stack.endpoints import port_labels, postgres_credentials, service_url
 from devkit.stack.engine import Engine
 from devkit.stack.runtime import Health, Instance, RuntimeName, ServiceStatus, StackEvents
-from devkit.stack.spec import HealthCheck, ServiceSpec, StackSpec
+from devkit.stack.spec import DISABLED_HEALTHCHECK, HealthCheck, ServiceSpec, StackSpec
 
 PROJECT = "com.docker.compose.project"
 SERVICE = "com.docker.compose.service"
@@ -115,6 +115,9 @@ def default_healthcheck(service: ServiceSpec) -> HealthCheck | None:
 
 
 def effective_healthcheck(service: ServiceSpec) -> HealthCheck | None:
+    """The compose file's check, else devkit's default for the kind; None when there is none or it is disabled."""
+    if service.healthcheck == DISABLED_HEALTHCHECK:
+        return None
     return service.healthcheck or default_healthcheck(service)
 
 
@@ -418,6 +421,8 @@ class DockerRuntime:
         )
         if check is not None:
             config["Healthcheck"] = engine_healthcheck(check, self.api.api_version)
+        elif service.healthcheck == DISABLED_HEALTHCHECK:
+            config["Healthcheck"] = {"Test": ["NONE"]}  # the image's HEALTHCHECK is off too, as compose does it
         try:
             created = self.api.create_container_from_config(config, name=container_name(stack.project, service.name))
         except docker.errors.ImageNotFound:

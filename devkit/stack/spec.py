@@ -54,6 +54,10 @@ class HealthCheck:
     start_interval: float = 0.0  # how often to check during start_period (engines from 25.0); 0: every interval
 
 
+# `disable: true` / `test: ["NONE"]`: no check at all, not even the image's HEALTHCHECK or devkit's default.
+DISABLED_HEALTHCHECK = HealthCheck(test=["NONE"])
+
+
 @dataclass(frozen=True)
 class BuildSpec:
     context: Path
@@ -480,14 +484,14 @@ def _parse_healthcheck(value: Any) -> HealthCheck | None:
     if not isinstance(value, dict):
         raise _FieldError("healthcheck", "must be a mapping")
     if value.get("disable"):
-        return None
+        return DISABLED_HEALTHCHECK
     test = value.get("test")
     if isinstance(test, str):
         test = ["CMD-SHELL", test]
     if not isinstance(test, list) or not test or test[0] not in ("CMD", "CMD-SHELL", "NONE"):
         raise _FieldError("healthcheck.test", "must be a string or a list starting with CMD or CMD-SHELL")
     if test[0] == "NONE":
-        return None
+        return DISABLED_HEALTHCHECK
     return HealthCheck(
         test=[str(item) for item in test],
         interval=parse_duration(value.get("interval", "30s"), "healthcheck.interval"),

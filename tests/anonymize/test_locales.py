@@ -97,7 +97,7 @@ def test_the_draft_writes_the_columns_locale() -> None:
         "email": ["a@example.com", "b@example.com", "c@example.com"],
     }
     locales = {f"{table}.{column}": column_locales(values) for column, values in samples.items()}
-    drafted = draft_rules(schema, None, locales)
+    drafted = draft_rules(schema, None, locales=locales)
     assert "first_name: {transform: person_name, params: {part: given, locale: en}}" in drafted
     assert "last_name: {transform: person_name, params: {part: family, locale: en}}" in drafted
     assert "full_name: person_name" in drafted  # Japanese: nothing to add

@@ -276,3 +276,31 @@ def test_sessions_on_dev_do_not_block_the_swap(prod: str, dev: str) -> None:
     finally:
         app.close()
     assert _one(dev, "SELECT count(*) FROM merchants") == 5
+
+
+def test_names_in_a_kept_column_fail_verification(postgres_server: PostgresServer, dev: str) -> None:
+    """A kept column holding the names other columns replace (nicknames that are the staff's first names) is a
+    finding that fails the run; a kept town that happens to be somebody's surname is only listed."""
+    with postgres_server.database("names") as source:
+        with psycopg.connect(source) as conn:
+            conn.execute(
+                "CREATE TABLE staff (id int PRIMARY KEY, first_name text, last_name text, nickname text, city text)"
+            )
+            people = [("Emily", "Clark"), ("Thomas", "Reed"), ("Sophia", "Preston"), ("Jane", "Wilson")]
+            for i, (given, family) in enumerate(people * 2):
+                city = "Preston" if i == 0 else "Leeds"
+                conn.execute("INSERT INTO staff VALUES (%s, %s, %s, %s, %s)", (i, given, family, given, city))
+        rules = parse_rules(
+            "version: 1\ntables:\n  staff:\n    columns:\n      id: keep\n"
+            "      first_name: {transform: person_name, params: {part: given}}\n"
+            "      last_name: {transform: person_name, params: {part: family}}\n"
+            "      nickname: keep\n      city: keep\n"
+        )
+        with pytest.raises(VerificationError) as caught:
+            run_snapshot(LiveSource(source), DatabaseSink(dev), rules, KEY, jobs=2)
+    verification = caught.value.report.verification
+    assert verification is not None
+    assert verification.names_in_kept == {"public.staff.nickname": 8, "public.staff.city": 1}
+    assert verification.names_in_kept_failing() == {"public.staff.nickname": 8}
+    assert "public.staff.nickname" in caught.value.message and "Emily" not in caught.value.message
+    assert _dev_untouched(dev)

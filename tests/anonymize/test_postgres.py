@@ -45,7 +45,7 @@ def test_children_get_their_connections_password_and_none_of_devkits_secrets(
     monkeypatch.setenv("PGSSLMODE", "disable")  # libpq's settings still reach them
     seen = tmp_path / "seen"
     seen.mkdir()
-    tools = ClientTools.find(wrapped_bindir(tmp_path / "bin", f'env > "{seen}/$tool.$$"'))
+    tools = ClientTools.find(wrapped_bindir(tmp_path / "bin", f'{{ env; echo "ARGV=$*"; }} > "{seen}/$tool.$$"'))
     output = tmp_path / "anonymized.dump"
 
     report = run_snapshot(
@@ -55,12 +55,15 @@ def test_children_get_their_connections_password_and_none_of_devkits_secrets(
 
     assert report.verification is not None and report.verification.passed and output.stat().st_size > 0
     environments = {path.name: path.read_text() for path in seen.iterdir()}
-    assert {name.split(".")[0] for name in environments} == set(TOOLS)  # every program ran, and connected
+    connected = {name for name, text in environments.items() if " -d " in text.rpartition("ARGV=")[2]}
+    assert {name.split(".")[0] for name in connected} == set(TOOLS)  # every program ran, and connected
     for name, text in environments.items():
         for secret in (ANON_KEY, "secretpw", "prodsecret", "urlsecret"):
             assert secret not in text, f"{name} got {secret}"
         assert not [line for line in text.splitlines() if line.startswith("DEVKIT_")], name
-        assert f"PGPASSWORD={postgres_server.password}\n" in text and "PGSSLMODE=disable\n" in text, name
+        assert "PGSSLMODE=disable\n" in text, name
+        # a child that connects (-d) gets its connection's password; one that only reads a file gets none
+        assert (f"PGPASSWORD={postgres_server.password}\n" in text) == (name in connected), name
     with postgres_server.database("restored") as restored:  # and the programs did their work
         ClientTools.find().run(["pg_restore", "--exit-on-error", "--no-owner", str(output)], restored)
         with psycopg.connect(restored) as conn:

@@ -1,5 +1,6 @@
 """`devkit scan` on real PostgreSQL: personal data in `keep`-ruled or unruled columns and JSON keys is found and
-fails the run; the shipped rules pass on a seeded SmartPOS database."""
+fails the run; the shipped rules pass on a seeded SmartPOS database. What only a column's values as a whole give
+away (digit-only phones, logins, photos, coordinates, postal codes, streets, secrets) is found in every type."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
+from anonymize import column_shapes
 from anonymize.pii.detector import PiiDetector
 from anonymize.postgres import ClientTools
 from anonymize.rules import parse_rules
@@ -143,9 +145,9 @@ def test_rules_init_rules_what_the_scan_detects_and_the_draft_then_passes(projec
     assert "misc: {transform: free_text, params: {detector: presidio}}  # scan: 40/40 sampled values hold EMAIL" in (
         drafted
     )
-    assert (
-        "payload: {transform: json, params: {other_strings: {transform: free_text, params: {detector: presidio}}}}"
-        in (drafted)
+    assert (  # each sampled key of people a path rule, every other string through the detector
+        "payload: {transform: json, params: {other_strings: {transform: free_text, params: {detector: presidio}}, "
+        'paths: {"$.email": email, "$.shipping.contact_phone": phone}}}' in drafted
     )
     assert "notes: {transform: free_text, params: {detector: presidio}}" in drafted
     assert runner.invoke(app, ["rules", "init", "--source", leaky, "--no-scan"]).stdout.count("misc: keep") == 1
@@ -167,3 +169,102 @@ def test_a_dump_file_is_scanned_like_the_live_database(
         "public.tickets.payload $.shipping.contact_phone",
     }
     assert report.values_sampled == scan_source(LiveSource(leaky), parse_rules(RULES), sample=100).values_sampled
+
+
+# ---------------------------------------------------------------- what a column's values are, as a whole
+
+
+def _shape(name: str, values: list[str], family: str = "text", **detected: int) -> str | None:
+    verdict = column_shapes.column_shape(name, family, values, detected)
+    return verdict.shape if verdict else None
+
+
+def test_digit_only_phones_by_their_prefixes_in_a_phone_column_or_beside_detected_phones() -> None:
+    us = [f"{212 + i}{555 + i}{i:04d}" for i in range(50)]
+    assert _shape("phone", us) == "PHONE"
+    assert _shape("contact", us[:30] + ["+44 7911 123456"] * 20, PHONE=20) == "PHONE"  # beside detected phones
+    assert _shape("reference", us) is None  # ten digits in a column named for ids: ids
+    assert _shape("phone", ["0000000000"] * 10) is None  # placeholders
+    scanned = scan_column("public.customers", "mobile", "keep", us + ["09012345678"] * 9, PiiDetector())
+    assert scanned is not None and scanned.hits == scanned.sampled == 59 and scanned.suggestion == "phone"
+
+
+def test_logins_made_of_names_photos_postal_codes_streets_and_secrets() -> None:
+    assert _shape("login", ["jsmith", "mary.jones", "asmith2", "k.takahashi", "april.houston"]) == "USERNAME"
+    assert _shape("username", ["open", "closed", "pending", "shipped"]) is None  # words, not names
+    assert _shape("photo", ["\\x89504e470d0a1a0a00", "\\xffd8ffe000104a46"], "bytea") == "PHOTO"
+    assert _shape("logo", ["\\x89504e470d0a1a0a00"] * 3, "bytea") is None  # a shop's logo: nobody's photo
+    assert _shape("attachment", ["\\x255044462d312e34"] * 3, "bytea") == "PHOTO"  # a scanned PDF
+    assert _shape("postal_code", ["94107", "SW1A 1AA", "100-0001", "73301"]) == "POSTAL_CODE"
+    assert _shape("amount", ["94107", "12000", "73301", "55555"]) is None  # five digits, named for something else
+    assert _shape("street_address", ["1012 Julia Dam", "14 High Street", "Flat 3, 22 Station Rd"]) == "ADDRESS"
+    bcrypt = ["$2b$12$" + "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZa"] * 3
+    assert _shape("pw", bcrypt) == "SECRET"  # a password hash's shape needs no name
+    tokens = ["bc_live_Xk2Lq9ZpR7TnV3mWc8YhJ4dFs6GbN1aQ", "bc_live_Yk2Lq9ZpR7TnV3mWc8YhJ4dFs6GbN1aP"]
+    assert _shape("api_token", tokens) == "SECRET"
+    assert _shape("provider_txn_id", ["ch_3Xk2Lq9ZpR7TnV3mWc8YhJ4dF", "ch_3Yk2Lq9ZpR7TnV3mWc8YhJ4dF"]) is None  # ids
+    assert _shape("sku", ["SKU-000001", "SKU-000002"]) is None
+
+
+def test_coordinates_at_street_precision() -> None:
+    assert _shape("latitude", ["35.046945", "51.422500"], "numeric") == "COORDINATES"
+    assert _shape("location", ["(-0.314828,51.4225)", "(139.7671,35.6812)"], "other") == "COORDINATES"
+    assert _shape("latitude", ["35.0", "51.4"], "numeric") is None  # a town's, not a door's
+
+
+STRANGER = """
+CREATE TABLE staff (id int PRIMARY KEY, username text, photo bytea, pin_hash text, emails text[],
+                    phone text, home address_t);
+CREATE TABLE stores (id int PRIMARY KEY, street_address text, lat numeric(9,6), lon numeric(9,6), spot point);
+CREATE TABLE depots (id int PRIMARY KEY, code text, lat numeric(9,6), lon numeric(9,6));
+"""
+
+
+def test_scan_names_kept_columns_of_every_type_that_hold_personal_data(pg_database: str) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(40))
+    with psycopg.connect(pg_database) as conn:
+        conn.execute("CREATE TYPE address_t AS (street text, city text, postal_code text)")
+        conn.execute(STRANGER)
+        logins = ["jsmith", "mary.jones", "asmith", "k.takahashi", "april.houston", "tom.baker"]
+        for i, login in enumerate(logins):
+            conn.execute(
+                "INSERT INTO staff VALUES (%s, %s, %s, %s, %s, %s, ROW(%s, 'Springfield', %s))",
+                (i, login, png, "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo" + str(i),
+                 [f"{login}@example.com", f"{login}@work.example.com"], f"41586753{i:02d}", f"{100 + i} Julia Dam",
+                 f"SW1A {i}AA"),
+            )  # fmt: skip
+            conn.execute(
+                "INSERT INTO stores VALUES (%s, %s, %s, %s, point(%s, %s))",
+                (i, f"{10 + i} High Street", 51.422512 + i / 1000, -0.314828, -0.314828, 51.422512 + i / 1000),
+            )
+            conn.execute("INSERT INTO depots VALUES (%s, %s, %s, %s)", (i, f"D{i}", 35.046945 + i / 100, 139.7))
+    rules = parse_rules(
+        "version: 1\ntables:\n"
+        "  staff: {columns: {id: keep, username: keep, photo: keep, pin_hash: keep, emails: keep, phone: keep,"
+        " home: keep}}\n"
+        "  stores: {columns: {id: keep, street_address: {transform: address, params: {part: street}}, lat: keep,"
+        " lon: keep, spot: keep}}\n"
+        "  depots: {columns: {id: keep, code: keep, lat: keep, lon: keep}}\n"
+    )
+    report = scan_source(LiveSource(pg_database), rules, sample=100)
+    found = {f.where: (set(f.kinds), f.suggestion) for f in report.findings}
+    assert found == {
+        "public.staff.username": ({"USERNAME"}, "username"),
+        "public.staff.photo": ({"PHOTO"}, "null"),
+        "public.staff.pin_hash": ({"SECRET"}, "token"),
+        "public.staff.emails": ({"EMAIL"}, "email"),  # each element of the array
+        "public.staff.phone": ({"PHONE"}, "phone"),  # digit-only, in a phone column
+        "public.staff.home": ({"ADDRESS", "POSTAL_CODE"}, "null"),  # a composite: no transform reaches inside
+        # beside an address the rules replace: where it is
+        "public.stores.lat": ({"COORDINATES"}, "coordinates"),
+        "public.stores.lon": ({"COORDINATES"}, "coordinates"),
+        "public.stores.spot": ({"COORDINATES"}, "coordinates"),
+    }, found  # the depots' positions, with no address or person beside them, are nobody's
+
+
+def test_ids_and_public_keys_under_key_names_are_no_secrets() -> None:
+    uuids = ["3f2504e0-4f89-11d3-9a0c-0305e82c3301", "9b2d5c1e-2f0a-4c7e-8d3b-5a6f7e8c9d0a"] * 3
+    assert _shape("idempotency_key", uuids) is None
+    assert _shape("api_token", uuids) is None  # a UUID is an id, whatever the name says
+    assert _shape("public_key", ["MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE="] * 3) is None
+    assert _shape("secret_key", ["MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE="] * 3) == "SECRET"

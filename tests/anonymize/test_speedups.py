@@ -5,6 +5,7 @@ differ."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import subprocess
@@ -12,6 +13,7 @@ import sys
 from array import array
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -205,8 +207,9 @@ def _row_lines(count: int, seed: int) -> bytes:
     return b"".join(lines)
 
 
-def _result_of(native: bool, chunks: list[bytes]) -> list[tuple]:
-    codec = RowTransformer(_row_plan(), tuple(ROW_RULES), LeakHasher(salt=SALT), native=native)
+def _result_of(native: bool, chunks: list[bytes], plan: TablePlan | None = None) -> list[tuple]:
+    plan = plan or _row_plan()
+    codec = RowTransformer(plan, tuple(plan.table.columns), LeakHasher(salt=SALT), native=native)
     results = []
     for chunk in chunks:
         r = codec.process(chunk)
@@ -220,6 +223,9 @@ def _result_of(native: bool, chunks: list[bytes]) -> list[tuple]:
                 sorted(array("q", r.other)),
                 scanned,
                 r.scanned[2],
+                # each identifying hash with its origin id, each kept identifier with its own (leak_origins)
+                sorted(zip(array("q", r.identifying), array("I", r.origins), strict=True)),
+                sorted(zip(array("q", r.ids), array("I", r.id_origins), strict=True)),
             )
         )
     return results
@@ -233,9 +239,101 @@ def test_the_c_row_loop_equals_the_python_loop(seed: int) -> None:
     for ours, reference_result in zip(native, python, strict=True):
         assert ours[0] == reference_result[0]  # the very output bytes
         assert ours[1:] == reference_result[1:]
-    _, rows, counts, identifying, other, scanned, values = native[0]
+    _, rows, counts, identifying, other, scanned, values, origins, _ = native[0]
     assert rows == 700 and identifying and other and scanned and values
+    assert len(origins) == len(identifying) and all(origin for _, origin in origins)  # every one has its origin
     assert all(c[0] > 0 for c in counts[:-1])  # every transform ran (the json column may be all NULL: it isn't)
+
+
+ORIGIN_RULES: dict[str, Any] = {
+    "id": "keep",
+    "provider_txn_id": "keep",
+    "note": {"transform": "free_text", "params": {"detector": "presidio"}},
+    "payload": {
+        "transform": "json",
+        "params": {
+            "paths": {"$.ref": "keep", "$..email": "email"},
+            "other_strings": {"transform": "free_text", "params": {"detector": "regex"}},
+        },
+    },
+    "memo": {"transform": "free_text", "params": {"detector": "regex"}},  # its leak_items replaced below
+}
+TXN = "4539578763621487029"  # 19 digits, Luhn-valid, in Visa's range: a provider id that looks like a card
+
+
+def _origin_plan() -> TablePlan:
+    names = tuple(ORIGIN_RULES)
+    types = {"id": "bigint", "payload": "jsonb"}
+    columns = {name: ColumnInfo("public.o", name, types.get(name, "text")) for name in names}
+    transformers = {
+        name: build_transformer(ColumnRule.model_validate(rule), columns[name], KEY)
+        for name, rule in ORIGIN_RULES.items()
+        if rule != "keep"
+    }
+    memo = transformers["memo"]
+
+    def mixed(value: str) -> list[tuple]:
+        """leak_items as any transformer may give them: pairs, triples with an origin id, identifiers (None)."""
+        return [(value, True), (value + "-x", False), (value[:5] + "@example.jp", True, 7), (TXN, None, 9)]
+
+    memo.leak_items = mixed  # type: ignore[method-assign]
+    table = CatalogTable("public.o", "public.o", names, 0, 0)
+    return TablePlan(table, TableRule(), columns, transformers)
+
+
+def _origin_lines(count: int, seed: int) -> bytes:
+    rng = random.Random(seed)
+    lines = []
+    for i in range(count):
+        txn = rng.choice([TXN, f"{rng.randrange(10**18, 10**19)}"])
+        note = rng.choice(
+            [f"VISA {txn} disputed", f"card 4242 4242 4242 {i % 10000:04d}", f"mail me at u{i % 40}@example.com", "ok"]
+        )
+        payload = {
+            "id": txn,
+            "ref": rng.choice(["4111111111111111", "ref-1"]),
+            "buyer": {"email": f"b{i % 30}@example.org"},
+            "memo": rng.choice([f"card {txn}", "カード番号 5555 5555 5555 4444", "none"]),
+        }
+        lines.append(encode_line([str(i), txn, note, json.dumps(payload), f"memo {i % 50}"]))
+    return b"".join(lines)
+
+
+def test_the_c_row_loop_records_origins_and_identifiers_like_the_python_loop() -> None:
+    """Origin ids per identifying hash, identifiers apart (pieces flagged None), the slot's origin for pairs."""
+    from anonymize import leak_origins
+    from anonymize.leak_origins import IDENTIFIER, Origin
+
+    chunks = [_origin_lines(400, seed) for seed in (7, 8)]
+    native = _result_of(True, chunks, _origin_plan())
+    python = _result_of(False, chunks, _origin_plan())
+    assert native == python
+    *_, origins, ids = native[0]
+    named = {leak_origins._ORIGINS[origin] for _, origin in origins if origin not in (7, 9)}
+    assert Origin("public.o.note", None, "card", True, True) in named  # "VISA <id>": a cue word's card
+    assert Origin("public.o.payload", "$.buyer.email", "email") in named
+    assert Origin("public.o.payload", "$.memo", "card", True) in named  # after a card-number label
+    assert Origin("public.o.memo", None, "free_text") in named  # a pair: the slot's own origin
+    assert {origin for _, origin in origins} >= {7}
+    id_origins = {leak_origins._ORIGINS[origin] for _, origin in ids if origin != 9}
+    assert id_origins == {
+        Origin("public.o.payload", "$.id", IDENTIFIER),
+        Origin("public.o.payload", "$.ref", IDENTIFIER),
+    }
+    assert {origin for _, origin in ids} >= {9}
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_both_loops_take_an_origin_id_and_refuse_what_is_no_id(native: bool) -> None:
+    for origin, error in [(5, None), ("seven", TypeError), (-1, OverflowError), (2**40, OverflowError)]:
+        plan = _origin_plan()
+        plan.transformers["memo"].leak_items = lambda value, origin=origin: [(value, True, origin)]  # type: ignore[method-assign]
+        codec = RowTransformer(plan, tuple(ORIGIN_RULES), LeakHasher(salt=SALT), native=native)
+        if error is None:
+            assert 5 in array("I", codec.process(_origin_lines(3, 1)).origins)
+            continue
+        with pytest.raises(error):
+            codec.process(_origin_lines(3, 1))
 
 
 @pytest.mark.parametrize("native", [True, False])
@@ -344,8 +442,8 @@ def _digest_of_rows(native: bool) -> str:
     """Output bytes, counts and how many leak hashes: the hashes themselves are seeded per process (str hash)."""
     chunks = [_row_lines(500, seed) for seed in (41, 42)]
     results = [
-        (data, rows, counts, len(ident), len(other), len(scanned), values)
-        for data, rows, counts, ident, other, scanned, values in _result_of(native, chunks)
+        (data, rows, counts, len(ident), len(other), len(scanned), values, len(origins), len(ids))
+        for data, rows, counts, ident, other, scanned, values, origins, ids in _result_of(native, chunks)
     ]
     return hashlib.sha256(repr(results).encode()).hexdigest()
 

@@ -257,3 +257,25 @@ def test_large_lookups_through_the_prefilter_find_exactly_the_members() -> None:
     assert (other_large == (large == small[-1])).all()
     values = rng.integers(-50, 50, size=10_000, dtype=np.int64)
     assert (_sorted_unique(values) == np.unique(values)).all() and len(_sorted_unique(values[:1])) == 1
+
+
+def test_names_in_a_column_the_rules_keep_are_a_finding() -> None:
+    """A name of somebody the snapshot replaces, found in a kept column, is the source's own value (a handle or a
+    name the rules missed), not a fake that happens to equal a name: named per column, and a failure once it is no
+    chance match (a town that is also a surname is one row in many)."""
+    index = _index_with([], ["April Houston", "Mary Jones", "Houston", "Kate"])
+    columns = [ColumnInfo("public.staff", "nickname", "text"), ColumnInfo("public.staff", "city", "text")]
+    columns += [ColumnInfo("public.staff", "display_name", "text")]
+    table = CatalogTable("public.staff", "public.staff", ("nickname", "city", "display_name"), 0, 0)
+    target = ScanTarget(table, columns, faked=frozenset({"display_name"}), kept=frozenset({"nickname", "city"}))
+    rows = [["April Houston", "Houston", "Kate"], ["Mary Jones", "Leeds", "Mary Jones"], ["Kate", "Leeds", "Tom"]]
+    rows += [[f"user{i}", "Leeds", "Tom Baker"] for i in range(3)]
+    report = VerifyReport(table_rows={"public.staff": 6})
+    tally(target, index, *scan_chunk(b"".join(encode_line(r) for r in rows), target.is_json, index.hasher), report)
+    assert report.names_in_kept == {"public.staff.nickname": 4, "public.staff.city": 1}  # april houston, houston ...
+    assert report.coincidences == {"public.staff.display_name": 2}  # fakes equal to names: chance
+    assert report.names_in_kept_failing() == {"public.staff.nickname": 4}
+    assert [f for f in report.failures if "rules keep" in f] == [
+        "public.staff.nickname: 4 name(s) of people this snapshot replaces found in a column the rules keep (logins, "
+        "handles or names the rules missed): rule it (username, person_name, free_text)"
+    ]

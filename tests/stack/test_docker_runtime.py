@@ -36,7 +36,7 @@ from devkit.stack.docker import (
     published_ports,
     volume_name,
 )
-from devkit.stack.spec import BuildSpec, HealthCheck, PortMapping, ServiceSpec, StackSpec
+from devkit.stack.spec import DISABLED_HEALTHCHECK, BuildSpec, HealthCheck, PortMapping, ServiceSpec, StackSpec
 from tests.stack.conftest import DEVKIT, FIXTURE_COMPOSE, TEST_LABEL, StackProject, project_leftovers
 
 pytestmark = pytest.mark.docker
@@ -89,6 +89,8 @@ def test_default_health_checks() -> None:
     assert default_healthcheck(ServiceSpec("web", "service", "nginx")) is None
     own = HealthCheck(["CMD", "true"], interval=1.0)
     assert effective_healthcheck(ServiceSpec("db", "postgres", "postgres:15", healthcheck=own)) == own
+    # `healthcheck: {disable: true}` means none, not devkit's default for the kind.
+    assert effective_healthcheck(ServiceSpec("db", "postgres", "postgres:15", healthcheck=DISABLED_HEALTHCHECK)) is None
 
 
 def test_health_check_in_engine_terms() -> None:
@@ -434,6 +436,7 @@ services:
     image: postgres:15
     environment: {POSTGRES_DB: mpac_dev, POSTGRES_USER: dev, POSTGRES_PASSWORD: dev}
     ports: ["127.0.0.1:5432:5432"]
+    healthcheck: {disable: true}  # running is enough: the 5 s are redis's alone, however loaded the machine
   redis:
     image: redis:7
     command: ["redis-server", "--appendonly", "yes"]

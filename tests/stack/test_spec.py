@@ -5,7 +5,7 @@ import pytest
 from devkit.config import load_settings
 from devkit.errors import ConfigError
 from devkit.stack.endpoints import dev_dsn, service_url
-from devkit.stack.spec import load_stack, parse_stack, start_order
+from devkit.stack.spec import DISABLED_HEALTHCHECK, load_stack, parse_stack, start_order
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -137,7 +137,7 @@ volumes:
     assert (check.interval, check.timeout, check.start_period, check.start_interval) == (90.0, 0.5, 2.0, 0.25)
     assert a.depends_on == {"b": "service_started"}
     assert a.labels == {"team": "pos"}
-    assert stack.services["b"].healthcheck is None
+    assert stack.services["b"].healthcheck == DISABLED_HEALTHCHECK
     assert start_order(stack.services) == ["b", "a"]
 
 

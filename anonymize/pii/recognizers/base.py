@@ -44,8 +44,17 @@ class Recognizer(ABC):
     def find(self, text: str) -> list[Span]:
         """Spans on `text` (already normalized by normalize_map), values normalized by canonical.py."""
 
-    def span(self, kind: Kind, start: int, end: int, score: float, value: str, honorific: str | None = None) -> Span:
-        return Span(kind, start, end, score, value, honorific, self.name)
+    def span(
+        self,
+        kind: Kind,
+        start: int,
+        end: int,
+        score: float,
+        value: str,
+        honorific: str | None = None,
+        evidence: str = "",
+    ) -> Span:
+        return Span(kind, start, end, score, value, honorific, self.name, evidence=evidence)
 
 
 def words(text: str) -> tuple[str, ...]:

@@ -3,40 +3,24 @@ bank branch and account numbers.
 
 A check digit alone passes one random number in ten, and order numbers and JAN codes are as long as these, so
 My Number and corporate numbers also need their label nearby; an invoice number carries its own "T"; a card
-needs a card-network prefix, a card length and the Luhn check; bank numbers need a bank label (支店, 口座, 普通,
-当座 ...) right before them.
+needs a card network's IIN range and length, the Luhn check, and context (anonymize.context): card grouping, a cue
+word, or a JSON key naming a card; bank numbers need a bank label (支店, 口座, 普通, 当座 ...) right before them.
 """
 
 from __future__ import annotations
 
 import re
 
+from anonymize.context import card_grouped, card_label_before, card_network, has_card_cue, is_card_number
 from anonymize.pii import canonical
 from anonymize.pii.recognizers.base import NUM_LEFT, NUM_RIGHT, Recognizer, preceded_by
-from anonymize.pii.spans import Kind, Span
-from anonymize.transformers.digits import luhn_valid
+from anonymize.pii.spans import BARE, CUE, Kind, Span
 from anonymize.transformers.identifiers import corporate_number_valid, my_number_valid
 
 
 def card_network_ok(digits: str) -> bool:
-    """Issuer prefix and length of the networks seen at Japanese terminals."""
-    n = len(digits)
-    two, four = int(digits[:2]), int(digits[:4])
-    if digits[0] == "4":
-        return n in (16, 19)  # Visa (13-digit cards are gone; JAN codes are 13 digits)
-    if 51 <= two <= 55 or 2221 <= four <= 2720:
-        return n == 16  # Mastercard
-    if two in (34, 37):
-        return n == 15  # American Express
-    if 3528 <= four <= 3589:
-        return n in (16, 19)  # JCB
-    if two in (36, 38, 39) or 300 <= int(digits[:3]) <= 305:
-        return n in (14, 16)  # Diners
-    if digits.startswith(("6011", "65")) or 644 <= int(digits[:3]) <= 649:
-        return n in (16, 19)  # Discover
-    if two == 62:
-        return 16 <= n <= 19  # UnionPay
-    return False
+    """A real network's IIN range and length (anonymize.context.CARD_NETWORKS)."""
+    return card_network(digits) is not None
 
 
 _MY_NUMBER = re.compile(NUM_LEFT + r"\d{4}[ -]?\d{4}[ -]?\d{4}" + NUM_RIGHT)
@@ -106,11 +90,21 @@ class CardRecognizer(Recognizer):
     needs = frozenset({"digit"})
 
     def find(self, text: str) -> list[Span]:
+        """Every Luhn-valid number of a network's range and length, with what else says it is a card: its grouping
+        or a card-number label right before it (evidence ""), a cue word near it (CUE), or nothing (BARE: the
+        detector keeps it only under a card key)."""
         spans = []
         for match in _CARD.finditer(text):
             digits = canonical.value(Kind.CARD, match.group())
-            if 14 <= len(digits) <= 19 and card_network_ok(digits) and luhn_valid(digits):
-                spans.append(self.span(Kind.CARD, *match.span(), 0.9, digits))
+            if not is_card_number(digits):
+                continue
+            if card_grouped(match.group()) or card_label_before(text, match.start()):
+                evidence = ""
+            elif has_card_cue(text, *match.span()):
+                evidence = CUE
+            else:
+                evidence = BARE
+            spans.append(self.span(Kind.CARD, *match.span(), 0.9, digits, evidence=evidence))
         return spans
 
 

@@ -11,9 +11,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 
 from anonymize.pii import canonical
-from anonymize.pii.names import ja_surnames, latin_first_names, latin_last_names, latin_name_token, surname_at
+from anonymize.pii.names import (
+    COMMON_WORDS,
+    given_at,
+    ja_surname_prefixes,
+    ja_surnames,
+    latin_first_names,
+    latin_last_names,
+    latin_name_token,
+    surname_at,
+    surnames_at,
+)
 from anonymize.pii.recognizers.base import HIRAGANA, KANJI, KATAKANA, Recognizer, scan, words
 from anonymize.pii.spans import Kind, Span
 
@@ -180,7 +191,34 @@ class PersonRecognizer(Recognizer):
                 spans.append(span)
         if _has_latin_capital(text):
             spans.extend(self._latin(text))
+        if not text.isascii():
+            spans.extend(self._ja_full_names(text))
         return spans
+
+    def _ja_full_names(self, text: str) -> list[Span]:
+        """Full names with no cue at all (鈴木一郎から電話, VIP order for 山田花子): a dictionary surname then a pool
+        given name, spanning a whole kanji run (a name written in kanji and kana, 佐藤くみ子, ends where the
+        kana does, or at a particle or an honorific)."""
+        spans = []
+        for match in _name_start().finditer(text):  # a kanji run's start, past a word like 本日 or 担当
+            run_start = match.start()
+            starts = [run_start] + [run_start + len(w) for w in _PREFIX_WORDS if text.startswith(w, run_start)]
+            spans.extend(self._ja_full_name_from(text, starts))
+        return spans
+
+    def _ja_full_name_from(self, text: str, starts: list[int]) -> list[Span]:
+        """The full name starting at the first of `starts` where one does (a run may begin with 本日, 担当 ...)."""
+        for start in starts:
+            for surname in surnames_at(text, start):
+                middle = start + len(surname)
+                gap = 1 if text[middle : middle + 1] in (" ", "\u3000") else 0
+                given = next(
+                    (g for g in given_at(text, middle + gap) if _name_ends(text, middle + gap + len(g), g)), None
+                )
+                if given is not None:
+                    end = middle + gap + len(given)
+                    return [self._person(start, end, 0.7, text, _honorific_at(text, end))]
+        return []
 
     # -- Japanese ---------------------------------------------------------------------------------------------
     def _before_honorific(self, text: str, pos: int, honorific: str | None) -> Span | None:
@@ -275,6 +313,50 @@ class PersonRecognizer(Recognizer):
         return spans
 
 
+_HOUSE_NUMBER = re.compile(r"\d[\dA-Za-z\-/]*,? \Z")
+_KANA_AFTER = re.compile(f"[{HIRAGANA}]")
+# After a name in kana, what may follow: an honorific, a particle, punctuation.
+_AFTER_KANA_NAME = (
+    "さん",
+    "さま",
+    "様",
+    "くん",
+    "ちゃん",
+    "が",
+    "は",
+    "の",
+    "に",
+    "を",
+    "と",
+    "も",
+    "へ",
+    "から",
+    "より",
+    "です",
+)
+
+
+@cache
+def _name_start() -> re.Pattern[str]:
+    """Where a kanji run starts with a dictionary surname's first character, or with a word before one (本日田中):
+    the only places a full name with no cue can start."""
+    initials = "".join(sorted(re.escape(c) for c in ja_surname_prefixes()))
+    prefixes = "|".join(re.escape(w) for w in _PREFIX_WORDS)
+    return re.compile(f"(?<![{KANJI}{KATAKANA}])(?:{prefixes})?[{initials}]")
+
+
+def _name_ends(text: str, end: int, given: str) -> bool:
+    """Does a given name end at `end`: not inside a longer kanji word (山田太郎丸), nor in the middle of kana?"""
+    after = text[end : end + 1]
+    if not after:
+        return True
+    if re.match(f"[{KANJI}{KATAKANA}]", after):
+        return False
+    if _KANA_AFTER.match(after) and _KANA_AFTER.match(given[-1]):
+        return text.startswith(_AFTER_KANA_NAME, end)
+    return True
+
+
 def _self_introduced(text: str, span: Span) -> bool:
     """After a greeting, a name is one only as "<name>です" / "<name>と申します" — and not a word like 本日."""
     return text.startswith(_SELF_INTRO_END, span.end) and text[span.start : span.end] not in _PREFIX_WORDS
@@ -287,9 +369,13 @@ def _when(pattern: re.Pattern[str], text: str, *needles: str) -> Iterator[re.Mat
 
 
 def _dictionary_pair(match: re.Match[str]) -> bool:
-    """ "Emily Martin": a first name then a last name, both in the dictionaries. (Scanned so that a rejected
-    "Per Emily" still lets "Emily Martin" be tried.)"""
+    """ "Emily Martin": a first name then a last name, both in the dictionaries, not both everyday words ("Grace
+    Hill"). (Scanned so that a rejected "Per Emily" still lets "Emily Martin" be tried.)"""
     first, last = match.group().casefold().split(" ")
+    if first in COMMON_WORDS and last in COMMON_WORDS:
+        return False
+    if _HOUSE_NUMBER.search(match.string, 0, match.start()):
+        return False  # "75400 Timothy Street": a street named after somebody, in an address
     return first in latin_first_names() and last in latin_last_names() and not {first, last} & _LATIN_NOT_NAMES
 
 

