@@ -15,7 +15,7 @@ import psycopg
 
 from anonymize.errors import AnonymizeError, CoverageError, KeyMissingError, PrivilegeError, RulesError
 from anonymize.keys import Keyring
-from anonymize.pipeline import VerificationError
+from anonymize.pipeline.run import VerificationError
 from anonymize.postgres import ClientTools, database_of, has_password, is_dsn
 from anonymize.postgres import scrub as scrub_engine
 from anonymize.sinks import DatabaseSink

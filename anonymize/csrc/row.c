@@ -1,4 +1,4 @@
-/* pipeline._LazyRow in C: the source row as a read-only mapping for transformers keyed on another column
+/* pipeline.slots.LazyRow in C: the source row as a read-only mapping for transformers keyed on another column
  * (key_column, entity_column), decoding a field only when asked. The row loop points it at each line in turn
  * (row_set_line) instead of splitting the line into a list of fields for it. */
 #include "speedups.h"
@@ -167,7 +167,7 @@ PyTypeObject RowType = {
     .tp_as_mapping = &row_mapping,
     .tp_iter = (getiterfunc)row_iter,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_MAPPING,
-    .tp_doc = "Row(index): the current source line as a mapping of column name -> value (see pipeline._LazyRow).",
+    .tp_doc = "Row(index): the current source line as a mapping of column name -> value (see pipeline.slots.LazyRow).",
     .tp_methods = row_methods,
     .tp_new = row_new,
 };

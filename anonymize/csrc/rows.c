@@ -1,5 +1,5 @@
-/* The row loop of pipeline.RowTransformer.process: split COPY TEXT lines, decode the transformed fields, call each
- * column's transformer (Python), encode, join, and feed the leak check (source values into the index's hashes,
+/* The row loop of pipeline.rows.RowTransformer.process: split COPY TEXT lines, decode the transformed fields, call
+ * each column's transformer (Python), encode, join, and feed the leak check (source values into the index's hashes,
  * fresh fakes into the output scan) — the same steps, in the same order, as the Python loop it replaces, which
  * stays the reference and the fallback. The per-value bookkeeping around the transformer call was as much CPU as
  * the transformers themselves; here it is a few hundred nanoseconds.
@@ -315,7 +315,7 @@ parse_slots(PyObject *specs, Slot **out, Py_ssize_t *count, Py_ssize_t width)
 /* transform_lines(lines, width, slots, row_arg, lazy_row, salt, seen_other, seen_identifying, seen_limit,
  *                 record_slow, failed) -> (counts, identifying, other, inline hashes, inline positions, inline values,
  *                 origins of the identifying hashes, identifiers' hashes, their origins)
- * See pipeline.RowTransformer._process_native for the arguments. `lines` is rewritten in place. */
+ * See pipeline.native_rows.NativeLoop.process for the arguments. `lines` is rewritten in place. */
 PyObject *
 py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {

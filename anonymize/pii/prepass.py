@@ -78,7 +78,7 @@ def full_names(given: str, family: str) -> tuple[str, ...]:
 
 
 def fill_known(plans: Sequence[object], source: object, limit: int = DEFAULT_LIMIT) -> PrepassReport:
-    """Stream the qualifying columns of every plan (anonymize.pipeline.TablePlan) from `source` into KNOWN; a name
+    """Stream the qualifying columns of every plan (anonymize.pipeline.plan.TablePlan) from `source` into KNOWN; a name
     split in given and family columns is remembered whole (free text names people by their full name)."""
     from anonymize.pii.hook import reset_known
 

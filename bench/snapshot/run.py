@@ -185,7 +185,7 @@ CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from anonymize.keys import Keyring
-from anonymize.pipeline import VerificationError, run_snapshot
+from anonymize.pipeline.run import VerificationError, run_snapshot
 from anonymize.rules import parse_rules
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import LiveSource

@@ -47,7 +47,7 @@ def init(
     addresses, cards, IPs, My Number...) and from personal data detected in sampled values (--scan), everything
     else `keep`. Review it before the first snapshot."""
     from anonymize.draft import draft_rules
-    from anonymize.pipeline import read_schema
+    from anonymize.pipeline.check import read_schema
     from anonymize.sources import open_source
     from devkit.snapshot import (
         client_tools,

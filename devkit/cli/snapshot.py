@@ -89,7 +89,8 @@ def snapshot(
     """
     # Imported here: `devkit up` and `--help` don't pay for the engine (psycopg, numpy, the name pools).
     from anonymize.errors import AnonymizeError, CoverageError, RulesError
-    from anonymize.pipeline import VerificationError, check_run, run_snapshot
+    from anonymize.pipeline.check import check_run
+    from anonymize.pipeline.run import VerificationError, run_snapshot
     from anonymize.privileges import privilege_error
     from anonymize.rules import load_rules
     from anonymize.sinks import DatabaseSink, DumpFileSink

@@ -15,7 +15,7 @@ import pytest
 from faker import Faker
 
 from anonymize.keys import Keyring
-from anonymize.pipeline import run_snapshot
+from anonymize.pipeline.run import run_snapshot
 from anonymize.postgres import ClientTools
 from anonymize.rules import load_rules, parse_rules
 from anonymize.sinks import DatabaseSink

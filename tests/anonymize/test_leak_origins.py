@@ -17,7 +17,8 @@ from anonymize.catalog import CatalogTable
 from anonymize.copy_text import encode_line
 from anonymize.keys import Keyring
 from anonymize.leak_origins import Origin, origin_id, rule_path, shipment
-from anonymize.pipeline import RowTransformer, TablePlan, _faked_columns, _kept_columns
+from anonymize.pipeline.plan import TablePlan, faked_columns, kept_columns
+from anonymize.pipeline.rows import RowTransformer
 from anonymize.report import VerifyReport
 from anonymize.rules import ColumnRule, TableRule
 from anonymize.transformers.base import ColumnInfo, build_transformer
@@ -48,7 +49,7 @@ def _verify(tables: Sequence[Table], native: bool) -> VerifyReport:
         catalog = CatalogTable(name, name, names, 0, 0)
         plan = TablePlan(catalog, TableRule(), columns, transformers)
         [plan.scan] = scan_targets(
-            [catalog], {name: list(columns.values())}, _faked_columns([plan]), _kept_columns([plan])
+            [catalog], {name: list(columns.values())}, faked_columns([plan]), kept_columns([plan])
         )
         codec = RowTransformer(plan, names, index.hasher, native=native)
         result = codec.process(b"".join(encode_line(list(row)) for row in rows))

@@ -22,7 +22,7 @@ import pytest
 
 from anonymize.draft import draft_rules
 from anonymize.keys import Keyring
-from anonymize.pipeline import VerificationError, run_snapshot
+from anonymize.pipeline.run import VerificationError, run_snapshot
 from anonymize.report import SnapshotReport
 from anonymize.rules import parse_rules, reflect_schema
 from anonymize.scan import scan_source

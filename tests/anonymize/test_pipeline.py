@@ -17,7 +17,7 @@ import pytest
 
 from anonymize.errors import CoverageError
 from anonymize.keys import Keyring
-from anonymize.pipeline import VerificationError, run_snapshot
+from anonymize.pipeline.run import VerificationError, run_snapshot
 from anonymize.rules import parse_rules
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import LiveSource
@@ -219,7 +219,8 @@ KILLER = textwrap.dedent(
     """
     import os, signal, sys
     from anonymize.keys import Keyring
-    from anonymize.pipeline import SilentProgress, run_snapshot
+    from anonymize.pipeline.progress import SilentProgress
+    from anonymize.pipeline.run import run_snapshot
     from anonymize.rules import load_rules
     from anonymize.sinks import DatabaseSink
     from anonymize.sources import LiveSource

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from anonymize.keys import Keyring
-from anonymize.pipeline import run_snapshot
+from anonymize.pipeline.run import run_snapshot
 from anonymize.postgres import ClientTools, client_environment
 from anonymize.rules import parse_rules
 from anonymize.sinks import DumpFileSink

@@ -13,7 +13,8 @@ import pytest
 from anonymize.catalog import data_tables
 from anonymize.errors import AnonymizeError
 from anonymize.keys import Keyring
-from anonymize.pipeline import SilentProgress, run_snapshot
+from anonymize.pipeline.progress import SilentProgress
+from anonymize.pipeline.run import run_snapshot
 from anonymize.rules import parse_rules
 from anonymize.scan import _sample_live, scan_source
 from anonymize.sinks import DatabaseSink

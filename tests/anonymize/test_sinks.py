@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from anonymize.keys import Keyring
-from anonymize.pipeline import run_snapshot
+from anonymize.pipeline.run import run_snapshot
 from anonymize.rules import parse_rules
 from anonymize.sinks import DatabaseSink, DumpFileSink
 from anonymize.sources import LiveSource
@@ -71,7 +71,8 @@ PAUSED_MID_RUN = """
 import sys, time
 from pathlib import Path
 from anonymize.keys import Keyring
-from anonymize.pipeline import SilentProgress, run_snapshot
+from anonymize.pipeline.progress import SilentProgress
+from anonymize.pipeline.run import run_snapshot
 from anonymize.rules import parse_rules
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import LiveSource

@@ -16,7 +16,7 @@ import pytest
 from anonymize.catalog import data_tables
 from anonymize.errors import AnonymizeError
 from anonymize.keys import Keyring
-from anonymize.pipeline import run_snapshot
+from anonymize.pipeline.run import run_snapshot
 from anonymize.postgres import ClientTools, ConnectError
 from anonymize.rules import parse_rules
 from anonymize.sinks import DatabaseSink, DumpFileSink

@@ -23,7 +23,8 @@ from anonymize.catalog import CatalogTable
 from anonymize.copy_text import encode_line
 from anonymize.errors import TransformError
 from anonymize.keys import Keyring
-from anonymize.pipeline import RowTransformer, TablePlan
+from anonymize.pipeline.plan import TablePlan
+from anonymize.pipeline.rows import RowTransformer
 from anonymize.rules import ColumnRule, TableRule
 from anonymize.transformers.base import ColumnInfo, Transformer, build_transformer
 from anonymize.transformers.digits import fill_digits
@@ -529,11 +530,11 @@ def test_the_c_keyed_digest_is_hashlibs_blake2b() -> None:
 def test_the_c_row_reads_fields_like_the_lazy_row() -> None:
     from collections.abc import Mapping
 
-    from anonymize.pipeline import _LazyRow
+    from anonymize.pipeline.slots import LazyRow
 
     index = {"id": 0, "name": 1, "memo": 2, "gone": 3}
     line = encode_line(["7", "佐藤\t太郎", None, "x\\y"])[:-1]
-    lazy = _LazyRow(index)
+    lazy = LazyRow(index)
     lazy._fields = line.split(b"\t")
     row = reference.NATIVE.Row(index)
     assert isinstance(row, Mapping) and len(row) == 4 and list(row) == list(index)

@@ -11,7 +11,8 @@ from anonymize.catalog import CatalogTable, SequenceValue
 from anonymize.copy_text import encode_line
 from anonymize.keys import Keyring
 from anonymize.leak_keys import leak_keys, output_keys
-from anonymize.pipeline import RowTransformer, TablePlan
+from anonymize.pipeline.plan import TablePlan
+from anonymize.pipeline.rows import RowTransformer
 from anonymize.report import VerifyReport
 from anonymize.rules import ColumnRule, TableRule
 from anonymize.transformers.base import ColumnInfo, build_transformer
@@ -159,7 +160,7 @@ def test_whole_value_transforms_count_matches_as_fake_collisions_not_leaks() -> 
     """Phone, card and account columns skip digit-less values in leak_items, yet replace every value whole: a
     match there is one of their fakes equal to a real value (a fake collision), not a source value left over.
     Free text keeps what it doesn't recognise: a match there is a leak."""
-    from anonymize.pipeline import _faked_columns
+    from anonymize.pipeline.plan import faked_columns
 
     names = {"phone": "phone", "card": "card_pan", "account": "bank_account", "memo": "free_text"}
     columns = {name: ColumnInfo("public.c", name, "text") for name in names}
@@ -168,7 +169,7 @@ def test_whole_value_transforms_count_matches_as_fake_collisions_not_leaks() -> 
         for name, transform in names.items()
     }
     plan = TablePlan(CatalogTable("public.c", "public.c", tuple(names), 0, 0), TableRule(), columns, transformers)
-    assert _faked_columns([plan]) == {"public.c": frozenset({"phone", "card", "account"})}
+    assert faked_columns([plan]) == {"public.c": frozenset({"phone", "card", "account"})}
 
 
 def test_the_scans_fast_paths_hash_exactly_what_output_keys_gives() -> None:

@@ -25,7 +25,8 @@ from typer.testing import CliRunner
 
 from anonymize.draft import draft_rules
 from anonymize.keys import Keyring
-from anonymize.pipeline import read_schema, run_snapshot
+from anonymize.pipeline.check import read_schema
+from anonymize.pipeline.run import run_snapshot
 from anonymize.postgres import ClientTools
 from anonymize.rules import RulesFile, parse_rules
 from anonymize.scan import scan_source

@@ -9,7 +9,7 @@ from anonymize.keys import Keyring
 from anonymize.pii import hook
 from anonymize.pii.prepass import fill_known
 from anonymize.pii.spans import Kind
-from anonymize.pipeline import plan_tables
+from anonymize.pipeline.plan import plan_tables
 from anonymize.rules import parse_rules, reflect_schema
 from anonymize.sources import LiveSource
 

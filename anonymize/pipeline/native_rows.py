@@ -1,0 +1,160 @@
+"""The C bridge of the row loop: `NativeLoop` runs RowTransformer.process's loop in anonymize/csrc/rows.c, the same
+steps in the same order as the Python reference (rows.py), which tests/anonymize/test_speedups.py holds it to byte
+for byte. Transformers stay Python, called per value (or their C common case, `native_transform`); what rows.c
+needs to know of each slot is planned here, once per table: its record mode as rows.c numbers them, its callables,
+and the memo it may read fakes from itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from anonymize.errors import AnonymizeError
+from anonymize.leak_origins import shipment
+from anonymize.pipeline.slots import (
+    EMPTY_ROW,
+    NOT_PERSONAL,
+    PIECES,
+    WHOLE,
+    WHOLE_VALUE_OR_NOTHING,
+    ChunkResult,
+    LazyRow,
+    Slot,
+    record_mode,
+    transform_error,
+    width_error,
+)
+from anonymize.speedups import NATIVE
+from anonymize.transformers.base import MemoizedTransformer, Transformer
+from anonymize.transformers.digits import whole_if_digit
+from anonymize.verify import SEEN_LIMIT, LeakHasher, LeakRecorder
+
+if NATIVE is not None:
+    Mapping.register(NATIVE.Row)  # LazyRow's C twin: what transformers receive from the C row loop
+
+# anonymize/csrc/rows.c's codes for the record modes; "whole or nothing" calls back into Python. Pieces: the slot's
+# leak_items is called, the recording is done in C. Whole values of a transformer whose leak_values is
+# digits.whole_if_digit are told apart in C, without the call.
+_MODES = {NOT_PERSONAL: 0, WHOLE: 1, WHOLE_VALUE_OR_NOTHING: 2, PIECES: 5}
+_MODE_PYTHON, _MODE_WHOLE_IF_DIGIT = 3, 4
+_FAILED_WIDTH, _FAILED_TRANSFORM = 1, 2
+
+
+def plain_memo(transformer: Transformer) -> dict[str, str] | None:
+    """The memo that `transformer.transform` would look a value up in first, when that is all it does for a value
+    it has met: the C loop then reads the fake itself (repeated emails, phones, IPs skip a call into Python)."""
+    if (
+        isinstance(transformer, MemoizedTransformer)
+        and getattr(transformer.transform, "__func__", None) is MemoizedTransformer.transform
+        and transformer._key_column is None
+    ):
+        return transformer._memo
+    return None
+
+
+def native_mode(mode: str, transformer: Transformer) -> int:
+    if mode is WHOLE_VALUE_OR_NOTHING and type(transformer).leak_values is whole_if_digit:
+        return _MODE_WHOLE_IF_DIGIT
+    return _MODES.get(mode, _MODE_PYTHON)
+
+
+class NativeLoop:
+    """One table's row loop in C: the slot specs rows.c reads, planned at the first chunk and kept."""
+
+    def __init__(
+        self,
+        table: str,
+        width: int,
+        slots: Sequence[Slot],
+        hasher: LeakHasher | None,
+        row: LazyRow | None,
+        scan_inline: Mapping[int, int],
+    ) -> None:
+        assert NATIVE is not None
+        self.table = table
+        self.width = width
+        self.slots = slots
+        self.hasher = hasher
+        self.specs = tuple(self._spec(slot, scan_inline) for slot in slots)
+        self.row = NATIVE.Row(row._index) if row is not None else None
+
+    def _spec(self, slot: Slot, scan_inline: Mapping[int, int]) -> tuple:
+        """What rows.c reads of a slot: (position, transform, mode, identifying, is_json, leak callable, inline scan
+        column or -1, memo or None, origin id)."""
+        mode = record_mode(slot) if self.hasher is not None else NOT_PERSONAL
+        transformer = slot.transformer
+        native = transformer.native_transform()  # its common case in C: cheaper than any memo
+        return (
+            slot.position,
+            transformer.transform if native is None else native,
+            native_mode(mode, transformer),
+            slot.identifying,
+            slot.is_json,
+            transformer.leak_items if mode is PIECES else transformer.leak_values,
+            scan_inline.get(slot.position, -1),
+            plain_memo(transformer) if native is None else None,
+            slot.origin,
+        )
+
+    def process(self, lines: list[bytes], scan: Callable[[list[bytes]], tuple[bytes, bytes, int]]) -> ChunkResult:
+        """`lines` transformed in place; `scan` gives the output lines' keys for the leak check."""
+        assert NATIVE is not None
+        hasher = self.hasher
+        slow = LeakRecorder.new(hasher) if hasher is not None else None
+
+        def record_slow(index: int, value: str, new: str | None) -> bool:
+            """A "whole or nothing" slot's value: its leak_items give (value, identifying[, origin]) or nothing."""
+            assert slow is not None
+            slot = self.slots[index]
+            items = list(slot.transformer.leak_items(value))
+            if not items:
+                return False
+            origin = items[0][2] if len(items[0]) > 2 else slot.origin
+            return slow.record_whole(items[0][0], new, items[0][1], origin)
+
+        failed = [0, 0]
+        try:
+            (
+                counts,
+                identifying,
+                other,
+                inline_hashes,
+                inline_positions,
+                inline_values,
+                origins,
+                ids,
+                id_origins,
+            ) = NATIVE.transform_lines(
+                lines,
+                self.width,
+                self.specs,
+                self.row if self.row is not None else EMPTY_ROW,
+                self.row,
+                hasher.salt if hasher is not None else None,
+                hasher.seen[False] if hasher is not None else None,
+                hasher.seen[True] if hasher is not None else None,
+                SEEN_LIMIT,
+                record_slow,
+                failed,
+            )
+        except AnonymizeError:
+            raise
+        except Exception as exc:
+            if failed[0] == _FAILED_WIDTH:
+                raise width_error(self.table, failed[1], self.width) from None
+            if failed[0] == _FAILED_TRANSFORM:
+                raise transform_error(self.slots[failed[1]], exc) from None
+            raise
+        rows = len(lines)
+        hashes, positions, values = scan(lines)
+        lines.append(b"")
+        if slow is None:
+            return ChunkResult(b"\n".join(lines), rows, counts)
+        scanned = (hashes + inline_hashes, positions + inline_positions, values + inline_values)
+        identifying += slow.identifying.tobytes()
+        other += slow.other.tobytes()
+        origins += slow.origins.tobytes()
+        ids += slow.ids.tobytes()
+        id_origins += slow.id_origins.tobytes()
+        return ChunkResult(
+            b"\n".join(lines), rows, counts, identifying, other, scanned, origins, shipment(), ids, id_origins
+        )

@@ -1,0 +1,219 @@
+"""A whole run: source COPY -> decode -> transform -> encode -> target COPY, per table, in parallel.
+
+Order of a run (fail closed, atomic):
+1. coverage: the rules are checked against the source's schema before any data moves (for a dump file the
+   schema is read back from the new database right after pre-data, still before any row moves);
+2. pre-data schema into a brand-new database, rows streamed table by table (`jobs` at a time), sequences set
+   where the source's stand, post-data (indexes, constraints, foreign keys, triggers) last;
+3. verification: row counts, foreign keys and sequences on the new database; the leak check looks up the keys of
+   every text/JSON value written (hashed by the worker that wrote it, kept in a `ScanSpill` until the last
+   source value is indexed) in the index of personal source values;
+4. then the source's owners, privileges and publications, and the materialized views refreshed from the anonymized
+   rows, as their owners (anonymize/schema_parity.py);
+5. only then the sink publishes it (swap into dev, or export to a dump file). Any failure before that drops
+   the new database and leaves the target as it was.
+
+Memory stays flat: each worker holds one chunk (~1 MB of COPY text) at a time; the only structure that grows is
+the leak index (8-byte keyed hashes of distinct personal source values); the output's keys go to disk.
+Nothing here prints: progress goes to a `ProgressListener`, results into a `SnapshotReport`.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from anonymize.catalog import CatalogTable, data_tables
+from anonymize.errors import AnonymizeError
+from anonymize.keys import Keyring
+from anonymize.pipeline.copy import copy_tables
+from anonymize.pipeline.plan import (
+    TablePlan,
+    attach_scan_targets,
+    plan_tables,
+    refuse_dump_filters,
+    require_coverage,
+)
+from anonymize.pipeline.progress import ProgressListener, SilentProgress
+from anonymize.pipeline.workers import Workers
+from anonymize.privileges import require, source_privileges, target_privileges
+from anonymize.report import SnapshotReport, TableReport, VerifyReport, summarize_rules
+from anonymize.rules import RulesFile, reflect_schema
+from anonymize.sinks import Sink
+from anonymize.sources import Source
+from anonymize.tempdirs import sweep_run_directories
+from anonymize.transformers.base import ColumnInfo
+from anonymize.verify import LeakFinds, LeakIndex, ScanSpill, check_structure
+
+_PII_HOOK = "anonymize.pii.hook"
+
+
+class VerificationError(AnonymizeError):
+    """The loaded database failed verification; it was not published. `report` says what failed."""
+
+    def __init__(self, report: SnapshotReport) -> None:
+        assert report.verification is not None
+        failures = report.verification.failures
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        super().__init__(
+            f"verification failed, nothing was published: {failures[0]}{more}",
+            "fix the rules for the columns named (see the report) and run again",
+        )
+        self.report = report
+
+
+class _Phases:
+    def __init__(self, report: SnapshotReport, progress: ProgressListener) -> None:
+        self.report = report
+        self.progress = progress
+        self.name: str | None = None
+        self.began = time.monotonic()
+
+    def __call__(self, name: str) -> None:
+        now = time.monotonic()
+        if self.name is not None:
+            self.report.phases[self.name] = round(self.report.phases.get(self.name, 0) + now - self.began, 3)
+        self.name, self.began = name, now
+        self.progress.phase(name)
+
+    def end(self) -> None:
+        self("done")
+        self.name = None
+
+    def stop(self) -> None:
+        """A run that failed: account for the phase it failed in, announce nothing."""
+        if self.name is not None:
+            now = time.monotonic()
+            self.report.phases[self.name] = round(self.report.phases.get(self.name, 0) + now - self.began, 3)
+            self.name = None
+
+
+def run_snapshot(
+    source: Source,
+    sink: Sink,
+    rules: RulesFile,
+    keyring: Keyring,
+    jobs: int = 2,
+    progress: ProgressListener | None = None,
+    processes: int | None = None,
+) -> SnapshotReport:
+    """Copy `source` into `sink` anonymized by `rules`; verified before it is published. Raises CoverageError
+    before any data moves, VerificationError (with the report) when the result is not safe to publish."""
+    progress = progress or SilentProgress()
+    processes = jobs if processes is None else processes
+    report = SnapshotReport(
+        source=source.description,
+        target=sink.description,
+        key_fingerprint=keyring.fingerprint(),
+        jobs=jobs,
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    began = time.monotonic()
+    phase = _Phases(report, progress)
+    # Whatever this run's source, the temporary directories of killed runs go now (a dump source makes none).
+    report.notes += [f"removed {path}, left behind by an interrupted run" for path in sweep_run_directories()]
+    with source:
+        schema: Mapping[str, list[ColumnInfo]] | None = None
+        tables: list[CatalogTable] = []
+        catalog = source.catalog()
+        if catalog is not None:
+            phase("check")
+            schema = reflect_schema(catalog)
+            require_coverage(rules, schema)
+            tables = data_tables(catalog)
+        # Every grant the run needs, source's and target's, before it creates anything: a missing one used to
+        # surface only once the data had moved (a sequence read at the end, the swap's ownership check).
+        require(source_privileges(catalog) if catalog is not None else None, *target_privileges(sink))
+        phase("create")
+        load = sink.begin()
+        try:
+            phase("pre-data")
+            source.schema.apply("pre-data", load.dsn, jobs)
+            if schema is None:
+                phase("check")
+                with load.connect() as conn:
+                    schema = reflect_schema(conn)
+                    require_coverage(rules, schema)
+                    tables = data_tables(conn)
+            with_data = source.tables_with_data()
+            plans = plan_tables(rules, schema, tables, keyring)
+            refuse_dump_filters(plans, source)
+            leak_index = LeakIndex(keyring)
+            streamed = [p for p in plans if with_data is None or p.table.name in with_data or p.skip]
+            if _PII_HOOK in sys.modules:  # a rule uses the PII detector (building it imported the hook)
+                # Free text must know every column's names/emails/phones before any table runs, and the
+                # workers inherit them by forking after this.
+                from anonymize.pii import prepass
+
+                phase("known values")
+                report.notes.append(prepass.fill_known(streamed, source).note(prepass.DEFAULT_LIMIT))
+            attach_scan_targets(plans, tables, schema)
+            workers = Workers(streamed, leak_index.hasher, processes)
+            spills: list[ScanSpill] = []
+            try:
+                phase("data")
+                report.tables = copy_tables(streamed, source, load, workers, leak_index, progress, jobs, spills)
+                report.tables += [
+                    TableReport(table=p.table.name, rule_table=p.table.rule_table) for p in plans if p not in streamed
+                ]
+                report.rules = summarize_rules(report.tables)
+                verification = VerifyReport(unchanged_in_row=dict(leak_index.unchanged))
+                for table_report in report.tables:
+                    verification.table_rows[table_report.table] = table_report.rows
+                # Every source value is indexed now: the output's keys are looked up while the server sequences
+                # and builds indexes (its CPU, not ours), not after.
+                with ThreadPoolExecutor(1, thread_name_prefix="leak-check") as lookups:
+                    leak_check = lookups.submit(_look_up_output, spills, leak_index, verification)
+                    phase("sequences")
+                    sequences = source.sequences()
+                    load.set_sequences(sequences)
+                    phase("post-data")
+                    source.schema.apply("post-data", load.dsn, jobs)
+                    phase("verify")
+                    expected = {t.table: (p.table, t.rows) for p, t in _pair(plans, report.tables)}
+                    check_structure(load.dsn, expected, sequences, verification)
+                    verification.seconds = round(verification.seconds + leak_check.result(), 3)
+                report.verification = verification
+                report.notes += verification.notes
+            finally:
+                workers.close()
+                for spill in spills:
+                    spill.close()
+                leak_index.close()
+            if not verification.passed:
+                phase.stop()
+                report.seconds = round(time.monotonic() - began, 3)
+                raise VerificationError(report)
+            # Last, once verification (which reads as the loading role, owner of everything) passed: the source's
+            # owners and privileges, then the materialized views refreshed as their owners.
+            phase("owners, privileges, materialized views")
+            report.notes += source.schema.finish(load.dsn, jobs)
+            phase("publish")
+            report.target = sink.commit()
+        except BaseException:
+            sink.abort()
+            raise
+        finally:
+            report.notes += sink.notes
+    phase.end()
+    report.seconds = round(time.monotonic() - began, 3)
+    return report
+
+
+def _look_up_output(spills: Sequence[ScanSpill], index: LeakIndex, verification: VerifyReport) -> float:
+    """The leak check's second half (the counts go into `verification`); its seconds."""
+    began = time.monotonic()
+    verification.source_values_indexed = index.size
+    finds = LeakFinds()
+    for spill in spills:
+        spill.tally(index, verification, finds)
+    finds.settle(index, verification)  # the origins of what was found, read once
+    return time.monotonic() - began
+
+
+def _pair(plans: Sequence[TablePlan], tables: Sequence[TableReport]) -> list[tuple[TablePlan, TableReport]]:
+    by_name = {t.table: t for t in tables}
+    return [(plan, by_name[plan.table.name]) for plan in plans if plan.table.name in by_name]
