@@ -104,7 +104,7 @@ def _factory(params: FreeTextParams, keyring: Keyring) -> FreeTextDetector:
 def register() -> None:
     from anonymize.transformers.free_text import register_detector
 
-    register_detector(DETECTOR_NAME, _factory)
+    register_detector(DETECTOR_NAME, _factory, reads_known_values=True)  # KNOWN, filled by the run first
 
 
 register()

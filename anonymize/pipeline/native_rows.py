@@ -15,7 +15,8 @@ from anonymize.pipeline.slots import (
     NOT_PERSONAL,
     PIECES,
     WHOLE,
-    WHOLE_VALUE_OR_NOTHING,
+    WHOLE_IF_DIGIT,
+    WHOLE_OR_NOTHING,
     ChunkResult,
     LazyRow,
     Slot,
@@ -24,37 +25,17 @@ from anonymize.pipeline.slots import (
     width_error,
 )
 from anonymize.speedups import NATIVE
-from anonymize.transformers.base import MemoizedTransformer, Transformer
-from anonymize.transformers.digits import whole_if_digit
 from anonymize.verify import SEEN_LIMIT, LeakHasher, LeakRecorder
 
 if NATIVE is not None:
     Mapping.register(NATIVE.Row)  # LazyRow's C twin: what transformers receive from the C row loop
 
-# anonymize/csrc/rows.c's codes for the record modes; "whole or nothing" calls back into Python. Pieces: the slot's
-# leak_items is called, the recording is done in C. Whole values of a transformer whose leak_values is
-# digits.whole_if_digit are told apart in C, without the call.
-_MODES = {NOT_PERSONAL: 0, WHOLE: 1, WHOLE_VALUE_OR_NOTHING: 2, PIECES: 5}
-_MODE_PYTHON, _MODE_WHOLE_IF_DIGIT = 3, 4
+# anonymize/csrc/rows.c's codes for the record modes (slots.py). Whole if digit: the digit test
+# (digits.whole_if_digit, which such a transformer declares as its leak_values) is made in C, without the call.
+# Whole or nothing calls back into Python (record_slow). Pieces: the slot's leak_items is called, the recording is
+# done in C. (rows.c's code 2, "call leak_values for the whole value or nothing", is no leak mode's today.)
+_CODES = {NOT_PERSONAL: 0, WHOLE: 1, WHOLE_OR_NOTHING: 3, WHOLE_IF_DIGIT: 4, PIECES: 5}
 _FAILED_WIDTH, _FAILED_TRANSFORM = 1, 2
-
-
-def plain_memo(transformer: Transformer) -> dict[str, str] | None:
-    """The memo that `transformer.transform` would look a value up in first, when that is all it does for a value
-    it has met: the C loop then reads the fake itself (repeated emails, phones, IPs skip a call into Python)."""
-    if (
-        isinstance(transformer, MemoizedTransformer)
-        and getattr(transformer.transform, "__func__", None) is MemoizedTransformer.transform
-        and transformer._key_column is None
-    ):
-        return transformer._memo
-    return None
-
-
-def native_mode(mode: str, transformer: Transformer) -> int:
-    if mode is WHOLE_VALUE_OR_NOTHING and type(transformer).leak_values is whole_if_digit:
-        return _MODE_WHOLE_IF_DIGIT
-    return _MODES.get(mode, _MODE_PYTHON)
 
 
 class NativeLoop:
@@ -86,12 +67,13 @@ class NativeLoop:
         return (
             slot.position,
             transformer.transform if native is None else native,
-            native_mode(mode, transformer),
+            _CODES[mode],
             slot.identifying,
             slot.is_json,
             transformer.leak_items if mode is PIECES else transformer.leak_values,
             scan_inline.get(slot.position, -1),
-            plain_memo(transformer) if native is None else None,
+            # Repeated emails, phones, IPs: the C loop reads the fake from the memo, no call into Python.
+            transformer.plain_memo() if native is None else None,
             slot.origin,
         )
 

@@ -62,6 +62,12 @@ def plan_tables(
     return plans
 
 
+def needs_known_values(plans: Sequence[TablePlan]) -> bool:
+    """Does a transformer of the run read the run's known values (a free-text detector that recognises the names,
+    emails and phones met in columns)? Then they are gathered before any table moves."""
+    return any(t.capabilities.known_values for plan in plans for t in plan.transformers.values())
+
+
 def refuse_dump_filters(plans: Sequence[TablePlan], source: Source) -> None:
     """A live source filters rows in its SELECT; a dump file's rows could only be filtered after they were
     anonymized and loaded, where the filter would see fakes: refuse rather than filter on the wrong values."""
@@ -96,13 +102,6 @@ def faked_columns(plans: Sequence[TablePlan]) -> dict[str, frozenset[str]]:
     faked: dict[str, frozenset[str]] = {}
     for plan in plans:
         faked[plan.table.rule_table] = frozenset(
-            name
-            for name, transformer in plan.transformers.items()
-            if not finds_pieces(transformer) or transformer.replaces_whole_value
+            name for name, transformer in plan.transformers.items() if transformer.capabilities.replaces_whole
         )
     return faked
-
-
-def finds_pieces(transformer: Transformer) -> bool:
-    cls = type(transformer)
-    return cls.leak_items is not Transformer.leak_items or cls.leak_values is not Transformer.leak_values

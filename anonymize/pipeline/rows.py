@@ -13,13 +13,13 @@ from anonymize.errors import AnonymizeError, TransformError
 from anonymize.leak_keys import MIN_KEY_LENGTH, NATIVE, output_hashes
 from anonymize.leak_origins import Origin, origin_id, shipment
 from anonymize.pipeline.native_rows import NativeLoop
-from anonymize.pipeline.plan import TablePlan, finds_pieces
+from anonymize.pipeline.plan import TablePlan
 from anonymize.pipeline.slots import (
     EMPTY_ROW,
     NOT_PERSONAL,
     WHOLE,
+    WHOLE_IF_DIGIT,
     WHOLE_OR_NOTHING,
-    WHOLE_VALUE_OR_NOTHING,
     ChunkResult,
     LazyRow,
     Slot,
@@ -58,7 +58,6 @@ class RowTransformer:
         needs_row = False
         for name, transformer in plan.transformers.items():
             column = plan.columns[name]
-            pieces = finds_pieces(transformer)
             self.slots.append(
                 Slot(
                     position[name],
@@ -66,9 +65,7 @@ class RowTransformer:
                     transformer,
                     transformer.personal and hasher is not None,
                     transformer.identifying,
-                    pieces,
                     column.family == "json",
-                    pieces and transformer.replaces_whole_value,
                     origin_id(Origin(column.qualified, None, transformer.name)) if hasher is not None else 0,
                 )
             )
@@ -182,7 +179,7 @@ class RowTransformer:
                     continue
                 if mode is WHOLE:
                     unchanged = record_whole(value, new, identifying, origin)  # type: ignore[misc]
-                elif mode is WHOLE_VALUE_OR_NOTHING:
+                elif mode is WHOLE_IF_DIGIT:
                     found = tuple(leak_values(value))  # (value,) or (): no copy when it is a tuple
                     unchanged = bool(found) and record_whole(found[0], new, identifying, origin)  # type: ignore[misc]
                 elif mode is WHOLE_OR_NOTHING:

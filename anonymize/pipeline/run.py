@@ -20,7 +20,6 @@ Nothing here prints: progress goes to a `ProgressListener`, results into a `Snap
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +32,7 @@ from anonymize.pipeline.copy import copy_tables
 from anonymize.pipeline.plan import (
     TablePlan,
     attach_scan_targets,
+    needs_known_values,
     plan_tables,
     refuse_dump_filters,
     require_coverage,
@@ -47,8 +47,6 @@ from anonymize.sources import Source
 from anonymize.tempdirs import sweep_run_directories
 from anonymize.transformers.base import ColumnInfo
 from anonymize.verify import LeakFinds, LeakIndex, ScanSpill, check_structure
-
-_PII_HOOK = "anonymize.pii.hook"
 
 
 class VerificationError(AnonymizeError):
@@ -143,7 +141,7 @@ def run_snapshot(
             refuse_dump_filters(plans, source)
             leak_index = LeakIndex(keyring)
             streamed = [p for p in plans if with_data is None or p.table.name in with_data or p.skip]
-            if _PII_HOOK in sys.modules:  # a rule uses the PII detector (building it imported the hook)
+            if needs_known_values(plans):
                 # Free text must know every column's names/emails/phones before any table runs, and the
                 # workers inherit them by forking after this.
                 from anonymize.pii import prepass

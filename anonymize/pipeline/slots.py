@@ -45,29 +45,27 @@ class Slot:
     position: int
     column: str
     transformer: Transformer
-    personal: bool
+    personal: bool  # its source values feed the leak index (a personal column, and a run that keeps one)
     identifying: bool
-    pieces: bool  # the transformer finds personal pieces inside the value (JSON paths, free text)
     is_json: bool
-    whole: bool = False  # pieces, but only ever the whole value or nothing (phone, card, account): cheap path
     origin: int = 0  # the leak check's origin id of the column's whole values (pieces carry their own)
 
 
-NOT_PERSONAL, WHOLE, WHOLE_OR_NOTHING, PIECES = "not personal", "whole", "whole or nothing", "pieces"
-WHOLE_VALUE_OR_NOTHING = "whole value or nothing"
+# How a slot's source values feed the leak index: not at all, or as its transformer declares (Capabilities.leak).
+# The loops compare modes by identity: these objects, never strings equal to them.
+NOT_PERSONAL = "not personal"
+WHOLE = "whole"  # the value itself
+WHOLE_IF_DIGIT = "whole if digit"  # the value if leak_values finds a digit in it (phone "なし": nothing to find)
+WHOLE_OR_NOTHING = "whole or nothing"  # leak_items: the value with its own flag, or nothing (bank accounts)
+PIECES = "pieces"  # leak_items: the pieces inside (JSON paths, free text, arrays)
+_BY_LEAK = {"whole": WHOLE, "whole_if_digit": WHOLE_IF_DIGIT, "whole_or_nothing": WHOLE_OR_NOTHING, "pieces": PIECES}
 
 
 def record_mode(slot: Slot) -> str:
     """How a slot's source values feed the leak index."""
     if not slot.personal:
         return NOT_PERSONAL
-    if slot.whole:
-        # leak_values says whether there is anything to find (phone "なし": no); the flag is the transformer's
-        # unless leak_items says otherwise per piece. Skipping the generator matters: this runs for every value.
-        if type(slot.transformer).leak_items is Transformer.leak_items:
-            return WHOLE_VALUE_OR_NOTHING
-        return WHOLE_OR_NOTHING
-    return PIECES if slot.pieces else WHOLE
+    return _BY_LEAK[slot.transformer.capabilities.leak]
 
 
 @dataclass

@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 from anonymize.errors import TransformError
-from anonymize.transformers.base import ColumnInfo, Transformer
+from anonymize.transformers.base import Capabilities, ColumnInfo, Transformer
 
 WHOLE_VALUE_TRANSFORMS = frozenset({"keep", "null", "constant"})
 _BOUNDS = re.compile(r"^((?:\[-?\d+:-?\d+\])+=)")
@@ -145,6 +145,7 @@ class ArrayOf(Transformer):
     """`element`'s transform on every element of an array value (see the module docstring)."""
 
     accepts = frozenset({"other"})
+    capabilities = Capabilities(leak="pieces")  # each element's pieces; known values as the element needs them
 
     def __init__(self, element: Transformer, column: ColumnInfo) -> None:
         super().__init__(element.params, column, element.keyring, element.domain)
@@ -152,6 +153,7 @@ class ArrayOf(Transformer):
         self.name = element.name  # type: ignore[misc]  # reports and rules name the element's transform
         self.personal = element.personal  # type: ignore[misc]
         self.identifying = element.identifying  # type: ignore[misc]
+        self.capabilities = self.capabilities.but(known_values=element.capabilities.known_values)
         self.max_length = None
 
     @property

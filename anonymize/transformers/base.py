@@ -7,6 +7,9 @@ Contract with the pipeline:
   `row_columns` says which ones a transformer reads, so the pipeline may build the mapping only when needed;
 - the result is PostgreSQL text input for the column's type, within its max_length (or None for NULL).
 Transformers are deterministic under the key: replacement = f(key, domain, normalized value).
+What the pipeline plans around without running a transformer (how its values feed the leak check, whether the
+row loop may read its memo, whether the run must gather known values first) each class declares in
+`capabilities`; nothing infers it from which methods a class overrides (tests/anonymize/test_capabilities.py).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -121,6 +124,50 @@ class ColumnInfo:
         return f"{self.table}.{self.name}"
 
 
+LeakMode = Literal["whole", "whole_if_digit", "whole_or_nothing", "pieces"]
+MemoMode = Literal["plain", "none"]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a transformer does that the pipeline plans around, declared by its class (and, where params decide
+    it, set per instance in `__init__`): the row loops, the leak check and the run read these, never which
+    methods a class overrides.
+
+    `leak`: how a personal column's source values feed the leak check.
+      "whole"             the whole value unless blank (`leak_values`/`leak_items` are Transformer's);
+      "whole_if_digit"    the whole value if it holds a digit, with the transformer's identifying flag:
+                          `leak_values` is digits.whole_if_digit, whose test the C row loop makes itself ("なし",
+                          "-" name nobody); every value is replaced whole (phone, card, registry numbers);
+      "whole_or_nothing"  `leak_items` gives the whole value (with its own identifying flag) or nothing; every
+                          value is replaced whole (bank accounts: 7 digits reach nobody, 10+ one person);
+      "pieces"            `leak_items` gives the personal pieces inside the value (JSON paths, free text,
+                          arrays): a piece found in the output may be one the transform kept on purpose.
+    `memo`: "plain" when `transform` is MemoizedTransformer's: a value met before (not keyed on another column)
+      is `memo[value]` and nothing else happens, so the C row loop reads the fake from the memo itself; "none":
+      always ask `transform`.
+    `known_values`: the transformer's detector reads the run's known values (anonymize.pii.hook.KNOWN: names,
+      emails and phones met in columns), which the run gathers before any table moves (anonymize.pii.prepass).
+    `key_context`: a string inside a JSON document goes through `transform_in`/`detections`, which take the
+      context of its key and the document's own ids (free text).
+    """
+
+    leak: LeakMode = "whole"
+    memo: MemoMode = "none"
+    known_values: bool = False
+    key_context: bool = False
+
+    @property
+    def replaces_whole(self) -> bool:
+        """Every value is replaced whole (none keeps pieces it doesn't recognise): a source value found in such a
+        column's output is a fake colliding with a real value."""
+        return self.leak != "pieces"
+
+    def but(self, **changes: Any) -> Capabilities:
+        """These capabilities with `changes` (a subclass or an instance declaring what differs)."""
+        return replace(self, **changes)
+
+
 class NoParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -138,9 +185,8 @@ class Transformer(ABC):
     personal: ClassVar[bool] = True  # the column holds personal data: its source values feed the leak check
     identifying: ClassVar[bool] = False  # a source value found ANYWHERE in the output is a leak (email, phone...)
     default_domain: ClassVar[str | None] = None  # pseudonym domain when the rule names none; None -> `name`
-    # Every value is replaced whole even though leak_items is overridden (only to skip values with nothing to
-    # find, like a phone column's "なし"): a match in such a column is a fake colliding with a real value.
-    replaces_whole_value: ClassVar[bool] = False
+    # Declared, not inferred (see Capabilities); an instance whose params change one sets its own in __init__.
+    capabilities: Capabilities = Capabilities()
     cache_size: ClassVar[int] = 1 << 16  # bound of a per-instance memo of value -> fake (MemoizedTransformer)
 
     def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
@@ -173,6 +219,12 @@ class Transformer(ABC):
         pipeline's C row loop calls it instead. None: no C version (or no extension), `transform` is called."""
         return None
 
+    def plain_memo(self) -> dict[str, str] | None:
+        """The memo of value -> fake that `transform` looks a value up in first, when that is all it does for a
+        value it has met (Capabilities.memo "plain"): the C row loop reads fakes from it without calling
+        `transform`. None: no such memo."""
+        return None
+
     def describe(self) -> str:
         return f"{self.name}[{self.domain}]"
 
@@ -195,6 +247,7 @@ class MemoizedTransformer(Transformer):
     """
 
     keeps_blank: ClassVar[bool] = False  # a blank (whitespace-only) value is nobody's: returned as it is
+    capabilities = Capabilities(memo="plain")  # a subclass overriding `transform` declares memo="none"
 
     def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
@@ -203,6 +256,10 @@ class MemoizedTransformer(Transformer):
 
     @abstractmethod
     def _fake(self, value: str, key: str) -> str: ...
+
+    def plain_memo(self) -> dict[str, str] | None:
+        # Values keyed on another column aren't memoized (see `transform`).
+        return self._memo if self.capabilities.memo == "plain" and self._key_column is None else None
 
     def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
         column = self._key_column

@@ -82,7 +82,7 @@ class CardPan(MemoizedTransformer):
     accepts = frozenset({"text"})
     Params = CardParams
     identifying = True
-    replaces_whole_value = True
+    capabilities = MemoizedTransformer.capabilities.but(leak="whole_if_digit")  # see leak_values
     default_domain = "card"
 
     def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:

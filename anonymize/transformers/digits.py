@@ -50,8 +50,8 @@ def has_digit(value: str) -> bool:
 
 def whole_if_digit(transformer: object, value: str) -> tuple[str, ...]:
     """`leak_values` of the number transformers (phone, card, bank account, registry numbers): the whole value if
-    it holds a digit ("なし", "-" name nobody). The pipeline's C loop knows this method by identity and does the same
-    test itself instead of calling it."""
+    it holds a digit ("なし", "-" name nobody). A transformer using it declares Capabilities(leak="whole_if_digit"),
+    and the pipeline's C row loop then makes the same test itself instead of calling it."""
     return (value,) if has_digit(value) else ()
 
 

@@ -177,11 +177,19 @@ DETECTORS: dict[str, DetectorFactory] = {"regex": _regex_detector}
 # Detectors living in other modules, imported on first use so a rules file can name them without the caller
 # importing anything (the module registers itself).
 DETECTOR_MODULES: dict[str, str] = {"presidio": "anonymize.pii.hook"}
+# Detectors that read the run's known values (names, emails, phones met in columns), as registered: a run using
+# one gathers them before any table moves (Capabilities.known_values).
+READS_KNOWN_VALUES: set[str] = set()
 
 
-def register_detector(name: str, factory: DetectorFactory) -> None:
-    """Make a detector selectable by `params: {detector: name}` (the PII issue registers "presidio")."""
+def register_detector(name: str, factory: DetectorFactory, reads_known_values: bool = False) -> None:
+    """Make a detector selectable by `params: {detector: name}` (the PII issue registers "presidio", which reads
+    the run's known values)."""
     DETECTORS[name] = factory
+    if reads_known_values:
+        READS_KNOWN_VALUES.add(name)
+    else:
+        READS_KNOWN_VALUES.discard(name)
 
 
 def _known_kinds(value: list[str] | None) -> list[str] | None:
@@ -230,6 +238,9 @@ class FreeText(MemoizedTransformer):
     personal = True
     identifying = True
     cache_size = 1 << 14
+    # Its pieces feed the leak check; inside JSON it reads a string in the context of its key (transform_in,
+    # detections); whether it needs the run's known values depends on its detector (set per instance).
+    capabilities = MemoizedTransformer.capabilities.but(leak="pieces", key_context=True)
 
     def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
@@ -245,6 +256,7 @@ class FreeText(MemoizedTransformer):
         if factory is None:
             raise RulesError(f"free_text: unknown detector {params.detector!r}", f"use one of: {', '.join(DETECTORS)}")
         self.detector = factory(params, keyring)
+        self.capabilities = self.capabilities.but(known_values=params.detector in READS_KNOWN_VALUES)
         self._replacers: dict[str, Transformer] = {}
         self._replace: dict[str, TransformCall] = {}  # kind -> its transform
         # The pipeline asks for a value's fake, then for its pieces (the leak check): one detection serves both.

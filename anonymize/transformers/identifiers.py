@@ -52,7 +52,7 @@ class _DigitsTransformer(MemoizedTransformer):
 
     accepts = frozenset({"text", "integer"})
     identifying = True
-    replaces_whole_value = True
+    capabilities = MemoizedTransformer.capabilities.but(leak="whole_if_digit")  # see leak_values
 
     def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
@@ -129,6 +129,7 @@ class BankAccount(_DigitsTransformer):
     name = "bank_account"
     Params = BankAccountParams
     default_domain = "bank_account"
+    capabilities = _DigitsTransformer.capabilities.but(leak="whole_or_nothing")  # see leak_items
 
     def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)

@@ -36,7 +36,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -45,6 +45,7 @@ from anonymize.errors import RulesError, TransformError
 from anonymize.keys import Keyring
 from anonymize.leak_origins import IDENTIFIER, Origin, origin_id, rule_path
 from anonymize.transformers.base import (
+    Capabilities,
     ColumnInfo,
     StrictParams,
     Transformer,
@@ -52,6 +53,9 @@ from anonymize.transformers.base import (
     register,
     validate_params,
 )
+
+if TYPE_CHECKING:
+    from anonymize.transformers.free_text import FreeText
 
 
 class PathRule(BaseModel):
@@ -301,6 +305,7 @@ class JsonPaths(Transformer):
     # The document as a whole isn't searched for: leak_values/leak_items yield the personal leaves. Per instance,
     # personal/identifying say whether any path rule is (conservative for checks that look at the flags only).
     personal = True
+    capabilities = Capabilities(leak="pieces")
 
     def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
@@ -312,6 +317,7 @@ class JsonPaths(Transformer):
         subs = [sub for _, _, sub in self.rules] + ([self.other] if self.other else [])
         self.personal = any(sub.personal for sub in subs)
         self.identifying = any(sub.identifying for sub in subs)
+        self.capabilities = self.capabilities.but(known_values=any(sub.capabilities.known_values for sub in subs))
         self._ignore_keys = tuple(key.lower() for key in params.ignore_keys)
         self._origins: dict[tuple, int] = {}
 
@@ -366,8 +372,11 @@ class JsonPaths(Transformer):
         ids = _DocumentIds(document, covered, kept)
         for _, steps, sub in self.rules:
             refs = [name for name in sub.row_columns if is_document_ref(name)]
+            in_context = sub.capabilities.key_context  # free text: a string in the context of its key
 
-            def leaf(node: Any, trail: Trail, sub: Transformer = sub, refs: list[str] = refs) -> Any:
+            def leaf(
+                node: Any, trail: Trail, sub: Transformer = sub, refs: list[str] = refs, in_context: bool = in_context
+            ) -> Any:
                 covered.add(trail)
                 if sub.name == "keep":
                     kept.add(trail)
@@ -375,14 +384,14 @@ class JsonPaths(Transformer):
                 sub_row = _with_refs(row, source, trail, refs) if refs else row
                 if text is None:
                     return None
-                if isinstance(node, str) and hasattr(sub, "transform_in"):
-                    return sub.transform_in(text, _context(trail), sub_row)
+                if in_context and isinstance(node, str):
+                    return cast("FreeText", sub).transform_in(text, _context(trail), sub_row)
                 return _back(node, sub.transform(text, sub_row))
 
             document = _walk(document, steps, (), leaf)
         if self.other is not None:
             other = self.other
-            transform_in = getattr(other, "transform_in", None)
+            transform_in = cast("FreeText", other).transform_in if other.capabilities.key_context else None
 
             def rest(node: Any, trail: Trail) -> Any:
                 if isinstance(node, str) and trail not in covered and not self._ignored(trail):
@@ -451,9 +460,8 @@ class JsonPaths(Transformer):
     def _pieces(
         self, sub: Transformer, trail: Trail, text: str, is_string: bool, ids: _DocumentIds | None
     ) -> Iterator[tuple[str, bool, int]]:
-        detections = getattr(sub, "detections", None)
-        if detections is not None and is_string:  # free text: its pieces, by kind, in the context of their key
-            for piece, identifying, kind, weak in detections(text, _context(trail), ids):
+        if sub.capabilities.key_context and is_string:  # free text: its pieces, by kind, in the context of their key
+            for piece, identifying, kind, weak in cast("FreeText", sub).detections(text, _context(trail), ids):
                 yield piece, identifying, self._origin(trail, kind, True, weak)
             return
         origin = 0

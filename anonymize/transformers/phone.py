@@ -55,7 +55,15 @@ from pydantic import BaseModel, Field
 from anonymize.keys import Keyring
 from anonymize.locales import NANP
 from anonymize.speedups import NATIVE
-from anonymize.transformers.base import ColumnInfo, StrictParams, TransformCall, Transformer, register, unique_needs_key
+from anonymize.transformers.base import (
+    Capabilities,
+    ColumnInfo,
+    StrictParams,
+    TransformCall,
+    Transformer,
+    register,
+    unique_needs_key,
+)
 from anonymize.transformers.digits import shape_of, whole_if_digit
 from anonymize.transformers.keyed import DigitPermuter, KeyedIndex, fit, key_of, native_max_length
 
@@ -100,7 +108,7 @@ class Phone(Transformer):
     Params = PhoneParams
     identifying = True
     default_domain = "phone"
-    replaces_whole_value = True
+    capabilities = Capabilities(leak="whole_if_digit")  # see leak_values
 
     def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
