@@ -17,7 +17,11 @@ MB/s is the source's COPY TEXT volume (the bytes every method moves) over wall t
 the next by half, and alternating makes a slow spell slow every method alike.
 
 Run: .venv/bin/python bench/snapshot/run.py [--scale 1] [--jobs 2] [--rounds 3] [--memory-scales 10] [--threads-only]
-                                             [--pure-python] [--json FILE] [--profile FILE]
+                                             [--pure-python] [--json FILE] [--profile FILE] [--dataset strangers]
+--dataset strangers: instead of the SmartPOS database above, two stranger databases devkit was not tuned on
+(tests/strangers' payments, with provider webhooks in JSONB and notes, and marketplace) in one database, ~470,000
+rows at --scale 1, anonymized with the rules `devkit rules init` drafts for it, exactly as drafted
+(bench/snapshot/strangers.py). JSON payloads and notes are most of its bytes (the share is printed).
 --profile samples our run, worker processes included, with py-spy (`pip install py-spy`) into a raw
 (collapsed-stack) file. "ours, CPU" counts our Python processes' CPU seconds: comparable between runs when other
 work shares the machine, which wall times aren't.
@@ -43,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 
 from anonymize.postgres import ClientTools  # noqa: E402
+from bench.snapshot import strangers  # noqa: E402
 from tests.servers import PostgresServer, start_postgres  # noqa: E402
 
 KEY = "bench-key-0123456789abcdef-0123456789"
@@ -207,6 +212,7 @@ print(json.dumps({{
     "cpu_workers_s": (lambda u: u.ru_utime + u.ru_stime)(resource.getrusage(resource.RUSAGE_CHILDREN)),
     "rss_main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     "rss_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    "tables": [[t.table, t.rows, t.bytes_in, t.seconds] for t in report.tables],
 }}))
 """
 
@@ -223,8 +229,13 @@ def _fresh(server: PostgresServer, name: str) -> str:
     return server.dsn(name)
 
 
-def generate(server: PostgresServer, scale: float) -> tuple[str, int, int]:
+def generate(server: PostgresServer, scale: float, dataset: str = "smartpos") -> tuple[str, int, int]:
     """The production-like source database at `scale`; its rows and COPY TEXT bytes."""
+    if dataset == "strangers":
+        dsn = _fresh(server, f"strangers_x{scale:g}".replace(".", "_"))
+        strangers.build(dsn, scale)
+        counts = strangers.tables(dsn)
+        return dsn, sum(counts.values()), sum(strangers.copy_bytes(dsn, list(counts)).values())
     dsn = _fresh(server, f"prod_x{scale:g}".replace(".", "_"))
     counts = {table: max(10, int(n * scale)) for table, n in COUNTS.items()}
     _sql(dsn, SCHEMA)
@@ -238,8 +249,11 @@ def generate(server: PostgresServer, scale: float) -> tuple[str, int, int]:
     return dsn, rows, size
 
 
-def psql_pipe(tools: ClientTools, source: str, target: str, jobs: int, workdir: Path) -> float:
-    """Untransformed COPY TO | COPY FROM per table between the servers, schema pre/post like ours."""
+def psql_pipe(
+    tools: ClientTools, source: str, target: str, jobs: int, workdir: Path, tables: list[str] | None = None
+) -> float:
+    """Untransformed COPY TO | COPY FROM per table between the servers, schema pre/post like ours. `tables`
+    (largest first) for another dataset than the SmartPOS one; its sequences are set as pg_dump's data would."""
     began = time.monotonic()
     schema = workdir / "schema.dump"
     tools.run(["pg_dump", "--format=custom", "--schema-only", "-f", str(schema)], source)
@@ -255,8 +269,16 @@ def psql_pipe(tools: ClientTools, source: str, target: str, jobs: int, workdir: 
             raise RuntimeError(f"psql pipe of {table} failed: {consumer.stderr.decode()[:200]}")
 
     with ThreadPoolExecutor(jobs) as pool:
-        list(pool.map(pipe, sorted(COUNTS, key=COUNTS.get, reverse=True)))
-    _sql(target, "SELECT setval('orders_id_seq', (SELECT max(id) FROM orders))")  # what pg_dump would restore
+        list(pool.map(pipe, tables or sorted(COUNTS, key=COUNTS.get, reverse=True)))
+    if tables is None:
+        _sql(target, "SELECT setval('orders_id_seq', (SELECT max(id) FROM orders))")  # what pg_dump would restore
+    else:
+        with psycopg.connect(source) as conn:
+            values = conn.execute(
+                "SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences"
+                " WHERE last_value IS NOT NULL"
+            ).fetchall()
+        _sql(target, "".join(f"SELECT setval('{name}', {value});" for name, value in values))
     tools.run(
         ["pg_restore", "--section=post-data", f"--jobs={jobs}", "--exit-on-error", "--no-owner", str(schema)], target
     )
@@ -279,6 +301,7 @@ def ours(
     processes: int | None = None,
     profile: Path | None = None,
     pure_python: bool = False,
+    rules: str = RULES,
 ) -> dict:
     script = CHILD.format(root=str(ROOT), key=KEY)
     processes = jobs if processes is None else processes
@@ -287,7 +310,7 @@ def ours(
         spy = Path(sys.executable).with_name("py-spy")
         command = [str(spy), "record", "--subprocesses", "--format", "raw", "-o", str(profile), "--", *command]
     env = {**os.environ, "DEVKIT_PURE_PYTHON": "1" if pure_python else "0"}
-    result = subprocess.run(command, input=RULES, capture_output=True, text=True, check=False, env=env)
+    result = subprocess.run(command, input=rules, capture_output=True, text=True, check=False, env=env)
     if result.returncode:
         raise RuntimeError(f"snapshot failed: {result.stderr[-2000:]}")
     return json.loads(next(line for line in reversed(result.stdout.splitlines()) if line.startswith("{")))
@@ -295,7 +318,13 @@ def ours(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=float, default=1.0, help="1 = ~1M rows")
+    parser.add_argument("--scale", type=float, default=1.0, help="1 = ~1M rows (strangers: ~470k rows)")
+    parser.add_argument(
+        "--dataset",
+        choices=("smartpos", "strangers"),
+        default="smartpos",
+        help="strangers: payments webhooks, notes and a marketplace, with the rules `devkit rules init` drafts",
+    )
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--memory-scales", default="", help="extra scales to measure our peak memory at, e.g. 0.1,10")
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -315,22 +344,31 @@ def main() -> None:
     tools = ClientTools.find()
     base = Path(tempfile.mkdtemp(prefix="devkit-bench-snapshot-", dir="/tmp"))
     servers = [start_postgres(base / "source"), start_postgres(base / "target")]
-    results: dict = {"scale": args.scale, "jobs": args.jobs, "cpus": os.cpu_count()}
+    results: dict = {"scale": args.scale, "jobs": args.jobs, "cpus": os.cpu_count(), "dataset": args.dataset}
     try:
         source_server, target_server = servers
         began = time.monotonic()
-        source, rows, size = generate(source_server, args.scale)
+        source, rows, size = generate(source_server, args.scale, args.dataset)
         print(
             f"dataset: {rows:,} rows, {size / 1e6:.0f} MB of COPY text (generated in {time.monotonic() - began:.0f}s)"
         )
         results.update(rows=rows, megabytes=round(size / 1e6, 1))
+        rules, tables = RULES, None
+        if args.dataset == "strangers":
+            rules = strangers.draft(source_server, source)
+            counts = strangers.tables(source)
+            tables = sorted(counts, key=counts.get, reverse=True)
+            strangers.add_roles(target_server)
+            part = strangers.payload_bytes(source)
+            print(f"  JSON payloads and notes: {part / size:.0%} of the COPY bytes; rules: {strangers.KEY_NOTE}")
+            results["payload_share"] = round(part / size, 3)
 
         # Alternated, so a slow spell of the machine hits every method alike; each round's ratio is printed too.
         rounds: list[tuple[float, float, float, dict]] = []
         for _ in range(max(1, args.rounds)):
-            pipe_round = psql_pipe(tools, source, _fresh(target_server, "pipe"), args.jobs, base)
+            pipe_round = psql_pipe(tools, source, _fresh(target_server, "pipe"), args.jobs, base, tables)
             dump_round = dump_restore(tools, source, _fresh(target_server, "restored"), args.jobs, base)
-            mine_round = ours(source, target_server.dsn("dev"), args.jobs, profile=args.profile)
+            mine_round = ours(source, target_server.dsn("dev"), args.jobs, profile=args.profile, rules=rules)
             rounds.append((pipe_round, *dump_round, mine_round))
         rounds.sort(key=lambda r: r[3]["seconds"])
         mine = rounds[len(rounds) // 2][3]  # the median run of ours, whose phases and CPU are shown
@@ -343,13 +381,13 @@ def main() -> None:
             "devkit snapshot --anonymize": mine["seconds"],
         }
         if args.pure_python:  # what the C speedups (anonymize/csrc) buy
-            measured["  same, pure Python"] = ours(source, target_server.dsn("dev"), args.jobs, pure_python=True)[
-                "seconds"
-            ]
+            measured["  same, pure Python"] = ours(
+                source, target_server.dsn("dev"), args.jobs, pure_python=True, rules=rules
+            )["seconds"]
         if args.threads_only:  # the design choice: worker processes vs transforming in the table threads
-            measured["  same, threads only (no workers)"] = ours(source, target_server.dsn("dev"), args.jobs, 1)[
-                "seconds"
-            ]
+            measured["  same, threads only (no workers)"] = ours(
+                source, target_server.dsn("dev"), args.jobs, 1, rules=rules
+            )["seconds"]
         print(f"\n{'method':<30} {'seconds':>8} {'rows/s':>10} {'MB/s':>7} {'vs pipe':>8}")
         for name, seconds in measured.items():
             print(
@@ -359,6 +397,11 @@ def main() -> None:
         if len(rounds) > 1:
             print("  each round, ours vs pipe: " + ", ".join(f"{r[0] / r[3]['seconds']:.2f}" for r in rounds))
         print(f"ours, phases: {', '.join(f'{k} {v:.1f}s' for k, v in mine['phases'].items())}")
+        slowest = sorted(mine["tables"], key=lambda t: t[3], reverse=True)[:6]
+        print(
+            "ours, slowest tables: "
+            + ", ".join(f"{t} {n:,} rows {s:.1f}s ({n / max(s, 1e-9):,.0f} rows/s)" for t, n, _, s in slowest)
+        )
         # CPU seconds stay comparable when other work shares the machine (wall time doesn't).
         print(f"ours, CPU: main {mine['cpu_main_s']:.1f}s + workers {mine['cpu_workers_s']:.1f}s (Python only)")
         print(
@@ -374,8 +417,11 @@ def main() -> None:
         results["ours"] = mine
         memory = {f"{args.scale:g}": [round(mine["rss_main_mb"]), round(mine["rss_worker_mb"])]}
         for extra in [float(s) for s in args.memory_scales.split(",") if s.strip()]:
-            extra_source, extra_rows, _ = generate(source_server, extra)
-            run = ours(extra_source, target_server.dsn(f"dev_x{extra:g}".replace(".", "_")), args.jobs)
+            extra_source, extra_rows, _ = generate(source_server, extra, args.dataset)
+            extra_rules = strangers.draft(source_server, extra_source) if args.dataset == "strangers" else RULES
+            run = ours(
+                extra_source, target_server.dsn(f"dev_x{extra:g}".replace(".", "_")), args.jobs, rules=extra_rules
+            )
             memory[f"{extra:g}"] = [round(run["rss_main_mb"]), round(run["rss_worker_mb"])]
             print(
                 f"ours, peak RSS at {extra:g}x ({extra_rows:,} rows, {run['seconds']:.0f}s, "
