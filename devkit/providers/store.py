@@ -1,0 +1,111 @@
+"""The mock's state in the stack's Redis: payments, refunds, idempotency records, webhook settings and
+deliveries, as JSON under `providers:*` keys, so a restarted service carries on where it stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import zlib
+from typing import Any
+
+from devkit.providers.resp import Redis
+
+PREFIX = "providers"
+RECENT_LIMIT = 500  # objects the web page and `devkit providers events` can list; our assumption
+IDEMPOTENCY_TTL = 24 * 3600  # Stripe keeps idempotency keys 24 hours (docs.stripe.com/api/idempotent_requests)
+_LOCKS = 256
+
+
+def key(*parts: str) -> str:
+    return ":".join((PREFIX, *parts))
+
+
+class Store:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        # Transitions (pay, confirm, refund) read-modify-write one object; this process is the only writer, so a
+        # lock per object (striped) makes them atomic without Redis transactions.
+        self._locks = [asyncio.Lock() for _ in range(_LOCKS)]
+
+    def lock(self, kind: str, ident: str) -> asyncio.Lock:
+        return self._locks[zlib.crc32(f"{kind}:{ident}".encode()) % _LOCKS]
+
+    async def get(self, kind: str, ident: str) -> dict[str, Any] | None:
+        raw = await self.redis.execute("GET", key(kind, ident))
+        return json.loads(raw) if raw else None
+
+    async def put(self, kind: str, ident: str, value: dict[str, Any]) -> None:
+        await self.redis.execute("SET", key(kind, ident), _dump(value))
+
+    async def create(self, kind: str, ident: str, value: dict[str, Any]) -> bool:
+        """False when the object exists already (the providers' own unique ids: merchantPaymentId, ...)."""
+        created = await self.redis.execute("SET", key(kind, ident), _dump(value), "NX")
+        if created:
+            await self.redis.execute("LPUSH", key("recent"), f"{kind}:{ident}")
+            await self.redis.execute("LTRIM", key("recent"), 0, RECENT_LIMIT - 1)
+        return bool(created)
+
+    async def set_alias(self, kind: str, alias: str, ident: str) -> None:
+        await self.redis.execute("SET", key("alias", kind, alias), ident)
+
+    async def resolve(self, kind: str, alias: str) -> str | None:
+        raw = await self.redis.execute("GET", key("alias", kind, alias))
+        return raw.decode() if raw else None
+
+    async def recent(self, limit: int = 100) -> list[tuple[str, dict[str, Any]]]:
+        names = await self.redis.execute("LRANGE", key("recent"), 0, limit - 1) or []
+        result = []
+        for name in names:
+            kind, _, ident = name.decode().partition(":")
+            value = await self.get(kind, ident)
+            if value is not None:
+                result.append((kind, value))
+        return result
+
+    # --- idempotency -----------------------------------------------------------------------------------------
+
+    async def remembered(self, scope: str, idempotency_key: str) -> dict[str, Any] | None:
+        raw = await self.redis.execute("GET", key("idem", scope, idempotency_key))
+        return json.loads(raw) if raw else None
+
+    async def remember(self, scope: str, idempotency_key: str, record: dict[str, Any]) -> None:
+        await self.redis.execute("SET", key("idem", scope, idempotency_key), _dump(record), "EX", IDEMPOTENCY_TTL)
+
+    # --- webhooks --------------------------------------------------------------------------------------------
+
+    async def set_webhook(self, provider: str, merchant_id: str, setting: dict[str, str]) -> None:
+        await self.redis.execute("HSET", key("webhooks"), f"{provider}:{merchant_id}", _dump(setting))
+
+    async def webhook(self, provider: str, merchant_id: str) -> dict[str, str] | None:
+        raw = await self.redis.execute("HGET", key("webhooks"), f"{provider}:{merchant_id}")
+        return json.loads(raw) if raw else None
+
+    async def schedule(self, delivery_id: str, due: float) -> None:
+        await self.redis.execute("ZADD", key("queue"), due, delivery_id)
+
+    async def claim_due(self, now: float, limit: int = 50) -> list[str]:
+        """Deliveries whose time has come, each taken off the queue by exactly one claimer (ZREM's answer)."""
+        names = await self.redis.execute("ZRANGEBYSCORE", key("queue"), "-inf", now, "LIMIT", 0, limit) or []
+        claimed = []
+        for name in names:
+            if await self.redis.execute("ZREM", key("queue"), name):
+                claimed.append(name.decode())
+        return claimed
+
+    async def log_delivery(self, delivery_id: str) -> None:
+        await self.redis.execute("LPUSH", key("deliveries"), delivery_id)
+        await self.redis.execute("LTRIM", key("deliveries"), 0, RECENT_LIMIT - 1)
+
+    async def deliveries(self, limit: int = 100) -> list[dict[str, Any]]:
+        names = await self.redis.execute("LRANGE", key("deliveries"), 0, limit - 1) or []
+        found = [await self.get("delivery", name.decode()) for name in names]
+        return [item for item in found if item is not None]
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def now() -> float:
+    return time.time()
