@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from devkit.providers import cards, page, paypay
+from devkit.providers import cards, linepay, page, paypay
 from devkit.providers.http import Request, Response
 from devkit.providers.resp import RedisError
 from devkit.providers.service import Service
 
 # Path prefix -> provider module; `devkit status` shows these as the providers' base URLs.
-PREFIXES = {"/paypay": paypay, "/stripe": cards}
-BASE_PATHS = {"paypay": "/paypay", "card_processor": "/stripe"}
+PREFIXES = {"/paypay": paypay, "/linepay": linepay, "/stripe": cards}
+BASE_PATHS = {"paypay": "/paypay", "line_pay": "/linepay", "card_processor": "/stripe"}
 
 
 class App:
@@ -30,6 +30,8 @@ class App:
                 rest = path[len(prefix) :] or "/"
                 if prefix == "/paypay" and rest.startswith("/qr/"):
                     return await self._qr_page(rest.removeprefix("/qr/"))
+                if prefix == "/linepay" and rest.startswith("/approve/"):
+                    return await self._approve_page(rest.removeprefix("/approve/"))
                 return await module.handle(self.service, request, rest)
         if path.startswith("/_devkit/"):
             return await self._devkit(request, path.removeprefix("/_devkit/").strip("/").split("/"))
@@ -50,6 +52,14 @@ class App:
             if found is None:
                 return Response.json(404, {"error": f"no PayPay code or payment {parts[2]!r}"})
             return Response.json(200, found)
+        if parts[:2] == ["linepay", "approve"] and len(parts) == 3 and request.method == "POST":
+            decline = request.query_params().get("decline") or None
+            if decline is not None and decline not in linepay.DECLINE_CODES:
+                return Response.json(400, {"error": f"decline must be one of {', '.join(linepay.DECLINE_CODES)}"})
+            record = await linepay.approve(self.service, parts[2], decline)
+            if record is None:
+                return Response.json(404, {"error": f"no LINE Pay transaction {parts[2]!r}"})
+            return Response.json(200, record)
         if parts[0] == "webhooks" and len(parts) == 3 and request.method == "PUT":
             try:
                 setting = request.json()
@@ -74,6 +84,14 @@ class App:
         recent = await self.service.store.recent(50)
         deliveries = await self.service.store.deliveries(50)
         html = page.render([page.summary(kind, obj) for kind, obj in recent], deliveries)
+        return Response(200, html.encode(), content_type="text/html; charset=utf-8")
+
+    async def _approve_page(self, transaction_id: str) -> Response:
+        ident = await self.service.store.resolve("linepay_tx", transaction_id)
+        record = await self.service.store.get("linepay_payment", ident) if ident else None
+        if record is None:
+            return Response(404, b"no such transaction", content_type="text/plain")
+        html = page.approve(transaction_id, record)
         return Response(200, html.encode(), content_type="text/html; charset=utf-8")
 
     async def _qr_page(self, code_id: str) -> Response:

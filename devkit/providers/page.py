@@ -20,6 +20,15 @@ def summary(kind: str, obj: dict[str, Any]) -> dict[str, Any]:
             "status": obj["status"],
             "merchant_id": obj["merchant_id"],
         }
+    if kind == "linepay_payment":
+        return {
+            "provider": "line_pay",
+            "id": obj["orderId"],
+            "ref": str(obj["transactionId"]),
+            "amount": obj["amount"],
+            "status": obj["status"],
+            "merchant_id": obj["merchant_id"],
+        }
     if kind == "pi":
         return {
             "provider": "card_processor",
@@ -56,6 +65,11 @@ def render(payments: list[dict[str, Any]], deliveries: list[dict[str, Any]]) -> 
         if item["provider"] == "paypay" and item["status"] == "CREATED":
             action = (
                 f"<form method=post action='/_devkit/paypay/pay/{html.escape(item['ref'])}'><button>pay</button></form>"
+            )
+        if item["provider"] == "line_pay" and item["status"] == "REQUESTED":
+            action = (
+                f"<form method=post action='/_devkit/linepay/approve/{html.escape(item['ref'])}'>"
+                "<button>approve</button></form>"
             )
         payment_rows.append(
             [html.escape(str(item[key])) for key in ("provider", "merchant_id", "id", "amount", "status")] + [action]
@@ -98,4 +112,19 @@ def qr(code_id: str, record: dict[str, Any]) -> str:
         "<!doctype html><html><head><meta charset=utf-8><title>PayPay (mock)</title></head><body>"
         f"<h1>PayPay (mock)</h1><p>{html.escape(str(code.get('orderDescription') or ''))}</p>"
         f"<p>¥{code['amount']['amount']:,} — {html.escape(record['status'])}</p>{button}</body></html>"
+    )
+
+
+def approve(transaction_id: str, record: dict[str, Any]) -> str:
+    """What the customer sees in LINE after following the payment URL."""
+    button = ""
+    if record["status"] == "REQUESTED":
+        button = (
+            f"<form method=post action='/_devkit/linepay/approve/{html.escape(transaction_id)}'>"
+            "<button>approve</button></form>"
+        )
+    return (
+        "<!doctype html><html><head><meta charset=utf-8><title>LINE Pay (mock)</title></head><body>"
+        f"<h1>LINE Pay (mock)</h1><p>{html.escape(str(record.get('productName') or ''))}</p>"
+        f"<p>¥{record['amount']:,} — {html.escape(record['status'])}</p>{button}</body></html>"
     )
