@@ -47,6 +47,7 @@ async def serve(settings: Settings) -> None:
     await stop.wait()
     outbox.cancel()
     server.close()
+    await service.outbox.drain()
     await service.store.redis.close()
 
 

@@ -114,6 +114,11 @@ class Outbox:
         if record["state"] == "pending":
             await self.store.schedule(delivery_id, record["next_at"])
 
+    async def drain(self) -> None:
+        """Let the deliveries under way finish and record their outcome (a stop must not lose an attempt)."""
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=DELIVERY_TIMEOUT + 1.0)
+
     async def run(self) -> None:
         """Deliver whatever is due, for ever; deliveries run concurrently so a slow receiver holds up no other."""
         while True:

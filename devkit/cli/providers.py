@@ -1,0 +1,93 @@
+"""`devkit providers events | pay`: the mock payment providers' webhook deliveries, and the customer's side of a
+QR payment."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from devkit.cli.app import app
+from devkit.config import load_settings
+from devkit.errors import ConfigError, UsageError
+from devkit.providers.client import ProvidersClient, news
+from devkit.stack.endpoints import service_url
+from devkit.stack.spec import load_stack
+from devkit.terminal import Terminal
+
+SERVICE = "providers"
+FOLLOW_POLL_SECONDS = 1.0
+
+providers_app = typer.Typer(help="The mock payment providers (the `providers` service of the stack).")
+app.add_typer(providers_app, name="providers")
+
+
+def _client() -> ProvidersClient:
+    stack = load_stack(load_settings())
+    url = service_url(stack.service(SERVICE))
+    if url is None:
+        raise ConfigError(f"service {SERVICE!r} publishes no port", "add ports: to it in the compose file")
+    return ProvidersClient(url)
+
+
+def _row(item: dict) -> tuple[str, ...]:
+    attempts = item.get("attempts") or []
+    last = attempts[-1] if attempts else {}
+    outcome = str(last.get("status") or last.get("error") or "-")
+    created = time.strftime("%H:%M:%S", time.localtime(item.get("created") or 0))
+    return (
+        created,
+        item["provider"],
+        item["event"],
+        item.get("url") or "-",
+        item["state"],
+        str(len(attempts)),
+        outcome,
+    )
+
+
+COLUMNS = ("created", "provider", "event", "url", "state", "attempts", "last outcome")
+
+
+@providers_app.command()
+def events(
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing deliveries as they happen.")] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many recent deliveries.")] = 50,
+    json_output: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List webhook deliveries (newest first) and their outcomes: state, attempts, last HTTP status or error."""
+    if limit < 1:
+        raise UsageError(f"--limit must be 1 or more, got {limit}", "pass e.g. --limit 50")
+    terminal = Terminal(json_output=json_output)
+    client = _client()
+    deliveries = client.deliveries(limit)
+    if json_output and not follow:
+        terminal.json({"deliveries": deliveries})
+        return
+    if not follow:
+        terminal.table(COLUMNS, [_row(item) for item in deliveries])
+        return
+    seen: set[tuple[str, str, int]] = set()
+    while True:  # one line per new delivery or change of one; Ctrl-C ends it
+        for item in news(seen, deliveries):
+            terminal.line("  ".join(_row(item)))
+        time.sleep(FOLLOW_POLL_SECONDS)
+        deliveries = client.deliveries(limit)
+
+
+@providers_app.command()
+def pay(
+    code: Annotated[str, typer.Argument(help="PayPay codeId / merchantPaymentId, or LINE Pay transactionId.")],
+    decline: Annotated[
+        str | None,
+        typer.Option(
+            help="Fail it instead, with this code (PayPay: USER_CANCELED, INSUFFICIENT_BALANCE, EXPIRED; "
+            "LINE Pay: 1104, 1141, 1152)."
+        ),
+    ] = None,
+) -> None:
+    """Stand in for the customer's app: pay a PayPay QR code or approve a LINE Pay payment."""
+    terminal = Terminal()
+    result = _client().pay(code, decline)
+    terminal.success(f"{code}: {result.get('status')}")
