@@ -78,16 +78,19 @@ def events(
 
 @providers_app.command()
 def pay(
-    code: Annotated[str, typer.Argument(help="PayPay codeId / merchantPaymentId, or LINE Pay transactionId.")],
+    code: Annotated[
+        str, typer.Argument(help="PayPay codeId / merchantPaymentId, LINE Pay transactionId or Rakuten Pay charge id.")
+    ],
     decline: Annotated[
         str | None,
         typer.Option(
             help="Fail it instead, with this code (PayPay: USER_CANCELED, INSUFFICIENT_BALANCE, EXPIRED; "
-            "LINE Pay: 1104, 1141, 1152)."
+            "LINE Pay: 1104, 1141, 1152; Rakuten Pay: CANCELED_BY_USER, LIMIT_EXCEEDED)."
         ),
     ] = None,
 ) -> None:
-    """Stand in for the customer's app: pay a PayPay QR code or approve a LINE Pay payment."""
+    """Stand in for the customer's app: pay a PayPay QR code, approve a LINE Pay payment, authorize a Rakuten Pay
+    charge."""
     terminal = Terminal()
     result = _client().pay(code, decline)
     terminal.success(f"{code}: {result.get('status')}")

@@ -6,7 +6,7 @@ import asyncio
 import signal
 import sys
 
-from devkit.providers import cards
+from devkit.providers import cards, rakuten
 from devkit.providers.app import App
 from devkit.providers.http import start_server
 from devkit.providers.merchants import MerchantBook, load_cards, load_seeded
@@ -27,7 +27,7 @@ def build(settings: Settings) -> Service:
     store = Store(Redis(settings.redis_url))
     outbox = Outbox(
         store,
-        {"card_processor": cards.sign_webhook},
+        {"card_processor": cards.sign_webhook, "rakuten_pay": rakuten.sign_webhook},
         settings.webhook_url,
         settings.webhook_backoff,
         settings.webhook_attempts,

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from devkit.providers import cards, linepay, page, paypay
+from devkit.providers import cards, linepay, page, paypay, rakuten
 from devkit.providers.http import Request, Response
 from devkit.providers.resp import RedisError
 from devkit.providers.service import Service
 
 # Path prefix -> provider module; `devkit status` shows these as the providers' base URLs.
-PREFIXES = {"/paypay": paypay, "/linepay": linepay, "/stripe": cards}
-BASE_PATHS = {"paypay": "/paypay", "line_pay": "/linepay", "card_processor": "/stripe"}
+PREFIXES = {"/paypay": paypay, "/linepay": linepay, "/rakuten": rakuten, "/stripe": cards}
+BASE_PATHS = {"paypay": "/paypay", "line_pay": "/linepay", "rakuten_pay": "/rakuten", "card_processor": "/stripe"}
 
 
 class App:
@@ -60,6 +60,14 @@ class App:
             if record is None:
                 return Response.json(404, {"error": f"no LINE Pay transaction {parts[2]!r}"})
             return Response.json(200, record)
+        if parts[:2] == ["rakuten", "authorize"] and len(parts) == 3 and request.method == "POST":
+            decline = request.query_params().get("decline") or None
+            if decline is not None and decline not in rakuten.DECLINE_CODES:
+                return Response.json(400, {"error": f"decline must be one of {', '.join(rakuten.DECLINE_CODES)}"})
+            charge = await rakuten.authorize(self.service, parts[2], decline)
+            if charge is None:
+                return Response.json(404, {"error": f"no Rakuten Pay charge {parts[2]!r}"})
+            return Response.json(200, charge)
         if parts[0] == "webhooks" and len(parts) == 3 and request.method == "PUT":
             try:
                 setting = request.json()

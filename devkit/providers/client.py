@@ -14,8 +14,14 @@ TIMEOUT = 10.0
 
 
 def pay_path(code: str, decline: str | None) -> str:
-    """A LINE Pay transaction id is all digits; anything else is a PayPay codeId or merchantPaymentId."""
-    action = "linepay/approve" if code.isdigit() else "paypay/pay"
+    """A LINE Pay transaction id is all digits, a Rakuten Pay charge id starts rpay-; anything else is a PayPay
+    codeId or merchantPaymentId."""
+    if code.isdigit():
+        action = "linepay/approve"
+    elif code.startswith("rpay-"):
+        action = "rakuten/authorize"
+    else:
+        action = "paypay/pay"
     return f"/_devkit/{action}/{code}" + (f"?decline={decline}" if decline else "")
 
 

@@ -29,6 +29,15 @@ def summary(kind: str, obj: dict[str, Any]) -> dict[str, Any]:
             "status": obj["status"],
             "merchant_id": obj["merchant_id"],
         }
+    if kind == "rakuten_charge":
+        return {
+            "provider": "rakuten_pay",
+            "id": obj["cart_id"],
+            "ref": obj["id"],
+            "amount": obj["amount"],
+            "status": obj["status"] + (" captured" if obj["captured"] else ""),
+            "merchant_id": obj["_merchant"],
+        }
     if kind == "pi":
         return {
             "provider": "card_processor",

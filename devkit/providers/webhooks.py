@@ -56,9 +56,16 @@ class Outbox:
         self._running: set[asyncio.Task] = set()  # held so running deliveries are not garbage-collected
 
     async def emit(
-        self, provider: str, merchant_id: str, event: str, payload: dict[str, Any], copies: int = 1
+        self,
+        provider: str,
+        merchant_id: str,
+        event: str,
+        payload: dict[str, Any],
+        copies: int = 1,
+        default_secret: str = "",
     ) -> list[str]:
-        """Queue the event for the merchant's receiver (`copies` > 1: the duplicate-delivery fault)."""
+        """Queue the event for the merchant's receiver (`copies` > 1: the duplicate-delivery fault), signed with
+        the secret set with the URL, else `default_secret` (a provider that signs with a merchant credential)."""
         setting = await self.store.webhook(provider, merchant_id) or {}
         url = setting.get("url") or self.default_url
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
@@ -71,7 +78,7 @@ class Outbox:
                 "merchant_id": merchant_id,
                 "event": event,
                 "url": url,
-                "secret": setting.get("secret", ""),
+                "secret": setting.get("secret") or default_secret,
                 "payload": body,
                 "state": "pending" if url else "no_url",
                 "attempts": [],

@@ -31,6 +31,7 @@ def exercise(project: StackProject) -> None:
     assert providers["urls"] == {
         "paypay": f"{base}/paypay",
         "line_pay": f"{base}/linepay",
+        "rakuten_pay": f"{base}/rakuten",
         "card_processor": f"{base}/stripe",
         "page": f"{base}/",
     }

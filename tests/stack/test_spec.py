@@ -27,7 +27,13 @@ def test_the_shipped_compose_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert list(stack.services) == ["postgres", "redis", "providers"]
     providers = stack.services["providers"]
     assert providers.build is not None and providers.build.context == REPO_ROOT
-    assert providers.urls == {"paypay": "/paypay", "line_pay": "/linepay", "card_processor": "/stripe", "page": "/"}
+    assert providers.urls == {
+        "paypay": "/paypay",
+        "line_pay": "/linepay",
+        "rakuten_pay": "/rakuten",
+        "card_processor": "/stripe",
+        "page": "/",
+    }
     assert providers.native is not None and providers.native.cwd == REPO_ROOT
     assert stack.select(["providers"]) == ["redis", "providers"]
     postgres = stack.services["postgres"]
