@@ -94,3 +94,27 @@ def pay(
     terminal = Terminal()
     result = _client().pay(code, decline)
     terminal.success(f"{code}: {result.get('status')}")
+
+
+PROVIDERS = ("paypay", "line_pay", "rakuten_pay", "card_processor")
+
+
+@providers_app.command()
+def webhook(
+    provider: Annotated[str, typer.Argument(help="paypay, line_pay, rakuten_pay or card_processor.")],
+    merchant_id: Annotated[str, typer.Argument(help="The merchant's provider_merchant_id (merchant_payment_configs).")],
+    url: Annotated[str, typer.Argument(help="Where to POST its webhooks (http://...).")],
+    secret: Annotated[
+        str,
+        typer.Option(
+            help="Signing secret (card_processor: the endpoint's whsec_...; rakuten_pay: default its signature key)."
+        ),
+    ] = "",
+) -> None:
+    """Send one merchant's webhooks to URL (kept in the stack's Redis, so across restarts)."""
+    if provider not in PROVIDERS:
+        raise UsageError(f"unknown provider {provider!r}", f"use one of {', '.join(PROVIDERS)}")
+    if not url.startswith("http://"):
+        raise UsageError(f"webhook URL {url!r} is not http://...", "pass e.g. http://127.0.0.1:8002/webhooks/paypay")
+    _client().set_webhook(provider, merchant_id, url, secret)
+    Terminal().success(f"{provider} webhooks of {merchant_id} go to {url}")

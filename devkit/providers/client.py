@@ -42,8 +42,9 @@ class ProvidersClient:
         self.base_url = base_url.rstrip("/")
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, never a proxy
 
-    def _call(self, method: str, path: str) -> Any:
-        request = urllib.request.Request(self.base_url + path, method=method)
+    def _call(self, method: str, path: str, body: bytes | None = None) -> Any:
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        request = urllib.request.Request(self.base_url + path, data=body, headers=headers, method=method)
         try:
             with self._opener.open(request, timeout=TIMEOUT) as response:
                 return json.loads(response.read())
@@ -65,3 +66,7 @@ class ProvidersClient:
 
     def pay(self, code: str, decline: str | None) -> dict[str, Any]:
         return self._call("POST", pay_path(code, decline))
+
+    def set_webhook(self, provider: str, merchant_id: str, url: str, secret: str) -> dict[str, Any]:
+        body = json.dumps({"url": url, "secret": secret}).encode()
+        return self._call("PUT", f"/_devkit/webhooks/{provider}/{merchant_id}", body)

@@ -14,14 +14,20 @@ import stripe
 
 from tests.conftest import REPO_ROOT
 from tests.images.build import BASE_IMAGE
-from tests.providers.conftest import CARD_KEY, PAYPAY, PAYPAY_MERCHANT
+from tests.providers.conftest import CARD_KEY, PAYPAY, PAYPAY_MERCHANT, Receiver
 from tests.stack.conftest import StackProject
 
 COMPOSE = REPO_ROOT / "compose" / "docker-compose.yml"
 SERVICES = ("postgres", "redis", "providers")
 
 
-def exercise(project: StackProject) -> None:
+def paypay_client(url: str) -> paypayopa.Client:
+    client = paypayopa.Client(auth=(PAYPAY["api_key"], PAYPAY["api_secret"]), base_url=url)
+    client.set_assume_merchant(PAYPAY_MERCHANT)
+    return client
+
+
+def exercise(project: StackProject) -> dict:
     status = project.status()
     by_name = {item["service"]: item for item in status["services"]}
     assert by_name["postgres"]["state"] == "missing"  # `up providers` starts only what providers needs
@@ -35,8 +41,7 @@ def exercise(project: StackProject) -> None:
         "card_processor": f"{base}/stripe",
         "page": f"{base}/",
     }
-    paypay = paypayopa.Client(auth=(PAYPAY["api_key"], PAYPAY["api_secret"]), base_url=providers["urls"]["paypay"])
-    paypay.set_assume_merchant(PAYPAY_MERCHANT)
+    paypay = paypay_client(providers["urls"]["paypay"])
     merchant_payment_id = uuid.uuid4().hex
     code = paypay.Code.create_qr_code(
         {"merchantPaymentId": merchant_payment_id, "amount": {"amount": 800, "currency": "JPY"}}
@@ -55,13 +60,29 @@ def exercise(project: StackProject) -> None:
         ("Transaction.COMPLETED", "no_url"),
         ("charge.completed", "no_url"),
     }
+    return providers
 
 
 def test_native(stack_project: Callable[..., StackProject]) -> None:
     project = stack_project("native", services=SERVICES, compose_file=COMPOSE)
     try:
         project.ok("up", "providers")
-        exercise(project)
+        providers = exercise(project)
+        receiver = Receiver()
+        try:
+            project.ok("providers", "webhook", "paypay", PAYPAY_MERCHANT, receiver.url)
+            merchant_payment_id = uuid.uuid4().hex
+            paypay = paypay_client(providers["urls"]["paypay"])
+            code = paypay.Code.create_qr_code(
+                {"merchantPaymentId": merchant_payment_id, "amount": {"amount": 300, "currency": "JPY"}}
+            )["data"]
+            project.ok("providers", "pay", code["codeId"], "--decline", "USER_CANCELED")
+            notification = json.loads(receiver.wait_for(1)[0].body)
+            assert notification["merchant_order_id"] == merchant_payment_id and notification["state"] == "FAILED"
+        finally:
+            receiver.close()
+        bad = project.devkit("providers", "webhook", "nopay", PAYPAY_MERCHANT, receiver.url)
+        assert bad.returncode == 2 and "unknown provider" in bad.stderr
     finally:
         project.devkit("down", "--volumes", "--yes")
     refused = project.devkit("providers", "events")
