@@ -216,7 +216,6 @@ async def create_intent(service: Service, merchant: Merchant, params: dict) -> R
     await service.store.create("pi", ident, intent)
     if _truthy(params.get("confirm")):
         return await transition(service, merchant, ident, "confirm", {})
-    await service.store.put("pi", ident, intent)
     return _ok(intent)
 
 

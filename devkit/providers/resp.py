@@ -119,6 +119,18 @@ class Redis:
             raise reply
         return reply
 
+    async def pipeline(self, *commands: tuple[str | bytes | int | float, ...]) -> list[Reply]:
+        """Several commands written at once, their replies awaited together: one round trip, not one each."""
+        writer = self._writer
+        if writer is None or writer.is_closing():
+            writer = await self._connect()
+        futures = [self._send(writer, args) for args in commands]
+        replies = [await future for future in futures]
+        for reply in replies:
+            if isinstance(reply, RedisError):
+                raise reply
+        return replies
+
     async def close(self) -> None:
         if self._writer is not None:
             self._writer.close()

@@ -42,8 +42,9 @@ class Store:
         """False when the object exists already (the providers' own unique ids: merchantPaymentId, ...)."""
         created = await self.redis.execute("SET", key(kind, ident), _dump(value), "NX")
         if created:
-            await self.redis.execute("LPUSH", key("recent"), f"{kind}:{ident}")
-            await self.redis.execute("LTRIM", key("recent"), 0, RECENT_LIMIT - 1)
+            await self.redis.pipeline(
+                ("LPUSH", key("recent"), f"{kind}:{ident}"), ("LTRIM", key("recent"), 0, RECENT_LIMIT - 1)
+            )
         return bool(created)
 
     async def set_alias(self, kind: str, alias: str, ident: str) -> None:
@@ -54,14 +55,11 @@ class Store:
         return raw.decode() if raw else None
 
     async def recent(self, limit: int = 100) -> list[tuple[str, dict[str, Any]]]:
-        names = await self.redis.execute("LRANGE", key("recent"), 0, limit - 1) or []
-        result = []
-        for name in names:
-            kind, _, ident = name.decode().partition(":")
-            value = await self.get(kind, ident)
-            if value is not None:
-                result.append((kind, value))
-        return result
+        names = [name.decode() for name in await self.redis.execute("LRANGE", key("recent"), 0, limit - 1) or []]
+        if not names:
+            return []
+        values = await self.redis.execute("MGET", *(key(name) for name in names))
+        return [(name.partition(":")[0], json.loads(raw)) for name, raw in zip(names, values, strict=True) if raw]
 
     # --- idempotency -----------------------------------------------------------------------------------------
 
@@ -93,14 +91,20 @@ class Store:
                 claimed.append(name.decode())
         return claimed
 
-    async def log_delivery(self, delivery_id: str) -> None:
-        await self.redis.execute("LPUSH", key("deliveries"), delivery_id)
-        await self.redis.execute("LTRIM", key("deliveries"), 0, RECENT_LIMIT - 1)
+    async def log_delivery(self, delivery_id: str, record: dict[str, Any]) -> None:
+        """Store the delivery and list it among the recent ones, in one round trip."""
+        await self.redis.pipeline(
+            ("SET", key("delivery", delivery_id), _dump(record)),
+            ("LPUSH", key("deliveries"), delivery_id),
+            ("LTRIM", key("deliveries"), 0, RECENT_LIMIT - 1),
+        )
 
     async def deliveries(self, limit: int = 100) -> list[dict[str, Any]]:
         names = await self.redis.execute("LRANGE", key("deliveries"), 0, limit - 1) or []
-        found = [await self.get("delivery", name.decode()) for name in names]
-        return [item for item in found if item is not None]
+        if not names:
+            return []
+        values = await self.redis.execute("MGET", *(key("delivery", name.decode()) for name in names))
+        return [json.loads(raw) for raw in values if raw]
 
 
 def _dump(value: Any) -> str:

@@ -84,8 +84,7 @@ class Outbox:
                 "attempts": [],
                 "created": time.time(),
             }
-            await self.store.put("delivery", delivery_id, record)
-            await self.store.log_delivery(delivery_id)
+            await self.store.log_delivery(delivery_id, record)
             if url:
                 await self.store.schedule(delivery_id, time.time())
             ids.append(delivery_id)
