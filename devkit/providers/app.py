@@ -11,6 +11,12 @@ from devkit.providers.service import Service
 # Path prefix -> provider module; `devkit status` shows these as the providers' base URLs.
 PREFIXES = {"/paypay": paypay, "/linepay": linepay, "/rakuten": rakuten, "/stripe": cards}
 BASE_PATHS = {"paypay": "/paypay", "line_pay": "/linepay", "rakuten_pay": "/rakuten", "card_processor": "/stripe"}
+# The customer's side, under /_devkit/<provider>/<step>/<code>[?decline=...]: (decline codes, step, what a code is)
+CUSTOMER_STEPS = {
+    ("paypay", "pay"): (paypay.DECLINE_CODES, paypay.pay, "PayPay code or payment"),
+    ("linepay", "approve"): (linepay.DECLINE_CODES, linepay.approve, "LINE Pay transaction"),
+    ("rakuten", "authorize"): (rakuten.DECLINE_CODES, rakuten.authorize, "Rakuten Pay charge"),
+}
 
 
 class App:
@@ -29,9 +35,13 @@ class App:
             if path == prefix or path.startswith(prefix + "/"):
                 rest = path[len(prefix) :] or "/"
                 if prefix == "/paypay" and rest.startswith("/qr/"):
-                    return await self._qr_page(rest.removeprefix("/qr/"))
+                    return await self._customer_page(
+                        "paypay_code", "paypay_payment", rest.removeprefix("/qr/"), page.qr
+                    )
                 if prefix == "/linepay" and rest.startswith("/approve/"):
-                    return await self._approve_page(rest.removeprefix("/approve/"))
+                    return await self._customer_page(
+                        "linepay_tx", "linepay_payment", rest.removeprefix("/approve/"), page.approve
+                    )
                 return await module.handle(self.service, request, rest)
         if path.startswith("/_devkit/"):
             return await self._devkit(request, path.removeprefix("/_devkit/").strip("/").split("/"))
@@ -44,30 +54,16 @@ class App:
         if parts == ["health"]:
             await store.redis.execute("PING")
             return Response.json(200, {"status": "ok", "providers": sorted(BASE_PATHS)})
-        if parts[:2] == ["paypay", "pay"] and len(parts) == 3 and request.method == "POST":
+        step = CUSTOMER_STEPS.get(tuple(parts[:2])) if len(parts) == 3 and request.method == "POST" else None
+        if step is not None:
+            decline_codes, act, what = step
             decline = request.query_params().get("decline") or None
-            if decline is not None and decline not in paypay.DECLINE_CODES:
-                return Response.json(400, {"error": f"decline must be one of {', '.join(paypay.DECLINE_CODES)}"})
-            found = await paypay.pay(self.service, parts[2], decline)
+            if decline is not None and decline not in decline_codes:
+                return Response.json(400, {"error": f"decline must be one of {', '.join(decline_codes)}"})
+            found = await act(self.service, parts[2], decline)
             if found is None:
-                return Response.json(404, {"error": f"no PayPay code or payment {parts[2]!r}"})
+                return Response.json(404, {"error": f"no {what} {parts[2]!r}"})
             return Response.json(200, found)
-        if parts[:2] == ["linepay", "approve"] and len(parts) == 3 and request.method == "POST":
-            decline = request.query_params().get("decline") or None
-            if decline is not None and decline not in linepay.DECLINE_CODES:
-                return Response.json(400, {"error": f"decline must be one of {', '.join(linepay.DECLINE_CODES)}"})
-            record = await linepay.approve(self.service, parts[2], decline)
-            if record is None:
-                return Response.json(404, {"error": f"no LINE Pay transaction {parts[2]!r}"})
-            return Response.json(200, record)
-        if parts[:2] == ["rakuten", "authorize"] and len(parts) == 3 and request.method == "POST":
-            decline = request.query_params().get("decline") or None
-            if decline is not None and decline not in rakuten.DECLINE_CODES:
-                return Response.json(400, {"error": f"decline must be one of {', '.join(rakuten.DECLINE_CODES)}"})
-            charge = await rakuten.authorize(self.service, parts[2], decline)
-            if charge is None:
-                return Response.json(404, {"error": f"no Rakuten Pay charge {parts[2]!r}"})
-            return Response.json(200, charge)
         if parts[0] == "webhooks" and len(parts) == 3 and request.method == "PUT":
             try:
                 setting = request.json()
@@ -94,18 +90,10 @@ class App:
         html = page.render([page.summary(kind, obj) for kind, obj in recent], deliveries)
         return Response(200, html.encode(), content_type="text/html; charset=utf-8")
 
-    async def _approve_page(self, transaction_id: str) -> Response:
-        ident = await self.service.store.resolve("linepay_tx", transaction_id)
-        record = await self.service.store.get("linepay_payment", ident) if ident else None
+    async def _customer_page(self, alias_kind: str, kind: str, code: str, render: page.CustomerPage) -> Response:
+        """What the customer sees on following the payment's URL (a PayPay code, a LINE Pay payment URL)."""
+        ident = await self.service.store.resolve(alias_kind, code)
+        record = await self.service.store.get(kind, ident) if ident else None
         if record is None:
-            return Response(404, b"no such transaction", content_type="text/plain")
-        html = page.approve(transaction_id, record)
-        return Response(200, html.encode(), content_type="text/html; charset=utf-8")
-
-    async def _qr_page(self, code_id: str) -> Response:
-        ident = await self.service.store.resolve("paypay_code", code_id)
-        record = await self.service.store.get("paypay_payment", ident) if ident else None
-        if record is None:
-            return Response(404, b"no such code", content_type="text/plain")
-        html = page.qr(code_id, record)
-        return Response(200, html.encode(), content_type="text/html; charset=utf-8")
+            return Response(404, b"no such payment", content_type="text/plain")
+        return Response(200, render(code, record).encode(), content_type="text/html; charset=utf-8")

@@ -142,19 +142,13 @@ async def request_payment(service: Service, merchant: Merchant, body: dict) -> R
 
 async def approve(service: Service, transaction_id: str, decline: str | None = None) -> dict | None:
     """The customer approves (or fails) the payment in the LINE app; what the record became."""
-    ident = await service.store.resolve("linepay_tx", transaction_id)
-    if ident is None:
-        return None
-    async with service.store.lock("linepay_payment", ident):
-        record = await service.store.get("linepay_payment", ident)
-        if record is None or record["status"] != "REQUESTED":
-            return record
-        if decline is None and record.get("fault") == "decline":
-            decline = "1141"
-        record["status"] = "DECLINED" if decline else "AUTHORIZED"
-        record["declineCode"] = decline
-        await service.store.put("linepay_payment", ident, record)
-    return record
+
+    def change(record: dict) -> None:
+        code = decline or ("1141" if record.get("fault") == "decline" else None)
+        record["status"] = "DECLINED" if code else "AUTHORIZED"
+        record["declineCode"] = code
+
+    return await service.store.update_if("linepay_tx", "linepay_payment", transaction_id, "REQUESTED", change)
 
 
 async def confirm(service: Service, merchant: Merchant, transaction_id: str, body: dict) -> Response:

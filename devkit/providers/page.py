@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import html
 import time
+from collections.abc import Callable
 from typing import Any
+
+CustomerPage = Callable[[str, dict[str, Any]], str]  # (code, payment record) -> HTML
 
 
 def summary(kind: str, obj: dict[str, Any]) -> dict[str, Any]:

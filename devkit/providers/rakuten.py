@@ -121,20 +121,15 @@ async def create(service: Service, merchant: Merchant, body: dict) -> Response:
 
 async def authorize(service: Service, charge_id: str, decline: str | None = None) -> dict | None:
     """The customer logs in with their Rakuten ID and authorizes (or fails) the charge."""
-    ident = await service.store.resolve("rakuten_id", charge_id)
-    if ident is None:
-        return None
-    async with service.store.lock("rakuten_charge", ident):
-        charge = await service.store.get("rakuten_charge", ident)
-        if charge is None or charge["status"] != "pending":
-            return public(charge) if charge else None
-        if decline is None and charge["_fault"] == "decline":
-            decline = "LIMIT_EXCEEDED"
-        charge["status"] = "failed" if decline else "succeeded"
-        charge["paid"] = not decline
-        charge["failure_code"] = decline
-        await service.store.put("rakuten_charge", ident, charge)
-    return public(charge)
+
+    def change(charge: dict) -> None:
+        code = decline or ("LIMIT_EXCEEDED" if charge["_fault"] == "decline" else None)
+        charge["status"] = "failed" if code else "succeeded"
+        charge["paid"] = not code
+        charge["failure_code"] = code
+
+    charge = await service.store.update_if("rakuten_id", "rakuten_charge", charge_id, "pending", change)
+    return public(charge) if charge else None
 
 
 async def transition(service: Service, merchant: Merchant, charge_id: str, action: str, body: dict) -> Response:

@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 from devkit.providers.resp import Redis
@@ -53,6 +54,21 @@ class Store:
     async def resolve(self, kind: str, alias: str) -> str | None:
         raw = await self.redis.execute("GET", key("alias", kind, alias))
         return raw.decode() if raw else None
+
+    async def update_if(
+        self, alias_kind: str, kind: str, alias: str, pending: str, change: Callable[[dict[str, Any]], None]
+    ) -> dict[str, Any] | None:
+        """The object `alias` names, `change`d (and saved) when its status is still `pending`; None if unknown.
+        How each provider's customer step (pay, approve, authorize) acts on a payment."""
+        ident = await self.resolve(alias_kind, alias)
+        if ident is None:
+            return None
+        async with self.lock(kind, ident):
+            value = await self.get(kind, ident)
+            if value is not None and value["status"] == pending:
+                change(value)
+                await self.put(kind, ident, value)
+        return value
 
     async def recent(self, limit: int = 100) -> list[tuple[str, dict[str, Any]]]:
         names = [name.decode() for name in await self.redis.execute("LRANGE", key("recent"), 0, limit - 1) or []]

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.servers import RedisServer, free_port
 
@@ -149,3 +150,11 @@ def receiver() -> Iterator[Receiver]:
     made = Receiver()
     yield made
     made.close()
+
+
+def customer_step(providers: ProvidersProcess, step: str, code: object, decline: str | None = None) -> dict:
+    """The customer's app acting on a payment: step is paypay/pay, linepay/approve or rakuten/authorize."""
+    query = f"?decline={decline}" if decline else ""
+    answer = requests.post(f"{providers.url}/_devkit/{step}/{code}{query}", timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()

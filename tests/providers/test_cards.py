@@ -145,3 +145,10 @@ def test_webhooks_signed_retried_recorded_and_state_survives_restart(
     deliveries = requests.get(f"{providers.url}/_devkit/events", timeout=10).json()["deliveries"]
     ours = next(item for item in deliveries if intent.id in item["payload"])
     assert ours["state"] == "delivered" and [a["status"] for a in ours["attempts"]] == [500, 500, 200]
+
+
+def test_web_page_shows_payments_and_deliveries(providers: ProvidersProcess) -> None:
+    intent = charge(client(providers), "pm_card_amex", amount=1234)
+    page = requests.get(f"{providers.url}/", timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert intent.id in page.text and "charge.completed" in page.text

@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-import requests
 from linepay import LinePayApi
 from linepay.exceptions import LinePayApiError
 
-from tests.providers.conftest import LINE_CHANNEL, ProvidersProcess
+from tests.providers.conftest import LINE_CHANNEL, ProvidersProcess, customer_step
 
 
 def client(providers: ProvidersProcess, secret: str = LINE_CHANNEL[1]) -> LinePayApi:
@@ -36,10 +35,7 @@ def request(api: LinePayApi, amount: int = 1000, order_id: str | None = None) ->
 
 
 def approve(providers: ProvidersProcess, transaction_id: int, decline: str | None = None) -> dict:
-    query = f"?decline={decline}" if decline else ""
-    answer = requests.post(f"{providers.url}/_devkit/linepay/approve/{transaction_id}{query}", timeout=10)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
+    return customer_step(providers, "linepay/approve", transaction_id, decline)
 
 
 def test_request_approve_confirm_refund(providers: ProvidersProcess) -> None:

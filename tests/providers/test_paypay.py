@@ -9,7 +9,7 @@ import paypayopa
 import pytest
 import requests
 
-from tests.providers.conftest import PAYPAY, PAYPAY_MERCHANT, ProvidersProcess, Receiver
+from tests.providers.conftest import PAYPAY, PAYPAY_MERCHANT, ProvidersProcess, Receiver, customer_step
 
 
 def client(providers: ProvidersProcess, secret: str = PAYPAY["api_secret"]) -> paypayopa.Client:
@@ -33,10 +33,7 @@ def create(paypay: paypayopa.Client, amount: int = 1200, **extra: object) -> tup
 
 
 def pay(providers: ProvidersProcess, code: str, decline: str | None = None) -> dict:
-    query = f"?decline={decline}" if decline else ""
-    answer = requests.post(f"{providers.url}/_devkit/paypay/pay/{code}{query}", timeout=10)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
+    return customer_step(providers, "paypay/pay", code, decline)
 
 
 def test_qr_payment_pending_until_paid_then_refunded(providers: ProvidersProcess) -> None:

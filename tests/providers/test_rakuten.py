@@ -12,7 +12,7 @@ import uuid
 
 import requests
 
-from tests.providers.conftest import ProvidersProcess, Receiver
+from tests.providers.conftest import ProvidersProcess, Receiver, customer_step
 
 SERVICE_ID, ACCESS_KEY, SIGNATURE_KEY = "RPAY-SBX-0001", "sandbox-rakutenpay-key-0001", "sandbox-rakutenpay-sign-0001"
 
@@ -32,10 +32,7 @@ def call(providers: ProvidersProcess, method: str, path: str, body: dict | None 
 
 
 def authorize(providers: ProvidersProcess, charge_id: str, decline: str | None = None) -> dict:
-    query = f"?decline={decline}" if decline else ""
-    answer = requests.post(f"{providers.url}/_devkit/rakuten/authorize/{charge_id}{query}", timeout=10)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
+    return customer_step(providers, "rakuten/authorize", charge_id, decline)
 
 
 def test_create_authorize_capture_refund_with_signed_webhook(providers: ProvidersProcess, receiver: Receiver) -> None:
