@@ -118,3 +118,19 @@ def webhook(
         raise UsageError(f"webhook URL {url!r} is not http://...", "pass e.g. http://127.0.0.1:8002/webhooks/paypay")
     _client().set_webhook(provider, merchant_id, url, secret)
     Terminal().success(f"{provider} webhooks of {merchant_id} go to {url}")
+
+
+@providers_app.command()
+def sync(
+    env: Annotated[str, typer.Argument(help="The environment whose database holds the configs.")] = "dev",
+) -> None:
+    """Register every enabled sandbox merchant payment config of ENV's database with the mock, so all seeded
+    merchants' credentials work against it (merchant 1's fixtures always do)."""
+    from devkit.environments import resolve_dsn
+    from devkit.providers.sync import batches, sandbox_configs
+
+    terminal = Terminal()
+    configs = sandbox_configs(resolve_dsn(load_settings(), env))
+    client = _client()
+    registered = sum(client.register_merchants(batch) for batch in batches(configs))
+    terminal.success(f"{registered} sandbox merchant payment configs of {env} registered with the mock providers")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from devkit.providers import cards, linepay, page, paypay, rakuten
 from devkit.providers.http import Request, Response
+from devkit.providers.merchants import normalize
 from devkit.providers.resp import RedisError
 from devkit.providers.service import Service
 
@@ -75,6 +76,16 @@ class App:
                 parts[1], parts[2], {"url": setting["url"], "secret": str(setting.get("secret", ""))}
             )
             return Response.json(200, {"provider": parts[1], "merchant_id": parts[2], "url": setting["url"]})
+        if parts == ["merchants"] and request.method == "PUT":
+            try:
+                rows = request.json()["merchants"]
+                merchants = [normalize(str(r["provider"]), str(r["merchant_id"]), dict(r["credentials"])) for r in rows]
+            except (ValueError, KeyError, TypeError):
+                return Response.json(
+                    400, {"error": 'body must be {"merchants": [{provider, merchant_id, credentials}]}'}
+                )
+            await store.register_merchants(merchants)
+            return Response.json(200, {"registered": len(merchants)})
         if parts == ["events"] and request.method == "GET":
             limit = int(request.query_params().get("limit") or 100)
             deliveries = [{k: v for k, v in item.items() if k != "secret"} for item in await store.deliveries(limit)]

@@ -77,11 +77,11 @@ def _request_id() -> dict[str, str]:
     return {"Request-Id": f"req_{uuid.uuid4().hex[:14]}"}
 
 
-def authenticate(service: Service, request: Request) -> Merchant | None:
+async def authenticate(service: Service, request: Request) -> Merchant | None:
     scheme, _, token = request.header("authorization").partition(" ")
     if scheme.lower() != "bearer":
         return None
-    return service.merchants.find(PROVIDER, token.strip())
+    return await service.find_merchant(PROVIDER, token.strip())
 
 
 def sign_webhook(secret: str, payload: bytes, timestamp: int) -> dict[str, str]:
@@ -91,7 +91,7 @@ def sign_webhook(secret: str, payload: bytes, timestamp: int) -> dict[str, str]:
 
 
 async def handle(service: Service, request: Request, path: str) -> Response:
-    merchant = authenticate(service, request)
+    merchant = await authenticate(service, request)
     if merchant is None:
         shown = request.header("authorization").partition(" ")[2]
         return error(

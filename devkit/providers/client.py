@@ -67,6 +67,9 @@ class ProvidersClient:
     def pay(self, code: str, decline: str | None) -> dict[str, Any]:
         return self._call("POST", pay_path(code, decline))
 
+    def register_merchants(self, configs: list[dict[str, Any]]) -> int:
+        return self._call("PUT", "/_devkit/merchants", json.dumps({"merchants": configs}).encode())["registered"]
+
     def set_webhook(self, provider: str, merchant_id: str, url: str, secret: str) -> dict[str, Any]:
         body = json.dumps({"url": url, "secret": secret}).encode()
         return self._call("PUT", f"/_devkit/webhooks/{provider}/{merchant_id}", body)

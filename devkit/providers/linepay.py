@@ -57,8 +57,8 @@ def signature(secret: str, path: str, text: str, nonce: str) -> str:
     return base64.b64encode(mac.digest()).decode()
 
 
-def authenticate(service: Service, request: Request, path: str) -> Merchant | None:
-    merchant = service.merchants.find(PROVIDER, request.header("x-line-channelid"))
+async def authenticate(service: Service, request: Request, path: str) -> Merchant | None:
+    merchant = await service.find_merchant(PROVIDER, request.header("x-line-channelid"))
     nonce, given = request.header("x-line-authorization-nonce"), request.header("x-line-authorization")
     if merchant is None or not nonce or not given:
         return None
@@ -72,7 +72,7 @@ def _key(merchant: Merchant, transaction_id: str) -> str:
 
 
 async def handle(service: Service, request: Request, path: str) -> Response:
-    merchant = authenticate(service, request, path)
+    merchant = await authenticate(service, request, path)
     if merchant is None:
         return answer("1106", status=401 if not request.header("x-line-channelid") else 200)
     parts = path.strip("/").split("/")

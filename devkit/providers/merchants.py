@@ -40,7 +40,7 @@ class MerchantBook:
             self.add(merchant)
 
     def add(self, merchant: Merchant) -> None:
-        key = merchant.credentials.get(self.LOOKUP_FIELD.get(merchant.provider, ""), "")
+        key = lookup_key(merchant)
         if key:
             self._by_key[(merchant.provider, key)] = merchant
 
@@ -49,6 +49,26 @@ class MerchantBook:
 
     def all(self) -> list[Merchant]:
         return list(self._by_key.values())
+
+
+def lookup_key(merchant: Merchant) -> str:
+    return merchant.credentials.get(MerchantBook.LOOKUP_FIELD.get(merchant.provider, ""), "")
+
+
+def normalize(provider: str, merchant_id: str, credentials: dict[str, str]) -> Merchant:
+    """A merchant_payment_configs row as the mock reads it. Merchant 1's fixtures carry each provider's own
+    credential names; the generated merchants' configs carry one generic shape (merchant_id, api_key,
+    api_secret: devkit/seed/generate.py), read here as each provider's (our mapping: the id names the channel or
+    service, the secret signs)."""
+    creds = {key: str(value) for key, value in credentials.items()}
+    if provider == "line_pay":
+        creds.setdefault("channel_id", merchant_id)
+        creds.setdefault("channel_secret", creds.get("api_secret", ""))
+    elif provider == "rakuten_pay":
+        creds.setdefault("service_id", merchant_id)
+        creds.setdefault("access_key", creds.get("api_key", ""))
+        creds.setdefault("signature_key", creds.get("api_secret", ""))
+    return Merchant(provider, merchant_id, creds)
 
 
 def seeds_dir() -> Path:
@@ -61,8 +81,9 @@ def load_seeded(directory: Path) -> list[Merchant]:
         fixtures = tomllib.load(handle)
     merchants = []
     for provider, config in (fixtures.get("payment_configs") or {}).items():
-        credentials = {key: str(value) for key, value in (config.get("credentials") or {}).items()}
-        merchants.append(Merchant(provider, str(config.get("provider_merchant_id", "")), credentials))
+        merchants.append(
+            normalize(provider, str(config.get("provider_merchant_id", "")), config.get("credentials") or {})
+        )
     return merchants
 
 

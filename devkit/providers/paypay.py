@@ -77,12 +77,12 @@ def signature(secret: str, path: str, method: str, nonce: str, epoch: str, conte
     return base64.b64encode(hmac.new(secret.encode(), text.encode(), hashlib.sha256).digest()).decode()
 
 
-def authenticate(service: Service, request: Request, path: str) -> Merchant | None:
+async def authenticate(service: Service, request: Request, path: str) -> Merchant | None:
     """The merchant whose key signed the request, or None: unknown key, or a mac that does not match."""
     auth = parse_authorization(request.header("authorization"))
     if auth is None:
         return None
-    merchant = service.merchants.find(PROVIDER, auth.api_key)
+    merchant = await service.find_merchant(PROVIDER, auth.api_key)
     if merchant is None:
         return None
     if request.body:
@@ -108,7 +108,7 @@ def _pid(merchant: Merchant, merchant_payment_id: str) -> str:
 
 
 async def handle(service: Service, request: Request, path: str) -> Response:
-    merchant = authenticate(service, request, path)
+    merchant = await authenticate(service, request, path)
     if merchant is None:
         return result("UNAUTHORIZED")
     method, parts = request.method, path.strip("/").split("/")

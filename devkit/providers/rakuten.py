@@ -46,8 +46,8 @@ def sign_webhook(secret: str, payload: bytes, timestamp: int) -> dict[str, str]:
     return {"X-Rakuten-Signature": base64.b64encode(mac).decode(), "X-Rakuten-Timestamp": str(timestamp)}
 
 
-def authenticate(service: Service, request: Request, path: str) -> Merchant | None:
-    merchant = service.merchants.find(PROVIDER, request.header("x-rakuten-service-id"))
+async def authenticate(service: Service, request: Request, path: str) -> Merchant | None:
+    merchant = await service.find_merchant(PROVIDER, request.header("x-rakuten-service-id"))
     if merchant is None or not hmac.compare_digest(
         request.header("x-rakuten-access-key"), merchant.secret("access_key")
     ):
@@ -59,7 +59,7 @@ def authenticate(service: Service, request: Request, path: str) -> Merchant | No
 
 
 async def handle(service: Service, request: Request, path: str) -> Response:
-    merchant = authenticate(service, request, path)
+    merchant = await authenticate(service, request, path)
     if merchant is None:
         return error(401, "unauthorized", "Invalid service id, access key or signature.")
     parts = path.strip("/").split("/")

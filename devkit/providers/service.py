@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.providers.faults import DEFAULT_TIMEOUT_SECONDS
-from devkit.providers.merchants import MerchantBook, TestCard
+from devkit.providers.merchants import Merchant, MerchantBook, TestCard
 from devkit.providers.store import Store
 from devkit.providers.webhooks import Outbox
 
@@ -57,3 +57,13 @@ class Service:
     merchants: MerchantBook
     cards: dict[str, TestCard]
     outbox: Outbox
+
+    async def find_merchant(self, provider: str, key: str) -> Merchant | None:
+        """The seeded fixture merchants first, then those `devkit providers sync` registered (kept in memory once
+        found: credentials don't change under a running service, a new sync adds merchants, never edits)."""
+        found = self.merchants.find(provider, key)
+        if found is None and key:
+            found = await self.store.merchant(provider, key)
+            if found is not None:
+                self.merchants.add(found)
+        return found

@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
+from devkit.providers.merchants import Merchant, lookup_key
 from devkit.providers.resp import Redis
 
 PREFIX = "providers"
@@ -76,6 +77,27 @@ class Store:
             return []
         values = await self.redis.execute("MGET", *(key(name) for name in names))
         return [(name.partition(":")[0], json.loads(raw)) for name, raw in zip(names, values, strict=True) if raw]
+
+    # --- merchants registered by `devkit providers sync` ----------------------------------------------------
+
+    async def register_merchants(self, merchants: list[Merchant]) -> None:
+        fields: list[str] = []
+        for merchant in merchants:
+            payload = {
+                "provider": merchant.provider,
+                "merchant_id": merchant.merchant_id,
+                "credentials": merchant.credentials,
+            }
+            fields += [f"{merchant.provider}:{lookup_key(merchant)}", _dump(payload)]
+        if fields:
+            await self.redis.execute("HSET", key("merchants"), *fields)
+
+    async def merchant(self, provider: str, lookup: str) -> Merchant | None:
+        raw = await self.redis.execute("HGET", key("merchants"), f"{provider}:{lookup}")
+        if not raw:
+            return None
+        found = json.loads(raw)
+        return Merchant(found["provider"], found["merchant_id"], found["credentials"])
 
     # --- idempotency -----------------------------------------------------------------------------------------
 
