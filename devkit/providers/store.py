@@ -29,6 +29,9 @@ class Store:
         # Transitions (pay, confirm, refund) read-modify-write one object; this process is the only writer, so a
         # lock per object (striped) makes them atomic without Redis transactions.
         self._locks = [asyncio.Lock() for _ in range(_LOCKS)]
+        # Webhook settings change only through this process (set_webhook): read once, then from memory, so an
+        # event costs no extra round trip to Redis.
+        self._webhooks: dict[str, dict[str, str] | None] = {}
 
     def lock(self, kind: str, ident: str) -> asyncio.Lock:
         return self._locks[zlib.crc32(f"{kind}:{ident}".encode()) % _LOCKS]
@@ -112,10 +115,14 @@ class Store:
 
     async def set_webhook(self, provider: str, merchant_id: str, setting: dict[str, str]) -> None:
         await self.redis.execute("HSET", key("webhooks"), f"{provider}:{merchant_id}", _dump(setting))
+        self._webhooks[f"{provider}:{merchant_id}"] = setting
 
     async def webhook(self, provider: str, merchant_id: str) -> dict[str, str] | None:
-        raw = await self.redis.execute("HGET", key("webhooks"), f"{provider}:{merchant_id}")
-        return json.loads(raw) if raw else None
+        field = f"{provider}:{merchant_id}"
+        if field not in self._webhooks:
+            raw = await self.redis.execute("HGET", key("webhooks"), field)
+            self._webhooks[field] = json.loads(raw) if raw else None
+        return self._webhooks[field]
 
     async def schedule(self, delivery_id: str, due: float) -> None:
         await self.redis.execute("ZADD", key("queue"), due, delivery_id)
