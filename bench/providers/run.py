@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -44,6 +45,7 @@ class Result:
     p95: float
     p99: float
     cpu_ms_per_request: float  # the service's CPU time (user + system) over the round / requests served
+    client_cpu_ms_per_request: float  # Locust's, the same way: on 2 shared cores the client competes too
 
 
 def cpu_seconds(pid: int) -> float:
@@ -73,9 +75,9 @@ def run_locust(scenario: str, url: str, users: int, rate: float, seconds: int, w
         "--spawn-rate", str(users), "--run-time", f"{seconds}s", "--csv", str(prefix), "--only-summary",
         "--stop-timeout", "5",
     ]  # fmt: skip
-    cpu_before = cpu_seconds(pid)
+    cpu_before, children_before = cpu_seconds(pid), _children_cpu()
     done = subprocess.run(command, env=env, capture_output=True, text=True)
-    cpu = cpu_seconds(pid) - cpu_before
+    cpu, client_cpu = cpu_seconds(pid) - cpu_before, _children_cpu() - children_before
     stats = Path(f"{prefix}_stats.csv")
     if not stats.is_file():
         raise SystemExit(f"locust failed ({done.returncode}):\n{done.stderr[-3000:]}")
@@ -90,7 +92,13 @@ def run_locust(scenario: str, url: str, users: int, rate: float, seconds: int, w
         float(row["95%"]),
         float(row["99%"]),
         cpu * 1000 / max(1, int(row["Request Count"])),
+        client_cpu * 1000 / max(1, int(row["Request Count"])),
     )
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # waited-for children: the finished Locust runs
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -117,7 +125,8 @@ def main() -> None:
                 print(
                     f"round {round_no + 1} {scenario:8}  {result.requests:7d} requests  {result.failures:4d} errors  "
                     f"{result.rps:7.1f} req/s  p50 {result.p50:5.0f} ms  p95 {result.p95:5.0f} ms  "
-                    f"p99 {result.p99:5.0f} ms  service CPU {result.cpu_ms_per_request:.2f} ms/request"
+                    f"p99 {result.p99:5.0f} ms  service CPU {result.cpu_ms_per_request:.2f} ms/request  "
+                    f"Locust CPU {result.client_cpu_ms_per_request:.2f} ms/request"
                 )
     finally:
         service.terminate()
