@@ -152,3 +152,16 @@ def test_web_page_shows_payments_and_deliveries(providers: ProvidersProcess) -> 
     page = requests.get(f"{providers.url}/", timeout=10)
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     assert intent.id in page.text and "charge.completed" in page.text
+
+
+def test_duplicate_webhook_fault(providers: ProvidersProcess, receiver: Receiver) -> None:
+    """Magic amount 990409: the event is delivered twice, as providers that deliver at least once may do."""
+    setting = {"url": receiver.url, "secret": "whsec_dup"}
+    url = f"{providers.url}/_devkit/webhooks/card_processor/{CARD_MERCHANT}"
+    assert requests.put(url, json=setting, timeout=10).status_code == 200
+    intent = charge(client(providers), "pm_card_visa", amount=990409)
+    arrived = receiver.wait_for(2)
+    ids = [
+        stripe.Webhook.construct_event(a.body.decode(), a.headers["Stripe-Signature"], "whsec_dup").id for a in arrived
+    ]
+    assert ids[0] == ids[1] and intent.id in arrived[0].body.decode()
