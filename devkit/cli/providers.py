@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from devkit.cli.app import app
-from devkit.config import load_settings
+from devkit.config import PROVIDER_CODES, load_settings
 from devkit.errors import ConfigError, UsageError
 from devkit.providers.client import ProvidersClient, news
 from devkit.stack.endpoints import service_url
@@ -96,9 +96,6 @@ def pay(
     terminal.success(f"{code}: {result.get('status')}")
 
 
-PROVIDERS = ("paypay", "line_pay", "rakuten_pay", "card_processor")
-
-
 @providers_app.command()
 def webhook(
     provider: Annotated[str, typer.Argument(help="paypay, line_pay, rakuten_pay or card_processor.")],
@@ -112,8 +109,8 @@ def webhook(
     ] = "",
 ) -> None:
     """Send one merchant's webhooks to URL (kept in the stack's Redis, so across restarts)."""
-    if provider not in PROVIDERS:
-        raise UsageError(f"unknown provider {provider!r}", f"use one of {', '.join(PROVIDERS)}")
+    if provider not in PROVIDER_CODES:
+        raise UsageError(f"unknown provider {provider!r}", f"use one of {', '.join(PROVIDER_CODES)}")
     if not url.startswith("http://"):
         raise UsageError(f"webhook URL {url!r} is not http://...", "pass e.g. http://127.0.0.1:8002/webhooks/paypay")
     _client().set_webhook(provider, merchant_id, url, secret)
@@ -125,12 +122,18 @@ def sync(
     env: Annotated[str, typer.Argument(help="The environment whose database holds the configs.")] = "dev",
 ) -> None:
     """Register every enabled sandbox merchant payment config of ENV's database with the mock, so all seeded
-    merchants' credentials work against it (merchant 1's fixtures always do)."""
+    merchants' credentials work against it (merchant 1's fixtures always do), and the webhook receivers of
+    [providers.webhooks] in devkit.toml."""
     from devkit.environments import resolve_dsn
     from devkit.providers.sync import batches, sandbox_configs
 
     terminal = Terminal()
-    configs = sandbox_configs(resolve_dsn(load_settings(), env))
+    settings = load_settings()
+    configs = sandbox_configs(resolve_dsn(settings, env))
     client = _client()
     registered = sum(client.register_merchants(batch) for batch in batches(configs))
     terminal.success(f"{registered} sandbox merchant payment configs of {env} registered with the mock providers")
+    for target, url in settings.providers.webhooks.items():
+        provider, _, merchant_id = target.partition(":")
+        client.set_webhook(provider, merchant_id or "*", url, "")
+        terminal.success(f"{provider} webhooks of {merchant_id or 'every merchant'} go to {url} ([providers.webhooks])")

@@ -32,6 +32,8 @@ TEST_PAYMENT_METHODS = {
     "pm_card_chargeDeclinedExpiredCard": "4000000000000069",
     "pm_card_chargeDeclinedProcessingError": "4000000000000119",
 }
+# The endpoint secret when the receiver was set without one (Stripe always signs; ours, documented in README).
+DEFAULT_WEBHOOK_SECRET = "whsec_devkit_sandbox"
 # outcome -> (error code, decline code, message), as Stripe reports each test card's failure.
 DECLINES = {
     "declined": ("card_declined", "generic_decline", "Your card was declined."),
@@ -438,4 +440,4 @@ async def _emit(service: Service, merchant: Merchant, event: str, obj: dict, cop
         "pending_webhooks": 1,
         "request": {"id": None, "idempotency_key": None},
     }
-    await service.outbox.emit(PROVIDER, merchant.merchant_id, event, envelope, copies)
+    await service.outbox.emit(PROVIDER, merchant.merchant_id, event, envelope, copies, DEFAULT_WEBHOOK_SECRET)

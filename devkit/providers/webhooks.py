@@ -66,7 +66,7 @@ class Outbox:
     ) -> list[str]:
         """Queue the event for the merchant's receiver (`copies` > 1: the duplicate-delivery fault), signed with
         the secret set with the URL, else `default_secret` (a provider that signs with a merchant credential)."""
-        setting = await self.store.webhook(provider, merchant_id) or {}
+        setting = await self.store.webhook(provider, merchant_id) or await self.store.webhook(provider, "*") or {}
         url = setting.get("url") or self.default_url
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         ids = []
