@@ -153,8 +153,7 @@ async def approve(service: Service, transaction_id: str, decline: str | None = N
 
 async def confirm(service: Service, merchant: Merchant, transaction_id: str, body: dict) -> Response:
     ident = _key(merchant, transaction_id)
-    async with service.store.lock("linepay_payment", ident):
-        record = await service.store.get("linepay_payment", ident)
+    async with service.store.locked("linepay_payment", ident) as record:
         if record is None:
             return answer("1150")
         if record["status"] == "REQUESTED":
@@ -180,8 +179,7 @@ async def confirm(service: Service, merchant: Merchant, transaction_id: str, bod
 
 async def refund(service: Service, merchant: Merchant, transaction_id: str, body: dict) -> Response:
     ident = _key(merchant, transaction_id)
-    async with service.store.lock("linepay_payment", ident):
-        record = await service.store.get("linepay_payment", ident)
+    async with service.store.locked("linepay_payment", ident) as record:
         if record is None:
             return answer("1150")
         if record["status"] != "CONFIRMED":

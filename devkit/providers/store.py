@@ -4,10 +4,11 @@ deliveries, as JSON under `providers:*` keys, so a restarted service carries on 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from devkit.providers.merchants import Merchant, lookup_key
@@ -35,6 +36,12 @@ class Store:
 
     def lock(self, kind: str, ident: str) -> asyncio.Lock:
         return self._locks[zlib.crc32(f"{kind}:{ident}".encode()) % _LOCKS]
+
+    @contextlib.asynccontextmanager
+    async def locked(self, kind: str, ident: str) -> AsyncIterator[dict[str, Any] | None]:
+        """The object (None if unknown) under its lock, for a read-modify-write; the caller puts it back."""
+        async with self.lock(kind, ident):
+            yield await self.get(kind, ident)
 
     async def get(self, kind: str, ident: str) -> dict[str, Any] | None:
         raw = await self.redis.execute("GET", key(kind, ident))
