@@ -29,6 +29,14 @@ def seed(
     ] = None,
     seed_value: Annotated[int | None, typer.Option("--seed", help="Seed. Default: the profile's.")] = None,
     days: Annotated[int | None, typer.Option("--days", help="Days of transactions. Default: the profile's.")] = None,
+    scale: Annotated[
+        float | None,
+        typer.Option(
+            "--scale",
+            help="Multiply the profile's merchants and orders a day, e.g. 0.001 for a laptop-sized staging. "
+            "Default: 1; with --verify, the ledger's.",
+        ),
+    ] = None,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -53,7 +61,7 @@ def seed(
     from devkit.seed.keys import check_device_keys
     from devkit.seed.load import expected_manifest, load_with_device_keys
     from devkit.seed.params import check_days, check_seed, check_window, parse_as_of
-    from devkit.seed.profiles import load_profile
+    from devkit.seed.profiles import check_scale, load_profile
     from devkit.seed.reference import load_reference
     from devkit.seed.verify import read_ledger, verification_failure, verify
 
@@ -63,6 +71,7 @@ def seed(
     # Every option is checked before a profile is planned or a database touched.
     days = check_days(days) if days is not None else None
     seed_value = check_seed(seed_value) if seed_value is not None else None
+    scale = check_scale(scale) if scale is not None else None
     window_end = parse_as_of(as_of) if as_of is not None else None
     if window_end is not None and days is not None:
         check_window(window_end, days)
@@ -79,6 +88,7 @@ def seed(
                 "seed it first, or pass --profile and --as-of to verify against explicit params",
             )
         chosen = load_profile(profile or entry.params.profile, **seeds_kwargs)
+        chosen = chosen.scaled(scale if scale is not None else (entry.params.scale if entry else 1.0))
         if entry and profile is None and chosen.fingerprint() != entry.params.profile_fingerprint:
             terminal.notice(f"profile {chosen.name!r} changed since {env} was seeded; verifying against the file")
         window_days = days or (entry.params.days if entry else chosen.days)
@@ -108,7 +118,7 @@ def seed(
             terminal.info(f"device keys: all {keys.devices} devices match {keys_path}")
         return
 
-    chosen = load_profile(profile or _default_profile(env, seeds_kwargs), **seeds_kwargs)
+    chosen = load_profile(profile or _default_profile(env, seeds_kwargs), **seeds_kwargs).scaled(scale or 1.0)
     check_window(window_end or today_in_tokyo(), days or chosen.days)
     world = World(
         chosen,
@@ -163,8 +173,9 @@ def _describe(world: World, env: str, dsn: str | None) -> str:
     from devkit.environments import mask_dsn
 
     target = f" -> {mask_dsn(dsn)}" if dsn else ""
+    scaled = f" x{world.profile.scale:g}" if world.profile.scale != 1 else ""
     first = world.window_days()[0]
     return (
-        f"{env}{target}: profile {world.profile.name}, seed {world.seed}, "
+        f"{env}{target}: profile {world.profile.name}{scaled}, seed {world.seed}, "
         f"{world.days} days {first:%Y-%m-%d}..{world.as_of:%Y-%m-%d} (exclusive), {world.order_count} orders"
     )

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import faker
+import numpy
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
@@ -41,7 +42,7 @@ from devkit.schema import TABLES, metadata
 from devkit.seed.checksum import SEED_OWNED_SQL, RowHasher, TableDigest, checksum_sql
 from devkit.seed.generate import GENERATOR_VERSION, World
 from devkit.seed.keys import prepare_device_keys
-from devkit.seed.ledger import Manifest, SeedParams, latest_entry, ledger_metadata, record
+from devkit.seed.ledger import ADD_SCALE_SQL, Manifest, SeedParams, latest_entry, ledger_metadata, record
 
 _LOCK_KEY = 0x5EED_DE7C  # pg_advisory_xact_lock key shared by every devkit seed
 
@@ -89,7 +90,8 @@ def seed_params(world: World) -> SeedParams:
         days=world.days,
         as_of=world.as_of,
         devkit_version=__version__,
-        generator=f"{GENERATOR_VERSION}/faker-{faker.VERSION}",
+        generator=f"{GENERATOR_VERSION}/faker-{faker.VERSION}/numpy-{numpy.__version__}",
+        scale=world.profile.scale,
     )
 
 
@@ -155,6 +157,7 @@ def load(dsn: str, world: World, environment: str, events: SeedEvents | None = N
         events.step("schema", "checking")
         metadata.create_all(sa_conn)
         ledger_metadata.create_all(sa_conn)
+        conn.execute(ADD_SCALE_SQL)
         previous = latest_entry(conn)
         if previous and previous.params == params:
             events.step("checksums", "comparing with the ledger")
