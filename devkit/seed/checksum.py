@@ -112,6 +112,12 @@ class TableDigest:
         self.high += int.from_bytes(md5_digest[:8], "big", signed=True)
         self.low += int.from_bytes(md5_digest[8:], "big", signed=True)
 
+    def absorb(self, other: TableDigest) -> None:
+        """Add another part's rows (sums commute: blocks may be digested anywhere, in any order)."""
+        self.count += other.count
+        self.high += other.high
+        self.low += other.low
+
     @property
     def checksum(self) -> str:
         return hashlib.md5(f"{self.count}:{self.high}:{self.low}".encode()).hexdigest()
