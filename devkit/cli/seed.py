@@ -45,6 +45,14 @@ def seed(
             "Asia/Tokyo). Default: today; with --verify, the ledger's.",
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Processes generating transactions. Default: one per CPU for big seeds, 1 below 100,000 orders. "
+            "The rows are the same for any value.",
+        ),
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be seeded; touch no database.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Don't ask before seeding a shared environment.")] = False,
     verify_only: Annotated[
@@ -60,7 +68,7 @@ def seed(
     from devkit.seed.generate import World, today_in_tokyo
     from devkit.seed.keys import check_device_keys
     from devkit.seed.load import expected_manifest, load_with_device_keys
-    from devkit.seed.params import check_days, check_seed, check_window, parse_as_of
+    from devkit.seed.params import check_days, check_seed, check_window, check_workers, parse_as_of
     from devkit.seed.profiles import check_scale, load_profile
     from devkit.seed.reference import load_reference
     from devkit.seed.verify import read_ledger, verification_failure, verify
@@ -72,6 +80,7 @@ def seed(
     days = check_days(days) if days is not None else None
     seed_value = check_seed(seed_value) if seed_value is not None else None
     scale = check_scale(scale) if scale is not None else None
+    workers = check_workers(workers) if workers is not None else None
     window_end = parse_as_of(as_of) if as_of is not None else None
     if window_end is not None and days is not None:
         check_window(window_end, days)
@@ -102,7 +111,7 @@ def seed(
         )
         terminal.info(_describe(world, env, dsn))
         with terminal.task_progress() as progress:
-            checks = verify(dsn, world, progress)
+            checks = verify(dsn, world, progress, workers)
         keys = check_device_keys(dsn, keys_path)
         rows = [(c.table, c.expected_rows, c.actual_rows, "ok" if c.ok else "DIFFERS") for c in checks]
         terminal.table(("table", "expected rows", "rows", "checksum"), rows)
@@ -130,7 +139,7 @@ def seed(
     if dry_run:
         terminal.info(_describe(world, env, None))
         with terminal.task_progress() as progress:
-            manifest = expected_manifest(world, progress)
+            manifest = expected_manifest(world, progress, workers)
         rows = [(name, count, manifest.checksums[name][:12]) for name, count in manifest.row_counts.items()]
         terminal.table(("table", "rows", "checksum"), rows, title="would seed (dry run: nothing written)")
         return
@@ -142,7 +151,7 @@ def seed(
             raise RefusedError(f"not seeding {env} without confirmation", "answer y on a terminal, or pass --yes")
     terminal.info(_describe(world, env, dsn))
     with stack_data_lock(settings, env, f"seed {env}", terminal.notice), terminal.task_progress() as progress:
-        result, devices = load_with_device_keys(dsn, world, env, keys_path, progress)
+        result, devices = load_with_device_keys(dsn, world, env, keys_path, progress, workers)
     if result.action == "unchanged":
         terminal.success(f"{env} already holds this seed; nothing changed ({result.seconds:.1f}s)")
     else:

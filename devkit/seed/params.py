@@ -35,6 +35,18 @@ def check_seed(seed: int) -> int:
     return seed
 
 
+# Our assumption: more generating processes than this only queue behind the one COPY stream they feed.
+MAX_WORKERS = 64
+
+
+def check_workers(workers: int) -> int:
+    if not 1 <= workers <= MAX_WORKERS:
+        raise UsageError(
+            f"--workers must be between 1 and {MAX_WORKERS}, got {workers}", "pass e.g. --workers 4, or omit it"
+        )
+    return workers
+
+
 def parse_as_of(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())

@@ -12,8 +12,10 @@ no finalizer that could close it under the parent.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -48,10 +50,24 @@ def default_workers(world: World) -> int:
 
 
 _generator: TransactionGenerator | None = None
+_PR_SET_PDEATHSIG = 1
 
 
-def _start(world: World) -> None:
+def _die_with(parent: int) -> None:
+    """Have the kernel SIGKILL this worker when its parent dies (Linux): a seed killed with -9 must not leave
+    workers behind, and a forked worker holds both ends of its task pipe, so it would never see EOF."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown still ends workers on a clean exit
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _start(world: World, parent: int) -> None:
     global _generator
+    _die_with(parent)
     _generator = TransactionGenerator(world)
 
 
@@ -68,7 +84,7 @@ def transaction_blocks(world: World, workers: int) -> Iterator[EncodedBlock]:
             yield encode(generator.block(*task))
         return
     context = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(world,))
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(world, os.getpid()))
     try:
         pending: deque[Future[EncodedBlock]] = deque()
         remaining = iter(tasks)
