@@ -93,7 +93,7 @@ def row_sql(table: Table) -> str:
 def checksum_sql(table: Table, where: str = SEED_OWNED_SQL) -> str:
     """count, sum of high halves, sum of low halves of md5(row) for the table's rows matching `where`."""
     digest = f"md5({row_sql(table)})"
-    half = "('x' || substr(h, {start}, 16))::bit(64)::bigint::numeric"
+    half = "('x' || substr(h, {start}, 16))::bit(64)::bigint"  # sum(bigint) is exact (numeric result)
     return (
         f"SELECT count(*), coalesce(sum({half.format(start=1)}), 0)::text, "
         f"coalesce(sum({half.format(start=17)}), 0)::text "

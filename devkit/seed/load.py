@@ -44,6 +44,7 @@ from devkit.seed.checksum import SEED_OWNED_SQL, RowHasher, TableDigest, checksu
 from devkit.seed.generate import GENERATOR_VERSION, World
 from devkit.seed.keys import prepare_device_keys
 from devkit.seed.ledger import ADD_SCALE_SQL, Manifest, SeedParams, latest_entry, ledger_metadata, record
+from devkit.seed.transactions import TABLES as TRANSACTION_TABLES
 from devkit.seed.workers import EncodedBlock, default_workers, world_stream
 
 _LOCK_KEY = 0x5EED_DE7C  # pg_advisory_xact_lock key shared by every devkit seed
@@ -108,11 +109,20 @@ def expected_manifest(world: World, events: SeedEvents | None = None, workers: i
             for name, (_, digest) in part.tables.items():
                 manifest.tables[name].absorb(digest)
             done += part.orders
-            events.advance("orders", done, total)
+            _advance_tables(events, manifest, done, total)
         else:
             for name, rows in part.items():
                 hashers[name].digest(rows, manifest.tables[name])
     return manifest
+
+
+def _advance_tables(events: SeedEvents, manifest: Manifest, orders_done: int, orders_total: int) -> None:
+    """A counter per transaction table. Only the order count is known in advance; each other table's total is
+    projected from its rows per order so far, which gives every bar a rate and an ETA."""
+    for name in TRANSACTION_TABLES:
+        rows = manifest.tables[name].count
+        projected = orders_total if name == "orders" else round(rows / orders_done * orders_total)
+        events.advance(name, rows, projected)
 
 
 def database_checksums(conn: psycopg.Connection) -> dict[str, TableDigest]:
@@ -282,7 +292,7 @@ def _stream(
                         copy.write(data)
                     manifest.tables[name].absorb(digest)
                 done += part.orders
-                events.advance("orders", done, total)
+                _advance_tables(events, manifest, done, total)
                 continue
             for table in TABLES:  # parents before children within the batch
                 rows = part.get(table.name)
