@@ -503,21 +503,18 @@ class TransactionGenerator:
         kana = np.where(has, self.person_kana[person], NULL).tolist()
         mail = list(map(b"".join, zip(self.person_mail[person], ints(mail_no), self.mail_domains[domain], strict=True)))
         mail_column = np.where(has, _object_array(mail), NULL).tolist()
-        mobile_text = _glue(
-            b"0",
-            (7 + parts[:, 0] % 3).astype(np.uint8)[:, None] + ord("0"),
-            b"0-",
-            _fixed(1000 + parts[:, 1] % 9000, 4),
-            b"-",
-            _fixed(parts[:, 2], 4),
-        )
-        land_text = _glue(
-            b"0",
-            (1 + parts[:, 0] % 9).astype(np.uint8)[:, None] + ord("0"),
-            b"-",
-            _fixed(2000 + parts[:, 1] % 8000, 4),
-            b"-",
-            _fixed(parts[:, 3], 4),
+        # (first digit base, its span, text after it, middle block's lowest value): mobile, then landline.
+        shapes = ((7, 3, b"0-", 1000), (1, 9, b"-", 2000))
+        mobile_text, land_text = (
+            _glue(
+                b"0",
+                _fixed(base + parts[:, 0] % span, 1),
+                after,
+                _fixed(low + parts[:, 1] % (10_000 - low), 4),
+                b"-",
+                _fixed(parts[:, 2 + kind], 4),
+            )
+            for kind, (base, span, after, low) in enumerate(shapes)
         )
         phone = np.where(mobile, _object_array(mobile_text), _object_array(land_text))
         phone_column = np.where(has, phone, NULL).tolist() if count else []
