@@ -173,3 +173,48 @@ def test_checksum_rendering_of_jsonb_matches_postgres(pg_database: str) -> None:
 def test_expected_manifest_equals_what_the_database_reports(pg_database: str) -> None:
     result = load(pg_database, make_world(), "dev")
     assert expected_manifest(make_world()).checksums == result.manifest.checksums
+
+
+def _schema_objects(dsn: str) -> list[tuple[str, ...]]:
+    with psycopg.connect(dsn) as conn:
+        constraints = conn.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text <> 'devkit_seed_ledger'"
+            " ORDER BY 1, 2"
+        ).fetchall()
+        indexes = conn.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+            " AND tablename <> 'devkit_seed_ledger' ORDER BY 1, 2"
+        ).fetchall()
+    return constraints + indexes
+
+
+def test_a_fresh_load_rebuilds_every_key_and_index_it_set_aside(pg_database: str) -> None:
+    """Keys, indexes and foreign keys are dropped for the COPY and rebuilt; an outside table's foreign key to a seeded
+    table keeps that table's primary key in place (it can't be dropped under it), and still holds after."""
+    with psycopg.connect(pg_database) as conn:
+        engine_free_ddl = "CREATE TABLE loyalty_stamps (order_id uuid NOT NULL REFERENCES orders(id))"
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        from devkit.schema import metadata
+
+        engine = create_engine(
+            "postgresql+psycopg://", creator=lambda: psycopg.connect(pg_database), poolclass=NullPool
+        )
+        metadata.create_all(engine)
+        engine.dispose()
+        conn.execute(engine_free_ddl)
+    before = _schema_objects(pg_database)
+    assert any(name == "orders_pkey" for _, name, _ in before)
+    result = load(pg_database, make_world(), "dev")
+    assert result.action == "loaded"
+    assert _schema_objects(pg_database) == before
+    with psycopg.connect(pg_database) as conn:
+        order_id = conn.execute("SELECT id FROM orders LIMIT 1").fetchone()[0]
+        conn.execute("INSERT INTO loyalty_stamps VALUES (%s)", (order_id,))
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            conn.execute(
+                "INSERT INTO order_items (id, order_id, line_no, sku, name, unit_price, quantity, tax_rate,"
+                " amount) VALUES (gen_random_uuid(), gen_random_uuid(), 1, 'x', 'x', 1, 1, 10, 1)"
+            )
