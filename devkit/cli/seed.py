@@ -49,8 +49,8 @@ def seed(
         int | None,
         typer.Option(
             "--workers",
-            help="Processes generating transactions. Default: one per CPU for big seeds, 1 below 100,000 orders. "
-            "The rows are the same for any value.",
+            help="Processes generating transactions (0: in the seed's own process). Default: one per CPU from "
+            "20,000 orders, else 0. The rows are the same for any value.",
         ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be seeded; touch no database.")] = False,

@@ -40,9 +40,10 @@ MAX_WORKERS = 64
 
 
 def check_workers(workers: int) -> int:
-    if not 1 <= workers <= MAX_WORKERS:
+    if not 0 <= workers <= MAX_WORKERS:
         raise UsageError(
-            f"--workers must be between 1 and {MAX_WORKERS}, got {workers}", "pass e.g. --workers 4, or omit it"
+            f"--workers must be between 0 and {MAX_WORKERS}, got {workers}",
+            "pass e.g. --workers 4 (0: generate in the seed's own process), or omit it",
         )
     return workers
 
