@@ -88,6 +88,21 @@ def test_staging_needs_confirmation_without_a_terminal(env: dict[str, str], pg_d
     assert accepted.exit_code == 0, accepted.output
 
 
+def test_a_scaled_seed_is_recorded_with_its_scale_and_verified_at_it(env: dict[str, str], pg_database: str) -> None:
+    seeded = run(env, "seed", "staging", "--scale", "0.0002", "--days", "1", "--as-of", AS_OF, "--yes")
+    assert seeded.exit_code == 0, seeded.output
+    assert "profile staging x0.0002" in seeded.stderr
+    with psycopg.connect(pg_database) as conn:
+        assert conn.execute("SELECT profile, scale, days FROM devkit_seed_ledger").fetchone() == ("staging", 0.0002, 1)
+        merchants = conn.execute("SELECT count(*) FROM merchants").fetchone()[0]
+    assert merchants == round(4_496 * 0.0002)  # the Environments page's staging, scaled
+    verified = run(env, "seed", "staging", "--verify")  # profile, scale, days and as-of from the ledger
+    assert verified.exit_code == 0, verified.output
+    assert "matches the manifest" in verified.stderr
+    other = run(env, "seed", "staging", "--verify", "--scale", "0.0003")
+    assert other.exit_code != 0 and "differs from the manifest" in other.stderr
+
+
 def test_staging_password_is_masked(env: dict[str, str]) -> None:
     env = {**env, "DEVKIT_STAGING_DSN": "postgresql://app:s3cret-pw@127.0.0.1:1/staging"}
     result = run(env, "seed", "staging", "--profile", "small", "--yes")
