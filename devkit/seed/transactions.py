@@ -305,6 +305,7 @@ class TransactionGenerator:
             ]
         )
         self.method_cum = np.cumsum(weights, axis=1)
+        self.last_method = (weights.shape[1] - 1) - np.argmax(weights[:, ::-1] > 0, axis=1)  # its last enabled one
         providers = {p.method: p for p in reference.providers}
         self.providers = [providers[m] for m in self.methods]
         self.provider_ids = [str(entity_id("payment_service_provider", p.code)).encode() for p in self.providers]
@@ -367,7 +368,9 @@ class TransactionGenerator:
         issued_at = ordered_at + rng.integers(60, 2401, count)
         merchant = self.store_merchant[store]
         method_cum = self.method_cum[merchant]
-        method = np.minimum((rng.random(count)[:, None] * method_cum[:, -1:] >= method_cum).sum(axis=1), 3)
+        # bisect_right per row; the clip keeps a draw rounded up to the total on an enabled method.
+        passed = (rng.random(count)[:, None] * method_cum[:, -1:] >= method_cum).sum(axis=1)
+        method = np.minimum(passed, self.last_method[merchant])
         is_open = rng.random(count) < p.open_rate
         first_at = issued_at + rng.integers(5, 91, count)
         declined = rng.random(count) < p.decline_rate

@@ -253,6 +253,9 @@ def test_a_scaled_staging_seed_is_consistent_in_the_database(pg_database: str) -
         "webhooks": "SELECT count(*) FROM payments p WHERE 1 <> (SELECT count(*) FROM webhook_events w"
         " WHERE w.payment_id = p.id AND w.provider_id = p.provider_id)",
         "intents": "SELECT count(*) FROM payment_intents i JOIN bills b ON b.id = i.bill_id WHERE i.amount <> b.total",
+        "methods the merchant lacks": """SELECT count(*) FROM payments p JOIN bills b ON b.id = p.bill_id
+            JOIN stores s ON s.id = b.store_id WHERE NOT EXISTS (SELECT 1 FROM merchant_payment_configs c
+            WHERE c.merchant_id = s.merchant_id AND c.provider_id = p.provider_id)""",
     }
     with psycopg.connect(pg_database) as conn:
         found = {name: conn.execute(query).fetchone()[0] for name, query in problems.items()}
