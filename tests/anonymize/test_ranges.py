@@ -298,3 +298,24 @@ def test_memory_stays_flat_whatever_the_number_of_ranges(postgres_server: Postgr
     many = _peaks(postgres_server, WIDE_ROWS, 60)
     assert all(a < b + 16 for a, b in zip(few, small, strict=True)), (small, few)
     assert all(a < b + 8 for a, b in zip(many, few, strict=True)), (few, many)
+
+
+def test_a_key_the_sample_cannot_order_falls_back_to_blocks(shapes: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failing bound query (here a real server error in its place) costs the table its key ranges, not the
+    snapshot's transaction: the table is split by blocks and read in the same snapshot."""
+    from anonymize.pipeline import ranges
+
+    def failing(conn: psycopg.Connection, *args: object) -> list[list[str]]:
+        conn.execute("SELECT 1 / 0")
+        return []
+
+    monkeypatch.setattr(ranges, "key_bounds", failing)
+    with LiveSource(shapes) as source:
+        table = next(t for t in data_tables(source.catalog()) if t.name == "public.ints")
+        parts = split_table(source.catalog(), table, 3)
+        assert [p.predicate.split(" ")[0] for p in parts] == ["ctid"] * 3  # type: ignore[union-attr]
+        rows = 0
+        for part in parts:
+            with source.stream(table, table.columns, None, part.predicate) as stream:
+                rows += sum(chunk.count(b"\n") for chunk in stream.chunks)
+        assert rows == 4000 and source.catalog().execute("SELECT count(*) FROM ints").fetchone() == (4000,)
