@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,6 +91,28 @@ tables:
   events:
     columns: {id: keep, at: keep, email: email}
 """
+
+
+class _Recorder(SilentProgress):
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.finished: dict[str, tuple[int, int]] = {}
+        self.last: dict[str, tuple[int, int]] = {}
+        self.last_rows: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def table_started(self, table: str, estimated_rows: int) -> None:
+        self.started.append(table)
+
+    def table_progress(self, table: str, rows: int, bytes_read: int) -> None:
+        with self._lock:  # ranges of a table report from several threads; counts only grow
+            if rows >= self.last_rows.get(table, 0):
+                self.last_rows[table] = rows
+                self.last[table] = (rows, max(bytes_read, self.last.get(table, (0, 0))[1]))
+
+    def table_finished(self, table: str, rows: int, bytes_read: int, seconds: float) -> None:
+        assert table not in self.finished
+        self.finished[table] = (rows, bytes_read)
 
 
 def test_key_ranges_cover_every_key_once() -> None:
@@ -210,12 +233,17 @@ def test_n_jobs_in_small_ranges_give_the_one_job_output(
     one = postgres_server.dsn("shapes_one_job")
     many = postgres_server.dsn("shapes_ranges")
     whole_run = run_snapshot(LiveSource(shapes), DatabaseSink(one), rules, KEY, jobs=1)
-    split_run = run_snapshot(LiveSource(shapes), DatabaseSink(many), rules, KEY, jobs=3, split=SMALL)
+    progress = _Recorder()
+    split_run = run_snapshot(LiveSource(shapes), DatabaseSink(many), rules, KEY, 3, progress, split=SMALL)
 
     assert whole_run.verification is not None and whole_run.verification.passed
     assert _comparable(split_run) == _comparable(whole_run)
     expected = _contents(one)
     assert _contents(many) == expected
+    # Progress per table, not per range: started once, finished once with the table's rows and bytes.
+    finished = {t.table: (t.rows, t.bytes_in) for t in split_run.tables}
+    assert Counter(progress.started) == Counter(finished.keys()) and progress.finished == finished
+    assert all(progress.last[name] == (rows, finished[name][1]) for name, rows in progress.last_rows.items())
     ints = {t.table: t for t in split_run.tables}["public.ints"]
     assert ints.filtered and ints.rows == 3200  # the rule's filter held inside every range
 
