@@ -144,7 +144,7 @@ def test_a_run_splits_only_what_is_worth_it() -> None:
     policy = SplitPolicy.for_run([400 << 20, 1 << 20], jobs=2)
     assert policy.target_bytes == 401 * (1 << 20) // 8
     assert policy.ranges(400 << 20) == 8 and policy.ranges(1 << 20) == 1
-    assert policy.ranges(31 << 20) == 1  # under two minimum ranges
+    assert policy.ranges(15 << 20) == 1  # under two minimum ranges
     assert SplitPolicy.for_run([400 << 20], jobs=1).ranges(400 << 20) == 1
 
 
