@@ -71,14 +71,14 @@ class TableTally:
                 column.nulls += nulls
                 if same:
                     self.unchanged[column.column] = self.unchanged.get(column.column, 0) + same
-            rows, bytes_in = self.report.rows, self.report.bytes_in
+            # Under the lock: the counts a table reports only grow, and none comes after its end.
+            self.progress.table_progress(self.plan.table.name, self.report.rows, self.report.bytes_in)
         if leak_index is not None:
             leak_index.add(
                 result.identifying, result.other, result.origins, result.shipment, result.ids, result.id_origins
             )
         if self.spill is not None:
             self.spill.add(*result.scanned)
-        self.progress.table_progress(self.plan.table.name, rows, bytes_in)
 
     def read(self, size: int) -> None:
         with self._lock:

@@ -105,10 +105,11 @@ class _Recorder(SilentProgress):
         self.started.append(table)
 
     def table_progress(self, table: str, rows: int, bytes_read: int) -> None:
-        with self._lock:  # ranges of a table report from several threads; counts only grow
-            if rows >= self.last_rows.get(table, 0):
-                self.last_rows[table] = rows
-                self.last[table] = (rows, max(bytes_read, self.last.get(table, (0, 0))[1]))
+        with self._lock:  # ranges of a table report from several threads: its counts still only grow
+            assert table in self.started and table not in self.finished
+            assert rows >= self.last_rows.get(table, 0) and bytes_read >= self.last.get(table, (0, 0))[1]
+            self.last_rows[table] = rows
+            self.last[table] = (rows, bytes_read)
 
     def table_finished(self, table: str, rows: int, bytes_read: int, seconds: float) -> None:
         assert table not in self.finished
