@@ -7,6 +7,12 @@ range scan reads only its blocks). The ranges cover the key space (or the blocks
 construction, `< first bound`, `[bound i, bound i+1)`, `>= last bound`, so where the bounds fall only decides how
 even the ranges are, never which rows are read: key bounds are quantiles of a block sample taken in the snapshot.
 
+Sizes are the tables' on-disk bytes, TOAST included (pg_table_size: exact and as cheap as the relpages estimate,
+which ANALYZE may not have set yet). A key range is read as the server's planner picks: through the key's index
+when the range is narrow and the key follows the physical order (serial ids); a wide range, or one of random keys
+(UUIDs), may scan most of the table's pages, so the source may read such a table up to once per range (block
+ranges never do: choosing them for such tables, by pg_stats.correlation, is left for later).
+
 Pure logic (how many ranges, the predicates) is apart from the catalog queries (the key, the bounds, the pages).
 """
 
