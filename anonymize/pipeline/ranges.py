@@ -11,7 +11,9 @@ Sizes are the tables' on-disk bytes, TOAST included (pg_table_size: exact and as
 which ANALYZE may not have set yet). A key range is read as the server's planner picks: through the key's index
 when the range is narrow and the key follows the physical order (serial ids); a wide range, or one of random keys
 (UUIDs), may scan most of the table's pages, so the source may read such a table up to once per range (block
-ranges never do: choosing them for such tables, by pg_stats.correlation, is left for later).
+ranges never do: choosing them for such tables, by pg_stats.correlation, is left for later). Measured on a loaded
+2-core machine, 400k rows of ~110 bytes in 8 ranges read one after another: UUID key 1.34 s, serial key 1.08 s,
+blocks 0.89-0.94 s, the whole table in one COPY 0.39-0.48 s (the psql starts are most of the difference).
 
 Pure logic (how many ranges, the predicates) is apart from the catalog queries (the key, the bounds, the pages).
 """
