@@ -282,10 +282,11 @@ class Source(ABC):
 
     @abstractmethod
     def stream(
-        self, table: CatalogTable, columns: Sequence[str], where: str | None = None
+        self, table: CatalogTable, columns: Sequence[str], where: str | None = None, part: str | None = None
     ) -> contextlib.AbstractContextManager[TableStream]:
         """Open a table's rows. `columns` is the order the pipeline wants (live sources honour it; dump files
-        bring their own order in `TableStream.columns`). `where` filters rows where the source can."""
+        bring their own order in `TableStream.columns`). `where` filters rows where the source can; `part` is
+        a range of the table (anonymize/pipeline/ranges.py), which only a live source is given."""
 
     @abstractmethod
     def sequences(self) -> list[SequenceValue]: ...
@@ -401,10 +402,14 @@ class LiveSource(Source):
         return command, env
 
     @contextlib.contextmanager
-    def stream(self, table: CatalogTable, columns: Sequence[str], where: str | None = None) -> Iterator[TableStream]:
+    def stream(
+        self, table: CatalogTable, columns: Sequence[str], where: str | None = None, part: str | None = None
+    ) -> Iterator[TableStream]:
         column_sql = ", ".join(quote_ident(c) for c in columns)
-        if where:
-            query = f"COPY (SELECT {column_sql} FROM ONLY {table.sql} WHERE ({where})) TO STDOUT"
+        # A range keeps the rule's filter: both hold, each in its own parentheses.
+        conditions = " AND ".join(f"({c})" for c in (where, part) if c)
+        if conditions:
+            query = f"COPY (SELECT {column_sql} FROM ONLY {table.sql} WHERE {conditions}) TO STDOUT"
         else:
             query = f"COPY {table.sql} ({column_sql}) TO STDOUT"
         command, env = self._copy_command(query)
@@ -511,7 +516,10 @@ class ArchiveSource(Source):
         return Path(name)
 
     @contextlib.contextmanager
-    def stream(self, table: CatalogTable, columns: Sequence[str], where: str | None = None) -> Iterator[TableStream]:
+    def stream(
+        self, table: CatalogTable, columns: Sequence[str], where: str | None = None, part: str | None = None
+    ) -> Iterator[TableStream]:
+        assert part is None, "a dump file's tables are read whole"
         entry = next((e for e in self._entries if e.kind == "TABLE DATA" and e.table == table.name), None)
         if entry is None:
             yield TableStream(tuple(columns), iter(()))
@@ -725,7 +733,10 @@ class PlainSource(Source):
         return set(self._index.blocks)
 
     @contextlib.contextmanager
-    def stream(self, table: CatalogTable, columns: Sequence[str], where: str | None = None) -> Iterator[TableStream]:
+    def stream(
+        self, table: CatalogTable, columns: Sequence[str], where: str | None = None, part: str | None = None
+    ) -> Iterator[TableStream]:
+        assert part is None, "a dump file's tables are read whole"
         assert self._index is not None, "open() the source first"
         block = self._index.blocks.get(table.name)
         if block is None:

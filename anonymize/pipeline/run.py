@@ -3,7 +3,8 @@
 Order of a run (fail closed, atomic):
 1. coverage: the rules are checked against the source's schema before any data moves (for a dump file the
    schema is read back from the new database right after pre-data, still before any row moves);
-2. pre-data schema into a brand-new database, rows streamed table by table (`jobs` at a time), sequences set
+2. pre-data schema into a brand-new database, rows streamed table by table (big tables in key or ctid ranges,
+   `jobs` units at a time, biggest first, every one in the one exported snapshot), sequences set
    where the source's stand, post-data (indexes, constraints, foreign keys, triggers) last;
 3. verification: row counts, foreign keys and sequences on the new database; the leak check looks up the keys of
    every text/JSON value written (hashed by the worker that wrote it, kept in a `ScanSpill` until the last
@@ -38,6 +39,7 @@ from anonymize.pipeline.plan import (
     require_coverage,
 )
 from anonymize.pipeline.progress import ProgressListener, SilentProgress
+from anonymize.pipeline.ranges import SplitPolicy
 from anonymize.pipeline.workers import Workers
 from anonymize.privileges import require, source_privileges, target_privileges
 from anonymize.report import SnapshotReport, TableReport, VerifyReport, summarize_rules
@@ -97,9 +99,11 @@ def run_snapshot(
     jobs: int = 2,
     progress: ProgressListener | None = None,
     processes: int | None = None,
+    split: SplitPolicy | None = None,
 ) -> SnapshotReport:
     """Copy `source` into `sink` anonymized by `rules`; verified before it is published. Raises CoverageError
-    before any data moves, VerificationError (with the report) when the result is not safe to publish."""
+    before any data moves, VerificationError (with the report) when the result is not safe to publish. `split`:
+    how finely big tables are split into ranges (default: SplitPolicy.for_run, from the sizes and `jobs`)."""
     progress = progress or SilentProgress()
     processes = jobs if processes is None else processes
     report = SnapshotReport(
@@ -153,7 +157,7 @@ def run_snapshot(
             spills: list[ScanSpill] = []
             try:
                 phase("data")
-                report.tables = copy_tables(streamed, source, load, workers, leak_index, progress, jobs, spills)
+                report.tables = copy_tables(streamed, source, load, workers, leak_index, progress, jobs, spills, split)
                 report.tables += [
                     TableReport(table=p.table.name, rule_table=p.table.rule_table) for p in plans if p not in streamed
                 ]
