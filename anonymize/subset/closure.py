@@ -158,10 +158,19 @@ def kept_keys(table: str, key: Key) -> str:
 
 
 def source_filter(spec: ClosureSpec, table: str) -> str:
-    """The WHERE of one table's (or leaf partition's) source query: its key among the kept keys."""
+    """The WHERE of one table's (or leaf partition's) source query: its key among the kept keys. The first key
+    column is matched against an array of the kept values (an InitPlan: the table is read through its primary
+    key's index, never scanned, however wrong the planner's guess of the recursive query's size; a plain
+    `IN (subquery)` measured a hash semi-join over a sequential scan of the whole table). A composite key then
+    also matches whole, which computes the closure a second time for those tables."""
     key = spec.keys[table]
+    first = quote_ident(key.columns[0])
+    keys = f"{closure_cte(spec)}\n{kept_keys(table, key)}"
+    matched = f"{first} = ANY(ARRAY(SELECT DISTINCT subset_first FROM ({keys}) AS kept(subset_first)))"
+    if len(key.columns) == 1:
+        return matched
     columns = ", ".join(quote_ident(c) for c in key.columns)
-    return f"({columns}) IN ({closure_cte(spec)}\n{kept_keys(table, key)})"
+    return f"{matched} AND ({columns}) IN ({keys})"
 
 
 def count_query(spec: ClosureSpec) -> str:
