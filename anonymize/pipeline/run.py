@@ -139,6 +139,7 @@ def run_snapshot(
                 )
             phase("subset")
             subset_plan = plan_subset(catalog, subset, schema, skipped_tables(rules, schema))
+            report.notes.append(subset_plan.summary())
         phase("create")
         load = sink.begin()
         try:

@@ -26,14 +26,14 @@ from anonymize.subset.graph import Edge, Key, Regions
 TABLE, KEY = "subset_table", "subset_key"
 # The moment a condition's now()/current_* means: read once when the plan is made, so that every table's query
 # (each in its own session, each with its own now()) agrees on the window.
-_NOW = re.compile(r"\b(now\s*\(\s*\)|current_timestamp|localtimestamp|current_date)\b", re.IGNORECASE)
+_NOW = re.compile(r"\b(now\s*\(\s*\)|current_timestamp\b|localtimestamp\b|current_date\b)", re.IGNORECASE)
 
 
 def pin_now(condition: str, moment: str) -> str:
     """`condition` with now(), current_timestamp, localtimestamp, current_date read as the plan's `moment`."""
 
     def literal(match: re.Match[str]) -> str:
-        word = match.group(1).lower()
+        word = match.group(1).lower().replace(" ", "")
         kind = {"current_date": "date", "localtimestamp": "timestamp"}.get(word, "timestamptz")
         return f"('{moment}'::timestamptz)::{kind}"
 

@@ -112,15 +112,30 @@ def regions(spec: SubsetSpec, tables: Iterable[str], edges: Iterable[Edge], cond
 
 
 def parents_first(tables: Iterable[str], edges: Iterable[Edge]) -> list[str]:
-    """Tables with every parent before its children; tables of a cycle in name order where the cycle is met."""
+    """Tables with every parent before its children. A cycle is entered at the first of its tables by name (one
+    whose pending parents all lead back to it); the tables below a cycle still wait for all of it."""
     tables = sorted(set(tables))
-    waiting = {t: {e.parent for e in edges if e.child == t and e.parent != t and e.parent in tables} for t in tables}
+    parents = {t: {e.parent for e in edges if e.child == t and e.parent != t and e.parent in tables} for t in tables}
+    waiting = {t: set(p) for t, p in parents.items()}
     order: list[str] = []
     while waiting:
-        ready = sorted(t for t, parents in waiting.items() if not parents) or [min(waiting)]
+        ready = sorted(t for t, pending in waiting.items() if not pending)
+        if not ready:
+            ready = [next(t for t in sorted(waiting) if all(t in _ancestors(p, parents) for p in waiting[t]))]
         for table in ready:
             order.append(table)
             del waiting[table]
-        for parents in waiting.values():
-            parents.difference_update(ready)
+        for pending in waiting.values():
+            pending.difference_update(ready)
     return order
+
+
+def _ancestors(table: str, parents: Mapping[str, set[str]]) -> set[str]:
+    seen: set[str] = set()
+    todo = [table]
+    while todo:
+        for parent in parents.get(todo.pop(), ()):
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return seen

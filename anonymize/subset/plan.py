@@ -92,6 +92,14 @@ class SubsetPlan:
             return source_filter(self.closure, rule_table)
         return None
 
+    def summary(self) -> str:
+        """One line for the run's report: what the closure holds."""
+        roots = ", ".join(sorted(self.regions.roots)) or "none"
+        return (
+            f"subset: {sum(self.counts.values()):,} rows in {len(self.counts)} tables by closure from {roots}; "
+            f"whole: {len(self.regions.whole)}, empty: {len(self.regions.empty)}"
+        )
+
     def refuse_unreached(self) -> None:
         unreached = sorted(self.regions.unreached)
         if unreached:

@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
+from anonymize.postgres import ClientTools
 from devkit.cli import app
 from devkit.seed.load import load
 from tests.seed.conftest import make_world
@@ -122,4 +123,37 @@ def test_a_table_no_path_reaches_is_refused(project: Path, prod: str, pg_databas
     result = run("snapshot", "--anonymize", "--yes", "--subset", providers)
     assert result.exit_code == 7, result.output
     assert "no path from the subset's roots reaches" in result.output
+    assert _dev_untouched(pg_database)
+
+
+def test_a_percent_of_the_merchants_equals_the_independent_closure(project: Path, prod: str, pg_database: str) -> None:
+    result = run("snapshot", "--anonymize", "--yes", "--subset-percent", "50")
+    assert result.exit_code == 0, result.output
+    with psycopg.connect(prod) as conn:
+        everyone = {r[0] for r in conn.execute("SELECT id FROM merchants")}
+        # the sample the run promises: a stable hash of the key, the same in every run
+        sampled = {
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM merchants WHERE (hashtext(jsonb_build_array(id)::text) & 2147483647) % 10000 < 5000"
+            )
+        }
+    expected = oracle.closure(
+        oracle.read_all(prod, TABLES),
+        {t: ("id",) for t in TABLES},
+        oracle.fk_refs(prod),
+        {"public.merchants": lambda r: r["id"] in sampled},
+    )
+    assert _keys(pg_database) == {t: expected[t] for t in TABLES}
+    assert 0 < len(sampled) < len(everyone)
+
+
+def test_a_dump_file_source_is_refused_before_anything_moves(
+    project: Path, prod: str, pg_database: str, tmp_path: Path
+) -> None:
+    dump = tmp_path / "prod.dump"
+    ClientTools.find().run(["pg_dump", "--format=custom", "-f", str(dump)], prod)
+    result = run("snapshot", "--anonymize", "--yes", "--source", str(dump), "--subset", TWO_MERCHANTS)
+    assert result.exit_code == 2, result.output
+    assert "subsets need a live source" in result.output
     assert _dev_untouched(pg_database)
