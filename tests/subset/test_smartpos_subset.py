@@ -9,16 +9,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from typer.testing import CliRunner
 
 from anonymize.postgres import ClientTools
-from devkit.cli import app
 from devkit.seed.load import load
 from tests.seed.conftest import make_world
 from tests.servers import PostgresServer
 from tests.subset import closure_oracle as oracle
+from tests.test_snapshot_cli import _dev_untouched, run
 
-runner = CliRunner()
 TWO_MERCHANTS = "public.merchants: id in (select id from merchants order by merchant_no limit 2)"
 TABLES = (
     "public.payment_service_providers", "public.merchants", "public.stores", "public.devices", "public.staff_users",
@@ -46,17 +44,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prod: str, pg_datab
     with psycopg.connect(pg_database) as conn:
         conn.execute("CREATE TABLE precious (note text)")
     return tmp_path
-
-
-def run(*args: str):
-    result = runner.invoke(app, list(args))
-    assert "Traceback" not in result.output, result.output
-    return result
-
-
-def _dev_untouched(dsn: str) -> bool:
-    with psycopg.connect(dsn) as conn:
-        return conn.execute("SELECT to_regclass('precious')").fetchone()[0] is not None
 
 
 def _keys(dsn: str) -> dict[str, set[tuple]]:
