@@ -1,6 +1,8 @@
-"""The closure as SQL, pure: one recursive query over (table, key) pairs that every table's source query embeds,
-so each table reads only its kept rows, under the run's one exported snapshot, with nothing written to the source
-(no temporary key tables: the source may be a read-only replica).
+"""The closure as SQL, pure: one recursive query over (table, key) pairs, run once in the run's exported snapshot
+before any table is read; each table's source query (in the same snapshot) then reads only its kept rows, matched
+on its key against the kept keys handed to it as array literals (`keyed_filter`). Nothing is written to the source
+(no temporary key tables: the source may be a read-only replica). `--check` estimates each table's query with the
+closure inlined instead (`source_filter`), computing nothing.
 
     subset_down  the roots' rows (their conditions, the sample), then, recursively, every child row of a row in
                  it whose table is in the down region and which meets its own table's condition, if any;
@@ -173,6 +175,20 @@ def source_filter(spec: ClosureSpec, table: str) -> str:
     return f"{matched} AND ({columns}) IN ({keys})"
 
 
-def count_query(spec: ClosureSpec) -> str:
-    """Rows per table of the closure, counted once: what the loaded database must hold."""
-    return f"{closure_cte(spec)}\nSELECT {TABLE}, count(*) FROM subset_kept GROUP BY 1"
+def keys_query(spec: ClosureSpec) -> str:
+    """The closure computed once: per table, its row count and its kept keys, one array literal (text) per key
+    column, as the server spells them, ready to be cast back by `keyed_filter`."""
+    width = max((len(spec.keys[t].columns) for t in spec.regions.closure), default=1)
+    arrays = ", ".join(f"array_agg({KEY}->>{i})::text" for i in range(width))
+    return f"{closure_cte(spec)}\nSELECT {TABLE}, count(*), {arrays} FROM subset_kept GROUP BY 1"
+
+
+def keyed_filter(key: Key, arrays: Sequence[str]) -> str:
+    """A table's source filter from its kept keys: the first key column matched against an array of its kept
+    values (read through the primary key's index), and a composite key matched whole too."""
+    typed = [f"{_literal(a)}::{t}[]" for a, t in zip(arrays, key.types, strict=False)]
+    matched = f"{quote_ident(key.columns[0])} = ANY({typed[0]})"
+    if len(key.columns) == 1:
+        return matched
+    columns = ", ".join(quote_ident(c) for c in key.columns)
+    return f"{matched} AND ({columns}) IN (SELECT * FROM unnest({', '.join(typed)}))"

@@ -99,7 +99,11 @@ def main() -> None:
             for percent in runs:
                 measured = snapshot(source, target_server.dsn("dev"), args.jobs, percent)
                 runs[percent].append(measured)
-                print(f"round {number + 1}: {percent:>4}: {measured['rows']:>10,} rows in {measured['seconds']:.1f}s")
+                phases = ", ".join(f"{k} {v:.1f}s" for k, v in measured["phases"].items() if v >= 0.5)
+                print(
+                    f"round {number + 1}: {percent:>4}: {measured['rows']:>10,} rows in {measured['seconds']:.1f}s"
+                    f" ({phases})"
+                )
         full = statistics.median(r["seconds"] for r in runs["full"])
         results = {"scale": args.scale, "rows": rows, "jobs": args.jobs, "cpus": os.cpu_count(), "full_s": full}
         for percent in ("1", "10"):
