@@ -107,10 +107,12 @@ def test_a_bad_subset_is_one_line_and_nothing_moves(project: Path, pg_database: 
 def test_a_table_no_path_reaches_is_refused(project: Path, prod: str, pg_database: str) -> None:
     # only the providers as root: merchants, and all that hangs off them, are reached by nothing
     providers = "payment_service_providers: true"
-    result = run("snapshot", "--anonymize", "--yes", "--subset", providers)
-    assert result.exit_code == 7, result.output
-    assert "no path from the subset's roots reaches" in result.output
-    assert _dev_untouched(pg_database)
+    for check in ([], ["--check"]):
+        result = run("snapshot", "--anonymize", "--yes", *check, "--subset", providers)
+        assert result.exit_code == 7, result.output
+        assert "no path from the subset's roots reaches" in result.output
+        assert _dev_untouched(pg_database)
+    assert "public.order_items: no path from the subset's roots reaches it" in result.output  # --check lists each
 
 
 def test_a_percent_of_the_merchants_equals_the_independent_closure(project: Path, prod: str, pg_database: str) -> None:
