@@ -20,7 +20,6 @@ from anonymize.postgres import quote_ident, quote_qualified
 from anonymize.rules import RulesFile, reflect_schema
 from anonymize.sources import Source
 from anonymize.subset.closure import (
-    TABLE,
     ClosureSpec,
     keyed_filter,
     keys_query,
@@ -347,6 +346,3 @@ def _scans(plan: Mapping[str, Any]) -> bool:
     if plan.get("Node Type") == "Seq Scan":
         return True
     return any(_scans(child) for child in plan.get("Plans", []))
-
-
-__all__ = ["TABLE", "MissingIndex", "SubsetPlan", "TableLine", "plan_subset"]

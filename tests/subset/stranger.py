@@ -14,7 +14,11 @@ CREATE TABLE categories (
     id int PRIMARY KEY, tenant_id int NOT NULL REFERENCES tenants, parent_id int REFERENCES categories, name text);
 CREATE INDEX ON categories (tenant_id);
 CREATE INDEX ON categories (parent_id);
-CREATE TABLE employees (id int PRIMARY KEY, tenant_id int NOT NULL REFERENCES tenants, team_id int, name text);
+CREATE TABLE employees (
+    id int PRIMARY KEY, tenant_id int NOT NULL REFERENCES tenants, team_id int, name text,
+    code text UNIQUE GENERATED ALWAYS AS ('E' || id) STORED);
+CREATE TABLE badges (id int PRIMARY KEY, employee_code text REFERENCES employees (code));
+CREATE INDEX ON badges (employee_code);
 CREATE TABLE teams (id int PRIMARY KEY, tenant_id int NOT NULL REFERENCES tenants, lead_id int REFERENCES employees);
 ALTER TABLE employees ADD FOREIGN KEY (team_id) REFERENCES teams;
 CREATE INDEX ON employees (tenant_id);
@@ -41,11 +45,13 @@ TABLES = (
     "public.events",
     "public.notes",
     "public.settings",
+    "public.badges",
 )
 KEYS = {
     "public.countries": ("code",), "public.tenants": ("id",), "public.categories": ("id",),
     "public.employees": ("id",), "public.teams": ("id",), "public.products": ("tenant_id", "sku"),
     "public.events": ("id", "at"), "public.notes": ("id",), "public.settings": ("name",),
+    "public.badges": ("id",),
 }  # fmt: skip
 
 RULES = """
@@ -54,7 +60,8 @@ tables:
   countries: {columns: {code: keep, name: keep}}
   tenants: {columns: {id: keep, country: keep, name: keep}}
   categories: {columns: {id: keep, tenant_id: keep, parent_id: keep, name: keep}}
-  employees: {columns: {id: keep, tenant_id: keep, team_id: keep, name: keep}}
+  employees: {columns: {id: keep, tenant_id: keep, team_id: keep, name: keep, code: keep}}
+  badges: {columns: {id: keep, employee_code: keep}}
   teams: {columns: {id: keep, tenant_id: keep, lead_id: keep}}
   products: {columns: {tenant_id: keep, sku: keep, category_id: keep}}
   events: {columns: {id: keep, at: keep, tenant_id: keep, sku: keep, kind: keep}}
@@ -84,6 +91,8 @@ def fill(dsn: str, tenants: int = 6) -> None:
                 conn.execute("INSERT INTO categories VALUES (%s, %s, %s, 'leaf')", (base + 10 + c, t, base + c))
             for e in range(1, 6):
                 conn.execute("INSERT INTO employees VALUES (%s, %s, NULL, %s)", (base + e, t, f"emp {e}"))
+            for b, employee in enumerate((f"E{base + 1}", f"E{base + 5}", None), 1):
+                conn.execute("INSERT INTO badges VALUES (%s, %s)", (base + b, employee))
             for m in range(1, 3):
                 conn.execute("INSERT INTO teams VALUES (%s, %s, %s)", (base + m, t, base + m))
             conn.execute("UPDATE employees SET team_id = %s WHERE id IN (%s, %s)", (base + 1, base + 2, base + 3))

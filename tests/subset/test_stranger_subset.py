@@ -69,6 +69,7 @@ def test_a_tenant_subset_equals_the_independent_closure(source: str, postgres_se
     assert len(loaded["public.categories"]) == 14 and len(loaded["public.teams"]) == 4
     assert {("JP",), ("FR",)} >= loaded["public.countries"]
     assert len(loaded["public.notes"]) == 4  # reached only through the JSON reference: the authors' notes
+    assert len(loaded["public.badges"]) == 4  # through employees.code, not the key; a NULL one comes from nobody
     # events whose (tenant_id, sku) is NULL reference no product: no path reaches them from a tenant
     assert len(loaded["public.events"]) == 12 and loaded["public.settings"] == {("theme",), ("locale",)}
 
