@@ -56,8 +56,13 @@ def _ref(alias: str) -> str:
     return quote_qualified(alias) if "." in alias else alias
 
 
-def _from_key(key: Key, source: str = "d") -> list[str]:
-    return [f"({source}.{KEY}->>{i})::{t}" for i, t in enumerate(key.types)]
+def _from_key(key: Key, source: str = "d", table: str | None = None) -> list[str]:
+    """A key's values cast back to their types. Within a step, `table` guards the cast: the planner may evaluate
+    it before the test of which table the row comes from, on another table's key (a date cast of a text)."""
+    if table is None:
+        return [f"({source}.{KEY}->>{i})::{t}" for i, t in enumerate(key.types)]
+    gate = f"{source}.{TABLE} = {_literal(table)}"
+    return [f"(CASE WHEN {gate} THEN {source}.{KEY}->>{i} END)::{t}" for i, t in enumerate(key.types)]
 
 
 def _equal(left: Sequence[str], right: Sequence[str]) -> str:
@@ -84,11 +89,12 @@ def closure_cte(spec: ClosureSpec) -> str:
         if e.parent in regions.down and e.child in regions.down
     ]
     kept_from = regions.down | regions.whole | regions.up
-    up_steps = [
-        _up_step(e, spec.keys[e.child], spec.keys[e.parent])
-        for e in spec.edges
-        if e.child in kept_from and e.parent in (regions.down | regions.up | regions.whole)
-    ]
+    followed = [e for e in spec.edges if e.child in kept_from and e.parent in kept_from]
+    up_steps = [_up_step(e, spec.keys[e.child], spec.keys[e.parent]) for e in followed if not e.direct]
+    for child in sorted({e.child for e in followed if e.direct}):
+        up_steps.append(
+            _direct_parents(child, spec.keys[child], [e for e in followed if e.direct and e.child == child])
+        )
     whole = [_seed(t, spec.keys[t], None) for t in sorted(regions.whole)]
     down = "\n  UNION ".join(seeds or ["SELECT NULL::text, NULL::jsonb WHERE false"])
     if down_steps:
@@ -119,11 +125,12 @@ def _down_step(edge: Edge, parent_key: Key, child_key: Key, condition: str | Non
     own = f" AND ({condition})" if condition else ""
     child_side = [s if edge.virtual else f"{child}.{s}" for s in edge.child_sql]
     if edge.parent_columns == parent_key.columns:
-        match = _equal(child_side, _from_key(parent_key))
+        match = _equal(child_side, _from_key(parent_key, table=edge.parent))
         source = child
     else:  # a foreign key to a unique key other than the primary key: the parent row gives its values
         parent = f"{quote_qualified(edge.parent)} subset_parent"
-        match = _equal([f"subset_parent.{quote_ident(c)}" for c in parent_key.columns], _from_key(parent_key))
+        keyed = _from_key(parent_key, table=edge.parent)
+        match = _equal([f"subset_parent.{quote_ident(c)}" for c in parent_key.columns], keyed)
         match += " AND " + _equal(child_side, [f"subset_parent.{quote_ident(c)}" for c in edge.parent_columns])
         source = f"{parent}, {child}"
     return (
@@ -145,11 +152,27 @@ def _up_step(edge: Edge, child_key: Key, parent_key: Key) -> str:
         child_from = f"{child} c"
         child_side = [f"c.{s}" for s in edge.child_sql]
     parent_side = [f"p.{quote_ident(c)}" for c in edge.parent_columns]
-    own_key = _equal([f"c.{quote_ident(c)}" for c in child_key.columns], _from_key(child_key))
+    own_key = _equal([f"c.{quote_ident(c)}" for c in child_key.columns], _from_key(child_key, table=edge.child))
     return (
         f"SELECT {_literal(edge.parent)}::text, {key_json('p', parent_key)} "
         f"FROM {child_from} JOIN {quote_qualified(edge.parent)} p ON {_equal(parent_side, child_side)}"
         f" WHERE d.{TABLE} = {_literal(edge.child)} AND {own_key}"
+    )
+
+
+def _direct_parents(child: str, child_key: Key, edges: Sequence[Edge]) -> str:
+    """The parents a row of `child` names by their keys, every such edge at once: one lookup of the row, none of
+    its parents (measured on 1M rows: the up half of a 10% closure 2.75 s with a lookup per edge and parent).
+    A key with a NULL column names nothing (MATCH SIMPLE)."""
+    own_key = _equal([f"c.{quote_ident(c)}" for c in child_key.columns], _from_key(child_key, table=child))
+    named = []
+    for edge in edges:
+        columns = [f"c.{s}" for s in edge.child_sql]
+        present = " AND ".join(f"{c} IS NOT NULL" for c in columns)
+        named.append(f"({_literal(edge.parent)}, CASE WHEN {present} THEN jsonb_build_array({', '.join(columns)}) END)")
+    return (
+        f"SELECT n.* FROM {quote_qualified(child)} c CROSS JOIN LATERAL (VALUES {', '.join(named)}) n(t, k)"
+        f" WHERE d.{TABLE} = {_literal(child)} AND {own_key} AND n.k IS NOT NULL"
     )
 
 

@@ -30,6 +30,9 @@ class Edge:
     child_sql: tuple[str, ...]
     parent_columns: tuple[str, ...]
     virtual: bool = False
+    # The child's columns are the parent's key, same types, and PostgreSQL validated the key: a kept child row
+    # names its parent's key itself, no lookup of the parent needed (closure.py).
+    direct: bool = False
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ WHERE i.indisprimary AND NOT c.relispartition
 # Foreign keys between rule tables: declared on a plain or partitioned table (not the copies PostgreSQL makes on
 # each partition, conparentid <> 0), schema-qualified.
 _FOREIGN_KEYS_SQL = """
-SELECT con.conname, cn.nspname || '.' || cc.relname, pn.nspname || '.' || pc.relname,
+SELECT con.conname, cn.nspname || '.' || cc.relname, pn.nspname || '.' || pc.relname, con.convalidated,
        ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(attnum, o)
              JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.o),
        ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(attnum, o)
@@ -115,13 +115,21 @@ class SubsetPlan:
             )
 
 
-def read_edges(conn: psycopg.Connection, tables: Iterable[str]) -> list[Edge]:
-    tables = set(tables)
+def read_edges(conn: psycopg.Connection, schema: Mapping[str, list[ColumnInfo]], keys: Mapping[str, Key]) -> list[Edge]:
     edges = []
-    for name, child, parent, columns, referenced in conn.execute(_FOREIGN_KEYS_SQL).fetchall():
-        if child in tables and parent in tables:
-            quoted = tuple(quote_ident(c) for c in columns)
-            edges.append(Edge(name, child, parent, quoted, tuple(referenced)))
+    for name, child, parent, validated, columns, referenced in conn.execute(_FOREIGN_KEYS_SQL).fetchall():
+        if child not in schema or parent not in schema:
+            continue
+        types = {c.name: c.pg_type for c in schema[child]}
+        key = keys.get(parent)
+        direct = (
+            validated
+            and key is not None
+            and tuple(referenced) == key.columns
+            and tuple(types[c] for c in columns) == key.types
+        )
+        quoted = tuple(quote_ident(c) for c in columns)
+        edges.append(Edge(name, child, parent, quoted, tuple(referenced), direct=bool(direct)))
     return edges
 
 
@@ -236,7 +244,7 @@ def plan_subset(
             "fix the condition: SQL over the table's own columns, as in a WHERE clause",
         )
     keys = read_keys(conn, schema)
-    edges = read_edges(conn, schema) + _virtual_edges(conn, spec, keys)
+    edges = read_edges(conn, schema, keys) + _virtual_edges(conn, spec, keys)
     moment = conn.execute("SELECT now()::text").fetchone()[0]
     conditions = {t: pin_now(c, moment) for t, c in spec.conditions.items()}
     described = dict(spec.conditions)
