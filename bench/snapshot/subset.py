@@ -6,7 +6,8 @@ The production-like SmartPOS-shaped database of bench/snapshot/run.py is generat
 rows at --scale 5). Its schema leaves orders.merchant_id unindexed; the subset's closure follows that foreign key
 from merchants to orders, so `--check` names it (shown first), and the bench then creates the index, as a
 production database serving per-merchant queries would have it. Each run goes, in a child process, into a fresh
-database on a second server; each verifies as a real run does (counts equal to the closure's, foreign keys,
+database on a second server (one dev database per method, each replacing its own previous copy); each verifies
+as a real run does (counts equal to the closure's, foreign keys,
 sequences, the leak check).
 
 Run: .venv/bin/python bench/snapshot/subset.py [--scale 5] [--jobs 2] [--rounds 2] [--json FILE]
@@ -97,7 +98,9 @@ def main() -> None:
         runs: dict[str, list[dict]] = {"full": [], "1": [], "10": []}
         for number in range(max(1, args.rounds)):
             for percent in runs:
-                measured = snapshot(source, target_server.dsn("dev"), args.jobs, percent)
+                # Each into its own dev database: a run's swap drops what the same kind of run left, as for a
+                # developer who keeps taking 1% subsets (not the full copy another method just loaded).
+                measured = snapshot(source, target_server.dsn(f"dev_{percent}"), args.jobs, percent)
                 runs[percent].append(measured)
                 phases = ", ".join(f"{k} {v:.1f}s" for k, v in measured["phases"].items() if v >= 0.5)
                 print(
