@@ -4,14 +4,16 @@ computed closure, table by table, key by key; PostgreSQL validated every foreign
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
 
 from anonymize.keys import Keyring
 from anonymize.pipeline.run import run_snapshot
+from anonymize.postgres import ClientTools
 from anonymize.rules import parse_rules
-from anonymize.sinks import DatabaseSink
+from anonymize.sinks import DatabaseSink, DumpFileSink
 from anonymize.sources import LiveSource
 from anonymize.subset.spec import SubsetSpec, build_spec
 from tests.servers import PostgresServer
@@ -96,3 +98,25 @@ def test_a_condition_below_the_root_filters_what_comes_down(source: str, postgre
         whole=["public.settings"],
     )
     assert loaded == expected and 0 < len(loaded["public.events"]) < 8
+
+
+def test_a_subset_written_to_a_dump_file_restores_to_the_same_closure(
+    source: str, postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    rules = parse_rules(RULES)
+    spec = build_spec(rules.subset, ["tenants: id = 5"], None)
+    output = tmp_path / "subset.dump"
+    with postgres_server.database("scratch") as server_dsn:
+        report = run_snapshot(LiveSource(source), DumpFileSink(server_dsn, output), rules, KEY, jobs=2, subset=spec)
+    assert report.verification is not None and report.verification.passed, report.verification.failures
+    with postgres_server.database("restored") as restored:
+        ClientTools.find().run(["pg_restore", "--exit-on-error", "--no-owner", str(output)], restored)
+        loaded = _loaded(restored)
+    expected = oracle.closure(
+        oracle.read_all(source, TABLES),
+        KEYS,
+        _refs(source),
+        {"public.tenants": lambda r: r["id"] == 5},
+        whole=["public.settings"],
+    )
+    assert loaded == expected
