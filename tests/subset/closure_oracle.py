@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 
 Row = dict[str, Any]
+Filter = Callable[[Row], bool]
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,13 @@ def _snapshot(source: str, target: str, spec: SubsetSpec) -> None:
     assert report.verification is not None and report.verification.passed, report.verification.failures
 
 
+def _expected(source: str, tenant: oracle.Filter, events: oracle.Filter | None = None) -> dict[str, set[tuple]]:
+    """The independent closure of the tenants `tenant` accepts (and the events `events` accepts, if given)."""
+    filters = {"public.events": events} if events else None
+    data = oracle.read_all(source, TABLES)
+    return oracle.closure(data, KEYS, _refs(source), {"public.tenants": tenant}, filters, whole=["public.settings"])
+
+
 @pytest.mark.parametrize("on_stdin", [False, True], ids=["query-argument", "query-on-stdin"])
 def test_a_tenant_subset_equals_the_independent_closure(
     source: str, postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch, on_stdin: bool
@@ -66,13 +73,7 @@ def test_a_tenant_subset_equals_the_independent_closure(
             assert unvalidated.fetchone()[0] == 0
             # sequences where the source's stand: a new note in dev takes a fresh id
             assert conn.execute("SELECT last_value FROM notes_id_seq").fetchone()[0] == 18
-    expected = oracle.closure(
-        oracle.read_all(source, TABLES),
-        KEYS,
-        _refs(source),
-        {"public.tenants": lambda r: r["id"] in (2, 3)},
-        whole=["public.settings"],
-    )
+    expected = _expected(source, lambda r: r["id"] in (2, 3))
     assert loaded == expected
     # the closure reached each feature: the self-reference's whole tree, the cycle, NULL references, JSON authors
     assert len(loaded["public.categories"]) == 14 and len(loaded["public.teams"]) == 4
@@ -89,14 +90,7 @@ def test_a_condition_below_the_root_filters_what_comes_down(source: str, postgre
     with postgres_server.database("subset") as target:
         _snapshot(source, target, spec)
         loaded = _loaded(target)
-    expected = oracle.closure(
-        oracle.read_all(source, TABLES),
-        KEYS,
-        _refs(source),
-        {"public.tenants": lambda r: r["id"] == 4},
-        filters={"public.events": lambda r: str(r["at"]) < "2025-02-01"},
-        whole=["public.settings"],
-    )
+    expected = _expected(source, lambda r: r["id"] == 4, lambda r: str(r["at"]) < "2025-02-01")
     assert loaded == expected and 0 < len(loaded["public.events"]) < 8
 
 
@@ -112,11 +106,5 @@ def test_a_subset_written_to_a_dump_file_restores_to_the_same_closure(
     with postgres_server.database("restored") as restored:
         ClientTools.find().run(["pg_restore", "--exit-on-error", "--no-owner", str(output)], restored)
         loaded = _loaded(restored)
-    expected = oracle.closure(
-        oracle.read_all(source, TABLES),
-        KEYS,
-        _refs(source),
-        {"public.tenants": lambda r: r["id"] == 5},
-        whole=["public.settings"],
-    )
+    expected = _expected(source, lambda r: r["id"] == 5)
     assert loaded == expected
