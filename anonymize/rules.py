@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from anonymize.errors import RulesError
 from anonymize.keys import Keyring
+from anonymize.subset.spec import SubsetRules
 from anonymize.transformers.base import ColumnInfo, build_transformer, validate_params
 
 DEFAULT_SCHEMA = "public"
@@ -88,6 +89,7 @@ class RulesFile(BaseModel):
 
     version: Literal[1]
     tables: dict[str, TableRule] = Field(default_factory=dict)
+    subset: SubsetRules | None = None  # how `--subset` runs close over the schema (anonymize/subset/spec.py)
 
     # Where each rule came from, for messages: path tuple -> line (1-based); set by load_rules.
     _source: str | None = PrivateAttr(default=None)

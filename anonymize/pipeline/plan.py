@@ -25,6 +25,7 @@ class TablePlan:
     columns: dict[str, ColumnInfo]  # name -> info (from the rule table: partitions share their root's)
     transformers: dict[str, Transformer] = field(default_factory=dict)  # columns with a non-keep rule
     scan: ScanTarget | None = None  # the text/JSON columns the leak check scans in the output (None: none)
+    subset: str | None = None  # a subset's filter of the table's rows: its key among the closure's (anonymize/subset)
 
     @property
     def skip(self) -> bool:
@@ -32,7 +33,10 @@ class TablePlan:
 
     @property
     def where(self) -> str | None:
-        return self.rule.where
+        """The source query's filter: the rule's `where:` and the subset's, both."""
+        if self.rule.where and self.subset:
+            return f"({self.rule.where}) AND {self.subset}"
+        return self.subset or self.rule.where
 
 
 def require_coverage(rules: RulesFile, schema: Mapping[str, list[ColumnInfo]]) -> None:

@@ -46,6 +46,9 @@ from anonymize.report import SnapshotReport, TableReport, VerifyReport, summariz
 from anonymize.rules import RulesFile, reflect_schema
 from anonymize.sinks import Sink
 from anonymize.sources import Source
+from anonymize.subset.plan import SubsetPlan, plan_subset, skipped_tables
+from anonymize.subset.spec import SubsetError, SubsetSpec
+from anonymize.subset.verify import verify_subset
 from anonymize.tempdirs import sweep_run_directories
 from anonymize.transformers.base import ColumnInfo
 from anonymize.verify import LeakFinds, LeakIndex, ScanSpill, check_structure
@@ -100,10 +103,12 @@ def run_snapshot(
     progress: ProgressListener | None = None,
     processes: int | None = None,
     split: SplitPolicy | None = None,
+    subset: SubsetSpec | None = None,
 ) -> SnapshotReport:
     """Copy `source` into `sink` anonymized by `rules`; verified before it is published. Raises CoverageError
     before any data moves, VerificationError (with the report) when the result is not safe to publish. `split`:
-    how finely big tables are split into ranges (default: SplitPolicy.for_run, from the sizes and `jobs`)."""
+    how finely big tables are split into ranges (default: SplitPolicy.for_run, from the sizes and `jobs`).
+    `subset`: copy only its closure (anonymize/subset), planned and checked before anything is created."""
     progress = progress or SilentProgress()
     processes = jobs if processes is None else processes
     report = SnapshotReport(
@@ -129,6 +134,16 @@ def run_snapshot(
         # Every grant the run needs, source's and target's, before it creates anything: a missing one used to
         # surface only once the data had moved (a sequence read at the end, the swap's ownership check).
         require(source_privileges(catalog) if catalog is not None else None, *target_privileges(sink))
+        subset_plan: SubsetPlan | None = None
+        if subset is not None and subset.active:
+            if catalog is None or schema is None:
+                raise SubsetError(
+                    "subsets need a live source: the closure is computed by queries on the source",
+                    "restore the dump into a database of its own and snapshot from that (see README, subsets)",
+                )
+            phase("subset")
+            subset_plan = plan_subset(catalog, subset, schema, skipped_tables(rules, schema))
+            report.notes.append(subset_plan.summary())
         phase("create")
         load = sink.begin()
         try:
@@ -142,6 +157,9 @@ def run_snapshot(
                     tables = data_tables(conn)
             with_data = source.tables_with_data()
             plans = plan_tables(rules, schema, tables, keyring)
+            if subset_plan is not None:
+                for plan in plans:
+                    plan.subset = subset_plan.source_filter(plan.table.rule_table)
             refuse_dump_filters(plans, source)
             leak_index = LeakIndex(keyring)
             streamed = [p for p in plans if with_data is None or p.table.name in with_data or p.skip]
@@ -177,6 +195,8 @@ def run_snapshot(
                     phase("verify")
                     expected = {t.table: (p.table, t.rows) for p, t in _pair(plans, report.tables)}
                     check_structure(load.dsn, expected, sequences, verification)
+                    if subset_plan is not None:
+                        verify_subset(load.dsn, subset_plan, verification)
                     verification.seconds = round(verification.seconds + leak_check.result(), 3)
                 report.verification = verification
                 report.notes += verification.notes
