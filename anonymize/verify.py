@@ -6,7 +6,10 @@ its own row is counted. As the rows are written, `scan_lines` hashes every text 
 database, and the tokens inside them, the same way (a `ScanSpill` holds them on disk); once every source value is
 indexed, the index looks them up: an identifying value (email, phone, card,
 account, address, IP...) found anywhere is a leak; a non-identifying one (a common name that a fake shares with
-another real row) is counted apart. Reports name tables and columns, never values.
+another real row; a unit such as "Suite 870" or a one-name login, anonymize.specificity) is counted apart. A fake
+equal to another row's real value fails where fakes come from reserved space (phones, cards...) and is a counted
+note where they must look real (names, addresses, logins): in a column whose transform wrote it, or at the JSON path
+rule that did (recorded as FAKE origins). Reports name tables and columns, never values.
 
 The hashes are 64-bit, keyed: SipHash (Python's str hash, seeded per process with a random key) over a salt
 derived from the anonymization key for this purpose only. The index never leaves the process's memory; it is a
