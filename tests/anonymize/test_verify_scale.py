@@ -140,3 +140,18 @@ def test_full_names_kept_and_units_unchanged_in_their_row_still_fail(native: boo
     same = {"transform": "address", "params": {"part": "building"}}
     units = build_transformer(ColumnRule.model_validate(same), ColumnInfo("public.a", "line2", "text"), KEY)
     assert list(units.leak_items("Suite 870")) == [("Suite 870", False)]  # recorded: its own row still checked
+
+
+def test_addresses_detected_in_free_text_are_identifying_only_when_specific() -> None:
+    """As in their own columns: a detected unit is counted apart, a detected street line is identifying."""
+    from anonymize.transformers.free_text import Span, register_detector
+
+    class Lines:
+        def detect(self, text: str, context: object = None) -> list[Span]:
+            return [Span(0, len(text), "address")]
+
+    register_detector("address-lines-test", lambda params, keyring: Lines())
+    rule = ColumnRule.model_validate({"transform": "free_text", "params": {"detector": "address-lines-test"}})
+    free = build_transformer(rule, ColumnInfo("public.notes", "body", "text"), KEY)
+    assert [item[:2] for item in free.leak_items("Suite 870")] == [("Suite 870", False)]
+    assert [item[:2] for item in free.leak_items("12 Baker Street")] == [("12 Baker Street", True)]
