@@ -146,9 +146,12 @@ class LeakIndex:
             known[first + i] = origin
         return process
 
-    def origins_of(self, found: np.ndarray) -> dict[int, set[Origin]]:
+    def origins_of(
+        self, found: np.ndarray, fakes: dict[tuple[int, Origin], int] | None = None
+    ) -> dict[int, set[Origin]]:
         """Hash -> every origin it was recorded with, for `found` (sorted unique hashes, the few found in the
-        output): one pass over the pairs on disk."""
+        output): one pass over the pairs on disk. `fakes`, if given, gets how many times each (hash, FAKE origin)
+        was recorded: the realistic fakes a JSON path rule wrote, each time it wrote one."""
         with self._lock:
             if self._origins is None or not len(found):
                 return {}
@@ -161,6 +164,8 @@ class LeakIndex:
                     origin = self._shipped.get(word >> _PROCESS_SHIFT, {}).get(word & _LOCAL_MASK)
                     if origin is not None:
                         out.setdefault(hashed, set()).add(origin)
+                        if fakes is not None and origin.kind == FAKE:
+                            fakes[hashed, origin] = fakes.get((hashed, origin), 0) + 1
             return out
 
     def close(self) -> None:
@@ -650,7 +655,8 @@ class LeakFinds:
         found, self._found = self._found, []
         if not found:
             return
-        origins = index.origins_of(_sorted_unique(np.concatenate([hashes for _, hashes, _ in found])))
+        fakes: dict[tuple[int, Origin], int] = {}  # (hash, FAKE origin) -> fakes written, used up as finds match
+        origins = index.origins_of(_sorted_unique(np.concatenate([hashes for _, hashes, _ in found])), fakes)
         sources: dict[tuple[str, str, str, Origin | None, str | None], int] = {}
         for target, hashes, positions in found:
             for position in np.unique(positions).tolist():
@@ -668,10 +674,16 @@ class LeakFinds:
                 values, counts = np.unique(here, return_counts=True)
                 for hashed, n in zip(values.tolist(), counts.tolist(), strict=True):
                     every = origins.get(hashed, set())
-                    if any(o.kind == FAKE and o.column in qualified for o in every):
-                        # A realistic fake this column's own path rules wrote (a name, an address line) that equals
-                        # a real value of another row: the same collision as in a faked column, a note.
-                        report.realistic_collisions[name] = report.realistic_collisions.get(name, 0) + n
+                    # As many finds as the realistic fakes this column's own path rules wrote with this value (a
+                    # name, an address line equal to another row's real one): the same collision as in a faked
+                    # column, a note. Finds beyond them are source values.
+                    for made in (o for o in every if o.kind == FAKE and o.column in qualified):
+                        explained = min(n, fakes.get((hashed, made), 0))
+                        if explained:
+                            fakes[hashed, made] -= explained
+                            report.realistic_collisions[name] = report.realistic_collisions.get(name, 0) + explained
+                            n -= explained
+                    if not n:
                         continue
                     known = {o for o in every if o.kind not in (IDENTIFIER, FAKE)}
                     ids = {o for o in every if o.kind == IDENTIFIER}

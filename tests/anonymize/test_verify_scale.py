@@ -155,3 +155,16 @@ def test_addresses_detected_in_free_text_are_identifying_only_when_specific() ->
     free = build_transformer(rule, ColumnInfo("public.notes", "body", "text"), KEY)
     assert [item[:2] for item in free.leak_items("Suite 870")] == [("Suite 870", False)]
     assert [item[:2] for item in free.leak_items("12 Baker Street")] == [("12 Baker Street", True)]
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_a_path_fake_explains_as_many_finds_as_it_was_written(native: bool) -> None:
+    """Row 2's real street line is also row 1's fake at the JSON path: written there once, it explains one find;
+    the same line left in a free-form key of the same document is the source value, a leak."""
+    real = "1234 Elm Street"
+    fake = _fake(STREET, "public.addresses", "address1", real)
+    tables = [_addresses((real, None), (fake, None)), _orders({"address": {"line1": real}, "note": fake})]
+    report = verify_tables(tables, native, KEY)
+    assert report.leaks == {"public.orders.shipping": 1}
+    assert report.realistic_collisions == {"public.addresses.address1": 1, "public.orders.shipping": 1}
+    assert not report.passed
