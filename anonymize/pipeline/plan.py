@@ -90,7 +90,10 @@ def attach_scan_targets(
     plans: Sequence[TablePlan], tables: Sequence[CatalogTable], schema: Mapping[str, list[ColumnInfo]]
 ) -> None:
     """Each plan learns which of its columns the leak check scans (text and JSON: where a leak could sit)."""
-    targets = {t.table.name: t for t in scan_targets(tables, schema, faked_columns(plans), kept_columns(plans))}
+    faked = faked_columns(plans)
+    targets = {
+        t.table.name: t for t in scan_targets(tables, schema, faked, kept_columns(plans), realistic_columns(plans))
+    }
     for plan in plans:
         plan.scan = targets.get(plan.table.name)
 
@@ -109,3 +112,11 @@ def faked_columns(plans: Sequence[TablePlan]) -> dict[str, frozenset[str]]:
             name for name, transformer in plan.transformers.items() if transformer.capabilities.replaces_whole
         )
     return faked
+
+
+def realistic_columns(plans: Sequence[TablePlan]) -> dict[str, frozenset[str]]:
+    """Rule table -> columns whose fakes look real (names, addresses, logins: Transformer.realistic_fakes)."""
+    return {
+        plan.table.rule_table: frozenset(name for name, t in plan.transformers.items() if t.realistic_fakes)
+        for plan in plans
+    }

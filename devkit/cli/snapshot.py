@@ -318,7 +318,12 @@ def _finish(terminal: Terminal, result: SnapshotReport, path: Path, write_report
                 lines.append(("names in a kept column", f"{column}: {n:,}", verdict))
         if verification.coincidences:
             total = sum(verification.coincidences.values())
-            lines.append(("fakes equal to names", f"{total:,} (chance, in replaced columns)", "counted"))
+            scope = f"{total:,} names, units, one-name logins (identify nobody alone)"
+            lines.append(("common values found", scope, "counted"))
+        if verification.realistic_collisions:  # the notes say where
+            total = sum(verification.realistic_collisions.values())
+            scope = f"{total:,} realistic fakes (names, addresses, logins)"
+            lines.append(("fakes equal to other rows' values", scope, "counted"))
         if verification.shared_identifiers:  # cue-word "cards" the source keeps as its ids (the notes say where)
             total = sum(verification.shared_identifiers.values())
             lines.append(("source's own ids", f"{total:,} taken for cards (not failures)", "counted"))
