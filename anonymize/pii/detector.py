@@ -95,6 +95,7 @@ class PiiDetector:
         self.cache_size = cache_size
         self.min_score = min_score
         self.engine = engine
+        self._ungated = any(r.ungated for r in self.recognizers)  # then a featureless text still needs a look
         self._analyzer = analyzer
         self._cache: OrderedDict[str, tuple[Span, ...]] = OrderedDict()
         self._hits = 0
@@ -201,7 +202,7 @@ class PiiDetector:
 
     def _recognize(self, text: str) -> list[Span]:
         features = features_of(text)
-        if not features:
+        if not features and not self._ungated:
             return []
         spans: list[Span] = []
         for recognizer in self.recognizers:
