@@ -217,9 +217,11 @@ def yaml_recognizers(path: Path) -> list[EntityRecognizer]:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise RulesError(f"pii recognizers: can't read {path}: {exc.strerror}", "fix the path in pii.recognizers")
+        raise RulesError(
+            f"pii recognizers: can't read {path}: {exc.strerror}", "fix the path in pii.recognizers"
+        ) from exc
     except yaml.YAMLError as exc:
-        raise RulesError(f"pii recognizers: {path} is not YAML ({exc})", "fix the file's syntax")
+        raise RulesError(f"pii recognizers: {path} is not YAML ({exc})", "fix the file's syntax") from exc
     entries = document.get("recognizers") if isinstance(document, dict) else None
     if not isinstance(entries, list):
         raise RulesError(f"pii recognizers: {path} has no `recognizers:` list", "use Presidio's recognizer YAML form")
@@ -229,7 +231,9 @@ def yaml_recognizers(path: Path) -> list[EntityRecognizer]:
             registry.add_pattern_recognizer_from_dict(entry)
         except (TypeError, ValueError, AttributeError, re.error) as exc:
             name = entry.get("name", f"#{number}") if isinstance(entry, dict) else f"#{number}"
-            raise RulesError(f"pii recognizers: {path}: recognizer {name!r}: {exc}", "fix it as Presidio's docs say")
+            raise RulesError(
+                f"pii recognizers: {path}: recognizer {name!r}: {exc}", "fix it as Presidio's docs say"
+            ) from exc
     return list(registry.recognizers)
 
 
@@ -239,13 +243,17 @@ def class_recognizer(spec: str, params: Mapping[str, Any]) -> EntityRecognizer:
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError, ValueError) as exc:
-        raise RulesError(f"pii recognizers: can't import {spec!r} ({exc})", "install its package or fix the name")
+        raise RulesError(
+            f"pii recognizers: can't import {spec!r} ({exc})", "install its package or fix the name"
+        ) from exc
     if not (isinstance(cls, type) and issubclass(cls, EntityRecognizer)):
         raise RulesError(f"pii recognizers: {spec!r} is not an EntityRecognizer class", "name a recognizer class")
     try:
         return cls(**params)
     except Exception as exc:  # a user's constructor: whatever it raises is a rules problem
-        raise RulesError(f"pii recognizers: {spec}({params}) failed: {exc}", "fix its params in pii.recognizers")
+        raise RulesError(
+            f"pii recognizers: {spec}({params}) failed: {exc}", "fix its params in pii.recognizers"
+        ) from exc
 
 
 def spacy_ner(models: Mapping[str, str]) -> tuple[NlpEngine, list[EntityRecognizer]]:
@@ -313,5 +321,7 @@ def _kinds(entities: Mapping[str, str]) -> dict[str, Kind]:
             out[entity] = Kind(kind.upper())
         except ValueError:
             choices = ", ".join(k.value.lower() for k in Kind)
-            raise RulesError(f"pii.entities: {entity}: unknown devkit kind {kind!r}", f"use one of: {choices}")
+            raise RulesError(
+                f"pii.entities: {entity}: unknown devkit kind {kind!r}", f"use one of: {choices}"
+            ) from None
     return out
