@@ -32,7 +32,7 @@ from anonymize.pii.normalize_map import MappedText, normalize_text
 from anonymize.pii.recognizers import Recognizer, default_recognizers
 from anonymize.pii.recognizers.base import KANJI, KATAKANA, Feature
 from anonymize.pii.recognizers.person import NAME_TRIGGER
-from anonymize.pii.spans import BARE, Kind, Span
+from anonymize.pii.spans import BARE, DECLARED, Kind, Span
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
@@ -92,6 +92,7 @@ class PiiDetector:
     ) -> None:
         self.known = known
         self.recognizers = list(recognizers) if recognizers is not None else default_recognizers()
+        self._own = list(self.recognizers)  # before any a rules file adds (use_extra)
         self.cache_size = cache_size
         self.min_score = min_score
         self.engine = engine
@@ -149,6 +150,13 @@ class PiiDetector:
             Kind.PERSON, start, start + len(stripped), 0.8, canonical.value(Kind.PERSON, stripped), None, "json_key"
         )
         return self._finish(mapped, (span,))
+
+    def use_extra(self, extra: Sequence[Recognizer]) -> None:
+        """Run `extra` (a rules file's Presidio recognizers) after this detector's own; replaces earlier extras."""
+        self.recognizers = [*self._own, *extra]
+        self._ungated = any(r.ungated for r in self.recognizers)
+        self._analyzer = None
+        self.clear_cache()
 
     def clear_cache(self) -> None:
         """Forget cached results (they may name values of a KnownValues that has since changed)."""
@@ -233,7 +241,11 @@ class PiiDetector:
             s
             for s in spans
             if s.score >= self.min_score
-            and (s.kind not in lookalikes.GUARDED or not lookalikes.is_lookalike(text, s.start, s.end))
+            and (
+                s.kind not in lookalikes.GUARDED
+                or s.evidence == DECLARED
+                or not lookalikes.is_lookalike(text, s.start, s.end)
+            )
         ]
         return tuple(resolve(spans))
 

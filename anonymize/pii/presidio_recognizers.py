@@ -23,7 +23,7 @@ import importlib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import spacy.util
 import yaml
@@ -36,7 +36,10 @@ from anonymize.errors import RulesError
 from anonymize.pii import canonical
 from anonymize.pii.analyzer import LANGUAGES, installed_spacy_models, language_of, pin_public_suffix_list
 from anonymize.pii.recognizers.base import Feature, Recognizer
-from anonymize.pii.spans import Kind, Span
+from anonymize.pii.spans import DECLARED, Kind, Span
+
+if TYPE_CHECKING:
+    from anonymize.rules import PiiRules
 
 # A token: a run of one script, or any other single non-space character.
 _TOKEN = re.compile(
@@ -135,7 +138,7 @@ class PresidioRecognizers(Recognizer):
             if kind is None:  # an NER entity the rules don't map (DATE_TIME, ORG ...)
                 continue
             value = canonical.value(kind, text[result.start : result.end])
-            spans.append(Span(kind, result.start, result.end, result.score, value, None, self.name))
+            spans.append(Span(kind, result.start, result.end, result.score, value, None, self.name, evidence=DECLARED))
         return spans
 
     def analyze(self, text: str, language: str) -> list[RecognizerResult]:
@@ -312,6 +315,21 @@ def build(
         engine, ner_recognizers = spacy_ner(models)
         out.append(PresidioRecognizers(ner_recognizers, {**NER_ENTITIES, **mapping}, nlp_engine=engine))
     return out
+
+
+def from_rules(pii: PiiRules, base: Path) -> list[Recognizer]:
+    """The detector recognizers a rules file's `pii:` section names (paths relative to `base`, its folder)."""
+    recognizers: list[EntityRecognizer] = []
+    gates: dict[str, re.Pattern[str]] = {}
+    for entry in pii.recognizers:
+        if entry.yaml is not None:
+            recognizers.extend(yaml_recognizers(base / entry.yaml))
+        elif entry.class_ is not None:
+            recognizer = class_recognizer(entry.class_, entry.params)
+            if entry.gate is not None:
+                gates[recognizer.id] = re.compile(entry.gate)
+            recognizers.append(recognizer)
+    return build(recognizers, pii.entities, gates, pii.ner)
 
 
 def _kinds(entities: Mapping[str, str]) -> dict[str, Kind]:
