@@ -8,6 +8,7 @@ recognizers' `analyze`, each recognizer's own context step, then the context-awa
 `remove_duplicates` — with two savings that change no result:
 - NLP artifacts are computed only for a text on which some recognizer found something (pattern recognizers don't
   read them; only the context step does), unless a recognizer needs them to analyze (a class, an NER model);
+- results of recognizers without context words skip the context steps, which could not change them;
 - a class recognizer given a `gate` (a pattern without which it finds nothing) runs only on texts that match it.
 The detector's cache, normalization and overlap resolution then apply as to every recognizer.
 
@@ -127,6 +128,14 @@ class PresidioRecognizers(Recognizer):
         # Pattern recognizers read no NLP artifacts in `analyze`; anything else may.
         self._eager = {r.id for r in self.recognizers if not isinstance(r, PatternRecognizer)}
         self._always = any(r.id not in self.gates for r in self.recognizers)
+        self._thresholds = {r.id: getattr(r, "score_thresholds", None) or {} for r in self.recognizers}
+        # Results of these pass both context steps unchanged (no context words, the base class's own step), so a text
+        # whose results all come from them needs no NLP artifacts (the enhancer would only deep-copy them).
+        self._plain = {
+            r.id
+            for r in self.recognizers
+            if not r.context and type(r).enhance_using_context is EntityRecognizer.enhance_using_context
+        }
 
     def applies(self, text: str, features: frozenset[Feature]) -> bool:
         return self._always or any(gate.search(text) for gate in self.gates.values())
@@ -164,16 +173,16 @@ class PresidioRecognizers(Recognizer):
                 raw.append(result)
         if not raw:
             return []
+        key = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
+        plain = all(r.recognition_metadata[key] in self._plain for r in raw)
+        if plain and type(self.enhancer) is LemmaContextAwareEnhancer:
+            return self._settle(raw, recognizers)
         if artifacts is None:
             artifacts = self.nlp_engine.process_text(text, language)
         results = []
         for recognizer in recognizers:  # AnalyzerEngine._enhance_using_context, first step: the recognizer's own
-            mine = [
-                r for r in raw if r.recognition_metadata[RecognizerResult.RECOGNIZER_IDENTIFIER_KEY] == recognizer.id
-            ]
-            others = [
-                r for r in raw if r.recognition_metadata[RecognizerResult.RECOGNIZER_IDENTIFIER_KEY] != recognizer.id
-            ]
+            mine = [r for r in raw if r.recognition_metadata[key] == recognizer.id]
+            others = [r for r in raw if r.recognition_metadata[key] != recognizer.id]
             results.extend(
                 recognizer.enhance_using_context(
                     text=text,
@@ -186,8 +195,13 @@ class PresidioRecognizers(Recognizer):
         results = self.enhancer.enhance_using_context(
             text=text, raw_results=results, nlp_artifacts=artifacts, recognizers=recognizers, context=None
         )
-        thresholds = {r.id: getattr(r, "score_thresholds", None) or {} for r in recognizers}
-        results = [r for r in results if r.score >= _threshold(r, thresholds)]
+        return self._settle(results, recognizers)
+
+    def _settle(
+        self, results: list[RecognizerResult], recognizers: Sequence[EntityRecognizer]
+    ) -> list[RecognizerResult]:
+        """AnalyzerEngine's last steps: score thresholds, then `remove_duplicates`."""
+        results = [r for r in results if r.score >= _threshold(r, self._thresholds)]
         return EntityRecognizer.remove_duplicates(results)
 
     def reference_analyzer(self) -> AnalyzerEngine:
