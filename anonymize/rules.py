@@ -287,6 +287,9 @@ def parse_rules(text: str, source: str = "<rules>") -> RulesFile:
     if rules.pii.active:
         from anonymize.pii.presidio_recognizers import from_rules
 
+        if isinstance(data, _LineMap) and "pii" in data.lines:  # table keys are qualified: ("pii",) is no table
+            rules._lines[("pii",)] = data.lines["pii"]
+
         base = Path(source).parent if source != "<rules>" else Path.cwd()
         try:
             rules._pii_recognizers = from_rules(rules.pii, base)
