@@ -120,6 +120,8 @@ class PiiRules(BaseModel):
     recognizers: list[PresidioRecognizerRule] = Field(default_factory=list)
     entities: dict[str, str] = Field(default_factory=dict)
     ner: Literal["off", "auto", "required"] = "off"
+    # language -> spaCy model package or directory (relative to the rules file) for `ner`; default: the installed ones
+    ner_models: dict[str, str] = Field(default_factory=dict)
 
     @property
     def active(self) -> bool:

@@ -282,12 +282,24 @@ def spacy_ner(models: Mapping[str, str]) -> tuple[NlpEngine, list[EntityRecogniz
     return engine, list(registry.recognizers)
 
 
-def ner_models(mode: str, languages: Sequence[str] = LANGUAGES) -> dict[str, str]:
-    """language -> installed spaCy model for `ner: auto|required` (none for `off`). `required` with no model
-    installed is an error: results would differ from the machine the rules were written on."""
+def ner_models(
+    mode: str, languages: Sequence[str] = LANGUAGES, named: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """language -> spaCy model for `ner: auto|required` (none for `off`): the `named` ones (package or directory)
+    that are there, else the installed ones. `required` with none is an error: results would differ from the
+    machine the rules were written on."""
     if mode == "off":
         return {}
-    found = installed_spacy_models(languages)
+    if named:
+        found = {lang: model for lang, model in named.items() if Path(model).is_dir() or is_installed(model)}
+        missing = sorted(set(named) - found.keys())
+        if missing and mode == "required":
+            raise RulesError(
+                f"pii.ner_models: no spaCy model at {', '.join(named[lang] for lang in missing)}",
+                "install the package or fix the path",
+            )
+    else:
+        found = installed_spacy_models(languages)
     if not found and mode == "required":
         wanted = ", ".join(m for lang in languages for m in _spacy_candidates(lang))
         raise RulesError("pii.ner is required but no spaCy NER model is installed", f"install one of: {wanted}")
@@ -309,6 +321,7 @@ def build(
     entities: Mapping[str, str],
     gates: Mapping[str, re.Pattern[str]] | None = None,
     ner: str = "off",
+    ner_named: Mapping[str, str] | None = None,
 ) -> list[Recognizer]:
     """Devkit recognizers for the rules' Presidio recognizers (and an installed NER model when `ner` asks). Every
     entity type a recognizer finds must be mapped to a devkit kind: an unmapped one fails here, before data moves."""
@@ -324,7 +337,7 @@ def build(
             )
         found = {e: Kind(e) for r in recognizers for e in r.supported_entities if e in set(Kind)}
         out.append(PresidioRecognizers(recognizers, {**found, **mapping}, gates=gates))
-    models = ner_models(ner)
+    models = ner_models(ner, named=ner_named)
     if models:
         engine, ner_recognizers = spacy_ner(models)
         out.append(PresidioRecognizers(ner_recognizers, {**NER_ENTITIES, **mapping}, nlp_engine=engine))
@@ -343,7 +356,8 @@ def from_rules(pii: PiiRules, base: Path) -> list[Recognizer]:
             if entry.gate is not None:
                 gates[recognizer.id] = re.compile(entry.gate)
             recognizers.append(recognizer)
-    return build(recognizers, pii.entities, gates, pii.ner)
+    named = {lang: str(base / model) if (base / model).is_dir() else model for lang, model in pii.ner_models.items()}
+    return build(recognizers, pii.entities, gates, pii.ner, named)
 
 
 def _kinds(entities: Mapping[str, str]) -> dict[str, Kind]:

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import spacy
 
 from anonymize.errors import RulesError
 from anonymize.pii import Kind, PiiDetector
@@ -190,3 +191,32 @@ def test_without_an_installed_ner_model() -> None:
     with pytest.raises(RulesError, match="no spaCy NER model is installed"):
         ner_models("required")
     assert from_rules(PiiRules(ner="auto"), HERE) == []
+
+
+def test_an_installed_ner_model_finds_what_analyzer_engine_finds(tmp_path: Path) -> None:
+    """The presence path, with a model made on the spot (a blank English pipeline with an entity ruler, saved
+    where the rules file names it): its PERSON entities are persons, its other labels are left unless mapped."""
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns(
+        [
+            {"label": "PERSON", "pattern": [{"LOWER": "zorblax"}, {"LOWER": "quenton"}]},
+            {"label": "ORG", "pattern": [{"LOWER": "acme"}]},
+        ]
+    )
+    nlp.to_disk(tmp_path / "tiny_en")
+    rules = PiiRules.model_validate({"ner": "required", "ner_models": {"en": "tiny_en"}})
+    (ner,) = from_rules(rules, tmp_path)
+    assert isinstance(ner, PresidioRecognizers)
+    engine = ner.reference_analyzer()
+    texts = ["please call zorblax quenton at acme", "ZORBLAX QUENTON", "nobody here", "zorblax alone"]
+    for text in texts:
+        assert _triples(ner.analyze(text, "en")) == _triples(engine.analyze(text, "en")), text
+    detector = PiiDetector(recognizers=[*default_recognizers(), ner])
+    text = "please call zorblax quenton at acme, 090-1234-5678"
+    assert [(s.kind, text[s.start : s.end]) for s in detector.detect(text)] == [
+        (Kind.PERSON, "zorblax quenton"),
+        (Kind.PHONE, "090-1234-5678"),
+    ]
+    with pytest.raises(RulesError, match="no spaCy model at"):
+        from_rules(PiiRules.model_validate({"ner": "required", "ner_models": {"en": "missing_en"}}), tmp_path)
