@@ -17,6 +17,7 @@ from anonymize.pii.analyzer import language_of
 from anonymize.pii.hook import shared_detector
 from anonymize.pipeline.run import run_snapshot
 from anonymize.rules import load_rules
+from anonymize.scan import scan_source
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import LiveSource
 from tests.servers import PostgresServer
@@ -102,3 +103,29 @@ def test_without_the_pii_section_they_pass(prod: str, pg_database: str, tmp_path
     output = "\n".join(_texts(pg_database))
     assert "E100001" in output and "佐藤主任" in output and "090-1234-0004" not in output
     assert shared_detector().recognizers == shared_detector()._own  # the run's detector has no extra recognizers
+
+
+KEPT = """
+version: 1
+tables:
+  orders:
+    columns: {id: keep, note: keep}
+  shifts:
+    columns:
+      id: keep
+      details: {transform: json, params: {other_strings: {transform: free_text, params: {detector: presidio}}}}
+"""
+
+
+def test_scan_finds_with_the_rules_recognizers(prod: str, tmp_path: Path) -> None:
+    """`devkit scan` reads the same `pii:` section: a kept column holding what they find is a finding of their kinds;
+    a free_text column using them is not."""
+    shutil.copy(HERE / "recognizers.yaml", tmp_path / "recognizers.yaml")
+    (tmp_path / "rules.yaml").write_text(KEPT + PII, encoding="utf-8")
+    report = scan_source(LiveSource(prod), load_rules(tmp_path / "rules.yaml"))
+    (finding,) = report.findings
+    assert (finding.table, finding.column, finding.rule) == ("public.orders", "note", "keep")
+    assert finding.kinds["BANK_ACCOUNT"] == 24 and finding.kinds["PERSON"] == 16  # ids, member numbers; staff
+    (tmp_path / "rules.yaml").write_text(KEPT, encoding="utf-8")
+    (finding,) = scan_source(LiveSource(prod), load_rules(tmp_path / "rules.yaml")).findings
+    assert "BANK_ACCOUNT" not in finding.kinds  # devkit's own recognizers don't know the ids
