@@ -33,7 +33,7 @@ from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer, Lemm
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine, SpacyNlpEngine
 from presidio_analyzer.recognizer_registry import RecognizerRegistry
 
-from anonymize.errors import RulesError
+from anonymize.errors import RulesError, TransformError
 from anonymize.pii import canonical
 from anonymize.pii.analyzer import LANGUAGES, installed_spacy_models, language_of, pin_public_suffix_list
 from anonymize.pii.recognizers.base import Feature, Recognizer
@@ -163,7 +163,13 @@ class PresidioRecognizers(Recognizer):
                 continue
             if artifacts is None and recognizer.id in self._eager:
                 artifacts = self.nlp_engine.process_text(text, language)
-            found = recognizer.analyze(text=text, entities=entities, nlp_artifacts=artifacts)
+            try:
+                found = recognizer.analyze(text=text, entities=entities, nlp_artifacts=artifacts)
+            except Exception as exc:  # a team's own code: one line naming it, never the text (it may hold PII)
+                raise TransformError(
+                    f"pii recognizer {recognizer.name!r} failed: {type(exc).__name__}",
+                    "fix the recognizer, or remove it from pii.recognizers",
+                ) from None
             for result in found or ():
                 metadata = result.recognition_metadata
                 if metadata is None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import spacy
 
-from anonymize.errors import RulesError
+from anonymize.errors import RulesError, TransformError
 from anonymize.pii import Kind, PiiDetector
 from anonymize.pii.analyzer import language_of
 from anonymize.pii.detector import features_of, resolve
@@ -220,3 +220,12 @@ def test_an_installed_ner_model_finds_what_analyzer_engine_finds(tmp_path: Path)
     ]
     with pytest.raises(RulesError, match="no spaCy model at"):
         from_rules(PiiRules.model_validate({"ner": "required", "ner_models": {"en": "missing_en"}}), tmp_path)
+
+
+def test_a_failing_recognizer_is_one_line_without_the_text() -> None:
+    (recognizer,) = from_rules(
+        PiiRules.model_validate({"recognizers": [{"class": CUSTOM.replace("LoyaltyCard", "Broken")}]}), HERE
+    )
+    with pytest.raises(TransformError) as caught:
+        PiiDetector(recognizers=[recognizer]).detect("secret Taro Yamada")
+    assert caught.value.message == "pii recognizer 'BrokenRecognizer' failed: KeyError"

@@ -30,3 +30,18 @@ class LoyaltyCardRecognizer(EntityRecognizer):
             explanation = AnalysisExplanation(type(self).__name__, score, textual_explanation="mod-7 check digit")
             results.append(RecognizerResult("LOYALTY_CARD", match.start(), match.end(), score, explanation))
         return results
+
+
+class BrokenRecognizer(EntityRecognizer):
+    """Fails on every text: a bug in a team's recognizer."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON"], supported_language="en")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        raise KeyError(text)
