@@ -229,3 +229,11 @@ def test_a_failing_recognizer_is_one_line_without_the_text() -> None:
     with pytest.raises(TransformError) as caught:
         PiiDetector(recognizers=[recognizer]).detect("secret Taro Yamada")
     assert caught.value.message == "pii recognizer 'BrokenRecognizer' failed: KeyError"
+
+
+def test_worker_processes_give_the_same_spans(presidio: PresidioRecognizers) -> None:
+    """detect_many over (spawned) worker processes ships the Presidio recognizers to them."""
+    texts = CORPUS * 3
+    alone = PiiDetector(recognizers=[*default_recognizers(), presidio]).detect_many(texts)
+    parallel = PiiDetector(recognizers=[*default_recognizers(), presidio]).detect_many(texts, workers=2, parallel_min=1)
+    assert parallel == alone and sum(map(len, alone)) >= 30
