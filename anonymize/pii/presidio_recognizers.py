@@ -46,9 +46,16 @@ if TYPE_CHECKING:
 _TOKEN = re.compile(
     r"[0-9A-Za-z_]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヵヶ]+|[\u30a1-\u30fa\u30fc-\u30fe]+|[\u3041-\u3096]+|\S"
 )
-# What an NER model's entities are in devkit when the rules map none of them: a person's name, nothing else (its
-# DATE_TIME, NRP, ORG ... are not replaced).
-NER_ENTITIES: dict[str, Kind] = {"PERSON": Kind.PERSON}
+# Entity types that need no entry in `pii.entities`: devkit's kinds by their own names, and Presidio's names for the
+# same kinds (its predefined recognizers' EMAIL_ADDRESS, PHONE_NUMBER ...), so recognizers written for them load as
+# they are. An NER model's other labels (DATE_TIME, NRP, ORG ...) are not replaced unless the rules map them.
+IMPLIED_ENTITIES: dict[str, Kind] = {
+    **{kind.value: kind for kind in Kind},
+    "EMAIL_ADDRESS": Kind.EMAIL,
+    "PHONE_NUMBER": Kind.PHONE,
+    "CREDIT_CARD": Kind.CARD,
+    "IP_ADDRESS": Kind.IP,
+}
 
 
 class TokenNlpEngine(NlpEngine):
@@ -110,7 +117,8 @@ class PresidioRecognizers(Recognizer):
     ) -> None:
         self.recognizers = list(recognizers)
         self.entities = dict(entities)
-        self.kinds = frozenset(self.entities.values())
+        found = {e for r in self.recognizers for e in r.supported_entities}
+        self.kinds = frozenset(kind for entity, kind in self.entities.items() if entity in found)
         languages = sorted({r.supported_language for r in self.recognizers}) or list(LANGUAGES)
         self.nlp_engine = nlp_engine if nlp_engine is not None else TokenNlpEngine(languages)
         self.enhancer = enhancer if enhancer is not None else LemmaContextAwareEnhancer()
@@ -335,18 +343,19 @@ def build(
     mapping = _kinds(entities)
     out: list[Recognizer] = []
     if recognizers:
-        unmapped = sorted({e for r in recognizers for e in r.supported_entities} - mapping.keys() - set(Kind))
+        unmapped = sorted(
+            {e for r in recognizers for e in r.supported_entities} - mapping.keys() - IMPLIED_ENTITIES.keys()
+        )
         if unmapped:
             raise RulesError(
                 f"pii: entity types {', '.join(unmapped)} have no devkit kind",
                 f"map each under pii.entities to one of: {', '.join(k.value.lower() for k in Kind)}",
             )
-        found = {e: Kind(e) for r in recognizers for e in r.supported_entities if e in set(Kind)}
-        out.append(PresidioRecognizers(recognizers, {**found, **mapping}, gates=gates))
+        out.append(PresidioRecognizers(recognizers, {**IMPLIED_ENTITIES, **mapping}, gates=gates))
     models = ner_models(ner, named=ner_named)
     if models:
         engine, ner_recognizers = spacy_ner(models)
-        out.append(PresidioRecognizers(ner_recognizers, {**NER_ENTITIES, **mapping}, nlp_engine=engine))
+        out.append(PresidioRecognizers(ner_recognizers, {**IMPLIED_ENTITIES, **mapping}, nlp_engine=engine))
     return out
 
 

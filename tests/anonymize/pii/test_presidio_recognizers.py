@@ -237,3 +237,16 @@ def test_worker_processes_give_the_same_spans(presidio: PresidioRecognizers) -> 
     alone = PiiDetector(recognizers=[*default_recognizers(), presidio]).detect_many(texts)
     parallel = PiiDetector(recognizers=[*default_recognizers(), presidio]).detect_many(texts, workers=2, parallel_min=1)
     assert parallel == alone and sum(map(len, alone)) >= 30
+
+
+def test_presidio_entity_names_need_no_mapping(tmp_path: Path) -> None:
+    """A recognizer written for Presidio's own entity types (PHONE_NUMBER, EMAIL_ADDRESS ...) loads as it is."""
+    (tmp_path / "r.yaml").write_text(
+        "recognizers:\n"
+        "  - {name: extension, supported_language: en, supported_entity: PHONE_NUMBER,\n"
+        "     patterns: [{name: ext, regex: 'ext\\. ?\\d{4}', score: 0.7}]}\n",
+        encoding="utf-8",
+    )
+    (recognizer,) = from_rules(PiiRules.model_validate({"recognizers": [{"yaml": "r.yaml"}]}), tmp_path)
+    assert recognizer.kinds == frozenset({Kind.PHONE})
+    assert [(s.kind, s.start, s.end) for s in recognizer.find("call ext. 1234")] == [(Kind.PHONE, 5, 14)]
