@@ -250,3 +250,11 @@ def test_presidio_entity_names_need_no_mapping(tmp_path: Path) -> None:
     (recognizer,) = from_rules(PiiRules.model_validate({"recognizers": [{"yaml": "r.yaml"}]}), tmp_path)
     assert recognizer.kinds == frozenset({Kind.PHONE})
     assert [(s.kind, s.start, s.end) for s in recognizer.find("call ext. 1234")] == [(Kind.PHONE, 5, 14)]
+
+
+def test_the_presidio_engine_runs_them_too(presidio: PresidioRecognizers) -> None:
+    """`PiiDetector(engine="presidio")` (our recognizers inside AnalyzerEngine) gives the same spans with them."""
+    direct = PiiDetector(recognizers=[*default_recognizers(), presidio])
+    through = PiiDetector(recognizers=[*default_recognizers(), presidio], engine="presidio")
+    for text in CORPUS:
+        assert through.detect(text) == direct.detect(text), text
