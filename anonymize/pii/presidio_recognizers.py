@@ -2,10 +2,10 @@
 
 Teams that use Presidio extend it with recognizers written for it: pattern recognizers with context words and deny
 lists in Presidio's recognizer YAML, `EntityRecognizer` subclasses of their own, an installed NER model. The rules
-file names them (`pii:` in anonymize/rules.py, loaded by `load_rules_recognizers`) and `PresidioRecognizers` runs
+file names them (`pii:` in anonymize/rules.py, loaded by `from_rules`) and `PresidioRecognizers` runs
 them as one of the detector's recognizers, doing what `AnalyzerEngine.analyze` does for each text — the
 recognizers' `analyze`, each recognizer's own context step, then the context-aware enhancer, the score thresholds,
-`remove_duplicates` — with two savings that change no result:
+`remove_duplicates` — with three savings that change no result:
 - NLP artifacts are computed only for a text on which some recognizer found something (pattern recognizers don't
   read them; only the context step does), unless a recognizer needs them to analyze (a class, an NER model);
 - results of recognizers without context words skip the context steps, which could not change them;
@@ -35,7 +35,13 @@ from presidio_analyzer.recognizer_registry import RecognizerRegistry
 
 from anonymize.errors import RulesError, TransformError
 from anonymize.pii import canonical
-from anonymize.pii.analyzer import LANGUAGES, installed_spacy_models, language_of, pin_public_suffix_list
+from anonymize.pii.analyzer import (
+    LANGUAGES,
+    SPACY_MODELS,
+    installed_spacy_models,
+    language_of,
+    pin_public_suffix_list,
+)
 from anonymize.pii.recognizers.base import Feature, Recognizer
 from anonymize.pii.spans import DECLARED, Kind, Span
 
@@ -290,7 +296,10 @@ def class_recognizer(spec: str, params: Mapping[str, Any]) -> EntityRecognizer:
 def spacy_ner(models: Mapping[str, str]) -> tuple[NlpEngine, list[EntityRecognizer]]:
     """An installed spaCy model's engine and Presidio's recognizer of its named entities."""
     engine = SpacyNlpEngine(models=[{"lang_code": lang, "model_name": name} for lang, name in models.items()])
-    engine.load()
+    try:
+        engine.load()
+    except (OSError, ValueError) as exc:  # spaCy's "can't find model" (E050) and a directory that isn't a pipeline
+        raise RulesError(f"pii.ner: can't load spaCy model ({exc})", "fix pii.ner_models or reinstall it") from exc
     registry = RecognizerRegistry(supported_languages=list(models))
     registry.add_nlp_recognizer(nlp_engine=engine)
     return engine, list(registry.recognizers)
@@ -321,8 +330,6 @@ def ner_models(
 
 
 def _spacy_candidates(language: str) -> tuple[str, ...]:
-    from anonymize.pii.analyzer import SPACY_MODELS
-
     return SPACY_MODELS.get(language, ())
 
 
@@ -343,6 +350,12 @@ def build(
     mapping = _kinds(entities)
     out: list[Recognizer] = []
     if recognizers:
+        others = sorted({r.name for r in recognizers if r.supported_language not in LANGUAGES})
+        if others:
+            raise RulesError(
+                f"pii: recognizers {', '.join(others)} are for a language devkit doesn't analyze",
+                f"set supported_language to one of: {', '.join(LANGUAGES)} (texts with kana or kanji are ja)",
+            )
         unmapped = sorted(
             {e for r in recognizers for e in r.supported_entities} - mapping.keys() - IMPLIED_ENTITIES.keys()
         )

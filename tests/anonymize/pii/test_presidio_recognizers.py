@@ -258,3 +258,12 @@ def test_the_presidio_engine_runs_them_too(presidio: PresidioRecognizers) -> Non
     through = PiiDetector(recognizers=[*default_recognizers(), presidio], engine="presidio")
     for text in CORPUS:
         assert through.detect(text) == direct.detect(text), text
+
+
+def test_a_recognizer_for_another_language_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text(
+        "recognizers:\n  - {name: PLZ, supported_language: de, supported_entity: POSTAL_CODE, deny_list: [x]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RulesError, match="recognizers PLZ are for a language devkit doesn't analyze"):
+        from_rules(PiiRules.model_validate({"recognizers": [{"yaml": "r.yaml"}]}), tmp_path)
