@@ -32,7 +32,7 @@ from anonymize.pii.normalize_map import MappedText, normalize_text
 from anonymize.pii.recognizers import Recognizer, default_recognizers
 from anonymize.pii.recognizers.base import KANJI, KATAKANA, Feature
 from anonymize.pii.recognizers.person import NAME_TRIGGER
-from anonymize.pii.spans import BARE, Kind, Span
+from anonymize.pii.spans import BARE, DECLARED, Kind, Span
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
@@ -92,9 +92,11 @@ class PiiDetector:
     ) -> None:
         self.known = known
         self.recognizers = list(recognizers) if recognizers is not None else default_recognizers()
+        self._own = list(self.recognizers)  # before any a rules file adds (use_extra)
         self.cache_size = cache_size
         self.min_score = min_score
         self.engine = engine
+        self._ungated = any(r.ungated for r in self.recognizers)  # then a featureless text still needs a look
         self._analyzer = analyzer
         self._cache: OrderedDict[str, tuple[Span, ...]] = OrderedDict()
         self._hits = 0
@@ -149,6 +151,13 @@ class PiiDetector:
         )
         return self._finish(mapped, (span,))
 
+    def use_extra(self, extra: Sequence[Recognizer]) -> None:
+        """Run `extra` (a rules file's Presidio recognizers) after this detector's own; replaces earlier extras."""
+        self.recognizers = [*self._own, *extra]
+        self._ungated = any(r.ungated for r in self.recognizers)
+        self._analyzer = None
+        self.clear_cache()
+
     def clear_cache(self) -> None:
         """Forget cached results (they may name values of a KnownValues that has since changed)."""
         self._cache.clear()
@@ -201,7 +210,7 @@ class PiiDetector:
 
     def _recognize(self, text: str) -> list[Span]:
         features = features_of(text)
-        if not features:
+        if not features and not self._ungated:
             return []
         spans: list[Span] = []
         for recognizer in self.recognizers:
@@ -232,7 +241,11 @@ class PiiDetector:
             s
             for s in spans
             if s.score >= self.min_score
-            and (s.kind not in lookalikes.GUARDED or not lookalikes.is_lookalike(text, s.start, s.end))
+            and (
+                s.kind not in lookalikes.GUARDED
+                or s.evidence == DECLARED
+                or not lookalikes.is_lookalike(text, s.start, s.end)
+            )
         ]
         return tuple(resolve(spans))
 

@@ -49,6 +49,9 @@ def plan_tables(
     rules: RulesFile, schema: Mapping[str, list[ColumnInfo]], tables: Sequence[CatalogTable], keyring: Keyring
 ) -> list[TablePlan]:
     """One plan per data table; transformers are built once per rule table and shared by its partitions."""
+    from anonymize.pii.hook import shared_detector
+
+    shared_detector().use_extra(rules.pii_recognizers)  # the rules' `pii:` recognizers, or none: this run's
     built: dict[str, dict[str, Transformer]] = {}
     plans = []
     for table in tables:
