@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.errors import ConfigError, EngineError
-from devkit.stack.endpoints import postgres_credentials
+from devkit.stack.kinds.postgres import credentials as postgres_credentials
 from devkit.stack.native_binaries import POSTGRES_MAJOR, PostgresBinaries
 from devkit.stack.native_logs import tail_lines
 from devkit.stack.native_process import inherited_environment

@@ -25,7 +25,6 @@ from devkit.stack.docker import (
     build_step,
     container_labels,
     container_name,
-    default_healthcheck,
     effective_healthcheck,
     engine_health,
     engine_healthcheck,
@@ -75,21 +74,12 @@ def test_container_labels_are_compose_labels_plus_the_services_own() -> None:
     }
 
 
-def test_default_health_checks() -> None:
-    postgres = ServiceSpec(
-        "db", "postgres", "postgres:15", environment={"POSTGRES_USER": "dev", "POSTGRES_DB": "mpac_dev"}
-    )
-    check = default_healthcheck(postgres)
-    assert check is not None
-    assert check.test == ["CMD-SHELL", "pg_isready -U dev -d mpac_dev -h 127.0.0.1"]
-    # `up` waits for the engine's verdict: a short interval (and start_interval on newer engines) keeps it quick.
-    assert (check.interval, check.start_interval) == (2.0, 0.5)
-    redis = ServiceSpec("cache", "redis", "redis:7")
-    assert default_healthcheck(redis) == HealthCheck(["CMD", "redis-cli", "ping"], 2.0, 5.0, 30, 60.0, 0.5)
-    assert default_healthcheck(ServiceSpec("web", "service", "nginx")) is None
+def test_effective_health_check() -> None:
+    """The compose file's own check wins over the kind's default (tests/stack/kinds); `disable: true` means none."""
+    assert effective_healthcheck(ServiceSpec("cache", "redis", "redis:7")).test == ["CMD", "redis-cli", "ping"]
+    assert effective_healthcheck(ServiceSpec("web", "service", "nginx")) is None
     own = HealthCheck(["CMD", "true"], interval=1.0)
     assert effective_healthcheck(ServiceSpec("db", "postgres", "postgres:15", healthcheck=own)) == own
-    # `healthcheck: {disable: true}` means none, not devkit's default for the kind.
     assert effective_healthcheck(ServiceSpec("db", "postgres", "postgres:15", healthcheck=DISABLED_HEALTHCHECK)) is None
 
 
