@@ -30,8 +30,8 @@ import pytest
 from typer.testing import CliRunner
 
 from devkit.cli import app
-from devkit.stack.native_postgres import external_base
-from devkit.stack.native_process import MARKER_VARIABLE
+from devkit.stack.native.postgres import external_base
+from devkit.stack.native.process import MARKER_VARIABLE
 from tests.servers import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

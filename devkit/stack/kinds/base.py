@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import pwd
 
     from devkit.config import Settings
-    from devkit.stack.native_process import StopStep
+    from devkit.stack.native.process import StopStep
     from devkit.stack.runtime import StackEvents
     from devkit.stack.spec import HealthCheck, ServiceSpec, StackSpec
 
@@ -77,7 +77,7 @@ class Kind:
 
     def stop_steps(self) -> tuple[StopStep, ...]:
         """How the native runtime stops the process: signals and their grace, SIGKILL to the group last."""
-        from devkit.stack.native_process import StopStep
+        from devkit.stack.native.process import StopStep
 
         return (StopStep(signal.SIGTERM, 10.0, True), StopStep(signal.SIGKILL, 5.0, True))
 

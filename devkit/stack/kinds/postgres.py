@@ -12,9 +12,9 @@ if TYPE_CHECKING:
     import pwd
 
     from devkit.config import Settings
-    from devkit.stack.native_binaries import PostgresBinaries
-    from devkit.stack.native_postgres import Cluster
-    from devkit.stack.native_process import StopStep
+    from devkit.stack.native.binaries import PostgresBinaries
+    from devkit.stack.native.postgres import Cluster
+    from devkit.stack.native.process import StopStep
     from devkit.stack.runtime import StackEvents
     from devkit.stack.spec import HealthCheck, ServiceSpec, StackSpec
 
@@ -71,14 +71,14 @@ class Postgres(Kind):
 
     def stop_steps(self) -> tuple[StopStep, ...]:
         """Fast shutdown (SIGINT), then immediate (SIGQUIT), then SIGKILL to the group."""
-        from devkit.stack.native_process import StopStep
+        from devkit.stack.native.process import StopStep
 
         return (StopStep(signal.SIGINT, 30.0), StopStep(signal.SIGQUIT, 5.0), StopStep(signal.SIGKILL, 5.0, True))
 
-    # --- native: PostgreSQL 15 from initdb/postgres (see native_postgres.py for where the data lives) -----------
+    # --- native: PostgreSQL 15 from initdb/postgres (see native/postgres.py for where the data lives) ----------
 
     def find_tool(self, settings: Settings) -> PostgresBinaries:
-        from devkit.stack.native_binaries import find_postgres
+        from devkit.stack.native.binaries import find_postgres
 
         setting = settings.stack.postgres_bin
         return find_postgres(settings.path(setting) if setting else None)
@@ -93,7 +93,7 @@ class Postgres(Kind):
         return f"PostgreSQL {binaries.version} ({binaries.bindir})"
 
     def _cluster(self, host: NativeHost, service: ServiceSpec) -> Cluster:
-        from devkit.stack import native_postgres
+        from devkit.stack.native import postgres as native_postgres
 
         return native_postgres.locate(host.root(service.name), host.state, host.settings.stack.project, service.name)
 
@@ -101,7 +101,7 @@ class Postgres(Kind):
         self._initialized(host, service, events)
 
     def _initialized(self, host: NativeHost, service: ServiceSpec, events: StackEvents) -> Cluster:
-        from devkit.stack import native_postgres
+        from devkit.stack.native import postgres as native_postgres
 
         cluster = self._cluster(host, service)
         if not cluster.initialized:
@@ -115,15 +115,15 @@ class Postgres(Kind):
         return cluster
 
     def before_start(self, host: NativeHost, service: ServiceSpec, events: StackEvents) -> pwd.struct_passwd | None:
-        from devkit.stack import native_postgres
+        from devkit.stack.native import postgres as native_postgres
 
         cluster = self._initialized(host, service, events)
         native_postgres.prepare_run(cluster, service)
         return cluster.owner
 
     def launch(self, host: NativeHost, stack: StackSpec, service: ServiceSpec, dry_run: bool = False) -> Launch:
-        from devkit.stack import native_postgres
-        from devkit.stack.native_translate import postgres_argv
+        from devkit.stack.native import postgres as native_postgres
+        from devkit.stack.native.translate import postgres_argv
 
         binaries = host.tool(self)
         root = host.root(service.name)
@@ -137,7 +137,7 @@ class Postgres(Kind):
 
     def probe(self, host: NativeHost, stack: StackSpec, service: ServiceSpec) -> bool | None:
         """The database the stack promises accepts the stack's credentials and answers a query."""
-        from devkit.stack.native_health import postgres_ready
+        from devkit.stack.native.health import postgres_ready
 
         url = self.url(service)
         return postgres_ready(url) if url else None

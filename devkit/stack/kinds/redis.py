@@ -12,8 +12,8 @@ if TYPE_CHECKING:
     import pwd
 
     from devkit.config import Settings
-    from devkit.stack.native_binaries import RedisBinary
-    from devkit.stack.native_process import StopStep
+    from devkit.stack.native.binaries import RedisBinary
+    from devkit.stack.native.process import StopStep
     from devkit.stack.runtime import StackEvents
     from devkit.stack.spec import HealthCheck, ServiceSpec, StackSpec
 
@@ -34,14 +34,14 @@ class Redis(Kind):
 
     def stop_steps(self) -> tuple[StopStep, ...]:
         """Redis saves its data on SIGTERM."""
-        from devkit.stack.native_process import StopStep
+        from devkit.stack.native.process import StopStep
 
         return (StopStep(signal.SIGTERM, 20.0), StopStep(signal.SIGKILL, 5.0, True))
 
     # --- native: redis-server in the foreground ----------------------------------------------------------------
 
     def find_tool(self, settings: Settings) -> RedisBinary:
-        from devkit.stack.native_binaries import find_redis
+        from devkit.stack.native.binaries import find_redis
 
         setting = settings.stack.redis_server
         return find_redis(settings.path(setting) if setting else None)
@@ -60,16 +60,16 @@ class Redis(Kind):
         return None
 
     def launch(self, host: NativeHost, stack: StackSpec, service: ServiceSpec, dry_run: bool = False) -> Launch:
-        from devkit.stack.native_process import inherited_environment
-        from devkit.stack.native_translate import redis_argv
+        from devkit.stack.native.process import inherited_environment
+        from devkit.stack.native.translate import redis_argv
 
         data = host.root(service.name) / "data"
         argv = redis_argv(host.tool(self).path, service, data)
         return Launch(argv, {**inherited_environment(), **host.marker()}, data, f"data in {data}")
 
     def probe(self, host: NativeHost, stack: StackSpec, service: ServiceSpec) -> bool | None:
-        from devkit.stack.native_health import redis_ping
-        from devkit.stack.native_translate import connect_host, published
+        from devkit.stack.native.health import redis_ping
+        from devkit.stack.native.translate import connect_host, published
 
         mapping = published(service, REDIS_PORT)
         return redis_ping(connect_host(mapping.host_ip), mapping.host) if mapping else None

@@ -19,8 +19,8 @@ class Service(Kind):
         return {name: base + path for name, path in service.urls.items()} if base else {}
 
     def _environment(self, host: NativeHost, stack: StackSpec, service: ServiceSpec) -> dict[str, str]:
-        from devkit.stack.native_process import inherited_environment
-        from devkit.stack.native_translate import host_environment
+        from devkit.stack.native.process import inherited_environment
+        from devkit.stack.native.translate import host_environment
 
         return {**inherited_environment(), **host_environment(stack, service), **host.marker()}
 
@@ -51,8 +51,8 @@ class Service(Kind):
 
     def probe(self, host: NativeHost, stack: StackSpec, service: ServiceSpec) -> bool | None:
         """The compose file's native health command, else a TCP connect to the first published port."""
-        from devkit.stack.native_health import command_succeeds, tcp_open
-        from devkit.stack.native_translate import connect_host
+        from devkit.stack.native.health import command_succeeds, tcp_open
+        from devkit.stack.native.translate import connect_host
 
         native = service.native
         if native is not None and native.health:

@@ -4,7 +4,7 @@ PostgreSQL 15 from initdb/postgres, redis-server, and each plain service from it
 the same host ports, credentials and URLs as the Docker runtime; each kind says how (devkit/stack/kinds). Per
 service, `<state dir>/<service>/` holds `log`, `pid` (pid + start time), `spec-hash` (the spec it runs with) and
 `data/`; PostgreSQL's data may live elsewhere when the postgres OS user can't reach the state dir (see
-native_postgres.py).
+native/postgres.py).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from typing import Any
 
 from devkit.config import Settings
 from devkit.errors import DevkitError
-from devkit.stack import native_postgres
 from devkit.stack.endpoints import port_labels, service_url, service_urls
 from devkit.stack.kinds import FALLBACK, Kind, kind_of, registry
-from devkit.stack.native_logs import all_lines, follow_lines, tail_lines
-from devkit.stack.native_process import (
+from devkit.stack.native import postgres as native_postgres
+from devkit.stack.native.logs import all_lines, follow_lines, tail_lines
+from devkit.stack.native.process import (
     MARKER_VARIABLE,
     PidRecord,
     is_alive,

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from devkit.errors import EngineError
-from devkit.stack.native_binaries import find_postgres, find_redis
-from devkit.stack.native_postgres import traversable_by
+from devkit.stack.native.binaries import find_postgres, find_redis
+from devkit.stack.native.postgres import traversable_by
 
 
 def test_finds_the_machines_postgresql_15_and_redis() -> None:
