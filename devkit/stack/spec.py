@@ -21,6 +21,7 @@ import yaml
 
 from devkit.config import Settings, env_key
 from devkit.errors import ConfigError
+from devkit.stack import kinds
 from devkit.stack.interpolate import InterpolationError, interpolate_tree, read_dotenv
 
 Condition = Literal["service_started", "service_healthy", "service_completed_successfully"]
@@ -131,9 +132,7 @@ class StackSpec:
             raise ConfigError(f"no service {name!r} in {self.compose_file}", f"known services: {known}") from None
 
     def database(self) -> ServiceSpec | None:
-        from devkit.stack.kinds import kind_of
-
-        return next((svc for svc in self.services.values() if kind_of(svc).database), None)
+        return next((svc for svc in self.services.values() if kinds.kind_of(svc).database), None)
 
     def select(self, names: list[str] | None) -> list[str]:
         """The named services plus everything they depend on, in start order."""
@@ -316,8 +315,6 @@ def _parse_service(name: str, raw: Any, base: Path, settings: Settings) -> Servi
     if image is None and build is None:
         raise _FieldError("image", "a service needs an image or a build")
     image = _resolve_image(name, image, build, settings)
-
-    from devkit.stack import kinds  # here: the kinds import this module
 
     kind = extension.get("kind") or kinds.guess_kind(raw.get("image") or "")
     if kind not in kinds.registry():

@@ -21,6 +21,7 @@ import docker
 import docker.errors
 import pytest
 
+from devkit.stack.native.process import MARKER_VARIABLE
 from tests.engine import EngineUnavailable, ensure_engine
 from tests.images.build import POSTGRES_IMAGE, REDIS_IMAGE, ensure_test_images
 from tests.servers import free_port
@@ -53,6 +54,7 @@ class StackProject:
             [str(DEVKIT), *args],
             env={**self.env, **(env or {})},
             cwd=self.root,
+            stdin=subprocess.DEVNULL,  # as a script runs it: no TTY to ask on
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -110,6 +112,23 @@ def stack_project(tmp_path: Path) -> Callable[..., StackProject]:
     return make
 
 
+def marked_pids(state: Path) -> list[int]:
+    """Every process of a native stack still alive: the native runtime marks each one's environment."""
+    wanted = f"{MARKER_VARIABLE}={state}".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if wanted in (entry / "environ").read_bytes().split(b"\0"):
+                status = (entry / "stat").read_text()
+                if status[status.rfind(")") + 2] != "Z":
+                    pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
 # --- Docker ---------------------------------------------------------------------------------------------------
 
 
@@ -157,6 +176,24 @@ def project_leftovers(client: docker.DockerClient, project: str) -> dict[str, li
         "containers": [c["Names"][0].lstrip("/") for c in containers + helpers],
         "volumes": [v["Name"] for v in volumes],
         "networks": [n["Name"] for n in networks],
+    }
+
+
+def containers_of(client: docker.DockerClient, project: str) -> dict[str, dict]:
+    """service -> inspect data, for the project's containers."""
+    found = client.api.containers(all=True, filters={"label": f"com.docker.compose.project={project}"})
+    result = {}
+    for summary in found:
+        attrs = client.api.inspect_container(summary["Id"])
+        result[attrs["Config"]["Labels"]["com.docker.compose.service"]] = attrs
+    return result
+
+
+def engine_verdicts(client: docker.DockerClient, project: str) -> dict[str, str]:
+    """service -> the health `docker ps` shows, read straight from the engine."""
+    return {
+        service: attrs["State"]["Health"]["Status"] if attrs["State"].get("Health") else "none"
+        for service, attrs in containers_of(client, project).items()
     }
 
 

@@ -87,9 +87,21 @@ class Kind:
         """The host binaries this kind runs natively (raise EngineError with the fix); None: it needs none."""
         return None
 
+    tool_missing: ClassVar[str | None] = None  # what `describe()` says when find_tool finds nothing
+
     def describe_tool(self, host: NativeHost) -> str | None:
-        """One part of `describe()`'s line; None: nothing to say."""
-        return None
+        """One part of the native runtime's `describe()` line; None: nothing to say."""
+        if self.tool_missing is None:
+            return None
+        from devkit.errors import EngineError
+
+        try:
+            return self.tool_line(host.tool(self))
+        except EngineError:
+            return self.tool_missing
+
+    def tool_line(self, tool: Any) -> str:
+        return str(tool)
 
     def prepare(self, host: NativeHost, service: ServiceSpec, events: StackEvents) -> None:
         """Before any service starts, after every launch was checked: create data (initdb) where there is none."""

@@ -83,14 +83,10 @@ class Postgres(Kind):
         setting = settings.stack.postgres_bin
         return find_postgres(settings.path(setting) if setting else None)
 
-    def describe_tool(self, host: NativeHost) -> str:
-        from devkit.errors import EngineError
+    tool_missing = "PostgreSQL 15 not found"
 
-        try:
-            binaries = host.tool(self)
-        except EngineError:
-            return "PostgreSQL 15 not found"
-        return f"PostgreSQL {binaries.version} ({binaries.bindir})"
+    def tool_line(self, tool: PostgresBinaries) -> str:
+        return f"PostgreSQL {tool.version} ({tool.bindir})"
 
     def _cluster(self, host: NativeHost, service: ServiceSpec) -> Cluster:
         from devkit.stack.native import postgres as native_postgres

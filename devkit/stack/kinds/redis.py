@@ -46,14 +46,10 @@ class Redis(Kind):
         setting = settings.stack.redis_server
         return find_redis(settings.path(setting) if setting else None)
 
-    def describe_tool(self, host: NativeHost) -> str:
-        from devkit.errors import EngineError
+    tool_missing = "redis-server not found"
 
-        try:
-            binary = host.tool(self)
-        except EngineError:
-            return "redis-server not found"
-        return f"redis-server {binary.version or '?'} ({binary.path})"
+    def tool_line(self, tool: RedisBinary) -> str:
+        return f"redis-server {tool.version or '?'} ({tool.path})"
 
     def before_start(self, host: NativeHost, service: ServiceSpec, events: StackEvents) -> pwd.struct_passwd | None:
         (host.root(service.name) / "data").mkdir(exist_ok=True)

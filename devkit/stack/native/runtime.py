@@ -112,8 +112,10 @@ class NativeRuntime:
 
     def prepare(self, stack: StackSpec, services: list[ServiceSpec], events: StackEvents) -> None:
         """Check everything every service needs before any of them starts, then initdb where there is no data."""
-        for kind in {service.kind: kind_of(service) for service in services}.values():
-            self.tool(kind)
+        used = {service.kind for service in services}
+        for kind in registry().values():
+            if kind.name in used:
+                self.tool(kind)
         for service in services:
             kind_of(service).launch(self, stack, service, dry_run=True)
         for service in services:

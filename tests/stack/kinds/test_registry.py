@@ -6,11 +6,16 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from devkit.config import load_settings
+from devkit.stack import kinds
+from devkit.stack.docker import effective_healthcheck
+from devkit.stack.endpoints import service_url
 from devkit.stack.kinds import FALLBACK, guess_kind, kind_names, kind_of, registry
-from devkit.stack.spec import PortMapping, ServiceSpec
+from devkit.stack.spec import PortMapping, ServiceSpec, parse_stack
 
 KINDS = sorted(registry())
 
@@ -65,3 +70,43 @@ def test_the_docker_path_imports_no_native_module_and_no_psycopg() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+MAILPIT = """
+from devkit.stack.kinds.base import Kind
+from devkit.stack.kinds.postgres import server_check
+
+
+class Mailpit(Kind):
+    name = "mailpit"
+    images = ("mailpit",)
+    port = 8025
+
+    def default_healthcheck(self, service):
+        return server_check(["CMD", "/mailpit", "readyz"])
+
+
+KIND = Mailpit()
+"""
+
+
+def test_a_new_kind_is_one_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module dropped into the package is a kind everywhere: the image guess, the spec's x-devkit.kind, Docker's
+    default health check, the URL `status` shows. Nothing else names it."""
+    (tmp_path / "mailpit.py").write_text(MAILPIT)
+    monkeypatch.setattr(kinds, "__path__", [*kinds.__path__, str(tmp_path)])
+    monkeypatch.delitem(sys.modules, "devkit.stack.kinds.mailpit", raising=False)
+    registry.cache_clear()
+    try:
+        assert kind_names() == "mailpit, postgres, redis or service"
+        assert guess_kind("axllent/mailpit:v1.20") == "mailpit"
+        text = "services:\n  mail:\n    image: axllent/mailpit\n    ports: ['127.0.0.1:18025:8025', '1025:1025']\n"
+        compose = tmp_path / "compose.yml"
+        mail = parse_stack(text, compose, {}, load_settings(cwd=tmp_path, environ={})).services["mail"]
+        assert mail.kind == "mailpit"
+        assert service_url(mail) == "http://127.0.0.1:18025"
+        check = effective_healthcheck(mail)
+        assert check is not None and check.test == ["CMD", "/mailpit", "readyz"]
+    finally:
+        registry.cache_clear()
+        sys.modules.pop("devkit.stack.kinds.mailpit", None)
