@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +72,15 @@ class StackProject:
         self.env["DEVKIT_COMPOSE_FILE"] = str(path)
 
 
+def free_port_besides(taken: Iterable[int]) -> int:
+    """A free port none of `taken` is: the kernel may hand out a just-closed port again, and two services of one
+    stack on the same host port is a refused compose file, not the scenario under test."""
+    used = set(taken)
+    while (port := free_port()) in used:
+        pass
+    return port
+
+
 def _clean_environ() -> dict[str, str]:
     """The outer environment minus anything that would point devkit or docker elsewhere."""
     return {
@@ -94,7 +103,9 @@ def stack_project(tmp_path: Path) -> Callable[..., StackProject]:
         root = tmp_path / "project"
         root.mkdir(exist_ok=True)
         (root / "devkit.toml").write_text(f'[stack]\ncompose_file = "{compose_file}"\n')
-        ports = {service: free_port() for service in services}
+        ports: dict[str, int] = {}
+        for service in services:
+            ports[service] = free_port_besides(ports.values())
         project = f"dkt{uuid.uuid4().hex[:10]}"
         env = {
             **_clean_environ(),

@@ -26,7 +26,6 @@ import psycopg
 import pytest
 
 from devkit.stack.native.postgres import external_base
-from tests.servers import free_port
 from tests.stack.conftest import (
     DEVKIT,
     FIXTURE_COMPOSE,
@@ -34,6 +33,7 @@ from tests.stack.conftest import (
     StackProject,
     containers_of,
     engine_verdicts,
+    free_port_besides,
     marked_pids,
     project_leftovers,
 )
@@ -283,7 +283,7 @@ def test_up_status_noop_recreate_logs_down_up_down_volumes(side: Side) -> None:
 
     # A changed spec for echo alone (another host port, as a second worktree would pick) replaces echo alone.
     old_echo_port = ports["echo"]
-    ports["echo"] = free_port()
+    ports["echo"] = free_port_besides(ports.values())
     stack.env["DEVKIT_PORT_ECHO"] = str(ports["echo"])
     assert "nothing changed" not in stack.ok("up").stderr
     after = side.instances(stack)
