@@ -25,8 +25,9 @@ from docker.types import Mount
 
 from devkit.config import Settings, env_key
 from devkit.errors import DevkitError, EngineError, ImageError, PortConflictError
-from devkit.stack.endpoints import port_labels, postgres_credentials, service_url, service_urls
+from devkit.stack.endpoints import port_labels, service_url, service_urls
 from devkit.stack.engine import Engine
+from devkit.stack.kinds import kind_of
 from devkit.stack.runtime import Health, Instance, RuntimeName, ServiceStatus, StackEvents
 from devkit.stack.spec import DISABLED_HEALTHCHECK, HealthCheck, ServiceSpec, StackSpec
 
@@ -82,43 +83,12 @@ def container_labels(stack: StackSpec, service: ServiceSpec) -> dict[str, str]:
 
 # --- pure: health --------------------------------------------------------------------------------------------
 
-# When the compose file gives postgres or redis no health check. `up` waits for the engine's verdict, and an
-# engine before 25.0 first checks one interval after the start: a short interval is what keeps `up` quick there.
-DEFAULT_INTERVAL = 2.0
-DEFAULT_START_PERIOD = 60.0
-DEFAULT_START_INTERVAL = 0.5
-
-
-def default_healthcheck(service: ServiceSpec) -> HealthCheck | None:
-    """What the stack needs to know a database is really up, when the compose file says nothing.
-    pg_isready over TCP: during the official entrypoint's init phase the server listens on the socket only."""
-    if service.kind == "postgres":
-        user, _, database = postgres_credentials(service)
-        return HealthCheck(
-            test=["CMD-SHELL", f"pg_isready -U {user} -d {database} -h 127.0.0.1"],
-            interval=DEFAULT_INTERVAL,
-            timeout=5.0,
-            retries=30,
-            start_period=DEFAULT_START_PERIOD,
-            start_interval=DEFAULT_START_INTERVAL,
-        )
-    if service.kind == "redis":
-        return HealthCheck(
-            test=["CMD", "redis-cli", "ping"],
-            interval=DEFAULT_INTERVAL,
-            timeout=5.0,
-            retries=30,
-            start_period=DEFAULT_START_PERIOD,
-            start_interval=DEFAULT_START_INTERVAL,
-        )
-    return None
-
 
 def effective_healthcheck(service: ServiceSpec) -> HealthCheck | None:
     """The compose file's check, else devkit's default for the kind; None when there is none or it is disabled."""
     if service.healthcheck == DISABLED_HEALTHCHECK:
         return None
-    return service.healthcheck or default_healthcheck(service)
+    return service.healthcheck or kind_of(service).default_healthcheck(service)
 
 
 def engine_healthcheck(check: HealthCheck, api_version: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from devkit.stack.native_process import PidRecord, is_alive, process_start_time
+from devkit.stack.native.process import PidRecord, is_alive, process_start_time
 
 LOCK_FILE = "lock"
 HOLDERS_DIR = "lock.d"

@@ -29,6 +29,6 @@ def choose_runtime(settings: Settings, requested: str | None, events: StackEvent
 
 
 def _native(settings: Settings) -> Runtime:
-    from devkit.stack.native import NativeRuntime
+    from devkit.stack.native.runtime import NativeRuntime
 
     return NativeRuntime(settings)

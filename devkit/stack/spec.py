@@ -21,9 +21,9 @@ import yaml
 
 from devkit.config import Settings, env_key
 from devkit.errors import ConfigError
+from devkit.stack import kinds
 from devkit.stack.interpolate import InterpolationError, interpolate_tree, read_dotenv
 
-ServiceKind = Literal["postgres", "redis", "service"]
 Condition = Literal["service_started", "service_healthy", "service_completed_successfully"]
 _CONDITIONS = ("service_started", "service_healthy", "service_completed_successfully")
 
@@ -78,7 +78,7 @@ class NativeSpec:
 @dataclass(frozen=True)
 class ServiceSpec:
     name: str
-    kind: ServiceKind
+    kind: str  # a name in devkit.stack.kinds.registry()
     image: str | None
     build: BuildSpec | None = None
     ports: tuple[PortMapping, ...] = ()
@@ -132,7 +132,7 @@ class StackSpec:
             raise ConfigError(f"no service {name!r} in {self.compose_file}", f"known services: {known}") from None
 
     def database(self) -> ServiceSpec | None:
-        return next((svc for svc in self.services.values() if svc.kind == "postgres"), None)
+        return next((svc for svc in self.services.values() if kinds.kind_of(svc).database), None)
 
     def select(self, names: list[str] | None) -> list[str]:
         """The named services plus everything they depend on, in start order."""
@@ -316,9 +316,9 @@ def _parse_service(name: str, raw: Any, base: Path, settings: Settings) -> Servi
         raise _FieldError("image", "a service needs an image or a build")
     image = _resolve_image(name, image, build, settings)
 
-    kind = extension.get("kind") or _guess_kind(raw.get("image") or "")
-    if kind not in ("postgres", "redis", "service"):
-        raise _FieldError("x-devkit.kind", "must be postgres, redis or service")
+    kind = extension.get("kind") or kinds.guess_kind(raw.get("image") or "")
+    if kind not in kinds.registry():
+        raise _FieldError("x-devkit.kind", f"must be {kinds.kind_names()}")
 
     ports = tuple(_parse_port(item, f"ports[{index}]") for index, item in enumerate(_as_list(raw, "ports")))
     override = _lookup(settings.stack.ports, name)
@@ -365,15 +365,6 @@ def _resolve_image(name: str, image: str | None, build: BuildSpec | None, settin
         return image  # built locally; the runtime names it when the file does not
     prefix = settings.stack.image_prefix
     return f"{prefix}{image}" if prefix and image else image
-
-
-def _guess_kind(image: str) -> ServiceKind:
-    repository = image.rsplit("/", 1)[-1].split(":", 1)[0]
-    if repository in ("postgres", "postgis"):
-        return "postgres"
-    if repository in ("redis", "valkey"):
-        return "redis"
-    return "service"
 
 
 def _as_list(raw: dict, key: str) -> list:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +21,7 @@ import docker
 import docker.errors
 import pytest
 
+from devkit.stack.native.process import MARKER_VARIABLE
 from tests.engine import EngineUnavailable, ensure_engine
 from tests.images.build import POSTGRES_IMAGE, REDIS_IMAGE, ensure_test_images
 from tests.servers import free_port
@@ -53,6 +54,7 @@ class StackProject:
             [str(DEVKIT), *args],
             env={**self.env, **(env or {})},
             cwd=self.root,
+            stdin=subprocess.DEVNULL,  # as a script runs it: no TTY to ask on
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -68,6 +70,15 @@ class StackProject:
 
     def use_compose(self, path: Path) -> None:
         self.env["DEVKIT_COMPOSE_FILE"] = str(path)
+
+
+def free_port_besides(taken: Iterable[int]) -> int:
+    """A free port none of `taken` is: the kernel may hand out a just-closed port again, and two services of one
+    stack on the same host port is a refused compose file, not the scenario under test."""
+    used = set(taken)
+    while (port := free_port()) in used:
+        pass
+    return port
 
 
 def _clean_environ() -> dict[str, str]:
@@ -92,7 +103,9 @@ def stack_project(tmp_path: Path) -> Callable[..., StackProject]:
         root = tmp_path / "project"
         root.mkdir(exist_ok=True)
         (root / "devkit.toml").write_text(f'[stack]\ncompose_file = "{compose_file}"\n')
-        ports = {service: free_port() for service in services}
+        ports: dict[str, int] = {}
+        for service in services:
+            ports[service] = free_port_besides(ports.values())
         project = f"dkt{uuid.uuid4().hex[:10]}"
         env = {
             **_clean_environ(),
@@ -108,6 +121,23 @@ def stack_project(tmp_path: Path) -> Callable[..., StackProject]:
         return StackProject(root, project, ports, env)
 
     return make
+
+
+def marked_pids(state: Path) -> list[int]:
+    """Every process of a native stack still alive: the native runtime marks each one's environment."""
+    wanted = f"{MARKER_VARIABLE}={state}".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if wanted in (entry / "environ").read_bytes().split(b"\0"):
+                status = (entry / "stat").read_text()
+                if status[status.rfind(")") + 2] != "Z":
+                    pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
 
 
 # --- Docker ---------------------------------------------------------------------------------------------------
@@ -157,6 +187,24 @@ def project_leftovers(client: docker.DockerClient, project: str) -> dict[str, li
         "containers": [c["Names"][0].lstrip("/") for c in containers + helpers],
         "volumes": [v["Name"] for v in volumes],
         "networks": [n["Name"] for n in networks],
+    }
+
+
+def containers_of(client: docker.DockerClient, project: str) -> dict[str, dict]:
+    """service -> inspect data, for the project's containers."""
+    found = client.api.containers(all=True, filters={"label": f"com.docker.compose.project={project}"})
+    result = {}
+    for summary in found:
+        attrs = client.api.inspect_container(summary["Id"])
+        result[attrs["Config"]["Labels"]["com.docker.compose.service"]] = attrs
+    return result
+
+
+def engine_verdicts(client: docker.DockerClient, project: str) -> dict[str, str]:
+    """service -> the health `docker ps` shows, read straight from the engine."""
+    return {
+        service: attrs["State"]["Health"]["Status"] if attrs["State"].get("Health") else "none"
+        for service, attrs in containers_of(client, project).items()
     }
 
 

@@ -6,18 +6,13 @@ images (tests/images), pointed at through DEVKIT_IMAGE_<SERVICE> as a user with 
 
 from __future__ import annotations
 
-import json
 import os
-import select
-import socket
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import docker
-import psycopg
 import pytest
 
 from devkit.stack.docker import (
@@ -25,7 +20,6 @@ from devkit.stack.docker import (
     build_step,
     container_labels,
     container_name,
-    default_healthcheck,
     effective_healthcheck,
     engine_health,
     engine_healthcheck,
@@ -37,7 +31,7 @@ from devkit.stack.docker import (
     volume_name,
 )
 from devkit.stack.spec import DISABLED_HEALTHCHECK, BuildSpec, HealthCheck, PortMapping, ServiceSpec, StackSpec
-from tests.stack.conftest import DEVKIT, FIXTURE_COMPOSE, TEST_LABEL, StackProject, project_leftovers
+from tests.stack.conftest import TEST_LABEL, StackProject, engine_verdicts, project_leftovers
 
 pytestmark = pytest.mark.docker
 
@@ -75,21 +69,12 @@ def test_container_labels_are_compose_labels_plus_the_services_own() -> None:
     }
 
 
-def test_default_health_checks() -> None:
-    postgres = ServiceSpec(
-        "db", "postgres", "postgres:15", environment={"POSTGRES_USER": "dev", "POSTGRES_DB": "mpac_dev"}
-    )
-    check = default_healthcheck(postgres)
-    assert check is not None
-    assert check.test == ["CMD-SHELL", "pg_isready -U dev -d mpac_dev -h 127.0.0.1"]
-    # `up` waits for the engine's verdict: a short interval (and start_interval on newer engines) keeps it quick.
-    assert (check.interval, check.start_interval) == (2.0, 0.5)
-    redis = ServiceSpec("cache", "redis", "redis:7")
-    assert default_healthcheck(redis) == HealthCheck(["CMD", "redis-cli", "ping"], 2.0, 5.0, 30, 60.0, 0.5)
-    assert default_healthcheck(ServiceSpec("web", "service", "nginx")) is None
+def test_effective_health_check() -> None:
+    """The compose file's own check wins over the kind's default (tests/stack/kinds); `disable: true` means none."""
+    assert effective_healthcheck(ServiceSpec("cache", "redis", "redis:7")).test == ["CMD", "redis-cli", "ping"]
+    assert effective_healthcheck(ServiceSpec("web", "service", "nginx")) is None
     own = HealthCheck(["CMD", "true"], interval=1.0)
     assert effective_healthcheck(ServiceSpec("db", "postgres", "postgres:15", healthcheck=own)) == own
-    # `healthcheck: {disable: true}` means none, not devkit's default for the kind.
     assert effective_healthcheck(ServiceSpec("db", "postgres", "postgres:15", healthcheck=DISABLED_HEALTHCHECK)) is None
 
 
@@ -154,156 +139,11 @@ def test_one_line_error_text() -> None:
 # --- helpers for the real stack --------------------------------------------------------------------------------
 
 
-def redis_ping(port: int) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(b"PING\r\n")
-        return sock.recv(64)
-
-
-def http_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return json.loads(response.read())
-
-
-def containers_of(client: docker.DockerClient, project: str) -> dict[str, dict]:
-    """service -> inspect data, for the project's containers."""
-    found = client.api.containers(all=True, filters={"label": f"com.docker.compose.project={project}"})
-    result = {}
-    for summary in found:
-        attrs = client.api.inspect_container(summary["Id"])
-        result[attrs["Config"]["Labels"]["com.docker.compose.service"]] = attrs
-    return result
-
-
-def engine_verdicts(client: docker.DockerClient, project: str) -> dict[str, str]:
-    """service -> the health `docker ps` shows, read straight from the engine."""
-    return {
-        service: attrs["State"]["Health"]["Status"] if attrs["State"].get("Health") else "none"
-        for service, attrs in containers_of(client, project).items()
-    }
-
-
 def error_lines(result: subprocess.CompletedProcess) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.startswith("error:")]
 
 
-def changed_compose(tmp_path: Path, greeting: str) -> Path:
-    """The suite's compose file as a user would edit it: one more variable for `echo`, nothing else changed."""
-    text = FIXTURE_COMPOSE.read_text()
-    edited = text.replace('      PORT: "8080"\n', f'      PORT: "8080"\n      GREETING: "{greeting}"\n').replace(
-        "context: ./echo", f"context: {FIXTURE_COMPOSE.parent / 'echo'}"
-    )
-    assert edited.count("GREETING") == 1 and str(FIXTURE_COMPOSE.parent) in edited
-    path = tmp_path / "docker-compose.changed.yml"
-    path.write_text(edited)
-    return path
-
-
-# --- the cycle ------------------------------------------------------------------------------------------------
-
-
-def test_up_status_noop_recreate_down_up_down_volumes(
-    docker_stack: Callable[..., StackProject], docker_client: docker.DockerClient, tmp_path: Path
-) -> None:
-    stack = docker_stack()
-    project = stack.project
-
-    # up from nothing: pulls nothing (images are local), builds echo, starts in depends_on order, waits for health.
-    first = stack.ok("up", "--timeout", "180")
-    assert "stack is up" in first.stderr
-    assert "runtime: docker — Docker " in first.stderr
-
-    status = stack.status()
-    assert status["project"] == project and status["runtime"] == "docker"
-    services = {item["service"]: item for item in status["services"]}
-    assert {name: (s["state"], s["health"]) for name, s in services.items()} == {
-        "postgres": ("running", "healthy"),
-        "redis": ("running", "healthy"),
-        "echo": ("running", "healthy"),
-    }
-    # One story: what `up` waited for is the engine's own verdict, the one `docker ps` shows.
-    assert engine_verdicts(docker_client, project) == {name: "healthy" for name in services}
-    postgres_port, redis_port, echo_port = (stack.ports[name] for name in ("postgres", "redis", "echo"))
-    assert services["postgres"]["ports"] == [f"127.0.0.1:{postgres_port}->5432/tcp"]
-    dsn = services["postgres"]["url"]
-    assert dsn == f"postgresql://dev:dev@127.0.0.1:{postgres_port}/mpac_dev"
-
-    # The services answer through the published ports, and reach each other by service name.
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        assert conn.execute("SELECT current_user, current_database()").fetchone() == ("dev", "mpac_dev")
-        conn.execute("CREATE TABLE merchants (id int PRIMARY KEY, name text)")
-        conn.execute("INSERT INTO merchants VALUES (1, 'Ramen Ichiban')")
-    assert redis_ping(redis_port).startswith(b"+PONG")
-    assert http_json(services["echo"]["url"]) == {"service": "echo", "database_reachable": True, "redis_pong": True}
-    assert services["echo"]["url"] == f"http://127.0.0.1:{echo_port}"
-
-    # Compose's names and labels, so `docker compose ps` and Docker Desktop group the stack.
-    containers = containers_of(docker_client, project)
-    assert set(containers) == {"postgres", "redis", "echo"}
-    for service, attrs in containers.items():
-        labels = attrs["Config"]["Labels"]
-        assert attrs["Name"] == f"/{project}-{service}-1"
-        assert labels["com.docker.compose.project"] == project
-        assert labels["com.docker.compose.oneoff"] == "False"
-        assert labels["com.docker.compose.container-number"] == "1"
-        assert labels["com.docker.compose.project.config_files"] == str(FIXTURE_COMPOSE)
-        assert len(labels["com.docker.compose.config-hash"]) == 64
-        network = attrs["NetworkSettings"]["Networks"][f"{project}_default"]
-        assert service in network["Aliases"]
-    assert containers["postgres"]["Config"]["Image"] == "devkit-test/postgres:15"
-    assert containers["redis"]["Config"]["Image"] == "devkit-test/redis:7"
-    assert containers["echo"]["Config"]["Image"] == "devkit-test/echo:dev"
-    assert containers["redis"]["Config"]["Healthcheck"]["Interval"] == 2_000_000_000
-    network = docker_client.api.inspect_network(f"{project}_default")
-    assert network["Labels"] == {"com.docker.compose.project": project, "com.docker.compose.network": "default"}
-    for volume in ("postgres-data", "redis-data"):
-        labels = docker_client.api.inspect_volume(f"{project}_{volume}")["Labels"]
-        assert labels == {"com.docker.compose.project": project, "com.docker.compose.volume": volume}
-    ids = {service: attrs["Id"] for service, attrs in containers.items()}
-
-    # Everything healthy: `up` changes nothing and says so.
-    again = stack.ok("up")
-    assert "everything is already up and healthy; nothing changed" in again.stderr
-    assert {s: a["Id"] for s, a in containers_of(docker_client, project).items()} == ids
-
-    # A changed spec recreates only that service.
-    stack.use_compose(changed_compose(tmp_path, "konnichiwa"))
-    changed = stack.ok("up")
-    assert "stack is up" in changed.stderr
-    after = containers_of(docker_client, project)
-    assert after["postgres"]["Id"] == ids["postgres"] and after["redis"]["Id"] == ids["redis"]
-    assert after["echo"]["Id"] != ids["echo"]
-    assert "GREETING=konnichiwa" in after["echo"]["Config"]["Env"]
-    assert http_json(f"http://127.0.0.1:{echo_port}/")["database_reachable"] is True
-
-    # logs: tail, and follow through the real CLI.
-    tail = stack.ok("logs", "redis", "--tail", "1").stdout.splitlines()
-    assert len(tail) == 1
-    assert "Ready to accept connections" in stack.ok("logs", "redis").stdout
-    with _follow(stack, "echo") as follower:
-        http_json(f"http://127.0.0.1:{echo_port}/")  # make a fresh line appear
-        assert follower.stdout is not None
-        ready, _, _ = select.select([follower.stdout], [], [], 15)
-        assert ready, "devkit logs -f printed nothing"
-        assert follower.stdout.readline().startswith("echo: GET /")
-
-    # down keeps the data; up finds it.
-    down = stack.ok("down")
-    assert "data kept" in down.stderr
-    leftovers = project_leftovers(docker_client, project)
-    assert leftovers["containers"] == [] and leftovers["networks"] == []
-    assert sorted(leftovers["volumes"]) == [f"{project}_postgres-data", f"{project}_redis-data"]
-    assert {s["service"]: s["state"] for s in stack.status()["services"]} == dict.fromkeys(
-        ("postgres", "redis", "echo"), "missing"
-    )
-    stack.ok("up")
-    with psycopg.connect(dsn) as conn:
-        assert conn.execute("SELECT name FROM merchants").fetchall() == [("Ramen Ichiban",)]
-
-    # down --volumes deletes it all.
-    gone = stack.ok("down", "--volumes", "--yes")
-    assert "data deleted" in gone.stderr
-    assert project_leftovers(docker_client, project) == {"containers": [], "volumes": [], "networks": []}
+# --- load ------------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -335,59 +175,7 @@ def test_up_status_and_the_engine_tell_one_story_under_load(
         stack.ok("down")  # keeps the volumes: the second round starts on initialized data
 
 
-class _follow:
-    """`devkit logs SERVICE -f` as a child process, stopped on exit."""
-
-    def __init__(self, stack: StackProject, service: str) -> None:
-        self.process = subprocess.Popen(
-            [str(DEVKIT), "logs", service, "-f", "--tail", "0"],
-            env=stack.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    def __enter__(self) -> subprocess.Popen:
-        return self.process
-
-    def __exit__(self, *exc: object) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
 # --- failures -------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def listening_socket() -> Iterator[Callable[[int], socket.socket]]:
-    opened: list[socket.socket] = []
-
-    def listen(port: int) -> socket.socket:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", port))
-        sock.listen(1)
-        opened.append(sock)
-        return sock
-
-    yield listen
-    for sock in opened:
-        sock.close()
-
-
-def test_port_conflict_is_found_before_anything_starts(
-    docker_stack: Callable[..., StackProject],
-    docker_client: docker.DockerClient,
-    listening_socket: Callable[[int], socket.socket],
-) -> None:
-    stack = docker_stack()
-    listening_socket(stack.ports["redis"])
-    result = stack.devkit("up", "--timeout", "60")
-    assert result.returncode == 5, result.stderr
-    (line,) = error_lines(result)
-    assert f"port {stack.ports['redis']} for redis is in use by" in line
-    assert f"(pid {os.getpid()})" in line  # this test process holds it
-    assert "DEVKIT_PORT_REDIS" in line
-    assert project_leftovers(docker_client, stack.project) == {"containers": [], "volumes": [], "networks": []}
 
 
 def test_port_held_by_another_container_names_the_container(
@@ -423,38 +211,6 @@ def test_image_that_cannot_be_pulled_names_image_and_setting(
     assert "DEVKIT_IMAGE_REDIS" in line and "DEVKIT_IMAGE_PREFIX" in line
     assert "Traceback" not in result.stderr
     assert project_leftovers(docker_client, stack.project) == {"containers": [], "volumes": [], "networks": []}
-
-
-def test_health_timeout_prints_last_log_lines_and_removes_what_it_started(
-    docker_stack: Callable[..., StackProject], docker_client: docker.DockerClient, tmp_path: Path
-) -> None:
-    compose = tmp_path / "never-healthy.yml"
-    compose.write_text(
-        """
-services:
-  postgres:
-    image: postgres:15
-    environment: {POSTGRES_DB: mpac_dev, POSTGRES_USER: dev, POSTGRES_PASSWORD: dev}
-    ports: ["127.0.0.1:5432:5432"]
-    healthcheck: {disable: true}  # running is enough: the 5 s are redis's alone, however loaded the machine
-  redis:
-    image: redis:7
-    command: ["redis-server", "--appendonly", "yes"]
-    ports: ["127.0.0.1:6379:6379"]
-    healthcheck:
-      test: ["CMD-SHELL", "exit 1"]
-      interval: 1s
-      retries: 100
-"""
-    )
-    stack = docker_stack(services=("postgres", "redis"), compose_file=compose)
-    result = stack.devkit("up", "--timeout", "5")
-    assert result.returncode == 6, result.stderr
-    (line,) = error_lines(result)
-    assert "redis did not become healthy within 5s" in line
-    assert "last log lines:" in result.stderr
-    assert "Ready to accept connections" in result.stderr
-    assert project_leftovers(docker_client, stack.project)["containers"] == []
 
 
 def test_no_engine_with_runtime_docker_says_what_was_tried(

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devkit.errors import ConfigError, EngineError
-from devkit.stack.endpoints import postgres_credentials
-from devkit.stack.native_binaries import POSTGRES_MAJOR, PostgresBinaries
-from devkit.stack.native_logs import tail_lines
-from devkit.stack.native_process import inherited_environment
-from devkit.stack.native_translate import quote_ident
+from devkit.stack.kinds.postgres import credentials as postgres_credentials
+from devkit.stack.native.binaries import POSTGRES_MAJOR, PostgresBinaries
+from devkit.stack.native.logs import tail_lines
+from devkit.stack.native.process import inherited_environment
+from devkit.stack.native.translate import quote_ident
 from devkit.stack.spec import ServiceSpec
 
 EXTERNAL_ROOT = Path("/var/lib/devkit")

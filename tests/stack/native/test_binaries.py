@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from devkit.config import load_settings
 from devkit.errors import EngineError
-from devkit.stack.native_binaries import find_postgres, find_redis
-from devkit.stack.native_postgres import traversable_by
+from devkit.stack.native.binaries import find_postgres, find_redis
+from devkit.stack.native.postgres import traversable_by
+from devkit.stack.native.runtime import NativeRuntime
 
 
 def test_finds_the_machines_postgresql_15_and_redis() -> None:
@@ -59,3 +61,11 @@ def test_traversable_by() -> None:
         os.chmod(base, 0o700)
         for path in (base / "a" / "b", base / "a", base):
             path.rmdir()
+
+
+def test_describe_names_each_kinds_binaries_or_their_absence(tmp_path: Path) -> None:
+    """`up` prints it after "runtime: native —": every kind with host binaries says which, or that it has none."""
+    environ = {"DEVKIT_REDIS_SERVER": "/nonexistent/redis-server", "DEVKIT_STATE_DIR": str(tmp_path)}
+    line = NativeRuntime(load_settings(cwd=tmp_path, environ=environ)).describe()
+    found = find_postgres(None)
+    assert line == f"PostgreSQL {found.version} ({found.bindir}), redis-server not found; state in {tmp_path}/mpac"

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from devkit.errors import ConfigError
-from devkit.stack.endpoints import POSTGRES_PORT, REDIS_PORT
+from devkit.stack.kinds.postgres import POSTGRES_PORT
+from devkit.stack.kinds.redis import REDIS_PORT
 from devkit.stack.spec import PortMapping, ServiceSpec, StackSpec
 
 # A unix socket path longer than this does not fit in sockaddr_un (108 bytes with the terminating NUL).

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from devkit.stack.native_process import (
+from devkit.stack.native.process import (
     MARKER_VARIABLE,
     PidRecord,
     StopStep,

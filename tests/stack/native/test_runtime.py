@@ -1,8 +1,9 @@
-"""The native runtime end to end, through the real CLI: real PostgreSQL 15, real redis-server, the suite's echo
-service as a host process, on free ports. No Docker involved.
+"""The native runtime end to end where it differs from Docker (the scenarios both runtimes share are in
+tests/stack/test_runtime_contract.py): real PostgreSQL 15, real redis-server, the suite's echo service as a host
+process, on free ports. No Docker involved.
 
-The main cycle runs `devkit` as a subprocess, so every process it starts must outlive the command; the error
-cases run in-process through typer's runner.
+Stacks side by side and concurrent `up`s run `devkit` as a subprocess, so every process it starts must outlive the
+command; the error cases run in-process through typer's runner.
 """
 
 from __future__ import annotations
@@ -10,15 +11,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import queue
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,14 +27,13 @@ import pytest
 from typer.testing import CliRunner
 
 from devkit.cli import app
-from devkit.stack.native_postgres import external_base
-from devkit.stack.native_process import MARKER_VARIABLE
+from devkit.stack.native.postgres import external_base
 from tests.servers import free_port
+from tests.stack.conftest import marked_pids
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 COMPOSE = REPO_ROOT / "tests" / "fixtures" / "stack" / "docker-compose.yml"
 DEVKIT = Path(sys.executable).parent / "devkit"
-STAGING_DSN = "postgresql://app:staging-password@staging.internal:5432/mpac"
 
 
 def free_ports(count: int) -> list[int]:
@@ -45,23 +41,6 @@ def free_ports(count: int) -> list[int]:
     while len(ports) < count:
         ports.add(free_port())
     return sorted(ports)
-
-
-def marked_pids(state: Path) -> list[int]:
-    """Every process of this stack still alive: the native runtime marks each one's environment."""
-    wanted = f"{MARKER_VARIABLE}={state}".encode()
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if wanted in (entry / "environ").read_bytes().split(b"\0"):
-                status = (entry / "stat").read_text()
-                if status[status.rfind(")") + 2] != "Z":
-                    pids.append(int(entry.name))
-        except OSError:
-            continue
-    return pids
 
 
 @dataclass
@@ -152,119 +131,9 @@ def stack(make_stack: Callable[..., NativeStack]) -> NativeStack:
     return make_stack()
 
 
-def redis_command(port: int, *words: str) -> bytes:
-    request = f"*{len(words)}\r\n".encode() + b"".join(f"${len(w)}\r\n{w}\r\n".encode() for w in words)
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(request)
-        return sock.recv(1024)
-
-
 def get_json(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=5) as response:
         return json.loads(response.read())
-
-
-def follow_until(process: subprocess.Popen[str], needle: str, seconds: float) -> list[str]:
-    """Lines of a `logs -f` process until one holds `needle` (or time runs out)."""
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
-    seen: list[str] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            seen.append(lines.get(timeout=0.2))
-        except queue.Empty:
-            continue
-        if needle in seen[-1]:
-            break
-    return seen
-
-
-def test_full_cycle(stack: NativeStack) -> None:
-    up = stack.cli("up", DEVKIT_ANON_KEY="secret-anonymization-key-0123456789", DEVKIT_STAGING_DSN=STAGING_DSN)
-    assert "runtime: native" in up.stderr
-    assert "stack is up" in up.stderr
-
-    # devkit's own secrets are none of the servers' and services' business.
-    for pid in stack.processes():
-        environ = Path(f"/proc/{pid}/environ").read_bytes()
-        assert b"DEVKIT_ANON_KEY" not in environ and b"staging-password" not in environ, pid
-
-    # `devkit up` has exited: everything it started runs on, healthy, on the published ports.
-    services = stack.status()
-    assert list(services) == ["postgres", "redis", "echo"]
-    for item in services.values():
-        assert (item["runtime"], item["state"], item["health"]) == ("native", "running", "healthy"), item
-    assert services["postgres"]["ports"] == [f"127.0.0.1:{stack.ports['postgres']}->5432/tcp"]
-    dsn = services["postgres"]["url"]
-    assert dsn == f"postgresql://dev:dev@127.0.0.1:{stack.ports['postgres']}/mpac_dev"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        assert conn.execute("SELECT current_database(), current_user").fetchone() == ("mpac_dev", "dev")
-        conn.execute("CREATE TABLE survivor (id int PRIMARY KEY, note text)")
-        conn.execute("INSERT INTO survivor VALUES (1, 'kept across down/up')")
-    assert redis_command(stack.ports["redis"], "PING") == b"+PONG\r\n"
-    assert redis_command(stack.ports["redis"], "SET", "survivor", "yes") == b"+OK\r\n"
-    # The echo service reached PostgreSQL and Redis through URLs rewritten from `postgres:5432`/`redis:6379`.
-    echo = get_json(services["echo"]["url"] + "/")
-    assert echo == {"service": "echo", "database_reachable": True, "redis_pong": True}
-
-    tail = stack.cli("logs", "postgres", "--tail", "5").stdout.splitlines()
-    assert len(tail) == 5
-    assert any("ready to accept connections" in line for line in tail)
-
-    # `logs -f` shows new lines as the service writes them.
-    follower = subprocess.Popen(
-        [str(DEVKIT), "logs", "echo", "-f", "--tail", "1"],
-        env={**os.environ, **stack.devkit_env()}, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    try:
-        time.sleep(0.5)
-        get_json(services["echo"]["url"] + "/followed")
-        assert any("echo: GET /followed" in line for line in follow_until(follower, "/followed", 10))
-    finally:
-        follower.kill()
-        follower.wait()
-
-    # Again: a no-op.
-    pids = {name: stack.pid(name) for name in services}
-    again = stack.cli("up")
-    assert "nothing changed" in again.stderr
-    assert {name: stack.pid(name) for name in services} == pids
-
-    # A changed spec for echo alone (another host port, as a second worktree would pick) restarts echo alone.
-    old_echo_port, stack.ports["echo"] = stack.ports["echo"], free_ports(1)[0]
-    changed = stack.cli("up")
-    assert "nothing changed" not in changed.stderr
-    assert stack.pid("echo") != pids["echo"]
-    assert (stack.pid("postgres"), stack.pid("redis")) == (pids["postgres"], pids["redis"])
-    assert get_json(f"http://127.0.0.1:{stack.ports['echo']}/")["database_reachable"] is True
-    with pytest.raises(OSError):
-        socket.create_connection(("127.0.0.1", old_echo_port), timeout=2).close()
-
-    # down stops every process and keeps the data; up finds it.
-    down = stack.cli("down")
-    assert "data kept" in down.stderr
-    assert stack.processes() == []
-    assert {item["state"] for item in stack.status().values()} == {"missing"}
-    stack.cli("up")
-    with psycopg.connect(dsn) as conn:
-        assert conn.execute("SELECT note FROM survivor").fetchall() == [("kept across down/up",)]
-    assert redis_command(stack.ports["redis"], "GET", "survivor") == b"$3\r\nyes\r\n"
-
-    # Deleting data needs a yes: without a TTY to ask on, --volumes alone is refused and changes nothing.
-    refused = stack.invoke("down", "--volumes")
-    assert refused.exit_code == 7, refused.output
-    assert "--yes" in refused.stderr
-    assert {item["state"] for item in stack.status().values()} == {"running"}
-
-    gone = stack.cli("down", "--volumes", "--yes")
-    assert "data deleted" in gone.stderr
-    assert stack.processes() == []
-    assert not (stack.state / "postgres").exists()
-    assert not external_base(stack.state, stack.project).exists()
-    stack.cli("up", "postgres")  # a fresh cluster: the table went with the data
-    with psycopg.connect(dsn) as conn:
-        assert conn.execute("SELECT to_regclass('survivor')").fetchone() == (None,)
 
 
 def test_two_stacks_side_by_side(make_stack: Callable[..., NativeStack]) -> None:
@@ -328,51 +197,6 @@ def test_missing_redis_server(stack: NativeStack) -> None:
     assert "apt-get install redis-server" in error
     _assert_nothing_started(stack)
     assert not (stack.state / "postgres" / "data").exists()  # not even initdb ran
-
-
-def test_port_in_use(stack: NativeStack) -> None:
-    port = stack.ports["postgres"]
-    with socket.socket() as holder:
-        holder.bind(("127.0.0.1", port))
-        holder.listen()
-        result = stack.invoke("up")
-    assert result.exit_code == 5, result.output
-    [error] = _error_lines(result.stderr)
-    assert f"port {port} for postgres is in use by" in error
-    assert f"pid {os.getpid()}" in error
-    assert "DEVKIT_PORT_POSTGRES" in error
-    _assert_nothing_started(stack)
-
-
-def test_health_timeout_rolls_back(tmp_path: Path, make_stack: Callable[..., NativeStack]) -> None:
-    compose = tmp_path / "stuck-compose.yml"
-    compose.write_text(
-        """
-services:
-  redis:
-    image: redis:7
-    ports: ["127.0.0.1:6379:6379"]
-  stuck:
-    image: busybox
-    ports: ["127.0.0.1:8080:8080"]
-    depends_on: [redis]
-    x-devkit:
-      native:
-        command: "echo stuck is starting; exec sleep 300"
-        health: "exit 1"
-"""
-    )
-    stack = make_stack(compose=compose, services=("redis", "stuck"))
-    began = time.monotonic()
-    result = stack.invoke("up", "--timeout", "3")
-    assert result.exit_code == 6, result.output
-    assert time.monotonic() - began < 30
-    [error] = _error_lines(result.stderr)
-    assert "stuck did not become healthy within 3s" in error
-    assert "stuck is starting" in result.stderr  # its last log lines
-    # Rolled back: neither the stuck service nor the healthy redis it started is left running.
-    assert stack.processes() == []
-    assert {item["state"] for item in stack.status().values()} == {"missing"}
 
 
 def test_service_without_native_command(tmp_path: Path, make_stack: Callable[..., NativeStack]) -> None:

@@ -1,4 +1,5 @@
-"""The native runtime's pure parts: address rewriting, compose command translation, argv, version parsing."""
+"""The native runtime's pure parts (native/translate.py, native/binaries.py): address rewriting, compose
+command translation, argv, version parsing."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import pytest
 
 from devkit.config import load_settings
 from devkit.errors import ConfigError
-from devkit.stack.native_binaries import major, parse_postgres_version, parse_redis_version
-from devkit.stack.native_translate import (
+from devkit.stack.native.binaries import major, parse_postgres_version, parse_redis_version
+from devkit.stack.native.translate import (
     connect_host,
     host_addresses,
     host_environment,
@@ -22,7 +23,7 @@ from devkit.stack.native_translate import (
 )
 from devkit.stack.spec import PortMapping, ServiceSpec, StackSpec, parse_stack
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 COMPOSE = REPO_ROOT / "tests" / "fixtures" / "stack" / "docker-compose.yml"
 
 ADDRESSES = {("postgres", 5432): "127.0.0.1:15432", ("redis", 6379): "127.0.0.1:16379", ("api", 80): "127.0.0.1:8081"}

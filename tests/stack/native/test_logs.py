@@ -6,7 +6,7 @@ import threading
 import time
 from pathlib import Path
 
-from devkit.stack.native_logs import all_lines, follow_lines, tail_lines
+from devkit.stack.native.logs import all_lines, follow_lines, tail_lines
 
 
 def test_tail_lines(tmp_path: Path) -> None:
