@@ -149,6 +149,12 @@ class PiiDetector:
         )
         return self._finish(mapped, (span,))
 
+    @property
+    def generation(self) -> int:
+        """Changes when `detect` may give another answer for a text it answered before: the known values it reads
+        changed (its cache holds the recognizers' spans only, which don't depend on them)."""
+        return self.known.generation if self.known is not None else 0
+
     def clear_cache(self) -> None:
         """Forget cached results (they may name values of a KnownValues that has since changed)."""
         self._cache.clear()

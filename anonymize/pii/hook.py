@@ -66,6 +66,11 @@ class FreeTextDetector:
         self.detector = detector
         self.kinds = kinds
 
+    @property
+    def generation(self) -> int:
+        """Changes when the known values the detector reads do (free_text.MemoizableDetector)."""
+        return self.detector.generation
+
     def detect(self, text: str, context: KeyContext | None = None) -> Sequence[Span]:
         from anonymize.transformers.free_text import Span
 

@@ -19,7 +19,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -58,6 +58,15 @@ class Detector(Protocol):
     def detect(self, text: str, context: KeyContext | None = None) -> Sequence[Span]:
         """Spans in `text`; `context`: what the JSON key above it says (anonymize.context.key_context)."""
         ...
+
+
+class MemoizableDetector(Detector, Protocol):
+    """A detector whose spans are a function of (text, context) until its `generation` changes (the known values it
+    reads grow): FreeText memoizes its spans per (text, context). A detector without `generation` is asked every
+    time."""
+
+    @property
+    def generation(self) -> int: ...
 
 
 # What replaces each kind of span: (transformer name, its params). Detectors may only emit these kinds
@@ -110,6 +119,8 @@ def _digits(text: str) -> str:
 
 class RegexDetector:
     """Emails, Japanese phone numbers, card numbers, IPv4/IPv6. Full-width digits count as digits."""
+
+    generation = 0  # a pure function of (text, context): memoizable for good
 
     def __init__(self, kinds: frozenset[str] | None = None) -> None:
         self.kinds = kinds
@@ -165,6 +176,12 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
             chosen.append(candidate)
     return sorted(chosen, key=lambda s: s.start)
 
+
+# FreeText's memo of spans: entries per column, and the longest text memoized (long notes rarely repeat whole; the
+# PII detector keeps its own cache of their recognizers' spans). Our assumption, sized so a worker's memos stay
+# within a few MB per column.
+SPANS_MEMO_SIZE = 1 << 15
+MEMO_MAX_LENGTH = 512
 
 DetectorFactory = Callable[["FreeTextParams", Keyring], Detector]
 
@@ -259,7 +276,13 @@ class FreeText(MemoizedTransformer):
         self.capabilities = self.capabilities.but(known_values=params.detector in READS_KNOWN_VALUES)
         self._replacers: dict[str, Transformer] = {}
         self._replace: dict[str, TransformCall] = {}  # kind -> its transform
-        # The pipeline asks for a value's fake, then for its pieces (the leak check): one detection serves both.
+        # The pipeline asks for a value's fake, then for its pieces (the leak check), and JSON payloads repeat their
+        # strings (statuses, currencies, event names): one detection per (text, context) serves them all, while
+        # the detector's generation holds (MemoizableDetector). Bounded, emptied when full, as the plain memo is.
+        self._memoized = isinstance(getattr(type(self.detector), "generation", None), (int, property))
+        self._spans: dict[tuple[str, KeyContext | None], Sequence[Span]] = {}
+        self._generation = self._detector_generation()
+        # Texts not memoized (too long, or a detector without a generation): the last answer only.
         self._last: tuple[str | None, KeyContext | None, Sequence[Span]] = (None, None, [])
         self._origins: dict[tuple[str, bool], int] = {}  # (kind, weak) -> origin id, for this column
 
@@ -282,14 +305,31 @@ class FreeText(MemoizedTransformer):
             replace = self._replace[kind] = replacer.native_transform() or replacer.transform
         return replace
 
+    def _detector_generation(self) -> int | None:
+        return cast("MemoizableDetector", self.detector).generation if self._memoized else None
+
     def _detect(self, value: str, context: KeyContext | None = None) -> Sequence[Span]:
         last = self._last  # one read: (value, context, spans) stay together when threads share the transformer
         if last[0] is value and last[1] == context:
             return last[2]
+        memoize = self._memoized and len(value) <= MEMO_MAX_LENGTH
+        if memoize:
+            generation = self._detector_generation()
+            if generation != self._generation:
+                self._spans.clear()
+                self._generation = generation
+            found = self._spans.get((value, context))
+            if found is not None:
+                return found
         spans = self.detector.detect(value) if context is None else self.detector.detect(value, context)
         if self.ignore and spans:
             spans = [s for s in spans if s.kind.lower() not in self.ignore and kind_family(s.kind) not in self.ignore]
-        self._last = (value, context, spans)
+        if memoize:
+            if len(self._spans) >= SPANS_MEMO_SIZE:
+                self._spans.clear()
+            self._spans[(value, context)] = spans
+        else:
+            self._last = (value, context, spans)
         return spans
 
     def _fake(self, value: str, key: str) -> str:

@@ -215,6 +215,40 @@ def _leaves(node: Any, trail: Trail, leaf: Callable[[Any, Trail], Any]) -> Any:
     return leaf(node, trail)
 
 
+def _may_reach(node: Any, steps: tuple[Step, ...]) -> bool:
+    """False when `_walk(node, steps, ...)` would certainly return `node` as it is, calling no leaf: a key or index
+    of the path is missing on the way down. A JSON string met on the way is the walk's to decide (it decodes and
+    re-encodes it), and so are wildcards."""
+    for step in steps:
+        if step.kind == "key":
+            if isinstance(node, dict):
+                if step.key not in node:
+                    return False
+                node = node[step.key]
+                continue
+            return isinstance(node, str)
+        if step.kind == "index":
+            if isinstance(node, list):
+                index = cast(int, step.key)
+                if not -len(node) <= index < len(node):
+                    return False
+                node = node[index]
+                continue
+            return isinstance(node, str)
+        return True
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Walked:
+    """What `JsonPaths.transform` met in `value`, as `leak_items` reads it (`JsonPaths._collect`)."""
+
+    value: str
+    found: list[tuple[Trail, Transformer, str, bool]]
+    leaves: list[tuple[Trail, Any]]
+    ids: _DocumentIds
+
+
 class _DocumentIds:
     """The digits of a document's own identifiers: its values under id keys (anonymize.context.key_context) that no
     path rule replaces, and under paths ruled keep. A number that detection finds elsewhere in the same document
@@ -320,6 +354,7 @@ class JsonPaths(Transformer):
         self.capabilities = self.capabilities.but(known_values=any(sub.capabilities.known_values for sub in subs))
         self._ignore_keys = tuple(key.lower() for key in params.ignore_keys)
         self._origins: dict[tuple, int] = {}
+        self._walked: _Walked | None = None  # what the last `transform` met, for `leak_items` of the same value
 
     def _ignored(self, trail: Trail) -> bool:
         """Is the leaf at `trail` under a key of `ignore_keys`?"""
@@ -370,13 +405,22 @@ class JsonPaths(Transformer):
         covered: set[Trail] = set()
         kept: set[Trail] = set()
         ids = _DocumentIds(document, covered, kept)
+        # What leak_items will read of this same value, gathered on the way (_Walked): kept only when each leaf
+        # was met as it came in, i.e. no two rules reached the same leaf and no fake reads as a JSON document.
+        found: list[tuple[Trail, Transformer, str, bool]] = []
+        faithful = True
         for _, steps, sub in self.rules:
+            if not _may_reach(document, steps):
+                continue  # the walk would meet no leaf and re-encode nothing: the document as it is
             refs = [name for name in sub.row_columns if is_document_ref(name)]
             in_context = sub.capabilities.key_context  # free text: a string in the context of its key
 
             def leaf(
                 node: Any, trail: Trail, sub: Transformer = sub, refs: list[str] = refs, in_context: bool = in_context
             ) -> Any:
+                nonlocal faithful
+                if trail in covered:
+                    faithful = False
                 covered.add(trail)
                 if sub.name == "keep":
                     kept.add(trail)
@@ -384,23 +428,32 @@ class JsonPaths(Transformer):
                 sub_row = _with_refs(row, source, trail, refs) if refs else row
                 if text is None:
                     return None
+                found.append((trail, sub, text, isinstance(node, str)))
                 if in_context and isinstance(node, str):
-                    return cast("FreeText", sub).transform_in(text, _context(trail), sub_row)
-                return _back(node, sub.transform(text, sub_row))
+                    new = cast("FreeText", sub).transform_in(text, _context(trail), sub_row)
+                else:
+                    new = _back(node, sub.transform(text, sub_row))
+                if isinstance(new, str) and new.lstrip()[:1] in ("{", "["):
+                    faithful = False
+                return new
 
             document = _walk(document, steps, (), leaf)
+        leaves: list[tuple[Trail, Any]] = []
         if self.other is not None:
             other = self.other
             transform_in = cast("FreeText", other).transform_in if other.capabilities.key_context else None
 
             def rest(node: Any, trail: Trail) -> Any:
-                if isinstance(node, str) and trail not in covered and not self._ignored(trail):
-                    if transform_in is not None:
-                        return transform_in(node, _context(trail), row, ids)
-                    return other.transform(node, row)
+                if isinstance(node, (str, int)) and trail not in covered and not self._ignored(trail):
+                    leaves.append((trail, node))
+                    if isinstance(node, str):
+                        if transform_in is not None:
+                            return transform_in(node, _context(trail), row, ids)
+                        return other.transform(node, row)
                 return node
 
             document = _leaves(document, (), rest)
+        self._walked = _Walked(value, found, leaves, ids) if faithful else None
         return json.dumps(document, ensure_ascii=False)
 
     def leak_values(self, value: str) -> Iterator[str]:
@@ -410,6 +463,16 @@ class JsonPaths(Transformer):
         """(piece, identifying, origin id) of every personal piece: what path rules replace, and what other_strings
         detects (in the context of its key), each with the path it was found at; and, flagged None, the card-shaped
         identifiers the document keeps as they are (`_identifier`)."""
+        walked = self._walked  # the pipeline asks right after `transform` of the same value: read, not walked again
+        if walked is not None and walked.value is value:
+            return self._items(walked.found, walked.leaves, walked.ids)
+        return self._items(*self._collect(value))
+
+    def _collect(
+        self, value: str
+    ) -> tuple[list[tuple[Trail, Transformer, str, bool]], list[tuple[Trail, Any]], _DocumentIds]:
+        """What `leak_items` reads of a document: each path rule's leaves as they came in, the leaves left to
+        other_strings (strings, and numbers for `_identifier`), and the document's identifiers."""
         document = self._load(value)
         found: list[tuple[Trail, Transformer, str, bool]] = []
         covered: set[Trail] = set()
@@ -426,14 +489,8 @@ class JsonPaths(Transformer):
                 return node
 
             _walk(document, steps, (), collect)
-        ids = _DocumentIds(document, covered, kept)
-        for trail, sub, text, is_string in found:
-            if sub.name == "keep":
-                yield from self._identifier(trail, text)
-            else:  # as `transform` does, a path's own rule doesn't ask the document's ids (its walk makes them)
-                yield from self._pieces(sub, trail, text, is_string, None)
+        leaves: list[tuple[Trail, Any]] = []
         if self.other is not None:
-            leaves: list[tuple[Trail, Any]] = []
 
             def gather(node: Any, trail: Trail) -> Any:
                 if isinstance(node, (str, int)) and trail not in covered and not self._ignored(trail):
@@ -441,6 +498,20 @@ class JsonPaths(Transformer):
                 return node
 
             _leaves(document, (), gather)
+        return found, leaves, _DocumentIds(document, covered, kept)
+
+    def _items(
+        self,
+        found: list[tuple[Trail, Transformer, str, bool]],
+        leaves: list[tuple[Trail, Any]],
+        ids: _DocumentIds,
+    ) -> Iterator[tuple[str, bool | None, int]]:
+        for trail, sub, text, is_string in found:
+            if sub.name == "keep":
+                yield from self._identifier(trail, text)
+            else:  # as `transform` does, a path's own rule doesn't ask the document's ids (its walk makes them)
+                yield from self._pieces(sub, trail, text, is_string, None)
+        if self.other is not None:
             for trail, node in leaves:
                 if _context(trail) == "id" and not isinstance(node, bool):
                     yield from self._identifier(trail, str(node))
