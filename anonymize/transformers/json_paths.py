@@ -172,8 +172,10 @@ def _walk(node: Any, steps: tuple[Step, ...], trail: Trail, leaf: Callable[[Any,
     """`node` with `leaf` applied to everything the steps reach; containers are rebuilt, not mutated."""
     if not steps:
         return _leaves(node, trail, leaf)
-    if (decoded := _decode_embedded(node)) is not None:
-        return _encode(_walk(decoded, steps, (*trail, _DECODED), leaf), node)
+    if isinstance(node, str):  # no step but into JSON held in it applies to a string
+        if (decoded := _decode_embedded(node)) is not None:
+            return _encode(_walk(decoded, steps, (*trail, _DECODED), leaf), node)
+        return node
     step, rest = steps[0], steps[1:]
     if step.kind == "key" and isinstance(node, dict) and step.key in node:
         return {**node, step.key: _walk(node[step.key], rest, (*trail, step.key), leaf)}
@@ -210,9 +212,19 @@ def _leaves(node: Any, trail: Trail, leaf: Callable[[Any, Trail], Any]) -> Any:
         return {k: _leaves(v, (*trail, k), leaf) for k, v in node.items()}
     if isinstance(node, list):
         return [_leaves(v, (*trail, i), leaf) for i, v in enumerate(node)]
-    if (decoded := _decode_embedded(node)) is not None and isinstance(decoded, (dict, list)):
+    if (
+        isinstance(node, str)
+        and node[:1] not in _PLAIN_STARTS
+        and (decoded := _decode_embedded(node)) is not None
+        and isinstance(decoded, (dict, list))
+    ):
         return _encode(_leaves(decoded, (*trail, _DECODED), leaf), node)
     return leaf(node, trail)
+
+
+# First characters of strings that can't hold JSON (_decode_embedded: '{' or '[' after leading whitespace): the
+# ASCII letters and digits, which most leaves start with. The empty string: nothing to decode either.
+_PLAIN_STARTS = frozenset(["", *"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"])
 
 
 def _may_reach(node: Any, steps: tuple[Step, ...]) -> bool:
@@ -286,8 +298,21 @@ _ID_NUMBER = re.compile(r"\s*\d[\d \-]*\d\s*", re.ASCII)
 
 
 def _context(trail: Trail) -> KeyContext | None:
-    """What the keys above a leaf say about it (anonymize.context.key_context); memoized by the last two keys, all
-    it reads (payloads repeat their shape)."""
+    """What the keys above a leaf say about it (anonymize.context.key_context); memoized by the whole trail (payloads
+    repeat their shape) and by the last two keys, all it reads."""
+    found = _TRAIL_CONTEXTS.get(trail, _NO_CONTEXT)
+    if found is not _NO_CONTEXT:
+        return found  # type: ignore[return-value]
+    found = _keys_context(trail)
+    # A trail through JSON held in a string holds the marker, which equals a key spelled "<json>": not memoized.
+    if _DECODED not in trail:
+        if len(_TRAIL_CONTEXTS) >= 1 << 14:
+            _TRAIL_CONTEXTS.clear()
+        _TRAIL_CONTEXTS[trail] = found
+    return found
+
+
+def _keys_context(trail: Trail) -> KeyContext | None:
     keys = tuple(part for part in trail if isinstance(part, str) and part is not _DECODED)[-2:]
     found = _CONTEXTS.get(keys, _NO_CONTEXT)
     if found is _NO_CONTEXT:
@@ -299,6 +324,7 @@ def _context(trail: Trail) -> KeyContext | None:
 
 
 _CONTEXTS: dict[tuple[str, ...], KeyContext | None] = {}
+_TRAIL_CONTEXTS: dict[Trail, KeyContext | None] = {}
 _NO_CONTEXT = object()
 
 
@@ -355,6 +381,18 @@ class JsonPaths(Transformer):
         self._ignore_keys = tuple(key.lower() for key in params.ignore_keys)
         self._origins: dict[tuple, int] = {}
         self._walked: _Walked | None = None  # what the last `transform` met, for `leak_items` of the same value
+        # Per path rule, what each of its leaves needs, worked out once: (steps, sub, the sub's document refs,
+        # whether it reads a string in the context of its key, whether it is `keep`).
+        self._plan = [
+            (
+                steps,
+                sub,
+                [name for name in sub.row_columns if is_document_ref(name)],
+                sub.capabilities.key_context,
+                sub.name == "keep",
+            )
+            for _, steps, sub in self.rules
+        ]
 
     def _ignored(self, trail: Trail) -> bool:
         """Is the leaf at `trail` under a key of `ignore_keys`?"""
@@ -409,46 +447,46 @@ class JsonPaths(Transformer):
         # was met as it came in, i.e. no two rules reached the same leaf and no fake reads as a JSON document.
         found: list[tuple[Trail, Transformer, str, bool]] = []
         faithful = True
-        for _, steps, sub in self.rules:
-            if not _may_reach(document, steps):
-                continue  # the walk would meet no leaf and re-encode nothing: the document as it is
-            refs = [name for name in sub.row_columns if is_document_ref(name)]
-            in_context = sub.capabilities.key_context  # free text: a string in the context of its key
+        rule: tuple[Transformer, list[str], bool, bool] | None = None  # the rule being walked
 
-            def leaf(
-                node: Any, trail: Trail, sub: Transformer = sub, refs: list[str] = refs, in_context: bool = in_context
-            ) -> Any:
-                nonlocal faithful
-                if trail in covered:
-                    faithful = False
-                covered.add(trail)
-                if sub.name == "keep":
-                    kept.add(trail)
-                text = _scalar_text(node)
-                sub_row = _with_refs(row, source, trail, refs) if refs else row
-                if text is None:
-                    return None
-                found.append((trail, sub, text, isinstance(node, str)))
-                if in_context and isinstance(node, str):
-                    new = cast("FreeText", sub).transform_in(text, _context(trail), sub_row)
-                else:
-                    new = _back(node, sub.transform(text, sub_row))
-                if isinstance(new, str) and new.lstrip()[:1] in ("{", "["):
-                    faithful = False
-                return new
+        def leaf(node: Any, trail: Trail) -> Any:
+            nonlocal faithful
+            sub, refs, in_context, keep = rule  # type: ignore[misc]
+            if trail in covered:
+                faithful = False
+            covered.add(trail)
+            if keep:
+                kept.add(trail)
+            text = _scalar_text(node)
+            sub_row = _with_refs(row, source, trail, refs) if refs else row
+            if text is None:
+                return None
+            found.append((trail, sub, text, isinstance(node, str)))
+            if in_context and isinstance(node, str):
+                new = cast("FreeText", sub).transform_in(text, _context(trail), sub_row)
+            else:
+                new = _back(node, sub.transform(text, sub_row))
+            if isinstance(new, str) and new.lstrip()[:1] in ("{", "["):
+                faithful = False
+            return new
 
-            document = _walk(document, steps, (), leaf)
-        leaves: list[tuple[Trail, Any]] = []
+        for steps, sub, refs, in_context, keep in self._plan:
+            if _may_reach(document, steps):  # else the walk would meet no leaf and re-encode nothing
+                rule = (sub, refs, in_context, keep)
+                document = _walk(document, steps, (), leaf)
+        leaves: list[tuple[Trail, Any, KeyContext | None]] = []
         if self.other is not None:
             other = self.other
             transform_in = cast("FreeText", other).transform_in if other.capabilities.key_context else None
+            ignored = self._ignored if self._ignore_keys else None
 
             def rest(node: Any, trail: Trail) -> Any:
-                if isinstance(node, (str, int)) and trail not in covered and not self._ignored(trail):
-                    leaves.append((trail, node))
+                if isinstance(node, (str, int)) and trail not in covered and (ignored is None or not ignored(trail)):
+                    context = _context(trail)
+                    leaves.append((trail, node, context))
                     if isinstance(node, str):
                         if transform_in is not None:
-                            return transform_in(node, _context(trail), row, ids)
+                            return transform_in(node, context, row, ids)
                         return other.transform(node, row)
                 return node
 
@@ -470,9 +508,10 @@ class JsonPaths(Transformer):
 
     def _collect(
         self, value: str
-    ) -> tuple[list[tuple[Trail, Transformer, str, bool]], list[tuple[Trail, Any]], _DocumentIds]:
+    ) -> tuple[list[tuple[Trail, Transformer, str, bool]], list[tuple[Trail, Any, KeyContext | None]], _DocumentIds]:
         """What `leak_items` reads of a document: each path rule's leaves as they came in, the leaves left to
-        other_strings (strings, and numbers for `_identifier`), and the document's identifiers."""
+        other_strings (strings, and numbers for `_identifier`) with their keys' context, and the document's
+        identifiers."""
         document = self._load(value)
         found: list[tuple[Trail, Transformer, str, bool]] = []
         covered: set[Trail] = set()
@@ -489,12 +528,12 @@ class JsonPaths(Transformer):
                 return node
 
             _walk(document, steps, (), collect)
-        leaves: list[tuple[Trail, Any]] = []
+        leaves: list[tuple[Trail, Any, KeyContext | None]] = []
         if self.other is not None:
 
             def gather(node: Any, trail: Trail) -> Any:
                 if isinstance(node, (str, int)) and trail not in covered and not self._ignored(trail):
-                    leaves.append((trail, node))
+                    leaves.append((trail, node, _context(trail)))
                 return node
 
             _leaves(document, (), gather)
@@ -503,7 +542,7 @@ class JsonPaths(Transformer):
     def _items(
         self,
         found: list[tuple[Trail, Transformer, str, bool]],
-        leaves: list[tuple[Trail, Any]],
+        leaves: list[tuple[Trail, Any, KeyContext | None]],
         ids: _DocumentIds,
     ) -> Iterator[tuple[str, bool | None, int]]:
         for trail, sub, text, is_string in found:
@@ -512,11 +551,11 @@ class JsonPaths(Transformer):
             else:  # as `transform` does, a path's own rule doesn't ask the document's ids (its walk makes them)
                 yield from self._pieces(sub, trail, text, is_string, None)
         if self.other is not None:
-            for trail, node in leaves:
-                if _context(trail) == "id" and not isinstance(node, bool):
+            for trail, node, context in leaves:
+                if context == "id" and not isinstance(node, bool):
                     yield from self._identifier(trail, str(node))
                 if isinstance(node, str):
-                    yield from self._pieces(self.other, trail, node, True, ids)
+                    yield from self._pieces(self.other, trail, node, True, ids, context)
 
     def _identifier(self, trail: Trail, text: str) -> Iterator[tuple[str, None, int]]:
         """A card-shaped value the document keeps as an identifier (under an id key, or a path ruled keep), flagged
@@ -529,10 +568,19 @@ class JsonPaths(Transformer):
             yield text, None, self._origin(trail, IDENTIFIER, False, False)
 
     def _pieces(
-        self, sub: Transformer, trail: Trail, text: str, is_string: bool, ids: _DocumentIds | None
+        self,
+        sub: Transformer,
+        trail: Trail,
+        text: str,
+        is_string: bool,
+        ids: _DocumentIds | None,
+        context: KeyContext | object | None = _NO_CONTEXT,
     ) -> Iterator[tuple[str, bool, int]]:
         if sub.capabilities.key_context and is_string:  # free text: its pieces, by kind, in the context of their key
-            for piece, identifying, kind, weak in cast("FreeText", sub).detections(text, _context(trail), ids):
+            if context is _NO_CONTEXT:
+                context = _context(trail)
+            detections = cast("FreeText", sub).detections(text, cast("KeyContext | None", context), ids)
+            for piece, identifying, kind, weak in detections:
                 yield piece, identifying, self._origin(trail, kind, True, weak)
             return
         origin = 0
