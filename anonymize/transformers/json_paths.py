@@ -227,6 +227,73 @@ def _leaves(node: Any, trail: Trail, leaf: Callable[[Any, Trail], Any]) -> Any:
 _PLAIN_STARTS = frozenset(["", *"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"])
 
 
+def _rewrite(node: Any, steps: tuple[Step, ...], trail: Trail, leaf: Callable[[Any, Trail], Any]) -> Any:
+    """`_walk`'s result, made by changing the containers of `node` in place rather than rebuilding them, for a
+    document nothing else holds (`transform`'s own parse): the same steps, leaves and order."""
+    if not steps:
+        return _rewrite_leaves(node, trail, leaf)
+    if isinstance(node, str):
+        if (decoded := _decode_embedded(node)) is not None:
+            return _encode(_rewrite(decoded, steps, (*trail, _DECODED), leaf), node)
+        return node
+    step, rest = steps[0], steps[1:]
+    kind = step.kind
+    if kind == "key":
+        if isinstance(node, dict) and step.key in node:
+            node[step.key] = _rewrite(node[step.key], rest, (*trail, step.key), leaf)
+    elif kind == "index":
+        if isinstance(node, list) and -len(node) <= cast(int, step.key) < len(node):
+            index = cast(int, step.key) % len(node)
+            node[index] = _rewrite(node[index], rest, (*trail, index), leaf)
+    elif kind == "wild":
+        if isinstance(node, dict):
+            for k, v in node.items():
+                node[k] = _rewrite(v, rest, (*trail, k), leaf)
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                node[i] = _rewrite(v, rest, (*trail, i), leaf)
+    elif isinstance(node, dict):  # descend: the key here, then the same search one level down everywhere
+        for k, v in node.items():
+            if step.key is None or k == step.key:
+                v = _rewrite(v, rest, (*trail, k), leaf)
+            node[k] = _rewrite(v, steps, (*trail, k), leaf) if isinstance(v, (dict, list, str)) else v
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            node[i] = _rewrite(v, steps, (*trail, i), leaf)
+    return node
+
+
+def _rewrite_leaves(node: Any, trail: Trail, leaf: Callable[[Any, Trail], Any]) -> Any:
+    """`_leaves`' result, made in place as `_rewrite` makes it. Scalars are handed to `leaf` without a call of
+    this function each (most leaves of a payload)."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if isinstance(v, (dict, list)) or (isinstance(v, str) and v[:1] not in _PLAIN_STARTS):
+                node[k] = _rewrite_leaves(v, (*trail, k), leaf)
+            else:
+                new = leaf(v, (*trail, k))
+                if new is not v:
+                    node[k] = new
+        return node
+    if isinstance(node, list):
+        for i, v in enumerate(node):
+            if isinstance(v, (dict, list)) or (isinstance(v, str) and v[:1] not in _PLAIN_STARTS):
+                node[i] = _rewrite_leaves(v, (*trail, i), leaf)
+            else:
+                new = leaf(v, (*trail, i))
+                if new is not v:
+                    node[i] = new
+        return node
+    if (
+        isinstance(node, str)
+        and node[:1] not in _PLAIN_STARTS
+        and (decoded := _decode_embedded(node)) is not None
+        and isinstance(decoded, (dict, list))
+    ):
+        return _encode(_rewrite_leaves(decoded, (*trail, _DECODED), leaf), node)
+    return leaf(node, trail)
+
+
 def _may_reach(node: Any, steps: tuple[Step, ...]) -> bool:
     """False when `_walk(node, steps, ...)` would certainly return `node` as it is, calling no leaf: a key or index
     of the path is missing on the way down. A JSON string met on the way is the walk's to decide (it decodes and
@@ -269,8 +336,9 @@ class _DocumentIds:
 
     __slots__ = ("_covered", "_digits", "_document", "_kept")
 
-    def __init__(self, document: Any, covered: set[Trail], kept: set[Trail]) -> None:
-        self._document = document  # as it was read: path rules may replace values before the first question
+    def __init__(self, document: Callable[[], Any], covered: set[Trail], kept: set[Trail]) -> None:
+        # The document as it was read (path rules may replace values before the first question), read when asked.
+        self._document = document
         self._covered, self._kept = covered, kept
         self._digits: frozenset[str] | None = None
 
@@ -287,7 +355,7 @@ class _DocumentIds:
                             found.add(number)
                 return node
 
-            _leaves(self._document, (), visit)
+            _leaves(self._document(), (), visit)
             self._digits = frozenset(found)
         return digits in self._digits
 
@@ -438,11 +506,18 @@ class JsonPaths(Transformer):
             raise TransformError(f"{self.column.qualified}: a value is not valid JSON") from None
 
     def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
-        document = self._load(value)
-        source = document  # containers are rebuilt, never mutated: the document as it came in, for `@.key` refs
+        document = self._load(value)  # changed in place (_rewrite): this parse is the transform's own
+        pristine: list[Any] = []
+
+        def source() -> Any:
+            """The document as it came in, for `@.key` refs and the document's ids: parsed again when first asked."""
+            if not pristine:
+                pristine.append(json.loads(value))
+            return pristine[0]
+
         covered: set[Trail] = set()
         kept: set[Trail] = set()
-        ids = _DocumentIds(document, covered, kept)
+        ids = _DocumentIds(source, covered, kept)
         # What leak_items will read of this same value, gathered on the way (_Walked): kept only when each leaf
         # was met as it came in, i.e. no two rules reached the same leaf and no fake reads as a JSON document.
         found: list[tuple[Trail, Transformer, str, bool]] = []
@@ -458,7 +533,7 @@ class JsonPaths(Transformer):
             if keep:
                 kept.add(trail)
             text = _scalar_text(node)
-            sub_row = _with_refs(row, source, trail, refs) if refs else row
+            sub_row = _with_refs(row, source(), trail, refs) if refs else row
             if text is None:
                 return None
             found.append((trail, sub, text, isinstance(node, str)))
@@ -473,7 +548,7 @@ class JsonPaths(Transformer):
         for steps, sub, refs, in_context, keep in self._plan:
             if _may_reach(document, steps):  # else the walk would meet no leaf and re-encode nothing
                 rule = (sub, refs, in_context, keep)
-                document = _walk(document, steps, (), leaf)
+                document = _rewrite(document, steps, (), leaf)
         leaves: list[tuple[Trail, Any, KeyContext | None]] = []
         if self.other is not None:
             other = self.other
@@ -490,7 +565,7 @@ class JsonPaths(Transformer):
                         return other.transform(node, row)
                 return node
 
-            document = _leaves(document, (), rest)
+            document = _rewrite_leaves(document, (), rest)
         self._walked = _Walked(value, found, leaves, ids) if faithful else None
         return json.dumps(document, ensure_ascii=False)
 
@@ -537,7 +612,7 @@ class JsonPaths(Transformer):
                 return node
 
             _leaves(document, (), gather)
-        return found, leaves, _DocumentIds(document, covered, kept)
+        return found, leaves, _DocumentIds(lambda: document, covered, kept)
 
     def _items(
         self,

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -30,9 +30,11 @@ from anonymize.pipeline.slots import ChunkResult
 from anonymize.rules import parse_rules, reflect_schema
 from anonymize.scan import scan_source
 from anonymize.sources import LiveSource
-from anonymize.transformers import free_text, json_paths
+from anonymize.transformers import free_text
+from anonymize.transformers import json_paths as jp
+from anonymize.transformers.base import Transformer
 from anonymize.transformers.free_text import FreeText
-from anonymize.transformers.json_paths import JsonPaths
+from anonymize.transformers.json_paths import JsonPaths, Trail, is_document_ref
 from anonymize.verify import LeakIndex
 from tests.anonymize.transform_kit import build
 from tests.servers import PostgresServer
@@ -43,13 +45,111 @@ KEY = Keyring(b"json-text-speed-key-0123456789abcdef")
 
 @contextmanager
 def reference_paths(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The paths as they were before the cheap ones: no memo of detections but the last one; every path rule
-    walked; leak_items reading the document again rather than what `transform` met."""
+    """The paths as they were before the cheap ones: free text with no memo of detections but the last one; JSON
+    paths' transform and leak_items as written below."""
     with monkeypatch.context() as patch:
         patch.setattr(free_text, "MEMO_MAX_LENGTH", -1)
-        patch.setattr(json_paths, "_may_reach", lambda node, steps: True)
-        patch.setattr(JsonPaths, "leak_items", lambda self, value: self._items(*self._collect(value)))
+        patch.setattr(JsonPaths, "transform", _reference_transform)
+        patch.setattr(JsonPaths, "leak_items", _reference_leak_items)
         yield
+
+
+# -- JsonPaths.transform and leak_items as they were: every rule walked over rebuilt containers, the document parsed
+# and walked again for leak_items, key contexts worked out per leaf.
+def _reference_transform(self: JsonPaths, value: str, row: Mapping[str, str | None]) -> str | None:
+    document = self._load(value)
+    source = document  # containers are rebuilt, never mutated: the document as it came in, for `@.key` refs
+    covered: set[Trail] = set()
+    kept: set[Trail] = set()
+    ids = jp._DocumentIds(lambda: document, covered, kept)
+    for _, steps, sub in self.rules:
+        refs = [name for name in sub.row_columns if is_document_ref(name)]
+        in_context = sub.capabilities.key_context  # free text: a string in the context of its key
+
+        def leaf(
+            node: Any, trail: Trail, sub: Transformer = sub, refs: list[str] = refs, in_context: bool = in_context
+        ) -> Any:
+            covered.add(trail)
+            if sub.name == "keep":
+                kept.add(trail)
+            text = jp._scalar_text(node)
+            sub_row = jp._with_refs(row, source, trail, refs) if refs else row
+            if text is None:
+                return None
+            if in_context and isinstance(node, str):
+                return cast("FreeText", sub).transform_in(text, jp._keys_context(trail), sub_row)
+            return jp._back(node, sub.transform(text, sub_row))
+
+        document = jp._walk(document, steps, (), leaf)
+    if self.other is not None:
+        other = self.other
+        transform_in = cast("FreeText", other).transform_in if other.capabilities.key_context else None
+
+        def rest(node: Any, trail: Trail) -> Any:
+            if isinstance(node, str) and trail not in covered and not self._ignored(trail):
+                if transform_in is not None:
+                    return transform_in(node, jp._keys_context(trail), row, ids)
+                return other.transform(node, row)
+            return node
+
+        document = jp._leaves(document, (), rest)
+    return json.dumps(document, ensure_ascii=False)
+
+
+def _reference_leak_items(self: JsonPaths, value: str) -> Iterator[tuple[str, bool | None, int]]:
+    """(piece, identifying, origin id) of every personal piece: what path rules replace, and what other_strings
+    detects (in the context of its key), each with the path it was found at; and, flagged None, the card-shaped
+    identifiers the document keeps as they are (`_identifier`)."""
+    document = self._load(value)
+    found: list[tuple[Trail, Transformer, str, bool]] = []
+    covered: set[Trail] = set()
+    kept: set[Trail] = set()
+    for _, steps, sub in self.rules:
+
+        def collect(node: Any, trail: Trail, sub: Transformer = sub) -> Any:
+            covered.add(trail)
+            if sub.name == "keep":
+                kept.add(trail)
+            text = jp._scalar_text(node)
+            if text is not None:
+                found.append((trail, sub, text, isinstance(node, str)))
+            return node
+
+        jp._walk(document, steps, (), collect)
+    ids = jp._DocumentIds(lambda: document, covered, kept)
+    for trail, sub, text, is_string in found:
+        if sub.name == "keep":
+            yield from self._identifier(trail, text)
+        else:  # as `transform` does, a path's own rule doesn't ask the document's ids (its walk makes them)
+            yield from _reference_pieces(self, sub, trail, text, is_string, None)
+    if self.other is not None:
+        leaves: list[tuple[Trail, Any]] = []
+
+        def gather(node: Any, trail: Trail) -> Any:
+            if isinstance(node, (str, int)) and trail not in covered and not self._ignored(trail):
+                leaves.append((trail, node))
+            return node
+
+        jp._leaves(document, (), gather)
+        for trail, node in leaves:
+            if jp._keys_context(trail) == "id" and not isinstance(node, bool):
+                yield from self._identifier(trail, str(node))
+            if isinstance(node, str):
+                yield from _reference_pieces(self, self.other, trail, node, True, ids)
+
+
+def _reference_pieces(
+    self: JsonPaths, sub: Transformer, trail: Trail, text: str, is_string: bool, ids: jp._DocumentIds | None
+) -> Iterator[tuple[str, bool, int]]:
+    if sub.capabilities.key_context and is_string:  # free text: its pieces, by kind, in the context of their key
+        for piece, identifying, kind, weak in cast("FreeText", sub).detections(text, jp._keys_context(trail), ids):
+            yield piece, identifying, self._origin(trail, kind, True, weak)
+        return
+    origin = 0
+    for item in sub.leak_items(text):
+        if not origin:
+            origin = self._origin(trail, sub.name, False, False)
+        yield item[0], item[1], origin
 
 
 @dataclass
@@ -166,7 +266,20 @@ def _document(rng: random.Random, depth: int = 0) -> Any:
         "[1, 2]",
         "{not json",
     ]
-    keys = ["id", "order_id", "email", "memo", "note", "customer", "items", "card", "body", "name", "api_token"]
+    keys = [
+        "id",
+        "order_id",
+        "email",
+        "memo",
+        "note",
+        "customer",
+        "items",
+        "card",
+        "body",
+        "name",
+        "api_token",
+        "<json>",
+    ]
     if depth >= 3 or rng.random() < 0.3:
         kind = rng.random()
         if kind < 0.6:
