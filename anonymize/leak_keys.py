@@ -71,6 +71,8 @@ def output_keys(value: str, is_json: bool = False) -> list[str]:
             pieces = list(_json_strings(json.loads(value)))
         except ValueError:
             pieces = [value]
+        if NATIVE is not None:  # each piece is plain text: its keys in C (leak_keys.c, held to this function)
+            return [key for piece in pieces for key in NATIVE.text_output_keys(piece)]
     else:
         pieces = [value]
     keys: list[str] = []

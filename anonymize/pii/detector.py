@@ -22,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cache
 from multiprocessing import get_context
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Literal
 
 from anonymize.context import KeyContext, key_context
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
 
 Engine = Literal["direct", "presidio"]
+_NO_KNOWN = SimpleNamespace(generation=0)  # the stamp of a detector reading no known values: never changes
 _DIGIT = re.compile(r"[0-9]")
 _NAME_KEY = re.compile(
     r"(?i)(?:^|_)(?:name|full_?name|first_?name|last_?name|given_?name|family_?name|holder|card_?holder|"
@@ -149,11 +151,10 @@ class PiiDetector:
         )
         return self._finish(mapped, (span,))
 
-    @property
-    def generation(self) -> int:
-        """Changes when `detect` may give another answer for a text it answered before: the known values it reads
-        changed (its cache holds the recognizers' spans only, which don't depend on them)."""
-        return self.known.generation if self.known is not None else 0
+    def stamp(self) -> KnownValues | SimpleNamespace:
+        """An object whose `generation` changes when `detect` may answer a text it answered before differently: the
+        known values it reads (its cache holds the recognizers' spans only, which don't depend on them)."""
+        return self.known if self.known is not None else _NO_KNOWN
 
     def clear_cache(self) -> None:
         """Forget cached results (they may name values of a KnownValues that has since changed)."""

@@ -26,7 +26,7 @@ from anonymize.pii.spans import CUE, Kind
 
 if TYPE_CHECKING:
     from anonymize.keys import Keyring
-    from anonymize.transformers.free_text import FreeTextParams, Span
+    from anonymize.transformers.free_text import FreeTextParams, Span, Stamp
 
 DETECTOR_NAME = "presidio"
 KIND_NAMES: dict[Kind, str] = {
@@ -66,10 +66,9 @@ class FreeTextDetector:
         self.detector = detector
         self.kinds = kinds
 
-    @property
-    def generation(self) -> int:
-        """Changes when the known values the detector reads do (free_text.MemoizableDetector)."""
-        return self.detector.generation
+    def stamp(self) -> Stamp:
+        """free_text.MemoizableDetector's: its generation changes with the known values the detector reads."""
+        return self.detector.stamp()
 
     def detect(self, text: str, context: KeyContext | None = None) -> Sequence[Span]:
         from anonymize.transformers.free_text import Span

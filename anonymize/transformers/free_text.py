@@ -19,7 +19,8 @@ import ipaddress
 import re
 from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from types import SimpleNamespace
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -60,13 +61,19 @@ class Detector(Protocol):
         ...
 
 
-class MemoizableDetector(Detector, Protocol):
-    """A detector whose spans are a function of (text, context) until its `generation` changes (the known values it
-    reads grow): FreeText memoizes its spans per (text, context). A detector without `generation` is asked every
-    time."""
+class Stamp(Protocol):
+    generation: int  # changes whenever a detector may answer a text it answered before differently
 
-    @property
-    def generation(self) -> int: ...
+
+class MemoizableDetector(Detector, Protocol):
+    """A detector whose spans are a function of (text, context) until its stamp's `generation` changes (the known
+    values it reads grow): FreeText memoizes its spans per (text, context). A detector without `stamp` is asked
+    every time."""
+
+    def stamp(self) -> Stamp: ...
+
+
+PURE = SimpleNamespace(generation=0)  # the stamp of a detector whose spans depend on (text, context) alone
 
 
 # What replaces each kind of span: (transformer name, its params). Detectors may only emit these kinds
@@ -120,10 +127,11 @@ def _digits(text: str) -> str:
 class RegexDetector:
     """Emails, Japanese phone numbers, card numbers, IPv4/IPv6. Full-width digits count as digits."""
 
-    generation = 0  # a pure function of (text, context): memoizable for good
-
     def __init__(self, kinds: frozenset[str] | None = None) -> None:
         self.kinds = kinds
+
+    def stamp(self) -> Stamp:
+        return PURE  # a function of (text, context): memoizable for good
 
     def detect(self, text: str, context: KeyContext | None = None) -> list[Span]:
         spans: list[Span] = []
@@ -279,9 +287,10 @@ class FreeText(MemoizedTransformer):
         # The pipeline asks for a value's fake, then for its pieces (the leak check), and JSON payloads repeat their
         # strings (statuses, currencies, event names): one detection per (text, context) serves them all, while
         # the detector's generation holds (MemoizableDetector). Bounded, emptied when full, as the plain memo is.
-        self._memoized = isinstance(getattr(type(self.detector), "generation", None), (int, property))
+        stamp = getattr(self.detector, "stamp", None)  # MemoizableDetector's, when the detector is one
+        self._stamp: Stamp | None = stamp() if callable(stamp) else None
         self._spans: dict[tuple[str, KeyContext | None], Sequence[Span]] = {}
-        self._generation = self._detector_generation()
+        self._generation = self._stamp.generation if self._stamp is not None else 0
         # Texts not memoized (too long, or a detector without a generation): the last answer only.
         self._last: tuple[str | None, KeyContext | None, Sequence[Span]] = (None, None, [])
         self._origins: dict[tuple[str, bool], int] = {}  # (kind, weak) -> origin id, for this column
@@ -305,16 +314,14 @@ class FreeText(MemoizedTransformer):
             replace = self._replace[kind] = replacer.native_transform() or replacer.transform
         return replace
 
-    def _detector_generation(self) -> int | None:
-        return cast("MemoizableDetector", self.detector).generation if self._memoized else None
-
     def _detect(self, value: str, context: KeyContext | None = None) -> Sequence[Span]:
         last = self._last  # one read: (value, context, spans) stay together when threads share the transformer
         if last[0] is value and last[1] == context:
             return last[2]
-        memoize = self._memoized and len(value) <= MEMO_MAX_LENGTH
+        stamp = self._stamp
+        memoize = stamp is not None and len(value) <= MEMO_MAX_LENGTH
         if memoize:
-            generation = self._detector_generation()
+            generation = stamp.generation  # type: ignore[union-attr]
             if generation != self._generation:
                 self._spans.clear()
                 self._generation = generation
@@ -344,8 +351,10 @@ class FreeText(MemoizedTransformer):
     ) -> str | None:
         """`transform` of a string inside a JSON document: under a key that says something about it (`context`),
         next to the document's own identifiers (`ids`, their digits), which a number found here may repeat."""
+        spans = self._detect(value, context)
+        if not spans:  # nothing found (most strings of a payload): the value, as `transform` would give it
+            return fit(value, self.max_length)
         if ids is not None:
-            spans = self._detect(value, context)
             kept = _not_ids(value, spans, ids)
             if kept is not spans:
                 return self._replaced(value, kept)

@@ -19,6 +19,7 @@ from typing import Any, cast
 
 import pytest
 
+from anonymize import leak_keys
 from anonymize.catalog import data_tables
 from anonymize.draft import draft_rules
 from anonymize.keys import Keyring
@@ -46,9 +47,10 @@ KEY = Keyring(b"json-text-speed-key-0123456789abcdef")
 @contextmanager
 def reference_paths(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The paths as they were before the cheap ones: free text with no memo of detections but the last one; JSON
-    paths' transform and leak_items as written below."""
+    paths' transform and leak_items as written below; the leak check's keys of a JSON output in Python."""
     with monkeypatch.context() as patch:
         patch.setattr(free_text, "MEMO_MAX_LENGTH", -1)
+        patch.setattr(leak_keys, "NATIVE", None)
         patch.setattr(JsonPaths, "transform", _reference_transform)
         patch.setattr(JsonPaths, "leak_items", _reference_leak_items)
         yield
@@ -308,7 +310,8 @@ def _both_paths(params: dict[str, Any], values: list[str], monkeypatch: pytest.M
         out = []
         for value in values:
             new = transformer.transform(value, {})
-            out.append((new, list(transformer.leak_items(value)), list(transformer.leak_items(value))))
+            keys = leak_keys.output_keys(new, True) if new is not None else None
+            out.append((new, list(transformer.leak_items(value)), list(transformer.leak_items(value)), keys))
         return out
 
     with reference_paths(monkeypatch):
