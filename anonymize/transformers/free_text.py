@@ -384,6 +384,8 @@ class FreeText(MemoizedTransformer):
         """What the leak check records of a value (`transform_in`'s arguments): each piece with its flag, its kind
         and whether it is weak."""
         spans = self._detect(value, context)
+        if not spans:
+            return []
         if ids is not None:
             spans = _not_ids(value, spans, ids)
         return [(value[s.start : s.end], self.replacer(s.kind).identifying, kind_family(s.kind), s.weak) for s in spans]

@@ -626,11 +626,18 @@ class JsonPaths(Transformer):
             else:  # as `transform` does, a path's own rule doesn't ask the document's ids (its walk makes them)
                 yield from self._pieces(sub, trail, text, is_string, None)
         if self.other is not None:
+            # Free text (most drafts): its detections asked directly, `_pieces` inlined (a payload has dozens of
+            # strings, most with nothing in them).
+            detections = cast("FreeText", self.other).detections if self.other.capabilities.key_context else None
             for trail, node, context in leaves:
                 if context == "id" and not isinstance(node, bool):
                     yield from self._identifier(trail, str(node))
                 if isinstance(node, str):
-                    yield from self._pieces(self.other, trail, node, True, ids, context)
+                    if detections is None:
+                        yield from self._pieces(self.other, trail, node, True, ids, context)
+                        continue
+                    for piece, identifying, kind, weak in detections(node, context, ids):
+                        yield piece, identifying, self._origin(trail, kind, True, weak)
 
     def _identifier(self, trail: Trail, text: str) -> Iterator[tuple[str, None, int]]:
         """A card-shaped value the document keeps as an identifier (under an id key, or a path ruled keep), flagged
