@@ -212,14 +212,18 @@ def _leaves(node: Any, trail: Trail, leaf: Callable[[Any, Trail], Any]) -> Any:
         return {k: _leaves(v, (*trail, k), leaf) for k, v in node.items()}
     if isinstance(node, list):
         return [_leaves(v, (*trail, i), leaf) for i, v in enumerate(node)]
-    if (
-        isinstance(node, str)
-        and node[:1] not in _PLAIN_STARTS
-        and (decoded := _decode_embedded(node)) is not None
-        and isinstance(decoded, (dict, list))
-    ):
+    if (decoded := _held_document(node)) is not None:
         return _encode(_leaves(decoded, (*trail, _DECODED), leaf), node)
     return leaf(node, trail)
+
+
+def _held_document(node: Any) -> dict | list | None:
+    """The object or array a string leaf holds as JSON text, or None (most strings: seen at their first character)."""
+    if isinstance(node, str) and node[:1] not in _PLAIN_STARTS:
+        decoded = _decode_embedded(node)
+        if isinstance(decoded, (dict, list)):
+            return decoded
+    return None
 
 
 # First characters of strings that can't hold JSON (_decode_embedded: '{' or '[' after leading whitespace): the
@@ -266,8 +270,8 @@ def _rewrite(node: Any, steps: tuple[Step, ...], trail: Trail, leaf: Callable[[A
 def _rewrite_leaves(node: Any, trail: Trail, leaf: Callable[[Any, Trail], Any]) -> Any:
     """`_leaves`' result, made in place as `_rewrite` makes it. Scalars are handed to `leaf` without a call of
     this function each (most leaves of a payload)."""
-    if isinstance(node, dict):
-        for k, v in node.items():
+    if isinstance(node, (dict, list)):
+        for k, v in node.items() if isinstance(node, dict) else enumerate(node):
             if isinstance(v, (dict, list)) or (isinstance(v, str) and v[:1] not in _PLAIN_STARTS):
                 node[k] = _rewrite_leaves(v, (*trail, k), leaf)
             else:
@@ -275,21 +279,7 @@ def _rewrite_leaves(node: Any, trail: Trail, leaf: Callable[[Any, Trail], Any]) 
                 if new is not v:
                     node[k] = new
         return node
-    if isinstance(node, list):
-        for i, v in enumerate(node):
-            if isinstance(v, (dict, list)) or (isinstance(v, str) and v[:1] not in _PLAIN_STARTS):
-                node[i] = _rewrite_leaves(v, (*trail, i), leaf)
-            else:
-                new = leaf(v, (*trail, i))
-                if new is not v:
-                    node[i] = new
-        return node
-    if (
-        isinstance(node, str)
-        and node[:1] not in _PLAIN_STARTS
-        and (decoded := _decode_embedded(node)) is not None
-        and isinstance(decoded, (dict, list))
-    ):
+    if (decoded := _held_document(node)) is not None:
         return _encode(_rewrite_leaves(decoded, (*trail, _DECODED), leaf), node)
     return leaf(node, trail)
 

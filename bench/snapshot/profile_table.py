@@ -22,14 +22,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from anonymize.catalog import data_tables  # noqa: E402
 from anonymize.keys import Keyring  # noqa: E402
-from anonymize.pipeline.plan import attach_scan_targets, needs_known_values, plan_tables  # noqa: E402
 from anonymize.pipeline.rows import RowTransformer  # noqa: E402
-from anonymize.rules import parse_rules, reflect_schema  # noqa: E402
 from anonymize.sources import LiveSource  # noqa: E402
 from anonymize.verify import LeakIndex  # noqa: E402
 from bench.snapshot import strangers  # noqa: E402
+from tests.anonymize.transform_kit import planned_as_run  # noqa: E402
 from tests.servers import start_postgres  # noqa: E402
 
 KEY = b"bench-key-0123456789abcdef-0123456789"
@@ -37,20 +35,10 @@ KEY = b"bench-key-0123456789abcdef-0123456789"
 
 def chunks_of(dsn: str, rules_text: str, table: str) -> tuple[list[bytes], object, tuple[str, ...], LeakIndex]:
     """The table's COPY chunks, its plan (known values gathered) and stream columns, and a leak index."""
-    rules = parse_rules(rules_text)
     keyring = Keyring(KEY)
     source = LiveSource(dsn)
     with source:
-        catalog = source.catalog()
-        schema = reflect_schema(catalog)
-        tables = data_tables(catalog)
-        plans = plan_tables(rules, schema, tables, keyring)
-        if needs_known_values(plans):
-            from anonymize.pii import prepass
-
-            prepass.fill_known(plans, source)
-        attach_scan_targets(plans, tables, schema)
-        plan = next(p for p in plans if p.table.name == table)
+        plan = next(p for p in planned_as_run(source, rules_text, keyring) if p.table.name == table)
         with source.stream(plan.table, plan.table.columns, plan.where) as stream:
             columns = tuple(stream.columns)
             chunks = list(stream.chunks)

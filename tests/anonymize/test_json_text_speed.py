@@ -25,7 +25,7 @@ from anonymize.draft import draft_rules
 from anonymize.keys import Keyring
 from anonymize.pii import hook
 from anonymize.pii.spans import Kind
-from anonymize.pipeline.plan import attach_scan_targets, needs_known_values, plan_tables
+from anonymize.pipeline.plan import plan_tables
 from anonymize.pipeline.rows import RowTransformer
 from anonymize.pipeline.slots import ChunkResult
 from anonymize.rules import parse_rules, reflect_schema
@@ -37,7 +37,7 @@ from anonymize.transformers.base import Transformer
 from anonymize.transformers.free_text import FreeText
 from anonymize.transformers.json_paths import JsonPaths, Trail, is_document_ref
 from anonymize.verify import LeakIndex
-from tests.anonymize.transform_kit import build
+from tests.anonymize.transform_kit import build, planned_as_run
 from tests.servers import PostgresServer
 from tests.strangers import marketplace, payments
 
@@ -184,17 +184,8 @@ def _tables(dsn: str, rules_text: str) -> list[Table]:
 
 def _run(dsn: str, rules_text: str, table: Table) -> list[ChunkResult]:
     """The table through freshly planned transformers (known values gathered first, as the run does)."""
-    rules = parse_rules(rules_text)
     with LiveSource(dsn) as source:
-        catalog = source.catalog()
-        schema = reflect_schema(catalog)
-        tables = data_tables(catalog)
-        plans = plan_tables(rules, schema, tables, KEY)
-        if needs_known_values(plans):
-            from anonymize.pii import prepass
-
-            prepass.fill_known(plans, source)
-        attach_scan_targets(plans, tables, schema)
+        plans = planned_as_run(source, rules_text, KEY)
     plan = next(p for p in plans if p.table.name == table.name)
     codec = RowTransformer(plan, table.columns, LeakIndex(KEY).hasher)
     results = [codec.process(chunk) for chunk in table.chunks]
