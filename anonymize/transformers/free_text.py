@@ -185,11 +185,12 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
     return sorted(chosen, key=lambda s: s.start)
 
 
-# FreeText's memo of spans: entries per column, and the longest text memoized (long notes rarely repeat whole; the
-# PII detector keeps its own cache of their recognizers' spans). Our assumption, sized so a worker's memos stay
-# within a few MB per column.
-SPANS_MEMO_SIZE = 1 << 15
+# FreeText's memo of spans: entries per column (as many as its memo of fakes), and the longest text memoized (long
+# notes rarely repeat whole; the PII detector keeps its own cache of their recognizers' spans). Our assumption,
+# sized so a worker's memos stay within a few MB per column.
+SPANS_MEMO_SIZE = 1 << 14
 MEMO_MAX_LENGTH = 512
+_NO_SPANS: Sequence[Span] = ()  # what most texts hold: one shared empty sequence in the memo
 
 DetectorFactory = Callable[["FreeTextParams", Keyring], Detector]
 
@@ -332,6 +333,7 @@ class FreeText(MemoizedTransformer):
         if self.ignore and spans:
             spans = [s for s in spans if s.kind.lower() not in self.ignore and kind_family(s.kind) not in self.ignore]
         if memoize:
+            spans = spans or _NO_SPANS
             if len(self._spans) >= SPANS_MEMO_SIZE:
                 self._spans.clear()
             self._spans[(value, context)] = spans
