@@ -233,7 +233,33 @@ _PLAIN_STARTS = frozenset(["", *"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU
 
 def _rewrite(node: Any, steps: tuple[Step, ...], trail: Trail, leaf: Callable[[Any, Trail], Any]) -> Any:
     """`_walk`'s result, made by changing the containers of `node` in place rather than rebuilding them, for a
-    document nothing else holds (`transform`'s own parse): the same steps, leaves and order."""
+    document nothing else holds (`transform`'s own parse): the same steps, leaves and order. The path's leading
+    keys and indexes are followed in a loop: in place, only the last container's slot can change."""
+    top, parent, slot = node, None, None
+    position = 0
+    for step in steps:
+        if step.kind == "key" and isinstance(node, dict):
+            if step.key not in node:
+                return top  # _walk would return every container as it is
+            slot = step.key
+        elif step.kind == "index" and isinstance(node, list):
+            index = cast(int, step.key)
+            if not -len(node) <= index < len(node):
+                return top
+            slot = index % len(node)
+        else:
+            break  # JSON in a string, a wildcard, or a step that doesn't apply here: _rewrite_steps decides
+        parent, node, trail = node, node[slot], (*trail, slot)
+        position += 1
+    new = _rewrite_steps(node, steps[position:], trail, leaf)
+    if parent is None:
+        return new
+    parent[slot] = new
+    return top
+
+
+def _rewrite_steps(node: Any, steps: tuple[Step, ...], trail: Trail, leaf: Callable[[Any, Trail], Any]) -> Any:
+    """`_rewrite` from a node its loop stopped at."""
     if not steps:
         return _rewrite_leaves(node, trail, leaf)
     if isinstance(node, str):

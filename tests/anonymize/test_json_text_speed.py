@@ -347,3 +347,21 @@ def test_detections_are_asked_again_when_the_known_values_change() -> None:
         ]
     finally:
         hook.reset_known()
+
+
+def _reference_json_strings(node: object) -> Iterator[str]:
+    """leak_keys._json_strings as it was: a generator per node."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for item in node.values():
+            yield from _reference_json_strings(item)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _reference_json_strings(item)
+
+
+def test_the_leak_checks_json_strings_come_in_document_order() -> None:
+    rng = random.Random(15)
+    for document in [*_fixed_documents(), *(_document(rng) for _ in range(2000)), "text", 7, None]:
+        assert leak_keys._json_strings(document) == list(_reference_json_strings(document))
