@@ -49,4 +49,5 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 bench: setup
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	@for script in bench/*/run.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -30,10 +30,10 @@ SELECT n.nspname || '.' || c.relname,
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
              ORDER BY a.attnum),
        GREATEST(c.reltuples, 0)::bigint,
-       pg_relation_size(c.oid)
+       pg_table_size(c.oid)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'r' AND {USER_RELATION}
-ORDER BY pg_relation_size(c.oid) DESC, 1
+ORDER BY pg_table_size(c.oid) DESC, 1
 """
 
 _SEQUENCES_SQL = f"""
@@ -63,7 +63,7 @@ class CatalogTable:
     rule_table: str  # whose rules apply: the table itself, or the root of its partition tree
     columns: tuple[str, ...]  # stored columns in order (generated columns are recomputed on load)
     estimated_rows: int
-    size_bytes: int
+    size_bytes: int  # on disk, TOAST included (big JSON and text values live there): the work it holds
 
     @property
     def sql(self) -> str:

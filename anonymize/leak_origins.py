@@ -60,6 +60,9 @@ def rule_path(trail: tuple[object, ...]) -> str:
 
 
 IDENTIFIER = "identifier"  # Origin.kind of a value the source keeps as its own identifier (a JSON id, kept)
+# Origin.kind of no source value: a fake that a JSON path rule with realistic fakes (a name, an address) wrote into
+# its column. Recorded like identifiers (asked about only for values found): a find of it there is that fake.
+FAKE = "fake"
 MAX_PATHS = 256  # JSON paths remembered per column
 MAX_ID = (1 << 24) - 1  # ids fit 24 bits: the leak index packs a process number above them
 

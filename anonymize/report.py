@@ -84,6 +84,9 @@ class VerifyReport:
     # output column -> its fakes that equal a real identifying value of another row: the transform draws fakes
     # where real values live (e.g. real phone ranges), so a fake can reach a real person. Fails like a leak.
     fake_collisions: dict[str, int] = field(default_factory=dict)
+    # output column -> its fakes that equal a real value of another row where fakes must look real (names,
+    # addresses, logins: drawn where real values live, Transformer.realistic_fakes). Counted, not failures.
+    realistic_collisions: dict[str, int] = field(default_factory=dict)
     coincidences: dict[str, int] = field(default_factory=dict)  # output column -> non-identifying matches (names)
     leak_sources: list[LeakSource] = field(default_factory=list)  # the leaks by origin, most first per column
     # Kept column -> values that free-text detection called cards by a cue word only, found there: the source keeps
@@ -142,13 +145,20 @@ class VerifyReport:
 
     @property
     def notes(self) -> list[str]:
-        """What passed but deserves a look: identifiers the source keeps that detection took for cards."""
-        return [
+        """What passed but deserves a look: identifiers the source keeps that detection took for cards, and
+        realistic fakes that equal real values of other rows."""
+        notes = [
             f"{s.found_in} holds {s.values} value(s) that {s.origin} took for cards, which the source keeps as "
             f"identifiers ({s.kept_as}): not leaks; they were replaced where detected (to keep them there too: "
             f"{_settle(s.fix)})"
             for s in self.shared_sources
         ]
+        notes += [
+            f"{column}: {n} fake(s) equal to real values of other rows: fakes of names, addresses and logins must "
+            "look real, so they are drawn where real values live (not leaks: no source value was left in place)"
+            for column, n in sorted(self.realistic_collisions.items())
+        ]
+        return notes
 
 
 def _settle(fix: str) -> str:

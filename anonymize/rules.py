@@ -18,6 +18,7 @@ tables:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from anonymize.errors import RulesError
 from anonymize.keys import Keyring
+from anonymize.subset.spec import SubsetRules
 from anonymize.transformers.base import ColumnInfo, build_transformer, validate_params
 
 DEFAULT_SCHEMA = "public"
@@ -83,11 +85,59 @@ class TableRule(BaseModel):
         return {} if value is None else value
 
 
+class PresidioRecognizerRule(BaseModel):
+    """One entry of `pii.recognizers`: a Presidio recognizer YAML file (its `recognizers:` list), or an
+    EntityRecognizer class by import path with its keyword arguments and, optionally, a gate regex (a pattern
+    without which it finds nothing: texts that don't match it skip the class)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    yaml: str | None = None  # path, relative to the rules file
+    class_: str | None = Field(default=None, alias="class")  # "package.module:Class"
+    params: dict[str, Any] = Field(default_factory=dict)
+    gate: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PresidioRecognizerRule:
+        if (self.yaml is None) == (self.class_ is None):
+            raise ValueError("give exactly one of `yaml:` (a Presidio recognizer file) or `class:` (an import path)")
+        if self.yaml is not None and (self.params or self.gate):
+            raise ValueError("`params` and `gate` belong to a `class:` recognizer")
+        if self.gate is not None:
+            try:
+                re.compile(self.gate)
+            except re.error as exc:
+                raise ValueError(f"gate is not a regular expression: {exc}") from None
+        return self
+
+
+class PiiRules(BaseModel):
+    """`pii:` — recognizers in Presidio's forms joining the PII detector (free_text `detector: presidio`), and the
+    devkit kind (so the transform) of each entity type they find; entity types named like a kind (PERSON, EMAIL
+    ...) need no entry. `ner`: use an installed spaCy NER model (auto), insist on one (required), or not (off)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    recognizers: list[PresidioRecognizerRule] = Field(default_factory=list)
+    entities: dict[str, str] = Field(default_factory=dict)
+    ner: Literal["off", "auto", "required"] = "off"
+    # language -> spaCy model package or directory (relative to the rules file) for `ner`; default: the installed ones
+    ner_models: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.recognizers) or self.ner != "off"
+
+
 class RulesFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: Literal[1]
     tables: dict[str, TableRule] = Field(default_factory=dict)
+    subset: SubsetRules | None = None  # how `--subset` runs close over the schema (anonymize/subset/spec.py)
+    pii: PiiRules = Field(default_factory=PiiRules)
+    # The detector recognizers `pii` builds (anonymize.pii.presidio_recognizers), built by parse_rules.
+    _pii_recognizers: list[Any] = PrivateAttr(default_factory=list)
 
     # Where each rule came from, for messages: path tuple -> line (1-based); set by load_rules.
     _source: str | None = PrivateAttr(default=None)
@@ -108,6 +158,11 @@ class RulesFile(BaseModel):
 
     def table(self, name: str) -> TableRule | None:
         return self.tables.get(qualify(name))
+
+    @property
+    def pii_recognizers(self) -> list[Any]:
+        """What `pii:` adds to the PII detector (anonymize.pii.recognizers.Recognizer objects; [] without it)."""
+        return self._pii_recognizers
 
     def locate(self, *path: str) -> str:
         """'file:line' for a rule path like ('public.orders', 'email'), or the best enclosing line."""
@@ -233,6 +288,18 @@ def parse_rules(text: str, source: str = "<rules>") -> RulesFile:
                 problems.append(f"{rules.locate(table, column)}{table}.{column}: {exc.message}{hint}")
     if problems:
         raise _rules_error(problems)
+    if rules.pii.active:
+        from anonymize.pii.presidio_recognizers import from_rules
+
+        if isinstance(data, _LineMap) and "pii" in data.lines:  # table keys are qualified: ("pii",) is no table
+            rules._lines[("pii",)] = data.lines["pii"]
+
+        base = Path(source).parent if source != "<rules>" else Path.cwd()
+        try:
+            rules._pii_recognizers = from_rules(rules.pii, base)
+        except RulesError as exc:
+            hint = f" ({exc.hint})" if exc.hint else ""
+            raise _rules_error([f"{rules.locate('pii')}{exc.message}{hint}"]) from None
     return rules
 
 

@@ -37,8 +37,10 @@ from anonymize.keys import Keyring
 from anonymize.leak_origins import rule_path
 from anonymize.locales import ColumnLocales, column_locales
 from anonymize.pii.detector import PiiDetector
+from anonymize.pii.hook import shared_detector
 from anonymize.pii.json_leaves import EMBEDDED, LeafPath, decode_embedded
 from anonymize.pii.names import full_name_like
+from anonymize.pii.recognizers import default_recognizers
 from anonymize.pii.spans import Kind
 from anonymize.postgres import quote_ident
 from anonymize.privileges import require, sampling_privileges
@@ -497,7 +499,9 @@ def scan_source(
     detector: PiiDetector | None = None,
 ) -> ScanReport:
     """Sample the columns whose rules may let personal data through, and report those that hold some."""
-    detector = detector or PiiDetector()
+    extra = rules.pii_recognizers if rules is not None else []  # the rules' Presidio recognizers (`pii:`)
+    detector = detector or PiiDetector(recognizers=[*default_recognizers(), *extra])
+    shared_detector().use_extra(extra)  # ... in the free_text transformers built here too, as in a run
     keyring = Keyring(os.urandom(32))  # the fakes are thrown away: any key tells changed from unchanged
     report = ScanReport(source=source.description, sample=sample)
     with source:

@@ -119,7 +119,8 @@ class DatabaseLoad:
 
     @contextlib.contextmanager
     def copy_in(self, table: str, columns: Sequence[str]) -> Iterator[TableWriter]:
-        """One connection and one transaction per table: rows are committed only if the whole table arrived."""
+        """One connection and one transaction per table (or range of one: several may load one table side by side);
+        its rows are committed only if all of them arrived (and the run publishes only if every one was)."""
         with self.connect(client_encoding="UTF8") as conn:
             conn.execute("SET synchronous_commit = off")
             column_sql = ", ".join(quote_ident(c) for c in columns)

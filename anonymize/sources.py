@@ -73,6 +73,10 @@ def _pipe_blocks(stream: IO[bytes], size: int) -> Iterator[bytes]:
         yield b"".join(parts)
 
 
+# Linux caps one command-line argument at 128 KiB (MAX_ARG_STRLEN); longer queries go to psql's stdin.
+_ARGUMENT_LIMIT = 100_000
+
+
 class SourceError(AnonymizeError):
     """The source can't be used as asked: not read-only-capable, snapshot export refused, bad row filter."""
 
@@ -282,10 +286,11 @@ class Source(ABC):
 
     @abstractmethod
     def stream(
-        self, table: CatalogTable, columns: Sequence[str], where: str | None = None
+        self, table: CatalogTable, columns: Sequence[str], where: str | None = None, part: str | None = None
     ) -> contextlib.AbstractContextManager[TableStream]:
         """Open a table's rows. `columns` is the order the pipeline wants (live sources honour it; dump files
-        bring their own order in `TableStream.columns`). `where` filters rows where the source can."""
+        bring their own order in `TableStream.columns`). `where` filters rows where the source can; `part` is
+        a range of the table (anonymize/pipeline/ranges.py), which only a live source is given."""
 
     @abstractmethod
     def sequences(self) -> list[SequenceValue]: ...
@@ -394,25 +399,46 @@ class LiveSource(Source):
         against 0.13 s)."""
         args = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"]
         args += ["-c", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"]
-        args += ["-c", f"SET TRANSACTION SNAPSHOT '{self.snapshot_id}'", "-c", query, "-c", "COMMIT"]
+        args += ["-c", f"SET TRANSACTION SNAPSHOT '{self.snapshot_id}'"]
+        # No JIT: a subset's recursive query is estimated at billions of rows and runs in milliseconds; JIT
+        # compiled for a second per table (measured, anonymize/subset/closure.py). A whole table's COPY plans nothing.
+        args += ["-c", "SET LOCAL jit = off"]
+        # A query longer than an argument may be (a subset's kept keys) is read from stdin instead.
+        args += ["-f", "-"] if len(query) > _ARGUMENT_LIMIT else ["-c", query]
+        args += ["-c", "COMMIT"]
         command, env = self.tools.command(args, self.dsn)
         env["PGOPTIONS"] = _SESSION
         env["PGCLIENTENCODING"] = "UTF8"
         return command, env
 
     @contextlib.contextmanager
-    def stream(self, table: CatalogTable, columns: Sequence[str], where: str | None = None) -> Iterator[TableStream]:
+    def stream(
+        self, table: CatalogTable, columns: Sequence[str], where: str | None = None, part: str | None = None
+    ) -> Iterator[TableStream]:
         column_sql = ", ".join(quote_ident(c) for c in columns)
-        if where:
-            query = f"COPY (SELECT {column_sql} FROM ONLY {table.sql} WHERE ({where})) TO STDOUT"
+        # A range keeps the rule's filter: both hold, each in its own parentheses.
+        conditions = " AND ".join(f"({c})" for c in (where, part) if c)
+        if conditions:
+            query = f"COPY (SELECT {column_sql} FROM ONLY {table.sql} WHERE {conditions}) TO STDOUT"
         else:
             query = f"COPY {table.sql} ({column_sql}) TO STDOUT"
         command, env = self._copy_command(query)
         with tempfile.TemporaryFile() as stderr:
+            long_query = len(query) > _ARGUMENT_LIMIT
             process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, env=env
+                command,
+                stdin=subprocess.PIPE if long_query else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                env=env,
             )
             assert process.stdout is not None
+            if long_query:  # psql reads the whole statement before it runs it: no output can fill the pipe yet
+                assert process.stdin is not None
+                with contextlib.suppress(BrokenPipeError):
+                    process.stdin.write(query.encode() + b";\n")
+                with contextlib.suppress(BrokenPipeError):
+                    process.stdin.close()
             widen_pipe(process.stdout.fileno())
 
             def failure() -> SourceError:
@@ -511,7 +537,10 @@ class ArchiveSource(Source):
         return Path(name)
 
     @contextlib.contextmanager
-    def stream(self, table: CatalogTable, columns: Sequence[str], where: str | None = None) -> Iterator[TableStream]:
+    def stream(
+        self, table: CatalogTable, columns: Sequence[str], where: str | None = None, part: str | None = None
+    ) -> Iterator[TableStream]:
+        assert part is None, "a dump file's tables are read whole"
         entry = next((e for e in self._entries if e.kind == "TABLE DATA" and e.table == table.name), None)
         if entry is None:
             yield TableStream(tuple(columns), iter(()))
@@ -725,7 +754,10 @@ class PlainSource(Source):
         return set(self._index.blocks)
 
     @contextlib.contextmanager
-    def stream(self, table: CatalogTable, columns: Sequence[str], where: str | None = None) -> Iterator[TableStream]:
+    def stream(
+        self, table: CatalogTable, columns: Sequence[str], where: str | None = None, part: str | None = None
+    ) -> Iterator[TableStream]:
+        assert part is None, "a dump file's tables are read whole"
         assert self._index is not None, "open() the source first"
         block = self._index.blocks.get(table.name)
         if block is None:

@@ -6,7 +6,10 @@ its own row is counted. As the rows are written, `scan_lines` hashes every text 
 database, and the tokens inside them, the same way (a `ScanSpill` holds them on disk); once every source value is
 indexed, the index looks them up: an identifying value (email, phone, card,
 account, address, IP...) found anywhere is a leak; a non-identifying one (a common name that a fake shares with
-another real row) is counted apart. Reports name tables and columns, never values.
+another real row; a unit such as "Suite 870" or a one-name login, anonymize.specificity) is counted apart. A fake
+equal to another row's real value fails where fakes come from reserved space (phones, cards...) and is a counted
+note where they must look real (names, addresses, logins): in a column whose transform wrote it, or at the JSON path
+rule that did (recorded as FAKE origins). Reports name tables and columns, never values.
 
 The hashes are 64-bit, keyed: SipHash (Python's str hash, seeded per process with a random key) over a salt
 derived from the anonymization key for this purpose only. The index never leaves the process's memory; it is a
@@ -50,7 +53,7 @@ from anonymize.leak_keys import (
     leak_keys,
     output_keys,
 )
-from anonymize.leak_origins import IDENTIFIER, Origin, Shipment, fix_for, ship_all_again
+from anonymize.leak_origins import FAKE, IDENTIFIER, Origin, Shipment, fix_for, ship_all_again
 from anonymize.postgres import quote_ident
 from anonymize.report import LeakSource, VerifyReport
 from anonymize.transformers.base import ColumnInfo
@@ -143,9 +146,12 @@ class LeakIndex:
             known[first + i] = origin
         return process
 
-    def origins_of(self, found: np.ndarray) -> dict[int, set[Origin]]:
+    def origins_of(
+        self, found: np.ndarray, fakes: dict[tuple[int, Origin], int] | None = None
+    ) -> dict[int, set[Origin]]:
         """Hash -> every origin it was recorded with, for `found` (sorted unique hashes, the few found in the
-        output): one pass over the pairs on disk."""
+        output): one pass over the pairs on disk. `fakes`, if given, gets how many times each (hash, FAKE origin)
+        was recorded: the realistic fakes a JSON path rule wrote, each time it wrote one."""
         with self._lock:
             if self._origins is None or not len(found):
                 return {}
@@ -158,6 +164,8 @@ class LeakIndex:
                     origin = self._shipped.get(word >> _PROCESS_SHIFT, {}).get(word & _LOCAL_MASK)
                     if origin is not None:
                         out.setdefault(hashed, set()).add(origin)
+                        if fakes is not None and origin.kind == FAKE:
+                            fakes[hashed, origin] = fakes.get((hashed, origin), 0) + 1
             return out
 
     def close(self) -> None:
@@ -534,6 +542,7 @@ class ScanTarget:
     columns: list[ColumnInfo]
     faked: frozenset[str] = frozenset()  # columns whose every value is a transformer's fake (whole-value rules)
     kept: frozenset[str] = frozenset()  # columns the rules keep as they are (the source's own values)
+    realistic: frozenset[str] = frozenset()  # faked columns whose fakes look real (names, addresses, logins)
 
     @property
     def query(self) -> str:
@@ -548,7 +557,8 @@ class ScanTarget:
         """This target narrowed to the columns a stream carries, and where each of them sits in its lines."""
         position = {name: i for i, name in enumerate(columns)}
         present = [c for c in self.columns if c.name in position]
-        return ScanTarget(self.table, present, self.faked, self.kept), tuple(position[c.name] for c in present)
+        narrowed = ScanTarget(self.table, present, self.faked, self.kept, self.realistic)
+        return narrowed, tuple(position[c.name] for c in present)
 
     @property
     def names(self) -> list[str]:
@@ -560,10 +570,12 @@ def scan_targets(
     schema: Mapping[str, list[ColumnInfo]],
     faked: Mapping[str, frozenset[str]] | None = None,
     kept: Mapping[str, frozenset[str]] | None = None,
+    realistic: Mapping[str, frozenset[str]] | None = None,
 ) -> list[ScanTarget]:
     """Every table's text and JSON columns (and arrays of text): where a leaked value could sit. `faked`: rule
     table -> the columns a whole-value transform fills with fakes (a match there is a fake colliding with a real
-    value, not a leak); `kept`: rule table -> the columns its rules keep (a name there is the source's own)."""
+    value, not a leak); `kept`: rule table -> the columns its rules keep (a name there is the source's own);
+    `realistic`: rule table -> the faked columns whose fakes look real (a collision there is a note)."""
     targets = []
     for table in tables:
         by_name = {c.name: c for c in schema.get(table.rule_table, [])}
@@ -575,6 +587,7 @@ def scan_targets(
                     columns,
                     (faked or {}).get(table.rule_table, frozenset()),
                     (kept or {}).get(table.rule_table, frozenset()),
+                    (realistic or {}).get(table.rule_table, frozenset()),
                 )
             )
     return targets
@@ -642,29 +655,46 @@ class LeakFinds:
         found, self._found = self._found, []
         if not found:
             return
-        origins = index.origins_of(_sorted_unique(np.concatenate([hashes for _, hashes, _ in found])))
+        fakes: dict[tuple[int, Origin], int] = {}  # (hash, FAKE origin) -> fakes written, used up as finds match
+        origins = index.origins_of(_sorted_unique(np.concatenate([hashes for _, hashes, _ in found])), fakes)
         sources: dict[tuple[str, str, str, Origin | None, str | None], int] = {}
         for target, hashes, positions in found:
             for position in np.unique(positions).tolist():
                 name, column = target.names[position], target.columns[position].name
                 here = hashes[positions == position]
                 if column in target.faked:
-                    report.fake_collisions[name] = report.fake_collisions.get(name, 0) + len(here)
+                    # A fake equal to another row's real value: unavoidable where fakes must look real (a note),
+                    # a broken transform where they come from reserved space (a failure).
+                    counts = report.realistic_collisions if column in target.realistic else report.fake_collisions
+                    counts[name] = counts.get(name, 0) + len(here)
                     continue
+                qualified = {f"{target.table.name}.{column}", f"{target.table.rule_table}.{column}"}
                 kept = column in target.kept
                 rule = "keep" if kept else "transformed"
                 values, counts = np.unique(here, return_counts=True)
                 for hashed, n in zip(values.tolist(), counts.tolist(), strict=True):
                     every = origins.get(hashed, set())
-                    known = {o for o in every if o.kind != IDENTIFIER}
+                    # As many finds as the realistic fakes this column's own path rules wrote with this value (a
+                    # name, an address line equal to another row's real one): the same collision as in a faked
+                    # column, a note. Finds beyond them are source values.
+                    for made in (o for o in every if o.kind == FAKE and o.column in qualified):
+                        explained = min(n, fakes.get((hashed, made), 0))
+                        if explained:
+                            fakes[hashed, made] -= explained
+                            report.realistic_collisions[name] = report.realistic_collisions.get(name, 0) + explained
+                            n -= explained
+                    if not n:
+                        continue
+                    known = {o for o in every if o.kind not in (IDENTIFIER, FAKE)}
+                    ids = {o for o in every if o.kind == IDENTIFIER}
                     # Only a cue word made it a card, and the source keeps it as it is (in this kept column, or under
                     # an id key of its JSON): the source's identifier.
-                    shared = bool(known) and all(o.weak for o in known) and (kept or len(known) < len(every))
+                    shared = bool(known) and all(o.weak for o in known) and (kept or bool(ids))
                     counted = report.shared_identifiers if shared else report.leaks
                     counted[name] = counted.get(name, 0) + n
                     kept_as = None
                     if shared:
-                        identifiers = sorted(o.describe() for o in every - known)
+                        identifiers = sorted(o.describe() for o in ids)
                         kept_as = f"kept column {name}" if kept else f"as {identifiers[0]}"
                     key = ("shared" if shared else "leak", name, rule, _representative(known), kept_as)
                     sources[key] = sources.get(key, 0) + n

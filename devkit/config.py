@@ -63,6 +63,27 @@ class StackSettings(_Strict):
         return value
 
 
+PROVIDER_CODES = ("paypay", "line_pay", "rakuten_pay", "card_processor")  # seeds/providers.toml
+
+
+class ProvidersSettings(_Strict):
+    """The mock payment providers' webhook receivers: `devkit providers sync` hands them to the service."""
+
+    # "<provider>" (all its merchants) or "<provider>:<provider_merchant_id>" -> http:// URL
+    webhooks: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("webhooks")
+    @classmethod
+    def _webhook_targets(cls, value: dict[str, str]) -> dict[str, str]:
+        for target, url in value.items():
+            provider = target.partition(":")[0]
+            if provider not in PROVIDER_CODES:
+                raise ValueError(f"{target!r}: provider must be one of {', '.join(PROVIDER_CODES)}")
+            if not url.startswith("http://"):
+                raise ValueError(f"{target!r}: {url!r} is not an http:// URL")
+        return value
+
+
 def _default_environments() -> dict[str, EnvironmentSettings]:
     return {
         "dev": EnvironmentSettings(),
@@ -76,6 +97,7 @@ class Settings(_Strict):
     config_file: Path | None = None
     stack: StackSettings = Field(default_factory=StackSettings)
     environments: dict[str, EnvironmentSettings] = Field(default_factory=_default_environments)
+    providers: ProvidersSettings = Field(default_factory=ProvidersSettings)
 
     def path(self, value: Path) -> Path:
         """A settings path, relative to the project root unless absolute."""
@@ -130,16 +152,17 @@ def load_settings(cwd: Path | None = None, environ: Mapping[str, str] | None = N
                 raise ConfigError(f"{config_file}: environment name {name!r} is invalid", "use [a-z0-9_]")
             base = environments.get(name, EnvironmentSettings()).model_dump()
             environments[name] = _validate(EnvironmentSettings, {**base, **values}, f"environments.{name}", config_file)
-        unknown = set(raw) - {"stack", "environments"}
+        providers = _validate(ProvidersSettings, raw.get("providers", {}), "providers", config_file)
+        unknown = set(raw) - {"stack", "environments", "providers"}
         if unknown:
             raise ConfigError(
                 f"{config_file}: unknown section(s) {', '.join(sorted(unknown))}",
-                "expected [stack] and [environments.<name>]",
+                "expected [stack], [environments.<name>] and [providers]",
             )
     except ValidationError as exc:
         hint = "fix the value or the DEVKIT_* variable"
         raise ConfigError(_describe_validation(exc, config_file, ""), hint) from None
-    return Settings(root=root, config_file=config_file, stack=stack, environments=environments)
+    return Settings(root=root, config_file=config_file, stack=stack, environments=environments, providers=providers)
 
 
 def _read_toml(path: Path) -> dict:

@@ -70,6 +70,12 @@ class DataError(DevkitError):
     exit_code = 8
 
 
+class ProvidersError(DevkitError):
+    """The mock providers service is not reachable, or refused the request."""
+
+    exit_code = 9
+
+
 def exit_code_for(error: BaseException) -> int:
     if isinstance(error, DevkitError):
         return error.exit_code

@@ -20,6 +20,7 @@ from anonymize.postgres import ClientTools, database_of, has_password, is_dsn
 from anonymize.postgres import scrub as scrub_engine
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import Source, SourceError, open_source
+from anonymize.subset.spec import SubsetError, UnreachedTablesError
 from devkit.config import Settings
 from devkit.environments import mask_dsn, resolve_dsn, scrub
 from devkit.errors import ConfigError, DataError, DevkitError, RefusedError, UsageError
@@ -36,6 +37,8 @@ ERROR_MAP: tuple[tuple[type[AnonymizeError], type[DevkitError]], ...] = (
     (VerificationError, RefusedError),  # the result was not safe to publish, nothing published
     (PrivilegeError, DataError),  # a role lacks grants (like bad credentials); not 7, which scan's CI gate uses
     (SourceError, RefusedError),  # e.g. a source that isn't read-only-capable
+    (UnreachedTablesError, RefusedError),  # fail closed: tables no subset path reaches and the rules don't place
+    (SubsetError, UsageError),  # a subset declared wrong (unknown table, a condition the source refuses)
     (AnonymizeError, DataError),  # unreachable servers, bad credentials, corrupt dumps, failed loads
 )
 

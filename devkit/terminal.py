@@ -26,6 +26,7 @@ from rich.progress import (
     TaskID,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.table import Table
 from rich.text import Text
@@ -117,11 +118,19 @@ class Terminal:
 
     @contextmanager
     def task_progress(self) -> Iterator[TaskProgress]:
-        """Counted work (rows, batches): a bar per counter on a terminal, a line per step elsewhere.
-        Implements the `step` / `advance` progress protocol of the seed and cleanup domains."""
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        """Counted work (rows, batches): a bar per counter with count, rate and ETA on a terminal, a line per step
+        elsewhere. Implements the `step` / `advance` progress protocol of the seed and cleanup domains."""
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            _RateColumn(),
+            TimeRemainingColumn(),
+            TimeElapsedColumn(),
+        )
         live = self.err.is_terminal and not self.quiet
-        with Progress(*columns, console=self.err, transient=False, disable=not live) as progress:
+        # No refresh thread: the seed forks worker processes (see row_progress).
+        with Progress(*columns, console=self.err, transient=False, disable=not live, auto_refresh=False) as progress:
             yield TaskProgress(self, progress if live else None)
 
     @contextmanager
@@ -215,6 +224,7 @@ class TaskProgress:
         self.terminal = terminal
         self.progress = progress
         self.tasks: dict[str, TaskID] = {}
+        self.drawn = 0.0
 
     def step(self, name: str, detail: str = "") -> None:
         text = f"{name}: {detail}" if detail else name
@@ -229,6 +239,10 @@ class TaskProgress:
         if name not in self.tasks:
             self.tasks[name] = self.progress.add_task(escape(name), total=total)
         self.progress.update(self.tasks[name], completed=done, total=total)
+        now = time.monotonic()
+        if now - self.drawn >= 0.1 or (total is not None and done >= total):  # redraw at most 10 times a second
+            self.drawn = now
+            self.progress.refresh()
 
 
 class _RowsColumn(ProgressColumn):

@@ -4,7 +4,10 @@
 the native runtime). So when no engine answers where the docker CLI would look, and we are root with `dockerd`
 installed, the suite starts a private one for the session: its own data root (images built once per machine stay
 cached there), exec root and pid file, serving the default socket so the engine-discovery tests see what a user's
-machine shows. It is stopped when the session ends. An engine that answers is used as it is and left running.
+machine shows. It is stopped when the session ends. An engine that answers is used as it is and left running,
+unless the test session that started it was killed before it could stop it (then this session adopts and stops it):
+an owner file beside the pid file names the session, so concurrent sessions never stop each other's engine and one
+started by hand (`python -m tests.engine`) is left for its starter to stop.
 
     .venv/bin/python -m tests.engine   # start (or find) the engine and say which, for a manual run
 """
@@ -74,11 +77,25 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[:1] != ["Z"]
 
 
+def _owner_file() -> Path:
+    return RUN_DIR / "dockerd.owner"
+
+
+MANUAL_OWNER = "manual"
+
+
 def _our_dockerd() -> int | None:
-    """A dockerd an earlier (killed) session of ours started and never stopped: adopted, so this one stops it."""
+    """A dockerd an earlier, killed session of ours started and never stopped: adopted, so this one stops it.
+
+    Not one a running session started (it is still using it) nor one started by hand: stopping either would pull
+    the engine from under someone else's tests.
+    """
     try:
         pid = int(_pid_file().read_text().strip())
+        owner = _owner_file().read_text().strip()
     except (OSError, ValueError):
+        return None
+    if owner == MANUAL_OWNER or not owner.isdigit() or _alive(int(owner)):
         return None
     try:
         command = Path(f"/proc/{pid}/comm").read_text().strip()
@@ -96,9 +113,13 @@ def can_start_dockerd() -> str | None:
     return None
 
 
-def start_dockerd() -> int:
-    """Start a private dockerd on the default socket; returns its pid once the engine answers."""
+def start_dockerd(owner: str | None = None) -> int:
+    """Start a private dockerd on the default socket; returns its pid once the engine answers.
+
+    `owner` is written beside the pid file: this process's pid by default, MANUAL_OWNER for a start by hand.
+    """
     RUN_DIR.mkdir(parents=True, exist_ok=True)
+    _owner_file().write_text(owner or str(os.getpid()))
     DATA_ROOT.mkdir(parents=True, exist_ok=True)
     log = RUN_DIR / "dockerd.log"
     argv = [
@@ -152,7 +173,7 @@ def _last_line(log: Path) -> str:
     return lines[-1][-300:] if lines else "no output"
 
 
-def ensure_engine() -> TestEngine:
+def ensure_engine(owner: str | None = None) -> TestEngine:
     """DOCKER_HOST when set (it must answer), else the default socket, else a private dockerd we start."""
     explicit = os.environ.get("DOCKER_HOST")
     client = _client(None, CLIENT_TIMEOUT)
@@ -166,7 +187,7 @@ def ensure_engine() -> TestEngine:
             f"no Docker engine answers at {DEFAULT_SOCKET} and the tests can't start one ({reason}): "
             "start Docker (or dockerd), set DOCKER_HOST, or run `make test` as root"
         )
-    pid = start_dockerd()
+    pid = start_dockerd(owner)
     client = _client(f"unix://{DEFAULT_SOCKET}", CLIENT_TIMEOUT)
     if client is None:
         stop_dockerd(pid)
@@ -176,11 +197,15 @@ def ensure_engine() -> TestEngine:
 
 def main() -> int:
     try:
-        engine = ensure_engine()
+        engine = ensure_engine(owner=MANUAL_OWNER)
     except EngineUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    how = f"started dockerd (pid {engine.started_pid})" if engine.started_pid else "already running"
+    if engine.started_pid:
+        _owner_file().write_text(MANUAL_OWNER)  # an adopted leftover is now this starter's too
+        how = f"dockerd pid {engine.started_pid}, left running (stop it: kill {engine.started_pid})"
+    else:
+        how = "already running"
     print(f"Docker {engine.client.version()['Version']} at {engine.base_url}: {how}")
     engine.client.close()
     return 0

@@ -17,6 +17,7 @@ from devkit.cli.app import app
 from devkit.errors import UsageError
 from devkit.seed.generate import JST, entity_id
 from devkit.seed.load import load
+from devkit.seed.transactions import TransactionGenerator, blocks_of
 from devkit.seed.verify import verify
 from tests.seed.conftest import make_world
 
@@ -56,13 +57,13 @@ def test_cascade_follows_the_schema_foreign_keys() -> None:
 def expected_deletions(cutoff: datetime) -> dict[str, int]:
     """What must go, computed from the generators (not from the database)."""
     world = make_world()
+    generator = TransactionGenerator(world)
     counts = dict.fromkeys(("orders", "order_items", "bills", "payment_intents", "payments", "webhook_events"), 0)
-    for day, count in world.day_counts:
-        for n in range(1, count + 1):
-            rows = world.order_rows(day, n)
-            if rows[0][1]["ordered_at"] < cutoff:
-                for table, _ in rows:
-                    counts[table] += 1
+    for task in blocks_of(world):
+        block = generator.block(*task)
+        old = block.ordered_at < cutoff.timestamp()
+        for table, owners in block.owners.items():
+            counts[table] += int(old[owners].sum())
     return counts
 
 

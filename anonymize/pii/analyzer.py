@@ -32,7 +32,7 @@ from anonymize.pii.normalize_map import MappedText, normalize_text
 from anonymize.pii.recognizers import Recognizer, default_recognizers
 from anonymize.pii.recognizers.base import Feature
 from anonymize.pii.recognizers.network import offline_tld_extractor
-from anonymize.pii.spans import Kind, Span
+from anonymize.pii.spans import DECLARED, Kind, Span
 
 logger = logging.getLogger(__name__)
 
@@ -207,8 +207,15 @@ class LookalikeAwareEnhancer(ContextAwareEnhancer):
         mapped, _ = _NORMALIZED.get(text)
         kept = []
         for result in results:
-            where = (result.recognition_metadata or {}).get(_NORMALIZED_SPAN_KEY)
-            if result.entity_type in guarded and where and lookalikes.is_lookalike(mapped.text, *where):
+            metadata = result.recognition_metadata or {}
+            where = metadata.get(_NORMALIZED_SPAN_KEY)
+            declared = metadata.get(_EVIDENCE_KEY) == DECLARED  # a rules file's recognizer: not second-guessed
+            if (
+                result.entity_type in guarded
+                and where
+                and not declared
+                and lookalikes.is_lookalike(mapped.text, *where)
+            ):
                 continue
             kept.append(result)
         return kept

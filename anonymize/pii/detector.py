@@ -33,13 +33,12 @@ from anonymize.pii.normalize_map import MappedText, normalize_text
 from anonymize.pii.recognizers import Recognizer, default_recognizers
 from anonymize.pii.recognizers.base import KANJI, KATAKANA, Feature
 from anonymize.pii.recognizers.person import NAME_TRIGGER
-from anonymize.pii.spans import BARE, Kind, Span
+from anonymize.pii.spans import BARE, DECLARED, Kind, Span
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
 
 Engine = Literal["direct", "presidio"]
-_NO_KNOWN = SimpleNamespace(generation=0)  # the stamp of a detector reading no known values: never changes
 _DIGIT = re.compile(r"[0-9]")
 _NAME_KEY = re.compile(
     r"(?i)(?:^|_)(?:name|full_?name|first_?name|last_?name|given_?name|family_?name|holder|card_?holder|"
@@ -94,13 +93,16 @@ class PiiDetector:
     ) -> None:
         self.known = known
         self.recognizers = list(recognizers) if recognizers is not None else default_recognizers()
+        self._own = list(self.recognizers)  # before any a rules file adds (use_extra)
         self.cache_size = cache_size
         self.min_score = min_score
         self.engine = engine
+        self._ungated = any(r.ungated for r in self.recognizers)  # then a featureless text still needs a look
         self._analyzer = analyzer
         self._cache: OrderedDict[str, tuple[Span, ...]] = OrderedDict()
         self._hits = 0
         self._misses = 0
+        self._fixed = SimpleNamespace(generation=0)  # the stamp without known values: moves only with use_extra
 
     # -- public API -------------------------------------------------------------------------------------------
     def detect(self, text: str, context: KeyContext | None = None) -> list[Span]:
@@ -154,7 +156,15 @@ class PiiDetector:
     def stamp(self) -> KnownValues | SimpleNamespace:
         """An object whose `generation` changes when `detect` may answer a text it answered before differently: the
         known values it reads (its cache holds the recognizers' spans only, which don't depend on them)."""
-        return self.known if self.known is not None else _NO_KNOWN
+        return self.known if self.known is not None else self._fixed
+
+    def use_extra(self, extra: Sequence[Recognizer]) -> None:
+        """Run `extra` (a rules file's Presidio recognizers) after this detector's own; replaces earlier extras."""
+        self.recognizers = [*self._own, *extra]
+        self._ungated = any(r.ungated for r in self.recognizers)
+        self._analyzer = None
+        self.clear_cache()
+        self.stamp().generation += 1  # other recognizers: memoized answers (free_text's) no longer hold
 
     def clear_cache(self) -> None:
         """Forget cached results (they may name values of a KnownValues that has since changed)."""
@@ -208,7 +218,7 @@ class PiiDetector:
 
     def _recognize(self, text: str) -> list[Span]:
         features = features_of(text)
-        if not features:
+        if not features and not self._ungated:
             return []
         spans: list[Span] = []
         for recognizer in self.recognizers:
@@ -239,7 +249,11 @@ class PiiDetector:
             s
             for s in spans
             if s.score >= self.min_score
-            and (s.kind not in lookalikes.GUARDED or not lookalikes.is_lookalike(text, s.start, s.end))
+            and (
+                s.kind not in lookalikes.GUARDED
+                or s.evidence == DECLARED
+                or not lookalikes.is_lookalike(text, s.start, s.end)
+            )
         ]
         return tuple(resolve(spans))
 

@@ -44,3 +44,6 @@ class Span:
 
 
 CUE, BARE = "cue", "bare"  # Span.evidence of a card found by a cue word only, and of one found by nothing but digits
+# Span.evidence of what a rules file's Presidio recognizer found: the look-alike heuristics, written for devkit's
+# own number recognizers, don't second-guess it (its results are AnalyzerEngine's).
+DECLARED = "declared"

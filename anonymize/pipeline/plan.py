@@ -25,6 +25,7 @@ class TablePlan:
     columns: dict[str, ColumnInfo]  # name -> info (from the rule table: partitions share their root's)
     transformers: dict[str, Transformer] = field(default_factory=dict)  # columns with a non-keep rule
     scan: ScanTarget | None = None  # the text/JSON columns the leak check scans in the output (None: none)
+    subset: str | None = None  # a subset's filter of the table's rows: its key among the closure's (anonymize/subset)
 
     @property
     def skip(self) -> bool:
@@ -32,7 +33,10 @@ class TablePlan:
 
     @property
     def where(self) -> str | None:
-        return self.rule.where
+        """The source query's filter: the rule's `where:` and the subset's, both."""
+        if self.rule.where and self.subset:
+            return f"({self.rule.where}) AND {self.subset}"
+        return self.subset or self.rule.where
 
 
 def require_coverage(rules: RulesFile, schema: Mapping[str, list[ColumnInfo]]) -> None:
@@ -45,6 +49,9 @@ def plan_tables(
     rules: RulesFile, schema: Mapping[str, list[ColumnInfo]], tables: Sequence[CatalogTable], keyring: Keyring
 ) -> list[TablePlan]:
     """One plan per data table; transformers are built once per rule table and shared by its partitions."""
+    from anonymize.pii.hook import shared_detector
+
+    shared_detector().use_extra(rules.pii_recognizers)  # the rules' `pii:` recognizers, or none: this run's
     built: dict[str, dict[str, Transformer]] = {}
     plans = []
     for table in tables:
@@ -86,7 +93,10 @@ def attach_scan_targets(
     plans: Sequence[TablePlan], tables: Sequence[CatalogTable], schema: Mapping[str, list[ColumnInfo]]
 ) -> None:
     """Each plan learns which of its columns the leak check scans (text and JSON: where a leak could sit)."""
-    targets = {t.table.name: t for t in scan_targets(tables, schema, faked_columns(plans), kept_columns(plans))}
+    faked = faked_columns(plans)
+    targets = {
+        t.table.name: t for t in scan_targets(tables, schema, faked, kept_columns(plans), realistic_columns(plans))
+    }
     for plan in plans:
         plan.scan = targets.get(plan.table.name)
 
@@ -105,3 +115,11 @@ def faked_columns(plans: Sequence[TablePlan]) -> dict[str, frozenset[str]]:
             name for name, transformer in plan.transformers.items() if transformer.capabilities.replaces_whole
         )
     return faked
+
+
+def realistic_columns(plans: Sequence[TablePlan]) -> dict[str, frozenset[str]]:
+    """Rule table -> columns whose fakes look real (names, addresses, logins: Transformer.realistic_fakes)."""
+    return {
+        plan.table.rule_table: frozenset(name for name, t in plan.transformers.items() if t.realistic_fakes)
+        for plan in plans
+    }

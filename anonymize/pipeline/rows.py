@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from anonymize.copy_text import NULL, TAB, decode_field, encode_field
 from anonymize.errors import AnonymizeError, TransformError
@@ -81,7 +82,7 @@ class RowTransformer:
         transformed = {slot.position for slot in self.slots}
         inline = [(c, p) for c, p in zip(target.columns, at, strict=True) if c.name in scan.faked and p in transformed]
         rest = [(c, p) for c, p in zip(target.columns, at, strict=True) if (c, p) not in inline]
-        self.scan = ScanTarget(target.table, [c for c, _ in rest + inline], target.faked, target.kept)
+        self.scan = replace(target, columns=[c for c, _ in rest + inline])
         self.scan_at = tuple(p for _, p in rest)
         self.scan_json = tuple(c.family == "json" for c, _ in rest)
         self.scan_inline = {p: len(rest) + i for i, (_, p) in enumerate(inline)}

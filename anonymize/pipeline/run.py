@@ -3,7 +3,8 @@
 Order of a run (fail closed, atomic):
 1. coverage: the rules are checked against the source's schema before any data moves (for a dump file the
    schema is read back from the new database right after pre-data, still before any row moves);
-2. pre-data schema into a brand-new database, rows streamed table by table (`jobs` at a time), sequences set
+2. pre-data schema into a brand-new database, rows streamed table by table (big tables in key or ctid ranges,
+   `jobs` units at a time, biggest first, every one in the one exported snapshot), sequences set
    where the source's stand, post-data (indexes, constraints, foreign keys, triggers) last;
 3. verification: row counts, foreign keys and sequences on the new database; the leak check looks up the keys of
    every text/JSON value written (hashed by the worker that wrote it, kept in a `ScanSpill` until the last
@@ -38,12 +39,16 @@ from anonymize.pipeline.plan import (
     require_coverage,
 )
 from anonymize.pipeline.progress import ProgressListener, SilentProgress
+from anonymize.pipeline.ranges import SplitPolicy
 from anonymize.pipeline.workers import Workers
 from anonymize.privileges import require, source_privileges, target_privileges
 from anonymize.report import SnapshotReport, TableReport, VerifyReport, summarize_rules
 from anonymize.rules import RulesFile, reflect_schema
 from anonymize.sinks import Sink
 from anonymize.sources import Source
+from anonymize.subset.plan import SubsetPlan, plan_subset, skipped_tables
+from anonymize.subset.spec import SubsetError, SubsetSpec
+from anonymize.subset.verify import verify_subset
 from anonymize.tempdirs import sweep_run_directories
 from anonymize.transformers.base import ColumnInfo
 from anonymize.verify import LeakFinds, LeakIndex, ScanSpill, check_structure
@@ -97,9 +102,13 @@ def run_snapshot(
     jobs: int = 2,
     progress: ProgressListener | None = None,
     processes: int | None = None,
+    split: SplitPolicy | None = None,
+    subset: SubsetSpec | None = None,
 ) -> SnapshotReport:
     """Copy `source` into `sink` anonymized by `rules`; verified before it is published. Raises CoverageError
-    before any data moves, VerificationError (with the report) when the result is not safe to publish."""
+    before any data moves, VerificationError (with the report) when the result is not safe to publish. `split`:
+    how finely big tables are split into ranges (default: SplitPolicy.for_run, from the sizes and `jobs`).
+    `subset`: copy only its closure (anonymize/subset), planned and checked before anything is created."""
     progress = progress or SilentProgress()
     processes = jobs if processes is None else processes
     report = SnapshotReport(
@@ -125,6 +134,16 @@ def run_snapshot(
         # Every grant the run needs, source's and target's, before it creates anything: a missing one used to
         # surface only once the data had moved (a sequence read at the end, the swap's ownership check).
         require(source_privileges(catalog) if catalog is not None else None, *target_privileges(sink))
+        subset_plan: SubsetPlan | None = None
+        if subset is not None and subset.active:
+            if catalog is None or schema is None:
+                raise SubsetError(
+                    "subsets need a live source: the closure is computed by queries on the source",
+                    "restore the dump into a database of its own and snapshot from that (see README, subsets)",
+                )
+            phase("subset")
+            subset_plan = plan_subset(catalog, subset, schema, skipped_tables(rules, schema))
+            report.notes.append(subset_plan.summary())
         phase("create")
         load = sink.begin()
         try:
@@ -138,6 +157,9 @@ def run_snapshot(
                     tables = data_tables(conn)
             with_data = source.tables_with_data()
             plans = plan_tables(rules, schema, tables, keyring)
+            if subset_plan is not None:
+                for plan in plans:
+                    plan.subset = subset_plan.source_filter(plan.table.rule_table)
             refuse_dump_filters(plans, source)
             leak_index = LeakIndex(keyring)
             streamed = [p for p in plans if with_data is None or p.table.name in with_data or p.skip]
@@ -153,7 +175,7 @@ def run_snapshot(
             spills: list[ScanSpill] = []
             try:
                 phase("data")
-                report.tables = copy_tables(streamed, source, load, workers, leak_index, progress, jobs, spills)
+                report.tables = copy_tables(streamed, source, load, workers, leak_index, progress, jobs, spills, split)
                 report.tables += [
                     TableReport(table=p.table.name, rule_table=p.table.rule_table) for p in plans if p not in streamed
                 ]
@@ -173,6 +195,8 @@ def run_snapshot(
                     phase("verify")
                     expected = {t.table: (p.table, t.rows) for p, t in _pair(plans, report.tables)}
                     check_structure(load.dsn, expected, sequences, verification)
+                    if subset_plan is not None:
+                        verify_subset(load.dsn, subset_plan, verification)
                     verification.seconds = round(verification.seconds + leak_check.result(), 3)
                 report.verification = verification
                 report.notes += verification.notes

@@ -15,7 +15,7 @@ value a Japanese fake, as before this param existed; `auto` (the default) decide
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from anonymize import locales, normalize
 from anonymize.keys import Keyring
 from anonymize.names import pool
+from anonymize.specificity import specific_address
 from anonymize.speedups import NATIVE
 from anonymize.transformers.base import (
     ColumnInfo,
@@ -97,8 +98,10 @@ class Address(MemoizedTransformer):
     accepts = frozenset({"text"})
     Params = AddressParams
     identifying = True
+    realistic_fakes = True
     default_domain = "address"
     keeps_blank = True
+    capabilities = MemoizedTransformer.capabilities.but(leak="whole_or_nothing")  # see leak_items
 
     def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
@@ -135,6 +138,13 @@ class Address(MemoizedTransformer):
     @property
     def row_columns(self) -> frozenset[str]:
         return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
+
+    def leak_items(self, value: str) -> Iterator[tuple[str, bool]]:
+        # A unit alone ("Apt 12B", "Suite 870", "305号室") is in every building: it reaches nobody on its own, and
+        # fakes of that form can't avoid the real ones (anonymize.specificity). Counted apart, like a common name;
+        # left unchanged in its own row it still fails the run.
+        for piece in self.leak_values(value):
+            yield piece, self.identifying and specific_address(piece)
 
     def native_transform(self) -> TransformCall | None:
         # The C fake writes Japanese postal codes and street lines; it hands any other value to `transform`

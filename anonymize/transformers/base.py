@@ -184,6 +184,10 @@ class Transformer(ABC):
     Params: ClassVar[type[BaseModel]] = NoParams
     personal: ClassVar[bool] = True  # the column holds personal data: its source values feed the leak check
     identifying: ClassVar[bool] = False  # a source value found ANYWHERE in the output is a leak (email, phone...)
+    # Fakes that must look real (names, addresses, logins) are drawn where real values live: one may equal another
+    # row's real value, a counted note. Fakes of the other kinds come from reserved space (phones, e-mails, cards,
+    # IPs, tokens): a fake equal to a real value there means the transform is broken, a failure.
+    realistic_fakes: ClassVar[bool] = False
     default_domain: ClassVar[str | None] = None  # pseudonym domain when the rule names none; None -> `name`
     # Declared, not inferred (see Capabilities); an instance whose params change one sets its own in __init__.
     capabilities: Capabilities = Capabilities()

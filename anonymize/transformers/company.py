@@ -50,6 +50,7 @@ class CompanyName(MemoizedTransformer):
     accepts = frozenset({"text"})
     Params = CompanyParams
     default_domain = "company_name"
+    realistic_fakes = True
     keeps_blank = True
 
     def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:

@@ -390,7 +390,18 @@ class FreeText(MemoizedTransformer):
             return []
         if ids is not None:
             spans = _not_ids(value, spans, ids)
-        return [(value[s.start : s.end], self.replacer(s.kind).identifying, kind_family(s.kind), s.weak) for s in spans]
+        return [
+            (value[s.start : s.end], self._identifying(s.kind, value[s.start : s.end]), kind_family(s.kind), s.weak)
+            for s in spans
+        ]
+
+    def _identifying(self, kind: str, piece: str) -> bool:
+        """The replacer's flag for this piece: realistic kinds (addresses, logins) say it per value, as in their
+        own columns (anonymize.specificity: "Suite 870" alone identifies nobody)."""
+        replacer = self.replacer(kind)
+        if not (replacer.identifying and replacer.realistic_fakes):
+            return replacer.identifying
+        return all(item[1] for item in replacer.leak_items(piece))
 
     def leak_items(self, value: str) -> Iterator[tuple[str, bool, int]]:
         """(piece, identifying, origin id): each piece found in this column's value, and where it came from."""

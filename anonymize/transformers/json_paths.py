@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from anonymize.context import KeyContext, is_card_number, key_context
 from anonymize.errors import RulesError, TransformError
 from anonymize.keys import Keyring
-from anonymize.leak_origins import IDENTIFIER, Origin, origin_id, rule_path
+from anonymize.leak_origins import FAKE, IDENTIFIER, Origin, origin_id, rule_path
 from anonymize.transformers.base import (
     Capabilities,
     ColumnInfo,
@@ -591,7 +591,7 @@ class JsonPaths(Transformer):
     def leak_items(self, value: str) -> Iterator[tuple[str, bool | None, int]]:
         """(piece, identifying, origin id) of every personal piece: what path rules replace, and what other_strings
         detects (in the context of its key), each with the path it was found at; and, flagged None, the card-shaped
-        identifiers the document keeps as they are (`_identifier`)."""
+        identifiers the document keeps as they are (`_identifier`) and the realistic fakes path rules write."""
         walked = self._walked  # the pipeline asks right after `transform` of the same value: read, not walked again
         if walked is not None and walked.value is value:
             return self._items(walked.found, walked.leaves, walked.ids)
@@ -686,6 +686,12 @@ class JsonPaths(Transformer):
             if not origin:
                 origin = self._origin(trail, sub.name, False, False)
             yield item[0], item[1], origin
+        if origin and sub.realistic_fakes and sub.identifying and not sub.row_columns:
+            # The fake this path gets (memoized: what `transform` wrote), flagged None like the document's ids: a
+            # find of it in this column is that fake equal to another row's real value (anonymize.verify).
+            fake = sub.transform(text, {})
+            if fake is not None and fake != text:
+                yield fake, None, self._origin(trail, FAKE, False, False)
 
 
 def is_document_ref(name: str) -> bool:

@@ -109,6 +109,7 @@ class PersonName(MemoizedTransformer):
     accepts = frozenset({"text"})
     Params = PersonNameParams
     default_domain = "person_name"
+    realistic_fakes = True
     keeps_blank = True
 
     def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:

@@ -14,12 +14,14 @@ form: a form that drops part of the name (jsmith) could make two fake people one
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 
 from pydantic import BaseModel
 
 from anonymize.keys import Keyring
 from anonymize.names import pool
+from anonymize.specificity import specific_login
 from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register
 from anonymize.transformers.keyed import KeyedIndex, fit
 
@@ -53,9 +55,11 @@ class Username(MemoizedTransformer):
     name = "username"
     accepts = frozenset({"text"})
     Params = UsernameParams
-    identifying = True  # a login names one person: found anywhere else, it leaked
+    identifying = True  # a login names one person: found anywhere else, it leaked ...
+    realistic_fakes = True
     default_domain = "username"
     keeps_blank = True
+    capabilities = MemoizedTransformer.capabilities.but(leak="whole_or_nothing")  # ... unless a word: leak_items
 
     def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
@@ -69,6 +73,12 @@ class Username(MemoizedTransformer):
     @property
     def row_columns(self) -> frozenset[str]:
         return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
+
+    def leak_items(self, value: str) -> Iterator[tuple[str, bool]]:
+        # A login that is one ordinary name ("kota", "bray") or three letters is many people's name and a word any
+        # text or fake may hold (anonymize.specificity): counted apart, like a name; unchanged in its row, a failure.
+        for piece in self.leak_values(value):
+            yield piece, specific_login(piece)
 
     def _person(self, key: str) -> tuple[str, str]:
         index = self._index(key)

@@ -72,6 +72,8 @@ _STREET_TYPE_WORDS = (
 _KEEP = frozenset(_KEEP_WORDS.split())
 _STREET_TYPES = frozenset(_STREET_TYPE_WORDS.split())
 _ORDINALS = frozenset({"st", "nd", "rd", "th"})
+# Every word above names no one on its own (anonymize.specificity: a line made only of them and numbers is a unit).
+NAMELESS_WORDS = _KEEP | _STREET_TYPES | _ORDINALS
 _MADE_UP_TYPES = ("Street", "Road", "Avenue", "Lane", "Drive")  # a street line made up for a value with none
 _TOKEN = re.compile(
     r"(?P<postcode>\b[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s?[0-9][A-Za-z]{2}\b)"

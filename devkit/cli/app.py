@@ -50,7 +50,7 @@ def root(
 
 
 def _register() -> None:
-    from devkit.cli import cleanup, rules, scan, seed, snapshot, stack  # noqa: F401  (commands register themselves on import)
+    from devkit.cli import cleanup, providers, rules, scan, seed, snapshot, stack  # noqa: F401  (commands register themselves on import)
 
 
 _register()

@@ -29,12 +29,28 @@ def seed(
     ] = None,
     seed_value: Annotated[int | None, typer.Option("--seed", help="Seed. Default: the profile's.")] = None,
     days: Annotated[int | None, typer.Option("--days", help="Days of transactions. Default: the profile's.")] = None,
+    scale: Annotated[
+        float | None,
+        typer.Option(
+            "--scale",
+            help="Multiply the profile's merchants and orders a day, e.g. 0.001 for a laptop-sized staging. "
+            "Default: 1; with --verify, the ledger's.",
+        ),
+    ] = None,
     as_of: Annotated[
         str | None,
         typer.Option(
             "--as-of",
             help="Transactions cover the DAYS whole days before this date (YYYY-MM-DD, "
             "Asia/Tokyo). Default: today; with --verify, the ledger's.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Processes generating transactions (0: in the seed's own process). Default: one per CPU from "
+            "20,000 orders, else 0. The rows are the same for any value.",
         ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be seeded; touch no database.")] = False,
@@ -52,8 +68,8 @@ def seed(
     from devkit.seed.generate import World, today_in_tokyo
     from devkit.seed.keys import check_device_keys
     from devkit.seed.load import expected_manifest, load_with_device_keys
-    from devkit.seed.params import check_days, check_seed, check_window, parse_as_of
-    from devkit.seed.profiles import load_profile
+    from devkit.seed.params import check_days, check_seed, check_window, check_workers, parse_as_of
+    from devkit.seed.profiles import check_scale, load_profile
     from devkit.seed.reference import load_reference
     from devkit.seed.verify import read_ledger, verification_failure, verify
 
@@ -63,6 +79,8 @@ def seed(
     # Every option is checked before a profile is planned or a database touched.
     days = check_days(days) if days is not None else None
     seed_value = check_seed(seed_value) if seed_value is not None else None
+    scale = check_scale(scale) if scale is not None else None
+    workers = check_workers(workers) if workers is not None else None
     window_end = parse_as_of(as_of) if as_of is not None else None
     if window_end is not None and days is not None:
         check_window(window_end, days)
@@ -79,6 +97,7 @@ def seed(
                 "seed it first, or pass --profile and --as-of to verify against explicit params",
             )
         chosen = load_profile(profile or entry.params.profile, **seeds_kwargs)
+        chosen = chosen.scaled(scale if scale is not None else (entry.params.scale if entry else 1.0))
         if entry and profile is None and chosen.fingerprint() != entry.params.profile_fingerprint:
             terminal.notice(f"profile {chosen.name!r} changed since {env} was seeded; verifying against the file")
         window_days = days or (entry.params.days if entry else chosen.days)
@@ -92,7 +111,7 @@ def seed(
         )
         terminal.info(_describe(world, env, dsn))
         with terminal.task_progress() as progress:
-            checks = verify(dsn, world, progress)
+            checks = verify(dsn, world, progress, workers)
         keys = check_device_keys(dsn, keys_path)
         rows = [(c.table, c.expected_rows, c.actual_rows, "ok" if c.ok else "DIFFERS") for c in checks]
         terminal.table(("table", "expected rows", "rows", "checksum"), rows)
@@ -108,7 +127,7 @@ def seed(
             terminal.info(f"device keys: all {keys.devices} devices match {keys_path}")
         return
 
-    chosen = load_profile(profile or _default_profile(env, seeds_kwargs), **seeds_kwargs)
+    chosen = load_profile(profile or _default_profile(env, seeds_kwargs), **seeds_kwargs).scaled(scale or 1.0)
     check_window(window_end or today_in_tokyo(), days or chosen.days)
     world = World(
         chosen,
@@ -120,7 +139,7 @@ def seed(
     if dry_run:
         terminal.info(_describe(world, env, None))
         with terminal.task_progress() as progress:
-            manifest = expected_manifest(world, progress)
+            manifest = expected_manifest(world, progress, workers)
         rows = [(name, count, manifest.checksums[name][:12]) for name, count in manifest.row_counts.items()]
         terminal.table(("table", "rows", "checksum"), rows, title="would seed (dry run: nothing written)")
         return
@@ -132,7 +151,7 @@ def seed(
             raise RefusedError(f"not seeding {env} without confirmation", "answer y on a terminal, or pass --yes")
     terminal.info(_describe(world, env, dsn))
     with stack_data_lock(settings, env, f"seed {env}", terminal.notice), terminal.task_progress() as progress:
-        result, devices = load_with_device_keys(dsn, world, env, keys_path, progress)
+        result, devices = load_with_device_keys(dsn, world, env, keys_path, progress, workers)
     if result.action == "unchanged":
         terminal.success(f"{env} already holds this seed; nothing changed ({result.seconds:.1f}s)")
     else:
@@ -163,8 +182,9 @@ def _describe(world: World, env: str, dsn: str | None) -> str:
     from devkit.environments import mask_dsn
 
     target = f" -> {mask_dsn(dsn)}" if dsn else ""
+    scaled = f" x{world.profile.scale:g}" if world.profile.scale != 1 else ""
     first = world.window_days()[0]
     return (
-        f"{env}{target}: profile {world.profile.name}, seed {world.seed}, "
+        f"{env}{target}: profile {world.profile.name}{scaled}, seed {world.seed}, "
         f"{world.days} days {first:%Y-%m-%d}..{world.as_of:%Y-%m-%d} (exclusive), {world.order_count} orders"
     )

@@ -19,6 +19,7 @@ from devkit.terminal import Terminal
 
 if TYPE_CHECKING:
     from anonymize.report import SnapshotReport
+    from anonymize.subset.plan import SubsetPlan
 
 
 @app.command()
@@ -81,6 +82,25 @@ def snapshot(
         ),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Don't ask before replacing the target database.")] = False,
+    subset: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--subset",
+            help="Copy a subset: TABLE:CONDITION (SQL over the table's columns; repeatable), e.g. "
+            '"public.merchants: id in (select id from merchants order by id limit 20)". Parents of every kept row '
+            "and children of the roots come along; --check prints the plan.",
+            show_default=False,
+        ),
+    ] = None,
+    subset_percent: Annotated[
+        float | None,
+        typer.Option(
+            "--subset-percent",
+            help="Copy a subset: this percentage of the root tables' rows (the rules' subset roots; default: "
+            "tables no foreign key leaves), with their closure.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Copy production into dev, anonymized in one streaming pass, verified before it replaces anything.
 
@@ -95,6 +115,8 @@ def snapshot(
     from anonymize.rules import load_rules
     from anonymize.sinks import DatabaseSink, DumpFileSink
     from anonymize.sources import open_source
+    from anonymize.subset.plan import check_subset
+    from anonymize.subset.spec import build_spec
     from devkit.environments import mask_dsn, refuse_production, resolve_dsn, stack_data_lock
     from devkit.snapshot import (
         client_tools,
@@ -126,6 +148,8 @@ def snapshot(
         for problem in error.problems if len(error.problems) > 1 else ():
             terminal.notice(problem)
         raise translate(error) from None
+    with engine_errors():
+        subset_spec = build_spec(rules_file.subset, subset or [], subset_percent)
 
     if check:
         # What the run checks before any data moves: the rules, and the grants of the source's and the target's
@@ -153,6 +177,13 @@ def snapshot(
                 "add a rule (an explicit `keep` included) for every column; remove rules for columns that are gone",
             )
         terminal.success(f"rules {rules_path} cover all {checked.tables} tables of {chosen.description}")
+        if subset_spec.active:
+            with engine_errors(source_spec):
+                planned_subset = check_subset(open_source(source_spec, tools), rules_file, subset_spec)
+            show_subset_plan(terminal, planned_subset)
+            with engine_errors(source_spec):
+                planned_subset.refuse_unreached()
+            terminal.success(f"subset plan: {len(planned_subset.regions.closure)} tables by closure, nothing moved")
         return
 
     if not anonymize:
@@ -194,7 +225,7 @@ def snapshot(
             else contextlib.nullcontext()
         )
         with lock, terminal.row_progress() as progress, database_errors(source_spec, target_dsn):
-            result = run_snapshot(chosen, sink, rules_file, keyring, jobs=jobs, progress=progress)
+            result = run_snapshot(chosen, sink, rules_file, keyring, jobs=jobs, progress=progress, subset=subset_spec)
     except VerificationError as error:  # the report says what failed: print and keep it
         _finish(terminal, error.report, report_path, write)
         raise translate(error, source_spec, target_dsn) from None
@@ -210,6 +241,28 @@ def snapshot(
         f"{result.rows:,} rows in {result.seconds:.1f}s ({result.rows_per_second:,.0f} rows/s, "
         f"{result.megabytes_per_second:.1f} MB/s) -> {result.target}; report: {report_path}"
     )
+
+
+def show_subset_plan(terminal: Terminal, plan: SubsetPlan) -> None:
+    """The subset's plan: tables parents first, how each is reached, conditions, the planner's estimates; the
+    foreign keys whose lookups scan; the tables nothing reaches."""
+    terminal.table(
+        ["table", "kept as", "condition", "estimated rows"],
+        [
+            (line.table, line.mode, line.condition or "", "" if line.estimated_rows is None else f"{n:,}")
+            for line in plan.lines
+            for n in (line.estimated_rows or 0,)
+        ],
+        title="subset plan",
+    )
+    if plan.missing_indexes:
+        terminal.table(
+            ["foreign key", "child table", "columns", "cost of one lookup (EXPLAIN)"],
+            [(m.edge, m.child, ", ".join(m.columns), f"{m.cost:,.0f}") for m in plan.missing_indexes],
+            title="lookups without an index (each scans the child table; CREATE INDEX on these columns)",
+        )
+    for table in sorted(plan.regions.unreached):
+        terminal.notice(f"{table}: no path from the subset's roots reaches it; rule it whole, empty or a condition")
 
 
 def _finish(terminal: Terminal, result: SnapshotReport, path: Path, write_report: Callable[[Path, str], Path]) -> Path:
@@ -265,7 +318,12 @@ def _finish(terminal: Terminal, result: SnapshotReport, path: Path, write_report
                 lines.append(("names in a kept column", f"{column}: {n:,}", verdict))
         if verification.coincidences:
             total = sum(verification.coincidences.values())
-            lines.append(("fakes equal to names", f"{total:,} (chance, in replaced columns)", "counted"))
+            scope = f"{total:,} names, units, one-name logins (identify nobody alone)"
+            lines.append(("common values found", scope, "counted"))
+        if verification.realistic_collisions:  # the notes say where
+            total = sum(verification.realistic_collisions.values())
+            scope = f"{total:,} realistic fakes (names, addresses, logins)"
+            lines.append(("fakes equal to other rows' values", scope, "counted"))
         if verification.shared_identifiers:  # cue-word "cards" the source keeps as its ids (the notes say where)
             total = sum(verification.shared_identifiers.values())
             lines.append(("source's own ids", f"{total:,} taken for cards (not failures)", "counted"))

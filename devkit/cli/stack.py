@@ -143,5 +143,11 @@ def logs(
 
 
 def _print_statuses(terminal: Terminal, statuses: list[ServiceStatus]) -> None:
-    rows = [(s.service, s.runtime, s.state, s.health, ", ".join(s.ports) or "-", s.url or "-") for s in statuses]
+    rows = [(s.service, s.runtime, s.state, s.health, ", ".join(s.ports) or "-", _connect(s)) for s in statuses]
     terminal.table(("service", "runtime", "state", "health", "ports", "connect"), rows)
+
+
+def _connect(status: ServiceStatus) -> str:
+    """The service's URL, then one line per named entry point (the providers' base URLs)."""
+    lines = [status.url or "-"] + [f"{name}: {url}" for name, url in status.urls.items()]
+    return "\n".join(lines)

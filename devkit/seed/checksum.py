@@ -93,7 +93,7 @@ def row_sql(table: Table) -> str:
 def checksum_sql(table: Table, where: str = SEED_OWNED_SQL) -> str:
     """count, sum of high halves, sum of low halves of md5(row) for the table's rows matching `where`."""
     digest = f"md5({row_sql(table)})"
-    half = "('x' || substr(h, {start}, 16))::bit(64)::bigint::numeric"
+    half = "('x' || substr(h, {start}, 16))::bit(64)::bigint"  # sum(bigint) is exact (numeric result)
     return (
         f"SELECT count(*), coalesce(sum({half.format(start=1)}), 0)::text, "
         f"coalesce(sum({half.format(start=17)}), 0)::text "
@@ -111,6 +111,12 @@ class TableDigest:
         self.count += 1
         self.high += int.from_bytes(md5_digest[:8], "big", signed=True)
         self.low += int.from_bytes(md5_digest[8:], "big", signed=True)
+
+    def absorb(self, other: TableDigest) -> None:
+        """Add another part's rows (sums commute: blocks may be digested anywhere, in any order)."""
+        self.count += other.count
+        self.high += other.high
+        self.low += other.low
 
     @property
     def checksum(self) -> str:

@@ -1,11 +1,12 @@
 """Pure, deterministic row generators for the SmartPOS world.
 
-Every entity has a kind and a key (`merchant:3`, `store:3-2`, `order:20250301-117`). Its id is
+Every reference entity has a kind and a key (`merchant:3`, `store:3-2`, `device:3-2-1`). Its id is
 UUIDv5(NAMESPACE, "kind:key") and its attributes come from its own RNG, seeded by a hash of (seed, kind, key),
 so a row never depends on which rows were generated before it: any batch size or generation order gives the
 same bytes. Keys are chosen so an entity keeps its identity when the world around it changes: stores are keyed
-by merchant and number, orders by calendar day and number, so seeding a day later re-creates the overlapping
-days' orders identically and the loader's upsert finds nothing to change there.
+by merchant and number. Transactions (orders and what hangs off them, ~99% of the rows) are generated a block of
+orders at a time, vectorised, by `devkit.seed.transactions`, keyed by calendar day and order number, so seeding a
+day later re-creates the overlapping days' orders identically and the loader's upsert finds nothing to change.
 
 Reference entities (providers, merchants, stores, devices, staff, configs) get timestamps from a fixed epoch; only
 transactions and staff logins depend on the window (`as_of` and `days`).
@@ -35,13 +36,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from faker import Faker
 
 from devkit.seed.profiles import Profile
-from devkit.seed.reference import Card, Provider, Reference
+from devkit.seed.reference import Provider, Reference
 
 # Fixed forever: changing it changes every seeded id in every environment.
 NAMESPACE = uuid.UUID("0b4e7d1c-5a8f-5e2b-9c3d-6f7a8b9c0d1e")
 JST = ZoneInfo("Asia/Tokyo")
 EPOCH = datetime(2024, 4, 1, 9, 0, tzinfo=JST)  # reference entities are "created" in the weeks after this
-GENERATOR_VERSION = "1"  # bump when generated rows change for the same profile and seed
+# Bump when generated rows change for the same profile and seed (2: transactions vectorised, devkit.seed.transactions).
+GENERATOR_VERSION = "2"
 
 Row = dict[str, Any]
 Batch = dict[str, list[Row]]  # table name -> rows
@@ -59,12 +61,6 @@ def entity_seed(seed: int, kind: str, key: object) -> int:
 
 def entity_rng(seed: int, kind: str, key: object) -> random.Random:
     return random.Random(entity_seed(seed, kind, key))
-
-
-def stable_digits(kind: str, key: object, count: int) -> str:
-    """Seed-independent digits for ids that must be unique per entity (provider transaction ids)."""
-    digest = hashlib.blake2b(f"{kind}\x1f{key}".encode(), digest_size=16).digest()
-    return str(int.from_bytes(digest, "big"))[-count:].zfill(count)
 
 
 def corporate_number(base12: str) -> str:
@@ -205,14 +201,8 @@ class World:
     def __post_init__(self) -> None:
         self.merchants = [self._plan_merchant(no) for no in range(1, self.profile.merchants + 1)]
         self.stores = [store for merchant in self.merchants for store in merchant.stores]
-        self._store_cum = list(itertools.accumulate(store.weight for store in self.stores))
-        self._merchant_by_no = {m.merchant_no: m for m in self.merchants}
         self.day_counts = [(day, self._orders_on(day)) for day in self.window_days()]
         self._hour_cum = list(itertools.accumulate(self.profile.curve.hours))
-        self._items = self.reference.catalog.items
-        self._succeeding = [c for c in self.reference.cards if c.outcome == "succeeds" and c.weight > 0]
-        self._succeeding_cum = list(itertools.accumulate(c.weight for c in self._succeeding))
-        self._declining = next(c for c in self.reference.cards if c.outcome == "declined")
         self._providers = {p.method: p for p in self.reference.providers}
 
     # --- plan ---------------------------------------------------------------------------------------------
@@ -269,24 +259,21 @@ class World:
 
     # --- rows ---------------------------------------------------------------------------------------------
 
-    def batches(self, orders_per_batch: int = 2000, merchants_per_batch: int = 50) -> Iterator[Batch]:
-        """Every row of the world in batches small enough to keep memory flat: reference data first, a group of
-        merchants with their stores, devices and staff at a time, then transactions in batches of whole orders.
-        A batch never holds a child without its parent, in the same or an earlier batch."""
+    def _groups(self, merchants_per_batch: int) -> list[list[MerchantPlan]]:
+        return [self.merchants[i : i + merchants_per_batch] for i in range(0, len(self.merchants), merchants_per_batch)]
+
+    def batches(self, merchants_per_batch: int = 50) -> Iterator[Batch]:
+        """The reference rows in batches small enough to keep memory flat: providers, then a group of merchants
+        with their stores, devices, staff and configs at a time. A batch never holds a child without its parent,
+        in the same or an earlier batch. Transactions come from `devkit.seed.transactions`, block by block."""
         yield {"payment_service_providers": [self._provider_row(p) for p in self.reference.providers]}
-        groups = [
-            self.merchants[i : i + merchants_per_batch] for i in range(0, len(self.merchants), merchants_per_batch)
-        ]
-        for group in groups:
+        for group in self._groups(merchants_per_batch):
             yield self.reference_rows(group)
-        for day, count in self.day_counts:
-            for start in range(1, count + 1, orders_per_batch):
-                batch: Batch = {}
-                for n in range(start, min(count, start + orders_per_batch - 1) + 1):
-                    for table, row in self.order_rows(day, n):
-                        batch.setdefault(table, []).append(row)
-                yield batch
-            for group in groups:
+
+    def login_batches(self, merchants_per_batch: int = 50) -> Iterator[Batch]:
+        """Staff logins (audit logs) of every day of the window, a group of merchants at a time."""
+        for day in self.window_days():
+            for group in self._groups(merchants_per_batch):
                 yield {"audit_logs": self.login_rows(day, group)}
 
     def reference_rows(self, merchants: list[MerchantPlan]) -> Batch:
@@ -539,272 +526,6 @@ class World:
                         }
                     )
         return rows
-
-    # --- transactions -------------------------------------------------------------------------------------
-
-    def order_rows(self, day: date, n: int) -> list[tuple[str, Row]]:
-        """One order and everything hanging off it: items, bill, payment intent, payments, webhook events."""
-        profile = self.profile
-        key = f"{day:%Y%m%d}-{n}"
-        rng = entity_rng(self.seed, "order", key)
-        store = self.stores[bisect.bisect_right(self._store_cum, rng.random() * self._store_cum[-1])]
-        merchant = self._merchant_by_no[store.merchant_no]
-        hour = bisect.bisect_right(self._hour_cum, rng.random() * self._hour_cum[-1])
-        ordered_at = datetime.combine(day, time(hour, rng.randrange(60), rng.randrange(60)), JST)
-        order_id = entity_id("order", key)
-        order_no = f"{day:%Y%m%d}-{n:07d}"
-        out: list[tuple[str, Row]] = []
-
-        subtotals = {8: 0, 10: 0}
-        for line_no in range(1, profile.items_per_order.draw(rng.random()) + 1):
-            item = self._items[rng.randrange(len(self._items))]
-            quantity = 1 if rng.random() < 0.75 else rng.randint(2, 4)
-            amount = item.price * quantity
-            subtotals[item.tax_rate] += amount
-            out.append(
-                (
-                    "order_items",
-                    {
-                        "id": entity_id("order_item", f"{key}-{line_no}"),
-                        "order_id": order_id,
-                        "line_no": line_no,
-                        "sku": item.sku,
-                        "name": item.name,
-                        "unit_price": item.price,
-                        "quantity": quantity,
-                        "tax_rate": item.tax_rate,
-                        "amount": amount,
-                        "is_test": True,
-                    },
-                )
-            )
-        tax_10, tax_8 = tax(subtotals[10], 10), tax(subtotals[8], 8)
-        subtotal = subtotals[10] + subtotals[8]
-        total = subtotal + tax_10 + tax_8
-
-        customer = None
-        customer_email = customer_phone = None
-        if rng.random() < profile.customer_rate:
-            fake = _seeded_faker(self.seed, "order", key)
-            customer = _person(fake)
-            customer_email = _email(customer, rng, rng.choice(("example.com", "example.net", "example.jp")))
-            customer_phone = _phone(fake)
-        notes = None
-        if rng.random() < profile.note_rate:
-            template = rng.choice(self.reference.catalog.order_notes)
-            if customer or "{" not in template:
-                notes = template.format(
-                    name=customer.name if customer else "", phone=customer_phone, email=customer_email
-                )
-
-        issued_at = ordered_at + timedelta(seconds=rng.randint(60, 2400))
-        bill_id = entity_id("bill", key)
-        methods = [m for m in merchant.methods if profile.payment_mix.get(m, 0) > 0]
-        method = rng.choices(methods, weights=[profile.payment_mix[m] for m in methods])[0]
-        intent_id = entity_id("payment_intent", key)
-
-        payments: list[tuple[str, Row]] = []
-        if rng.random() < profile.open_rate:
-            status, intent_status, bill_status, closed_at = "open", "requires_payment", "open", None
-        else:
-            at = issued_at + timedelta(seconds=rng.randint(5, 90))
-            attempts = ["declined", "completed"] if rng.random() < profile.decline_rate else ["completed"]
-            if len(attempts) == 2 and rng.random() >= profile.retry_rate:
-                attempts = ["declined"]
-            for attempt, outcome in enumerate(attempts, 1):
-                payments.extend(
-                    self._payment(
-                        rng, key, attempt, outcome, method, total, at, intent_id, bill_id, order_no, customer, store
-                    )
-                )
-                at += timedelta(seconds=rng.randint(20, 180))
-            if attempts[-1] == "completed":
-                status, intent_status, bill_status, closed_at = "closed", "succeeded", "closed", at
-            else:
-                status, intent_status, bill_status, closed_at = "cancelled", "canceled", "void", at
-
-        order = {
-            "id": order_id,
-            "store_id": entity_id("store", store.key),
-            "device_id": entity_id("device", store.active_devices[rng.randrange(len(store.active_devices))]),
-            "staff_user_id": entity_id("staff_user", store.staff[rng.randrange(len(store.staff))]),
-            "order_no": order_no,
-            "status": status,
-            "customer_name": customer.name if customer else None,
-            "customer_name_kana": customer.kana if customer else None,
-            "customer_email": customer_email,
-            "customer_phone": customer_phone,
-            "subtotal_10": subtotals[10],
-            "subtotal_8": subtotals[8],
-            "tax_10": tax_10,
-            "tax_8": tax_8,
-            "total": total,
-            "notes": notes,
-            "ordered_at": ordered_at,
-            "closed_at": closed_at,
-            "is_test": True,
-            "created_at": ordered_at,
-        }
-        bill = {
-            "id": bill_id,
-            "order_id": order_id,
-            "store_id": order["store_id"],
-            "bill_no": f"B{order_no}",
-            "status": bill_status,
-            "subtotal": subtotal,
-            "tax_total": tax_10 + tax_8,
-            "total": total,
-            "issued_at": issued_at,
-            "closed_at": closed_at,
-            "is_test": True,
-        }
-        intent = {
-            "id": intent_id,
-            "bill_id": bill_id,
-            "method": method,
-            "amount": total,
-            "currency": "JPY",
-            "status": intent_status,
-            "idempotency_key": f"pi-{key}",
-            "created_at": issued_at,
-            "updated_at": closed_at or issued_at,
-            "is_test": True,
-        }
-        return [("orders", order), *out, ("bills", bill), ("payment_intents", intent), *payments]
-
-    def _payment(
-        self,
-        rng: random.Random,
-        order_key: str,
-        attempt: int,
-        outcome: str,
-        method: str,
-        amount: int,
-        at: datetime,
-        intent_id: uuid.UUID,
-        bill_id: uuid.UUID,
-        order_no: str,
-        customer: Person | None,
-        store: StorePlan,
-    ) -> list[tuple[str, Row]]:
-        provider = self._providers[method]
-        key = f"{order_key}-{attempt}"
-        payment_id = entity_id("payment", key)
-        card: Card | None = None
-        failure_code = None
-        if method == "credit_card":
-            if outcome == "declined":
-                card = self._declining
-                failure_code = card.failure_code or "card_declined"
-            else:
-                pick = rng.random() * self._succeeding_cum[-1]
-                card = self._succeeding[bisect.bisect_right(self._succeeding_cum, pick)]
-            transaction_id = f"ch_{stable_digits('payment', key, 20)}"
-        else:
-            if outcome == "declined":
-                failure_code = rng.choice(provider.decline_codes) if provider.decline_codes else "FAILED"
-            transaction_id = _qr_transaction_id(method, key)
-        status = "completed" if outcome == "completed" else ("declined" if method == "credit_card" else "failed")
-        payment = {
-            "id": payment_id,
-            "payment_intent_id": intent_id,
-            "bill_id": bill_id,
-            "provider_id": entity_id("payment_service_provider", provider.code),
-            "method": method,
-            "amount": amount,
-            "status": status,
-            "provider_transaction_id": transaction_id,
-            "card_brand": card.brand if card else None,
-            "card_last4": card.last4 if card else None,
-            "failure_code": failure_code,
-            "customer_ip": None if method == "credit_card" else _test_ip(rng),
-            "processed_at": at,
-            "is_test": True,
-        }
-        received_at = at + timedelta(seconds=rng.randint(1, 20))
-        event = {
-            "id": entity_id("webhook_event", key),
-            "provider_id": payment["provider_id"],
-            "payment_id": payment_id,
-            "event_type": provider.webhook_event if outcome == "completed" else provider.decline_event,
-            "payload": _webhook_payload(method, payment, order_no, store.key, customer, at),
-            "signature_valid": True,
-            "source_ip": _test_ip(rng),
-            "received_at": received_at,
-            "is_test": True,
-        }
-        return [("payments", payment), ("webhook_events", event)]
-
-
-def _qr_transaction_id(method: str, key: str) -> str:
-    if method == "paypay":
-        return stable_digits("payment", key, 19)
-    if method == "line_pay":
-        return "2025" + stable_digits("payment", key, 15)
-    return f"RP-{stable_digits('payment', key, 16)}"
-
-
-def _iso(at: datetime) -> str:
-    return at.astimezone(JST).isoformat()
-
-
-def _webhook_payload(
-    method: str, payment: Row, order_no: str, store_key: str, customer: Person | None, at: datetime
-) -> dict[str, Any]:
-    """What each provider's sandbox posts back, in its own shape (only ints and strings: JSON floats would
-    make the checksum depend on float formatting)."""
-    ok = payment["status"] == "completed"
-    txn, amount = payment["provider_transaction_id"], payment["amount"]
-    if method == "credit_card":
-        return {
-            "id": f"evt_{txn[3:]}",
-            "type": "charge.completed" if ok else "charge.declined",
-            "created": int(at.timestamp()),
-            "data": {
-                "object": {
-                    "id": txn,
-                    "amount": amount,
-                    "currency": "jpy",
-                    "status": "succeeded" if ok else "failed",
-                    "failure_code": payment["failure_code"],
-                    "card": {"brand": payment["card_brand"], "last4": payment["card_last4"]},
-                    "metadata": {"order_no": order_no, "store": store_key},
-                }
-            },
-        }
-    if method == "paypay":
-        return {
-            "notification_type": "Transaction",
-            "merchant_order_id": order_no,
-            "order_id": txn,
-            "state": "COMPLETED" if ok else "FAILED",
-            "order_amount": amount,
-            "paid_at": _iso(at) if ok else None,
-            "authorized_at": _iso(at),
-            "store_id": store_key,
-            "error_code": payment["failure_code"],
-        }
-    if method == "line_pay":
-        return {
-            "returnCode": "0000" if ok else payment["failure_code"],
-            "returnMessage": "Success." if ok else "Payment failed.",
-            "info": {
-                "orderId": order_no,
-                "transactionId": int(txn),
-                "payInfo": [{"method": "BALANCE", "amount": amount}],
-            },
-        }
-    buyer = {"name": customer.name, "nameKana": customer.kana} if customer else None
-    return {
-        "resultType": "success" if ok else "failure",
-        "errorCode": payment["failure_code"],
-        "orderId": order_no,
-        "transactionId": txn,
-        "amount": amount,
-        "currency": "JPY",
-        "buyer": buyer,
-        "createdAt": _iso(at),
-    }
 
 
 def today_in_tokyo() -> date:

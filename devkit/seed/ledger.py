@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 import psycopg
-from sqlalchemy import BigInteger, Column, Date, DateTime, Identity, Integer, MetaData, Table, Text, text
+from sqlalchemy import BigInteger, Column, Date, DateTime, Float, Identity, Integer, MetaData, Table, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 
 from devkit.seed.checksum import TableDigest
@@ -34,7 +34,11 @@ seed_ledger = Table(
     Column("generator", Text, nullable=False),
     Column("row_counts", JSONB, nullable=False),
     Column("checksums", JSONB, nullable=False),
+    Column("scale", Float, nullable=False, server_default=text("1")),
 )
+
+# Ledgers created before --scale lack the column; the seed's transaction adds it (1: those seeds were unscaled).
+ADD_SCALE_SQL = "ALTER TABLE devkit_seed_ledger ADD COLUMN IF NOT EXISTS scale double precision NOT NULL DEFAULT 1"
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,8 @@ class SeedParams:
     days: int
     as_of: date
     devkit_version: str
-    generator: str  # generator version + Faker version: both shape the bytes
+    generator: str  # generator version + Faker and NumPy versions: all shape the bytes
+    scale: float = 1.0  # --scale applied to the profile
 
 
 @dataclass
@@ -86,13 +91,18 @@ def ledger_exists(conn: psycopg.Connection) -> bool:
 def latest_entry(conn: psycopg.Connection) -> LedgerEntry | None:
     if not ledger_exists(conn):
         return None
+    has_scale = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'devkit_seed_ledger'::regclass"
+        " AND attname = 'scale' AND NOT attisdropped)"
+    ).fetchone()[0]
     row = conn.execute(
         "SELECT id, environment, action, profile, profile_fingerprint, seed, days, as_of, devkit_version,"
-        " generator, row_counts, checksums FROM devkit_seed_ledger ORDER BY id DESC LIMIT 1"
+        f" generator, row_counts, checksums, {'scale' if has_scale else '1'}"
+        " FROM devkit_seed_ledger ORDER BY id DESC LIMIT 1"
     ).fetchone()
     if row is None:
         return None
-    params = SeedParams(row[3], row[4], int(row[5]), row[6], row[7], row[8], row[9])
+    params = SeedParams(row[3], row[4], int(row[5]), row[6], row[7], row[8], row[9], float(row[12]))
     return LedgerEntry(int(row[0]), row[1], row[2], params, dict(row[10]), dict(row[11]))
 
 
@@ -106,8 +116,8 @@ def record(conn: psycopg.Connection, environment: str, action: str, manifest: Ma
     }
     return conn.execute(
         "INSERT INTO devkit_seed_ledger (environment, action, profile, profile_fingerprint, seed, days, as_of,"
-        " devkit_version, generator, row_counts, checksums) VALUES (%(environment)s, %(action)s, %(profile)s,"
-        " %(profile_fingerprint)s, %(seed)s, %(days)s, %(as_of)s, %(devkit_version)s, %(generator)s,"
-        " %(row_counts)s::jsonb, %(checksums)s::jsonb) RETURNING id",
+        " devkit_version, generator, row_counts, checksums, scale) VALUES (%(environment)s, %(action)s,"
+        " %(profile)s, %(profile_fingerprint)s, %(seed)s, %(days)s, %(as_of)s, %(devkit_version)s, %(generator)s,"
+        " %(row_counts)s::jsonb, %(checksums)s::jsonb, %(scale)s) RETURNING id",
         values,
     ).fetchone()[0]

@@ -7,8 +7,14 @@ guarantee inside one database: DDL is transactional, and a client that fails or 
 transaction the server rolls back, so the previous seed stays as it was. An advisory lock makes concurrent
 seeds of one database queue rather than interleave.
 
+Generation is parallel, the load is not: worker processes render transaction blocks (`devkit.seed.workers`) and
+this one connection streams them in order, so the single transaction, its rollback on a kill and the checksums
+hold whatever the worker count. (Parallel connections would each need their own transaction, and with them a swap
+step this schema has no partitions for.)
+
 Two ways in, chosen by what the database holds:
-- nothing seeded yet: COPY straight into the tables;
+- nothing seeded yet: keys, indexes and foreign keys are set aside, rows COPY-ed straight into the tables, and
+  the keys rebuilt once over the loaded rows (`devkit.seed.bulk`), all in the transaction;
 - an earlier seed: COPY into temporary tables, then upsert rows whose content changed and delete seeded rows
   the new world lacks (children first). Rows that did not change are not written, and rows that are not
   seed-owned (real data, test rows other tools created) are never touched.
@@ -26,6 +32,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import faker
+import numpy
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
@@ -38,10 +45,13 @@ from devkit import __version__
 from devkit.environments import connect, mask_dsn, scrub
 from devkit.errors import DataError, DevkitError
 from devkit.schema import TABLES, metadata
+from devkit.seed.bulk import rebuild, set_aside
 from devkit.seed.checksum import SEED_OWNED_SQL, RowHasher, TableDigest, checksum_sql
 from devkit.seed.generate import GENERATOR_VERSION, World
 from devkit.seed.keys import prepare_device_keys
-from devkit.seed.ledger import Manifest, SeedParams, latest_entry, ledger_metadata, record
+from devkit.seed.ledger import ADD_SCALE_SQL, Manifest, SeedParams, latest_entry, ledger_metadata, record
+from devkit.seed.transactions import TABLES as TRANSACTION_TABLES
+from devkit.seed.workers import EncodedBlock, default_workers, world_stream
 
 _LOCK_KEY = 0x5EED_DE7C  # pg_advisory_xact_lock key shared by every devkit seed
 
@@ -89,22 +99,36 @@ def seed_params(world: World) -> SeedParams:
         days=world.days,
         as_of=world.as_of,
         devkit_version=__version__,
-        generator=f"{GENERATOR_VERSION}/faker-{faker.VERSION}",
+        generator=f"{GENERATOR_VERSION}/faker-{faker.VERSION}/numpy-{numpy.__version__}",
+        scale=world.profile.scale,
     )
 
 
-def expected_manifest(world: World, events: SeedEvents | None = None) -> Manifest:
+def expected_manifest(world: World, events: SeedEvents | None = None, workers: int | None = None) -> Manifest:
     """Row counts and checksums of the world, from the generators alone (no database)."""
     events = events or SilentSeedEvents()
     manifest = Manifest(seed_params(world), {table.name: TableDigest() for table in TABLES})
     hashers = {table.name: RowHasher(table) for table in TABLES}
     total, done = world.order_count, 0
-    for batch in world.batches():
-        for name, rows in batch.items():
-            hashers[name].digest(rows, manifest.tables[name])
-        done += len(batch.get("orders", ()))
-        events.advance("orders", done, total)
+    for part in world_stream(world, default_workers(world) if workers is None else workers):
+        if isinstance(part, EncodedBlock):
+            for name, (_, digest) in part.tables.items():
+                manifest.tables[name].absorb(digest)
+            done += part.orders
+            _advance_tables(events, manifest, done, total)
+        else:
+            for name, rows in part.items():
+                hashers[name].digest(rows, manifest.tables[name])
     return manifest
+
+
+def _advance_tables(events: SeedEvents, manifest: Manifest, orders_done: int, orders_total: int) -> None:
+    """A counter per transaction table. Only the order count is known in advance; each other table's total is
+    projected from its rows per order so far, which gives every bar a rate and an ETA."""
+    for name in TRANSACTION_TABLES:
+        rows = manifest.tables[name].count
+        projected = orders_total if name == "orders" else round(rows / orders_done * orders_total)
+        events.advance(name, rows, projected)
 
 
 def database_checksums(conn: psycopg.Connection) -> dict[str, TableDigest]:
@@ -145,9 +169,13 @@ def _data_error(exc: BaseException, dsn: str) -> DataError:
     return DataError(f"seeding {mask_dsn(dsn)} failed: {scrub(message + detail, dsn)}", hint)
 
 
-def load(dsn: str, world: World, environment: str, events: SeedEvents | None = None) -> SeedResult:
-    """Make the database hold exactly `world`'s seed rows (and whatever else it held), or change nothing."""
+def load(
+    dsn: str, world: World, environment: str, events: SeedEvents | None = None, workers: int | None = None
+) -> SeedResult:
+    """Make the database hold exactly `world`'s seed rows (and whatever else it held), or change nothing.
+    `workers` processes generate the transactions (default: `default_workers`); the rows are the same for any."""
     events = events or SilentSeedEvents()
+    workers = default_workers(world) if workers is None else workers
     began = time.monotonic()
     params = seed_params(world)
     with _transaction(dsn) as (sa_conn, conn):
@@ -155,6 +183,7 @@ def load(dsn: str, world: World, environment: str, events: SeedEvents | None = N
         events.step("schema", "checking")
         metadata.create_all(sa_conn)
         ledger_metadata.create_all(sa_conn)
+        conn.execute(ADD_SCALE_SQL)
         previous = latest_entry(conn)
         if previous and previous.params == params:
             events.step("checksums", "comparing with the ledger")
@@ -171,11 +200,15 @@ def load(dsn: str, world: World, environment: str, events: SeedEvents | None = N
                 conn.execute(
                     f'CREATE TEMP TABLE "{_staging(table)}" (LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DROP'
                 )
+        set_aside_statements = [] if merging else set_aside(conn, [table.name for table in TABLES])
         events.step("rows", "merging into the earlier seed" if merging else "loading")
-        manifest = _stream(conn, world, params, merging, events)
+        manifest = _stream(conn, world, params, merging, events, workers)
         changes: dict[str, TableChange] = {}
         if merging:
             changes = _merge(conn, events)
+        else:
+            events.step("indexes", "building indexes and checking foreign keys")
+            rebuild(conn, set_aside_statements)
         events.step("checksums", "verifying what was written")
         written = database_checksums(conn)
         mismatched = [name for name, digest in manifest.tables.items() if written[name].checksum != digest.checksum]
@@ -191,7 +224,12 @@ def load(dsn: str, world: World, environment: str, events: SeedEvents | None = N
 
 
 def load_with_device_keys(
-    dsn: str, world: World, environment: str, keys_path: Path, events: SeedEvents | None = None
+    dsn: str,
+    world: World,
+    environment: str,
+    keys_path: Path,
+    events: SeedEvents | None = None,
+    workers: int | None = None,
 ) -> tuple[SeedResult, int]:
     """`load`, and the device keys file at `keys_path` made to match what was committed; returns the result and
     how many devices the file holds.
@@ -215,7 +253,7 @@ def load_with_device_keys(
             "nothing was seeded; make the state folder writable (DEVKIT_STATE_DIR / [stack] state_dir)",
         ) from None
     try:
-        result = load(dsn, world, environment, events)
+        result = load(dsn, world, environment, events, workers)
     except BaseException:
         pending.discard()
         raise
@@ -233,31 +271,44 @@ def _staging(table: Table) -> str:
     return f"seed_{table.name}"
 
 
-def _stream(conn: psycopg.Connection, world: World, params: SeedParams, merging: bool, events: SeedEvents) -> Manifest:
+def _stream(
+    conn: psycopg.Connection, world: World, params: SeedParams, merging: bool, events: SeedEvents, workers: int
+) -> Manifest:
     manifest = Manifest(params, {table.name: TableDigest() for table in TABLES})
     hashers = {table.name: RowHasher(table) for table in TABLES}
-    columns = {table.name: [column.name for column in table.columns] for table in TABLES}
     json_columns = {
         table.name: {column.name for column in table.columns if isinstance(column.type, JSONB)} for table in TABLES
     }
+    statements = {
+        table.name: sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(_staging(table) if merging else table.name),
+            sql.SQL(", ").join(sql.Identifier(column.name) for column in table.columns),
+        )
+        for table in TABLES
+    }
+    names = {table.name: [column.name for column in table.columns] for table in TABLES}
+    # Transaction blocks arrive as COPY text with UTC timestamps written without an offset.
+    conn.execute("SET LOCAL TimeZone TO 'UTC'")
     total, done = world.order_count, 0
     with conn.cursor() as cursor:
-        for batch in world.batches():
+        for part in world_stream(world, workers):
+            if isinstance(part, EncodedBlock):
+                for name, (data, digest) in part.tables.items():  # parents before children: TABLES order
+                    with cursor.copy(statements[name]) as copy:
+                        copy.write(data)
+                    manifest.tables[name].absorb(digest)
+                done += part.orders
+                _advance_tables(events, manifest, done, total)
+                continue
             for table in TABLES:  # parents before children within the batch
-                rows = batch.get(table.name)
+                rows = part.get(table.name)
                 if not rows:
                     continue
-                names, as_json = columns[table.name], json_columns[table.name]
-                target = _staging(table) if merging else table.name
-                statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-                    sql.Identifier(target), sql.SQL(", ").join(map(sql.Identifier, names))
-                )
-                with cursor.copy(statement) as copy:
+                columns, as_json = names[table.name], json_columns[table.name]
+                with cursor.copy(statements[table.name]) as copy:
                     for row in rows:
-                        copy.write_row([_adapt(row[name], name in as_json) for name in names])
+                        copy.write_row([_adapt(row[name], name in as_json) for name in columns])
                 hashers[table.name].digest(rows, manifest.tables[table.name])
-            done += len(batch.get("orders", ()))
-            events.advance("orders", done, total)
     return manifest
 
 

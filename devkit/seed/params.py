@@ -18,13 +18,15 @@ from devkit.seed.profiles import MAX_DAYS, SEED_LIMIT
 EARLIEST_WINDOW_START = date(1970, 1, 1)
 
 
+def _within(option: str, value: int, low: int, high: int, hint: str) -> int:
+    if not low <= value <= high:
+        raise UsageError(f"{option} must be between {low} and {high}, got {value}", hint)
+    return value
+
+
 def check_days(days: int) -> int:
-    if not 1 <= days <= MAX_DAYS:
-        raise UsageError(
-            f"--days must be between 1 and {MAX_DAYS}, got {days}",
-            f"pass e.g. --days 7; {MAX_DAYS} (about ten years) is the seed profiles' limit too",
-        )
-    return days
+    hint = f"pass e.g. --days 7; {MAX_DAYS} (about ten years) is the seed profiles' limit too"
+    return _within("--days", days, 1, MAX_DAYS, hint)
 
 
 def check_seed(seed: int) -> int:
@@ -33,6 +35,15 @@ def check_seed(seed: int) -> int:
             f"--seed must be between 0 and 2^63-1, got {seed}", "pass a non-negative integer below 2^63, e.g. --seed 1"
         )
     return seed
+
+
+# Our assumption: more generating processes than this only queue behind the one COPY stream they feed.
+MAX_WORKERS = 64
+
+
+def check_workers(workers: int) -> int:
+    hint = "pass e.g. --workers 4 (0: generate in the seed's own process), or omit it"
+    return _within("--workers", workers, 0, MAX_WORKERS, hint)
 
 
 def parse_as_of(text: str) -> date:

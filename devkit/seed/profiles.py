@@ -11,7 +11,7 @@ import json
 import math
 import tomllib
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -25,6 +25,18 @@ DEFAULT_SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 # assumption of the longest history a dev or staging database is seeded with (staging's profile uses 30 days).
 MAX_DAYS = 3660
 SEED_LIMIT = 2**63  # seeds are stored in the ledger's BIGINT column
+# --scale bounds. Our assumption: a millionth of production (80 orders a day) is the smallest useful world, and 10x a
+# profile is as far as a benchmark of memory growth needs to go.
+MIN_SCALE, MAX_SCALE = 1e-6, 10.0
+
+
+def check_scale(factor: float) -> float:
+    if not (math.isfinite(factor) and MIN_SCALE <= factor <= MAX_SCALE):
+        raise UsageError(
+            f"--scale must be between {MIN_SCALE:g} and {MAX_SCALE:g}, got {factor:g}",
+            "pass a fraction of the profile's volume, e.g. --scale 0.001 for a laptop",
+        )
+    return factor
 
 
 class _Strict(BaseModel):
@@ -48,6 +60,11 @@ class CountRange(_Strict):
         """The count for a uniform draw u in [0, 1)."""
         return min(self.max, self.min + int((self.max - self.min + 1) * u**self.skew))
 
+    def mean(self) -> float:
+        """The expected count: min + sum over k of P(count >= min + k), P = 1 - (k / width) ** (1 / skew)."""
+        width = self.max - self.min + 1
+        return self.min + sum(1 - (k / width) ** (1 / self.skew) for k in range(1, self.max - self.min + 1))
+
 
 class Curve(_Strict):
     hours: list[float] = Field(min_length=24, max_length=24)
@@ -59,6 +76,36 @@ class Curve(_Strict):
         if any(weight < 0 or not math.isfinite(weight) for weight in value) or sum(value) <= 0:
             raise ValueError("weights must be finite, non-negative and not all zero")
         return value
+
+
+class Sizing(_Strict):
+    """Where a profile's volume comes from: production's figures as the platform's Environments page states them,
+    and the share of production this environment is. The profile's merchants and orders a day are derived from
+    these (`derive_volume`), never written by hand."""
+
+    production_devices: int = Field(gt=0)
+    production_transactions_per_day: int = Field(gt=0)
+    production_peak_rps: int = Field(gt=0)
+    share: float = Field(gt=0, le=1)
+
+    @property
+    def devices(self) -> int:
+        return round(self.production_devices * self.share)
+
+    @property
+    def transactions_per_day(self) -> int:
+        return round(self.production_transactions_per_day * self.share)
+
+    @property
+    def peak_rps(self) -> int:
+        return round(self.production_peak_rps * self.share)
+
+
+def derive_volume(sizing: Sizing, stores_per_merchant: CountRange, devices_per_store: CountRange) -> tuple[int, int]:
+    """(merchants, orders a day) for a sizing: one transaction is one order with its bill, intent and payments (our
+    assumption), and merchants = devices / (expected stores per merchant x expected devices per store)."""
+    devices_per_merchant = stores_per_merchant.mean() * devices_per_store.mean()
+    return max(1, round(sizing.devices / devices_per_merchant)), sizing.transactions_per_day
 
 
 class Profile(_Strict):
@@ -80,6 +127,27 @@ class Profile(_Strict):
     items_per_order: CountRange
     payment_mix: dict[str, float]
     curve: Curve
+    sizing: Sizing | None = None
+    scale: float = Field(default=1.0, gt=0)  # --scale: merchants and orders a day are multiplied by it
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_volume(cls, raw: Any) -> Any:
+        if not isinstance(raw, dict) or "sizing" not in raw:
+            return raw
+        written = sorted({"merchants", "orders_per_day"} & set(raw))
+        if written and raw.get("scale", 1.0) == 1.0:
+            raise ValueError(f"{' and '.join(written)} are derived from [sizing]: remove them from the profile")
+        if written:  # a scaled copy being re-validated: its volumes are the scaled ones
+            return raw
+        try:
+            sizing = Sizing.model_validate(raw["sizing"])
+            stores = CountRange.model_validate(raw["stores_per_merchant"])
+            devices = CountRange.model_validate(raw["devices_per_store"])
+        except (KeyError, ValidationError):
+            return raw  # the field validators name what is wrong
+        merchants, orders_per_day = derive_volume(sizing, stores, devices)
+        return {**raw, "merchants": merchants, "orders_per_day": orders_per_day}
 
     @field_validator("stores_per_merchant", "devices_per_store", "items_per_order")
     @classmethod
@@ -102,10 +170,14 @@ class Profile(_Strict):
         return value
 
     def scaled(self, factor: float) -> Profile:
-        """The same shape with factor times the merchants and orders (benchmarks grow a profile this way)."""
+        """The same shape with factor times the merchants and orders (`--scale`; benchmarks grow a profile this
+        way). The name stays: the ledger records the profile and its scale apart."""
+        check_scale(factor)
+        if factor == 1:
+            return self
         return self.model_copy(
             update={
-                "name": f"{self.name}x{factor:g}",
+                "scale": self.scale * factor,
                 "merchants": max(1, round(self.merchants * factor)),
                 "orders_per_day": round(self.orders_per_day * factor),
             }
@@ -113,7 +185,11 @@ class Profile(_Strict):
 
     def fingerprint(self) -> str:
         """A hash of everything that shapes the rows, so an edited profile file is a different seed."""
-        canonical = json.dumps(self.model_dump(exclude={"description"}), sort_keys=True)
+        shape = self.model_dump(exclude={"description"})
+        for optional, default in (("sizing", None), ("scale", 1.0)):  # absent = as before these fields existed
+            if shape[optional] == default:
+                del shape[optional]
+        canonical = json.dumps(shape, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 

@@ -31,8 +31,8 @@ def read_ledger(dsn: str) -> LedgerEntry | None:
         return latest_entry(conn)
 
 
-def verify(dsn: str, world: World, events: SeedEvents | None = None) -> list[TableCheck]:
-    expected = expected_manifest(world, events)
+def verify(dsn: str, world: World, events: SeedEvents | None = None, workers: int | None = None) -> list[TableCheck]:
+    expected = expected_manifest(world, events, workers)
     with connect(dsn) as conn:
         conn.read_only = True
         actual = database_checksums(conn) if schema_present(conn) else {}

@@ -25,7 +25,7 @@ from docker.types import Mount
 
 from devkit.config import Settings, env_key
 from devkit.errors import DevkitError, EngineError, ImageError, PortConflictError
-from devkit.stack.endpoints import port_labels, postgres_credentials, service_url
+from devkit.stack.endpoints import port_labels, postgres_credentials, service_url, service_urls
 from devkit.stack.engine import Engine
 from devkit.stack.runtime import Health, Instance, RuntimeName, ServiceStatus, StackEvents
 from devkit.stack.spec import DISABLED_HEALTHCHECK, HealthCheck, ServiceSpec, StackSpec
@@ -518,12 +518,13 @@ class DockerRuntime:
         attrs = self._container(stack, service)
         # Same shape as the native runtime: the URL always (it is where the service will be), the ports as bound
         # when a container exists (it may predate a port change), else as the compose file publishes them.
-        url = service_url(service)
+        url, urls = service_url(service), service_urls(service)
         if attrs is None:
-            return ServiceStatus(service.name, self.name, "missing", "none", port_labels(service), url)
+            return ServiceStatus(service.name, self.name, "missing", "none", port_labels(service), url, urls)
         if not attrs["State"].get("Running"):
-            return ServiceStatus(service.name, self.name, "stopped", "none", published_ports(attrs), url)
-        return ServiceStatus(service.name, self.name, "running", engine_health(attrs), published_ports(attrs), url)
+            return ServiceStatus(service.name, self.name, "stopped", "none", published_ports(attrs), url, urls)
+        health = engine_health(attrs)
+        return ServiceStatus(service.name, self.name, "running", health, published_ports(attrs), url, urls)
 
     @_engine_errors("read a service's logs")
     def log_tail(self, stack: StackSpec, service: ServiceSpec, lines: int) -> list[str]:

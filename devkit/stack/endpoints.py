@@ -34,6 +34,14 @@ def service_url(service: ServiceSpec) -> str | None:
     return f"http://127.0.0.1:{port}" if port else None
 
 
+def service_urls(service: ServiceSpec) -> dict[str, str]:
+    """The named entry points the compose file lists under x-devkit.urls, as URLs from the host."""
+    base = service_url(service)
+    if base is None or service.kind != "service":
+        return {}
+    return {name: base + path for name, path in service.urls.items()}
+
+
 def dev_dsn(stack: StackSpec) -> str | None:
     """The dev environment's DSN follows from the stack's PostgreSQL service."""
     database = stack.database()

@@ -18,7 +18,7 @@ from pathlib import Path
 from devkit.config import Settings
 from devkit.errors import ConfigError, DevkitError, EngineError
 from devkit.stack import native_postgres
-from devkit.stack.endpoints import REDIS_PORT, port_labels, service_url
+from devkit.stack.endpoints import REDIS_PORT, port_labels, service_url, service_urls
 from devkit.stack.native_binaries import PostgresBinaries, RedisBinary, find_postgres, find_redis
 from devkit.stack.native_health import command_succeeds, postgres_ready, redis_ping, tcp_open
 from devkit.stack.native_logs import all_lines, follow_lines, tail_lines
@@ -290,7 +290,8 @@ class NativeRuntime:
             healthy = self.probe(stack, service)
             health = "none" if healthy is None else "healthy" if healthy else "unhealthy"
         state = "running" if instance.running else "stopped" if instance.exists else "missing"
-        return ServiceStatus(service.name, self.name, state, health, port_labels(service), service_url(service))
+        ports, url, urls = port_labels(service), service_url(service), service_urls(service)
+        return ServiceStatus(service.name, self.name, state, health, ports, url, urls)
 
     def log_tail(self, stack: StackSpec, service: ServiceSpec, lines: int) -> list[str]:
         return tail_lines(self._files(service.name).log, lines)

@@ -34,6 +34,7 @@ class ServiceStatus:
     health: Health
     ports: list[str] = field(default_factory=list)  # "127.0.0.1:5432->5432/tcp"
     url: str | None = None
+    urls: dict[str, str] = field(default_factory=dict)  # x-devkit.urls: name -> URL
 
 
 class StackEvents(Protocol):

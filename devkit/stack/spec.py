@@ -91,6 +91,8 @@ class ServiceSpec:
     profiles: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
     native: NativeSpec | None = None
+    # x-devkit.urls: name -> path under the service's URL, shown by `status` (the providers' base URLs)
+    urls: dict[str, str] = field(default_factory=dict)
 
     @property
     def config_hash(self) -> str:
@@ -343,6 +345,7 @@ def _parse_service(name: str, raw: Any, base: Path, settings: Settings) -> Servi
         profiles=tuple(str(item) for item in _as_list(raw, "profiles")),
         labels=_parse_mapping(raw.get("labels"), "labels"),
         native=_parse_native(extension.get("native"), base),
+        urls=_parse_urls(extension.get("urls")),
     )
 
 
@@ -533,6 +536,14 @@ def _parse_command(value: Any, where: str) -> list[str] | None:
     if isinstance(value, list):
         return [str(item) for item in value]
     raise _FieldError(where, "must be a string or a list")
+
+
+def _parse_urls(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(str(path).startswith("/") for path in value.values()):
+        raise _FieldError("x-devkit.urls", "must map names to paths starting with '/', e.g. {paypay: /paypay}")
+    return {str(name): str(path) for name, path in value.items()}
 
 
 def _parse_native(value: Any, base: Path) -> NativeSpec | None:

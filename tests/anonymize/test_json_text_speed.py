@@ -23,6 +23,7 @@ from anonymize import leak_keys
 from anonymize.catalog import data_tables
 from anonymize.draft import draft_rules
 from anonymize.keys import Keyring
+from anonymize.leak_origins import FAKE
 from anonymize.pii import hook
 from anonymize.pii.spans import Kind
 from anonymize.pipeline.plan import plan_tables
@@ -152,6 +153,10 @@ def _reference_pieces(
         if not origin:
             origin = self._origin(trail, sub.name, False, False)
         yield item[0], item[1], origin
+    if origin and sub.realistic_fakes and sub.identifying and not sub.row_columns:
+        fake = sub.transform(text, {})
+        if fake is not None and fake != text:
+            yield fake, None, self._origin(trail, FAKE, False, False)
 
 
 @dataclass

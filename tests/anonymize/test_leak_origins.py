@@ -6,24 +6,18 @@ it is (a kept column, a JSON id), is the source's identifier, not a leak."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
 
 from anonymize import leak_origins
-from anonymize.catalog import CatalogTable
-from anonymize.copy_text import encode_line
 from anonymize.keys import Keyring
 from anonymize.leak_origins import Origin, origin_id, rule_path, shipment
-from anonymize.pipeline.plan import TablePlan, faked_columns, kept_columns
-from anonymize.pipeline.rows import RowTransformer
 from anonymize.report import VerifyReport
-from anonymize.rules import ColumnRule, TableRule
-from anonymize.transformers.base import ColumnInfo, build_transformer
 from anonymize.transformers.digits import luhn_check_digit
-from anonymize.verify import LeakFinds, LeakIndex, scan_targets, tally
+from anonymize.verify import LeakIndex
+from tests.anonymize.leak_kit import Table, verify_tables
 
 KEY = Keyring(b"test-key-0123456789abcdef-leak-origins")
 BODY = "453957876362148702"
@@ -31,37 +25,9 @@ TXN = BODY + luhn_check_digit(BODY)  # a 19-digit provider id that happens to be
 EMAIL = "hanako.sato@example.org"
 FREE = {"transform": "free_text", "params": {"detector": "regex"}}
 
-Table = tuple[str, Mapping[str, Any], Mapping[str, str], Sequence[Sequence[str | None]]]
-
 
 def _verify(tables: Sequence[Table], native: bool) -> VerifyReport:
-    """Each table's rows through the row loop into one leak index, then its output looked up, as a run does."""
-    index = LeakIndex(KEY)
-    scanned = []
-    for name, rules, types, rows in tables:
-        names = tuple(rules)
-        columns = {n: ColumnInfo(name, n, types.get(n, "text")) for n in names}
-        transformers = {
-            n: build_transformer(ColumnRule.model_validate(rule), columns[n], KEY)
-            for n, rule in rules.items()
-            if rule != "keep"
-        }
-        catalog = CatalogTable(name, name, names, 0, 0)
-        plan = TablePlan(catalog, TableRule(), columns, transformers)
-        [plan.scan] = scan_targets(
-            [catalog], {name: list(columns.values())}, faked_columns([plan]), kept_columns([plan])
-        )
-        codec = RowTransformer(plan, names, index.hasher, native=native)
-        result = codec.process(b"".join(encode_line(list(row)) for row in rows))
-        index.add(result.identifying, result.other, result.origins, result.shipment, result.ids, result.id_origins)
-        scanned.append((codec.scan, result.scanned))
-    report = VerifyReport()
-    finds = LeakFinds()
-    for target, (hashes, positions, values) in scanned:
-        tally(target, index, hashes, positions, values, report, finds)
-    finds.settle(index, report)
-    index.close()
-    return report
+    return verify_tables(tables, native, KEY)
 
 
 @pytest.mark.parametrize("native", [True, False])

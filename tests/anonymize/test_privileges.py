@@ -4,7 +4,6 @@ stays one query per kind of object on a schema with thousands of tables."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import psycopg
@@ -98,7 +97,17 @@ def test_scan_names_the_tables_it_cannot_sample_before_sampling_any(prod: str, r
     assert f'source role "{reader.name}" lacks SELECT on public.customers, public.merchants' in caught.value.message
 
 
-def test_thousands_of_unreadable_tables_are_checked_fast_and_counted_not_listed(
+class _CountingConnection(psycopg.Connection):
+    """Counts statements: the check's cost must not grow with the number of tables (timing is bench's, not ours)."""
+
+    statements = 0
+
+    def execute(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        type(self).statements += 1
+        return super().execute(*args, **kwargs)
+
+
+def test_thousands_of_unreadable_tables_are_checked_in_a_few_queries_and_counted_not_listed(
     postgres_server: PostgresServer, pg_database: str
 ) -> None:
     from anonymize.privileges import source_privileges
@@ -108,12 +117,11 @@ def test_thousands_of_unreadable_tables_are_checked_fast_and_counted_not_listed(
             "DO $$ BEGIN FOR i IN 1..1500 LOOP "
             "EXECUTE format('CREATE TABLE t%s (id serial PRIMARY KEY, note text)', i); END LOOP; END $$"
         )
-    with login_role(postgres_server, "reader") as role, psycopg.connect(role.dsn(pg_database)) as conn:
-        began = time.monotonic()
+    with login_role(postgres_server, "reader") as role, _CountingConnection.connect(role.dsn(pg_database)) as conn:
+        _CountingConnection.statements = 0
         missing = source_privileges(conn)
-        seconds = time.monotonic() - began
     assert missing is not None
-    assert seconds < 2.0, seconds
+    assert _CountingConnection.statements <= 5, _CountingConnection.statements
     # ten names of each kind, the rest counted
     assert "lacks SELECT on public.t1, public.t10, " in missing.problem
     assert "; SELECT on sequence public.t" in missing.problem and missing.problem.count("(+1490 more)") == 2

@@ -75,3 +75,16 @@ def test_version_and_help(project: Path) -> None:
     assert run("--version").output.startswith("devkit ")
     help_text = run("up", "--help").output
     assert "--runtime" in help_text and "--timeout" in help_text
+
+
+def test_unmapped_presidio_entity_in_the_rules(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rules file's Presidio recognizer finding an entity type with no devkit kind stops before any connection."""
+    recognizers = Path(__file__).resolve().parents[1] / "anonymize" / "pii" / "presidio_rules" / "recognizers.yaml"
+    (project / "recognizers.yaml").write_text(recognizers.read_text(encoding="utf-8"), encoding="utf-8")
+    (project / "rules.yml").write_text("version: 1\npii:\n  recognizers:\n    - yaml: recognizers.yaml\ntables: {}\n")
+    monkeypatch.setenv("DEVKIT_PRODUCTION_DSN", "postgresql://nobody@127.0.0.1:1/none")
+    monkeypatch.setenv("DEVKIT_ANON_KEY", "0123456789abcdef0123456789abcdef")
+    result = run("snapshot", "--check", "--rules", "rules.yml")
+    assert result.exit_code == 3, result.output
+    assert "rules.yml:2: pii: entity types EMPLOYEE_ID, MEMBER_NUMBER, TITLE have no devkit kind" in result.output
+    assert result.output.strip().count("\n") == 0, result.output

@@ -60,6 +60,13 @@ def run(env: dict[str, str], *args: str) -> Result:
         (("--seed", "99999999999999999999999"), "--seed must be between 0 and 2^63-1"),
         (("--verify", "--as-of", "0001-01-02", "--days", "5"), "--as-of 0001-01-02 with 5 days starts the window"),
         (("--verify", "--days", "100000"), f"--days must be between 1 and {MAX_DAYS}, got 100000"),
+        (("--scale", "0"), "--scale must be between 1e-06 and 10, got 0"),
+        (("--scale", "-0.5"), "--scale must be between 1e-06 and 10, got -0.5"),
+        (("--scale", "11"), "--scale must be between 1e-06 and 10, got 11"),
+        (("--scale", "nan"), "--scale must be between 1e-06 and 10, got nan"),
+        (("--verify", "--scale", "0"), "--scale must be between 1e-06 and 10, got 0"),
+        (("--workers", "-1"), "--workers must be between 0 and 64, got -1"),
+        (("--workers", "65"), "--workers must be between 0 and 64, got 65"),
     ],
 )
 def test_bad_values_are_one_line_usage_errors_before_the_database(

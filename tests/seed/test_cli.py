@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -87,6 +88,21 @@ def test_staging_needs_confirmation_without_a_terminal(env: dict[str, str], pg_d
     assert accepted.exit_code == 0, accepted.output
 
 
+def test_a_scaled_seed_is_recorded_with_its_scale_and_verified_at_it(env: dict[str, str], pg_database: str) -> None:
+    seeded = run(env, "seed", "staging", "--scale", "0.0002", "--days", "1", "--as-of", AS_OF, "--yes")
+    assert seeded.exit_code == 0, seeded.output
+    assert "profile staging x0.0002" in seeded.stderr
+    with psycopg.connect(pg_database) as conn:
+        assert conn.execute("SELECT profile, scale, days FROM devkit_seed_ledger").fetchone() == ("staging", 0.0002, 1)
+        merchants = conn.execute("SELECT count(*) FROM merchants").fetchone()[0]
+    assert merchants == round(4_496 * 0.0002)  # the Environments page's staging, scaled
+    verified = run(env, "seed", "staging", "--verify")  # profile, scale, days and as-of from the ledger
+    assert verified.exit_code == 0, verified.output
+    assert "matches the manifest" in verified.stderr
+    other = run(env, "seed", "staging", "--verify", "--scale", "0.0003")
+    assert other.exit_code != 0 and "differs from the manifest" in other.stderr
+
+
 def test_staging_password_is_masked(env: dict[str, str]) -> None:
     env = {**env, "DEVKIT_STAGING_DSN": "postgresql://app:s3cret-pw@127.0.0.1:1/staging"}
     result = run(env, "seed", "staging", "--profile", "small", "--yes")
@@ -114,33 +130,54 @@ def _backends(dsn: str, database: str) -> list[tuple[int, str]]:
         ).fetchall()
 
 
-def _kill_mid_copy(env: dict[str, str], dsn: str) -> None:
+def _marked_processes(marker: str) -> list[int]:
+    """Live processes whose environment carries `marker`: the seed and every worker it forked."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if marker.encode() in (proc / "environ").read_bytes() and "State:\tZ" not in (proc / "status").read_text():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def _kill_mid_copy(env: dict[str, str], dsn: str, *seed: str) -> None:
+    """Start `devkit seed ...`, freeze it (SIGSTOP) once it copies transactions, prove it has not committed, then
+    SIGKILL it. Frozen, it cannot reach its commit between the check and the kill, so the test can't race."""
     database = dsn.rsplit("/", 1)[1]
     admin = dsn.rsplit("/", 1)[0] + "/postgres"
     code = "import sys; from devkit.cli import main; sys.argv[0] = 'devkit'; main()"
+    marker = f"DEVKIT_TEST_KILL_MARK={uuid.uuid4().hex}"
+    key, value = marker.split("=")
     process = subprocess.Popen(
-        [sys.executable, "-c", code, "seed", "dev", "--profile", "dev", "--as-of", AS_OF],
+        [sys.executable, "-c", code, "seed", *(seed or ("dev", "--profile", "dev")), "--as-of", AS_OF],
         cwd=REPO_ROOT,
-        env={**os.environ, **env},
+        env={**os.environ, **env, key: value},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        while not any(query.startswith("COPY") for _, query in _backends(admin, database)):
+        deadline = time.monotonic() + 120
+        while not any(
+            query.startswith(('COPY "orders"', 'COPY "seed_orders"')) for _, query in _backends(admin, database)
+        ):
             assert process.poll() is None, "the seed ended before it was killed"
-            assert time.monotonic() < deadline, "the seed never started copying"
-            time.sleep(0.05)
-        time.sleep(0.5)  # well inside the load: the dev profile takes several seconds
-        assert process.poll() is None
+            assert time.monotonic() < deadline, "the seed never started copying transactions"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGSTOP)
+        queries = [query for _, query in _backends(admin, database)]
+        assert queries and not any(q.strip().upper().startswith("COMMIT") for q in queries), queries
         process.send_signal(signal.SIGKILL)
         process.wait(10)
     finally:
         if process.poll() is None:
             process.kill()
     deadline = time.monotonic() + 30
-    while _backends(admin, database):  # the server notices the dead client and rolls back
-        assert time.monotonic() < deadline
+    while _backends(admin, database) or _marked_processes(marker):  # the server rolls back; workers die with it
+        assert time.monotonic() < deadline, _marked_processes(marker)
         time.sleep(0.05)
 
 
@@ -152,6 +189,18 @@ def test_a_seed_killed_midway_leaves_nothing_behind(env: dict[str, str], pg_data
     assert run(env, "seed", "dev", "--profile", "small", "--as-of", AS_OF).exit_code == 0
     _kill_mid_copy(env, pg_database)
     assert all(check.ok for check in verify(pg_database, make_world()))
+    with psycopg.connect(pg_database) as conn:
+        assert conn.execute("SELECT count(*), min(profile) FROM devkit_seed_ledger").fetchone() == (1, "small")
+
+
+def test_a_parallel_staging_seed_killed_midway_leaves_the_previous_seed_and_no_workers(
+    env: dict[str, str], pg_database: str
+) -> None:
+    assert run(env, "seed", "dev", "--profile", "small", "--as-of", AS_OF).exit_code == 0
+    before = verify(pg_database, make_world())
+    _kill_mid_copy(env, pg_database, "staging", "--scale", "0.001", "--days", "3", "--workers", "2", "--yes")
+    after = verify(pg_database, make_world())
+    assert all(check.ok for check in after) and after == before
     with psycopg.connect(pg_database) as conn:
         assert conn.execute("SELECT count(*), min(profile) FROM devkit_seed_ledger").fetchone() == (1, "small")
 

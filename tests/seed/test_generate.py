@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import uuid
 from collections import Counter
@@ -13,15 +14,10 @@ from devkit.schema import TABLES
 from devkit.seed.checksum import RowHasher, TableDigest
 from devkit.seed.generate import JST, NAMESPACE, World, corporate_number, entity_id, entity_seed, tax
 from devkit.seed.load import expected_manifest
-from tests.seed.conftest import make_world
-
-
-def _all_rows(world: World, **batching: int) -> dict[str, list[dict]]:
-    rows: dict[str, list[dict]] = {}
-    for batch in world.batches(**batching):
-        for name, items in batch.items():
-            rows.setdefault(name, []).extend(items)
-    return rows
+from devkit.seed.transactions import BLOCK, TransactionGenerator, blocks_of
+from devkit.seed.workers import EncodedBlock, world_stream
+from tests.seed.conftest import all_rows as _all_rows
+from tests.seed.conftest import make_world, staging_world
 
 
 def test_ids_are_uuid5_of_kind_and_key() -> None:
@@ -37,20 +33,39 @@ def test_entity_seed_is_stable_across_processes() -> None:
 
 def test_output_does_not_depend_on_batch_size_or_order(small_world: World) -> None:
     reference = expected_manifest(small_world).checksums
-    tiny_batches = _all_rows(make_world(), orders_per_batch=1, merchants_per_batch=1)
+    tiny_batches = _all_rows(make_world(), merchants_per_batch=1)
     digests = {table.name: TableDigest() for table in TABLES}
     for table in TABLES:
         RowHasher(table).digest(tiny_batches.get(table.name, []), digests[table.name])
     assert {name: digest.checksum for name, digest in digests.items()} == reference
 
-    # Orders generated backwards, one at a time, come out identical to the batched stream.
-    forward = {row["id"]: row for row in _all_rows(small_world)["orders"]}
-    world = make_world()
-    keys = [(day, n) for day, count in world.day_counts for n in range(1, count + 1)]
-    random.Random(7).shuffle(keys)
-    for day, n in keys:
-        order = world.order_rows(day, n)[0][1]
-        assert forward[order["id"]] == order
+    # Blocks generated backwards and shuffled, each by a fresh generator, come out identical to the stream.
+    world = staging_world(0.0002, days=2)  # ~4,000 orders a day: blocks per day
+    tasks = blocks_of(world)
+    assert len(tasks) >= 4 and world.order_count > 2 * BLOCK
+    generator = TransactionGenerator(world)
+    forward = {task: generator.block(*task).lines for task in tasks}
+    random.Random(7).shuffle(tasks)
+    for task in tasks:
+        assert TransactionGenerator(world).block(*task).lines == forward[task]
+
+
+def _stream_hash(world: World, workers: int) -> str:
+    digest = hashlib.sha256()
+    for part in world_stream(world, workers):
+        if isinstance(part, EncodedBlock):
+            for name, (data, _) in part.tables.items():
+                digest.update(name.encode() + b"\0" + data)
+        else:
+            digest.update(repr(sorted(part.items())).encode())
+    return digest.hexdigest()
+
+
+def test_one_worker_and_several_stream_the_same_bytes() -> None:
+    world = staging_world(0.0005, days=2)
+    assert len(blocks_of(world)) >= 6
+    assert _stream_hash(world, 0) == _stream_hash(world, 1) == _stream_hash(world, 3)
+    assert expected_manifest(world, workers=0).checksums == expected_manifest(world, workers=2).checksums
 
 
 def test_same_seed_same_rows_other_seed_other_rows_same_ids() -> None:
@@ -59,6 +74,7 @@ def test_same_seed_same_rows_other_seed_other_rows_same_ids() -> None:
     merchant_one, merchant_other = one.merchant_row(2), other.merchant_row(2)
     assert merchant_one["id"] == merchant_other["id"]
     assert merchant_one["representative_name"] != merchant_other["representative_name"]
+    assert expected_manifest(one).checksums["orders"] != expected_manifest(other).checksums["orders"]
 
 
 def test_overlapping_days_keep_their_orders_when_the_window_moves() -> None:
@@ -67,7 +83,19 @@ def test_overlapping_days_keep_their_orders_when_the_window_moves() -> None:
     shared_day = today.window_days()[-1]
     count = dict(today.day_counts)[shared_day]
     assert count == dict(tomorrow.day_counts)[shared_day]
-    assert today.order_rows(shared_day, 1) == tomorrow.order_rows(shared_day, 1)
+    assert TransactionGenerator(today).block(shared_day, 0, count).lines == (
+        TransactionGenerator(tomorrow).block(shared_day, 0, count).lines
+    )
+
+
+def test_transaction_ids_are_uuid5_shaped_and_unique() -> None:
+    rows = _all_rows(make_world("dev", days=3))
+    for table in ("orders", "order_items", "bills", "payment_intents", "payments", "webhook_events"):
+        ids = [row["id"] for row in rows[table]]
+        assert len(set(ids)) == len(ids) and all(i.version == 5 for i in ids), table
+    transaction_ids = [p["provider_transaction_id"] for p in rows["payments"]]
+    assert len(set(transaction_ids)) == len(transaction_ids)
+    assert len({order["order_no"] for order in rows["orders"]}) == len(rows["orders"])
 
 
 def test_canonical_fixtures(small_world: World) -> None:
@@ -145,6 +173,15 @@ def test_orders_bills_and_payments_are_consistent(small_world: World) -> None:
     assert set(statuses) == {"closed", "cancelled", "open"}  # the small profile shows every path
     assert set(methods) == {"credit_card", "paypay", "line_pay", "rakuten_pay"}
     assert len(rows["webhook_events"]) == len(rows["payments"])
+    events = {event["payment_id"]: event for event in rows["webhook_events"]}
+    for payment in rows["payments"]:
+        payload = events[payment["id"]]["payload"]
+        if payment["method"] == "credit_card":
+            assert payload["data"]["object"]["card"]["last4"] == payment["card_last4"]
+        elif payment["method"] == "line_pay":
+            assert str(payload["info"]["transactionId"]) == payment["provider_transaction_id"]
+        else:
+            assert payment["provider_transaction_id"] in (payload.get("order_id"), payload.get("transactionId"))
 
 
 def test_japanese_personal_data_has_readings(small_world: World) -> None:

@@ -13,7 +13,7 @@ from devkit.seed.checksum import jsonb_text
 from devkit.seed.generate import entity_id
 from devkit.seed.load import expected_manifest, load
 from devkit.seed.verify import verify
-from tests.seed.conftest import make_world
+from tests.seed.conftest import make_world, staging_world
 
 
 def content_hashes(dsn: str) -> dict[str, str]:
@@ -173,3 +173,96 @@ def test_checksum_rendering_of_jsonb_matches_postgres(pg_database: str) -> None:
 def test_expected_manifest_equals_what_the_database_reports(pg_database: str) -> None:
     result = load(pg_database, make_world(), "dev")
     assert expected_manifest(make_world()).checksums == result.manifest.checksums
+
+
+def _schema_objects(dsn: str) -> list[tuple[str, ...]]:
+    with psycopg.connect(dsn) as conn:
+        constraints = conn.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text <> 'devkit_seed_ledger'"
+            " ORDER BY 1, 2"
+        ).fetchall()
+        indexes = conn.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+            " AND tablename <> 'devkit_seed_ledger' ORDER BY 1, 2"
+        ).fetchall()
+    return constraints + indexes
+
+
+def test_a_fresh_load_rebuilds_every_key_and_index_it_set_aside(pg_database: str) -> None:
+    """Keys, indexes and foreign keys are dropped for the COPY and rebuilt; an outside table's foreign key to a seeded
+    table keeps that table's primary key in place (it can't be dropped under it), and still holds after."""
+    with psycopg.connect(pg_database) as conn:
+        engine_free_ddl = "CREATE TABLE loyalty_stamps (order_id uuid NOT NULL REFERENCES orders(id))"
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        from devkit.schema import metadata
+
+        engine = create_engine(
+            "postgresql+psycopg://", creator=lambda: psycopg.connect(pg_database), poolclass=NullPool
+        )
+        metadata.create_all(engine)
+        engine.dispose()
+        conn.execute(engine_free_ddl)
+    before = _schema_objects(pg_database)
+    assert any(name == "orders_pkey" for _, name, _ in before)
+    result = load(pg_database, make_world(), "dev")
+    assert result.action == "loaded"
+    assert _schema_objects(pg_database) == before
+    with psycopg.connect(pg_database) as conn:
+        order_id = conn.execute("SELECT id FROM orders LIMIT 1").fetchone()[0]
+        conn.execute("INSERT INTO loyalty_stamps VALUES (%s)", (order_id,))
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            conn.execute(
+                "INSERT INTO order_items (id, order_id, line_no, sku, name, unit_price, quantity, tax_rate,"
+                " amount) VALUES (gen_random_uuid(), gen_random_uuid(), 1, 'x', 'x', 1, 1, 10, 1)"
+            )
+
+
+def test_a_scaled_staging_seed_is_consistent_in_the_database(pg_database: str) -> None:
+    """The staging profile at a small --scale, checked by PostgreSQL itself: totals and taxes, bills and payments,
+    the test cards' meaning, and every foreign key (rebuilt and validated after the bulk load)."""
+    world = staging_world(0.0005, days=1)
+    result = load(pg_database, world, "staging", workers=2)
+    assert result.manifest.row_counts["orders"] == world.order_count > 4 * 2048  # several blocks per worker
+    assert all(check.ok for check in verify(pg_database, world, workers=2))
+    problems = {
+        "order totals": """SELECT count(*) FROM orders o JOIN (SELECT order_id,
+              sum(amount) FILTER (WHERE tax_rate = 10) AS s10, sum(amount) FILTER (WHERE tax_rate = 8) AS s8
+              FROM order_items GROUP BY order_id) i ON i.order_id = o.id
+            WHERE o.subtotal_10 <> coalesce(i.s10, 0) OR o.subtotal_8 <> coalesce(i.s8, 0)
+               OR o.tax_10 <> o.subtotal_10 * 10 / 100 OR o.tax_8 <> o.subtotal_8 * 8 / 100
+               OR o.total <> o.subtotal_10 + o.subtotal_8 + o.tax_10 + o.tax_8""",
+        "orders without items": "SELECT count(*) FROM orders o WHERE NOT EXISTS"
+        " (SELECT 1 FROM order_items i WHERE i.order_id = o.id)",
+        "bills": """SELECT count(*) FROM bills b JOIN orders o ON o.id = b.order_id
+            WHERE b.total <> o.total OR b.tax_total <> o.tax_10 + o.tax_8
+               OR b.subtotal <> o.subtotal_10 + o.subtotal_8""",
+        "closed bills": """SELECT count(*) FROM bills b WHERE b.status = 'closed' AND 1 <> (SELECT count(*)
+            FROM payments p WHERE p.bill_id = b.id AND p.status = 'completed' AND p.amount = b.total)""",
+        "open bills": "SELECT count(*) FROM bills b WHERE b.status = 'open'"
+        " AND EXISTS (SELECT 1 FROM payments p WHERE p.bill_id = b.id)",
+        "void bills": "SELECT count(*) FROM bills b WHERE b.status = 'void'"
+        " AND EXISTS (SELECT 1 FROM payments p WHERE p.bill_id = b.id AND p.status = 'completed')",
+        "cards": """SELECT count(*) FROM payments WHERE method = 'credit_card' AND NOT (
+            status = 'declined' AND card_last4 = '0002' AND card_brand = 'visa'
+            OR status = 'completed' AND card_last4 IN ('4242', '4444', '0005'))""",
+        "qr payments with cards": "SELECT count(*) FROM payments WHERE method <> 'credit_card'"
+        " AND (card_last4 IS NOT NULL OR card_brand IS NOT NULL)",
+        "webhooks": "SELECT count(*) FROM payments p WHERE 1 <> (SELECT count(*) FROM webhook_events w"
+        " WHERE w.payment_id = p.id AND w.provider_id = p.provider_id)",
+        "intents": "SELECT count(*) FROM payment_intents i JOIN bills b ON b.id = i.bill_id WHERE i.amount <> b.total",
+        "methods the merchant lacks": """SELECT count(*) FROM payments p JOIN bills b ON b.id = p.bill_id
+            JOIN stores s ON s.id = b.store_id WHERE NOT EXISTS (SELECT 1 FROM merchant_payment_configs c
+            WHERE c.merchant_id = s.merchant_id AND c.provider_id = p.provider_id)""",
+    }
+    with psycopg.connect(pg_database) as conn:
+        found = {name: conn.execute(query).fetchone()[0] for name, query in problems.items()}
+        assert found == dict.fromkeys(problems, 0)
+        statuses = {row[0] for row in conn.execute("SELECT DISTINCT status FROM orders")}
+        assert statuses == {"closed", "cancelled", "open"}
+        foreign_keys = conn.execute(
+            "SELECT count(*) FILTER (WHERE convalidated), count(*) FROM pg_constraint WHERE contype = 'f'"
+        ).fetchone()
+        assert foreign_keys[0] == foreign_keys[1] > 10

@@ -24,7 +24,18 @@ def test_the_shipped_compose_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("DEVKIT_MONOREPO", raising=False)
     settings = load_settings(cwd=REPO_ROOT, environ={"DEVKIT_MONOREPO": str(tmp_path / "no-monorepo")})
     stack = load_stack(settings)
-    assert list(stack.services) == ["postgres", "redis"]
+    assert list(stack.services) == ["postgres", "redis", "providers"]
+    providers = stack.services["providers"]
+    assert providers.build is not None and providers.build.context == REPO_ROOT
+    assert providers.urls == {
+        "paypay": "/paypay",
+        "line_pay": "/linepay",
+        "rakuten_pay": "/rakuten",
+        "card_processor": "/stripe",
+        "page": "/",
+    }
+    assert providers.native is not None and providers.native.cwd == REPO_ROOT
+    assert stack.select(["providers"]) == ["redis", "providers"]
     postgres = stack.services["postgres"]
     assert postgres.kind == "postgres"
     assert postgres.image == "postgres:15"
@@ -167,6 +178,7 @@ def test_profiles_hide_services_unless_active(tmp_path: Path) -> None:
         ("services:\n  a:\n    image: x\n    volumes: ['data:relative']\n", "absolute"),
         ("services:\n  a:\n    image: x\n    frobnicate: 1\n", "field 'frobnicate'"),
         ("services:\n  a:\n    image: x\n    x-devkit: {kind: mysql}\n", "x-devkit.kind"),
+        ("services:\n  a:\n    image: x\n    x-devkit: {urls: {web: relative}}\n", "x-devkit.urls"),
         ("services:\n  a:\n    image: ${NEED:?set NEED}\n", "NEED"),
         ("services:\n  a:\n    image: x\n  b:\n    image: y\n    ports: ['1']\n    x: [\n", "invalid YAML"),
         (

@@ -35,6 +35,9 @@ class Recognizer(ABC):
     needs: ClassVar[frozenset[Feature]]
     # A cheap pattern (literals, classes) without which `find` can't find anything: checked before running it.
     gate: ClassVar[re.Pattern[str] | None] = None
+    # Runs even on a text with none of the cheap features (a rules file's Presidio recognizers: a deny list may
+    # match any word); `applies` alone decides.
+    ungated: ClassVar[bool] = False
 
     def applies(self, text: str, features: frozenset[Feature]) -> bool:
         """Worth running on `text`? (It has a feature this recognizer needs and passes its gate.)"""

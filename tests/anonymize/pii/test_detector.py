@@ -96,13 +96,10 @@ def test_default_recognizers_cover_every_kind() -> None:
 
 def test_importing_the_package_loads_neither_presidio_nor_spacy() -> None:
     code = (
-        "import sys, time\n"
-        "t = time.perf_counter()\n"
+        "import sys\n"
         "import anonymize.pii, anonymize.pii.detector, anonymize.pii.json_leaves, anonymize.pii.known\n"
-        "elapsed = time.perf_counter() - t\n"
-        "print(elapsed, 'spacy' in sys.modules, 'presidio_analyzer' in sys.modules)\n"
+        "print('spacy' in sys.modules, 'presidio_analyzer' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
-    elapsed, spacy_loaded, presidio_loaded = out.stdout.split()
+    spacy_loaded, presidio_loaded = out.stdout.split()
     assert (spacy_loaded, presidio_loaded) == ("False", "False")
-    assert float(elapsed) < 1.5, elapsed

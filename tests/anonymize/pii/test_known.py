@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-import time
 
 from anonymize.pii import Kind, KnownValues, PiiDetector
 
@@ -68,28 +67,19 @@ def test_an_address_wins_over_a_known_surname_inside_it() -> None:
     assert [(s.kind, text[s.start : s.end]) for s in detector.detect(text)] == [(Kind.ADDRESS, text)]
 
 
-def test_a_hundred_thousand_known_names_stay_fast() -> None:
+def test_a_hundred_thousand_known_names_are_all_found() -> None:
+    """Speed with many known names is bench/pii's to measure (no timed assertions in tests); here: still right."""
     known = KnownValues()
     surnames = ["山田", "田中", "佐藤", "鈴木", "高橋", "伊藤", "渡辺", "中村", "小林", "加藤"]
     given = [chr(0x4E00 + i) + chr(0x4E00 + 7 * i % 20000) for i in range(10_000)]
-    started = time.perf_counter()
     for surname in surnames:
         for name in given:
             known.add(Kind.PERSON, surname + " " + name)
-    added = time.perf_counter() - started
     assert len(known) == 100_000
     detector = PiiDetector(known, cache_size=0)
-    text = "本日" + surnames[3] + given[5000] + "から電話あり。折り返し希望。" * 3
-    started = time.perf_counter()
-    first = detector.detect(text)  # builds the automaton
-    built = time.perf_counter() - started
-    started = time.perf_counter()
-    for _ in range(1000):
-        detector.detect(text)
-    per_text = (time.perf_counter() - started) / 1000
-    assert [s.value for s in first] == [surnames[3] + given[5000]]
-    assert added < 5 and built < 5, (added, built)
-    assert per_text < 0.001, per_text  # under a millisecond per text with 100k known names
+    for surname, name in [(surnames[3], given[5000]), (surnames[0], given[0]), (surnames[9], given[9999])]:
+        text = "本日" + surname + name + "から電話あり。折り返し希望。" * 3
+        assert [s.value for s in detector.detect(text)] == [surname + name]
 
 
 def test_known_values_pickle_for_worker_processes() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -86,16 +85,19 @@ def test_public_suffix_lookup_makes_no_network_attempt(monkeypatch: pytest.Monke
     assert attempts == []
 
 
-def test_email_detection_is_fast_in_a_fresh_process() -> None:
-    """A download attempt would show as a stall (DNS timeout) or an error: the first email must be quick."""
+def test_email_detection_in_a_fresh_process_makes_no_network_attempt() -> None:
+    """Cold caches (a fresh process) must not send the first email's domain check to the network."""
     code = (
-        "import time; t = time.perf_counter()\n"
+        "import socket\n"
+        "attempts = []\n"
+        "def refuse(*args, **kwargs):\n"
+        "    attempts.append(args)\n"
+        "    raise OSError('network disabled in this test')\n"
+        "socket.getaddrinfo = refuse\n"
+        "socket.socket.connect = refuse\n"
         "from anonymize.pii import PiiDetector\n"
         "spans = PiiDetector().detect('taro@example.co.jp')\n"
-        "assert len(spans) == 1, spans\n"
-        "print(time.perf_counter() - t)\n"
+        "print(len(spans), len(attempts))\n"
     )
-    started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
-    assert float(out.stdout) < 2.0, out.stdout
-    assert time.perf_counter() - started < 10
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.split() == ["1", "0"]

@@ -1,0 +1,129 @@
+"""Subsets against the full snapshot, same database, same run: `run_snapshot` whole, then with `--subset-percent 1`
+and `--subset-percent 10` on the merchants (customers, orders, order items and payments follow them down, every
+kept row's parents come up), alternated round by round; medians and the ratio to the full snapshot's time.
+
+The production-like SmartPOS-shaped database of bench/snapshot/run.py is generated in a source server (~5,000,000
+rows at --scale 5). Its schema leaves orders.merchant_id unindexed; the subset's closure follows that foreign key
+from merchants to orders, so `--check` names it (shown first), and the bench then creates the index, as a
+production database serving per-merchant queries would have it. Each run goes, in a child process, into a fresh
+database on a second server (one dev database per method, each replacing its own previous copy); each verifies
+as a real run does (counts equal to the closure's, foreign keys,
+sequences, the leak check).
+
+Run: .venv/bin/python bench/snapshot/subset.py [--scale 5] [--jobs 2] [--rounds 2] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+
+from bench.snapshot.run import KEY, RULES, generate  # noqa: E402
+from tests.servers import start_postgres  # noqa: E402
+
+SUBSET_RULES = RULES + "subset:\n  roots: [merchants]\n"
+
+CHILD = """
+import json, sys, time
+sys.path.insert(0, {root!r})
+from anonymize.keys import Keyring
+from anonymize.pipeline.run import run_snapshot
+from anonymize.rules import parse_rules
+from anonymize.sinks import DatabaseSink
+from anonymize.sources import LiveSource
+from anonymize.subset.spec import build_spec
+source, target, jobs, percent = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+rules = parse_rules(sys.stdin.read())
+subset = build_spec(rules.subset, [], float(percent)) if percent != "full" else None
+began = time.monotonic()
+report = run_snapshot(LiveSource(source), DatabaseSink(target), rules, Keyring({key!r}.encode()), jobs=jobs,
+                      subset=subset)
+assert report.verification.passed, report.verification.failures
+print(json.dumps({{"seconds": time.monotonic() - began, "rows": report.rows, "phases": report.phases}}))
+"""
+
+
+def snapshot(source: str, target: str, jobs: int, percent: str) -> dict:
+    script = CHILD.format(root=str(ROOT), key=KEY)
+    command = [sys.executable, "-c", script, source, target, str(jobs), percent]
+    result = subprocess.run(command, input=SUBSET_RULES, capture_output=True, text=True, check=False)
+    if result.returncode:
+        raise RuntimeError(f"snapshot ({percent}) failed: {result.stderr[-2000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def check_plan(source: str) -> str:
+    """What `devkit snapshot --check --subset-percent 1` prints about indexes, through the engine's own plan."""
+    from anonymize.rules import parse_rules
+    from anonymize.sources import LiveSource
+    from anonymize.subset.plan import check_subset
+    from anonymize.subset.spec import build_spec
+
+    rules = parse_rules(SUBSET_RULES)
+    plan = check_subset(LiveSource(source), rules, build_spec(rules.subset, [], 1.0))
+    return "; ".join(f"{m.edge} ({m.child}: {', '.join(m.columns)}, cost {m.cost:,.0f})" for m in plan.missing_indexes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=5.0, help="1 = ~1M rows")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="devkit-bench-subset-", dir="/tmp"))
+    servers = [start_postgres(base / "source"), start_postgres(base / "target")]
+    try:
+        source_server, target_server = servers
+        began = time.monotonic()
+        source, rows, size = generate(source_server, args.scale)
+        print(f"dataset: {rows:,} rows, {size / 1e6:.0f} MB of COPY text ({time.monotonic() - began:.0f}s)")
+        print(f"--check before: lookups without an index: {check_plan(source) or 'none'}")
+        with psycopg.connect(source, autocommit=True) as conn:
+            conn.execute("CREATE INDEX orders_merchant_idx ON orders (merchant_id)")
+            conn.execute("ANALYZE orders")
+        print(f"--check after CREATE INDEX orders (merchant_id): {check_plan(source) or 'none'}")
+        runs: dict[str, list[dict]] = {"full": [], "1": [], "10": []}
+        for number in range(max(1, args.rounds)):
+            for percent in runs:
+                # Each into its own dev database: a run's swap drops what the same kind of run left, as for a
+                # developer who keeps taking 1% subsets (not the full copy another method just loaded).
+                measured = snapshot(source, target_server.dsn(f"dev_{percent}"), args.jobs, percent)
+                runs[percent].append(measured)
+                phases = ", ".join(f"{k} {v:.1f}s" for k, v in measured["phases"].items() if v >= 0.5)
+                print(
+                    f"round {number + 1}: {percent:>4}: {measured['rows']:>10,} rows in {measured['seconds']:.1f}s"
+                    f" ({phases})"
+                )
+        full = statistics.median(r["seconds"] for r in runs["full"])
+        results = {"scale": args.scale, "rows": rows, "jobs": args.jobs, "cpus": os.cpu_count(), "full_s": full}
+        for percent in ("1", "10"):
+            seconds = statistics.median(r["seconds"] for r in runs[percent])
+            kept = runs[percent][0]["rows"]
+            results[f"subset_{percent}_s"] = seconds
+            results[f"subset_{percent}_rows"] = kept
+            print(
+                f"{percent:>3}% subset: {kept:,} rows ({kept / rows:.1%} of them) in {seconds:.1f}s = "
+                f"{seconds / full:.1%} of the full snapshot's {full:.1f}s (medians of {args.rounds})"
+            )
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2))
+    finally:
+        for server in servers:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
