@@ -25,6 +25,8 @@ from anonymize.draft import draft_rules
 from anonymize.keys import Keyring
 from anonymize.leak_origins import FAKE
 from anonymize.pii import hook
+from anonymize.pii.detector import PiiDetector
+from anonymize.pii.known import KnownValues
 from anonymize.pii.spans import Kind
 from anonymize.pipeline.plan import plan_tables
 from anonymize.pipeline.rows import RowTransformer
@@ -370,3 +372,15 @@ def test_the_leak_checks_json_strings_come_in_document_order() -> None:
     rng = random.Random(15)
     for document in [*_fixed_documents(), *(_document(rng) for _ in range(2000)), "text", 7, None]:
         assert leak_keys._json_strings(document) == list(_reference_json_strings(document))
+
+
+def test_the_detectors_stamp_moves_when_its_recognizers_or_known_values_change() -> None:
+    detector = PiiDetector()  # no known values: a stamp of its own
+    before = detector.stamp().generation
+    detector.use_extra([])
+    assert detector.stamp().generation != before
+    known = KnownValues()
+    detector = PiiDetector(known)
+    before = detector.stamp().generation
+    known.add(Kind.PERSON, "Bartholomew Quintanilla")
+    assert detector.stamp().generation != before
