@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from anonymize.speedups import NATIVE
 
@@ -52,15 +52,23 @@ def leak_keys(value: str) -> list[str]:
     return [key]
 
 
-def _json_strings(node: object) -> Iterator[str]:
+def _json_strings(node: object) -> list[str]:
+    """The string leaves of a parsed JSON value, in document order."""
     if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for item in node.values():
-            yield from _json_strings(item)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _json_strings(item)
+        return [node]
+    out: list[str] = []
+    if isinstance(node, (dict, list)):
+        _add_strings(node, out)
+    return out
+
+
+def _add_strings(node: dict | list, out: list[str]) -> None:
+    # A call per container, not per leaf (payloads have dozens of leaves).
+    for item in node.values() if isinstance(node, dict) else node:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, (dict, list)):
+            _add_strings(item, out)
 
 
 def output_keys(value: str, is_json: bool = False) -> list[str]:
@@ -68,9 +76,11 @@ def output_keys(value: str, is_json: bool = False) -> list[str]:
     tokens of free text (split on whitespace and punctuation). Japanese text without separators stays whole."""
     if is_json:
         try:
-            pieces = list(_json_strings(json.loads(value)))
+            pieces = _json_strings(json.loads(value))
         except ValueError:
             pieces = [value]
+        if NATIVE is not None:  # each piece is plain text: its keys in C (leak_keys.c, held to this function)
+            return [key for piece in pieces for key in NATIVE.text_output_keys(piece)]
     else:
         pieces = [value]
     keys: list[str] = []

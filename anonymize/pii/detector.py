@@ -22,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cache
 from multiprocessing import get_context
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Literal
 
 from anonymize.context import KeyContext, key_context
@@ -101,6 +102,7 @@ class PiiDetector:
         self._cache: OrderedDict[str, tuple[Span, ...]] = OrderedDict()
         self._hits = 0
         self._misses = 0
+        self._fixed = SimpleNamespace(generation=0)  # the stamp without known values: moves only with use_extra
 
     # -- public API -------------------------------------------------------------------------------------------
     def detect(self, text: str, context: KeyContext | None = None) -> list[Span]:
@@ -151,12 +153,18 @@ class PiiDetector:
         )
         return self._finish(mapped, (span,))
 
+    def stamp(self) -> KnownValues | SimpleNamespace:
+        """An object whose `generation` changes when `detect` may answer a text it answered before differently: the
+        known values it reads (its cache holds the recognizers' spans only, which don't depend on them)."""
+        return self.known if self.known is not None else self._fixed
+
     def use_extra(self, extra: Sequence[Recognizer]) -> None:
         """Run `extra` (a rules file's Presidio recognizers) after this detector's own; replaces earlier extras."""
         self.recognizers = [*self._own, *extra]
         self._ungated = any(r.ungated for r in self.recognizers)
         self._analyzer = None
         self.clear_cache()
+        self.stamp().generation += 1  # other recognizers: memoized answers (free_text's) no longer hold
 
     def clear_cache(self) -> None:
         """Forget cached results (they may name values of a KnownValues that has since changed)."""

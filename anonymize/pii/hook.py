@@ -26,7 +26,7 @@ from anonymize.pii.spans import CUE, Kind
 
 if TYPE_CHECKING:
     from anonymize.keys import Keyring
-    from anonymize.transformers.free_text import FreeTextParams, Span
+    from anonymize.transformers.free_text import FreeTextParams, Span, Stamp
 
 DETECTOR_NAME = "presidio"
 KIND_NAMES: dict[Kind, str] = {
@@ -65,6 +65,10 @@ class FreeTextDetector:
     def __init__(self, detector: PiiDetector, kinds: frozenset[str] | None = None) -> None:
         self.detector = detector
         self.kinds = kinds
+
+    def stamp(self) -> Stamp:
+        """free_text.MemoizableDetector's: its generation changes with the known values the detector reads."""
+        return self.detector.stamp()
 
     def detect(self, text: str, context: KeyContext | None = None) -> Sequence[Span]:
         from anonymize.transformers.free_text import Span

@@ -37,6 +37,8 @@ class KnownValues:
         self._literals: dict[str, tuple[Kind, str]] = {}  # searchable spelling -> (kind, normalized value)
         self._automaton: ahocorasick.Automaton | None = None
         self._lock = threading.Lock()
+        # Bumped whenever a value is added or all are forgotten: what was found in a text before may change.
+        self.generation = 0
 
     def add(self, kind: Kind, raw: str) -> str | None:
         """Remember `raw` as a `kind`; returns its normalized value (None when nothing is left of it)."""
@@ -48,6 +50,7 @@ class KnownValues:
             if value in values:
                 return value
             values.add(value)
+            self.generation += 1
             if kind in _LITERAL_KINDS:
                 for spelling in _spellings(kind, raw):
                     if len(spelling) >= _MIN_LITERAL[kind]:
@@ -61,6 +64,7 @@ class KnownValues:
             self._values.clear()
             self._literals.clear()
             self._automaton = None
+            self.generation += 1
 
     def add_many(self, kind: Kind, raws: Iterable[str]) -> None:
         for raw in raws:
@@ -109,7 +113,7 @@ class KnownValues:
 
     def __getstate__(self) -> dict[str, object]:
         # Worker processes get the values; the lock can't travel and the automaton is rebuilt there on demand.
-        return {"_values": self._values, "_literals": self._literals}
+        return {"_values": self._values, "_literals": self._literals, "generation": self.generation}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)

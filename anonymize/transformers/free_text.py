@@ -19,6 +19,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 from pydantic import BaseModel, Field, field_validator
@@ -58,6 +59,21 @@ class Detector(Protocol):
     def detect(self, text: str, context: KeyContext | None = None) -> Sequence[Span]:
         """Spans in `text`; `context`: what the JSON key above it says (anonymize.context.key_context)."""
         ...
+
+
+class Stamp(Protocol):
+    generation: int  # changes whenever a detector may answer a text it answered before differently
+
+
+class MemoizableDetector(Detector, Protocol):
+    """A detector whose spans are a function of (text, context) until its stamp's `generation` changes (the known
+    values it reads grow): FreeText memoizes its spans per (text, context). A detector without `stamp` is asked
+    every time."""
+
+    def stamp(self) -> Stamp: ...
+
+
+PURE = SimpleNamespace(generation=0)  # the stamp of a detector whose spans depend on (text, context) alone
 
 
 # What replaces each kind of span: (transformer name, its params). Detectors may only emit these kinds
@@ -114,6 +130,9 @@ class RegexDetector:
     def __init__(self, kinds: frozenset[str] | None = None) -> None:
         self.kinds = kinds
 
+    def stamp(self) -> Stamp:
+        return PURE  # a function of (text, context): memoizable for good
+
     def detect(self, text: str, context: KeyContext | None = None) -> list[Span]:
         spans: list[Span] = []
         if "@" in text:
@@ -165,6 +184,13 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
             chosen.append(candidate)
     return sorted(chosen, key=lambda s: s.start)
 
+
+# FreeText's memo of spans: entries per column (as many as its memo of fakes), and the longest text memoized (long
+# notes rarely repeat whole; the PII detector keeps its own cache of their recognizers' spans). Our assumption,
+# sized so a worker's memos stay within a few MB per column.
+SPANS_MEMO_SIZE = 1 << 14
+MEMO_MAX_LENGTH = 512
+_NO_SPANS: Sequence[Span] = ()  # what most texts hold: one shared empty sequence in the memo
 
 DetectorFactory = Callable[["FreeTextParams", Keyring], Detector]
 
@@ -259,7 +285,14 @@ class FreeText(MemoizedTransformer):
         self.capabilities = self.capabilities.but(known_values=params.detector in READS_KNOWN_VALUES)
         self._replacers: dict[str, Transformer] = {}
         self._replace: dict[str, TransformCall] = {}  # kind -> its transform
-        # The pipeline asks for a value's fake, then for its pieces (the leak check): one detection serves both.
+        # The pipeline asks for a value's fake, then for its pieces (the leak check), and JSON payloads repeat their
+        # strings (statuses, currencies, event names): one detection per (text, context) serves them all, while
+        # the detector's generation holds (MemoizableDetector). Bounded, emptied when full, as the plain memo is.
+        stamp = getattr(self.detector, "stamp", None)  # MemoizableDetector's, when the detector is one
+        self._stamp: Stamp | None = stamp() if callable(stamp) else None
+        self._spans: dict[tuple[str, KeyContext | None], Sequence[Span]] = {}
+        self._generation = self._stamp.generation if self._stamp is not None else 0
+        # Texts not memoized (too long, or a detector without a generation): the last answer only.
         self._last: tuple[str | None, KeyContext | None, Sequence[Span]] = (None, None, [])
         self._origins: dict[tuple[str, bool], int] = {}  # (kind, weak) -> origin id, for this column
 
@@ -286,10 +319,26 @@ class FreeText(MemoizedTransformer):
         last = self._last  # one read: (value, context, spans) stay together when threads share the transformer
         if last[0] is value and last[1] == context:
             return last[2]
+        stamp = self._stamp
+        memoize = stamp is not None and len(value) <= MEMO_MAX_LENGTH
+        if memoize:
+            generation = stamp.generation  # type: ignore[union-attr]
+            if generation != self._generation:
+                self._spans.clear()
+                self._generation = generation
+            found = self._spans.get((value, context))
+            if found is not None:
+                return found
         spans = self.detector.detect(value) if context is None else self.detector.detect(value, context)
         if self.ignore and spans:
             spans = [s for s in spans if s.kind.lower() not in self.ignore and kind_family(s.kind) not in self.ignore]
-        self._last = (value, context, spans)
+        if memoize:
+            spans = spans or _NO_SPANS
+            if len(self._spans) >= SPANS_MEMO_SIZE:
+                self._spans.clear()
+            self._spans[(value, context)] = spans
+        else:
+            self._last = (value, context, spans)
         return spans
 
     def _fake(self, value: str, key: str) -> str:
@@ -304,8 +353,10 @@ class FreeText(MemoizedTransformer):
     ) -> str | None:
         """`transform` of a string inside a JSON document: under a key that says something about it (`context`),
         next to the document's own identifiers (`ids`, their digits), which a number found here may repeat."""
+        spans = self._detect(value, context)
+        if not spans:  # nothing found (most strings of a payload): the value, as `transform` would give it
+            return fit(value, self.max_length)
         if ids is not None:
-            spans = self._detect(value, context)
             kept = _not_ids(value, spans, ids)
             if kept is not spans:
                 return self._replaced(value, kept)
@@ -335,6 +386,8 @@ class FreeText(MemoizedTransformer):
         """What the leak check records of a value (`transform_in`'s arguments): each piece with its flag, its kind
         and whether it is weak."""
         spans = self._detect(value, context)
+        if not spans:
+            return []
         if ids is not None:
             spans = _not_ids(value, spans, ids)
         return [

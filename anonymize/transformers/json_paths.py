@@ -172,8 +172,10 @@ def _walk(node: Any, steps: tuple[Step, ...], trail: Trail, leaf: Callable[[Any,
     """`node` with `leaf` applied to everything the steps reach; containers are rebuilt, not mutated."""
     if not steps:
         return _leaves(node, trail, leaf)
-    if (decoded := _decode_embedded(node)) is not None:
-        return _encode(_walk(decoded, steps, (*trail, _DECODED), leaf), node)
+    if isinstance(node, str):  # no step but into JSON held in it applies to a string
+        if (decoded := _decode_embedded(node)) is not None:
+            return _encode(_walk(decoded, steps, (*trail, _DECODED), leaf), node)
+        return node
     step, rest = steps[0], steps[1:]
     if step.kind == "key" and isinstance(node, dict) and step.key in node:
         return {**node, step.key: _walk(node[step.key], rest, (*trail, step.key), leaf)}
@@ -210,9 +212,136 @@ def _leaves(node: Any, trail: Trail, leaf: Callable[[Any, Trail], Any]) -> Any:
         return {k: _leaves(v, (*trail, k), leaf) for k, v in node.items()}
     if isinstance(node, list):
         return [_leaves(v, (*trail, i), leaf) for i, v in enumerate(node)]
-    if (decoded := _decode_embedded(node)) is not None and isinstance(decoded, (dict, list)):
+    if (decoded := _held_document(node)) is not None:
         return _encode(_leaves(decoded, (*trail, _DECODED), leaf), node)
     return leaf(node, trail)
+
+
+def _held_document(node: Any) -> dict | list | None:
+    """The object or array a string leaf holds as JSON text, or None (most strings: seen at their first character)."""
+    if isinstance(node, str) and node[:1] not in _PLAIN_STARTS:
+        decoded = _decode_embedded(node)
+        if isinstance(decoded, (dict, list)):
+            return decoded
+    return None
+
+
+# First characters of strings that can't hold JSON (_decode_embedded: '{' or '[' after leading whitespace): the
+# ASCII letters and digits, which most leaves start with. The empty string: nothing to decode either.
+_PLAIN_STARTS = frozenset(["", *"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"])
+
+
+def _rewrite(node: Any, steps: tuple[Step, ...], trail: Trail, leaf: Callable[[Any, Trail], Any]) -> Any:
+    """`_walk`'s result, made by changing the containers of `node` in place rather than rebuilding them, for a
+    document nothing else holds (`transform`'s own parse): the same steps, leaves and order. The path's leading
+    keys and indexes are followed in a loop: in place, only the last container's slot can change."""
+    top, parent, slot = node, None, None
+    position = 0
+    for step in steps:
+        if step.kind == "key" and isinstance(node, dict):
+            if step.key not in node:
+                return top  # _walk would return every container as it is
+            slot = step.key
+        elif step.kind == "index" and isinstance(node, list):
+            index = cast(int, step.key)
+            if not -len(node) <= index < len(node):
+                return top
+            slot = index % len(node)
+        else:
+            break  # JSON in a string, a wildcard, or a step that doesn't apply here: _rewrite_steps decides
+        parent, node, trail = node, node[slot], (*trail, slot)
+        position += 1
+    new = _rewrite_steps(node, steps[position:], trail, leaf)
+    if parent is None:
+        return new
+    parent[slot] = new
+    return top
+
+
+def _rewrite_steps(node: Any, steps: tuple[Step, ...], trail: Trail, leaf: Callable[[Any, Trail], Any]) -> Any:
+    """`_rewrite` from a node its loop stopped at."""
+    if not steps:
+        return _rewrite_leaves(node, trail, leaf)
+    if isinstance(node, str):
+        if (decoded := _decode_embedded(node)) is not None:
+            return _encode(_rewrite(decoded, steps, (*trail, _DECODED), leaf), node)
+        return node
+    step, rest = steps[0], steps[1:]
+    kind = step.kind
+    if kind == "key":
+        if isinstance(node, dict) and step.key in node:
+            node[step.key] = _rewrite(node[step.key], rest, (*trail, step.key), leaf)
+    elif kind == "index":
+        if isinstance(node, list) and -len(node) <= cast(int, step.key) < len(node):
+            index = cast(int, step.key) % len(node)
+            node[index] = _rewrite(node[index], rest, (*trail, index), leaf)
+    elif kind == "wild":
+        if isinstance(node, dict):
+            for k, v in node.items():
+                node[k] = _rewrite(v, rest, (*trail, k), leaf)
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                node[i] = _rewrite(v, rest, (*trail, i), leaf)
+    elif isinstance(node, dict):  # descend: the key here, then the same search one level down everywhere
+        for k, v in node.items():
+            if step.key is None or k == step.key:
+                v = _rewrite(v, rest, (*trail, k), leaf)
+            node[k] = _rewrite(v, steps, (*trail, k), leaf) if isinstance(v, (dict, list, str)) else v
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            node[i] = _rewrite(v, steps, (*trail, i), leaf)
+    return node
+
+
+def _rewrite_leaves(node: Any, trail: Trail, leaf: Callable[[Any, Trail], Any]) -> Any:
+    """`_leaves`' result, made in place as `_rewrite` makes it. Scalars are handed to `leaf` without a call of
+    this function each (most leaves of a payload)."""
+    if isinstance(node, (dict, list)):
+        for k, v in node.items() if isinstance(node, dict) else enumerate(node):
+            if isinstance(v, (dict, list)) or (isinstance(v, str) and v[:1] not in _PLAIN_STARTS):
+                node[k] = _rewrite_leaves(v, (*trail, k), leaf)
+            else:
+                new = leaf(v, (*trail, k))
+                if new is not v:
+                    node[k] = new
+        return node
+    if (decoded := _held_document(node)) is not None:
+        return _encode(_rewrite_leaves(decoded, (*trail, _DECODED), leaf), node)
+    return leaf(node, trail)
+
+
+def _may_reach(node: Any, steps: tuple[Step, ...]) -> bool:
+    """False when `_walk(node, steps, ...)` would certainly return `node` as it is, calling no leaf: a key or index
+    of the path is missing on the way down. A JSON string met on the way is the walk's to decide (it decodes and
+    re-encodes it), and so are wildcards."""
+    for step in steps:
+        if step.kind == "key":
+            if isinstance(node, dict):
+                if step.key not in node:
+                    return False
+                node = node[step.key]
+                continue
+            return isinstance(node, str)
+        if step.kind == "index":
+            if isinstance(node, list):
+                index = cast(int, step.key)
+                if not -len(node) <= index < len(node):
+                    return False
+                node = node[index]
+                continue
+            return isinstance(node, str)
+        return True
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Walked:
+    """What `JsonPaths.transform` met in `value`, as `leak_items` reads it (`JsonPaths._collect`)."""
+
+    value: str
+    found: list[tuple[Trail, Transformer, str, bool]]
+    leaves: list[tuple[Trail, Any]]
+    ids: _DocumentIds
 
 
 class _DocumentIds:
@@ -223,8 +352,9 @@ class _DocumentIds:
 
     __slots__ = ("_covered", "_digits", "_document", "_kept")
 
-    def __init__(self, document: Any, covered: set[Trail], kept: set[Trail]) -> None:
-        self._document = document  # as it was read: path rules may replace values before the first question
+    def __init__(self, document: Callable[[], Any], covered: set[Trail], kept: set[Trail]) -> None:
+        # The document as it was read (path rules may replace values before the first question), read when asked.
+        self._document = document
         self._covered, self._kept = covered, kept
         self._digits: frozenset[str] | None = None
 
@@ -241,7 +371,7 @@ class _DocumentIds:
                             found.add(number)
                 return node
 
-            _leaves(self._document, (), visit)
+            _leaves(self._document(), (), visit)
             self._digits = frozenset(found)
         return digits in self._digits
 
@@ -252,8 +382,21 @@ _ID_NUMBER = re.compile(r"\s*\d[\d \-]*\d\s*", re.ASCII)
 
 
 def _context(trail: Trail) -> KeyContext | None:
-    """What the keys above a leaf say about it (anonymize.context.key_context); memoized by the last two keys, all
-    it reads (payloads repeat their shape)."""
+    """What the keys above a leaf say about it (anonymize.context.key_context); memoized by the whole trail (payloads
+    repeat their shape) and by the last two keys, all it reads."""
+    found = _TRAIL_CONTEXTS.get(trail, _NO_CONTEXT)
+    if found is not _NO_CONTEXT:
+        return found  # type: ignore[return-value]
+    found = _keys_context(trail)
+    # A trail through JSON held in a string holds the marker, which equals a key spelled "<json>": not memoized.
+    if _DECODED not in trail:
+        if len(_TRAIL_CONTEXTS) >= 1 << 14:
+            _TRAIL_CONTEXTS.clear()
+        _TRAIL_CONTEXTS[trail] = found
+    return found
+
+
+def _keys_context(trail: Trail) -> KeyContext | None:
     keys = tuple(part for part in trail if isinstance(part, str) and part is not _DECODED)[-2:]
     found = _CONTEXTS.get(keys, _NO_CONTEXT)
     if found is _NO_CONTEXT:
@@ -265,6 +408,7 @@ def _context(trail: Trail) -> KeyContext | None:
 
 
 _CONTEXTS: dict[tuple[str, ...], KeyContext | None] = {}
+_TRAIL_CONTEXTS: dict[Trail, KeyContext | None] = {}
 _NO_CONTEXT = object()
 
 
@@ -320,6 +464,19 @@ class JsonPaths(Transformer):
         self.capabilities = self.capabilities.but(known_values=any(sub.capabilities.known_values for sub in subs))
         self._ignore_keys = tuple(key.lower() for key in params.ignore_keys)
         self._origins: dict[tuple, int] = {}
+        self._walked: _Walked | None = None  # what the last `transform` met, for `leak_items` of the same value
+        # Per path rule, what each of its leaves needs, worked out once: (steps, sub, the sub's document refs,
+        # whether it reads a string in the context of its key, whether it is `keep`).
+        self._plan = [
+            (
+                steps,
+                sub,
+                [name for name in sub.row_columns if is_document_ref(name)],
+                sub.capabilities.key_context,
+                sub.name == "keep",
+            )
+            for _, steps, sub in self.rules
+        ]
 
     def _ignored(self, trail: Trail) -> bool:
         """Is the leaf at `trail` under a key of `ignore_keys`?"""
@@ -365,42 +522,67 @@ class JsonPaths(Transformer):
             raise TransformError(f"{self.column.qualified}: a value is not valid JSON") from None
 
     def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
-        document = self._load(value)
-        source = document  # containers are rebuilt, never mutated: the document as it came in, for `@.key` refs
+        document = self._load(value)  # changed in place (_rewrite): this parse is the transform's own
+        pristine: list[Any] = []
+
+        def source() -> Any:
+            """The document as it came in, for `@.key` refs and the document's ids: parsed again when first asked."""
+            if not pristine:
+                pristine.append(json.loads(value))
+            return pristine[0]
+
         covered: set[Trail] = set()
         kept: set[Trail] = set()
-        ids = _DocumentIds(document, covered, kept)
-        for _, steps, sub in self.rules:
-            refs = [name for name in sub.row_columns if is_document_ref(name)]
-            in_context = sub.capabilities.key_context  # free text: a string in the context of its key
+        ids = _DocumentIds(source, covered, kept)
+        # What leak_items will read of this same value, gathered on the way (_Walked): kept only when each leaf
+        # was met as it came in, i.e. no two rules reached the same leaf and no fake reads as a JSON document.
+        found: list[tuple[Trail, Transformer, str, bool]] = []
+        faithful = True
+        rule: tuple[Transformer, list[str], bool, bool] | None = None  # the rule being walked
 
-            def leaf(
-                node: Any, trail: Trail, sub: Transformer = sub, refs: list[str] = refs, in_context: bool = in_context
-            ) -> Any:
-                covered.add(trail)
-                if sub.name == "keep":
-                    kept.add(trail)
-                text = _scalar_text(node)
-                sub_row = _with_refs(row, source, trail, refs) if refs else row
-                if text is None:
-                    return None
-                if in_context and isinstance(node, str):
-                    return cast("FreeText", sub).transform_in(text, _context(trail), sub_row)
-                return _back(node, sub.transform(text, sub_row))
+        def leaf(node: Any, trail: Trail) -> Any:
+            nonlocal faithful
+            sub, refs, in_context, keep = rule  # type: ignore[misc]
+            if trail in covered:
+                faithful = False
+            covered.add(trail)
+            if keep:
+                kept.add(trail)
+            text = _scalar_text(node)
+            sub_row = _with_refs(row, source(), trail, refs) if refs else row
+            if text is None:
+                return None
+            found.append((trail, sub, text, isinstance(node, str)))
+            if in_context and isinstance(node, str):
+                new = cast("FreeText", sub).transform_in(text, _context(trail), sub_row)
+            else:
+                new = _back(node, sub.transform(text, sub_row))
+            if isinstance(new, str) and new.lstrip()[:1] in ("{", "["):
+                faithful = False
+            return new
 
-            document = _walk(document, steps, (), leaf)
+        for steps, sub, refs, in_context, keep in self._plan:
+            if _may_reach(document, steps):  # else the walk would meet no leaf and re-encode nothing
+                rule = (sub, refs, in_context, keep)
+                document = _rewrite(document, steps, (), leaf)
+        leaves: list[tuple[Trail, Any, KeyContext | None]] = []
         if self.other is not None:
             other = self.other
             transform_in = cast("FreeText", other).transform_in if other.capabilities.key_context else None
+            ignored = self._ignored if self._ignore_keys else None
 
             def rest(node: Any, trail: Trail) -> Any:
-                if isinstance(node, str) and trail not in covered and not self._ignored(trail):
-                    if transform_in is not None:
-                        return transform_in(node, _context(trail), row, ids)
-                    return other.transform(node, row)
+                if isinstance(node, (str, int)) and trail not in covered and (ignored is None or not ignored(trail)):
+                    context = _context(trail)
+                    leaves.append((trail, node, context))
+                    if isinstance(node, str):
+                        if transform_in is not None:
+                            return transform_in(node, context, row, ids)
+                        return other.transform(node, row)
                 return node
 
-            document = _leaves(document, (), rest)
+            document = _rewrite_leaves(document, (), rest)
+        self._walked = _Walked(value, found, leaves, ids) if faithful else None
         return json.dumps(document, ensure_ascii=False)
 
     def leak_values(self, value: str) -> Iterator[str]:
@@ -410,6 +592,17 @@ class JsonPaths(Transformer):
         """(piece, identifying, origin id) of every personal piece: what path rules replace, and what other_strings
         detects (in the context of its key), each with the path it was found at; and, flagged None, the card-shaped
         identifiers the document keeps as they are (`_identifier`) and the realistic fakes path rules write."""
+        walked = self._walked  # the pipeline asks right after `transform` of the same value: read, not walked again
+        if walked is not None and walked.value is value:
+            return self._items(walked.found, walked.leaves, walked.ids)
+        return self._items(*self._collect(value))
+
+    def _collect(
+        self, value: str
+    ) -> tuple[list[tuple[Trail, Transformer, str, bool]], list[tuple[Trail, Any, KeyContext | None]], _DocumentIds]:
+        """What `leak_items` reads of a document: each path rule's leaves as they came in, the leaves left to
+        other_strings (strings, and numbers for `_identifier`) with their keys' context, and the document's
+        identifiers."""
         document = self._load(value)
         found: list[tuple[Trail, Transformer, str, bool]] = []
         covered: set[Trail] = set()
@@ -426,26 +619,41 @@ class JsonPaths(Transformer):
                 return node
 
             _walk(document, steps, (), collect)
-        ids = _DocumentIds(document, covered, kept)
+        leaves: list[tuple[Trail, Any, KeyContext | None]] = []
+        if self.other is not None:
+
+            def gather(node: Any, trail: Trail) -> Any:
+                if isinstance(node, (str, int)) and trail not in covered and not self._ignored(trail):
+                    leaves.append((trail, node, _context(trail)))
+                return node
+
+            _leaves(document, (), gather)
+        return found, leaves, _DocumentIds(lambda: document, covered, kept)
+
+    def _items(
+        self,
+        found: list[tuple[Trail, Transformer, str, bool]],
+        leaves: list[tuple[Trail, Any, KeyContext | None]],
+        ids: _DocumentIds,
+    ) -> Iterator[tuple[str, bool | None, int]]:
         for trail, sub, text, is_string in found:
             if sub.name == "keep":
                 yield from self._identifier(trail, text)
             else:  # as `transform` does, a path's own rule doesn't ask the document's ids (its walk makes them)
                 yield from self._pieces(sub, trail, text, is_string, None)
         if self.other is not None:
-            leaves: list[tuple[Trail, Any]] = []
-
-            def gather(node: Any, trail: Trail) -> Any:
-                if isinstance(node, (str, int)) and trail not in covered and not self._ignored(trail):
-                    leaves.append((trail, node))
-                return node
-
-            _leaves(document, (), gather)
-            for trail, node in leaves:
-                if _context(trail) == "id" and not isinstance(node, bool):
+            # Free text (most drafts): its detections asked directly, `_pieces` inlined (a payload has dozens of
+            # strings, most with nothing in them).
+            detections = cast("FreeText", self.other).detections if self.other.capabilities.key_context else None
+            for trail, node, context in leaves:
+                if context == "id" and not isinstance(node, bool):
                     yield from self._identifier(trail, str(node))
                 if isinstance(node, str):
-                    yield from self._pieces(self.other, trail, node, True, ids)
+                    if detections is None:
+                        yield from self._pieces(self.other, trail, node, True, ids, context)
+                        continue
+                    for piece, identifying, kind, weak in detections(node, context, ids):
+                        yield piece, identifying, self._origin(trail, kind, True, weak)
 
     def _identifier(self, trail: Trail, text: str) -> Iterator[tuple[str, None, int]]:
         """A card-shaped value the document keeps as an identifier (under an id key, or a path ruled keep), flagged
@@ -458,10 +666,19 @@ class JsonPaths(Transformer):
             yield text, None, self._origin(trail, IDENTIFIER, False, False)
 
     def _pieces(
-        self, sub: Transformer, trail: Trail, text: str, is_string: bool, ids: _DocumentIds | None
+        self,
+        sub: Transformer,
+        trail: Trail,
+        text: str,
+        is_string: bool,
+        ids: _DocumentIds | None,
+        context: KeyContext | object | None = _NO_CONTEXT,
     ) -> Iterator[tuple[str, bool, int]]:
         if sub.capabilities.key_context and is_string:  # free text: its pieces, by kind, in the context of their key
-            for piece, identifying, kind, weak in cast("FreeText", sub).detections(text, _context(trail), ids):
+            if context is _NO_CONTEXT:
+                context = _context(trail)
+            detections = cast("FreeText", sub).detections(text, cast("KeyContext | None", context), ids)
+            for piece, identifying, kind, weak in detections:
                 yield piece, identifying, self._origin(trail, kind, True, weak)
             return
         origin = 0
