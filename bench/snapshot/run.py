@@ -55,7 +55,7 @@ import psycopg  # noqa: E402
 
 from anonymize.postgres import ClientTools  # noqa: E402
 from bench.snapshot import strangers  # noqa: E402
-from tests.servers import PostgresServer, start_postgres  # noqa: E402
+from testbed.servers import PostgresServer, start_postgres  # noqa: E402
 
 KEY = "bench-key-0123456789abcdef-0123456789"
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from tests.servers import PostgresServer
-from tests.strangers import marketplace, payments
+from testbed.servers import PostgresServer
+from testbed.strangers import marketplace, payments
 
 # Builder scales at --scale 1: payments 35 (~85k rows, ~36k webhooks), marketplace 95 (~385k rows).
 PAYMENTS_SCALE = 35.0

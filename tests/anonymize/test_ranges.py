@@ -38,7 +38,7 @@ from anonymize.rules import RulesFile, parse_rules, reflect_schema
 from anonymize.scan import scan_source
 from anonymize.sinks import DatabaseSink, DumpFileSink
 from anonymize.sources import LiveSource
-from tests.servers import PostgresServer
+from testbed.servers import PostgresServer
 from tests.strangers import pgfeatures
 
 KEY = Keyring(b"test-key-0123456789abcdef-ranges!")

@@ -32,7 +32,7 @@ from typer.testing import CliRunner
 from devkit.cli import app
 from devkit.stack.native_postgres import external_base
 from devkit.stack.native_process import MARKER_VARIABLE
-from tests.servers import free_port
+from testbed.servers import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = REPO_ROOT / "tests" / "fixtures" / "stack" / "docker-compose.yml"

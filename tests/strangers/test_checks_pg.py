@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from tests.servers import PostgresServer
+from testbed.servers import PostgresServer
+from testbed.strangers.locations import parse, read_values
 from tests.strangers import checks
-from tests.strangers.locations import parse, read_values
 
 
 @pytest.fixture

@@ -34,8 +34,8 @@ from anonymize.schema_parity import populated_matviews
 from anonymize.sinks import DatabaseSink, DumpFileSink
 from anonymize.sources import LiveSource, open_source
 from devkit.cli import app
+from testbed.servers import PostgresServer
 from tests.pgroles import database_name, login_role
-from tests.servers import PostgresServer
 from tests.strangers import pgfeatures
 
 KEY = Keyring(b"schema-parity-test-key-0123456789")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.servers import PostgresServer
+from testbed.servers import PostgresServer
 from tests.strangers import harness
 from tests.strangers.checks import Needles, searchable
 from tests.strangers.report import builders
