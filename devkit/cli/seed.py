@@ -62,10 +62,9 @@ def seed(
     """
     # Imported here so `devkit up` and `--help` don't pay for psycopg, sqlalchemy and cryptography.
     from devkit.environments import mask_dsn, refuse_production, resolve_dsn, stack_data_lock
-    from devkit.seed.keys import check_device_keys
     from devkit.seed.load import expected_manifest, load_with_device_keys
     from devkit.seed.plan import SeedRequest, describe, seeds_dir_of, world_to_seed, world_to_verify
-    from devkit.seed.verify import read_ledger, verification_failure, verify
+    from devkit.seed.verify import read_ledger, verify_environment
 
     terminal = Terminal()
     settings = load_settings()
@@ -81,14 +80,13 @@ def seed(
             terminal.notice(changed)
         terminal.info(describe(world, env, dsn))
         with terminal.task_progress() as progress:
-            checks = verify(dsn, world, progress, request.workers)
-        keys = check_device_keys(dsn, keys_path)
-        rows = [(c.table, c.expected_rows, c.actual_rows, "ok" if c.ok else "DIFFERS") for c in checks]
+            found = verify_environment(env, dsn, world, keys_path, progress, request.workers)
+        rows = [(c.table, c.expected_rows, c.actual_rows, "ok" if c.ok else "DIFFERS") for c in found.checks]
         terminal.table(("table", "expected rows", "rows", "checksum"), rows)
-        failure = verification_failure(env, checks, keys)
-        if failure:
-            raise failure
+        if found.failure:
+            raise found.failure
         terminal.success(f"{env} matches the manifest")
+        keys = found.keys
         if keys.absent:
             terminal.notice(
                 f"device keys not checked: no keys file at {keys_path} on this machine (it is where the seed ran)"
