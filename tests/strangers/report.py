@@ -29,7 +29,7 @@ KNOWN = ("marketplace", "payments", "pgfeatures")
 def builders(names: list[str] | None) -> list[ModuleType]:
     out = []
     for name in names or KNOWN:
-        module_name = name if "." in name else f"tests.strangers.{name}"
+        module_name = name if "." in name else f"testbed.strangers.{name}"
         try:
             out.append(importlib.import_module(module_name))
         except ModuleNotFoundError as error:

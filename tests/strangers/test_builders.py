@@ -20,7 +20,7 @@ from tests.strangers.checks import Needles, classify, searchable
 from tests.strangers.harness import ids_of, in_place_only_of, locale_of, name_of
 from tests.strangers.report import builders
 
-# Every builder module there is (tests/strangers/pgfeatures.py too, once it exists): the oracle tests hold for all.
+# Every builder module there is (testbed/strangers/pgfeatures.py too, once it exists): the oracle tests hold for all.
 BUILDERS = tuple(builders(None))
 
 
