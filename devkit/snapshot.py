@@ -9,7 +9,9 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 
@@ -18,13 +20,19 @@ from anonymize.keys import Keyring
 from anonymize.pipeline.run import VerificationError
 from anonymize.postgres import ClientTools, database_of, has_password, is_dsn
 from anonymize.postgres import scrub as scrub_engine
-from anonymize.sinks import DatabaseSink
+from anonymize.sinks import DatabaseSink, DumpFileSink, Sink
 from anonymize.sources import Source, SourceError, open_source
 from anonymize.subset.spec import SubsetError, UnreachedTablesError
 from devkit.config import Settings
-from devkit.environments import mask_dsn, resolve_dsn, scrub
+from devkit.environments import mask_dsn, refuse_production, resolve_dsn, scrub
 from devkit.errors import ConfigError, DataError, DevkitError, RefusedError, UsageError
 from devkit.stack.state import state_dir
+
+if TYPE_CHECKING:
+    from anonymize.pipeline.check import RunCheck
+    from anonymize.rules import RulesFile
+    from anonymize.subset.plan import SubsetPlan
+    from anonymize.subset.spec import SubsetSpec
 
 RULES_CANDIDATES = ("anonymize/rules/smartpos.yml", "anonymize/rules/smartpos.yaml")
 PACKAGED_RULES = Path(__file__).resolve().parent.parent / "anonymize" / "rules" / "smartpos.yml"
@@ -146,8 +154,6 @@ def load_keyring(key_file: Path | None) -> Keyring:
 def open_for_schema(settings: Settings, source_spec: str, target: str) -> tuple[Source, DatabaseSink | None]:
     """Open a source whose schema will be read. A dump file's schema can only be read back through a server:
     that of the (non-production) `target` environment hosts a scratch database for it."""
-    from devkit.environments import refuse_production
-
     tools = client_tools(settings)
     with engine_errors(source_spec):
         chosen = open_source(source_spec, tools)
@@ -155,6 +161,90 @@ def open_for_schema(settings: Settings, source_spec: str, target: str) -> tuple[
         return chosen, None
     refuse_production(settings, target, "restore a dump file's schema into")
     return chosen, DatabaseSink(resolve_dsn(settings, target), tools)
+
+
+@dataclass(frozen=True)
+class SnapshotTarget:
+    """Where a snapshot goes: the sink the run loads (the target's database, or a dump file written through a
+    scratch database on the target's server), its DSN, and how to name it to the user."""
+
+    sink: Sink
+    dsn: str
+    description: str
+    replaces_database: bool
+
+
+def snapshot_target(settings: Settings, source_spec: str, target: str, output: Path | None) -> SnapshotTarget:
+    """The sink a snapshot into `target` (never a production environment) or into the dump file `output` uses;
+    refused when it would replace the database being read."""
+    refuse_production(settings, target, "load a snapshot into")
+    target_dsn = resolve_dsn(settings, target)
+    # With --output the target's server only hosts a scratch database, so anonymizing dev itself into a file
+    # (to share it) is fine; replacing the database being read is not.
+    if output is None and same_database(source_spec, target_dsn):
+        raise RefusedError(
+            f"source and target are the same database ({mask_dsn(target_dsn)})",
+            "point --source at production (or its dump) and --target at dev, or write a file with --output",
+        )
+    tools = client_tools(settings)
+    if output is not None:
+        return SnapshotTarget(
+            DumpFileSink(target_dsn, output.resolve(), tools), target_dsn, f"anonymized dump file {output}", False
+        )
+    what = f"the {target} database ({mask_dsn(target_dsn)})"
+    return SnapshotTarget(DatabaseSink(target_dsn, tools), target_dsn, what, True)
+
+
+def check_snapshot(
+    settings: Settings, source_spec: str, target: str, output: Path | None, rules: RulesFile
+) -> tuple[RunCheck, Source, str]:
+    """`snapshot --check`: the rules against the source's schema and the grants of the source's and the target's
+    roles, moving no data (the target is the one the run would load: refused here when the run would refuse it).
+    The check's findings, the source checked and the target's DSN."""
+    from anonymize.pipeline.check import check_run
+
+    refuse_production(settings, target, "load a snapshot into")
+    target_dsn = resolve_dsn(settings, target)
+    chosen, scratch = open_for_schema(settings, source_spec, target)
+    tools = client_tools(settings)
+    planned: Sink = DatabaseSink(target_dsn, tools)
+    if output is not None:
+        planned = DumpFileSink(target_dsn, output.resolve(), tools)
+    with engine_errors(source_spec, target_dsn):
+        return check_run(chosen, rules, planned, scratch), chosen, target_dsn
+
+
+def plan_subset(settings: Settings, source_spec: str, rules: RulesFile, spec: SubsetSpec) -> SubsetPlan:
+    """The subset's plan against the source (a fresh one: the check has closed its own)."""
+    from anonymize.subset.plan import check_subset
+
+    with engine_errors(source_spec):
+        return check_subset(open_source(source_spec, client_tools(settings)), rules, spec)
+
+
+def draft_from_source(
+    settings: Settings, source_spec: str, target: str, scan: bool, sample: int
+) -> tuple[str, dict[str, list]]:
+    """`rules init`: a rules file drafted from the source's schema and, with `scan`, from the personal data found
+    in `sample` rows a table; the text and the schema it covers."""
+    from anonymize.draft import draft_rules
+    from anonymize.pipeline.check import read_schema
+
+    chosen, scratch = open_for_schema(settings, source_spec, target)
+    with engine_errors(source_spec, scratch.server_dsn if scratch else ""):
+        schema = read_schema(chosen, scratch)
+        found = profiles = locales = None
+        if scan:  # a fresh source: read_schema has closed the first
+            from anonymize.scan import scan_source
+
+            try:
+                scanned = scan_source(open_source(source_spec, client_tools(settings)), None, max(1, sample), scratch)
+                found, profiles, locales = scanned.suggestions(), scanned.profiles, scanned.locales
+            except PrivilegeError as error:  # only sampling needs SELECT: the schema comes from the catalog
+                raise PrivilegeError(
+                    error.message, f"{error.hint}; or draft from the schema alone: --no-scan"
+                ) from None
+        return draft_rules(schema, found, profiles=profiles, locales=locales), schema
 
 
 def client_tools(settings: Settings) -> ClientTools:

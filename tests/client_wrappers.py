@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.servers import pg_bindir
+from testbed.servers import pg_bindir
 
 TOOLS = ("pg_dump", "pg_restore", "psql")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import PostgresServer, RedisServer, start_postgres, start_redis
+from testbed.servers import PostgresServer, RedisServer, start_postgres, start_redis
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from tests.servers import PostgresServer
+from testbed.servers import PostgresServer
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.servers import RedisServer, start_redis
+from testbed.servers import RedisServer, start_redis
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STOP_SERVICES = REPO_ROOT / ".ci" / "stop-package-services"

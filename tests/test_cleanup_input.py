@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from devkit.cli.app import app
 from devkit.seed.load import load
+from testbed.servers import free_port
 from tests.seed.conftest import make_world
-from tests.servers import free_port
 
 
 def one_line_error(result: Result, exit_code: int) -> str:

@@ -17,7 +17,7 @@ from faker import Faker
 from typer.testing import CliRunner
 
 from devkit.cli import app
-from tests.servers import PostgresServer
+from testbed.servers import PostgresServer
 
 runner = CliRunner()
 KEY = "locale-test-key-0123456789abcdef"

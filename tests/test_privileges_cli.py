@@ -14,9 +14,9 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from devkit.cli import app
+from testbed.servers import PostgresServer
 from tests.anonymize.prodlike import RULES, build_prodlike
 from tests.pgroles import Role, database_name, login_role
-from tests.servers import PostgresServer
 
 runner = CliRunner()
 KEY = "privileges-test-key-0123456789abcdef"

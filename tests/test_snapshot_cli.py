@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 
 from anonymize.postgres import ClientTools
 from devkit.cli import app
+from testbed.servers import PostgresServer
 from tests.anonymize.prodlike import RULES, build_prodlike
 from tests.client_wrappers import wrapped_bindir
-from tests.servers import PostgresServer
 
 runner = CliRunner()
 KEY = "cli-test-key-0123456789abcdef"

@@ -1,5 +1,5 @@
 """Full names with no honorific or cue in free text: recall and precision of the PII detector, and its precision on
-the committed corpus (tests/anonymize/pii/corpus), in one run.
+the committed corpus (testbed/pii/corpus), in one run.
 
 - cue-less names: review and support sentences (templates below, not the detector's labels) naming a person by full
   name only, Latin script (Faker en_US / en_GB) and Japanese (Faker ja_JP, kanji or kanji + kana), with a seed of
@@ -100,8 +100,7 @@ def main() -> None:
     print(f"texts without names: {len(false)} PERSON span(s) in {len(texts)} texts", end="")
     print(f", e.g. {false[:3]}" if false else "")
 
-    sys.path.insert(0, str(ROOT / "tests" / "anonymize" / "pii"))
-    from tests.anonymize.pii.corpus_eval import load, score
+    from testbed.pii.corpus_eval import load, score
 
     for corpus in ("planted.jsonl", "lookalikes.jsonl"):
         result = score(detector, load(corpus))

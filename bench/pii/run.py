@@ -1,7 +1,7 @@
 """Throughput of the PII detector against Presidio's stock AnalyzerEngine, same texts, same run.
 
 The texts are built on the fly like a production note/log column: corpus-style notes, support messages, audit
-lines and look-alike texts (tests/anonymize/pii/corpus/generate.py, with its own seed), plus the short stock
+lines and look-alike texts (testbed/pii/corpus/generate.py, with its own seed), plus the short stock
 phrases that fill real note columns (置き配希望, 領収書不要 ...), drawn with a Zipf-like skew so that some
 texts repeat a lot and most appear once or twice.
 
@@ -45,7 +45,7 @@ COMMON_NOTES = (
 
 
 def _corpus_generator():  # type: ignore[no-untyped-def]
-    path = ROOT / "tests" / "anonymize" / "pii" / "corpus" / "generate.py"
+    path = ROOT / "testbed" / "pii" / "corpus" / "generate.py"
     spec = importlib.util.spec_from_file_location("pii_corpus_generate", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -90,7 +90,7 @@ def prodlike_texts(days: int) -> list[str]:
     from devkit.seed.load import load
     from devkit.seed.profiles import load_profile
     from devkit.seed.reference import load_reference
-    from tests.servers import start_postgres
+    from testbed.servers import start_postgres
 
     server = start_postgres(Path(tempfile.mkdtemp(prefix="bench-pii-pg-", dir="/tmp")))
     try:

@@ -12,7 +12,7 @@
   what hangs off each order), rows/s deleted next to the same run's pgbench rate, and the time one day of
   full-size staging (the Environments page's 20M transactions) would take at that rate.
 
-Without --dsn it starts a throwaway PostgreSQL 15 from the machine's binaries (tests/servers.py). Not a test.
+Without --dsn it starts a throwaway PostgreSQL 15 from the machine's binaries (testbed/servers.py). Not a test.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def main() -> None:
         admin_dsn = args.dsn
         bindir = Path(shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench").parent
     else:
-        from tests.servers import start_postgres
+        from testbed.servers import start_postgres
 
         server = start_postgres(Path(tempfile.mkdtemp(prefix="devkit-bench-pg-", dir="/tmp")))
         admin_dsn, bindir = server.dsn(), server.bindir

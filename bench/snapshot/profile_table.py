@@ -27,8 +27,8 @@ from anonymize.pipeline.rows import RowTransformer  # noqa: E402
 from anonymize.sources import LiveSource  # noqa: E402
 from anonymize.verify import LeakIndex  # noqa: E402
 from bench.snapshot import strangers  # noqa: E402
-from tests.anonymize.transform_kit import planned_as_run  # noqa: E402
-from tests.servers import start_postgres  # noqa: E402
+from testbed.run_plans import planned_as_run  # noqa: E402
+from testbed.servers import start_postgres  # noqa: E402
 
 KEY = b"bench-key-0123456789abcdef-0123456789"
 

@@ -20,7 +20,7 @@ Run: .venv/bin/python bench/snapshot/run.py [--scale 1] [--jobs 2] [--rounds 3] 
                                              [--pure-python] [--json FILE] [--profile FILE] [--dataset strangers]
                                              [--dataset onebig --scaling]
 --dataset strangers: instead of the SmartPOS database above, two stranger databases devkit was not tuned on
-(tests/strangers' payments, with provider webhooks in JSONB and notes, and marketplace) in one database, ~470,000
+(testbed/strangers' payments, with provider webhooks in JSONB and notes, and marketplace) in one database, ~470,000
 rows at --scale 1, anonymized with the rules `devkit rules init` drafts for it, exactly as drafted
 (bench/snapshot/strangers.py). JSON payloads and notes are most of its bytes (the share is printed).
 --dataset onebig: the SmartPOS tables with orders (JSONB payloads, free-text notes) holding ~90% of the ~450,000
@@ -55,7 +55,7 @@ import psycopg  # noqa: E402
 
 from anonymize.postgres import ClientTools  # noqa: E402
 from bench.snapshot import strangers  # noqa: E402
-from tests.servers import PostgresServer, start_postgres  # noqa: E402
+from testbed.servers import PostgresServer, start_postgres  # noqa: E402
 
 KEY = "bench-key-0123456789abcdef-0123456789"
 

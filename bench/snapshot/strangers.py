@@ -1,7 +1,7 @@
 """bench/snapshot's `--dataset strangers`: a production-like database devkit was not tuned on, anonymized with the
 rules `devkit rules init` drafts for it, exactly as drafted (issue 14).
 
-Two stranger builders (tests/strangers) in one database: the payments database (merchants, customers, card and QR
+Two stranger builders (testbed/strangers) in one database: the payments database (merchants, customers, card and QR
 payments, refunds and disputes with free-text notes, and the providers' webhooks kept as JSONB: Stripe events of
 ~1.5 kB, PayPay and card-processor notifications) in schema `payments`, and the English-language marketplace
 (customers with JSONB preferences, addresses, staff, stores, products, orders with JSONB shipping payloads, order
@@ -20,8 +20,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from tests.servers import PostgresServer
-from tests.strangers import marketplace, payments
+from testbed.servers import PostgresServer
+from testbed.strangers import marketplace, payments
 
 # Builder scales at --scale 1: payments 35 (~85k rows, ~36k webhooks), marketplace 95 (~385k rows).
 PAYMENTS_SCALE = 35.0

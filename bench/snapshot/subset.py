@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 
 from bench.snapshot.run import KEY, RULES, generate  # noqa: E402
-from tests.servers import start_postgres  # noqa: E402
+from testbed.servers import start_postgres  # noqa: E402
 
 SUBSET_RULES = RULES + "subset:\n  roots: [merchants]\n"
 

@@ -1,7 +1,7 @@
 """Time-to-healthy of `devkit up`, against `docker-compose up -d` + polling health, in the same run.
 
 Same compose file (the suite's: PostgreSQL, Redis and the `build:` service echo), same locally built images
-(tests/images; no registry here), same engine. Scenarios:
+(testbed/images; no registry here), same engine. Scenarios:
 
   cold   after `down --volumes`: create network and volumes, start in depends_on order, wait until all healthy
   no-op  everything is already up and healthy: run `up` again
@@ -34,8 +34,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.images.build import POSTGRES_IMAGE, REDIS_IMAGE, connect, ensure_test_images  # noqa: E402
-from tests.servers import free_port  # noqa: E402
+from testbed.images.build import POSTGRES_IMAGE, REDIS_IMAGE, connect, ensure_test_images  # noqa: E402
+from testbed.servers import free_port  # noqa: E402
 
 COMPOSE_FILE = ROOT / "tests" / "fixtures" / "stack" / "docker-compose.yml"
 DEVKIT = Path(sys.executable).parent / "devkit"

@@ -46,17 +46,7 @@ def init(
     """Draft a rules file: a rule for every column, guessed from names and types (email, phone, names,
     addresses, cards, IPs, My Number...) and from personal data detected in sampled values (--scan), everything
     else `keep`. Review it before the first snapshot."""
-    from anonymize.draft import draft_rules
-    from anonymize.pipeline.check import read_schema
-    from anonymize.sources import open_source
-    from devkit.snapshot import (
-        client_tools,
-        engine_errors,
-        open_for_schema,
-        password_in_argv,
-        resolve_source,
-        write_report,
-    )
+    from devkit.snapshot import draft_from_source, password_in_argv, resolve_source, write_report
 
     terminal = Terminal()
     settings = load_settings()
@@ -64,23 +54,7 @@ def init(
         raise UsageError(f"{output} already exists", "pass --force to overwrite it, or choose another --output")
     if warning := password_in_argv(source):
         terminal.notice(warning)
-    source_spec = resolve_source(settings, source)
-    chosen, scratch = open_for_schema(settings, source_spec, target)
-    with engine_errors(source_spec, scratch.server_dsn if scratch else ""):
-        schema = read_schema(chosen, scratch)
-        found = profiles = locales = None
-        if scan:  # a fresh source: read_schema has closed the first
-            from anonymize.errors import PrivilegeError
-            from anonymize.scan import scan_source
-
-            try:
-                scanned = scan_source(open_source(source_spec, client_tools(settings)), None, max(1, sample), scratch)
-                found, profiles, locales = scanned.suggestions(), scanned.profiles, scanned.locales
-            except PrivilegeError as error:  # only sampling needs SELECT: the schema comes from the catalog
-                raise PrivilegeError(
-                    error.message, f"{error.hint}; or draft from the schema alone: --no-scan"
-                ) from None
-        text = draft_rules(schema, found, profiles=profiles, locales=locales)
+    text, schema = draft_from_source(settings, resolve_source(settings, source), target, scan, sample)
     if output is None:
         terminal.line(text)
         return

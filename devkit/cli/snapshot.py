@@ -109,25 +109,24 @@ def snapshot(
     """
     # Imported here: `devkit up` and `--help` don't pay for the engine (psycopg, numpy, the name pools).
     from anonymize.errors import AnonymizeError, CoverageError, RulesError
-    from anonymize.pipeline.check import check_run
     from anonymize.pipeline.run import VerificationError, run_snapshot
     from anonymize.privileges import privilege_error
     from anonymize.rules import load_rules
-    from anonymize.sinks import DatabaseSink, DumpFileSink
     from anonymize.sources import open_source
-    from anonymize.subset.plan import check_subset
     from anonymize.subset.spec import build_spec
-    from devkit.environments import mask_dsn, refuse_production, resolve_dsn, stack_data_lock
+    from devkit.environments import stack_data_lock
     from devkit.snapshot import (
+        check_snapshot,
         client_tools,
         database_errors,
         default_report_path,
         engine_errors,
         load_keyring,
         password_in_argv,
+        plan_subset,
         resolve_rules,
         resolve_source,
-        same_database,
+        snapshot_target,
         translate,
         write_report,
     )
@@ -152,20 +151,7 @@ def snapshot(
         subset_spec = build_spec(rules_file.subset, subset or [], subset_percent)
 
     if check:
-        # What the run checks before any data moves: the rules, and the grants of the source's and the target's
-        # roles (the target is the one the run would load: refused here when the run would refuse it).
-        refuse_production(settings, target, "load a snapshot into")
-        target_dsn = resolve_dsn(settings, target)
-        scratch = None
-        with engine_errors(source_spec):
-            chosen = open_source(source_spec, tools)
-        if not chosen.live:  # a dump file's schema is read back in a scratch database on the target's server
-            scratch = DatabaseSink(target_dsn, tools)
-        planned = (
-            DumpFileSink(target_dsn, output.resolve(), tools) if output is not None else DatabaseSink(target_dsn, tools)
-        )
-        with engine_errors(source_spec, target_dsn):
-            checked = check_run(chosen, rules_file, planned, scratch)
+        checked, chosen, target_dsn = check_snapshot(settings, source_spec, target, output, rules_file)
         for note in checked.notes + checked.problems:
             terminal.notice(note)
         if checked.missing:
@@ -178,8 +164,7 @@ def snapshot(
             )
         terminal.success(f"rules {rules_path} cover all {checked.tables} tables of {chosen.description}")
         if subset_spec.active:
-            with engine_errors(source_spec):
-                planned_subset = check_subset(open_source(source_spec, tools), rules_file, subset_spec)
+            planned_subset = plan_subset(settings, source_spec, rules_file, subset_spec)
             show_subset_plan(terminal, planned_subset)
             with engine_errors(source_spec):
                 planned_subset.refuse_unreached()
@@ -192,23 +177,11 @@ def snapshot(
             "add --anonymize (the rules file decides what is faked and what is kept; --check tests it first)",
         )
     keyring = load_keyring(key_file)
-    refuse_production(settings, target, "load a snapshot into")
-    target_dsn = resolve_dsn(settings, target)
-    # With --output the target's server only hosts a scratch database, so anonymizing dev itself into a file
-    # (to share it) is fine; replacing the database being read is not.
-    if output is None and same_database(source_spec, target_dsn):
-        raise RefusedError(
-            f"source and target are the same database ({mask_dsn(target_dsn)})",
-            "point --source at production (or its dump) and --target at dev, or write a file with --output",
-        )
-    if output is not None:
-        sink = DumpFileSink(target_dsn, output.resolve(), tools)
-        what = f"anonymized dump file {output}"
-    else:
-        sink = DatabaseSink(target_dsn, tools)
-        what = f"the {target} database ({mask_dsn(target_dsn)})"
-        if not yes and not terminal.confirm(f"Replace {what} with an anonymized snapshot?"):
-            raise RefusedError(f"not replacing {what}", "pass --yes to replace it without asking")
+    destination = snapshot_target(settings, source_spec, target, output)
+    target_dsn, sink, what = destination.dsn, destination.sink, destination.description
+    asking = destination.replaces_database and not yes
+    if asking and not terminal.confirm(f"Replace {what} with an anonymized snapshot?"):
+        raise RefusedError(f"not replacing {what}", "pass --yes to replace it without asking")
 
     with engine_errors(source_spec):
         chosen = open_source(source_spec, tools)

@@ -4,11 +4,12 @@ seeded with the same params hold the same data, or a list of the tables where th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from devkit.environments import connect
 from devkit.errors import DataError
 from devkit.seed.generate import World
-from devkit.seed.keys import KeysCheck
+from devkit.seed.keys import KeysCheck, check_device_keys
 from devkit.seed.ledger import LedgerEntry, latest_entry
 from devkit.seed.load import SeedEvents, database_checksums, expected_manifest, schema_present
 
@@ -63,3 +64,27 @@ def verification_failure(environment: str, checks: list[TableCheck], keys: KeysC
     if not keys.ok:
         return DataError(str(keys.problem()), f"re-run `devkit seed {environment}` to rewrite the keys file")
     return None
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What `--verify` found: every table's rows and checksum, the device keys file, and the one error for all that
+    differs (None: the environment matches)."""
+
+    checks: list[TableCheck]
+    keys: KeysCheck
+    failure: DataError | None
+
+
+def verify_environment(
+    environment: str,
+    dsn: str,
+    world: World,
+    keys_path: Path,
+    events: SeedEvents | None = None,
+    workers: int | None = None,
+) -> Verification:
+    """The environment's seeded rows against `world`'s manifest, and its devices' keys against `keys_path`."""
+    checks = verify(dsn, world, events, workers)
+    keys = check_device_keys(dsn, keys_path)
+    return Verification(checks, keys, verification_failure(environment, checks, keys))

@@ -20,7 +20,7 @@ from anonymize.postgres import ClientTools
 from anonymize.rules import load_rules, parse_rules
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import LiveSource, Source, open_source
-from tests.servers import PostgresServer
+from testbed.servers import PostgresServer
 
 KEY = Keyring(b"test-key-0123456789abcdef-free-text")
 CUSTOMERS = 40

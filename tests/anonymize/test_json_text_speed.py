@@ -40,8 +40,9 @@ from anonymize.transformers.base import Transformer
 from anonymize.transformers.free_text import FreeText
 from anonymize.transformers.json_paths import JsonPaths, Trail, is_document_ref
 from anonymize.verify import LeakIndex
-from tests.anonymize.transform_kit import build, planned_as_run
-from tests.servers import PostgresServer
+from testbed.run_plans import planned_as_run
+from testbed.servers import PostgresServer
+from tests.anonymize.transform_kit import build
 from tests.strangers import marketplace, payments
 
 KEY = Keyring(b"json-text-speed-key-0123456789abcdef")

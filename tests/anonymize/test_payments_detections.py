@@ -29,7 +29,7 @@ from anonymize.scan import scan_source
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import LiveSource
 from anonymize.transformers.digits import luhn_check_digit, luhn_valid
-from tests.servers import PostgresServer
+from testbed.servers import PostgresServer
 
 KEY = Keyring(b"test-key-0123456789abcdef-payments")
 PAYLOAD = "public.webhook_events.payload"

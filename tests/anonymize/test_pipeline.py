@@ -21,8 +21,8 @@ from anonymize.pipeline.run import VerificationError, run_snapshot
 from anonymize.rules import parse_rules
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import LiveSource
+from testbed.servers import PostgresServer
 from tests.anonymize.prodlike import RULES, build_prodlike, leaked, output_text, source_pii
-from tests.servers import PostgresServer
 
 KEY = Keyring(b"test-key-0123456789abcdef-pipeline")
 REPO = Path(__file__).resolve().parents[2]

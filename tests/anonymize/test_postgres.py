@@ -16,9 +16,9 @@ from anonymize.postgres import ClientTools, client_environment
 from anonymize.rules import parse_rules
 from anonymize.sinks import DumpFileSink
 from anonymize.sources import LiveSource
+from testbed.servers import PostgresServer
 from tests.anonymize.prodlike import RULES, build_prodlike
 from tests.client_wrappers import TOOLS, wrapped_bindir
-from tests.servers import PostgresServer
 
 ANON_KEY = "anon-key-that-must-stay-in-devkit-0123"
 SECRETS = {

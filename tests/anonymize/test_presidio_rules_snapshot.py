@@ -20,7 +20,7 @@ from anonymize.rules import load_rules
 from anonymize.scan import scan_source
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import LiveSource
-from tests.servers import PostgresServer
+from testbed.servers import PostgresServer
 
 KEY = Keyring(b"test-key-0123456789abcdef-presidio-rules")
 HERE = Path(__file__).resolve().parent / "pii" / "presidio_rules"

@@ -18,9 +18,9 @@ from anonymize.rules import parse_rules
 from anonymize.scan import _sample_live, scan_source
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import LiveSource
+from testbed.servers import PostgresServer
 from tests.anonymize.prodlike import RULES, build_prodlike
 from tests.pgroles import Role, database_name, login_role
-from tests.servers import PostgresServer
 
 KEY = Keyring(b"test-key-0123456789abcdef-privileges")
 

@@ -38,8 +38,8 @@ from anonymize.rules import RulesFile, parse_rules, reflect_schema
 from anonymize.scan import scan_source
 from anonymize.sinks import DatabaseSink, DumpFileSink
 from anonymize.sources import LiveSource
-from tests.servers import PostgresServer
-from tests.strangers import pgfeatures
+from testbed.servers import PostgresServer
+from testbed.strangers import pgfeatures
 
 KEY = Keyring(b"test-key-0123456789abcdef-ranges!")
 # Every table of more than two pages in up to 7 ranges: far finer than a real run's (MIN_RANGE_BYTES).

@@ -20,8 +20,8 @@ from anonymize.sinks import DatabaseSink
 from anonymize.sources import LiveSource, open_source
 from devkit.cli import app
 from devkit.seed.load import load
+from testbed.servers import PostgresServer
 from tests.seed.conftest import make_world
-from tests.servers import PostgresServer
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "anonymize" / "rules" / "smartpos.yml"

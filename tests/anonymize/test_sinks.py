@@ -20,8 +20,8 @@ from anonymize.pipeline.run import run_snapshot
 from anonymize.rules import parse_rules
 from anonymize.sinks import DatabaseSink, DumpFileSink
 from anonymize.sources import LiveSource
+from testbed.servers import PostgresServer
 from tests.anonymize.prodlike import RULES, build_prodlike
-from tests.servers import PostgresServer
 
 KEY_TEXT = "test-key-0123456789abcdef-sinks"
 KEY = Keyring(KEY_TEXT.encode())

@@ -14,8 +14,8 @@ from anonymize.rules import load_rules
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import LiveSource
 from devkit.seed.load import load
+from testbed.servers import PostgresServer
 from tests.seed.conftest import make_world
-from tests.servers import PostgresServer
 
 SHIPPED = Path(__file__).resolve().parents[2] / "anonymize" / "rules" / "smartpos.yml"
 

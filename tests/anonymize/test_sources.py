@@ -21,8 +21,8 @@ from anonymize.postgres import ClientTools, ConnectError
 from anonymize.rules import parse_rules
 from anonymize.sinks import DatabaseSink, DumpFileSink
 from anonymize.sources import ArchiveSource, DumpError, LiveSource, PlainSource, open_source, parse_column_list
+from testbed.servers import PostgresServer
 from tests.anonymize.prodlike import RULES, build_prodlike, leaked, output_text, source_pii
-from tests.servers import PostgresServer
 
 KEY = Keyring(b"test-key-0123456789abcdef-sources")
 TOOLS = ClientTools.find()

@@ -14,7 +14,7 @@ from anonymize.postgres import ClientTools
 from anonymize.rules import parse_rules
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import LiveSource, open_source
-from tests.servers import PostgresServer
+from testbed.servers import PostgresServer
 
 KEY = Keyring(b"user-mapping-test-key-0123456789")
 TOOLS = ClientTools.find()

@@ -16,7 +16,7 @@ from anonymize.rules import ColumnRule, parse_rules
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import LiveSource
 from anonymize.transformers.base import ColumnInfo, build_transformer
-from tests.servers import PostgresServer
+from testbed.servers import PostgresServer
 
 KEY = Keyring(b"test-key-0123456789abcdef-verify-scale-pg")
 REAL_LINE = "1234 Elm Street"

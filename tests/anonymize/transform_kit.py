@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from anonymize.catalog import data_tables
 from anonymize.keys import Keyring
-from anonymize.pipeline.plan import TablePlan, attach_scan_targets, needs_known_values, plan_tables
-from anonymize.rules import ColumnRule, parse_rules, reflect_schema
-from anonymize.sources import LiveSource
+from anonymize.rules import ColumnRule
 from anonymize.transformers.base import ColumnInfo, Transformer, build_transformer
 
 KEY = Keyring(b"test-key-0123456789abcdef")
@@ -34,19 +31,3 @@ def build(
 
 def run(transformer: Transformer, value: str, row: dict[str, str | None] | None = None) -> str | None:
     return transformer.transform(value, row or {})
-
-
-def planned_as_run(source: LiveSource, rules_text: str, keyring: Keyring) -> list[TablePlan]:
-    """Every table's plan as `run_snapshot` makes it from `source` (open): the run's known values gathered first,
-    the leak check's scan targets attached."""
-    rules = parse_rules(rules_text)
-    catalog = source.catalog()
-    schema = reflect_schema(catalog)
-    tables = data_tables(catalog)
-    plans = plan_tables(rules, schema, tables, keyring)
-    if needs_known_values(plans):
-        from anonymize.pii import prepass
-
-        prepass.fill_known(plans, source)
-    attach_scan_targets(plans, tables, schema)
-    return plans

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.images.rootfs import RootfsError, clear_stale_work, debian_mirror
+from testbed.images.rootfs import RootfsError, clear_stale_work, debian_mirror
 
 DEB822 = """\
 Types: deb

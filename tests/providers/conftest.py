@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.servers import RedisServer, free_port
+from testbed.servers import RedisServer, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REDIS_DB = 3  # the providers tests' own database on the shared test Redis

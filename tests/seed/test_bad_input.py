@@ -10,7 +10,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from devkit.cli.app import app
-from tests.servers import free_port
+from testbed.servers import free_port
 
 MAX_DAYS = 3660  # the profiles' bound (devkit.seed.profiles.MAX_DAYS; test_params checks they agree)
 

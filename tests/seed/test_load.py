@@ -266,3 +266,26 @@ def test_a_scaled_staging_seed_is_consistent_in_the_database(pg_database: str) -
             "SELECT count(*) FILTER (WHERE convalidated), count(*) FROM pg_constraint WHERE contype = 'f'"
         ).fetchone()
         assert foreign_keys[0] == foreign_keys[1] > 10
+
+
+def test_verify_environment_names_tables_and_keys_in_one_error(pg_database: str, tmp_path) -> None:
+    from devkit.seed.load import load_with_device_keys
+    from devkit.seed.verify import verify_environment
+
+    keys_path = tmp_path / "device-keys" / "staging.json"
+    load_with_device_keys(pg_database, make_world(), "staging", keys_path)
+    found = verify_environment("staging", pg_database, make_world(), keys_path)
+    assert found.failure is None and found.keys.ok and not found.keys.absent
+    assert all(check.ok for check in found.checks)
+    absent = verify_environment("staging", pg_database, make_world(), tmp_path / "elsewhere.json")
+    assert absent.failure is None and absent.keys.absent  # another machine: no keys file is no mismatch
+    with psycopg.connect(pg_database) as conn:
+        conn.execute(
+            "UPDATE order_items SET name = name || ' (edited)' WHERE ctid = (SELECT min(ctid) FROM order_items)"
+        )
+    keys_path.write_text("{}")  # every device's key gone
+    found = verify_environment("staging", pg_database, make_world(), keys_path)
+    assert [check.table for check in found.checks if not check.ok] == ["order_items"]
+    assert found.failure is not None
+    assert found.failure.message.startswith("staging differs from the manifest in order_items; and the ")
+    assert found.failure.hint == "re-run `devkit seed staging`"

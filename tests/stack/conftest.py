@@ -1,7 +1,7 @@
 """Fixtures for the stack tests: an isolated devkit project per test, driven through the real `devkit` CLI.
 
 `stack_project` is runtime-agnostic (the native tests can use it with runtime="native"); `docker_stack` adds the
-real Docker engine, the suite's locally built images (tests/images) and a finalizer that removes every container,
+real Docker engine, the suite's locally built images (testbed/images) and a finalizer that removes every container,
 volume and network carrying the test project's compose label.
 """
 
@@ -22,9 +22,9 @@ import docker.errors
 import pytest
 
 from devkit.stack.native.process import MARKER_VARIABLE
+from testbed.images.build import POSTGRES_IMAGE, REDIS_IMAGE, ensure_test_images
+from testbed.servers import free_port
 from tests.engine import EngineUnavailable, ensure_engine
-from tests.images.build import POSTGRES_IMAGE, REDIS_IMAGE, ensure_test_images
-from tests.servers import free_port
 
 FIXTURE_COMPOSE = Path(__file__).resolve().parent.parent / "fixtures" / "stack" / "docker-compose.yml"
 DEVKIT = Path(sys.executable).parent / "devkit"
@@ -159,7 +159,7 @@ def docker_client() -> Iterator[docker.DockerClient]:
 
 @pytest.fixture(scope="session")
 def test_images(docker_client: docker.DockerClient) -> dict[str, str]:
-    """The suite's images, built once per machine (tests/images); the DEVKIT_IMAGE_* overrides pointing at them."""
+    """The suite's images, built once per machine (testbed/images); the DEVKIT_IMAGE_* overrides pointing at them."""
     began = time.monotonic()
     report = ensure_test_images(docker_client, log=lambda line: print(f"[test images] {line}", file=sys.stderr))
     if report.seconds:

@@ -1,7 +1,7 @@
 """The Docker runtime: pure naming/health/progress helpers, then the real `devkit` CLI against the real engine.
 
 The stack is the suite's compose file (PostgreSQL, Redis and the `build:` service `echo`) on the suite's own
-images (tests/images), pointed at through DEVKIT_IMAGE_<SERVICE> as a user with a registry mirror would.
+images (testbed/images), pointed at through DEVKIT_IMAGE_<SERVICE> as a user with a registry mirror would.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ import paypayopa
 import pytest
 import stripe
 
+from testbed.images.build import BASE_IMAGE
 from tests.conftest import REPO_ROOT
-from tests.images.build import BASE_IMAGE
 from tests.providers.conftest import CARD_KEY, PAYPAY, PAYPAY_MERCHANT, Receiver
 from tests.stack.conftest import StackProject
 

@@ -16,8 +16,8 @@ import ahocorasick
 import psycopg
 from psycopg import sql
 
-from tests.strangers.common import luhn_valid
-from tests.strangers.locations import Location, parse, primary_key, read_by_key
+from testbed.strangers.common import luhn_valid
+from testbed.strangers.locations import Location, parse, primary_key, read_by_key
 
 
 @dataclass(frozen=True)

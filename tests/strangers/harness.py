@@ -28,10 +28,10 @@ from types import ModuleType
 import psycopg
 import yaml
 
-from tests.servers import PostgresServer
+from testbed.servers import PostgresServer
+from testbed.strangers.locations import parse
 from tests.strangers import checks
 from tests.strangers.checks import Problem
-from tests.strangers.locations import parse
 
 DEVKIT = Path(sys.executable).parent / "devkit"
 KEY = "strangers-harness-key-0123456789abcdef"  # a test key: the fakes are reproducible run to run

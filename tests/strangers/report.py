@@ -1,6 +1,6 @@
 """The gap report: `python -m tests.strangers.report [--scale S] [--seed N] [--database NAME ...] [--show-values]`.
 
-Builds each stranger database on a throwaway PostgreSQL (tests/servers.py), runs the harness on it, and prints
+Builds each stranger database on a throwaway PostgreSQL (testbed/servers.py), runs the harness on it, and prints
 per database and per check: pass, or the concrete problems (which columns leak what, which schema objects differ,
 which fakes have the wrong locale...), with the timings of the build, the snapshot and an untransformed copy.
 `--show-values` adds an example per problem (it may be a real planted value: not for CI logs).
@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
-from tests.servers import PostgresServer, start_postgres
+from testbed.servers import PostgresServer, start_postgres
 from tests.strangers import harness
 
 # Builder modules the report knows by name; any other importable one can be given as a dotted path.
@@ -29,7 +29,7 @@ KNOWN = ("marketplace", "payments", "pgfeatures")
 def builders(names: list[str] | None) -> list[ModuleType]:
     out = []
     for name in names or KNOWN:
-        module_name = name if "." in name else f"tests.strangers.{name}"
+        module_name = name if "." in name else f"testbed.strangers.{name}"
         try:
             out.append(importlib.import_module(module_name))
         except ModuleNotFoundError as error:

@@ -12,14 +12,15 @@ from types import ModuleType
 import psycopg
 import pytest
 
-from tests.servers import PostgresServer
-from tests.strangers import checks, marketplace, payments
+from testbed.servers import PostgresServer
+from testbed.strangers import marketplace, payments
+from testbed.strangers.locations import parse, read_values
+from tests.strangers import checks
 from tests.strangers.checks import Needles, classify, searchable
 from tests.strangers.harness import ids_of, in_place_only_of, locale_of, name_of
-from tests.strangers.locations import parse, read_values
 from tests.strangers.report import builders
 
-# Every builder module there is (tests/strangers/pgfeatures.py too, once it exists): the oracle tests hold for all.
+# Every builder module there is (testbed/strangers/pgfeatures.py too, once it exists): the oracle tests hold for all.
 BUILDERS = tuple(builders(None))
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from testbed.strangers.common import card_number, luhn_valid, tiny_png
+from testbed.strangers.locations import Part, parse
 from tests.strangers import checks
 from tests.strangers.checks import Needles, classify
-from tests.strangers.common import card_number, luhn_valid, tiny_png
 from tests.strangers.harness import drafted_transforms, personal_columns, weaken
-from tests.strangers.locations import Part, parse
 
 
 def test_locations_parse_columns_paths_joins_and_quoted_names() -> None:

@@ -1,5 +1,5 @@
 """The harness's checks on small hand-made source/output pairs in real PostgreSQL 15: what counts as a leak and
-what as a coincidence, quoted and non-public names (as tests/strangers/pgfeatures.py will have), tables without a
+what as a coincidence, quoted and non-public names (as testbed/strangers/pgfeatures.py will have), tables without a
 primary key, schema parity through the real pg_dump."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from tests.servers import PostgresServer
+from testbed.servers import PostgresServer
+from testbed.strangers.locations import parse, read_values
 from tests.strangers import checks
-from tests.strangers.locations import parse, read_values
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Schema parity on a stranger's database (tests/strangers/pgfeatures.py): what `pg_dump --schema-only` says of the
+"""Schema parity on a stranger's database (testbed/strangers/pgfeatures.py): what `pg_dump --schema-only` says of the
 source, it says of the snapshot -- from a live source, from custom and plain dump files, and in an `--output` dump
 restored with pg_restore. Materialized views are populated (where the source's are), as a refresh would populate
 them, from the anonymized rows.
@@ -34,9 +34,9 @@ from anonymize.schema_parity import populated_matviews
 from anonymize.sinks import DatabaseSink, DumpFileSink
 from anonymize.sources import LiveSource, open_source
 from devkit.cli import app
+from testbed.servers import PostgresServer
+from testbed.strangers import pgfeatures
 from tests.pgroles import database_name, login_role
-from tests.servers import PostgresServer
-from tests.strangers import pgfeatures
 
 KEY = Keyring(b"schema-parity-test-key-0123456789")
 TOOLS = ClientTools.find()

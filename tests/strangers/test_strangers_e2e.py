@@ -12,12 +12,12 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.servers import PostgresServer
+from testbed.servers import PostgresServer
 from tests.strangers import harness
 from tests.strangers.checks import Needles, searchable
 from tests.strangers.report import builders
 
-# Every builder module there is: tests/strangers/pgfeatures.py joins by existing, its passing pairs by a line below.
+# Every builder module there is: testbed/strangers/pgfeatures.py joins by existing, its passing pairs by a line below.
 BUILDERS = {harness.name_of(builder): builder for builder in builders(None)}
 
 MUST_PASS: list[tuple[str, str]] = [

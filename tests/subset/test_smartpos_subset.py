@@ -12,8 +12,8 @@ import pytest
 
 from anonymize.postgres import ClientTools
 from devkit.seed.load import load
+from testbed.servers import PostgresServer
 from tests.seed.conftest import make_world
-from tests.servers import PostgresServer
 from tests.subset import closure_oracle as oracle
 from tests.test_snapshot_cli import _dev_untouched, run
 

@@ -16,7 +16,7 @@ from anonymize.rules import parse_rules
 from anonymize.sinks import DatabaseSink, DumpFileSink
 from anonymize.sources import LiveSource
 from anonymize.subset.spec import SubsetSpec, build_spec
-from tests.servers import PostgresServer
+from testbed.servers import PostgresServer
 from tests.subset import closure_oracle as oracle
 from tests.subset.stranger import KEYS, RULES, TABLES, fill
 

@@ -11,7 +11,7 @@ from presidio_analyzer.nlp_engine import NoOpNlpEngine
 
 from anonymize.pii import Kind, PiiDetector
 from anonymize.pii.analyzer import OfflineNlpEngine, build_analyzer, build_nlp_engine, build_stock_analyzer
-from tests.anonymize.pii.corpus_eval import load
+from testbed.pii.corpus_eval import load
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """The corpus: recall on planted personal data, and look-alikes left alone — exact spans.
 
-The corpus (corpus/planted.jsonl, corpus/lookalikes.jsonl) is built by corpus/generate.py; see its docstring.
+The corpus (testbed/pii/corpus: planted.jsonl, lookalikes.jsonl) is built by its generate.py; see its docstring.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from anonymize.pii import PiiDetector
-from tests.anonymize.pii.corpus_eval import CORPUS, Score, load, score
+from testbed.pii.corpus_eval import CORPUS, Score, load, score
 
 
 @pytest.fixture(scope="module")

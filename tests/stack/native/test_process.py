@@ -21,7 +21,7 @@ from devkit.stack.native.process import (
     stop_marked,
     write_pid,
 )
-from tests.servers import free_port
+from testbed.servers import free_port
 
 
 def _spawn_sleeper(tmp_path: Path, script: str = "import time; time.sleep(60)", **env: str) -> int:

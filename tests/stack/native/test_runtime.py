@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 
 from devkit.cli import app
 from devkit.stack.native.postgres import external_base
-from tests.servers import free_port
+from testbed.servers import free_port
 from tests.stack.conftest import marked_pids
 
 REPO_ROOT = Path(__file__).resolve().parents[3]

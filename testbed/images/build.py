@@ -1,13 +1,13 @@
 """The suite's own images, built locally because no registry is reachable:
 
-    devkit-test/base:bookworm   a debootstrap rootfs (tests/images/rootfs.py) imported into the engine
-    devkit-test/postgres:15     tests/images/postgres: the official image's env contract (POSTGRES_DB/USER/PASSWORD)
-    devkit-test/redis:7         tests/images/redis: the official image's contract (/data, redis-server args)
+    devkit-test/base:bookworm   a debootstrap rootfs (testbed/images/rootfs.py) imported into the engine
+    devkit-test/postgres:15     testbed/images/postgres: the official image's env contract (POSTGRES_DB/USER/PASSWORD)
+    devkit-test/redis:7         testbed/images/redis: the official image's contract (/data, redis-server args)
 
 The stack tests point devkit at them with DEVKIT_IMAGE_<SERVICE>, the setting a user with a registry mirror uses.
 Each image carries a label with the hash of its recipe; an image whose recipe is unchanged is never rebuilt.
 
-    .venv/bin/python -m tests.images.build [--force]
+    .venv/bin/python -m testbed.images.build [--force]
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from tests.images.rootfs import SUITE, ensure_rootfs, recipe_hash
+from testbed.images.rootfs import SUITE, ensure_rootfs, recipe_hash
 
 HERE = Path(__file__).resolve().parent
 BASE_IMAGE = "devkit-test/base:bookworm"

@@ -23,8 +23,8 @@ from datetime import datetime
 import psycopg
 import yaml
 
-from tests.strangers.common import World, alnum, card_number, copy_rows, digits, luhn_valid, scaled, table_counts
-from tests.strangers.locations import parse, read_values
+from testbed.strangers.common import World, alnum, card_number, copy_rows, digits, luhn_valid, scaled, table_counts
+from testbed.strangers.locations import parse, read_values
 
 NAME = "payments"
 

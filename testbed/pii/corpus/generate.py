@@ -8,7 +8,7 @@ change between versions). Writes, next to this file:
   ({"path", "start", "end"}), since detection runs on each leaf;
 - lookalikes.jsonl: texts that hold no personal data at all, with their look-alike regions.
 
-Run: .venv/bin/python tests/anonymize/pii/corpus/generate.py
+Run: .venv/bin/python testbed/pii/corpus/generate.py
 """
 
 from __future__ import annotations

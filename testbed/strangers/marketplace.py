@@ -21,8 +21,8 @@ import string
 
 import psycopg
 
-from tests.strangers.common import World, api_token, copy_rows, password_hash, scaled, table_counts, tiny_png
-from tests.strangers.locations import parse, read_values
+from testbed.strangers.common import World, api_token, copy_rows, password_hash, scaled, table_counts, tiny_png
+from testbed.strangers.locations import parse, read_values
 
 NAME = "marketplace"
 READ_ONLY_ROLE = "marketplace_ro"

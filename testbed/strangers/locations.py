@@ -3,7 +3,7 @@
 `public.customers.email`, `public.orders.shipping$.address.line1`, `public.customers.first_name+last_name`,
 `public."Order"."Full Name"`. Also read: a composite type's field after the column (`public.order.ship_to.street`),
 `[]` for an array's elements (`public.Customer.emails[]`), `.$` for `$`, and bare names that need quoting in SQL
-(`public.Customer.Full Name`): the spellings of tests/strangers/pgfeatures.py. Reading a location row by row, keyed
+(`public.Customer.Full Name`): the spellings of testbed/strangers/pgfeatures.py. Reading a location row by row, keyed
 by the table's primary key, is what lets the harness compare a source row with the same row of the output (in
 place), whatever order either was written in.
 """
