@@ -42,8 +42,8 @@ from anonymize.transformers.json_paths import JsonPaths, Trail, is_document_ref
 from anonymize.verify import LeakIndex
 from testbed.run_plans import planned_as_run
 from testbed.servers import PostgresServer
+from testbed.strangers import marketplace, payments
 from tests.anonymize.transform_kit import build
-from tests.strangers import marketplace, payments
 
 KEY = Keyring(b"json-text-speed-key-0123456789abcdef")
 
