@@ -215,3 +215,76 @@ def keyed_filter(key: Key, arrays: Sequence[str]) -> str:
         return matched
     columns = ", ".join(quote_ident(c) for c in key.columns)
     return f"{matched} AND ({columns}) IN (SELECT * FROM unnest({', '.join(typed)}))"
+
+
+# The set-at-a-time closure's queries (fixpoint.py): keys as text, the followed keys as parameters %(k0)s,
+# %(k1)s... (one text array per key column), any `%` of a condition or expression escaped for them.
+
+
+def _param(i: int) -> str:
+    return f"\x00k{i}\x00"
+
+
+def _parameterized(query: str) -> str:
+    return re.sub("\x00(k[0-9]+)\x00", r"%(\1)s", query.replace("%", "%%"))
+
+
+def _keys_text(ref: str, key: Key) -> str:
+    return ", ".join(f"{ref}.{quote_ident(c)}::text" for c in key.columns)
+
+
+def _among(columns: Sequence[str], key: Key) -> str:
+    """`columns` among the followed keys of `key`: its first column `= ANY` (an index lookup per key), and a
+    composite key matched whole too."""
+    typed = [f"{_param(i)}::text[]::{t}[]" for i, t in enumerate(key.types)]
+    matched = f"{columns[0]} = ANY({typed[0]})"
+    if len(columns) == 1:
+        return matched
+    return f"{matched} AND ({', '.join(columns)}) IN (SELECT * FROM unnest({', '.join(typed)}))"
+
+
+def seed_query(table: str, key: Key, condition: str | None) -> str:
+    """A root's rows (its condition, the sample) or a whole table's: their keys."""
+    where = f" WHERE ({condition})" if condition else ""
+    return _parameterized(f"SELECT {_keys_text(quote_qualified(table), key)} FROM {quote_qualified(table)}{where}")
+
+
+def down_query(edge: Edge, parent_key: Key, child_key: Key, condition: str | None) -> str:
+    """The children, meeting their own condition, of the followed rows of `edge.parent` (by their keys: the edge's
+    parent columns are the key, or are read from the parent rows)."""
+    child = quote_qualified(edge.child)
+    own = f" AND ({condition})" if condition else ""
+    child_side = [s if edge.virtual else f"{child}.{s}" for s in edge.child_sql]
+    if edge.parent_columns == parent_key.columns:
+        match, source = _among(child_side, parent_key), child
+    else:  # a foreign key to a unique key other than the primary key: the parent rows give its values
+        source = f"{quote_qualified(edge.parent)} subset_parent, {child}"
+        match = _among([f"subset_parent.{quote_ident(c)}" for c in parent_key.columns], parent_key)
+        match += " AND " + _equal(child_side, [f"subset_parent.{quote_ident(c)}" for c in edge.parent_columns])
+    return _parameterized(f"SELECT {_keys_text(child, child_key)} FROM {source} WHERE {match}{own}")
+
+
+def up_query(edge: Edge, child_key: Key, parent_key: Key) -> str:
+    """The parents of the followed rows of `edge.child` (a virtual reference computed as in `_up_step`)."""
+    child = quote_qualified(edge.child)
+    if edge.virtual:
+        refs = ", ".join(f"({s}) AS subset_ref{i}" for i, s in enumerate(edge.child_sql))
+        child_from = f"(SELECT {child}.*, {refs} FROM {child}) c"
+        child_side = [f"c.subset_ref{i}" for i in range(len(edge.child_sql))]
+    else:
+        child_from = f"{child} c"
+        child_side = [f"c.{s}" for s in edge.child_sql]
+    parent_side = [f"p.{quote_ident(c)}" for c in edge.parent_columns]
+    own_key = _among([f"c.{quote_ident(c)}" for c in child_key.columns], child_key)
+    return _parameterized(
+        f"SELECT {_keys_text('p', parent_key)} FROM {child_from} JOIN {quote_qualified(edge.parent)} p"
+        f" ON {_equal(parent_side, child_side)} WHERE {own_key}"
+    )
+
+
+def direct_parents_query(child: str, child_key: Key, edges: Sequence[Edge]) -> str:
+    """The followed rows of `child` read once for every edge naming its parent's key itself: each edge's columns,
+    in the order of `edges` (a NULL among them names nothing: left to the caller)."""
+    named = ", ".join(f"c.{s}::text" for edge in edges for s in edge.child_sql)
+    own_key = _among([f"c.{quote_ident(c)}" for c in child_key.columns], child_key)
+    return _parameterized(f"SELECT {named} FROM {quote_qualified(child)} c WHERE {own_key}")

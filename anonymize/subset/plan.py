@@ -22,11 +22,11 @@ from anonymize.sources import Source
 from anonymize.subset.closure import (
     ClosureSpec,
     keyed_filter,
-    keys_query,
     pin_now,
     sample_condition,
     source_filter,
 )
+from anonymize.subset.fixpoint import kept_keys_by_table
 from anonymize.subset.graph import Edge, Key, Regions, parents_first, regions, sampled_roots
 from anonymize.subset.spec import SubsetError, SubsetSpec, UnreachedTablesError
 from anonymize.transformers.base import ColumnInfo
@@ -277,9 +277,9 @@ def plan_subset(
     if count:
         plan.refuse_unreached()
         plan.counts = dict.fromkeys(found.closure, 0)
-        for table, rows, *arrays in conn.execute(keys_query(closure)):
-            plan.counts[table] = rows
-            plan.filters[table] = keyed_filter(keys[table], arrays)
+        for table, kept in kept_keys_by_table(conn, closure).items():
+            plan.counts[table] = kept.rows
+            plan.filters[table] = keyed_filter(keys[table], kept.arrays)
     return plan
 
 
