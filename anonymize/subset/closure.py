@@ -1,19 +1,22 @@
-"""The closure as SQL, pure: one recursive query over (table, key) pairs, run once in the run's exported snapshot
-before any table is read; each table's source query (in the same snapshot) then reads only its kept rows, matched
-on its key against the kept keys handed to it as array literals (`keyed_filter`). Nothing is written to the source
-(no temporary key tables: the source may be a read-only replica). `--check` estimates each table's query with the
-closure inlined instead (`source_filter`), computing nothing.
+"""The closure as SQL, pure, in two forms. For a run, the queries of one hop each (`seed_query`, `down_query`,
+`up_query`, `direct_parents_query`): fixpoint.py sends each edge all the keys the last hop added at once and
+iterates to a fixpoint, in the run's exported snapshot, before any table is read; each table's source query (in
+the same snapshot) then reads only its kept rows, matched on its key against the kept keys handed to it as array
+literals (`keyed_filter`). For `--check`, one recursive query over (table, key) pairs, inlined in each table's
+query to estimate it (`source_filter`), computing nothing. Nothing is written to the source (no temporary key
+tables: the source may be a read-only replica). Both compute:
 
     subset_down  the roots' rows (their conditions, the sample), then, recursively, every child row of a row in
                  it whose table is in the down region and which meets its own table's condition, if any;
     subset_kept  subset_down and the whole tables' rows, then, recursively, every parent of a row in it.
 
-UNION (not UNION ALL) makes each (table, key) once: rows reached several ways are kept once, and cycles (self
-references, mutual references) end when a step adds nothing new. Keys travel as jsonb arrays of the primary key's
-values and are cast back to the key's types, so every step is an index lookup on a key or a foreign key (the
+Each (table, key) once: rows reached several ways are kept once, and cycles (self references, mutual
+references) end when a step adds nothing new. Every step is an index lookup on a key or a foreign key (the
 plan's `--check` names the foreign keys without an index). NULL references join nothing: kept as NULL.
+In the recursive query, keys travel as jsonb arrays of the primary key's values, cast back to the key's types;
 PostgreSQL allows one reference to a recursive CTE per step, so a step's branches, one per edge, sit in one
-LATERAL subquery; each branch is gated by the table its row comes from.
+LATERAL subquery, each gated by the table its row comes from: PostgreSQL runs every branch once per row of the
+step, which is why a run computes the closure hop by hop instead (bench/snapshot/subset.py --compare).
 """
 
 from __future__ import annotations
@@ -218,7 +221,7 @@ def keyed_filter(key: Key, arrays: Sequence[str]) -> str:
 
 
 # The set-at-a-time closure's queries (fixpoint.py): keys as text, the followed keys as parameters %(k0)s,
-# %(k1)s... (one text array per key column), any `%` of a condition or expression escaped for them.
+# %(k1)s... (one array literal per key column), any `%` of a condition or expression escaped for them.
 
 
 def _param(i: int) -> str:
@@ -236,7 +239,7 @@ def _keys_text(ref: str, key: Key) -> str:
 def _among(columns: Sequence[str], key: Key) -> str:
     """`columns` among the followed keys of `key`: its first column `= ANY` (an index lookup per key), and a
     composite key matched whole too."""
-    typed = [f"{_param(i)}::text[]::{t}[]" for i, t in enumerate(key.types)]
+    typed = [f"{_param(i)}::text::{t}[]" for i, t in enumerate(key.types)]
     matched = f"{columns[0]} = ANY({typed[0]})"
     if len(columns) == 1:
         return matched

@@ -9,7 +9,7 @@ them, and are cast back to their types in each query."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import psycopg
@@ -34,7 +34,7 @@ class KeptKeys:
     arrays: tuple[str, ...]
 
 
-Step = Callable[[str, list[list[str]]], dict[str, KeySet]]
+Step = Callable[[str, Sequence[str]], dict[str, KeySet]]
 
 
 def kept_keys_by_table(conn: psycopg.Connection, spec: ClosureSpec) -> dict[str, KeptKeys]:
@@ -42,12 +42,12 @@ def kept_keys_by_table(conn: psycopg.Connection, spec: ClosureSpec) -> dict[str,
     regions = spec.regions
     down: dict[str, KeySet] = {}
     for table in sorted(regions.roots):
-        _add(down, table, _rows(conn, seed_query(table, spec.keys[table], spec.conditions.get(table)), []))
+        _add(down, table, _rows(conn, seed_query(table, spec.keys[table], spec.conditions.get(table)), ()))
     down_edges = [e for e in spec.edges if e.parent in regions.down and e.child in regions.down]
     _fixpoint(spec, down, _children(conn, spec, down_edges))
     kept = {t: set(k) for t, k in down.items()}
     for table in sorted(regions.whole):
-        _add(kept, table, _rows(conn, seed_query(table, spec.keys[table], None), []))
+        _add(kept, table, _rows(conn, seed_query(table, spec.keys[table], None), ()))
     kept_from = regions.down | regions.whole | regions.up
     followed = [e for e in spec.edges if e.child in kept_from and e.parent in kept_from]
     _fixpoint(spec, kept, _parents(conn, spec, followed))
@@ -55,7 +55,7 @@ def kept_keys_by_table(conn: psycopg.Connection, spec: ClosureSpec) -> dict[str,
 
 
 def _children(conn: psycopg.Connection, spec: ClosureSpec, edges: list[Edge]) -> Step:
-    def step(parent: str, arrays: list[list[str]]) -> dict[str, KeySet]:
+    def step(parent: str, arrays: Sequence[str]) -> dict[str, KeySet]:
         found: dict[str, KeySet] = {}
         for edge in (e for e in edges if e.parent == parent):
             condition = spec.conditions.get(edge.child)
@@ -67,7 +67,7 @@ def _children(conn: psycopg.Connection, spec: ClosureSpec, edges: list[Edge]) ->
 
 
 def _parents(conn: psycopg.Connection, spec: ClosureSpec, edges: list[Edge]) -> Step:
-    def step(child: str, arrays: list[list[str]]) -> dict[str, KeySet]:
+    def step(child: str, arrays: Sequence[str]) -> dict[str, KeySet]:
         found: dict[str, KeySet] = {}
         mine = [e for e in edges if e.child == child]
         for edge in (e for e in mine if not e.direct):
@@ -93,7 +93,7 @@ def _fixpoint(spec: ClosureSpec, held: dict[str, KeySet], step: Step) -> None:
     while frontier:
         found: dict[str, KeySet] = {}
         for table in sorted(frontier):
-            for reached, keys in step(table, _columns(frontier[table], len(spec.keys[table].columns))).items():
+            for reached, keys in step(table, _arrays(frontier[table], len(spec.keys[table].columns))).items():
                 _add(found, reached, keys)
         frontier = {}
         for table, keys in found.items():
@@ -103,25 +103,26 @@ def _fixpoint(spec: ClosureSpec, held: dict[str, KeySet], step: Step) -> None:
                 frontier[table] = new
 
 
-def _rows(conn: psycopg.Connection, query: str, arrays: list[list[str]]) -> KeySet:
-    """A query's rows; `arrays` are the followed keys, one list per key column (`%(k0)s`, `%(k1)s`...)."""
-    params = {f"k{i}": column for i, column in enumerate(arrays)}
-    return {tuple(row) for row in conn.execute(query, params)}
+def _rows(conn: psycopg.Connection, query: str, arrays: Sequence[str]) -> KeySet:
+    """A query's rows; `arrays` are the followed keys, one array literal per key column (`%(k0)s`, `%(k1)s`...)."""
+    return set(conn.execute(query, {f"k{i}": literal for i, literal in enumerate(arrays)}).fetchall())
 
 
 def _add(into: dict[str, KeySet], table: str, keys: Iterable[tuple[str, ...]]) -> None:
     into.setdefault(table, set()).update(keys)
 
 
-def _columns(keys: KeySet, width: int) -> list[list[str]]:
-    ordered = sorted(keys)
-    return [[k[i] for k in ordered] for i in range(width)]
-
-
 def _arrays(keys: KeySet, width: int) -> tuple[str, ...]:
-    """Array literals, each element quoted (the element type's input reads it back)."""
-    return tuple("{" + ",".join(_element(v) for v in column) + "}" for column in _columns(keys, width))
+    """One array literal per key column, in the same order, each element quoted (the element type's input reads
+    it back). Built by one join: per-row Python measured most of a 10% closure's time (2M-row bench)."""
+    if not keys:
+        return ("{}",) * width
+    ordered = list(keys)
+    return tuple(_array([k[i] for k in ordered]) for i in range(width))
 
 
-def _element(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _array(values: Sequence[str]) -> str:
+    joined = '","'.join(values)
+    if joined.count('"') > 3 * (len(values) - 1) or "\\" in joined:  # rare in keys: escape element by element
+        joined = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return '{"' + joined + '"}'

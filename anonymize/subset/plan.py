@@ -2,9 +2,9 @@
 from the catalog, every declared table, condition and reference checked (EXPLAIN: an unknown column or a syntax
 error is one line, and nothing is created), the closure built; for `--check` the planner's row estimates and the
 foreign keys whose lookups would scan for want of an index (with EXPLAIN's cost); for a run the closure computed
-once: each table's kept keys (its source filter) and exact row count, which verification holds the loaded
-database to. The keys are held as one array literal per key column and table: the one part of a subset run that
-grows with the subset (a 1% subset of the 5M-row bench database: 55k keys)."""
+once, set at a time (fixpoint.py): each table's kept keys (its source filter) and exact row count, which
+verification holds the loaded database to. The keys are held as one array literal per key column and table: the
+one part of a subset run that grows with the subset (a 1% subset of the 5M-row bench database: 55k keys)."""
 
 from __future__ import annotations
 
