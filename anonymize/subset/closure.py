@@ -246,15 +246,20 @@ def _among(columns: Sequence[str], key: Key) -> str:
     return f"{matched} AND ({', '.join(columns)}) IN (SELECT * FROM unnest({', '.join(typed)}))"
 
 
-def seed_query(table: str, key: Key, condition: str | None) -> str:
-    """A root's rows (its condition, the sample) or a whole table's: their keys."""
+def _also(ref: str, named: Sequence[str]) -> str:
+    return "".join(f", {ref}.{s}::text" for s in named)
+
+
+def seed_query(table: str, key: Key, condition: str | None, named: Sequence[str] = ()) -> str:
+    """A root's rows (its condition, the sample) or a whole table's: their keys, then the `named` columns."""
     where = f" WHERE ({condition})" if condition else ""
-    return _parameterized(f"SELECT {_keys_text(quote_qualified(table), key)} FROM {quote_qualified(table)}{where}")
+    ref = quote_qualified(table)
+    return _parameterized(f"SELECT {_keys_text(ref, key)}{_also(ref, named)} FROM {ref}{where}")
 
 
-def down_query(edge: Edge, parent_key: Key, child_key: Key, condition: str | None) -> str:
+def down_query(edge: Edge, parent_key: Key, child_key: Key, condition: str | None, named: Sequence[str] = ()) -> str:
     """The children, meeting their own condition, of the followed rows of `edge.parent` (by their keys: the edge's
-    parent columns are the key, or are read from the parent rows)."""
+    parent columns are the key, or are read from the parent rows): their keys, then the `named` columns."""
     child = quote_qualified(edge.child)
     own = f" AND ({condition})" if condition else ""
     child_side = [s if edge.virtual else f"{child}.{s}" for s in edge.child_sql]
@@ -264,7 +269,8 @@ def down_query(edge: Edge, parent_key: Key, child_key: Key, condition: str | Non
         source = f"{quote_qualified(edge.parent)} subset_parent, {child}"
         match = _among([f"subset_parent.{quote_ident(c)}" for c in parent_key.columns], parent_key)
         match += " AND " + _equal(child_side, [f"subset_parent.{quote_ident(c)}" for c in edge.parent_columns])
-    return _parameterized(f"SELECT {_keys_text(child, child_key)} FROM {source} WHERE {match}{own}")
+    keys = f"{_keys_text(child, child_key)}{_also(child, named)}"
+    return _parameterized(f"SELECT {keys} FROM {source} WHERE {match}{own}")
 
 
 def up_query(edge: Edge, child_key: Key, parent_key: Key) -> str:
@@ -286,8 +292,10 @@ def up_query(edge: Edge, child_key: Key, parent_key: Key) -> str:
 
 
 def direct_parents_query(child: str, child_key: Key, edges: Sequence[Edge]) -> str:
-    """The followed rows of `child` read once for every edge naming its parent's key itself: each edge's columns,
-    in the order of `edges` (a NULL among them names nothing: left to the caller)."""
-    named = ", ".join(f"c.{s}::text" for edge in edges for s in edge.child_sql)
+    """The followed rows of `child` read once for every edge naming its parent's key itself: their keys, then each
+    edge's columns, in the order of `edges` (a NULL among them names nothing: left to the caller)."""
+    named = [s for edge in edges for s in edge.child_sql]
     own_key = _among([f"c.{quote_ident(c)}" for c in child_key.columns], child_key)
-    return _parameterized(f"SELECT {named} FROM {quote_qualified(child)} c WHERE {own_key}")
+    return _parameterized(
+        f"SELECT {_keys_text('c', child_key)}{_also('c', named)} FROM {quote_qualified(child)} c WHERE {own_key}"
+    )
