@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 import psycopg
 
@@ -82,9 +83,14 @@ def _split(
     at = width
     for edge in edges:
         end = at + len(edge.child_sql)
-        _add(named, edge.parent, (k for k in {r[at:end] for r in rows} if None not in k))
+        parents = set(map(itemgetter(slice(at, end)), rows))  # C-level: a 10% closure slices 200k rows
+        if len(edge.child_sql) == 1:
+            parents.discard((None,))
+        else:
+            parents = {k for k in parents if None not in k}
+        _add(named, edge.parent, parents)
         at = end
-    return {r[:width] for r in rows}
+    return set(map(itemgetter(slice(0, width)), rows))
 
 
 def _children(
