@@ -142,10 +142,10 @@ def _down_step(edge: Edge, parent_key: Key, child_key: Key, condition: str | Non
     )
 
 
-def _up_step(edge: Edge, child_key: Key, parent_key: Key) -> str:
-    """The parent of a row of `edge.child` (the child row read by its key). A virtual reference's expression is
-    computed in a subquery over the child alone, where its unqualified columns can only mean the child's (the
-    planner flattens it: the key lookup stays an index scan)."""
+def _child_to_parent(edge: Edge) -> str:
+    """`child c JOIN parent p ON` the edge. A virtual reference's expression is computed in a subquery over the
+    child alone, where its unqualified columns can only mean the child's (the planner flattens it: the key lookup
+    stays an index scan)."""
     child = quote_qualified(edge.child)
     if edge.virtual:
         refs = ", ".join(f"({s}) AS subset_ref{i}" for i, s in enumerate(edge.child_sql))
@@ -155,11 +155,15 @@ def _up_step(edge: Edge, child_key: Key, parent_key: Key) -> str:
         child_from = f"{child} c"
         child_side = [f"c.{s}" for s in edge.child_sql]
     parent_side = [f"p.{quote_ident(c)}" for c in edge.parent_columns]
+    return f"{child_from} JOIN {quote_qualified(edge.parent)} p ON {_equal(parent_side, child_side)}"
+
+
+def _up_step(edge: Edge, child_key: Key, parent_key: Key) -> str:
+    """The parent of a row of `edge.child` (the child row read by its key)."""
     own_key = _equal([f"c.{quote_ident(c)}" for c in child_key.columns], _from_key(child_key, table=edge.child))
     return (
         f"SELECT {_literal(edge.parent)}::text, {key_json('p', parent_key)} "
-        f"FROM {child_from} JOIN {quote_qualified(edge.parent)} p ON {_equal(parent_side, child_side)}"
-        f" WHERE d.{TABLE} = {_literal(edge.child)} AND {own_key}"
+        f"FROM {_child_to_parent(edge)} WHERE d.{TABLE} = {_literal(edge.child)} AND {own_key}"
     )
 
 
@@ -274,21 +278,9 @@ def down_query(edge: Edge, parent_key: Key, child_key: Key, condition: str | Non
 
 
 def up_query(edge: Edge, child_key: Key, parent_key: Key) -> str:
-    """The parents of the followed rows of `edge.child` (a virtual reference computed as in `_up_step`)."""
-    child = quote_qualified(edge.child)
-    if edge.virtual:
-        refs = ", ".join(f"({s}) AS subset_ref{i}" for i, s in enumerate(edge.child_sql))
-        child_from = f"(SELECT {child}.*, {refs} FROM {child}) c"
-        child_side = [f"c.subset_ref{i}" for i in range(len(edge.child_sql))]
-    else:
-        child_from = f"{child} c"
-        child_side = [f"c.{s}" for s in edge.child_sql]
-    parent_side = [f"p.{quote_ident(c)}" for c in edge.parent_columns]
+    """The parents of the followed rows of `edge.child`."""
     own_key = _among([f"c.{quote_ident(c)}" for c in child_key.columns], child_key)
-    return _parameterized(
-        f"SELECT {_keys_text('p', parent_key)} FROM {child_from} JOIN {quote_qualified(edge.parent)} p"
-        f" ON {_equal(parent_side, child_side)} WHERE {own_key}"
-    )
+    return _parameterized(f"SELECT {_keys_text('p', parent_key)} FROM {_child_to_parent(edge)} WHERE {own_key}")
 
 
 def direct_parents_query(child: str, child_key: Key, edges: Sequence[Edge]) -> str:

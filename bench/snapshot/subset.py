@@ -10,7 +10,10 @@ database on a second server (one dev database per method, each replacing its own
 as a real run does (counts equal to the closure's, foreign keys,
 sequences, the leak check).
 
-Run: .venv/bin/python bench/snapshot/subset.py [--scale 5] [--jobs 2] [--rounds 2] [--json FILE]
+`--compare` also runs each subset with the closure computed as one recursive query (the design before the
+set-at-a-time fixpoint, still `--check`'s), alternated with the others; every run reports its closure's time.
+
+Run: .venv/bin/python bench/snapshot/subset.py [--scale 5] [--jobs 2] [--rounds 2] [--compare] [--json FILE]
 """
 
 from __future__ import annotations
