@@ -1,19 +1,22 @@
-"""The closure as SQL, pure: one recursive query over (table, key) pairs, run once in the run's exported snapshot
-before any table is read; each table's source query (in the same snapshot) then reads only its kept rows, matched
-on its key against the kept keys handed to it as array literals (`keyed_filter`). Nothing is written to the source
-(no temporary key tables: the source may be a read-only replica). `--check` estimates each table's query with the
-closure inlined instead (`source_filter`), computing nothing.
+"""The closure as SQL, pure, in two forms. For a run, the queries of one hop each (`seed_query`, `down_query`,
+`up_query`, `direct_parents_query`): fixpoint.py sends each edge all the keys the last hop added at once and
+iterates to a fixpoint, in the run's exported snapshot, before any table is read; each table's source query (in
+the same snapshot) then reads only its kept rows, matched on its key against the kept keys handed to it as array
+literals (`keyed_filter`). For `--check`, one recursive query over (table, key) pairs, inlined in each table's
+query to estimate it (`source_filter`), computing nothing. Nothing is written to the source (no temporary key
+tables: the source may be a read-only replica). Both compute:
 
     subset_down  the roots' rows (their conditions, the sample), then, recursively, every child row of a row in
                  it whose table is in the down region and which meets its own table's condition, if any;
     subset_kept  subset_down and the whole tables' rows, then, recursively, every parent of a row in it.
 
-UNION (not UNION ALL) makes each (table, key) once: rows reached several ways are kept once, and cycles (self
-references, mutual references) end when a step adds nothing new. Keys travel as jsonb arrays of the primary key's
-values and are cast back to the key's types, so every step is an index lookup on a key or a foreign key (the
+Each (table, key) once: rows reached several ways are kept once, and cycles (self references, mutual
+references) end when a step adds nothing new. Every step is an index lookup on a key or a foreign key (the
 plan's `--check` names the foreign keys without an index). NULL references join nothing: kept as NULL.
+In the recursive query, keys travel as jsonb arrays of the primary key's values, cast back to the key's types;
 PostgreSQL allows one reference to a recursive CTE per step, so a step's branches, one per edge, sit in one
-LATERAL subquery; each branch is gated by the table its row comes from.
+LATERAL subquery, each gated by the table its row comes from: PostgreSQL runs every branch once per row of the
+step, which is why a run computes the closure hop by hop instead (bench/snapshot/subset.py --compare).
 """
 
 from __future__ import annotations
@@ -139,10 +142,10 @@ def _down_step(edge: Edge, parent_key: Key, child_key: Key, condition: str | Non
     )
 
 
-def _up_step(edge: Edge, child_key: Key, parent_key: Key) -> str:
-    """The parent of a row of `edge.child` (the child row read by its key). A virtual reference's expression is
-    computed in a subquery over the child alone, where its unqualified columns can only mean the child's (the
-    planner flattens it: the key lookup stays an index scan)."""
+def _child_to_parent(edge: Edge) -> str:
+    """`child c JOIN parent p ON` the edge. A virtual reference's expression is computed in a subquery over the
+    child alone, where its unqualified columns can only mean the child's (the planner flattens it: the key lookup
+    stays an index scan)."""
     child = quote_qualified(edge.child)
     if edge.virtual:
         refs = ", ".join(f"({s}) AS subset_ref{i}" for i, s in enumerate(edge.child_sql))
@@ -152,11 +155,15 @@ def _up_step(edge: Edge, child_key: Key, parent_key: Key) -> str:
         child_from = f"{child} c"
         child_side = [f"c.{s}" for s in edge.child_sql]
     parent_side = [f"p.{quote_ident(c)}" for c in edge.parent_columns]
+    return f"{child_from} JOIN {quote_qualified(edge.parent)} p ON {_equal(parent_side, child_side)}"
+
+
+def _up_step(edge: Edge, child_key: Key, parent_key: Key) -> str:
+    """The parent of a row of `edge.child` (the child row read by its key)."""
     own_key = _equal([f"c.{quote_ident(c)}" for c in child_key.columns], _from_key(child_key, table=edge.child))
     return (
         f"SELECT {_literal(edge.parent)}::text, {key_json('p', parent_key)} "
-        f"FROM {child_from} JOIN {quote_qualified(edge.parent)} p ON {_equal(parent_side, child_side)}"
-        f" WHERE d.{TABLE} = {_literal(edge.child)} AND {own_key}"
+        f"FROM {_child_to_parent(edge)} WHERE d.{TABLE} = {_literal(edge.child)} AND {own_key}"
     )
 
 
@@ -215,3 +222,72 @@ def keyed_filter(key: Key, arrays: Sequence[str]) -> str:
         return matched
     columns = ", ".join(quote_ident(c) for c in key.columns)
     return f"{matched} AND ({columns}) IN (SELECT * FROM unnest({', '.join(typed)}))"
+
+
+# The set-at-a-time closure's queries (fixpoint.py): keys as text, the followed keys as parameters %(k0)s,
+# %(k1)s... (one array literal per key column), any `%` of a condition or expression escaped for them.
+
+
+def _param(i: int) -> str:
+    return f"\x00k{i}\x00"
+
+
+def _parameterized(query: str) -> str:
+    return re.sub("\x00(k[0-9]+)\x00", r"%(\1)s", query.replace("%", "%%"))
+
+
+def _keys_text(ref: str, key: Key) -> str:
+    return ", ".join(f"{ref}.{quote_ident(c)}::text" for c in key.columns)
+
+
+def _among(columns: Sequence[str], key: Key) -> str:
+    """`columns` among the followed keys of `key`: its first column `= ANY` (an index lookup per key), and a
+    composite key matched whole too."""
+    typed = [f"{_param(i)}::text::{t}[]" for i, t in enumerate(key.types)]
+    matched = f"{columns[0]} = ANY({typed[0]})"
+    if len(columns) == 1:
+        return matched
+    return f"{matched} AND ({', '.join(columns)}) IN (SELECT * FROM unnest({', '.join(typed)}))"
+
+
+def _also(ref: str, named: Sequence[str]) -> str:
+    return "".join(f", {ref}.{s}::text" for s in named)
+
+
+def seed_query(table: str, key: Key, condition: str | None, named: Sequence[str] = ()) -> str:
+    """A root's rows (its condition, the sample) or a whole table's: their keys, then the `named` columns."""
+    where = f" WHERE ({condition})" if condition else ""
+    ref = quote_qualified(table)
+    return _parameterized(f"SELECT {_keys_text(ref, key)}{_also(ref, named)} FROM {ref}{where}")
+
+
+def down_query(edge: Edge, parent_key: Key, child_key: Key, condition: str | None, named: Sequence[str] = ()) -> str:
+    """The children, meeting their own condition, of the followed rows of `edge.parent` (by their keys: the edge's
+    parent columns are the key, or are read from the parent rows): their keys, then the `named` columns."""
+    child = quote_qualified(edge.child)
+    own = f" AND ({condition})" if condition else ""
+    child_side = [s if edge.virtual else f"{child}.{s}" for s in edge.child_sql]
+    if edge.parent_columns == parent_key.columns:
+        match, source = _among(child_side, parent_key), child
+    else:  # a foreign key to a unique key other than the primary key: the parent rows give its values
+        source = f"{quote_qualified(edge.parent)} subset_parent, {child}"
+        match = _among([f"subset_parent.{quote_ident(c)}" for c in parent_key.columns], parent_key)
+        match += " AND " + _equal(child_side, [f"subset_parent.{quote_ident(c)}" for c in edge.parent_columns])
+    keys = f"{_keys_text(child, child_key)}{_also(child, named)}"
+    return _parameterized(f"SELECT {keys} FROM {source} WHERE {match}{own}")
+
+
+def up_query(edge: Edge, child_key: Key, parent_key: Key) -> str:
+    """The parents of the followed rows of `edge.child`."""
+    own_key = _among([f"c.{quote_ident(c)}" for c in child_key.columns], child_key)
+    return _parameterized(f"SELECT {_keys_text('p', parent_key)} FROM {_child_to_parent(edge)} WHERE {own_key}")
+
+
+def direct_parents_query(child: str, child_key: Key, edges: Sequence[Edge]) -> str:
+    """The followed rows of `child` read once for every edge naming its parent's key itself: their keys, then each
+    edge's columns, in the order of `edges` (a NULL among them names nothing: left to the caller)."""
+    named = [s for edge in edges for s in edge.child_sql]
+    own_key = _among([f"c.{quote_ident(c)}" for c in child_key.columns], child_key)
+    return _parameterized(
+        f"SELECT {_keys_text('c', child_key)}{_also('c', named)} FROM {quote_qualified(child)} c WHERE {own_key}"
+    )

@@ -2,9 +2,9 @@
 from the catalog, every declared table, condition and reference checked (EXPLAIN: an unknown column or a syntax
 error is one line, and nothing is created), the closure built; for `--check` the planner's row estimates and the
 foreign keys whose lookups would scan for want of an index (with EXPLAIN's cost); for a run the closure computed
-once: each table's kept keys (its source filter) and exact row count, which verification holds the loaded
-database to. The keys are held as one array literal per key column and table: the one part of a subset run that
-grows with the subset (a 1% subset of the 5M-row bench database: 55k keys)."""
+once, set at a time (fixpoint.py): each table's kept keys (its source filter) and exact row count, which
+verification holds the loaded database to. The keys are held as one array literal per key column and table: the
+one part of a subset run that grows with the subset (a 1% subset of the 5M-row bench database: 55k keys)."""
 
 from __future__ import annotations
 
@@ -22,11 +22,11 @@ from anonymize.sources import Source
 from anonymize.subset.closure import (
     ClosureSpec,
     keyed_filter,
-    keys_query,
     pin_now,
     sample_condition,
     source_filter,
 )
+from anonymize.subset.fixpoint import kept_keys_by_table
 from anonymize.subset.graph import Edge, Key, Regions, parents_first, regions, sampled_roots
 from anonymize.subset.spec import SubsetError, SubsetSpec, UnreachedTablesError
 from anonymize.transformers.base import ColumnInfo
@@ -277,9 +277,9 @@ def plan_subset(
     if count:
         plan.refuse_unreached()
         plan.counts = dict.fromkeys(found.closure, 0)
-        for table, rows, *arrays in conn.execute(keys_query(closure)):
-            plan.counts[table] = rows
-            plan.filters[table] = keyed_filter(keys[table], arrays)
+        for table, kept in kept_keys_by_table(conn, closure).items():
+            plan.counts[table] = kept.rows
+            plan.filters[table] = keyed_filter(keys[table], kept.arrays)
     return plan
 
 

@@ -10,7 +10,10 @@ database on a second server (one dev database per method, each replacing its own
 as a real run does (counts equal to the closure's, foreign keys,
 sequences, the leak check).
 
-Run: .venv/bin/python bench/snapshot/subset.py [--scale 5] [--jobs 2] [--rounds 2] [--json FILE]
+`--compare` also runs each subset with the closure computed as one recursive query (the design before the
+set-at-a-time fixpoint, still `--check`'s), alternated with the others; every run reports its closure's time.
+
+Run: .venv/bin/python bench/snapshot/subset.py [--scale 5] [--jobs 2] [--rounds 2] [--compare] [--json FILE]
 """
 
 from __future__ import annotations
@@ -44,14 +47,30 @@ from anonymize.rules import parse_rules
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import LiveSource
 from anonymize.subset.spec import build_spec
+import anonymize.subset.plan as plan_module
+from anonymize.subset.closure import keys_query
+from anonymize.subset.fixpoint import KeptKeys
 source, target, jobs, percent = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+percent, _, method = percent.partition(":")
+closure_seconds = []
+def recursive(conn, spec):  # the closure as one recursive query (before issue 15's follow-up), for comparison
+    return {{t: KeptKeys(rows, tuple(arrays)) for t, rows, *arrays in conn.execute(keys_query(spec))}}
+def timed(compute):
+    def kept(conn, spec):
+        began = time.monotonic()
+        found = compute(conn, spec)
+        closure_seconds.append(time.monotonic() - began)
+        return found
+    return kept
+plan_module.kept_keys_by_table = timed(recursive if method == "recursive" else plan_module.kept_keys_by_table)
 rules = parse_rules(sys.stdin.read())
 subset = build_spec(rules.subset, [], float(percent)) if percent != "full" else None
 began = time.monotonic()
 report = run_snapshot(LiveSource(source), DatabaseSink(target), rules, Keyring({key!r}.encode()), jobs=jobs,
                       subset=subset)
 assert report.verification.passed, report.verification.failures
-print(json.dumps({{"seconds": time.monotonic() - began, "rows": report.rows, "phases": report.phases}}))
+print(json.dumps({{"seconds": time.monotonic() - began, "rows": report.rows, "phases": report.phases,
+                  "closure": sum(closure_seconds)}}))
 """
 
 
@@ -82,6 +101,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--compare", action="store_true", help="also run each subset with the closure as one recursive query"
+    )
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="devkit-bench-subset-", dir="/tmp"))
     servers = [start_postgres(base / "source"), start_postgres(base / "target")]
@@ -96,27 +118,33 @@ def main() -> None:
             conn.execute("ANALYZE orders")
         print(f"--check after CREATE INDEX orders (merchant_id): {check_plan(source) or 'none'}")
         runs: dict[str, list[dict]] = {"full": [], "1": [], "10": []}
+        if args.compare:
+            runs.update({"1:recursive": [], "10:recursive": []})
         for number in range(max(1, args.rounds)):
             for percent in runs:
                 # Each into its own dev database: a run's swap drops what the same kind of run left, as for a
                 # developer who keeps taking 1% subsets (not the full copy another method just loaded).
-                measured = snapshot(source, target_server.dsn(f"dev_{percent}"), args.jobs, percent)
+                database = "dev_" + percent.replace(":", "_")
+                measured = snapshot(source, target_server.dsn(database), args.jobs, percent)
                 runs[percent].append(measured)
                 phases = ", ".join(f"{k} {v:.1f}s" for k, v in measured["phases"].items() if v >= 0.5)
                 print(
-                    f"round {number + 1}: {percent:>4}: {measured['rows']:>10,} rows in {measured['seconds']:.1f}s"
-                    f" ({phases})"
+                    f"round {number + 1}: {percent:>12}: {measured['rows']:>10,} rows in {measured['seconds']:.1f}s"
+                    f" (closure {measured['closure']:.1f}s; {phases})"
                 )
         full = statistics.median(r["seconds"] for r in runs["full"])
         results = {"scale": args.scale, "rows": rows, "jobs": args.jobs, "cpus": os.cpu_count(), "full_s": full}
-        for percent in ("1", "10"):
+        for percent in (p for p in runs if p != "full"):
             seconds = statistics.median(r["seconds"] for r in runs[percent])
+            closure = statistics.median(r["closure"] for r in runs[percent])
             kept = runs[percent][0]["rows"]
             results[f"subset_{percent}_s"] = seconds
+            results[f"subset_{percent}_closure_s"] = closure
             results[f"subset_{percent}_rows"] = kept
             print(
-                f"{percent:>3}% subset: {kept:,} rows ({kept / rows:.1%} of them) in {seconds:.1f}s = "
-                f"{seconds / full:.1%} of the full snapshot's {full:.1f}s (medians of {args.rounds})"
+                f"{percent:>12}% subset: {kept:,} rows ({kept / rows:.1%} of them) in {seconds:.1f}s = "
+                f"{seconds / full:.1%} of the full snapshot's {full:.1f}s, closure {closure:.1f}s"
+                f" (medians of {args.rounds})"
             )
         if args.json:
             args.json.write_text(json.dumps(results, indent=2))
