@@ -23,7 +23,7 @@ def choose_runtime(settings: Settings, requested: str | None, events: StackEvent
     except EngineError as exc:
         if name == "docker":
             raise
-        events.notice(f"no Docker engine answered ({exc.message}); using the native runtime")
+        events.notice(f"{exc.message}; using the native runtime")
         return _native(settings)
     return DockerRuntime(engine, settings)
 
