@@ -5,9 +5,16 @@ optional: without a C compiler and Python headers the install still succeeds and
 functions, which give the same results (tests/anonymize/test_speedups.py), run instead, slower.
 """
 
+import os
 from glob import glob
 
 from setuptools import Extension, setup
+
+# Warnings are shown to everyone; CI (.ci/run sets DEVKIT_STRICT_C=1) turns them into errors, and since the
+# extension is optional, test_the_c_module_is_built then fails the run instead of a silent pure-Python fallback.
+# Not -Werror by default: another compiler's new warnings must not break a user's install.
+WARNINGS = ["-Wall", "-Wextra", "-Wno-unused-parameter"]
+STRICT = ["-Werror"] if os.environ.get("DEVKIT_STRICT_C") == "1" else []
 
 setup(
     ext_modules=[
@@ -16,7 +23,7 @@ setup(
             sorted(glob("anonymize/csrc/*.c")),
             depends=glob("anonymize/csrc/*.h"),
             optional=True,
-            extra_compile_args=["-O3"],
+            extra_compile_args=["-O3", *WARNINGS, *STRICT],
         )
     ]
 )
