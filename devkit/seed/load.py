@@ -41,7 +41,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from devkit import __version__
+from devkit import __version__, failpoints
 from devkit.environments import connect, mask_dsn, scrub
 from devkit.errors import DataError, DevkitError
 from devkit.schema import TABLES, metadata
@@ -299,6 +299,7 @@ def _stream(
                     manifest.tables[name].absorb(digest)
                 done += part.orders
                 _advance_tables(events, manifest, done, total)
+                failpoints.reach("seed-mid-copy")  # a block of every table written, nothing committed
                 continue
             for table in TABLES:  # parents before children within the batch
                 rows = part.get(table.name)
@@ -309,6 +310,7 @@ def _stream(
                     for row in rows:
                         copy.write_row([_adapt(row[name], name in as_json) for name in columns])
                 hashers[table.name].digest(rows, manifest.tables[table.name])
+            failpoints.reach("seed-mid-copy")
     return manifest
 
 

@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
+from devkit import failpoints
 from devkit.cli.app import app
 from devkit.seed.verify import verify
 from tests.conftest import REPO_ROOT
@@ -144,9 +145,14 @@ def _marked_processes(marker: str) -> list[int]:
     return found
 
 
+def _stopped(pid: int) -> bool:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] == "T"
+
+
 def _kill_mid_copy(env: dict[str, str], dsn: str, *seed: str) -> None:
-    """Start `devkit seed ...`, freeze it (SIGSTOP) once it copies transactions, prove it has not committed, then
-    SIGKILL it. Frozen, it cannot reach its commit between the check and the kill, so the test can't race."""
+    """Start `devkit seed ...`, which stops itself (failpoint seed-mid-copy) once a block of every table is written,
+    prove its transaction is open and uncommitted, then SIGKILL it. Stopped by itself at that point, it can neither
+    finish before the test looks nor commit between the check and the kill: no race however fast the seed is."""
     database = dsn.rsplit("/", 1)[1]
     admin = dsn.rsplit("/", 1)[0] + "/postgres"
     code = "import sys; from devkit.cli import main; sys.argv[0] = 'devkit'; main()"
@@ -155,21 +161,21 @@ def _kill_mid_copy(env: dict[str, str], dsn: str, *seed: str) -> None:
     process = subprocess.Popen(
         [sys.executable, "-c", code, "seed", *(seed or ("dev", "--profile", "dev")), "--as-of", AS_OF],
         cwd=REPO_ROOT,
-        env={**os.environ, **env, key: value},
+        env={**os.environ, **env, key: value, failpoints.VARIABLE: "seed-mid-copy"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 120
-        while not any(
-            query.startswith(('COPY "orders"', 'COPY "seed_orders"')) for _, query in _backends(admin, database)
-        ):
-            assert process.poll() is None, "the seed ended before it was killed"
-            assert time.monotonic() < deadline, "the seed never started copying transactions"
+        while not _stopped(process.pid):
+            assert process.poll() is None, "the seed ended before its failpoint"
+            assert time.monotonic() < deadline, "the seed never reached its failpoint"
             time.sleep(0.02)
-        process.send_signal(signal.SIGSTOP)
-        queries = [query for _, query in _backends(admin, database)]
-        assert queries and not any(q.strip().upper().startswith("COMMIT") for q in queries), queries
+        with psycopg.connect(admin, autocommit=True) as conn:
+            states = conn.execute(
+                "SELECT state, backend_xid IS NOT NULL FROM pg_stat_activity WHERE datname = %s", (database,)
+            ).fetchall()
+        assert states == [("idle in transaction", True)], states  # rows written, not committed
         process.send_signal(signal.SIGKILL)
         process.wait(10)
     finally:
