@@ -95,36 +95,69 @@ def drop_database(admin_dsn: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run_seed(admin_dsn: str, profile: str, factor: float, days: int, workers: int) -> dict:
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(datadir: Path | None) -> float:
+    """CPU seconds the whole server has used so far: the postmaster's own and its reaped children's (backends that
+    ended) plus every live child's. None of it is the client's, so load from other processes on a shared machine
+    does not inflate it. 0 when the server is not ours (--dsn)."""
+    if datadir is None:
+        return 0.0
+    postmaster = int((datadir / "postmaster.pid").read_text().split()[0])
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, parent = int(stat.parent.name), int(fields[1])
+        if pid == postmaster:
+            total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+        elif parent == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / _TICKS
+
+
+def measured(command: list[str], datadir: Path | None) -> tuple[str, dict]:
+    """Run `command`; its stdout and wall seconds, client CPU (it and its workers), server CPU, peak RSS."""
+    server_before, began = server_cpu(datadir), time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.monotonic() - began
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"{command[0]} failed ({os.waitstatus_to_exitcode(status)})")
+    # ru_* of wait4 cover the child and its waited-for descendants (the workers); ru_maxrss is the largest, in KiB.
+    return output, {
+        "seconds": seconds,
+        "client_cpu": usage.ru_utime + usage.ru_stime,
+        "server_cpu": server_cpu(datadir) - server_before,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+    }
+
+
+def cpu_per_million(figures: dict) -> str:
+    per = 1e6 / figures["rows"]
+    return f"CPU s per M rows: client {figures['client_cpu'] * per:.1f} + server {figures['server_cpu'] * per:.1f}"
+
+
+def run_seed(admin_dsn: str, profile: str, factor: float, days: int, workers: int, datadir: Path | None) -> dict:
     name, dsn = fresh_database(admin_dsn)
     try:
         command = [sys.executable, __file__, "--child", dsn, profile, str(factor), str(days), str(workers)]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        output = process.stdout.read()
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode:
-            raise SystemExit(f"seed child failed ({process.returncode})")
+        output, usage = measured(command, datadir)
         figures = json.loads(output)
-        # ru_maxrss of wait4 is the largest of the child and its waited-for descendants (the workers), in KiB.
-        figures["peak_rss_mb"] = usage.ru_maxrss / 1024
-        return figures
+        return usage | figures  # the seed's own seconds (connect to commit) over the process's wall
     finally:
         drop_database(admin_dsn, name)
 
 
-def run_pgbench(admin_dsn: str, scale: int, bindir: Path) -> dict:
+def run_pgbench(admin_dsn: str, scale: int, bindir: Path, datadir: Path | None) -> dict:
     name, dsn = fresh_database(admin_dsn)
     try:
-        began = time.monotonic()
-        subprocess.run(
-            [str(bindir / "pgbench"), "-i", "-s", str(scale), "-I", "dtgp", "-q", dsn],
-            check=True,
-            capture_output=True,
-        )
-        seconds = time.monotonic() - began
-        rows = scale * (100_000 + 10 + 1)
-        return {"rows": rows, "seconds": seconds}
+        _, figures = measured([str(bindir / "pgbench"), "-i", "-s", str(scale), "-I", "dtgp", "-q", dsn], datadir)
+        return figures | {"rows": scale * (100_000 + 10 + 1)}
     finally:
         drop_database(admin_dsn, name)
 
@@ -150,7 +183,7 @@ def main() -> None:
         child(dsn, profile, float(factor), int(days), int(workers))
         return
 
-    server = None
+    server, datadir = None, None
     if args.dsn:
         admin_dsn = args.dsn
         bindir = Path(shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench").parent
@@ -158,28 +191,30 @@ def main() -> None:
         from testbed.servers import start_postgres
 
         server = start_postgres(Path(tempfile.mkdtemp(prefix="devkit-bench-pg-", dir="/tmp")))
-        admin_dsn, bindir = server.dsn(), server.bindir
+        admin_dsn, bindir, datadir = server.dsn(), server.bindir, server.datadir
     try:
         for round_no in range(1, args.rounds + 1):
             pairs = zip(args.scales.split(","), args.pgbench_scales.split(","), strict=True)
             for factor, pgbench_scale in ((float(f), int(p)) for f, p in pairs):
-                pgbench = run_pgbench(admin_dsn, pgbench_scale, bindir)
+                pgbench = run_pgbench(admin_dsn, pgbench_scale, bindir, datadir)
                 pgbench_rate = pgbench["rows"] / pgbench["seconds"]
                 print(
                     f"[round {round_no}] pgbench -i -s {pgbench_scale} (client-side, dtgp): "
-                    f"{pgbench['rows']:,} rows in {pgbench['seconds']:.1f}s = {pgbench_rate:,.0f} rows/s",
+                    f"{pgbench['rows']:,} rows in {pgbench['seconds']:.1f}s = {pgbench_rate:,.0f} rows/s; "
+                    f"{cpu_per_million(pgbench)}",
                     flush=True,
                 )
-                seed = run_seed(admin_dsn, args.profile, factor, args.days, args.workers)
+                seed = run_seed(admin_dsn, args.profile, factor, args.days, args.workers, datadir)
                 rate = seed["rows"] / seed["seconds"]
                 print(
                     f"[round {round_no}] devkit seed {args.profile} --scale {factor:g} --days {args.days}: "
                     f"{seed['rows']:,} rows ({seed['orders']:,} orders) in {seed['seconds']:.1f}s = {rate:,.0f} rows/s "
-                    f"({rate / pgbench_rate:.2f}x pgbench), peak RSS {seed['peak_rss_mb']:.0f} MB",
+                    f"({rate / pgbench_rate:.2f}x pgbench), peak RSS {seed['peak_rss_mb']:.0f} MB; "
+                    f"{cpu_per_million(seed)}",
                     flush=True,
                 )
         if args.cleanup_scale:
-            pgbench = run_pgbench(admin_dsn, 10, bindir)
+            pgbench = run_pgbench(admin_dsn, 10, bindir, datadir)
             pgbench_rate = pgbench["rows"] / pgbench["seconds"]
             figures = run_cleanup(admin_dsn, args.profile, args.cleanup_scale, args.cleanup_batch)
             rate = figures["deleted_rows"] / figures["seconds"]

@@ -55,7 +55,7 @@ _generator: TransactionGenerator | None = None
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with(parent: int) -> None:
+def die_with(parent: int) -> None:
     """Have the kernel SIGKILL this worker when its parent dies (Linux): a seed killed with -9 must not leave
     workers behind, and a forked worker holds both ends of its task pipe, so it would never see EOF."""
     try:
@@ -68,7 +68,7 @@ def _die_with(parent: int) -> None:
 
 
 def _start(parent: int) -> None:
-    _die_with(parent)
+    die_with(parent)
 
 
 def _render(task: tuple) -> EncodedBlock:

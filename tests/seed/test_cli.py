@@ -149,10 +149,12 @@ def _stopped(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] == "T"
 
 
-def _kill_mid_copy(env: dict[str, str], dsn: str, *seed: str) -> None:
+def _kill_mid_copy(env: dict[str, str], dsn: str, *seed: str, connections: int = 1) -> None:
     """Start `devkit seed ...`, which stops itself (failpoint seed-mid-copy) once a block of every table is written,
     prove its transaction is open and uncommitted, then SIGKILL it. Stopped by itself at that point, it can neither
-    finish before the test looks nor commit between the check and the kill: no race however fast the seed is."""
+    finish before the test looks nor commit between the check and the kill: no race however fast the seed is.
+    With `connections` > 1 each worker stops itself after its first block, in its open transaction on its own
+    connection, and the seed's own transaction waits for them; the seed (their parent) is killed."""
     database = dsn.rsplit("/", 1)[1]
     admin = dsn.rsplit("/", 1)[0] + "/postgres"
     code = "import sys; from devkit.cli import main; sys.argv[0] = 'devkit'; main()"
@@ -167,15 +169,21 @@ def _kill_mid_copy(env: dict[str, str], dsn: str, *seed: str) -> None:
     )
     try:
         deadline = time.monotonic() + 120
-        while not _stopped(process.pid):
+        while sum(map(_stopped, _marked_processes(marker))) < connections:
             assert process.poll() is None, "the seed ended before its failpoint"
             assert time.monotonic() < deadline, "the seed never reached its failpoint"
             time.sleep(0.02)
         with psycopg.connect(admin, autocommit=True) as conn:
             states = conn.execute(
-                "SELECT state, backend_xid IS NOT NULL FROM pg_stat_activity WHERE datname = %s", (database,)
+                "SELECT state, backend_xid IS NOT NULL FROM pg_stat_activity WHERE datname = %s"
+                " ORDER BY backend_xid IS NOT NULL DESC",
+                (database,),
             ).fetchall()
-        assert states == [("idle in transaction", True)], states  # rows written, not committed
+        if connections == 1:
+            assert states == [("idle in transaction", True)], states  # rows written, not committed
+        else:  # every worker's rows written and uncommitted; the seed's transaction open, waiting for them
+            assert states[:connections] == [("idle in transaction", True)] * connections, states
+            assert [state for state, _ in states[connections:]] == ["idle in transaction"], states
         process.send_signal(signal.SIGKILL)
         process.wait(10)
     finally:
@@ -204,11 +212,23 @@ def test_a_parallel_staging_seed_killed_midway_leaves_the_previous_seed_and_no_w
 ) -> None:
     assert run(env, "seed", "dev", "--profile", "small", "--as-of", AS_OF).exit_code == 0
     before = verify(pg_database, make_world())
-    _kill_mid_copy(env, pg_database, "staging", "--scale", "0.001", "--days", "3", "--workers", "2", "--yes")
+    staging = ("staging", "--scale", "0.001", "--days", "3", "--workers", "2", "--yes")
+    _kill_mid_copy(env, pg_database, *staging, connections=2)
     after = verify(pg_database, make_world())
     assert all(check.ok for check in after) and after == before
     with psycopg.connect(pg_database) as conn:
         assert conn.execute("SELECT count(*), min(profile) FROM devkit_seed_ledger").fetchone() == (1, "small")
+        assert _stage_tables(conn) == 6  # the killed seed's leftovers: nothing reads them
+
+    # The next seed (even one with nothing to change) removes them.
+    assert run(env, "seed", "dev", "--profile", "small", "--as-of", AS_OF).exit_code == 0
+    with psycopg.connect(pg_database) as conn:
+        assert _stage_tables(conn) == 0
+        assert conn.execute("SELECT count(*) FROM devkit_seed_ledger").fetchone()[0] == 1  # it was a no-op
+
+
+def _stage_tables(conn: psycopg.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'devkit\\_seed\\_stage\\_%'").fetchone()[0]
 
 
 def test_the_far_future_is_a_valid_window(env: dict[str, str]) -> None:

@@ -289,3 +289,29 @@ def test_verify_environment_names_tables_and_keys_in_one_error(pg_database: str,
     assert found.failure is not None
     assert found.failure.message.startswith("staging differs from the manifest in order_items; and the ")
     assert found.failure.hint == "re-run `devkit seed staging`"
+
+
+def test_a_fresh_load_is_reread_when_a_trigger_could_rewrite_rows(pg_database: str) -> None:
+    """A fresh load trusts its own COPY bytes (no second pass) only while no trigger can change them on the way in."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from devkit.errors import DataError
+    from devkit.schema import metadata
+
+    engine = create_engine("postgresql+psycopg://", creator=lambda: psycopg.connect(pg_database), poolclass=NullPool)
+    metadata.create_all(engine)
+    engine.dispose()
+    with psycopg.connect(pg_database) as conn:
+        conn.execute(
+            "CREATE FUNCTION shout() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN NEW.name := upper(NEW.name); RETURN NEW; END $$;"
+            " CREATE TRIGGER shout BEFORE INSERT ON order_items FOR EACH ROW EXECUTE FUNCTION shout()"
+        )
+    with pytest.raises(DataError, match="order_items"):
+        load(pg_database, make_world(), "dev")
+    with psycopg.connect(pg_database) as conn:
+        assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 0  # rolled back
+        conn.execute("DROP TRIGGER shout ON order_items")
+    assert load(pg_database, make_world(), "dev").action == "loaded"
+    assert all(check.ok for check in verify(pg_database, make_world()))
