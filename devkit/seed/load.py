@@ -7,15 +7,17 @@ guarantee inside one database: DDL is transactional, and a client that fails or 
 transaction the server rolls back, so the previous seed stays as it was. An advisory lock makes concurrent
 seeds of one database queue rather than interleave.
 
-Generation is parallel, the load is not: worker processes render transaction blocks (`devkit.seed.workers`) and
-this one connection streams them in order, so the single transaction, its rollback on a kill and the checksums
-hold whatever the worker count. (Parallel connections would each need their own transaction, and with them a swap
-step this schema has no partitions for.)
+Workers (`--workers N`, default one per CPU from 20,000 orders) each generate a disjoint share of the
+transaction blocks and stream it over their own connection into UNLOGGED stage tables (`devkit.seed.stage`);
+the one transaction then takes them in with one set-based statement per table, so its rollback on a kill still
+covers everything the real tables see. Reference rows (merchants, stores, devices, ...: small) go over the
+transaction's own connection. With no workers (a dev seed) the transaction's connection streams every row itself.
 
 Two ways in, chosen by what the database holds:
-- nothing seeded yet: keys, indexes and foreign keys are set aside, rows COPY-ed straight into the tables, and
-  the keys rebuilt once over the loaded rows (`devkit.seed.bulk`), all in the transaction;
-- an earlier seed: COPY into temporary tables, then upsert rows whose content changed and delete seeded rows
+- nothing seeded yet: keys, indexes and foreign keys are set aside, rows COPY-ed (or taken in from the stage)
+  straight into the tables, and the keys rebuilt once over the loaded rows (`devkit.seed.bulk`), all in the
+  transaction;
+- an earlier seed: COPY into temporary tables (or the stage tables), then upsert rows whose content changed and delete seeded rows
   the new world lacks (children first). Rows that did not change are not written, and rows that are not
   seed-owned (real data, test rows other tools created) are never touched.
 The generators compute each table's checksum in the same vectorised pass that renders the COPY text, over those

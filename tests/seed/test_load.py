@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import date
 
 import psycopg
 import pytest
@@ -12,6 +13,7 @@ from devkit.schema import TABLES
 from devkit.seed.checksum import jsonb_text
 from devkit.seed.generate import entity_id
 from devkit.seed.load import expected_manifest, load
+from devkit.seed.transactions import blocks_of
 from devkit.seed.verify import verify
 from tests.seed.conftest import make_world, staging_world
 
@@ -315,3 +317,26 @@ def test_a_fresh_load_is_reread_when_a_trigger_could_rewrite_rows(pg_database: s
         conn.execute("DROP TRIGGER shout ON order_items")
     assert load(pg_database, make_world(), "dev").action == "loaded"
     assert all(check.ok for check in verify(pg_database, make_world()))
+
+
+def test_one_connection_and_several_load_identical_content(pg_database: str, second_database: str) -> None:
+    """In-process on the seed's own connection, and 3 workers each streaming its share over its own connection into
+    stage tables: the same rows. Then a re-seed over staged connections converges to the new world."""
+    world = staging_world(0.0002, days=2)
+    assert len(blocks_of(world)) > 3  # every worker gets blocks
+    one = load(pg_database, world, "staging", workers=0)
+    several = load(second_database, staging_world(0.0002, days=2), "staging", workers=3)
+    assert one.manifest.checksums == several.manifest.checksums
+    assert content_hashes(pg_database) == content_hashes(second_database)
+    with psycopg.connect(second_database) as conn:  # taken in and dropped by the seed's transaction
+        assert (
+            conn.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'devkit_seed_stage%'").fetchone()[0] == 0
+        )
+
+    newer = staging_world(0.0002, days=2, as_of=date(2025, 3, 2))  # one day shifts: rows both added and removed
+    converged = load(second_database, newer, "staging", workers=2)
+    assert converged.action == "converged"
+    assert converged.changes["orders"].inserted_or_updated and converged.changes["orders"].deleted
+    assert all(check.ok for check in verify(second_database, newer, workers=2))
+    load(pg_database, newer, "staging", workers=0)
+    assert content_hashes(pg_database) == content_hashes(second_database)
