@@ -46,7 +46,8 @@ def seed(
         int | None,
         typer.Option(
             "--workers",
-            help="Processes generating transactions (0: in the seed's own process). Default: one per CPU from "
+            help="Processes generating transactions, each loading its share over its own connection (0: all in "
+            "the seed's own process and connection). Default: one per CPU from "
             "20,000 orders, else 0. The rows are the same for any value.",
         ),
     ] = None,

@@ -17,9 +17,9 @@ Two ways in, chosen by what the database holds:
 - nothing seeded yet: keys, indexes and foreign keys are set aside, rows COPY-ed (or taken in from the stage)
   straight into the tables, and the keys rebuilt once over the loaded rows (`devkit.seed.bulk`), all in the
   transaction;
-- an earlier seed: COPY into temporary tables (or the stage tables), then upsert rows whose content changed and delete seeded rows
-  the new world lacks (children first). Rows that did not change are not written, and rows that are not
-  seed-owned (real data, test rows other tools created) are never touched.
+- an earlier seed: COPY into temporary tables (or the stage tables), then upsert rows whose content changed and
+  delete seeded rows the new world lacks (children first). Rows that did not change are not written, and rows
+  that are not seed-owned (real data, test rows other tools created) are never touched.
 The generators compute each table's checksum in the same vectorised pass that renders the COPY text, over those
 very bytes. A merge's result is checked against them before commit (its upserts and deletes are SQL); a fresh
 load's rows are the bytes sent, so it is re-read only when a trigger could have rewritten them (`_row_triggers`).
