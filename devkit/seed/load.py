@@ -184,6 +184,13 @@ def load(
     workers = default_workers(world) if workers is None else workers
     began = time.monotonic()
     params = seed_params(world)
+    staged = workers >= 1
+    if staged:
+        # Stage tables to be swapped in are shaped by the real ones (`stage.create`), from another connection:
+        # the real tables must be committed first. A seed killed later leaves them empty, as they were made.
+        with _transaction(dsn) as (sa_conn, conn):
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+            metadata.create_all(sa_conn)
     with _transaction(dsn) as (sa_conn, conn):
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
         events.step("schema", "checking")
@@ -202,10 +209,9 @@ def load(
             conn.execute(f'SELECT EXISTS (SELECT 1 FROM "{table.name}" WHERE {SEED_OWNED_SQL})').fetchone()[0]
             for table in TABLES
         )
-        staged = workers >= 1
         staged_digests = None
         if staged:
-            stage.create(dsn)
+            stage.create(dsn, swap=not merging and stage.swappable(conn))
             events.step("rows", f"loading transactions over {workers} connections")
             staged_digests = stage.load_stage(dsn, world, workers, _progress(events, world.order_count))
         if merging:
@@ -223,12 +229,12 @@ def load(
             changes = _merge(conn, events, staged)
         else:
             if staged:
-                events.step("rows", "moving the staged transactions in")
-                _take_in(conn)
+                events.step("rows", "swapping the staged transactions in")
+                stage.swap_in(conn)
             events.step("indexes", "building indexes and checking foreign keys")
             rebuild(conn, set_aside_statements)
-        for statement in stage.drop_statements() if staged else []:
-            conn.execute(statement)
+        if merging and staged:
+            stage.drop(conn)
         if merging or _row_triggers(conn):
             _check_written(conn, manifest, events)
         action = "converged" if merging else "loaded"
@@ -324,17 +330,6 @@ def _progress(events: SeedEvents, orders_total: int):
         _advance_tables(events, counts, orders_done, orders_total)
 
     return advance
-
-
-def _take_in(conn: psycopg.Connection) -> None:
-    """A fresh load's staged transactions into the real tables: one set-based statement per table, no client."""
-    for name, staged in stage.STAGE_TABLES.items():
-        columns = sql.SQL(", ").join(sql.Identifier(column.name) for column in staged.columns)
-        conn.execute(
-            sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(
-                sql.Identifier(name), columns, columns, sql.Identifier(staged.name)
-            )
-        )
 
 
 def _stream(

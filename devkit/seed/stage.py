@@ -26,6 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 import psycopg
 from psycopg import sql
 from sqlalchemy import Column, MetaData, Table
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
 from devkit import failpoints
@@ -40,13 +41,12 @@ from devkit.seed.workers import die_with, encode
 PREFIX = "devkit_seed_stage_"
 
 _stage_metadata = MetaData()
-# Same columns and types, no keys, defaults or indexes: every column is COPY-ed and the rows are only read once.
+# Same columns and types, no keys, defaults or indexes: a merge's stage (`create`), read once by the seed.
 STAGE_TABLES = {
     table.name: Table(
         PREFIX + table.name,
         _stage_metadata,
         *(Column(column.name, column.type) for column in table.columns),
-        prefixes=["UNLOGGED"],  # never read after a crash: a killed seed's stage is dropped, not recovered
     )
     for table in SCHEMA_TABLES
     if table.name in TABLES
@@ -64,22 +64,106 @@ def drop_leftovers(dsn: str) -> None:
             conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table.name)))
 
 
-def create(dsn: str) -> None:
+def create(dsn: str, swap: bool) -> None:
+    """Empty stage tables. To be swapped in (`swap`): logged, shaped by the real tables themselves (columns,
+    defaults, NOT NULL and CHECK constraints, comments, storage; not their keys and indexes, which the load sets
+    aside and rebuilds). Otherwise UNLOGGED, from the schema's columns: their rows are read once, by the seed."""
     with connect(dsn, autocommit=True) as conn:
-        dialect = _postgres_dialect()
-        for table in STAGE_TABLES.values():
-            conn.execute(str(CreateTable(table).compile(dialect=dialect)))
+        for name, table in STAGE_TABLES.items():
+            if swap:
+                conn.execute(
+                    sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING ALL EXCLUDING INDEXES)").format(
+                        sql.Identifier(table.name), sql.Identifier(name)
+                    )
+                )
+            else:
+                ddl = str(CreateTable(table).compile(dialect=postgresql.dialect()))
+                conn.execute(ddl.replace("CREATE TABLE", "CREATE UNLOGGED TABLE", 1))
 
 
-def _postgres_dialect():
-    from sqlalchemy.dialects import postgresql
+def drop(conn: psycopg.Connection) -> None:
+    """Drop the stage tables, in the seed's transaction, once their rows are taken in."""
+    for table in STAGE_TABLES.values():
+        conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(table.name)))
 
-    return postgresql.dialect()
+
+# Tables a swap can replace: plain tables we own (DROP needs it) with nothing attached that a DROP would take
+# along silently: no user trigger, row security, publication or inheritance. Whatever else depends on them
+# (views, foreign keys from other tables) makes DROP ... RESTRICT fail, and `swap_in` falls back per table.
+_SWAPPABLE_SQL = """
+SELECT count(*) FROM pg_class AS c
+WHERE c.oid = ANY(%(tables)s::regclass[]) AND c.relkind = 'r' AND NOT c.relrowsecurity
+  AND c.relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+  AND NOT EXISTS (SELECT 1 FROM pg_trigger AS t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)
+  AND NOT EXISTS (SELECT 1 FROM pg_publication_rel AS p WHERE p.prrelid = c.oid)
+  AND NOT EXISTS (SELECT 1 FROM pg_inherits AS i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid)
+"""
 
 
-def drop_statements() -> list[sql.Composed]:
-    """For the seed's transaction, once it has taken the stage tables in."""
-    return [sql.SQL("DROP TABLE {}").format(sql.Identifier(table.name)) for table in STAGE_TABLES.values()]
+def swappable(conn: psycopg.Connection) -> bool:
+    """Could a fresh load's stage tables replace the real transaction tables outright? They must be empty (not
+    even other tools' rows) and plain (`_SWAPPABLE_SQL`)."""
+    names = list(STAGE_TABLES)
+    if conn.execute(_SWAPPABLE_SQL, {"tables": names}).fetchone()[0] != len(names):
+        return False
+    return not any(
+        conn.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(name))).fetchone()[0]
+        for name in names
+    )
+
+
+def swap_in(conn: psycopg.Connection) -> list[str]:
+    """In the seed's transaction, after the real tables' keys were set aside (which locks them): replace each
+    empty real transaction table with its filled stage table (grants, comment and storage options carried
+    over), or, where it can't be (rows arrived since `swappable`, something depends on it), copy the rows in
+    with one INSERT ... SELECT. Returns the tables swapped. Either way the stage tables are gone afterwards."""
+    swapped = []
+    ok = swappable(conn)
+    for name, table in STAGE_TABLES.items():
+        staged, real = sql.Identifier(table.name), sql.Identifier(name)
+        if ok:
+            conn.execute("SAVEPOINT devkit_seed_swap")
+            try:
+                _carry_over(conn, name, table.name)
+                conn.execute(sql.SQL("DROP TABLE {} RESTRICT").format(real))
+                conn.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(staged, real))
+                conn.execute("RELEASE SAVEPOINT devkit_seed_swap")
+                swapped.append(name)
+                continue
+            except psycopg.errors.DependentObjectsStillExist:
+                conn.execute("ROLLBACK TO SAVEPOINT devkit_seed_swap")
+        columns = sql.SQL(", ").join(sql.Identifier(column.name) for column in table.columns)
+        conn.execute(sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(real, columns, columns, staged))
+        conn.execute(sql.SQL("DROP TABLE {}").format(staged))
+    return swapped
+
+
+def _carry_over(conn: psycopg.Connection, real: str, staged: str) -> None:
+    """What LIKE does not copy from the real table to its replacement: privileges granted on it, its comment,
+    its storage parameters (fillfactor, autovacuum settings)."""
+    grants = conn.execute(
+        "SELECT a.privilege_type, r.rolname, a.is_grantable FROM pg_class AS c"
+        " CROSS JOIN LATERAL aclexplode(c.relacl) AS a LEFT JOIN pg_roles AS r ON r.oid = a.grantee"
+        " WHERE c.oid = %s::regclass AND a.grantee <> c.relowner",
+        (real,),
+    ).fetchall()
+    target = sql.Identifier(staged)
+    for privilege, grantee, grantable in grants:
+        conn.execute(
+            sql.SQL("GRANT {} ON {} TO {}{}").format(
+                sql.SQL(privilege),  # a privilege keyword from the catalog (SELECT, INSERT, ...)
+                target,
+                sql.Identifier(grantee) if grantee else sql.SQL("PUBLIC"),
+                sql.SQL(" WITH GRANT OPTION" if grantable else ""),
+            )
+        )
+    comment, options = conn.execute(
+        "SELECT obj_description(oid, 'pg_class'), reloptions FROM pg_class WHERE oid = %s::regclass", (real,)
+    ).fetchone()
+    if comment is not None:
+        conn.execute(sql.SQL("COMMENT ON TABLE {} IS {}").format(target, sql.Literal(comment)))
+    if options:  # 'name=value' items from the catalog, already validated by the server
+        conn.execute(sql.SQL("ALTER TABLE {} SET ({})").format(target, sql.SQL(", ").join(map(sql.SQL, options))))
 
 
 # --- workers ------------------------------------------------------------------------------------------------------

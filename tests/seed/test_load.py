@@ -340,3 +340,41 @@ def test_one_connection_and_several_load_identical_content(pg_database: str, sec
     assert all(check.ok for check in verify(second_database, newer, workers=2))
     load(pg_database, newer, "staging", workers=0)
     assert content_hashes(pg_database) == content_hashes(second_database)
+
+
+def test_a_fresh_staged_load_swaps_tables_in_keeping_grants_and_falls_back_where_something_depends(
+    pg_database: str,
+) -> None:
+    """Empty transaction tables are replaced by their filled stage tables (no second copy of the rows); what LIKE
+    doesn't copy (grants, comment, storage options) is carried over; a table a view depends on keeps its identity
+    and gets the rows by INSERT ... SELECT instead."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from devkit.schema import metadata
+
+    engine = create_engine("postgresql+psycopg://", creator=lambda: psycopg.connect(pg_database), poolclass=NullPool)
+    metadata.create_all(engine)
+    engine.dispose()
+    oids = "SELECT relname, oid FROM pg_class WHERE relname IN ('orders', 'order_items')"
+    with psycopg.connect(pg_database) as conn:
+        conn.execute(
+            "CREATE VIEW order_totals AS SELECT id, total FROM orders;"
+            " GRANT SELECT ON order_items TO PUBLIC; COMMENT ON TABLE order_items IS 'one line of an order';"
+            " ALTER TABLE order_items SET (fillfactor = 90)"
+        )
+        before = dict(conn.execute(oids).fetchall())
+    world = staging_world(0.0002, days=1)
+    assert load(pg_database, world, "staging", workers=2).action == "loaded"
+    assert all(check.ok for check in verify(pg_database, world, workers=2))
+    with psycopg.connect(pg_database) as conn:
+        after = dict(conn.execute(oids).fetchall())
+        assert after["orders"] == before["orders"]  # the view's table was filled in place
+        assert after["order_items"] != before["order_items"]  # swapped
+        assert conn.execute("SELECT count(*) FROM order_totals").fetchone()[0] == world.order_count
+        assert conn.execute(
+            "SELECT has_table_privilege('public', 'order_items', 'SELECT'), obj_description(oid, 'pg_class'),"
+            " reloptions FROM pg_class WHERE relname = 'order_items'"
+        ).fetchone() == (True, "one line of an order", ["fillfactor=90"])
+        staged = conn.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'devkit_seed_stage%'").fetchone()
+        assert staged == (0,)
