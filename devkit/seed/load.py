@@ -8,10 +8,11 @@ transaction the server rolls back, so the previous seed stays as it was. An advi
 seeds of one database queue rather than interleave.
 
 Workers (`--workers N`, default one per CPU from 20,000 orders) each generate a disjoint share of the
-transaction blocks and stream it over their own connection into UNLOGGED stage tables (`devkit.seed.stage`);
-the one transaction then takes them in with one set-based statement per table, so its rollback on a kill still
-covers everything the real tables see. Reference rows (merchants, stores, devices, ...: small) go over the
-transaction's own connection. With no workers (a dev seed) the transaction's connection streams every row itself.
+transaction blocks and stream it over their own connection into stage tables (`devkit.seed.stage`); the one
+transaction then takes them in (by swapping them for empty real tables, else one set-based statement per table),
+so its rollback on a kill still covers everything the real tables see. Reference rows (merchants, stores,
+devices, ...: small) go over the transaction's own connection. With no workers (a dev seed) the transaction's
+connection streams every row itself.
 
 Two ways in, chosen by what the database holds:
 - nothing seeded yet: keys, indexes and foreign keys are set aside, rows COPY-ed (or taken in from the stage)
@@ -209,9 +210,9 @@ def load(
             conn.execute(f'SELECT EXISTS (SELECT 1 FROM "{table.name}" WHERE {SEED_OWNED_SQL})').fetchone()[0]
             for table in TABLES
         )
-        staged_digests = None
+        staged_digests, swap = None, staged and not merging and stage.swappable(conn)
         if staged:
-            stage.create(dsn, swap=not merging and stage.swappable(conn))
+            stage.create(dsn, swap)
             events.step("rows", f"loading transactions over {workers} connections")
             staged_digests = stage.load_stage(dsn, world, workers, _progress(events, world.order_count))
         if merging:
@@ -230,7 +231,7 @@ def load(
         else:
             if staged:
                 events.step("rows", "swapping the staged transactions in")
-                stage.swap_in(conn)
+                stage.swap_in(conn, swap)
             events.step("indexes", "building indexes and checking foreign keys")
             rebuild(conn, set_aside_statements)
         if merging and staged:

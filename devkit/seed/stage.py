@@ -3,11 +3,17 @@
 One connection's COPY tops out well below what several generating processes produce, but parallel connections
 are separate transactions, so they can't write the real tables without losing the seed's all-or-nothing: a kill
 would leave some workers' rows committed. So each worker streams its share of the blocks (block i goes to worker
-i mod N) into UNLOGGED stage tables that nothing else reads, on its own connection, and commits; the seed's one
-transaction then moves them into the real tables in one set-based statement per table (or merges them, for a
-re-seed) and drops them. A kill at any point before that commit leaves the real tables as they were: workers
-still copying are rolled back by the server, stage tables already committed are leftovers that the next seed
-drops first thing (`drop_leftovers`).
+i mod N) into stage tables that nothing else reads, on its own connection, and commits. The seed's one
+transaction then takes them in:
+- a fresh load into empty transaction tables swaps them: each real table is dropped and its stage table, made
+  LIKE it and given its grants, comment and storage options, renamed into its place (`swap_in`); its keys and
+  indexes are rebuilt over it as after any fresh load. The rows are written once, by the workers' COPY.
+- otherwise (the tables hold other tools' rows, a view or an outside foreign key depends on one, a re-seed
+  merges) the stage tables are UNLOGGED and their rows are moved by one set-based statement per table (INSERT
+  ... SELECT, or the merge's upsert), then dropped.
+A kill at any point before that commit leaves the real tables as they were: workers still copying are rolled
+back by the server, stage tables already committed are leftovers that the next seed drops first thing
+(`drop_leftovers`).
 
 Every step runs while the seed's transaction holds the seed advisory lock, so two seeds never share stage tables.
 Stage tables are created and dropped over their own short autocommit connection, never inside the seed's
@@ -112,13 +118,14 @@ def swappable(conn: psycopg.Connection) -> bool:
     )
 
 
-def swap_in(conn: psycopg.Connection) -> list[str]:
+def swap_in(conn: psycopg.Connection, created_to_swap: bool) -> list[str]:
     """In the seed's transaction, after the real tables' keys were set aside (which locks them): replace each
     empty real transaction table with its filled stage table (grants, comment and storage options carried
-    over), or, where it can't be (rows arrived since `swappable`, something depends on it), copy the rows in
-    with one INSERT ... SELECT. Returns the tables swapped. Either way the stage tables are gone afterwards."""
+    over), or, where it can't be (rows arrived since `swappable`, something depends on it, or the stage tables
+    are UNLOGGED ones not `created_to_swap`), copy the rows in with one INSERT ... SELECT. Returns the tables
+    swapped. Either way the stage tables are gone afterwards."""
     swapped = []
-    ok = swappable(conn)
+    ok = created_to_swap and swappable(conn)
     for name, table in STAGE_TABLES.items():
         staged, real = sql.Identifier(table.name), sql.Identifier(name)
         if ok:
