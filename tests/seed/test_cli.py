@@ -227,6 +227,25 @@ def test_a_parallel_staging_seed_killed_midway_leaves_the_previous_seed_and_no_w
         assert conn.execute("SELECT count(*) FROM devkit_seed_ledger").fetchone()[0] == 1  # it was a no-op
 
 
+def test_a_first_staged_seed_killed_midway_leaves_no_rows_and_the_next_run_loads(
+    env: dict[str, str], pg_database: str
+) -> None:
+    """Killed while its workers fill the stage tables that would be swapped in: the real tables (committed empty
+    first, since the stage tables are shaped by them) hold nothing, and the next seed drops the leftovers."""
+    staging = ("staging", "--scale", "0.0002", "--days", "1", "--workers", "2", "--yes")
+    _kill_mid_copy(env, pg_database, *staging, connections=2)
+    with psycopg.connect(pg_database) as conn:
+        assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 0
+        assert conn.execute("SELECT to_regclass('devkit_seed_ledger') IS NULL").fetchone()[0]
+        assert _stage_tables(conn) == 6
+    seeded = run(env, "seed", *staging, "--as-of", AS_OF)
+    assert seeded.exit_code == 0, seeded.output
+    verified = run(env, "seed", "staging", "--verify")
+    assert verified.exit_code == 0 and "matches the manifest" in verified.stderr, verified.output
+    with psycopg.connect(pg_database) as conn:
+        assert _stage_tables(conn) == 0
+
+
 def _stage_tables(conn: psycopg.Connection) -> int:
     return conn.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'devkit\\_seed\\_stage\\_%'").fetchone()[0]
 
