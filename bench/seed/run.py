@@ -3,9 +3,13 @@
     .venv/bin/python bench/seed/run.py [--dsn postgresql://...] [--scales 0.001,0.01] [--days 5]
         [--pgbench-scales 10,100] [--workers N] [--rounds 1]
 
-- rows/s of `devkit seed staging --scale S` (fresh database: COPY straight into the tables, checksums verified
-  before commit) next to `pgbench -i` client-side generation (steps dtgp: tables, COPY of generated rows, primary
-  keys) on the same server, alternating the two each round so shared-machine noise hits both alike;
+- rows/s of `devkit seed staging --scale S` (fresh database: workers COPY into stage tables over their own
+  connections, swapped in and keyed by the seed's transaction) next to `pgbench -i` client-side generation
+  (steps dtgp: tables, COPY of generated rows, primary keys) on the same server, alternating the two each round
+  so shared-machine noise hits both alike;
+- CPU seconds per million rows of each, client (the process and its workers, from wait4) and server (every
+  backend and auxiliary process of the throwaway server, from /proc): a figure other load on a shared machine
+  does not move, unlike rows/s;
 - peak RSS of the seeding process tree (the parent and its workers, read with wait4) as the volume grows tenfold,
   which should stay flat: blocks stream with a bounded number in flight;
 - with --cleanup-scale: `devkit cleanup` of one day out of three of staging at that scale (batched deletes with
