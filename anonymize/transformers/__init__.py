@@ -23,9 +23,9 @@ from anonymize.transformers.base import (
     ColumnInfo,
     Transformer,
     TypeFamily,
-    build_transformer,
     register,
     type_family,
 )
+from anonymize.transformers.factory import build_transformer
 
 __all__ = ["REGISTRY", "ColumnInfo", "Transformer", "TypeFamily", "build_transformer", "register", "type_family"]
