@@ -9,7 +9,7 @@ Contract with the pipeline:
 Transformers are deterministic under the key: replacement = f(key, domain, normalized value).
 What the pipeline plans around without running a transformer (how its values feed the leak check, whether the
 row loop may read its memo, whether the run must gather known values first) each class declares in
-`capabilities`; nothing infers it from which methods a class overrides (tests/anonymize/test_capabilities.py).
+`capabilities`; nothing infers it from which methods a class overrides (tests/anonymize/transformers/test_base.py).
 What the rest of the engine knows about a transformer it reads from the class too: the params that name other
 columns of the row (`row_params`), the PII kind of a column it is for (`pii_kind`) and the kinds of span free text
 replaces with it (`text_kinds`); anonymize.transformers.declared turns the registry into the maps scan, draft, free
