@@ -4,14 +4,15 @@ ones the engine had written by hand."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from anonymize import transformers
 from anonymize.columns import ColumnInfo
 from anonymize.draft import draft_rules
 from anonymize.errors import RulesError
@@ -32,8 +33,9 @@ from anonymize.transformers.factory import build_transformer
 
 KEYRING = Keyring(b"k" * 32)
 
-# A new transformer, as a contributor would add it: one module. It claims the MY_NUMBER kind (the test takes the
-# shipped my_number out of the registry for the while), replaces its spans in free text, and takes key_column.
+# A new transformer, as a contributor would add it: one module in anonymize/transformers/. It claims the MY_NUMBER
+# kind (the test takes the shipped my_number out of the registry for the while), replaces its spans in free text,
+# and takes key_column.
 STAFF_CODE = """
 from anonymize.transformers.base import Keyed, KeyedParams, MemoizedTransformer, TextKind, register
 
@@ -57,24 +59,24 @@ class StaffCode(Keyed[StaffCodeParams], MemoizedTransformer[StaffCodeParams]):
 
 
 @pytest.fixture
-def staff_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The module above, imported from a file as the package would import it; the registry as it was afterwards."""
-    monkeypatch.delitem(REGISTRY, "my_number")
-    path = tmp_path / "staff_code.py"
-    path.write_text(STAFF_CODE)
-    spec = importlib.util.spec_from_file_location("anonymize.transformers.staff_code", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
+def staff_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The module above dropped into the package, found as the package finds its modules; the registry as it was
+    (order included) afterwards."""
+    saved = dict(REGISTRY)
+    del REGISTRY["my_number"]
+    (tmp_path / "staff_code.py").write_text(STAFF_CODE)
+    monkeypatch.setattr(transformers, "__path__", [*transformers.__path__, str(tmp_path)])
+    transformers.discover.cache_clear()
     try:
-        spec.loader.exec_module(module)
-        yield module
+        yield
     finally:
-        REGISTRY.pop("staff_code", None)
-        sys.modules.pop(spec.name, None)
+        REGISTRY.clear()
+        REGISTRY.update(saved)
+        sys.modules.pop("anonymize.transformers.staff_code", None)
+        transformers.discover.cache_clear()
 
 
-def test_a_new_transformer_is_one_module(staff_code) -> None:
+def test_a_new_transformer_is_one_module(staff_code: None) -> None:
     column = ColumnInfo("public.staff", "code", "text")
     # rules: the name, its params validated, the refusal on a unique column, key_column read from the row
     fake = build_transformer(ColumnRule(transform="staff_code", params={"prefix": "X"}), column, KEYRING)
