@@ -6,9 +6,18 @@ functions, which give the same results (tests/anonymize/test_speedups.py), run i
 """
 
 import os
+import runpy
 from glob import glob
+from pathlib import Path
 
 from setuptools import Extension, setup
+
+# The constants Python and C share, from their one source (anonymize/native_interface.py), as a header the C
+# includes; rewritten only when it changes, so an unchanged build stays up to date.
+HEADER = Path("anonymize/csrc/interface.h")
+_header = runpy.run_path("anonymize/native_interface.py")["c_header"]()
+if not HEADER.exists() or HEADER.read_text() != _header:
+    HEADER.write_text(_header)
 
 # Warnings are shown to everyone; CI (.ci/run sets DEVKIT_STRICT_C=1) turns them into errors, and since the
 # extension is optional, test_the_c_module_is_built then fails the run instead of a silent pure-Python fallback.

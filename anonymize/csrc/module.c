@@ -56,10 +56,18 @@ PyInit__speedups(void)
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL)
         return NULL;
+    /* API, and every constant shared with Python under its C name (tests/anonymize/test_native_interface.py) */
     if (PyModule_AddIntConstant(module, "API", SPEEDUPS_API) < 0) {
         Py_DECREF(module);
         return NULL;
     }
+#define EXPORT(name)                                                                                                  \
+    if (PyModule_AddIntConstant(module, #name, name) < 0) {                                                          \
+        Py_DECREF(module);                                                                                            \
+        return NULL;                                                                                                  \
+    }
+    INTERFACE_CONSTANTS(EXPORT)
+#undef EXPORT
     if (PyModule_AddType(module, &FeistelType) < 0 || PyModule_AddType(module, &KeyedDigestType) < 0 ||
         PyModule_AddType(module, &RowType) < 0 || PyModule_AddType(module, &IndexerType) < 0 ||
         PyModule_AddType(module, &Ipv4FakeType) < 0 || PyModule_AddType(module, &DateShiftFakeType) < 0 ||

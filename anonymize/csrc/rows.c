@@ -9,17 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* MODE_WHOLE_IF_DIGIT: MODE_WHOLE_VALUE_OR_NOTHING for digits.whole_if_digit, whose test (a decimal digit, re's \d)
- * is done here instead of calling it. */
-/* MODE_PIECES: LeakRecorder.record over the slot's leak_items(value) (free text, JSON paths), here. */
-enum {
-    MODE_NOT_PERSONAL = 0,
-    MODE_WHOLE = 1,
-    MODE_WHOLE_VALUE_OR_NOTHING = 2,
-    MODE_PYTHON = 3,
-    MODE_WHOLE_IF_DIGIT = 4,
-    MODE_PIECES = 5,
-};
+/* The record modes (MODE_*) and failure codes (FAILED_*): interface.h, from anonymize/native_interface.py. */
 
 static int
 has_decimal(PyObject *value)
@@ -32,7 +22,6 @@ has_decimal(PyObject *value)
     }
     return 0;
 }
-enum { FAILED_WIDTH = 1, FAILED_TRANSFORM = 2 };
 
 static PyObject *output_hashes; /* leak_keys.output_hashes: JSON fakes */
 static PyObject *output_keys;   /* leak_keys.output_keys: a JSON fake's keys */

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from anonymize.errors import AnonymizeError
 from anonymize.leak_origins import shipment
+from anonymize.native_interface import Failure, RecordMode
 from anonymize.pipeline.slots import (
     EMPTY_ROW,
     NOT_PERSONAL,
@@ -30,12 +31,16 @@ from anonymize.verify import SEEN_LIMIT, LeakHasher, LeakRecorder
 if NATIVE is not None:
     Mapping.register(NATIVE.Row)  # LazyRow's C twin: what transformers receive from the C row loop
 
-# anonymize/csrc/rows.c's codes for the record modes (slots.py). Whole if digit: the digit test
-# (digits.whole_if_digit, which such a transformer declares as its leak_values) is made in C, without the call.
-# Whole or nothing calls back into Python (record_slow). Pieces: the slot's leak_items is called, the recording is
-# done in C. (rows.c's code 2, "call leak_values for the whole value or nothing", is no leak mode's today.)
-_CODES = {NOT_PERSONAL: 0, WHOLE: 1, WHOLE_OR_NOTHING: 3, WHOLE_IF_DIGIT: 4, PIECES: 5}
-_FAILED_WIDTH, _FAILED_TRANSFORM = 1, 2
+# The record modes (slots.py) as rows.c numbers them. Whole if digit: the digit test (digits.whole_if_digit, which
+# such a transformer declares as its leak_values) is made in C, without the call. Whole or nothing calls back into
+# Python (record_slow). Pieces: the slot's leak_items is called, the recording is done in C.
+_CODES = {
+    NOT_PERSONAL: RecordMode.NOT_PERSONAL,
+    WHOLE: RecordMode.WHOLE,
+    WHOLE_OR_NOTHING: RecordMode.PYTHON,
+    WHOLE_IF_DIGIT: RecordMode.WHOLE_IF_DIGIT,
+    PIECES: RecordMode.PIECES,
+}
 
 
 class NativeLoop:
@@ -121,9 +126,9 @@ class NativeLoop:
         except AnonymizeError:
             raise
         except Exception as exc:
-            if failed[0] == _FAILED_WIDTH:
+            if failed[0] == Failure.WIDTH:
                 raise width_error(self.table, failed[1], self.width) from None
-            if failed[0] == _FAILED_TRANSFORM:
+            if failed[0] == Failure.TRANSFORM:
                 raise transform_error(self.slots[failed[1]], exc) from None
             raise
         rows = len(lines)
