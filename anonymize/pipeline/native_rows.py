@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from anonymize.errors import AnonymizeError
 from anonymize.leak_origins import shipment
-from anonymize.native_interface import Failure, RecordMode
+from anonymize.native_interface import Failure, RecordMode, SlotSpec
 from anonymize.pipeline.slots import (
     EMPTY_ROW,
     NOT_PERSONAL,
@@ -63,23 +63,22 @@ class NativeLoop:
         self.specs = tuple(self._spec(slot, scan_inline) for slot in slots)
         self.row = NATIVE.Row(row._index) if row is not None else None
 
-    def _spec(self, slot: Slot, scan_inline: Mapping[int, int]) -> tuple:
-        """What rows.c reads of a slot: (position, transform, mode, identifying, is_json, leak callable, inline scan
-        column or -1, memo or None, origin id)."""
+    def _spec(self, slot: Slot, scan_inline: Mapping[int, int]) -> SlotSpec:
+        """What rows.c reads of a slot."""
         mode = record_mode(slot) if self.hasher is not None else NOT_PERSONAL
         transformer = slot.transformer
         native = transformer.native_transform()  # its common case in C: cheaper than any memo
-        return (
-            slot.position,
-            transformer.transform if native is None else native,
-            _CODES[mode],
-            slot.identifying,
-            slot.is_json,
-            transformer.leak_items if mode is PIECES else transformer.leak_values,
-            scan_inline.get(slot.position, -1),
+        return SlotSpec(
+            position=slot.position,
+            transform=transformer.transform if native is None else native,
+            mode=_CODES[mode],
+            identifying=slot.identifying,
+            is_json=slot.is_json,
+            leak_values=transformer.leak_items if mode is PIECES else transformer.leak_values,
+            scan_index=scan_inline.get(slot.position, -1),
             # Repeated emails, phones, IPs: the C loop reads the fake from the memo, no call into Python.
-            transformer.plain_memo() if native is None else None,
-            slot.origin,
+            memo=transformer.plain_memo() if native is None else None,
+            origin=slot.origin,
         )
 
     def process(self, lines: list[bytes], scan: Callable[[list[bytes]], tuple[bytes, bytes, int]]) -> ChunkResult:

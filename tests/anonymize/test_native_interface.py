@@ -3,6 +3,8 @@ constants it was compiled with, and the header setup.py generates is the one the
 
 from pathlib import Path
 
+import pytest
+
 import anonymize
 from anonymize import native_interface
 from anonymize.speedups import NATIVE
@@ -26,3 +28,27 @@ def test_every_enum_member_reaches_the_header() -> None:
     for enum, prefix in native_interface.C_ENUMS.items():
         for member in enum:
             assert f"#define {prefix}_{member.name.upper()} {int(member)}\n" in header
+
+
+def test_the_row_loop_reads_slots_by_name() -> None:
+    # rows.c reads a SlotSpec's attributes by name: the old positional tuple, or a spec missing one, is refused
+    # with the missing name instead of being read field by field in the wrong order.
+    assert NATIVE is not None
+    line = b"1\tx"
+    spec = native_interface.SlotSpec(
+        position=1,
+        transform=lambda value, row: value.upper(),
+        mode=native_interface.RecordMode.NOT_PERSONAL,
+        identifying=False,
+        is_json=False,
+        leak_values=None,
+        scan_index=-1,
+        memo=None,
+        origin=0,
+    )
+    lines = [line]
+    NATIVE.transform_lines(lines, 2, (spec,), {}, None, None, None, None, 1, None, [0, 0])
+    assert lines == [b"1\tX"]
+    positional = (1, spec.transform, 0, False, False, None, -1, None, 0)
+    with pytest.raises(TypeError, match=r"SlotSpec \(no attribute transform"):
+        NATIVE.transform_lines([line], 2, (positional,), {}, None, None, None, None, 1, None, [0, 0])
