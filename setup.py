@@ -24,6 +24,11 @@ if not HEADER.exists() or HEADER.read_text() != _header:
 # Not -Werror by default: another compiler's new warnings must not break a user's install.
 WARNINGS = ["-Wall", "-Wextra", "-Wno-unused-parameter"]
 STRICT = ["-Werror"] if os.environ.get("DEVKIT_STRICT_C") == "1" else []
+# DEVKIT_SANITIZE=1: AddressSanitizer and UBSan, every finding fatal (.ci/sanitizers builds a copy this way and runs
+# the C-vs-Python tests on it). -O1 -g: readable reports, and the checks aren't optimised away. Not optional then:
+# a sanitizer build that failed must fail, not fall back to Python.
+SANITIZE = os.environ.get("DEVKIT_SANITIZE") == "1"
+SANITIZERS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
 
 setup(
     ext_modules=[
@@ -31,8 +36,9 @@ setup(
             "anonymize._speedups",
             sorted(glob("anonymize/csrc/*.c")),
             depends=glob("anonymize/csrc/*.h"),
-            optional=True,
-            extra_compile_args=["-O3", *WARNINGS, *STRICT],
+            optional=not SANITIZE,
+            extra_compile_args=["-O3", *WARNINGS, *STRICT, *((*SANITIZERS, "-O1", "-g") if SANITIZE else ())],
+            extra_link_args=SANITIZERS if SANITIZE else [],
         )
     ]
 )
