@@ -68,6 +68,10 @@ PyInit__speedups(void)
     }
     INTERFACE_CONSTANTS(EXPORT)
 #undef EXPORT
+    if (PyModule_AddStringConstant(module, "BLAKE2B", kd_implementation) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
     if (PyModule_AddType(module, &FeistelType) < 0 || PyModule_AddType(module, &KeyedDigestType) < 0 ||
         PyModule_AddType(module, &RowType) < 0 || PyModule_AddType(module, &IndexerType) < 0 ||
         PyModule_AddType(module, &Ipv4FakeType) < 0 || PyModule_AddType(module, &DateShiftFakeType) < 0 ||

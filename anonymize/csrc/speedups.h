@@ -61,6 +61,7 @@ extern PyTypeObject FeistelType;
 extern PyTypeObject KeyedDigestType;
 extern PyTypeObject IndexerType;
 Py_ssize_t kd_digest(PyObject *digest, const char *data, Py_ssize_t length, unsigned char *out);
+extern const char *const kd_implementation;
 
 /* Transformers' common cases in C, each a callable (value, row) -> fake that hands every other value to its
  * `fallback`, the transformer's own transform (fakes.c: the shared plumbing; ip.c, dates.c, card.c, person_name.c, phone.c, address.c,
