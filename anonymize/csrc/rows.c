@@ -293,32 +293,27 @@ spec_index(PyObject *spec, const char *name, Py_ssize_t *out)
     return *out == -1 && PyErr_Occurred() ? -1 : 0;
 }
 
-/* A SlotSpec's bool attribute into `out`. */
-static int
-spec_flag(PyObject *spec, const char *name, int *out)
-{
-    PyObject *field = spec_field(spec, name);
-    if (field == NULL)
-        return -1;
-    *out = PyObject_IsTrue(field);
-    Py_DECREF(field);
-    return *out;
-}
-
 /* One native_interface.SlotSpec read by its attribute names; the slot holds references to its callables and memo
  * (free_slots releases them). */
 static int
 parse_slot(PyObject *spec, Slot *slot, Py_ssize_t width)
 {
-    Py_ssize_t mode, origin;
+    Py_ssize_t mode, origin, identifying, is_json;
     if ((slot->transform = spec_field(spec, "transform")) == NULL ||
         (slot->leak_values = spec_field(spec, "leak_values")) == NULL ||
         (slot->memo = spec_field(spec, "memo")) == NULL)
         return -1;
     if (spec_index(spec, "position", &slot->position) < 0 || spec_index(spec, "mode", &mode) < 0 ||
         spec_index(spec, "scan_index", &slot->scan_index) < 0 || spec_index(spec, "origin", &origin) < 0 ||
-        spec_flag(spec, "identifying", &slot->identifying) < 0 || spec_flag(spec, "is_json", &slot->is_json) < 0)
+        spec_index(spec, "identifying", &identifying) < 0 || spec_index(spec, "is_json", &is_json) < 0)
         return -1;
+    /* bools are ints; anything but 0 or 1 is refused, `identifying` indexes the leak buffers */
+    if ((identifying | is_json) & ~(Py_ssize_t)1) {
+        PyErr_SetString(PyExc_ValueError, "a slot's identifying and is_json must be bools");
+        return -1;
+    }
+    slot->identifying = (int)identifying;
+    slot->is_json = (int)is_json;
     if (slot->position < 0 || slot->position >= width || mode < MODE_NOT_PERSONAL || mode > MODE_PIECES ||
         origin < 0 || origin > UINT32_MAX || !PyCallable_Check(slot->transform) ||
         (slot->memo != Py_None && !PyDict_Check(slot->memo))) {

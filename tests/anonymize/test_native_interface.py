@@ -1,6 +1,8 @@
 """The Python <-> C interface from one source (anonymize/native_interface.py): the built extension carries the
 constants it was compiled with, and the header setup.py generates is the one the spec gives today."""
 
+import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,14 +32,11 @@ def test_every_enum_member_reaches_the_header() -> None:
             assert f"#define {prefix}_{member.name.upper()} {int(member)}\n" in header
 
 
-def test_the_row_loop_reads_slots_by_name() -> None:
-    # rows.c reads a SlotSpec's attributes by name: the old positional tuple, or a spec missing one, is refused
-    # with the missing name instead of being read field by field in the wrong order.
-    assert NATIVE is not None
-    line = b"1\tx"
-    spec = native_interface.SlotSpec(
-        position=1,
-        transform=lambda value, row: value.upper(),
+def changing_slot(position: int, transform: Callable[[str, object], str]) -> native_interface.SlotSpec:
+    """A slot the row loop only transforms (no leak check, no memo, no inline scan)."""
+    return native_interface.SlotSpec(
+        position=position,
+        transform=transform,
         mode=native_interface.RecordMode.NOT_PERSONAL,
         identifying=False,
         is_json=False,
@@ -46,9 +45,20 @@ def test_the_row_loop_reads_slots_by_name() -> None:
         memo=None,
         origin=0,
     )
+
+
+def test_the_row_loop_reads_slots_by_name() -> None:
+    # rows.c reads a SlotSpec's attributes by name: the old positional tuple, or a spec missing one, is refused
+    # with the missing name instead of being read field by field in the wrong order.
+    assert NATIVE is not None
+    line = b"1\tx"
+    spec = changing_slot(1, lambda value, row: value.upper())
     lines = [line]
     NATIVE.transform_lines(lines, 2, (spec,), {}, None, None, None, None, 1, None, [0, 0])
     assert lines == [b"1\tX"]
     positional = (1, spec.transform, 0, False, False, None, -1, None, 0)
     with pytest.raises(TypeError, match=r"SlotSpec \(no attribute transform"):
         NATIVE.transform_lines([line], 2, (positional,), {}, None, None, None, None, 1, None, [0, 0])
+    odd = dataclasses.replace(spec, identifying=2)
+    with pytest.raises(ValueError, match="must be bools"):
+        NATIVE.transform_lines([line], 2, (odd,), {}, None, None, None, None, 1, None, [0, 0])

@@ -18,13 +18,13 @@ from anonymize import leak_keys as reference
 from anonymize.copy_text import decode_field, encode_field
 from anonymize.keys import Keyring
 from anonymize.locales import python_is_latin_text
-from anonymize.native_interface import RecordMode, SlotSpec
 from anonymize.rules import ColumnRule
 from anonymize.speedups import NATIVE
 from anonymize.transformers.base import Transformer
 from anonymize.transformers.digits import fill_digits
 from anonymize.transformers.keyed import python_indexer, python_name_key
 from anonymize.transformers.permutation import Permutation
+from tests.anonymize.test_native_interface import changing_slot
 from tests.anonymize.test_speedups import KEY, SALT, _answers, _both, _python_apply
 
 pytestmark = pytest.mark.skipif(NATIVE is None, reason="test_the_c_module_is_built fails the run instead")
@@ -290,17 +290,7 @@ raw_fields = st.lists(
 def _through_c(field: bytes) -> tuple:
     """copy_text.c's decode, then its encode (a transform that changes every value makes the loop write it)."""
     lines = [b"0\t" + field]
-    spec = SlotSpec(
-        position=1,
-        transform=lambda value, row: value + "!",
-        mode=RecordMode.NOT_PERSONAL,
-        identifying=False,
-        is_json=False,
-        leak_values=None,
-        scan_index=-1,
-        memo=None,
-        origin=0,
-    )
+    spec = changing_slot(1, lambda value, row: value + "!")
     try:
         NATIVE.transform_lines(lines, 2, (spec,), {}, None, None, None, None, 1, None, [0, 0])
     except (UnicodeDecodeError, ValueError) as exc:
