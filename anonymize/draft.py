@@ -29,13 +29,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from anonymize.column_shapes import words_of
+from anonymize.columns import ColumnInfo
 from anonymize.errors import AnonymizeError
 from anonymize.id_paths import with_id_keep_paths
 from anonymize.keys import Keyring
 from anonymize.locales import ColumnLocales, locale_for
 from anonymize.rules import ColumnRule
 from anonymize.transformers.arrays import element_column
-from anonymize.transformers.base import ColumnInfo, build_transformer
+from anonymize.transformers.declared import column_transforms, keyed_transforms
+from anonymize.transformers.factory import build_transformer
 from anonymize.transformers.geo import axis_of
 
 _ID = re.compile(r"^(id|.*_id|uuid|.*_uuid)$")
@@ -248,6 +250,8 @@ _CARD_EXPIRY = re.compile(
 _NEEDS_ADDRESS = re.compile(r"^(line_?\d|apartment|apt|suite|building|flat)")  # an address part only beside one
 _ADDRESS_CONTEXT = re.compile(r"(^|_)(city|town|postal_code|postcode|zip|zip_code|country|state|region|province)$")
 _ADDRESS_TRANSFORMS = frozenset({"address", "person_name", "phone", "email"})
+# PII kinds a JSON leaf is drafted as its kind's transform for, when most of its sampled values are wholly one.
+_JSON_VALUE_KINDS = frozenset({"EMAIL", "PHONE", "CARD", "IP"})
 # A value kind the scan is sure of (most sampled values are wholly it) beats a name that says otherwise.
 _VALUE_KINDS = frozenset({"email", "phone", "card_pan", "ip", "my_number", "corporate_number", "bank_account"})
 
@@ -518,7 +522,7 @@ def _path_rule(shape: Any, has_card: bool) -> Any:
         return None
     n = shape.sampled
     whole_kind, whole_n = max(shape.whole.items(), key=lambda item: item[1], default=(None, 0))
-    value_rule = {"EMAIL": "email", "PHONE": "phone", "CARD": "card_pan", "IP": "ip"}.get(whole_kind or "")
+    value_rule = column_transforms().get(whole_kind) if whole_kind in _JSON_VALUE_KINDS else None
     if value_rule is not None and whole_n >= 0.6 * n:
         return {"transform": "card_pan", "params": {"keyed_last4": True}} if value_rule == "card_pan" else value_rule
     if shape.verdict is not None and not shape.verdict.table_context:
@@ -566,6 +570,7 @@ def draft_rules(
         "tables:",
     ]
     profiles = profiles or {}
+    keyed = keyed_transforms()  # given key_column: id on a unique column
     last4_anywhere = _last4_anywhere(schema, profiles)
     for table in sorted(schema):
         lines.append(f"  {_yaml_key(table)}:")
@@ -590,7 +595,6 @@ def draft_rules(
             why = chosen.why
             if locale := locale_for(chosen.transform, params, (locales or {}).get(column.qualified)):
                 params["locale"] = locale
-            keyed = ("person_name", "company_name", "address", "phone", "ip", "username")
             if chosen.transform in keyed and column.unique and "key_column" not in params:
                 key = "id" if "id" in by_name else None
                 if key:

@@ -1,7 +1,7 @@
 """The privileges a command needs from its database roles, checked before it reads or creates anything, so a
 missing grant is one line naming every object and the GRANT that fixes it, not a traceback after the data moved.
 
-What each end really needs (found on PostgreSQL 15 with restricted roles; tests/test_privileges_cli.py holds
+What each end really needs (found on PostgreSQL 15 with restricted roles; tests/cli/test_snapshot_privileges.py holds
 a role with exactly this to a full run, and takes each piece away):
 
 - Snapshot source (live): SELECT on every user table, partitioned parents included: `pg_dump --schema-only`

@@ -27,10 +27,11 @@ import psycopg
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from anonymize.columns import ColumnInfo
 from anonymize.errors import RulesError
 from anonymize.keys import Keyring
 from anonymize.subset.spec import SubsetRules
-from anonymize.transformers.base import ColumnInfo, build_transformer, validate_params
+from anonymize.transformers.factory import build_transformer, validate_params
 
 DEFAULT_SCHEMA = "public"
 

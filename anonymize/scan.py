@@ -30,6 +30,7 @@ import psycopg
 from anonymize import column_shapes
 from anonymize.catalog import CatalogTable, data_tables
 from anonymize.column_shapes import Verdict
+from anonymize.columns import ColumnInfo
 from anonymize.context import key_context
 from anonymize.copy_text import decode_field
 from anonymize.errors import PrivilegeError
@@ -48,7 +49,9 @@ from anonymize.rules import ColumnRule, RulesFile, TableRule, reflect_schema
 from anonymize.sinks import Sink
 from anonymize.sources import Source
 from anonymize.transformers.arrays import element_column, parse_array
-from anonymize.transformers.base import ColumnInfo, Transformer, build_transformer
+from anonymize.transformers.base import Transformer
+from anonymize.transformers.declared import column_transforms
+from anonymize.transformers.factory import build_transformer
 
 DEFAULT_SAMPLE = 1000
 KEEP = "keep"
@@ -57,17 +60,6 @@ KEEP = "keep"
 MIN_HITS = 2
 # When most sampled values are wholly one kind, the column is that kind's column (suggest its transform).
 _WHOLE_SHARE = 0.6
-_KIND_TRANSFORM = {
-    Kind.EMAIL: "email",
-    Kind.PHONE: "phone",
-    Kind.PERSON: "person_name",
-    Kind.CARD: "card_pan",
-    Kind.IP: "ip",
-    Kind.ADDRESS: "address",
-    Kind.MY_NUMBER: "my_number",
-    Kind.CORPORATE_NUMBER: "corporate_number",
-    Kind.BANK_ACCOUNT: "bank_account",
-}
 FREE_TEXT = "{transform: free_text, params: {detector: presidio}}"
 _FREE_TEXT_RULE = {"transform": "free_text", "params": {"detector": "presidio"}}
 _INDEX = re.compile(r"\[\d+\]")
@@ -193,8 +185,9 @@ class Suggestion:
 
 def _suggest(whole: Counter[Kind], sampled: int) -> tuple[str, dict[str, Any]]:
     kind, count = whole.most_common(1)[0] if whole else (None, 0)
-    if kind is not None and kind in _KIND_TRANSFORM and count >= _WHOLE_SHARE * sampled:
-        return _KIND_TRANSFORM[kind], {}
+    transform = column_transforms().get(kind) if kind is not None else None  # the transformer declaring the kind
+    if transform is not None and count >= _WHOLE_SHARE * sampled:
+        return transform, {}
     return "free_text", {"detector": "presidio"}
 
 

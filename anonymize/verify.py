@@ -40,6 +40,7 @@ import numpy as np
 import psycopg
 
 from anonymize.catalog import CatalogTable, SequenceValue, foreign_keys
+from anonymize.columns import ColumnInfo
 from anonymize.copy_text import NULL, TAB, decode_field, split_lines
 from anonymize.keys import Keyring
 from anonymize.leak_keys import (
@@ -56,7 +57,6 @@ from anonymize.leak_keys import (
 from anonymize.leak_origins import FAKE, IDENTIFIER, Origin, Shipment, fix_for, ship_all_again
 from anonymize.postgres import quote_ident
 from anonymize.report import LeakSource, VerifyReport
-from anonymize.transformers.base import ColumnInfo
 
 LEAK_DOMAIN = "leak-check"
 SCAN_FAMILIES = frozenset({"text", "json"})

@@ -19,9 +19,9 @@ import pytest
 from devkit.cleanup import cleanup, restore_archive
 from devkit.seed.load import load
 from devkit.seed.verify import verify
+from tests.cli.test_cleanup import CUTOFF
 from tests.conftest import REPO_ROOT
 from tests.seed.conftest import make_world
-from tests.test_cleanup import CUTOFF
 
 
 def _mode(path: Path) -> int:

@@ -28,9 +28,9 @@ from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer, Lemm
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine, NoOpNlpEngine, SpacyNlpEngine
 
 from anonymize.pii import canonical, lookalikes
+from anonymize.pii.features import Feature, features_of
 from anonymize.pii.normalize_map import MappedText, normalize_text
 from anonymize.pii.recognizers import Recognizer, default_recognizers
-from anonymize.pii.recognizers.base import Feature
 from anonymize.pii.recognizers.network import offline_tld_extractor
 from anonymize.pii.spans import DECLARED, Kind, Span
 
@@ -129,8 +129,6 @@ class _Normalized:
         last = getattr(self._local, "last", None)
         if last is not None and last[0] is text:
             return last[1], last[2]
-        from anonymize.pii.detector import features_of
-
         mapped = normalize_text(text)
         features = features_of(mapped.text)
         self._local.last = (text, mapped, features)

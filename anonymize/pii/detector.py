@@ -20,26 +20,24 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from functools import cache
 from multiprocessing import get_context
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Literal
 
 from anonymize.context import KeyContext, key_context
 from anonymize.pii import canonical, lookalikes
+from anonymize.pii.features import features_of
 from anonymize.pii.json_leaves import LeafPath
 from anonymize.pii.known import KnownValues
 from anonymize.pii.normalize_map import MappedText, normalize_text
 from anonymize.pii.recognizers import Recognizer, default_recognizers
-from anonymize.pii.recognizers.base import KANJI, KATAKANA, Feature
-from anonymize.pii.recognizers.person import NAME_TRIGGER
+from anonymize.pii.recognizers.base import KANJI, KATAKANA
 from anonymize.pii.spans import BARE, DECLARED, Kind, Span
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
 
 Engine = Literal["direct", "presidio"]
-_DIGIT = re.compile(r"[0-9]")
 _NAME_KEY = re.compile(
     r"(?i)(?:^|_)(?:name|full_?name|first_?name|last_?name|given_?name|family_?name|holder|card_?holder|"
     r"account_?holder|customer_?name|contact_?name|recipient|sender_?name)$|氏名|名前|名義"
@@ -290,41 +288,6 @@ class PiiDetector:
             start, end = mapped.to_original(s.start, s.end)
             out.append(replace(s, start=start, end=end))
         return out
-
-
-def features_of(text: str) -> frozenset[Feature]:
-    """The cheap features that decide which recognizers run on `text` (normalized)."""
-    found: set[Feature] = set()
-    if _DIGIT.search(text):
-        found.add("digit")
-    if "@" in text:
-        found.add("at")
-    if NAME_TRIGGER.search(text) or (not text.isascii() and _may_hold_full_name(text)):
-        found.add("name")
-    return frozenset(found)
-
-
-def _may_hold_full_name(text: str) -> bool:
-    """A dictionary surname followed by a character that starts a given name: a full name may be there with no
-    cue at all (鈴木一郎から電話). Cheap: most texts have no surname's first character."""
-    from anonymize.pii.names import ja_given_prefixes, surnames_at
-
-    initials = _surname_initials()
-    given = ja_given_prefixes()
-    for position, char in enumerate(text):
-        if char in initials:
-            for surname in surnames_at(text, position):
-                after = position + len(surname)
-                if text[after : after + 1] in given or text[after + 1 : after + 2] in given:
-                    return True
-    return False
-
-
-@cache
-def _surname_initials() -> frozenset[str]:
-    from anonymize.pii.names import ja_surname_prefixes
-
-    return frozenset(ja_surname_prefixes())
 
 
 def resolve(spans: list[Span]) -> list[Span]:

@@ -5,8 +5,9 @@ PiiDetector per process serves every column, so its cache spans the whole run, a
 registry of values met in structured columns: the pipeline adds to it (`KNOWN.add(Kind.PERSON, name)`) and
 free text then finds those names even without an honorific.
 
-Our kinds map onto free_text's replacement kinds: an invoice number (T + corporate number) is replaced by a
-corporate-number fake of the same shape, a branch number by a bank-account fake of its 3 digits. Honorifics
+Our kinds map onto free_text's replacement kinds as the transformers declare them (`TextKind.entities`): an invoice
+number (T + corporate number) is replaced by a corporate-number fake of the same shape, a branch number by a
+bank-account fake of its 3 digits. Honorifics
 lie outside the spans, so 「田中様」 becomes 「<fake surname>様」: a name is replaced by one of the same shape
 (`person_shape`), unless a column met it, then by the column's fake.
 """
@@ -29,20 +30,6 @@ if TYPE_CHECKING:
     from anonymize.transformers.free_text import FreeTextParams, Span, Stamp
 
 DETECTOR_NAME = "presidio"
-KIND_NAMES: dict[Kind, str] = {
-    Kind.EMAIL: "email",
-    Kind.PHONE: "phone",
-    Kind.CARD: "card",
-    Kind.IP: "ip",
-    Kind.PERSON: "person",
-    Kind.ADDRESS: "address",
-    Kind.POSTAL_CODE: "postal_code",
-    Kind.MY_NUMBER: "my_number",
-    Kind.CORPORATE_NUMBER: "corporate_number",
-    Kind.INVOICE_NUMBER: "corporate_number",
-    Kind.BANK_ACCOUNT: "bank_account",
-    Kind.BANK_BRANCH: "bank_account",
-}
 KNOWN = KnownValues()
 
 
@@ -63,8 +50,11 @@ class FreeTextDetector:
     """free_text's Detector protocol over PiiDetector: spans with free_text's kind names."""
 
     def __init__(self, detector: PiiDetector, kinds: frozenset[str] | None = None) -> None:
+        from anonymize.transformers.declared import text_kind_names
+
         self.detector = detector
         self.kinds = kinds
+        self.names = {Kind(entity): name for entity, name in text_kind_names().items()}  # Kind -> free_text's kind
 
     def stamp(self) -> Stamp:
         """free_text.MemoizableDetector's: its generation changes with the known values the detector reads."""
@@ -75,7 +65,7 @@ class FreeTextDetector:
 
         spans = []
         for span in self.detector.detect(text, context):
-            kind = KIND_NAMES[span.kind]
+            kind = self.names[span.kind]
             if self.kinds is None or kind in self.kinds:
                 if span.kind is Kind.PERSON and not span.known:
                     kind = person_shape(text[span.start : span.end])

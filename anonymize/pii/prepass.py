@@ -20,8 +20,6 @@ from anonymize.pii.spans import Kind
 from anonymize.transformers.base import Transformer
 
 DEFAULT_LIMIT = 500_000
-# Natural domain per kind: free text replaces spans with these transformers' default domains.
-_KIND_OF = {"person_name": Kind.PERSON, "email": Kind.EMAIL, "phone": Kind.PHONE}
 
 
 @dataclass
@@ -41,18 +39,10 @@ class PrepassReport:
 
 
 def known_kind(transformer: Transformer) -> Kind | None:
-    """The kind a column's values are remembered as, or None when free text could not reproduce its fake."""
-    kind = _KIND_OF.get(transformer.name)
-    if kind is None or transformer.domain != transformer.default_domain:
-        return None
-    params = transformer.params
-    if kind is Kind.PERSON and (
-        getattr(params, "key_column", None) is not None
-        or getattr(params, "part", "full") != "full"
-        or getattr(params, "script", "kanji") not in ("kanji", "romaji", "latin")
-    ):
-        return None
-    return kind
+    """The kind a column's values are remembered as, or None when free text could not reproduce its fake (the
+    transformer says which: `remembered`, `known_kind`)."""
+    kind = transformer.known_kind()
+    return None if kind is None else Kind(kind)
 
 
 def name_parts(transformers: Mapping[str, Transformer]) -> tuple[str, str] | None:

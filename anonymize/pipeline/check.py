@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from anonymize.columns import ColumnInfo
 from anonymize.errors import AnonymizeError
 from anonymize.postgres import ConnectError
 from anonymize.privileges import Missing, privilege_error, source_privileges, target_privileges
 from anonymize.rules import RulesFile, check_coverage, reflect_schema
 from anonymize.sinks import Sink
 from anonymize.sources import Source
-from anonymize.transformers.base import ColumnInfo
 
 
 def read_schema(source: Source, sink: Sink | None = None) -> dict[str, list[ColumnInfo]]:

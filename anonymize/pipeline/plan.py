@@ -8,11 +8,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from anonymize.catalog import CatalogTable
+from anonymize.columns import ColumnInfo
 from anonymize.errors import AnonymizeError, CoverageError
 from anonymize.keys import Keyring
 from anonymize.rules import RulesFile, TableRule, check_coverage
 from anonymize.sources import Source
-from anonymize.transformers.base import ColumnInfo, Transformer, build_transformer
+from anonymize.transformers.base import Transformer
+from anonymize.transformers.factory import build_transformer
 from anonymize.verify import ScanTarget, scan_targets
 
 KEEP = "keep"

@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from anonymize.catalog import CatalogTable, data_tables
+from anonymize.columns import ColumnInfo
 from anonymize.errors import AnonymizeError
 from anonymize.keys import Keyring
 from anonymize.pipeline.copy import copy_tables
@@ -50,7 +51,6 @@ from anonymize.subset.plan import SubsetPlan, plan_subset, skipped_tables
 from anonymize.subset.spec import SubsetError, SubsetSpec
 from anonymize.subset.verify import verify_subset
 from anonymize.tempdirs import sweep_run_directories
-from anonymize.transformers.base import ColumnInfo
 from anonymize.verify import LeakFinds, LeakIndex, ScanSpill, check_structure
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import psycopg
 
+from anonymize.columns import ColumnInfo
 from anonymize.postgres import quote_ident, quote_qualified
 from anonymize.rules import RulesFile, reflect_schema
 from anonymize.sources import Source
@@ -29,7 +30,6 @@ from anonymize.subset.closure import (
 from anonymize.subset.fixpoint import kept_keys_by_table
 from anonymize.subset.graph import Edge, Key, Regions, parents_first, regions, sampled_roots
 from anonymize.subset.spec import SubsetError, SubsetSpec, UnreachedTablesError
-from anonymize.transformers.base import ColumnInfo
 
 _PRIMARY_KEYS_SQL = """
 SELECT n.nspname || '.' || c.relname,

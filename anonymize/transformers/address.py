@@ -19,8 +19,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel
-
 from anonymize import locales, normalize
 from anonymize.keys import Keyring
 from anonymize.names import pool
@@ -29,11 +27,12 @@ from anonymize.specificity import specific_address
 from anonymize.speedups import NATIVE
 from anonymize.transformers.base import (
     ColumnInfo,
+    Keyed,
+    KeyedParams,
     MemoizedTransformer,
-    StrictParams,
+    TextKind,
     TransformCall,
     register,
-    unique_needs_key,
 )
 from anonymize.transformers.keyed import KeyedIndex, fit, memoized, native_max_length, text_key
 from anonymize.transformers.western_address import WesternAddresses
@@ -72,9 +71,8 @@ _Draw = tuple[int, str, str, str, int]
 _SHARED_DRAWS: dict[tuple[Keyring, str], Callable[[str], _Draw]] = {}
 
 
-class AddressParams(StrictParams):
+class AddressParams(KeyedParams):  # key_column: key all parts of one address on the same column so they agree
     part: Literal["full", "postal_code", "prefecture", "city", "street", "building"] = "full"
-    key_column: str | None = None  # key all parts of one address on the same column so they agree
     keep_prefecture: bool = False  # full addresses only: keep the source's prefecture (regional statistics)
     locale: Literal["auto", "ja", "us", "gb"] = "auto"  # see the module docstring
 
@@ -93,20 +91,27 @@ class FakeAddress:
 
 
 @register
-class Address(MemoizedTransformer):
+class Address(Keyed[AddressParams], MemoizedTransformer[AddressParams]):
     name = "address"
     accepts = frozenset({"text"})
-    Params = AddressParams
     identifying = True
     realistic_fakes = True
     default_domain = "address"
     keeps_blank = True
     capabilities = MemoizedTransformer.capabilities.but(leak="whole_or_nothing")  # see leak_items
+    pii_kind = "ADDRESS"
+    text_kinds = (
+        TextKind("address", entities=("ADDRESS",)),
+        TextKind("postal_code", {"part": "postal_code"}, entities=("POSTAL_CODE",)),
+    )
+    unique_fakes = "addresses"
+    unique_transform = "address part"
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def repeats(self, params: AddressParams) -> bool:
+        return params.part != "full"  # a full address holds its source's building and room: distinct enough
+
+    def __init__(self, params: AddressParams, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
-        assert isinstance(params, AddressParams)
-        self.p = params
         # A prefecture, city or postal code alone names an area (a postal code covers a town block of hundreds of
         # households), not a person: finding "東京都" or "160-0022" elsewhere is no leak, and a fake postal code
         # can't avoid every real one (all of 000-0000..999-9999 is in use somewhere). They still count as
@@ -115,8 +120,6 @@ class Address(MemoizedTransformer):
         # A region isn't personal data at all (the shipped rules keep these columns), and with 47 prefectures a
         # fake would equal its own row's real one once in 47 rows: not searched for, not counted unchanged.
         self.personal = params.part not in ("prefecture", "city")
-        if column.unique and params.key_column is None and params.part != "full":
-            raise unique_needs_key(column, "address part", "addresses")
         self.places = pool.places()
         self._size = len(self.places.cities) * len(self.places.towns) * _BLOCKS
         self._index_of = KeyedIndex.shared(keyring, self.domain, self._size)
@@ -124,7 +127,6 @@ class Address(MemoizedTransformer):
         self._by_prefecture: dict[str, list[str]] = {}
         for prefecture, city in self.places.cities:
             self._by_prefecture.setdefault(prefecture, []).append(city)
-        self._key_column = params.key_column
         # The parts of one address (postal code, street...) are separate columns keyed on the same row id: draw
         # each row's fake address once per process, whichever part asks first.
         marker = (keyring, self.domain)
@@ -134,10 +136,6 @@ class Address(MemoizedTransformer):
         self._drawn = shared
         self._western = WesternAddresses(keyring.digester(self.domain + "\0western"))
         self._is_western = locales.is_latin_text if params.locale == "auto" else self._western_text
-
-    @property
-    def row_columns(self) -> frozenset[str]:
-        return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
 
     def leak_items(self, value: str) -> Iterator[tuple[str, bool]]:
         # A unit alone ("Apt 12B", "Suite 870", "305号室") is in every building: it reaches nobody on its own, and
@@ -149,7 +147,7 @@ class Address(MemoizedTransformer):
     def native_transform(self) -> TransformCall | None:
         # The C fake writes Japanese postal codes and street lines; it hands any other value to `transform`
         # (`auto`), whose every value other locales decide alike.
-        if NATIVE is None or self.p.part not in AddressPart.__members__ or self.p.locale != "auto":
+        if NATIVE is None or self.params.part not in AddressPart.__members__ or self.params.locale != "auto":
             return None
         return NATIVE.AddressFake(
             self._index_of.index,
@@ -159,7 +157,7 @@ class Address(MemoizedTransformer):
             _DASH_BLOCKS,
             self._key_column,
             normalize.nfkc,
-            AddressPart[self.p.part],  # the parts anonymize/csrc/address.c makes
+            AddressPart[self.params.part],  # the parts anonymize/csrc/address.c makes
             self.transform,
             native_max_length(self.max_length),
         )
@@ -195,11 +193,11 @@ class Address(MemoizedTransformer):
     def _western_text(self, text: str) -> bool:
         """Whether a (stripped, NFKC'd) value gets a Western fake, under `locale` us, gb or ja (auto: `_is_western`
         is locales.is_latin_text itself, one C call per value)."""
-        return self.p.locale != "ja" and not locales.has_japanese(text)
+        return self.params.locale != "ja" and not locales.has_japanese(text)
 
     def _postal_format(self, text: str) -> str:
         """The form of a postal code's fake: "jp" (a Japanese code, as always), "us", "gb" or "other"."""
-        locale = self.p.locale
+        locale = self.params.locale
         if locale == "ja" or locales.has_japanese(text):
             return "jp"  # a Japanese value (〒 and digits, or an address in the wrong column): a Japanese code
         found = locales.postal_format(text)
@@ -211,7 +209,7 @@ class Address(MemoizedTransformer):
 
     def _fake(self, value: str, key: str) -> str:
         text = value.strip() if value.isascii() else normalize.nfkc(value)  # NFKC leaves ASCII as it is
-        part = self.p.part
+        part = self.params.part
         max_length = self.max_length
         if part == "postal_code":
             shape = self._postal_format(text)
@@ -250,7 +248,7 @@ class Address(MemoizedTransformer):
         postal = _POSTAL.match(text)
         body = text[postal.end() :] if postal else text
         building, room = self._building(extra)
-        if self.p.keep_prefecture:
+        if self.params.keep_prefecture:
             source = next((p for p in self.places.prefectures if body.startswith(p)), None)
             if source is not None:
                 prefecture = source

@@ -9,119 +9,30 @@ Contract with the pipeline:
 Transformers are deterministic under the key: replacement = f(key, domain, normalized value).
 What the pipeline plans around without running a transformer (how its values feed the leak check, whether the
 row loop may read its memo, whether the run must gather known values first) each class declares in
-`capabilities`; nothing infers it from which methods a class overrides (tests/anonymize/test_capabilities.py).
+`capabilities`; nothing infers it from which methods a class overrides (tests/anonymize/transformers/test_base.py).
+What the rest of the engine knows about a transformer it reads from the class too: the params that name other
+columns of the row (`row_params`), the PII kind of a column it is for (`pii_kind`) and the kinds of span free text
+replaces with it (`text_kinds`); anonymize.transformers.declared turns the registry into the maps scan, draft, free
+text and the PII detector read, so adding a transformer is its module, its registration and its test.
 """
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
+from typing import Any, ClassVar, Generic, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
+from anonymize.columns import ALL_FAMILIES, ColumnInfo, TypeFamily, max_length_of, type_family
 from anonymize.errors import RulesError
 from anonymize.keys import Keyring
 
-if TYPE_CHECKING:
-    from anonymize.rules import ColumnRule
+__all__ = ["ALL_FAMILIES", "ColumnInfo", "TypeFamily", "max_length_of", "type_family"]  # and what is defined here
 
-TypeFamily = Literal[
-    "text", "integer", "numeric", "boolean", "date", "timestamp", "json", "uuid", "inet", "bytea", "other"
-]
-ALL_FAMILIES: frozenset[TypeFamily] = frozenset(get_args(TypeFamily))
 # What `transform` is, and what `native_transform` returns: (value, row) -> fake.
 TransformCall = Callable[[str, Mapping[str, str | None]], str | None]
-
-_FAMILY_BY_TYPE: dict[str, TypeFamily] = {
-    "text": "text",
-    "character varying": "text",
-    "varchar": "text",
-    "character": "text",
-    "char": "text",
-    "bpchar": "text",
-    '"char"': "text",
-    "name": "text",
-    "citext": "text",
-    "smallint": "integer",
-    "integer": "integer",
-    "bigint": "integer",
-    "int2": "integer",
-    "int4": "integer",
-    "int8": "integer",
-    "numeric": "numeric",
-    "decimal": "numeric",
-    "real": "numeric",
-    "double precision": "numeric",
-    "float4": "numeric",
-    "float8": "numeric",
-    "money": "numeric",
-    "boolean": "boolean",
-    "bool": "boolean",
-    "date": "date",
-    "timestamp without time zone": "timestamp",
-    "timestamp with time zone": "timestamp",
-    "timestamp": "timestamp",
-    "timestamptz": "timestamp",
-    "json": "json",
-    "jsonb": "json",
-    "uuid": "uuid",
-    "inet": "inet",
-    "cidr": "inet",
-    "bytea": "bytea",
-}
-_TYPMOD = re.compile(r"\([^)]*\)")
-_LENGTH = re.compile(r"^(?:character varying|varchar|character|char|bpchar)\((\d+)\)$")
-
-
-def _bare_type(pg_type: str) -> str:
-    # 'timestamp(3) with time zone' -> 'timestamp with time zone'; 'public.citext' -> 'citext'
-    bare = " ".join(_TYPMOD.sub("", pg_type.strip().lower()).split())
-    if "." in bare and not bare.startswith('"'):
-        bare = bare.rsplit(".", 1)[1]
-    return bare
-
-
-def type_family(pg_type: str) -> TypeFamily:
-    """The family of a `format_type()` text, e.g. 'character varying(255)' -> 'text'. Arrays, enums, ranges,
-    intervals, times, geometric and unknown types are 'other' (only keep/null/constant can produce them)."""
-    if pg_type.strip().endswith("]"):
-        return "other"
-    return _FAMILY_BY_TYPE.get(_bare_type(pg_type), "other")
-
-
-def max_length_of(pg_type: str) -> int | None:
-    """varchar(n)/char(n) -> n; unbounded types -> None."""
-    match = _LENGTH.match(pg_type.strip().lower())
-    return int(match.group(1)) if match else None
-
-
-@dataclass(frozen=True)
-class ColumnInfo:
-    table: str  # schema-qualified, e.g. "public.customers"
-    name: str
-    pg_type: str  # format_type(atttypid, atttypmod)
-    nullable: bool = True
-    unique: bool = False  # part of a single-column unique/PK constraint or unique index
-    max_length: int | None = None  # varchar(n)/char(n); derived from pg_type when not given
-    # Extensions (defaults keep the original constructor valid):
-    base_type: str | None = None  # for a DOMAIN column: format_type of its base type, which decides the family
-    generated: bool = False  # GENERATED ALWAYS AS (...) STORED: recomputed on load, needs no rule
-    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.max_length is None:
-            object.__setattr__(self, "max_length", max_length_of(self.base_type or self.pg_type))
-
-    @property
-    def family(self) -> TypeFamily:
-        return type_family(self.base_type or self.pg_type)
-
-    @property
-    def qualified(self) -> str:
-        return f"{self.table}.{self.name}"
 
 
 LeakMode = Literal["whole", "whole_if_digit", "whole_or_nothing", "pieces"]
@@ -178,10 +89,42 @@ class StrictParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Transformer(ABC):
+class KeyedParams(StrictParams):
+    """Params of a transformer whose fake may be keyed on another column of the row instead of the value."""
+
+    key_column: str | None = None  # key the fake on this column (the row's id, or the column a reading follows)
+
+
+@dataclass(frozen=True)
+class TextKind:
+    """A kind of span free text replaces with a transformer (rules name it in free_text's `kinds`, `ignore` and
+    `domains`): the params of the replacer, and the PII detector's kinds (anonymize.pii.spans.Kind values, which
+    are Presidio entity types) whose spans are replaced as this kind."""
+
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    entities: tuple[str, ...] = ()
+
+
+P = TypeVar("P", bound=BaseModel)
+
+
+class Transformer(ABC, Generic[P]):
+    """Subclass as `Transformer[ItsParams]`: `Params` is taken from the type argument and `self.params` is typed."""
+
     name: ClassVar[str]
     accepts: ClassVar[frozenset[TypeFamily]]
     Params: ClassVar[type[BaseModel]] = NoParams
+    params: P
+    # Params naming other columns of the row that the fake reads (key_column, entity_column): `row_columns`.
+    row_params: ClassVar[tuple[str, ...]] = ()
+    # The PII detector's kind (anonymize.pii.spans.Kind value) of a column this transformer is for: a column whose
+    # sampled values are mostly wholly of it is drafted with this transform (anonymize.scan).
+    pii_kind: ClassVar[str | None] = None
+    text_kinds: ClassVar[tuple[TextKind, ...]] = ()  # the spans free text replaces with this transformer
+    # The run remembers a column's values as its `pii_kind` before any table moves (anonymize.pii.prepass), so
+    # free text gives them the column's fake: only kinds the PII detector can look up (anonymize.pii.known).
+    remembered: ClassVar[bool] = False
     personal: ClassVar[bool] = True  # the column holds personal data: its source values feed the leak check
     identifying: ClassVar[bool] = False  # a source value found ANYWHERE in the output is a leak (email, phone...)
     # Fakes that must look real (names, addresses, logins) are drawn where real values live: one may equal another
@@ -193,7 +136,15 @@ class Transformer(ABC):
     capabilities: Capabilities = Capabilities()
     cache_size: ClassVar[int] = 1 << 16  # bound of a per-instance memo of value -> fake (MemoizedTransformer)
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "Params" not in cls.__dict__:
+            for base in cls.__dict__.get("__orig_bases__", ()):
+                for argument in get_args(base):
+                    if isinstance(argument, type) and issubclass(argument, BaseModel):
+                        cls.Params = argument
+
+    def __init__(self, params: P, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         self.params = params
         self.column = column
         self.keyring = keyring
@@ -205,8 +156,15 @@ class Transformer(ABC):
 
     @property
     def row_columns(self) -> frozenset[str]:
-        """Other columns of the row this transformer reads (empty: `row` may be an empty mapping)."""
-        return frozenset()
+        """Other columns of the row this transformer reads (empty: `row` may be an empty mapping): the values of its
+        `row_params`."""
+        params = self.params
+        return frozenset(column for name in self.row_params if (column := getattr(params, name)))
+
+    def known_kind(self) -> str | None:
+        """The kind this column's values are remembered as for free text (`remembered`), or None when free text,
+        which replaces a span in its natural domain with default params, could not reproduce the column's fake."""
+        return self.pii_kind if self.remembered and self.domain == self.default_domain else None
 
     def leak_values(self, value: str) -> Iterable[str]:
         """The source values the leak check must look for: the whole value for personal columns. JSON and free
@@ -240,7 +198,7 @@ class Transformer(ABC):
         return f"<{type(self).__name__} {self.column.qualified} {self.describe()}>"
 
 
-class MemoizedTransformer(Transformer):
+class MemoizedTransformer(Transformer[P]):
     """A transformer whose fake is a pure function `_fake(value, key)` of the value and its key (the value itself,
     or the `_key_column` of the row when a subclass sets one).
 
@@ -253,10 +211,10 @@ class MemoizedTransformer(Transformer):
     keeps_blank: ClassVar[bool] = False  # a blank (whitespace-only) value is nobody's: returned as it is
     capabilities = Capabilities(memo="plain")  # a subclass overriding `transform` declares memo="none"
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init__(self, params: P, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
         self._memo: dict[str, str] = {}
-        self._key_column: str | None = None
+        self._key_column: str | None = None  # Keyed sets it after this
 
     @abstractmethod
     def _fake(self, value: str, key: str) -> str: ...
@@ -288,6 +246,33 @@ def _rebuild(cls: type[Transformer], params: BaseModel, column: ColumnInfo, keyr
     return cls(params, column, keyring, domain)
 
 
+KP = TypeVar("KP", bound=KeyedParams)
+
+
+class Keyed(Transformer[KP]):
+    """A transformer whose fake may be keyed on another column of the row (`key_column`). Keyed on the row's
+    integer id, distinct ids get distinct fakes (a keyed permutation, KeyedIndex): the draft keys a unique column on
+    `id`. When its fakes are drawn by hash, where distinct values may meet (`unique_fakes` names them), a unique
+    column without key_column is refused before any data moves.
+
+    Subclass as `Keyed[ItsParams], MemoizedTransformer[ItsParams]` (or with Transformer): `_key_column` is the
+    column, which MemoizedTransformer keys on."""
+
+    row_params = ("key_column",)
+    unique_fakes: ClassVar[str | None] = None  # "names", "addresses", ...: drawn by hash; None: never refused
+    unique_transform: ClassVar[str | None] = None  # how the refusal names the transform (None: its name)
+
+    def __init__(self, params: KP, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+        super().__init__(params, column, keyring, domain)
+        self._key_column = params.key_column
+        if column.unique and self._key_column is None and self.unique_fakes is not None and self.repeats(params):
+            raise unique_needs_key(column, self.unique_transform or self.name, self.unique_fakes)
+
+    def repeats(self, params: KP) -> bool:
+        """Whether these params draw the fakes by hash (some params make them distinct, e.g. prefixes kept)."""
+        return True
+
+
 def unique_needs_key(column: ColumnInfo, transform: str, fakes: str) -> RulesError:
     """The refusal of a transform whose fakes are drawn by hash (so may repeat) on a unique column that names no
     key_column: keyed on the row's integer id, a permutation gives distinct ids distinct fakes."""
@@ -310,60 +295,7 @@ def register(cls: type[Transformer]) -> type[Transformer]:
 
 
 def _registry() -> dict[str, type[Transformer]]:
-    # Importing the package registers every family module; done lazily so base has no import cycle.
-    import anonymize.transformers  # noqa: F401
+    # The package's modules, all imported (they register themselves); done lazily: they import base.
+    from anonymize.transformers import discover
 
-    return REGISTRY
-
-
-def format_validation_error(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error["loc"])
-        msg = error["msg"]
-        parts.append(f"{where}: {msg}" if where else msg)
-    return "; ".join(parts)
-
-
-def validate_params(transform: str, params: Mapping[str, Any]) -> BaseModel:
-    """Look the transform up and validate its params; RulesError names what is wrong."""
-    registry = _registry()
-    cls = registry.get(transform)
-    if cls is None:
-        known = ", ".join(sorted(registry))
-        raise RulesError(f"unknown transform {transform!r}", f"use one of: {known}")
-    try:
-        return cls.Params.model_validate(dict(params))
-    except ValidationError as exc:
-        raise RulesError(f"bad params for {transform}: {format_validation_error(exc)}") from None
-
-
-def build_transformer(rule: ColumnRule, column: ColumnInfo, keyring: Keyring) -> Transformer:
-    """The transformer a rule asks for on a column; RulesError if the transform is unknown, its params are bad,
-    or it can't produce the column's type (fail closed)."""
-    registry = _registry()
-    params = validate_params(rule.transform, rule.params)
-    cls = registry[rule.transform]
-    if rule.transform not in ("keep", "null", "constant"):
-        from anonymize.transformers.arrays import ArrayOf, element_column
-
-        element = element_column(column)
-        if element is not None:  # an array: the transform applies to each element (anonymize/transformers/arrays.py)
-            try:
-                return ArrayOf(build_transformer(rule, element, keyring), column)
-            except RulesError as exc:
-                message = exc.message.replace(element.qualified, column.qualified, 1)
-                raise RulesError(f"{message} (an array: the transform applies to each element)", exc.hint) from None
-    family = column.family
-    if family not in cls.accepts:
-        accepted = ", ".join(sorted(cls.accepts))
-        raise RulesError(
-            f"{column.qualified}: transform {rule.transform} can't produce {column.pg_type} (a {family} column)",
-            f"{rule.transform} produces: {accepted}",
-        )
-    try:
-        return cls(params, column, keyring, rule.domain)
-    except RulesError as exc:
-        if exc.message.startswith(column.qualified):
-            raise
-        raise RulesError(f"{column.qualified}: {exc.message}", exc.hint) from None
+    return discover()

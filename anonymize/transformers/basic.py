@@ -6,11 +6,9 @@ import json
 import uuid
 from collections.abc import Mapping
 
-from pydantic import BaseModel
-
 from anonymize.errors import RulesError
 from anonymize.keys import Keyring
-from anonymize.transformers.base import ALL_FAMILIES, ColumnInfo, StrictParams, Transformer, register
+from anonymize.transformers.base import ALL_FAMILIES, ColumnInfo, NoParams, StrictParams, Transformer, register
 
 
 @register
@@ -26,13 +24,13 @@ class Keep(Transformer):
 
 
 @register
-class Null(Transformer):
+class Null(Transformer[NoParams]):
     """Replace every value with NULL."""
 
     name = "null"
     accepts = ALL_FAMILIES
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init__(self, params: NoParams, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
         if not column.nullable:
             raise RulesError(f"{column.qualified}: null can't fill a NOT NULL column", "use constant or a fake")
@@ -77,18 +75,16 @@ def _check_constant(value: str, column: ColumnInfo) -> None:
 
 
 @register
-class Constant(Transformer):
+class Constant(Transformer[ConstantParams]):
     """Replace every value with one fixed value."""
 
     name = "constant"
     accepts = ALL_FAMILIES
-    Params = ConstantParams
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init__(self, params: ConstantParams, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
         if column.unique:
             raise RulesError(f"{column.qualified}: constant would break the column's unique constraint", "use a fake")
-        assert isinstance(params, ConstantParams)
         _check_constant(params.value, column)
         self._value = params.value
 

@@ -13,15 +13,15 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Literal
 
-from pydantic import BaseModel
-
 from anonymize.errors import TransformError
 from anonymize.keys import Keyring
 from anonymize.speedups import NATIVE
 from anonymize.transformers.base import (
     ColumnInfo,
+    KeyedParams,
     MemoizedTransformer,
     StrictParams,
+    TextKind,
     TransformCall,
     Transformer,
     register,
@@ -77,18 +77,17 @@ class CardParams(StrictParams):
 
 
 @register
-class CardPan(MemoizedTransformer):
+class CardPan(MemoizedTransformer[CardParams]):
     name = "card_pan"
+    pii_kind = "CARD"
+    text_kinds = (TextKind("card", entities=("CARD",)),)
     accepts = frozenset({"text"})
-    Params = CardParams
     identifying = True
     capabilities = MemoizedTransformer.capabilities.but(leak="whole_if_digit")  # see leak_values
     default_domain = "card"
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init__(self, params: CardParams, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
-        assert isinstance(params, CardParams)
-        self.p = params
         self._permute = DigitPermuter(keyring, f"card\0{self.domain}")
         self._bin_digest = keyring.digester(self.domain + "\0bin")
         self._testbin_digest = keyring.digester(self.domain + "\0testbin")
@@ -99,7 +98,7 @@ class CardPan(MemoizedTransformer):
         self._last4 = Last4(keyring, self.domain)
 
     def native_transform(self) -> TransformCall | None:
-        if NATIVE is None or self.p.keep_bin or self.p.keep_last4 or self.p.keyed_last4:
+        if NATIVE is None or self.params.keep_bin or self.params.keep_last4 or self.params.keyed_last4:
             return None
         return NATIVE.CardFake(self.default_parts, self.transform, native_max_length(self.max_length))
 
@@ -133,12 +132,12 @@ class CardPan(MemoizedTransformer):
         return prefix
 
     def fake_pan(self, digits: str) -> str:
-        if not (self.p.keep_bin or self.p.keep_last4 or self.p.keyed_last4):
+        if not (self.params.keep_bin or self.params.keep_last4 or self.params.keyed_last4):
             return self._fake_default(digits)
         length = len(digits)
-        keep_bin, keep_last4 = self.p.keep_bin, self.p.keep_last4 or self.p.keyed_last4
-        prefix = digits[: self.p.bin_length] if keep_bin else self._prefix(digits[:6])
-        tail = (self._last4(digits[-4:]) if self.p.keyed_last4 else digits[-4:]) if keep_last4 else ""
+        keep_bin, keep_last4 = self.params.keep_bin, self.params.keep_last4 or self.params.keyed_last4
+        prefix = digits[: self.params.bin_length] if keep_bin else self._prefix(digits[:6])
+        tail = (self._last4(digits[-4:]) if self.params.keyed_last4 else digits[-4:]) if keep_last4 else ""
         # The middle is permuted; its last digit (or the check digit) is then solved for Luhn.
         middle_end = length - len(tail) - (0 if tail else 1)
         middle = digits[len(prefix) : middle_end]
@@ -178,12 +177,12 @@ class CardPan(MemoizedTransformer):
         shape = shape_of(value)
         digits = shape.digits
         digest = self._masked_digest(digits)
-        lead = digits[:6] if self.p.keep_bin else self._prefix(digits[:6])[: min(6, len(digits))]
+        lead = digits[:6] if self.params.keep_bin else self._prefix(digits[:6])[: min(6, len(digits))]
         keyed = str(int.from_bytes(digest[:8], "big")).zfill(20)
         rest = digits[len(lead) :]
-        if self.p.keyed_last4 and len(rest) >= 4:
+        if self.params.keyed_last4 and len(rest) >= 4:
             rest = keyed[: len(rest) - 4] + self._last4(rest[-4:])
-        elif not self.p.keep_last4 or len(rest) < 4:
+        elif not self.params.keep_last4 or len(rest) < 4:
             rest = keyed[: len(rest)]
         return shape.fill(lead + rest)
 
@@ -223,11 +222,11 @@ class Last4:
         return self._permute(digits)
 
 
-class CardPartParams(StrictParams):
+class CardPartParams(KeyedParams):
+    """key_column: the row's column (or, inside JSON, the path: `@.last4` beside the value, `$.card.number` from the
+    top) holding the card or its last four digits: one card's expiry moves alike wherever it is stored."""
+
     part: Literal["last4", "bin", "exp_month", "exp_year", "expiry"]
-    # The row's column (or, inside JSON, the path: `@.last4` beside the value, `$.card.number` from the top) holding
-    # the card or its last four digits: one card's expiry moves alike wherever it is stored.
-    key_column: str | None = None
 
 
 _EXPIRY = re.compile(r"^(\s*)(\d{1,2})(\s*[/\-]\s*)(\d{2}|\d{4})(\s*)$")
@@ -235,7 +234,7 @@ _EXPIRY_YEAR_FIRST = re.compile(r"^(\s*)(\d{4})(-)(\d{1,2})(\s*)$")
 
 
 @register
-class CardPart(Transformer):
+class CardPart(Transformer[CardPartParams]):
     """card_part: a piece stored beside a card (a payload's `last4`, `bin`, `exp_month`/`exp_year`, an "MM/YY"
     expiry), replaced so that it matches the card's fake or at least leaves nothing of the real card:
 
@@ -247,33 +246,27 @@ class CardPart(Transformer):
     """
 
     name = "card_part"
+    row_params = ("key_column",)
     accepts = frozenset({"text", "integer"})
-    Params = CardPartParams
     personal = False  # four digits, a month: too common to search for anywhere
     default_domain = "card"
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init__(self, params: CardPartParams, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
-        assert isinstance(params, CardPartParams)
-        self.p = params
         self._last4 = Last4(keyring, self.domain)
         self._testbin_digest = keyring.digester(self.domain + "\0testbin")
         self._bin_digest = keyring.digester(self.domain + "\0bin-tail")
         self._expiry_digest = keyring.digester(self.domain + "\0expiry")
 
-    @property
-    def row_columns(self) -> frozenset[str]:
-        return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
-
     def _shift(self, row: Mapping[str, str | None]) -> tuple[int, int]:
         """(months to rotate by, years to add) for the card of this row."""
-        key = row.get(self.p.key_column) if self.p.key_column else None
+        key = row.get(self.params.key_column) if self.params.key_column else None
         digits = "".join(c for c in (key or "") if c.isdigit())[-4:]
         digest = self._expiry_digest(digits)
         return 1 + digest[0] % 11, 1 + digest[1] % 3
 
     def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
-        part = self.p.part
+        part = self.params.part
         shape = shape_of(value)
         digits = shape.digits
         if not digits:

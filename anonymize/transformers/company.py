@@ -11,12 +11,17 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel
-
 from anonymize import normalize
 from anonymize.keys import Keyring
 from anonymize.names import pool
-from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register, unique_needs_key
+from anonymize.transformers.base import (
+    ColumnInfo,
+    Keyed,
+    KeyedParams,
+    MemoizedTransformer,
+    TextKind,
+    register,
+)
 from anonymize.transformers.keyed import KeyedIndex, fit, name_key
 
 _JA_FORMS = (
@@ -37,39 +42,30 @@ _KANA_OF_FORM = {"株式会社": "カブシキガイシャ", "有限会社": "�
 _BRANCH = re.compile(r"([\s\u3000]?)[^\s\u3000]{1,12}店$")
 
 
-class CompanyParams(StrictParams):
+class CompanyParams(KeyedParams):
     style: Literal["auto", "ja", "latin"] = "auto"  # auto: Latin for ASCII input, else Japanese
     script: Literal["kanji", "katakana"] = "kanji"  # Japanese style: as written, or the reading (legal_name_kana)
     legal_form: Literal["auto", "prefix", "suffix", "none"] = "auto"  # auto: mirror the input
-    key_column: str | None = None
 
 
 @register
-class CompanyName(MemoizedTransformer):
+class CompanyName(Keyed[CompanyParams], MemoizedTransformer[CompanyParams]):
     name = "company_name"
+    text_kinds = (TextKind("company"),)
+    unique_fakes = "names"
     accepts = frozenset({"text"})
-    Params = CompanyParams
     default_domain = "company_name"
     realistic_fakes = True
     keeps_blank = True
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init__(self, params: CompanyParams, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
-        assert isinstance(params, CompanyParams)
-        self.p = params
-        if column.unique and params.key_column is None:
-            raise unique_needs_key(column, self.name, "names")
         self.parts = pool.company_parts()
         self.towns = pool.places().towns
         size = len(self.parts.stems) * len(self.parts.industries) * len(self.parts.regions)
         self._index_of = KeyedIndex.shared(keyring, self.domain, size)
         self._lookup = self._index_of.lookup
         self._branch_digest = keyring.digester(self.domain + "\0branch")
-        self._key_column = params.key_column
-
-    @property
-    def row_columns(self) -> frozenset[str]:
-        return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
 
     def _fake(self, value: str, key: str) -> str:
         index = self._lookup(name_key(key))
@@ -81,20 +77,20 @@ class CompanyName(MemoizedTransformer):
             self.parts.regions[region_i],
         )
         text = value.strip() if value.isascii() else normalize.nfkc(value)  # NFKC leaves ASCII as it is
-        latin = self.p.style == "latin" or (self.p.style == "auto" and text.isascii())
+        latin = self.params.style == "latin" or (self.params.style == "auto" and text.isascii())
         if latin:
             core = f"{region.romaji.title() + ' ' if region else ''}{stem.romaji.title()} {industry.english}"
             form = _first_in(_LATIN_FORMS, text) if "." in text or "L" in text or "Corporation" in text else None
-            if self.p.legal_form == "none" or (self.p.legal_form == "auto" and form is None):
+            if self.params.legal_form == "none" or (self.params.legal_form == "auto" and form is None):
                 fake = core
-            elif self.p.legal_form == "prefix":
+            elif self.params.legal_form == "prefix":
                 fake = f"{form or 'K.K.'} {core}"
             else:
                 fake = f"{core} {form or 'Co., Ltd.'}"
-        elif self.p.script == "katakana":
+        elif self.params.script == "katakana":
             core = f"{region.katakana if region else ''}{stem.katakana}{industry.katakana}"
             form = _first_in(_KANA_FORMS, text) if "ガイシャ" in text or "(" in text or ")" in text else None
-            position = self.p.legal_form
+            position = self.params.legal_form
             if position == "auto":
                 position = "none" if form is None else "prefix" if text.startswith(form) else "suffix"
             form = form or "カブシキガイシャ"
@@ -105,7 +101,7 @@ class CompanyName(MemoizedTransformer):
         else:
             core = f"{region.text if region else ''}{stem.text}{industry.text}"
             form = _first_in(_JA_FORMS, text) if "会社" in text or "法人" in text or "(" in text else None
-            position = self.p.legal_form
+            position = self.params.legal_form
             if position == "auto":
                 position = "none" if form is None else "prefix" if text.startswith(form) else "suffix"
             fake = (

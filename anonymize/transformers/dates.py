@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from anonymize.errors import TransformError
 from anonymize.keys import Keyring
@@ -31,34 +31,30 @@ class DateShiftParams(StrictParams):
 
 
 @register
-class DateShift(Transformer):
+class DateShift(Transformer[DateShiftParams]):
     name = "date_shift"
+    row_params = ("entity_column",)
     accepts = frozenset({"date", "timestamp", "text"})
-    Params = DateShiftParams
     personal = False  # dates alone are not searched for in the output: they'd match everywhere
     default_domain = "date_shift"
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init__(
+        self, params: DateShiftParams, column: ColumnInfo, keyring: Keyring, domain: str | None = None
+    ) -> None:
         super().__init__(params, column, keyring, domain)
-        assert isinstance(params, DateShiftParams)
-        self.p = params
         self._entity_column = params.entity_column
         self._digest = keyring.digester(self.domain)
         self.offset_for = memoized(self._offset, self.cache_size)
-
-    @property
-    def row_columns(self) -> frozenset[str]:
-        return frozenset({self.p.entity_column}) if self.p.entity_column else frozenset()
 
     def native_transform(self) -> TransformCall | None:
         if NATIVE is None:
             return None
         return NATIVE.DateShiftFake(
-            self._digest, self.p.range_days, self._entity_column, self.offset_for, self.transform
+            self._digest, self.params.range_days, self._entity_column, self.offset_for, self.transform
         )
 
     def _offset(self, entity: str) -> int:
-        span = self.p.range_days
+        span = self.params.range_days
         draw = int.from_bytes(self._digest(text_key(entity))[:8], "big") % (2 * span)
         return draw - span if draw < span else draw - span + 1  # never 0: every date moves
 

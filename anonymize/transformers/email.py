@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pydantic import BaseModel, field_validator
+from pydantic import field_validator
 
 from anonymize import normalize
 from anonymize.keys import Keyring
 from anonymize.names import pool
 from anonymize.speedups import NATIVE
-from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, TransformCall, register
+from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, TextKind, TransformCall, register
 from anonymize.transformers.keyed import BASE32_PAIRS, base32_of, fit
 
 RESERVED_DOMAINS = frozenset({"example.com", "example.net", "example.org"})
@@ -55,18 +55,19 @@ _LOW40 = (1 << 40) - 1
 
 
 @register
-class Email(MemoizedTransformer):
+class Email(MemoizedTransformer[EmailParams]):
     name = "email"
+    pii_kind = "EMAIL"
+    text_kinds = (TextKind("email", entities=("EMAIL",)),)
+    remembered = True
     accepts = frozenset({"text"})
-    Params = EmailParams
     identifying = True
     default_domain = "email"
     cache_size = SHARED_CACHE_SIZE
     keeps_blank = True
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init__(self, params: EmailParams, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
-        assert isinstance(params, EmailParams)
         self.mail_domain = params.mail_domain
         self._given = pool.given_names()
         self._family = pool.surnames()

@@ -20,9 +20,9 @@ import re
 from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, Protocol
+from typing import Protocol
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from anonymize.context import (
     NUMBER_KINDS,
@@ -44,6 +44,7 @@ from anonymize.transformers.base import (
     Transformer,
     register,
 )
+from anonymize.transformers.declared import text_kind_transforms
 from anonymize.transformers.keyed import fit
 
 
@@ -51,7 +52,7 @@ from anonymize.transformers.keyed import fit
 class Span:
     start: int
     end: int
-    kind: str  # a key of KIND_TRANSFORMS
+    kind: str  # a kind a transformer declares (declared.text_kind_transforms)
     weak: bool = False  # a card number known only by a cue word near it (the source may hold it as an identifier)
 
 
@@ -76,30 +77,8 @@ class MemoizableDetector(Detector, Protocol):
 PURE = SimpleNamespace(generation=0)  # the stamp of a detector whose spans depend on (text, context) alone
 
 
-# What replaces each kind of span: (transformer name, its params). Detectors may only emit these kinds
-# (case-insensitive: Presidio-style "EMAIL" is "email").
-KIND_TRANSFORMS: dict[str, tuple[str, dict[str, Any]]] = {
-    "email": ("email", {}),
-    "phone": ("phone", {}),
-    "card": ("card_pan", {}),
-    "ip": ("ip", {}),
-    "person": ("person_name", {}),
-    # The PII detector's names by shape (anonymize/pii/hook.py): 田中様 -> a surname, Mr. Smith -> romaji.
-    "person_family": ("person_name", {"part": "family"}),
-    "person_katakana": ("person_name", {"script": "katakana"}),
-    "person_family_katakana": ("person_name", {"part": "family", "script": "katakana"}),
-    "person_romaji": ("person_name", {"script": "romaji"}),
-    "person_family_romaji": ("person_name", {"part": "family", "script": "romaji"}),
-    "company": ("company_name", {}),
-    "address": ("address", {}),
-    "postal_code": ("address", {"part": "postal_code"}),
-    "my_number": ("my_number", {}),
-    "corporate_number": ("corporate_number", {}),
-    "invoice_number": ("corporate_number", {}),  # T + 法人番号: the T stays, the number is faked
-    "bank_account": ("bank_account", {}),
-    "bank_branch": ("bank_account", {}),
-    "token": ("token", {}),
-}
+# What replaces each kind of span is the transformer declaring it (its `text_kinds`), with its params: Detectors may
+# only emit these kinds (case-insensitive: Presidio-style "EMAIL" is "email"). See anonymize.transformers.declared.
 
 _DASH = "\\-\u2010\u2011\u2012\u2013\u2212\uff0d\u30fc"
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
@@ -219,9 +198,10 @@ def register_detector(name: str, factory: DetectorFactory, reads_known_values: b
 
 
 def _known_kinds(value: list[str] | None) -> list[str] | None:
-    unknown = sorted({k.lower() for k in value or ()} - KIND_TRANSFORMS.keys())
+    kinds = text_kind_transforms()
+    unknown = sorted({k.lower() for k in value or ()} - kinds.keys())
     if unknown:
-        raise ValueError(f"unknown kind(s) {', '.join(unknown)}: use some of {', '.join(KIND_TRANSFORMS)}")
+        raise ValueError(f"unknown kind(s) {', '.join(unknown)}: use some of {', '.join(kinds)}")
     return value
 
 
@@ -256,10 +236,9 @@ Detection = tuple[str, bool, str, bool]
 
 
 @register
-class FreeText(MemoizedTransformer):
+class FreeText(MemoizedTransformer[FreeTextParams]):
     name = "free_text"
     accepts = frozenset({"text"})
-    Params = FreeTextParams
     # The text as a whole isn't searched for: leak_values/leak_items yield the pieces detected in it.
     personal = True
     identifying = True
@@ -268,13 +247,12 @@ class FreeText(MemoizedTransformer):
     # detections); whether it needs the run's known values depends on its detector (set per instance).
     capabilities = MemoizedTransformer.capabilities.but(leak="pieces", key_context=True)
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init__(self, params: FreeTextParams, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
-        assert isinstance(params, FreeTextParams)
-        self.p = params
-        unknown = sorted({k.lower() for k in [*(params.kinds or ()), *params.ignore]} - KIND_TRANSFORMS.keys())
+        self._kinds = text_kind_transforms()
+        unknown = sorted({k.lower() for k in [*(params.kinds or ()), *params.ignore]} - self._kinds.keys())
         if unknown:
-            raise RulesError(f"free_text: unknown kinds {unknown}", f"use some of: {', '.join(KIND_TRANSFORMS)}")
+            raise RulesError(f"free_text: unknown kinds {unknown}", f"use some of: {', '.join(self._kinds)}")
         self.ignore = frozenset(k.lower() for k in params.ignore)
         if params.detector not in DETECTORS and params.detector in DETECTOR_MODULES:
             importlib.import_module(DETECTOR_MODULES[params.detector])
@@ -300,10 +278,10 @@ class FreeText(MemoizedTransformer):
         replacer = self._replacers.get(kind)
         if replacer is None:
             kind = kind.lower()
-            transform, params = KIND_TRANSFORMS[kind]
+            transform, params = self._kinds[kind]
             cls = REGISTRY[transform]
             column = ColumnInfo(self.column.table, f"{self.column.name}<{kind}>", "text")
-            replacer = cls(cls.Params.model_validate(params), column, self.keyring, self.p.domains.get(kind))
+            replacer = cls(cls.Params.model_validate(params), column, self.keyring, self.params.domains.get(kind))
             self._replacers[kind] = self._replacers[kind.upper()] = replacer
         return replacer
 

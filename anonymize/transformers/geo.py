@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from anonymize.errors import RulesError, TransformError
 from anonymize.keys import Keyring
@@ -58,17 +58,17 @@ def axis_of(name: str) -> str | None:
 
 
 @register
-class Coordinates(Transformer):
+class Coordinates(Transformer[CoordinatesParams]):
     name = "coordinates"
+    row_params = ("entity_column",)
     accepts = frozenset({"numeric", "text", "other"})
-    Params = CoordinatesParams
     personal = False  # numbers: not searched for in the output, they'd match everywhere
     default_domain = "coordinates"
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init__(
+        self, params: CoordinatesParams, column: ColumnInfo, keyring: Keyring, domain: str | None = None
+    ) -> None:
         super().__init__(params, column, keyring, domain)
-        assert isinstance(params, CoordinatesParams)
-        self.p = params
         axis = params.axis
         if axis == "auto" and column.family != "other":
             axis = axis_of(column.name) or "auto"
@@ -81,22 +81,18 @@ class Coordinates(Transformer):
         self._digest = keyring.digester(self.domain)
         self._offset = memoized(self._draw, self.cache_size)
 
-    @property
-    def row_columns(self) -> frozenset[str]:
-        return frozenset({self.p.entity_column}) if self.p.entity_column else frozenset()
-
     def _draw(self, entity: str) -> tuple[float, float]:
         """(Δlatitude, Δlongitude) in degrees for an entity."""
         digest = self._digest(entity)
         unit = int.from_bytes(digest[:8], "big") / 2**64
         bearing = 2 * math.pi * int.from_bytes(digest[8:16], "big") / 2**64
         # Uniform over the ring's area, not its radius: as many fakes far out as near in.
-        low, high = self.p.min_km**2, self.p.km**2
+        low, high = self.params.min_km**2, self.params.km**2
         distance = math.sqrt(low + unit * (high - low))
         return distance * math.cos(bearing) / _KM_PER_DEGREE, distance * math.sin(bearing) / _KM_PER_DEGREE
 
     def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
-        entity = row.get(self.p.entity_column) if self.p.entity_column else None
+        entity = row.get(self.params.entity_column) if self.params.entity_column else None
         if entity is None:
             entity = value.strip()
         d_lat, d_lon = self._offset(entity)

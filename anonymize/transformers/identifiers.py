@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from anonymize.keys import Keyring
-from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register
+from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, NoParams, P, StrictParams, TextKind, register
 from anonymize.transformers.digits import shape_of, whole_if_digit
 from anonymize.transformers.keyed import DigitPermuter, fit
 from anonymize.transformers.permutation import Permutation
@@ -47,14 +47,14 @@ def my_number_valid(number: str) -> bool:
     return len(number) == 12 and number.isdigit() and my_number_check_digit(number[:-1]) == number[-1]
 
 
-class _DigitsTransformer(MemoizedTransformer):
+class _DigitsTransformer(MemoizedTransformer[P]):
     """Shape-keeping digit transforms; subclasses say how to fake a digit string."""
 
     accepts = frozenset({"text", "integer"})
     identifying = True
     capabilities = MemoizedTransformer.capabilities.but(leak="whole_if_digit")  # see leak_values
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init__(self, params: P, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
         self._permute = DigitPermuter(keyring, f"{self.name}\0{self.domain}")
         self._integer = column.family == "integer"
@@ -95,8 +95,13 @@ class _DigitsTransformer(MemoizedTransformer):
 
 
 @register
-class CorporateNumber(_DigitsTransformer):
+class CorporateNumber(_DigitsTransformer[NoParams]):
     name = "corporate_number"
+    pii_kind = "CORPORATE_NUMBER"
+    text_kinds = (
+        TextKind("corporate_number", entities=("CORPORATE_NUMBER", "INVOICE_NUMBER")),
+        TextKind("invoice_number"),  # T + 法人番号: the T stays, the number is faked
+    )
     default_domain = "corporate_number"
 
     def fake_digits(self, digits: str) -> str:
@@ -107,8 +112,10 @@ class CorporateNumber(_DigitsTransformer):
 
 
 @register
-class MyNumber(_DigitsTransformer):
+class MyNumber(_DigitsTransformer[NoParams]):
     name = "my_number"
+    pii_kind = "MY_NUMBER"
+    text_kinds = (TextKind("my_number", entities=("MY_NUMBER",)),)
     default_domain = "my_number"
 
     def fake_digits(self, digits: str) -> str:
@@ -123,17 +130,22 @@ class BankAccountParams(StrictParams):
 
 
 @register
-class BankAccount(_DigitsTransformer):
+class BankAccount(_DigitsTransformer[BankAccountParams]):
     """Branch (3 digits), account (7 digits) or combined bank-branch-account strings, digit count kept."""
 
     name = "bank_account"
-    Params = BankAccountParams
+    pii_kind = "BANK_ACCOUNT"
+    text_kinds = (
+        TextKind("bank_account", entities=("BANK_ACCOUNT", "BANK_BRANCH")),
+        TextKind("bank_branch"),
+    )
     default_domain = "bank_account"
     capabilities = _DigitsTransformer.capabilities.but(leak="whole_or_nothing")  # see leak_items
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init__(
+        self, params: BankAccountParams, column: ColumnInfo, keyring: Keyring, domain: str | None = None
+    ) -> None:
         super().__init__(params, column, keyring, domain)
-        assert isinstance(params, BankAccountParams)
         self._keep_prefix_digits = params.keep_prefix_digits
 
     def fake_digits(self, digits: str) -> str:

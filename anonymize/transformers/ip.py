@@ -19,18 +19,19 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from anonymize.errors import TransformError
 from anonymize.keys import Keyring
 from anonymize.speedups import NATIVE
 from anonymize.transformers.base import (
     ColumnInfo,
+    Keyed,
+    KeyedParams,
     MemoizedTransformer,
-    StrictParams,
+    TextKind,
     TransformCall,
     register,
-    unique_needs_key,
 )
 from anonymize.transformers.keyed import KeyedIndex, fit, native_max_length
 from anonymize.transformers.permutation import Permutation
@@ -42,12 +43,11 @@ _RESERVED = {4: (0xF0000000, 28), 6: (0x20010DB8 << 96, 96)}
 _INDEXED_BITS = 64
 
 
-class IpParams(StrictParams):
+class IpParams(KeyedParams):  # key_column: the row's id, needed on unique columns
     # Leading bits kept, e.g. 16 keeps 10.1.x.x, the rest permuted in the real address space: the user's choice
     # to keep real networks, knowing a fake may then be someone's real address. 0: fakes in reserved space.
     keep_prefix_v4: int = Field(default=0, ge=0, le=32)
     keep_prefix_v6: int = Field(default=0, ge=0, le=128)
-    key_column: str | None = None  # key the fake on this column (the row's id): needed on unique columns
 
 
 # Plain dotted IPv4 in canonical form (no leading zeros, each octet <= 255): the common case, parsed without the
@@ -58,31 +58,27 @@ _PLAIN_V4 = re.compile(
 
 
 @register
-class Ip(MemoizedTransformer):
+class Ip(Keyed[IpParams], MemoizedTransformer[IpParams]):
     name = "ip"
+    pii_kind = "IP"
+    text_kinds = (TextKind("ip", entities=("IP",)),)
+    unique_fakes = "addresses"  # hashed IPv4 fakes collide by chance (a 2^28 space); a permutation of ids never
+
+    def repeats(self, params: IpParams) -> bool:
+        return params.keep_prefix_v4 == 0
+
     accepts = frozenset({"inet", "text"})
-    Params = IpParams
     identifying = True
     default_domain = "ip"
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init__(self, params: IpParams, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
-        assert isinstance(params, IpParams)
-        self.p = params
-        if column.unique and params.key_column is None and params.keep_prefix_v4 == 0:
-            # Hashed IPv4 fakes collide by chance (a 2^28 space); a permutation of the row's id never does.
-            raise unique_needs_key(column, self.name, "addresses")
         self._cidr = (column.base_type or column.pg_type).startswith("cidr")
         self._permutations: dict[tuple[int, int], Permutation] = {}
-        self._key_column = params.key_column
         self._digest = keyring.digester(self.domain)
 
-    @property
-    def row_columns(self) -> frozenset[str]:
-        return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
-
     def native_transform(self) -> TransformCall | None:
-        if NATIVE is None or self._key_column is not None or self.p.keep_prefix_v4:
+        if NATIVE is None or self._key_column is not None or self.params.keep_prefix_v4:
             return None
         return NATIVE.Ipv4Fake(self._digest, self.transform, native_max_length(self.max_length))
 
@@ -127,7 +123,7 @@ class Ip(MemoizedTransformer):
         key: str | None = None,
     ) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
         version = address.version
-        keep = self.p.keep_prefix_v4 if version == 4 else self.p.keep_prefix_v6
+        keep = self.params.keep_prefix_v4 if version == 4 else self.params.keep_prefix_v6
         if keep > 0:
             varying_end = address.max_prefixlen if network_bits is None else network_bits
             return type(address)(self._kept_prefix(int(address), version, keep, varying_end))
@@ -142,7 +138,7 @@ class Ip(MemoizedTransformer):
     def _fake_keyed(self, value: str, key: str | None) -> str:
         text = value.strip()
         if _PLAIN_V4.fullmatch(text):
-            keep = self.p.keep_prefix_v4
+            keep = self.params.keep_prefix_v4
             if keep > 0:
                 a, b, c, d = (int(octet) for octet in text.split("."))
                 number = self._kept_prefix((a << 24) | (b << 16) | (c << 8) | d, 4, keep, 32)

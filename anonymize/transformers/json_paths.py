@@ -49,10 +49,9 @@ from anonymize.transformers.base import (
     ColumnInfo,
     StrictParams,
     Transformer,
-    build_transformer,
     register,
-    validate_params,
 )
+from anonymize.transformers.factory import build_transformer, validate_params
 
 if TYPE_CHECKING:
     from anonymize.transformers.free_text import FreeText
@@ -442,18 +441,16 @@ def _back(original: Any, text: str | None) -> Any:
 
 
 @register
-class JsonPaths(Transformer):
+class JsonPaths(Transformer[JsonParams]):
     name = "json"
     accepts = frozenset({"json", "text"})
-    Params = JsonParams
     # The document as a whole isn't searched for: leak_values/leak_items yield the personal leaves. Per instance,
     # personal/identifying say whether any path rule is (conservative for checks that look at the flags only).
     personal = True
     capabilities = Capabilities(leak="pieces")
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init__(self, params: JsonParams, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
-        assert isinstance(params, JsonParams)
         self.rules: list[tuple[str, tuple[Step, ...], Transformer]] = []
         for path, rule in params.paths.items():
             self.rules.append((path, parse_path(path), self._sub(path, rule)))

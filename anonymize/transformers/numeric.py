@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from anonymize.errors import TransformError
 from anonymize.keys import Keyring
@@ -40,17 +40,17 @@ class NumericNoiseParams(StrictParams):
 
 
 @register
-class NumericNoise(Transformer):
+class NumericNoise(Transformer[NumericNoiseParams]):
     name = "numeric_noise"
+    row_params = ("entity_column",)
     accepts = frozenset({"integer", "numeric", "text"})
-    Params = NumericNoiseParams
     personal = False  # numbers alone are not searched for in the output: they'd match everywhere
     default_domain = "numeric_noise"
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init__(
+        self, params: NumericNoiseParams, column: ColumnInfo, keyring: Keyring, domain: str | None = None
+    ) -> None:
         super().__init__(params, column, keyring, domain)
-        assert isinstance(params, NumericNoiseParams)
-        self.p = params
         self._integer = column.family == "integer"
         pg_type = (column.base_type or column.pg_type).strip().lower()
         self._limit: Decimal | None = None
@@ -60,10 +60,6 @@ class NumericNoise(Transformer):
             precision, scale = int(match.group(1)), int(match.group(2) or 0)
             self._limit = Decimal(10) ** (precision - scale) - Decimal(10) ** -scale
         self._cached = lru_cache(maxsize=self.cache_size)(self._fake)
-
-    @property
-    def row_columns(self) -> frozenset[str]:
-        return frozenset({self.p.entity_column}) if self.p.entity_column else frozenset()
 
     def _unit(self, value: str, entity: str, salt: str) -> Decimal:
         digest = self.keyring.digest(f"{self.domain}\0{salt}", f"{entity}\0{value}")
@@ -78,13 +74,13 @@ class NumericNoise(Transformer):
         if not number.is_finite():
             return value
         noisy = number
-        if self.p.relative:
-            noisy += abs(number) * Decimal(str(self.p.relative)) * self._unit(text, entity, "relative")
-        if self.p.absolute:
-            noisy += Decimal(str(self.p.absolute)) * self._unit(text, entity, "absolute")
-        low = Decimal(str(self.p.min)) if self.p.min is not None else None
-        high = Decimal(str(self.p.max)) if self.p.max is not None else None
-        if self.p.keep_sign:
+        if self.params.relative:
+            noisy += abs(number) * Decimal(str(self.params.relative)) * self._unit(text, entity, "relative")
+        if self.params.absolute:
+            noisy += Decimal(str(self.params.absolute)) * self._unit(text, entity, "absolute")
+        low = Decimal(str(self.params.min)) if self.params.min is not None else None
+        high = Decimal(str(self.params.max)) if self.params.max is not None else None
+        if self.params.keep_sign:
             if number >= 0:
                 low = max(low, Decimal(0)) if low is not None else Decimal(0)
             else:
@@ -108,5 +104,5 @@ class NumericNoise(Transformer):
         return f"{noisy:f}"
 
     def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
-        entity = (row.get(self.p.entity_column) or "") if self.p.entity_column else ""
+        entity = (row.get(self.params.entity_column) or "") if self.params.entity_column else ""
         return self._cached(value, entity)

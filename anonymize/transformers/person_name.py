@@ -29,8 +29,6 @@ from functools import cache
 from itertools import pairwise
 from typing import Literal
 
-from pydantic import BaseModel
-
 from anonymize import locales
 from anonymize.errors import RulesError
 from anonymize.keys import Keyring
@@ -38,11 +36,12 @@ from anonymize.names import pool
 from anonymize.speedups import NATIVE
 from anonymize.transformers.base import (
     ColumnInfo,
+    Keyed,
+    KeyedParams,
     MemoizedTransformer,
-    StrictParams,
+    TextKind,
     TransformCall,
     register,
-    unique_needs_key,
 )
 from anonymize.transformers.keyed import KeyedIndex, fit, name_key, native_max_length
 
@@ -60,10 +59,9 @@ _FAR = 997  # a Latin name's redraw steps this far through its (alphabetical) po
 _SPREAD = 7919  # a second, third... family or given name of one fake: the drawn one's index plus k * a prime
 
 
-class PersonNameParams(StrictParams):
+class PersonNameParams(KeyedParams):  # key_column: e.g. the kanji name, or the id
     script: Script = "kanji"
     part: Literal["full", "family", "given"] = "full"
-    key_column: str | None = None  # key the fake on this column (e.g. the kanji name, or the id)
     order: Literal["auto", "family_first", "given_first"] = (
         "auto"  # auto: kanji/kana family first, romaji/latin given first (Latin input: as the value is written)
     )
@@ -104,20 +102,29 @@ class _Names:
 
 
 @register
-class PersonName(MemoizedTransformer):
+class PersonName(Keyed[PersonNameParams], MemoizedTransformer[PersonNameParams]):
     name = "person_name"
+    pii_kind = "PERSON"
+    # The PII detector's names by shape (anonymize/pii/hook.py): 田中様 -> a surname, Mr. Smith -> romaji.
+    text_kinds = (
+        TextKind("person", entities=("PERSON",)),
+        TextKind("person_family", {"part": "family"}),
+        TextKind("person_katakana", {"script": "katakana"}),
+        TextKind("person_family_katakana", {"part": "family", "script": "katakana"}),
+        TextKind("person_romaji", {"script": "romaji"}),
+        TextKind("person_family_romaji", {"part": "family", "script": "romaji"}),
+    )
+    remembered = True
+    unique_fakes = "names"
     accepts = frozenset({"text"})
-    Params = PersonNameParams
     default_domain = "person_name"
     realistic_fakes = True
     keeps_blank = True
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init__(
+        self, params: PersonNameParams, column: ColumnInfo, keyring: Keyring, domain: str | None = None
+    ) -> None:
         super().__init__(params, column, keyring, domain)
-        assert isinstance(params, PersonNameParams)
-        self.p = params
-        if column.unique and params.key_column is None:
-            raise unique_needs_key(column, self.name, "names")
         self._adapts = params.script in _JAPANESE_SCRIPTS  # the value's own script and locale decide
         if not self._adapts and params.locale != "auto":
             raise RulesError(
@@ -128,7 +135,6 @@ class PersonName(MemoizedTransformer):
         self._pools: dict[Script, _Names] = {}
         self._names = self._pool(params.script)
         self._index_of = self._names.index  # the rule's own pool (what the C fake draws from)
-        self._key_column = params.key_column
 
     def _pool(self, script: Script) -> _Names:
         names = self._pools.get(script)
@@ -138,9 +144,13 @@ class PersonName(MemoizedTransformer):
             names = self._pools[script] = _Names(script, family, given, index)
         return names
 
-    @property
-    def row_columns(self) -> frozenset[str]:
-        return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
+    def known_kind(self) -> str | None:
+        # Free text replaces a whole name keyed on itself in the written script: a column keyed on another, a part
+        # or a reading gets fakes free text can't reproduce.
+        params = self.params
+        if params.key_column is not None or params.part != "full" or params.script not in ("kanji", "romaji", "latin"):
+            return None
+        return super().known_kind()
 
     def native_transform(self) -> TransformCall | None:
         if NATIVE is None or not self._adapts:  # Latin scripts follow the value's shape and case: Python
@@ -150,16 +160,16 @@ class PersonName(MemoizedTransformer):
             self._names.family,
             self._names.given,
             self._key_column,
-            self.p.separator,
-            _PARTS.index(self.p.part),
+            self.params.separator,
+            _PARTS.index(self.params.part),
             self._given_first(self._names),
             self.transform,
             native_max_length(self.max_length),
-            _NATIVE_IDEOGRAPH if self.p.script == "kanji" else _NATIVE_JAPANESE,
+            _NATIVE_IDEOGRAPH if self.params.script == "kanji" else _NATIVE_JAPANESE,
         )
 
     def _given_first(self, names: _Names) -> bool:
-        return self.p.order == "given_first" or (self.p.order == "auto" and names.latin)
+        return self.params.order == "given_first" or (self.params.order == "auto" and names.latin)
 
     def _names_for(self, value: str) -> tuple[_Names, bool]:
         """The pool a value's fake comes from, and whether the value is a Latin-script name (its shape is kept)."""
@@ -167,10 +177,10 @@ class PersonName(MemoizedTransformer):
         if not self._adapts:
             return self._names, script == "latin"
         if script == "latin":
-            locale = self.p.locale
+            locale = self.params.locale
             romaji = locale == "ja" or (locale == "auto" and locales.looks_romaji(value))
             return self._pool("romaji" if romaji else "latin"), True
-        if (script == "katakana" or script == "hiragana") and self.p.script == "kanji":
+        if (script == "katakana" or script == "hiragana") and self.params.script == "kanji":
             return self._pool(script), False
         return self._names, False
 
@@ -186,7 +196,7 @@ class PersonName(MemoizedTransformer):
         # The next family name, or given name; a Latin name (whose pools are in alphabetical order, and whose
         # initials are all that may show) a far one, with another initial.
         step = _FAR if shaped else 1
-        if self.p.part == "family":
+        if self.params.part == "family":
             step *= len(names.given)
         for _ in range(_REDRAWS):
             index = (index + step) % names.index.size
@@ -198,11 +208,11 @@ class PersonName(MemoizedTransformer):
     def _render(self, value: str, index: int, names: _Names, shaped: bool) -> str:
         # The input shapes the output (separator, case; a Latin name's whole form).
         family, given = divmod(index, len(names.given))
-        if shaped and not (self.p.separator is not None and self.p.part == "full"):
+        if shaped and not (self.params.separator is not None and self.params.part == "full"):
             # Keyed on another column (a unique column's id), a full name keeps both drawn names whole, or it
             # would give distinct ids one fake: "x", "J. Smith" are then written as "Given Family".
-            whole = self._key_column is not None and self.p.part == "full"
-            shaped_fake = _LatinShape(value, self.p.part, self.p.order, names).render(family, given, whole)
+            whole = self._key_column is not None and self.params.part == "full"
+            shaped_fake = _LatinShape(value, self.params.part, self.params.order, names).render(family, given, whole)
             if shaped_fake is not None and (self.max_length is None or len(shaped_fake) <= self.max_length):
                 return shaped_fake
         family_text, given_text = names.family[family], names.given[given]
@@ -212,12 +222,12 @@ class PersonName(MemoizedTransformer):
                 family_text, given_text = family_text.upper(), given_text.upper()
             elif value.islower():
                 family_text, given_text = family_text.lower(), given_text.lower()
-        part = self.p.part
+        part = self.params.part
         if part == "family":
             return fit(family_text, self.max_length)
         if part == "given":
             return fit(given_text, self.max_length)
-        separator = self.p.separator
+        separator = self.params.separator
         if separator is None:
             if latin:
                 separator = " "

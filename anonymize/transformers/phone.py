@@ -50,7 +50,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from anonymize.keys import Keyring
 from anonymize.locales import NANP
@@ -58,11 +58,11 @@ from anonymize.speedups import NATIVE
 from anonymize.transformers.base import (
     Capabilities,
     ColumnInfo,
-    StrictParams,
+    Keyed,
+    KeyedParams,
+    TextKind,
     TransformCall,
-    Transformer,
     register,
-    unique_needs_key,
 )
 from anonymize.transformers.digits import shape_of, whole_if_digit
 from anonymize.transformers.keyed import DigitPermuter, KeyedIndex, fit, key_of, native_max_length
@@ -89,12 +89,11 @@ _UK_DRAMA = {
 }  # fmt: skip
 
 
-class PhoneParams(StrictParams):
+class PhoneParams(KeyedParams):  # key_column: the row's id, needed on unique columns
     # Keep this many leading digits of the national number and permute the rest, as in the real numbering
     # space: the user's choice to keep real prefixes, knowing a fake may then be someone's real number.
     # None: fakes in unassigned ranges (see the module docstring).
     keep_prefix_digits: int | None = Field(default=None, ge=0, le=6)
-    key_column: str | None = None  # key the fake digits on this column (the row's id): needed on unique columns
     # auto: +1/+44 numbers and bare 10-digit NANP numbers get fictional numbers of their country, 0-leading ones
     # Japanese rules; gb: 0-leading national numbers are British too; us: as auto; ja: every number on the
     # Japanese rules (other countries' numbers keep their lead and permute the rest, as before).
@@ -102,34 +101,31 @@ class PhoneParams(StrictParams):
 
 
 @register
-class Phone(Transformer):
+class Phone(Keyed[PhoneParams]):
     name = "phone"
+    pii_kind = "PHONE"
+    text_kinds = (TextKind("phone", entities=("PHONE",)),)
+    remembered = True
+    unique_fakes = "numbers"  # hashed digits collide by chance (a 10^7 space); a permutation of ids never does
+
+    def repeats(self, params: PhoneParams) -> bool:
+        return params.keep_prefix_digits is None
+
     accepts = frozenset({"text"})
-    Params = PhoneParams
     identifying = True
     default_domain = "phone"
     capabilities = Capabilities(leak="whole_if_digit")  # see leak_values
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init__(self, params: PhoneParams, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
-        assert isinstance(params, PhoneParams)
-        self.p = params
         self.keep = params.keep_prefix_digits
-        self.key_column = params.key_column
-        if column.unique and self.key_column is None and self.keep is None:
-            # Hashed digits collide by chance (a 10^7 space); a permutation of the row's id never does.
-            raise unique_needs_key(column, self.name, "numbers")
         self._permute = DigitPermuter(keyring, f"phone\0{self.domain}")
         self._digest = keyring.digester(self.domain)
         self._cached = lru_cache(maxsize=self.cache_size)(self._fake)
 
-    @property
-    def row_columns(self) -> frozenset[str]:
-        return frozenset({self.key_column}) if self.key_column else frozenset()
-
     def native_transform(self) -> TransformCall | None:
         # The C fake writes 0-leading Japanese national numbers only, which are British under `locale: gb`.
-        if NATIVE is None or self.keep is not None or self.key_column is not None or self.p.locale == "gb":
+        if NATIVE is None or self.keep is not None or self._key_column is not None or self.params.locale == "gb":
             return None
         return NATIVE.PhoneFake(self._digest, self.transform, native_max_length(self.max_length))
 
@@ -174,7 +170,7 @@ class Phone(Transformer):
     def _foreign(self, template: str, digits: str, key: str | None) -> str | None:
         """The fake digits of a North American or British number (`digits`: all of the value's), or None when it
         is neither (then the Japanese rules apply). An extension ("x123", "ext. 12") is kept as it is."""
-        locale = self.p.locale
+        locale = self.params.locale
         if locale == "ja" or self.keep is not None:
             return None
         extension = _EXTENSION.search(template)
@@ -241,7 +237,7 @@ class Phone(Transformer):
         # One number, one fake, however it is spelled: the national number is what anonymize.pii.canonical.phone
         # keys free text on (+81 / (+81) / 0081 / +81 (0)90 ... all reduce to 090...).
         lead = shape.template.lstrip(" (")
-        if digits[0] != "0" or lead[:1] == "+" or lead.startswith("00") or self.p.locale == "gb":
+        if digits[0] != "0" or lead[:1] == "+" or lead.startswith("00") or self.params.locale == "gb":
             foreign = self._foreign(shape.template, digits, key)
             if foreign is not None:
                 return fit(shape.fill(foreign), self.max_length)
@@ -261,7 +257,7 @@ class Phone(Transformer):
         return fit(shape.fill(fake), self.max_length)
 
     def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
-        key = key_of(value, row, self.key_column) if self.key_column is not None else None
+        key = key_of(value, row, self._key_column) if self._key_column is not None else None
         return self._cached(value, key)
 
     leak_values = whole_if_digit  # "なし", "-": no digits, nothing to find (nor changed on purpose)

@@ -10,11 +10,9 @@ import re
 import uuid
 from collections.abc import Iterable
 
-from pydantic import BaseModel
-
 from anonymize.keys import Keyring
 from anonymize.speedups import NATIVE
-from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, TransformCall, register
+from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, TextKind, TransformCall, register
 from anonymize.transformers.keyed import native_max_length
 
 _PREFIX = re.compile(r"^(?:[A-Za-z]{1,8}_){1,2}")
@@ -34,17 +32,15 @@ class TokenParams(StrictParams):
 
 
 @register
-class Token(MemoizedTransformer):
+class Token(MemoizedTransformer[TokenParams]):
     name = "token"
+    text_kinds = (TextKind("token"),)
     accepts = frozenset({"text", "uuid", "bytea"})
-    Params = TokenParams
     identifying = True
     default_domain = "token"
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init__(self, params: TokenParams, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
-        assert isinstance(params, TokenParams)
-        self.p = params
         self._family = column.family
         self._digest = keyring.digester(self.domain)
         self._keep = frozenset(params.keep_chars)
@@ -53,7 +49,7 @@ class Token(MemoizedTransformer):
     def native_transform(self) -> TransformCall | None:
         if NATIVE is None or self._family != "text":  # UUIDs and bytea by value: Python
             return None
-        kept = "".join(c for c in self.p.keep_chars if c.isascii()).encode()
+        kept = "".join(c for c in self.params.keep_chars if c.isascii()).encode()
         return NATIVE.TokenFake(
             self._digest, hashlib.shake_256, kept, self.transform, native_max_length(self.max_length)
         )
@@ -69,7 +65,7 @@ class Token(MemoizedTransformer):
         if self._family == "bytea":
             size = (len(value) - 2) // 2 if value.startswith("\\x") else len(value.encode())
             return "\\x" + self._stream(value, size).hex()
-        prefix = (_CRYPT_PREFIX.match(value) or _PREFIX.match(value)) if self.p.keep_prefix else None
+        prefix = (_CRYPT_PREFIX.match(value) or _PREFIX.match(value)) if self.params.keep_prefix else None
         head = prefix.group(0) if prefix else ""
         body = value[len(head) :]
         stream = self._stream(value, len(body))

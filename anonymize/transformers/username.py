@@ -17,20 +17,18 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from pydantic import BaseModel
-
 from anonymize.keys import Keyring
 from anonymize.names import pool
 from anonymize.specificity import specific_login
-from anonymize.transformers.base import ColumnInfo, MemoizedTransformer, StrictParams, register
+from anonymize.transformers.base import ColumnInfo, Keyed, KeyedParams, MemoizedTransformer, register
 from anonymize.transformers.keyed import KeyedIndex, fit
 
 _RUN = re.compile(r"[^\W\d_]+|\d+|[\W_]+")
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
 
 
-class UsernameParams(StrictParams):
-    key_column: str | None = None  # a unique column: the row's integer id, so distinct rows get distinct logins
+class UsernameParams(KeyedParams):
+    """key_column: on a unique column the row's integer id, so distinct rows get distinct logins."""
 
 
 @cache
@@ -51,28 +49,20 @@ def _cased(fake: str, like: str) -> str:
 
 
 @register
-class Username(MemoizedTransformer):
+class Username(Keyed[UsernameParams], MemoizedTransformer[UsernameParams]):
     name = "username"
     accepts = frozenset({"text"})
-    Params = UsernameParams
     identifying = True  # a login names one person: found anywhere else, it leaked ...
     realistic_fakes = True
     default_domain = "username"
     keeps_blank = True
     capabilities = MemoizedTransformer.capabilities.but(leak="whole_or_nothing")  # ... unless a word: leak_items
 
-    def __init__(self, params: BaseModel, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
+    def __init__(self, params: UsernameParams, column: ColumnInfo, keyring: Keyring, domain: str | None = None) -> None:
         super().__init__(params, column, keyring, domain)
-        assert isinstance(params, UsernameParams)
-        self.p = params
         self._given, self._family, self._given_set, self._family_set = _names()
         self._index = KeyedIndex.shared(keyring, self.domain, len(self._given) * len(self._family))
         self._digest = keyring.digester(self.domain + "\0chars")
-        self._key_column = params.key_column
-
-    @property
-    def row_columns(self) -> frozenset[str]:
-        return frozenset({self.p.key_column}) if self.p.key_column else frozenset()
 
     def leak_items(self, value: str) -> Iterator[tuple[str, bool]]:
         # A login that is one ordinary name ("kota", "bray") or three letters is many people's name and a word any

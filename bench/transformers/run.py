@@ -38,9 +38,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from anonymize.columns import ColumnInfo  # noqa: E402
 from anonymize.keys import Keyring  # noqa: E402
 from anonymize.rules import ColumnRule  # noqa: E402
-from anonymize.transformers.base import ColumnInfo, Transformer, build_transformer  # noqa: E402
+from anonymize.transformers.base import Transformer  # noqa: E402
+from anonymize.transformers.factory import build_transformer  # noqa: E402
 from anonymize.transformers.keyed import DigitPermuter, KeyedIndex, tag  # noqa: E402
 from anonymize.transformers.permutation import Permutation  # noqa: E402
 

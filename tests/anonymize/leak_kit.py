@@ -7,13 +7,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from anonymize.catalog import CatalogTable
+from anonymize.columns import ColumnInfo
 from anonymize.copy_text import encode_line
 from anonymize.keys import Keyring
 from anonymize.pipeline.plan import TablePlan, faked_columns, kept_columns, realistic_columns
 from anonymize.pipeline.rows import RowTransformer
 from anonymize.report import VerifyReport
 from anonymize.rules import ColumnRule, TableRule
-from anonymize.transformers.base import ColumnInfo, build_transformer
+from anonymize.transformers.factory import build_transformer
 from anonymize.verify import LeakFinds, LeakIndex, scan_targets, tally
 
 # (qualified table, column -> rule ("keep" or a rule mapping), column -> PostgreSQL type (text if absent), rows)

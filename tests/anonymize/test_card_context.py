@@ -7,13 +7,14 @@ import json
 
 import pytest
 
+from anonymize.columns import ColumnInfo
 from anonymize.keys import Keyring
 from anonymize.pii import PiiDetector
 from anonymize.pii.hook import FreeTextDetector
 from anonymize.rules import ColumnRule
 from anonymize.scan import scan_column
-from anonymize.transformers.base import ColumnInfo, build_transformer
 from anonymize.transformers.digits import luhn_check_digit, luhn_valid
+from anonymize.transformers.factory import build_transformer
 from anonymize.transformers.free_text import RegexDetector
 
 KEY = Keyring(b"test-key-0123456789abcdef-card-context")

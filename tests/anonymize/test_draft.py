@@ -9,11 +9,11 @@ from typing import Any
 
 import yaml
 
+from anonymize.columns import ColumnInfo
 from anonymize.draft import column_words, draft_rules
 from anonymize.pii.detector import PiiDetector
 from anonymize.rules import check_coverage, parse_rules
 from anonymize.scan import Profile, Suggestion, scan_column, scan_json
-from anonymize.transformers.base import ColumnInfo
 
 DETECTOR = PiiDetector()
 

@@ -22,12 +22,13 @@ from typing import Any
 import pytest
 
 from anonymize import normalize
+from anonymize.columns import ColumnInfo
 from anonymize.keys import Keyring
 from anonymize.rules import ColumnRule
 from anonymize.transformers import token as token_module
 from anonymize.transformers.address import _BUILDING, has_building
-from anonymize.transformers.base import ColumnInfo, build_transformer
 from anonymize.transformers.digits import luhn_check_digit
+from anonymize.transformers.factory import build_transformer
 from anonymize.transformers.free_text import RegexDetector, _digits
 from anonymize.transformers.identifiers import corporate_check_digit
 from anonymize.transformers.keyed import base32_of, name_key, tag, text_key

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from anonymize.columns import ColumnInfo
 from anonymize.draft import draft_rules
 from anonymize.locales import ColumnLocales, column_locales, locale_for, looks_romaji, name_script, phone_country
 from anonymize.rules import check_coverage, parse_rules
-from anonymize.transformers.base import ColumnInfo
 
 WESTERN_NAMES = ["John Smith", "Mary Johnson", "Li Wei", "Ana García", "Robert Brown", "Kenji Moore", "Sarah Lee"]
 ROMAJI_NAMES = ["Taro Yamada", "YAMADA HANAKO", "Sato Kenji", "Ichiro Suzuki", "Yuki Tanaka", "Mori", "Ito Shota"]

@@ -1,5 +1,5 @@
 from anonymize import normalize
-from anonymize.transformers.base import ColumnInfo, max_length_of, type_family
+from anonymize.columns import ColumnInfo, max_length_of, type_family
 
 
 def test_full_width_and_case_fold_to_one_value() -> None:

@@ -8,13 +8,14 @@ import json
 
 import pytest
 
+from anonymize.columns import ColumnInfo
 from anonymize.draft import draft_rules
 from anonymize.errors import RulesError
 from anonymize.keys import Keyring
 from anonymize.pii import PiiDetector
 from anonymize.rules import check_coverage, parse_rules
 from anonymize.scan import Suggestion, scan_json
-from anonymize.transformers.base import ColumnInfo, build_transformer
+from anonymize.transformers.factory import build_transformer
 
 KEY = Keyring(b"test-key-0123456789abcdef-settle-rules")
 CARD = "4242424242424242"

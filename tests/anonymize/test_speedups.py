@@ -20,14 +20,16 @@ import pytest
 from anonymize import leak_keys as reference
 from anonymize import verify
 from anonymize.catalog import CatalogTable
+from anonymize.columns import ColumnInfo
 from anonymize.copy_text import encode_line
 from anonymize.errors import TransformError
 from anonymize.keys import Keyring
 from anonymize.pipeline.plan import TablePlan
 from anonymize.pipeline.rows import RowTransformer
 from anonymize.rules import ColumnRule, TableRule
-from anonymize.transformers.base import ColumnInfo, Transformer, build_transformer
+from anonymize.transformers.base import Transformer
 from anonymize.transformers.digits import fill_digits
+from anonymize.transformers.factory import build_transformer
 from anonymize.transformers.keyed import name_key, python_indexer, python_name_key
 from anonymize.transformers.permutation import Permutation
 from anonymize.verify import LeakHasher, scan_lines, scan_targets

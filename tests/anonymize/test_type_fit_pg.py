@@ -13,8 +13,8 @@ from faker import Faker
 
 from anonymize.keys import Keyring
 from anonymize.rules import check_coverage, parse_rules, reflect_schema
-from anonymize.transformers.base import build_transformer
 from anonymize.transformers.digits import luhn_check_digit
+from anonymize.transformers.factory import build_transformer
 from anonymize.transformers.identifiers import corporate_check_digit, my_number_check_digit
 
 COLUMNS = """

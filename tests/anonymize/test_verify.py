@@ -8,6 +8,7 @@ from array import array
 import psycopg
 
 from anonymize.catalog import CatalogTable, SequenceValue
+from anonymize.columns import ColumnInfo
 from anonymize.copy_text import encode_line
 from anonymize.keys import Keyring
 from anonymize.leak_keys import leak_keys, output_keys
@@ -15,7 +16,7 @@ from anonymize.pipeline.plan import TablePlan
 from anonymize.pipeline.rows import RowTransformer
 from anonymize.report import VerifyReport
 from anonymize.rules import ColumnRule, TableRule
-from anonymize.transformers.base import ColumnInfo, build_transformer
+from anonymize.transformers.factory import build_transformer
 from anonymize.verify import (
     LeakIndex,
     LeakRecorder,

@@ -10,11 +10,12 @@ import json
 
 import pytest
 
+from anonymize.columns import ColumnInfo
 from anonymize.keys import Keyring
 from anonymize.leak_keys import leak_key
 from anonymize.rules import ColumnRule
 from anonymize.specificity import specific_address, specific_login
-from anonymize.transformers.base import ColumnInfo, build_transformer
+from anonymize.transformers.factory import build_transformer
 from tests.anonymize.leak_kit import Table, verify_tables
 
 KEY = Keyring(b"test-key-0123456789abcdef-verify-scale")

@@ -10,12 +10,13 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from anonymize.columns import ColumnInfo
 from anonymize.keys import Keyring
 from anonymize.pipeline.run import VerificationError, run_snapshot
 from anonymize.rules import ColumnRule, parse_rules
 from anonymize.sinks import DatabaseSink
 from anonymize.sources import LiveSource
-from anonymize.transformers.base import ColumnInfo, build_transformer
+from anonymize.transformers.factory import build_transformer
 from testbed.servers import PostgresServer
 
 KEY = Keyring(b"test-key-0123456789abcdef-verify-scale-pg")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from anonymize.columns import ColumnInfo
 from anonymize.keys import Keyring
 from anonymize.rules import ColumnRule
-from anonymize.transformers.base import ColumnInfo, Transformer, build_transformer
+from anonymize.transformers.base import Transformer
+from anonymize.transformers.factory import build_transformer
 
 KEY = Keyring(b"test-key-0123456789abcdef")
 OTHER_KEY = Keyring(b"another-key-0123456789abcdef")

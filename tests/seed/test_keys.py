@@ -20,8 +20,8 @@ from cryptography.hazmat.primitives import serialization
 from typer.testing import CliRunner
 
 from devkit.cli.app import app
+from tests.cli.test_seed import AS_OF
 from tests.conftest import REPO_ROOT
-from tests.seed.test_cli import AS_OF
 
 SEED_OWNED = "is_test AND substr(id::text, 15, 1) = '5'"
 

@@ -9,7 +9,7 @@ import pytest
 from devkit.errors import UsageError
 from devkit.seed.params import EARLIEST_WINDOW_START, check_days, check_seed, check_window, parse_as_of
 from devkit.seed.profiles import MAX_DAYS, SEED_LIMIT, Profile
-from tests.seed.test_bad_input import MAX_DAYS as CLI_TESTS_MAX_DAYS
+from tests.cli.test_seed_bad_input import MAX_DAYS as CLI_TESTS_MAX_DAYS
 
 
 def test_the_bounds_have_one_source() -> None:

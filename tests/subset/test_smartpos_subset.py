@@ -13,9 +13,9 @@ import pytest
 from anonymize.postgres import ClientTools
 from devkit.seed.load import load
 from testbed.servers import PostgresServer
+from tests.cli.test_snapshot import _dev_untouched, run
 from tests.seed.conftest import make_world
 from tests.subset import closure_oracle as oracle
-from tests.test_snapshot_cli import _dev_untouched, run
 
 TWO_MERCHANTS = "public.merchants: id in (select id from merchants order by merchant_no limit 2)"
 TABLES = (

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from typing import ClassVar, Literal
+from typing import ClassVar
 
+from anonymize.pii.features import Feature
 from anonymize.pii.spans import Kind, Span
 
-# Cheap features of a text, computed once per text by the detector; a recognizer runs only if the text has one
-# of the features it needs (most notes have no '@', many have no digit).
-Feature = Literal["digit", "at", "name"]
+__all__ = ["Feature"]  # and what is defined here: recognizers name the features they need
+
 
 # Boundaries of a number that stands alone: not glued to letters, digits or identifier punctuation on the left
 # (SN-0901234567, #0312345678, v1.2), and not continued by more digits or "-5" / ".5" on the right.

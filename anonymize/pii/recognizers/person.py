@@ -63,14 +63,6 @@ _SIGNATURE = re.compile(f"(?:^|(?<=[。、\\n ]))(?P<name>[{KANJI}]{{1,4}})よ�
 # (株)テスト ヤマダ様: a katakana word right after a company mark is the company's name, not the person's.
 _COMPANY_MARK = re.compile(r"(?:\((?:株|有|同)\)|株式会社|有限会社|合同会社) ?\Z")
 # Does a text have anything the person recognizer looks for? (The detector's pre-scan for the "name" feature.)
-# Plain literals and classes only (no lookbehind first), so `re` can skip ahead by first character: it must cover
-# every way a name is found here — honorifics, labels (all contain one of these words), と申します, より, a bracket
-# after a number, and capitals.
-NAME_TRIGGER = re.compile(
-    "様|さま|さん|殿|氏|君|くん|ちゃん|と申し|お世話|客|名|担当|義|受取|依頼|申込|契約|宛|差出|送り主|購入|注文者|連絡者|"
-    "代表者|フリガナ|ふりがな|ありがとう|こんにちは|はじめまして|初めまして|失礼いたします|"
-    "name|holder|kana|shimei|普通|当座|貯蓄|より|[0-9A-Za-z] ?\\(|[A-Z]"
-)
 _CAPITAL = re.compile("[A-Z]")
 _EN_TITLE = re.compile(r"\b(?P<title>Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.? ")
 _EN_LABEL = re.compile(

@@ -7,13 +7,14 @@ import re
 
 import pytest
 
+from anonymize.columns import ColumnInfo
 from anonymize.keys import Keyring
 from anonymize.names import pool
 from anonymize.pii import canonical
 from anonymize.pii.hook import KNOWN, person_shape, reset_known
 from anonymize.pii.spans import Kind
 from anonymize.rules import ColumnRule
-from anonymize.transformers.base import ColumnInfo, build_transformer
+from anonymize.transformers.factory import build_transformer
 
 KEY = Keyring(b"shape-test-key-0123456789abcdef!")
 

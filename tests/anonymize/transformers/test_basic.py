@@ -6,9 +6,9 @@ import pickle
 
 import pytest
 
+from anonymize.columns import ALL_FAMILIES
 from anonymize.errors import RulesError
 from anonymize.transformers import REGISTRY
-from anonymize.transformers.base import ALL_FAMILIES
 from tests.anonymize.transform_kit import build, run
 
 

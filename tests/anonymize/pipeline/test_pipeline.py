@@ -25,7 +25,7 @@ from testbed.servers import PostgresServer
 from tests.anonymize.prodlike import RULES, build_prodlike, leaked, output_text, source_pii
 
 KEY = Keyring(b"test-key-0123456789abcdef-pipeline")
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 # order_items gets a row filter: it has no dependents, so the subset keeps every foreign key whole
 FILTERED_RULES = RULES.replace("  order_items:\n    columns:", '  order_items:\n    where: "qty > 1"\n    columns:')
 
