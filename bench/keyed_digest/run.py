@@ -6,10 +6,12 @@ vendored, setup.py) and measured in alternating rounds, each in its own process:
 - digest:      KeyedDigest calls per second over --values values shaped like the snapshot's (emails, names, phone
                numbers, 7-digit codes, a few long memos), median of --rounds;
 - transformers (--transformers): bench/transformers/run.py's total us/value over its cases, the per-value CPU of a
-               snapshot without PostgreSQL, median of --rounds.
+               snapshot without PostgreSQL, median of --rounds;
+- snapshot (--snapshot SCALE): bench/snapshot/run.py --scale SCALE --rounds 1, our run's CPU seconds (main and
+               workers: comparable on a busy machine, wall time isn't) and wall seconds, median of --rounds.
 The ratio libb2/vendored is what to read: on a shared machine the absolute figures move from run to run.
 
-Run: .venv/bin/python bench/keyed_digest/run.py [--rounds 5] [--values 200000] [--transformers]
+Run: .venv/bin/python bench/keyed_digest/run.py [--rounds 5] [--values 200000] [--transformers] [--snapshot 0.2]
 Needs libb2-dev (Debian) for the libb2 variant; without it, says so and stops.
 """
 
@@ -87,6 +89,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--values", type=int, default=200_000)
     parser.add_argument("--transformers", action="store_true", help="also bench/transformers/run.py per variant")
+    parser.add_argument("--snapshot", type=float, help="also bench/snapshot/run.py at this scale per variant")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         try:
@@ -97,6 +100,7 @@ def main() -> None:
             return
         rates: dict[str, list[float]] = {variant: [] for variant in VARIANTS}
         totals: dict[str, list[float]] = {variant: [] for variant in VARIANTS}
+        snapshots: dict[str, list[tuple[float, float]]] = {variant: [] for variant in VARIANTS}  # (CPU s, wall s)
         answers: set[str] = set()  # both variants' digests of the same values: one answer, or the bench fails
         for round_ in range(args.rounds):
             for variant in VARIANTS if round_ % 2 == 0 else VARIANTS[::-1]:  # alternate who goes first
@@ -107,18 +111,30 @@ def main() -> None:
                     out = Path(work) / f"{variant}.json"
                     run_in(copies[variant], ["bench/transformers/run.py", "--values", "20000", "--json", str(out)])
                     totals[variant].append(sum(json.loads(out.read_text()).values()))
+                if args.snapshot:
+                    out = Path(work) / f"{variant}-snapshot.json"
+                    command = ["bench/snapshot/run.py", "--scale", str(args.snapshot), "--rounds", "1"]
+                    run_in(copies[variant], [*command, "--json", str(out)])
+                    ours = json.loads(out.read_text())["ours"]
+                    snapshots[variant].append((ours["cpu_main_s"] + ours["cpu_workers_s"], ours["seconds"]))
         assert len(answers) == 1, "libb2 and the vendored code gave different digests"
         for variant in VARIANTS:
             line = f"{variant:9s} digest: {statistics.median(rates[variant]):>10,.0f} values/s"
             line += f"  (rounds: {', '.join(f'{r:,.0f}' for r in rates[variant])})"
             if totals[variant]:
                 line += f"; transformers: {statistics.median(totals[variant]):.2f} us/value summed over cases"
+            if snapshots[variant]:
+                cpu, wall = (statistics.median(x) for x in zip(*snapshots[variant], strict=True))
+                line += f"; snapshot: {cpu:.1f} CPU s, {wall:.1f} s (rounds: {snapshots[variant]})"
             print(line)
         ratio = statistics.median(rates["libb2"]) / statistics.median(rates["vendored"])
         print(f"libb2/vendored digest speed: {ratio:.2f}x")
         if args.transformers:
             cost = statistics.median(totals["libb2"]) / statistics.median(totals["vendored"])
             print(f"libb2/vendored transformers cost: {cost:.2f}x (below 1: libb2 faster)")
+        if args.snapshot:
+            cpu = [statistics.median(c for c, _ in snapshots[variant]) for variant in ("libb2", "vendored")]
+            print(f"libb2/vendored snapshot CPU: {cpu[0] / cpu[1]:.2f}x (below 1: libb2 faster)")
 
 
 if __name__ == "__main__":
