@@ -72,8 +72,8 @@ class NativeLoop:
             position=slot.position,
             transform=transformer.transform if native is None else native,
             mode=_CODES[mode],
-            identifying=slot.identifying,
-            is_json=slot.is_json,
+            identifying=bool(slot.identifying),
+            is_json=bool(slot.is_json),
             leak_values=transformer.leak_items if mode is PIECES else transformer.leak_values,
             scan_index=scan_inline.get(slot.position, -1),
             # Repeated emails, phones, IPs: the C loop reads the fake from the memo, no call into Python.
