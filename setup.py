@@ -32,8 +32,9 @@ SANITIZERS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno
 
 
 # The keyed digest's BLAKE2b (keyed_digest.c): the vendored RFC 7693 code, held byte for byte to hashlib.blake2b by
-# the tests. DEVKIT_BLAKE2=libb2 builds on libb2 (Debian: libb2-dev) instead: measured slower here (0.47-0.65x the
-# digests a second, 1.24x the transformers' CPU a value: bench/keyed_digest/run.py), so not the default.
+# the tests. DEVKIT_BLAKE2=libb2 builds on libb2 (Debian: libb2-dev) instead: measured slower here
+# (bench/keyed_digest/run.py: 0.39-0.66x the digests a second, 1.24x the transformers' CPU a value, 1.03-1.04x a
+# snapshot's CPU), and the vendored code would stay as the fallback of an install without libb2: not the default.
 LIBB2 = os.environ.get("DEVKIT_BLAKE2", "vendored") == "libb2"
 
 setup(
