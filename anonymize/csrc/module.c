@@ -56,7 +56,19 @@ PyInit__speedups(void)
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL)
         return NULL;
+    /* API, and every constant shared with Python under its C name (tests/anonymize/test_native_interface.py) */
     if (PyModule_AddIntConstant(module, "API", SPEEDUPS_API) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+#define EXPORT(name)                                                                                                  \
+    if (PyModule_AddIntConstant(module, #name, name) < 0) {                                                          \
+        Py_DECREF(module);                                                                                            \
+        return NULL;                                                                                                  \
+    }
+    INTERFACE_CONSTANTS(EXPORT)
+#undef EXPORT
+    if (PyModule_AddStringConstant(module, "BLAKE2B", kd_implementation) < 0) {
         Py_DECREF(module);
         return NULL;
     }
