@@ -26,6 +26,8 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+import psycopg
+
 from anonymize.catalog import CatalogTable, data_tables
 from anonymize.errors import AnonymizeError
 from anonymize.keys import Keyring
@@ -46,8 +48,9 @@ from anonymize.report import SnapshotReport, TableReport, VerifyReport, summariz
 from anonymize.rules import RulesFile, reflect_schema
 from anonymize.sinks import Sink
 from anonymize.sources import Source
-from anonymize.subset.plan import SubsetPlan, plan_subset, skipped_tables
-from anonymize.subset.spec import SubsetError, SubsetSpec
+from anonymize.subset.plan import SubsetPlan, check_conditions, plan_subset, skipped_tables
+from anonymize.subset.restore import Prepare, RestoredSource
+from anonymize.subset.spec import SubsetSpec
 from anonymize.subset.verify import verify_subset
 from anonymize.tempdirs import sweep_run_directories
 from anonymize.transformers.base import ColumnInfo
@@ -122,7 +125,16 @@ def run_snapshot(
     phase = _Phases(report, progress)
     # Whatever this run's source, the temporary directories of killed runs go now (a dump source makes none).
     report.notes += [f"removed {path}, left behind by an interrupted run" for path in sweep_run_directories()]
+    restored: RestoredSource | None = None
+    if subset is not None and subset.active and not source.live:
+        # A dump file's subset: the dump restored into a scratch database beside the target's, then the same
+        # path as a live source (anonymize/subset/restore.py). The target's grants first: the restore creates it.
+        require(None, *target_privileges(sink))
+        phase("restore")
+        source = restored = RestoredSource(source, sink, _restore_checks(rules, subset), jobs)
     with source:
+        if restored is not None:
+            report.notes += restored.notes()
         schema: Mapping[str, list[ColumnInfo]] | None = None
         tables: list[CatalogTable] = []
         catalog = source.catalog()
@@ -136,11 +148,7 @@ def run_snapshot(
         require(source_privileges(catalog) if catalog is not None else None, *target_privileges(sink))
         subset_plan: SubsetPlan | None = None
         if subset is not None and subset.active:
-            if catalog is None or schema is None:
-                raise SubsetError(
-                    "subsets need a live source: the closure is computed by queries on the source",
-                    "restore the dump into a database of its own and snapshot from that (see README, subsets)",
-                )
+            assert catalog is not None and schema is not None, "a dump file's subset reads a restored database"
             phase("subset")
             subset_plan = plan_subset(catalog, subset, schema, skipped_tables(rules, schema))
             report.notes.append(subset_plan.summary())
@@ -223,6 +231,20 @@ def run_snapshot(
     phase.end()
     report.seconds = round(time.monotonic() - began, 3)
     return report
+
+
+def _restore_checks(rules: RulesFile, subset: SubsetSpec) -> Prepare:
+    """What a run checks before any row moves, on a dump's pre-data restored into the scratch database: the
+    rules' coverage, the subset's tables and conditions; the tables whose rows the subset doesn't need (its empty
+    ones). What needs keys and foreign keys (post-data: references, unreached tables) is planned after the rows."""
+
+    def prepare(conn: psycopg.Connection) -> frozenset[str]:
+        schema = reflect_schema(conn)
+        require_coverage(rules, schema)
+        check_conditions(conn, subset, schema)
+        return (subset.empty | frozenset(skipped_tables(rules, schema))) & schema.keys()
+
+    return prepare
 
 
 def _look_up_output(spills: Sequence[ScanSpill], index: LeakIndex, verification: VerifyReport) -> float:

@@ -187,6 +187,19 @@ def _require_known(spec: SubsetSpec, schema: Mapping[str, list[ColumnInfo]]) -> 
             )
 
 
+def check_conditions(conn: psycopg.Connection, spec: SubsetSpec, schema: Mapping[str, list[ColumnInfo]]) -> None:
+    """Every table the subset names exists, every condition is SQL the source accepts over it (EXPLAIN): what
+    the tables' columns alone decide (pre-data is enough: a dump's is checked before its rows are restored)."""
+    _require_known(spec, schema)
+    for table, condition in sorted(spec.conditions.items()):
+        _check_sql(
+            conn,
+            f"SELECT 1 FROM {quote_qualified(table)} WHERE ({condition})",
+            f"subset condition for {table} is refused by the source",
+            "fix the condition: SQL over the table's own columns, as in a WHERE clause",
+        )
+
+
 def _virtual_edges(conn: psycopg.Connection, spec: SubsetSpec, keys: Mapping[str, Key]) -> list[Edge]:
     edges = []
     for number, ref in enumerate(spec.references, 1):
@@ -226,7 +239,7 @@ def plan_subset(
     """The subset's plan, checked against the source through `conn` (the run's snapshot connection). Raises
     SubsetError for anything declared wrong; unreached tables are listed in the plan (`refuse_unreached` fails
     the run on them)."""
-    _require_known(spec, schema)
+    check_conditions(conn, spec, schema)
     conn.execute("SET LOCAL jit = off")  # see anonymize/sources.py: the closure's estimates would JIT-compile it
     spec = SubsetSpec(
         conditions=spec.conditions,
@@ -236,13 +249,6 @@ def plan_subset(
         empty=spec.empty | frozenset(skipped),
         references=spec.references,
     )
-    for table, condition in sorted(spec.conditions.items()):
-        _check_sql(
-            conn,
-            f"SELECT 1 FROM {quote_qualified(table)} WHERE ({condition})",
-            f"subset condition for {table} is refused by the source",
-            "fix the condition: SQL over the table's own columns, as in a WHERE clause",
-        )
     keys = read_keys(conn, schema)
     edges = read_edges(conn, schema, keys) + _virtual_edges(conn, spec, keys)
     moment = conn.execute("SELECT now()::text").fetchone()[0]

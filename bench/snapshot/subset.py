@@ -127,7 +127,7 @@ def main() -> None:
                 database = "dev_" + percent.replace(":", "_")
                 measured = snapshot(source, target_server.dsn(database), args.jobs, percent)
                 runs[percent].append(measured)
-                phases = ", ".join(f"{k} {v:.1f}s" for k, v in measured["phases"].items() if v >= 0.5)
+                phases = ", ".join(f"{k} {v:.1f}s" for k, v in measured["phases"].items() if v >= 0.05)
                 print(
                     f"round {number + 1}: {percent:>12}: {measured['rows']:>10,} rows in {measured['seconds']:.1f}s"
                     f" (closure {measured['closure']:.1f}s; {phases})"
