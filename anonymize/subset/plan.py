@@ -12,12 +12,14 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from anonymize.postgres import quote_ident, quote_qualified
+from anonymize.postgres import describe, quote_ident, quote_qualified
 from anonymize.rules import RulesFile, reflect_schema
+from anonymize.sinks import Sink
 from anonymize.sources import Source
 from anonymize.subset.closure import (
     ClosureSpec,
@@ -82,6 +84,7 @@ class SubsetPlan:
     missing_indexes: list[MissingIndex] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # rule table -> rows of the closure (counted in the run)
     filters: dict[str, str] = field(default_factory=dict)  # rule table -> its source filter on the kept keys (run)
+    notes: list[str] = field(default_factory=list)  # for `--check`: what the plan's numbers leave out
 
     @property
     def regions(self) -> Regions:
@@ -294,17 +297,38 @@ def skipped_tables(rules: RulesFile, schema: Iterable[str]) -> list[str]:
     return [t for t in schema if (rule := rules.table(t)) is not None and rule.skip_data]
 
 
-def check_subset(source: Source, rules: RulesFile, spec: SubsetSpec) -> SubsetPlan:
-    """`--check --subset`: the plan with the planner's estimates and the missing indexes, nothing counted."""
+def check_subset(source: Source, rules: RulesFile, spec: SubsetSpec, sink: Sink | None = None) -> SubsetPlan:
+    """`--check --subset`: the plan with the planner's estimates and the missing indexes, nothing counted. A dump
+    file's schema (pre-data and post-data, no rows) is restored into a scratch database beside `sink`'s for it:
+    the plan, conditions and indexes are checked there; row estimates would need the rows, and are left out."""
+    if source.live:
+        restored = None
+    else:
+        from anonymize.subset.restore import RestoredSource
+
+        if sink is None:
+            raise SubsetError("a dump file's subset plan needs a target server to restore the dump's schema into")
+        source = restored = RestoredSource(source, sink, lambda conn: reflect_schema(conn).keys(), jobs=1)
     with source:
         catalog = source.catalog()
-        if catalog is None:
-            raise SubsetError(
-                "subsets need a live source: the closure is computed by queries on the source",
-                "restore the dump into a database of its own and check against that",
-            )
+        assert catalog is not None, "a live source, or the dump restored into one"
         schema = reflect_schema(catalog)
-        return plan_subset(catalog, spec, schema, skipped_tables(rules, schema), estimate=True, count=False)
+        plan = plan_subset(catalog, spec, schema, skipped_tables(rules, schema), estimate=restored is None, count=False)
+        if restored is not None:
+            plan.missing_indexes = _missing_indexes(catalog, plan.closure)
+            plan.notes.append(
+                f"a dump file ({_megabytes(restored.dump)}): the run first restores the rows of every table the "
+                f"plan keeps, whole, into a scratch database on {describe(sink.server_dsn)} "  # type: ignore[union-attr]
+                "(the disk space and time of a full restore of them, index builds included), computes the closure "
+                "there, and drops it; row estimates need those rows and are not shown"
+            )
+        return plan
+
+
+def _megabytes(dump: Source) -> str:
+    path = Path(dump.description)
+    files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+    return f"{sum(p.stat().st_size for p in files) / 1e6:,.1f} MB"
 
 
 def _mode(found: Regions, table: str) -> str:

@@ -100,8 +100,9 @@ def restore(dump: Source, load: DatabaseLoad, prepare: Prepare, jobs: int) -> in
     with ThreadPoolExecutor(jobs, thread_name_prefix="restore") as pool:
         rows = sum(pool.map(lambda table: _copy(dump, load, table), wanted))
     dump.schema.apply("post-data", load.dsn, jobs)
-    with load.connect(autocommit=True) as conn:
-        conn.execute("ANALYZE")
+    if wanted:
+        with load.connect(autocommit=True) as conn:
+            conn.execute("ANALYZE")
     return rows
 
 
