@@ -88,7 +88,8 @@ def snapshot(
             "--subset",
             help="Copy a subset: TABLE:CONDITION (SQL over the table's columns; repeatable), e.g. "
             '"public.merchants: id in (select id from merchants order by id limit 20)". Parents of every kept row '
-            "and children of the roots come along; --check prints the plan.",
+            "and children of the roots come along; --check prints the plan. With a dump file as --source, the dump is "
+            "first restored into a scratch database on the target's server (dropped after the run).",
             show_default=False,
         ),
     ] = None,
