@@ -286,11 +286,17 @@ class Source(ABC):
 
     @abstractmethod
     def stream(
-        self, table: CatalogTable, columns: Sequence[str], where: str | None = None, part: str | None = None
+        self,
+        table: CatalogTable,
+        columns: Sequence[str],
+        where: str | None = None,
+        part: str | None = None,
+        keyed: bool = False,
     ) -> contextlib.AbstractContextManager[TableStream]:
         """Open a table's rows. `columns` is the order the pipeline wants (live sources honour it; dump files
         bring their own order in `TableStream.columns`). `where` filters rows where the source can; `part` is
-        a range of the table (anonymize/pipeline/ranges.py), which only a live source is given."""
+        a range of the table (anonymize/pipeline/ranges.py), which only a live source is given. `keyed`: `where`
+        matches the table's key against a subset's kept keys (a live source reads them through the key's index)."""
 
     @abstractmethod
     def sequences(self) -> list[SequenceValue]: ...
@@ -393,7 +399,7 @@ class LiveSource(Source):
             self._schema = ArchiveSchema(archive, self.tools, self._tmp.path, refreshes)
         return self._schema
 
-    def _copy_command(self, query: str) -> tuple[list[str], dict[str, str]]:
+    def _copy_command(self, query: str, keyed: bool = False) -> tuple[list[str], dict[str, str]]:
         """psql joins the exported snapshot and runs the COPY: its output arrives in pipe-sized blocks, where a
         libpq client in Python pays an interpreter round trip per row (measured: 1.1 s of CPU per 93 MB
         against 0.13 s)."""
@@ -403,6 +409,12 @@ class LiveSource(Source):
         # No JIT: a subset's recursive query is estimated at billions of rows and runs in milliseconds; JIT
         # compiled for a second per table (measured, anonymize/subset/closure.py). A whole table's COPY plans nothing.
         args += ["-c", "SET LOCAL jit = off"]
+        if keyed:
+            # A subset's rows by their kept keys, through the key's index, as the plan promises: the planner,
+            # costing a cold disk, preferred scanning the whole table (with parallel workers) for a 1% subset of a
+            # composite key's table (order_items in bench/snapshot/subset.py: 0.24 s against 0.08 s). The run
+            # already reads `jobs` tables at a time: no parallel workers for one.
+            args += ["-c", "SET LOCAL enable_seqscan = off", "-c", "SET LOCAL max_parallel_workers_per_gather = 0"]
         # A query longer than an argument may be (a subset's kept keys) is read from stdin instead.
         args += ["-f", "-"] if len(query) > _ARGUMENT_LIMIT else ["-c", query]
         args += ["-c", "COMMIT"]
@@ -413,7 +425,12 @@ class LiveSource(Source):
 
     @contextlib.contextmanager
     def stream(
-        self, table: CatalogTable, columns: Sequence[str], where: str | None = None, part: str | None = None
+        self,
+        table: CatalogTable,
+        columns: Sequence[str],
+        where: str | None = None,
+        part: str | None = None,
+        keyed: bool = False,
     ) -> Iterator[TableStream]:
         column_sql = ", ".join(quote_ident(c) for c in columns)
         # A range keeps the rule's filter: both hold, each in its own parentheses.
@@ -422,7 +439,7 @@ class LiveSource(Source):
             query = f"COPY (SELECT {column_sql} FROM ONLY {table.sql} WHERE {conditions}) TO STDOUT"
         else:
             query = f"COPY {table.sql} ({column_sql}) TO STDOUT"
-        command, env = self._copy_command(query)
+        command, env = self._copy_command(query, keyed)
         with tempfile.TemporaryFile() as stderr:
             long_query = len(query) > _ARGUMENT_LIMIT
             process = subprocess.Popen(
@@ -538,7 +555,12 @@ class ArchiveSource(Source):
 
     @contextlib.contextmanager
     def stream(
-        self, table: CatalogTable, columns: Sequence[str], where: str | None = None, part: str | None = None
+        self,
+        table: CatalogTable,
+        columns: Sequence[str],
+        where: str | None = None,
+        part: str | None = None,
+        keyed: bool = False,
     ) -> Iterator[TableStream]:
         assert part is None, "a dump file's tables are read whole"
         entry = next((e for e in self._entries if e.kind == "TABLE DATA" and e.table == table.name), None)
@@ -755,7 +777,12 @@ class PlainSource(Source):
 
     @contextlib.contextmanager
     def stream(
-        self, table: CatalogTable, columns: Sequence[str], where: str | None = None, part: str | None = None
+        self,
+        table: CatalogTable,
+        columns: Sequence[str],
+        where: str | None = None,
+        part: str | None = None,
+        keyed: bool = False,
     ) -> Iterator[TableStream]:
         assert part is None, "a dump file's tables are read whole"
         assert self._index is not None, "open() the source first"

@@ -166,8 +166,12 @@ def run_snapshot(
             with_data = source.tables_with_data()
             plans = plan_tables(rules, schema, tables, keyring)
             if subset_plan is not None:
+                rule_rows: dict[str, int] = {}
+                for table in tables:
+                    rule_rows[table.rule_table] = rule_rows.get(table.rule_table, 0) + table.estimated_rows
                 for plan in plans:
                     plan.subset = subset_plan.source_filter(plan.table.rule_table)
+                    plan.table = subset_plan.kept_table(plan.table, rule_rows[plan.table.rule_table])
             refuse_dump_filters(plans, source)
             leak_index = LeakIndex(keyring)
             streamed = [p for p in plans if with_data is None or p.table.name in with_data or p.skip]
