@@ -301,12 +301,18 @@ def plan_subset(
     if estimate:
         plan.missing_indexes = _missing_indexes(conn, closure)
     if count:
-        plan.refuse_unreached()
-        plan.counts = dict.fromkeys(found.closure, 0)
-        for table, kept in kept_keys_by_table(conn, closure).items():
-            plan.counts[table] = kept.rows
-            plan.filters[table] = keyed_filter(keys[table], kept.arrays)
+        count_closure(conn, plan)
     return plan
+
+
+def count_closure(conn: psycopg.Connection, plan: SubsetPlan) -> None:
+    """The closure computed in `conn`'s snapshot (fixpoint.py): each table's kept keys (its source filter) and
+    row count. Refused first when a table is unreached."""
+    plan.refuse_unreached()
+    plan.counts = dict.fromkeys(plan.regions.closure, 0)
+    for table, kept in kept_keys_by_table(conn, plan.closure).items():
+        plan.counts[table] = kept.rows
+        plan.filters[table] = keyed_filter(plan.closure.keys[table], kept.arrays)
 
 
 def skipped_tables(rules: RulesFile, schema: Iterable[str]) -> list[str]:
