@@ -261,6 +261,9 @@ class Source(ABC):
     description: str  # for messages and reports: never a password
     schema: Schema
     live = False  # a server that answers catalog queries (and filters rows); else a dump file
+    # Tables whose `where` matches their key against a subset's kept keys: a live source reads them by the key's
+    # index (set by the run once the closure is counted).
+    keyed: frozenset[str] = frozenset()
 
     def __enter__(self) -> Source:
         self.open()
@@ -286,17 +289,11 @@ class Source(ABC):
 
     @abstractmethod
     def stream(
-        self,
-        table: CatalogTable,
-        columns: Sequence[str],
-        where: str | None = None,
-        part: str | None = None,
-        keyed: bool = False,
+        self, table: CatalogTable, columns: Sequence[str], where: str | None = None, part: str | None = None
     ) -> contextlib.AbstractContextManager[TableStream]:
         """Open a table's rows. `columns` is the order the pipeline wants (live sources honour it; dump files
         bring their own order in `TableStream.columns`). `where` filters rows where the source can; `part` is
-        a range of the table (anonymize/pipeline/ranges.py), which only a live source is given. `keyed`: `where`
-        matches the table's key against a subset's kept keys (a live source reads them through the key's index)."""
+        a range of the table (anonymize/pipeline/ranges.py), which only a live source is given."""
 
     @abstractmethod
     def sequences(self) -> list[SequenceValue]: ...
@@ -425,12 +422,7 @@ class LiveSource(Source):
 
     @contextlib.contextmanager
     def stream(
-        self,
-        table: CatalogTable,
-        columns: Sequence[str],
-        where: str | None = None,
-        part: str | None = None,
-        keyed: bool = False,
+        self, table: CatalogTable, columns: Sequence[str], where: str | None = None, part: str | None = None
     ) -> Iterator[TableStream]:
         column_sql = ", ".join(quote_ident(c) for c in columns)
         # A range keeps the rule's filter: both hold, each in its own parentheses.
@@ -439,7 +431,7 @@ class LiveSource(Source):
             query = f"COPY (SELECT {column_sql} FROM ONLY {table.sql} WHERE {conditions}) TO STDOUT"
         else:
             query = f"COPY {table.sql} ({column_sql}) TO STDOUT"
-        command, env = self._copy_command(query, keyed)
+        command, env = self._copy_command(query, bool(where) and table.name in self.keyed)
         with tempfile.TemporaryFile() as stderr:
             long_query = len(query) > _ARGUMENT_LIMIT
             process = subprocess.Popen(
@@ -555,12 +547,7 @@ class ArchiveSource(Source):
 
     @contextlib.contextmanager
     def stream(
-        self,
-        table: CatalogTable,
-        columns: Sequence[str],
-        where: str | None = None,
-        part: str | None = None,
-        keyed: bool = False,
+        self, table: CatalogTable, columns: Sequence[str], where: str | None = None, part: str | None = None
     ) -> Iterator[TableStream]:
         assert part is None, "a dump file's tables are read whole"
         entry = next((e for e in self._entries if e.kind == "TABLE DATA" and e.table == table.name), None)
@@ -777,12 +764,7 @@ class PlainSource(Source):
 
     @contextlib.contextmanager
     def stream(
-        self,
-        table: CatalogTable,
-        columns: Sequence[str],
-        where: str | None = None,
-        part: str | None = None,
-        keyed: bool = False,
+        self, table: CatalogTable, columns: Sequence[str], where: str | None = None, part: str | None = None
     ) -> Iterator[TableStream]:
         assert part is None, "a dump file's tables are read whole"
         assert self._index is not None, "open() the source first"

@@ -109,8 +109,7 @@ def copy_unit(
     """One unit from source to target, in its own source snapshot-joining COPY and its own target COPY (ranges of
     a table load side by side into the one table: COPY FROM takes a lock that doesn't exclude another)."""
     plan, tally = unit.plan, unit.tally
-    keyed = plan.subset is not None
-    with source.stream(plan.table, plan.table.columns, plan.where, unit.range.predicate, keyed) as stream:
+    with source.stream(plan.table, plan.table.columns, plan.where, unit.range.predicate) as stream:
         columns = tuple(stream.columns)
         # Fail on a column mismatch here, before any worker sees the table.
         codec = RowTransformer(plan, columns, leak_index.hasher if leak_index is not None else None)

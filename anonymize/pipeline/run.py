@@ -172,6 +172,7 @@ def run_snapshot(
                 for plan in plans:
                     plan.subset = subset_plan.source_filter(plan.table.rule_table)
                     plan.table = subset_plan.kept_table(plan.table, rule_rows[plan.table.rule_table])
+                source.keyed = frozenset(p.table.name for p in plans if p.table.rule_table in subset_plan.filters)
             refuse_dump_filters(plans, source)
             leak_index = LeakIndex(keyring)
             streamed = [p for p in plans if with_data is None or p.table.name in with_data or p.skip]
