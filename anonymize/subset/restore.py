@@ -19,13 +19,16 @@ run into the same target, like its other leftovers (anonymize/sinks.py).
 
 from __future__ import annotations
 
+import functools
+import threading
 import time
 from collections.abc import Callable, Collection
-from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 
 from anonymize.catalog import CatalogTable, SequenceValue, data_tables
+from anonymize.pipeline.copy import run_parallel
+from anonymize.pipeline.workers import Cancelled
 from anonymize.postgres import ClientTools
 from anonymize.sinks import DatabaseLoad, RestoreScratch, Sink
 from anonymize.sources import LiveSource, Schema, Source
@@ -97,8 +100,8 @@ def restore(dump: Source, load: DatabaseLoad, prepare: Prepare, jobs: int) -> in
         tables = data_tables(conn)
     with_data = dump.tables_with_data()
     wanted = [t for t in tables if t.rule_table not in unneeded and (with_data is None or t.name in with_data)]
-    with ThreadPoolExecutor(jobs, thread_name_prefix="restore") as pool:
-        rows = sum(pool.map(lambda table: _copy(dump, load, table), wanted))
+    # The first failure (or Ctrl-C) stops the other tables' copies at their next chunk.
+    rows = sum(run_parallel([functools.partial(_copy, dump, load, table) for table in wanted], jobs))
     dump.schema.apply("post-data", load.dsn, jobs)
     if wanted:
         with load.connect(autocommit=True) as conn:
@@ -106,9 +109,11 @@ def restore(dump: Source, load: DatabaseLoad, prepare: Prepare, jobs: int) -> in
     return rows
 
 
-def _copy(dump: Source, load: DatabaseLoad, table: CatalogTable) -> int:
+def _copy(dump: Source, load: DatabaseLoad, table: CatalogTable, stop: threading.Event) -> int:
     """One table's rows, as the dump holds them, into the scratch database."""
     with dump.stream(table, table.columns) as stream, load.copy_in(table.name, stream.columns) as writer:
         for chunk in stream.chunks:
+            if stop.is_set():
+                raise Cancelled
             writer.write(chunk)
     return writer.rows

@@ -115,7 +115,7 @@ def test_a_bad_condition_on_a_dump_is_refused_before_any_row_moves(
     dumps: dict[str, Path], postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     copied: list[str] = []
-    monkeypatch.setattr("anonymize.subset.restore._copy", lambda dump, load, table: copied.append(table.name))
+    monkeypatch.setattr("anonymize.subset.restore._copy", lambda dump, load, table, stop: copied.append(table.name))
     rules = parse_rules(RULES)
     spec = build_spec(rules.subset, ["tenants: nonesuch = 1"], None)
     with postgres_server.database("refused") as target:
