@@ -1,5 +1,5 @@
 """A subset of a pg_dump file equals the same subset of the live database it was dumped from: same rows in every
-table (anonymized alike), same verification, same sequences, in the custom, directory and plain formats. The
+table (anonymized alike), same verification, same sequences, in the custom, directory, tar and plain formats. The
 scratch database the dump is restored into is gone after every outcome: success, a refused declaration, an
 interrupt; a killed run's leftover goes with the next run into the same target."""
 
@@ -26,7 +26,12 @@ from tests.subset.stranger import RULES, TABLES, fill
 
 KEY = Keyring(b"subset-dumpfile-key-0123456789ab")
 CONDITIONS = ["tenants: id in (2, 3)", "events: at < '2025-02-01'"]
-FORMATS = {"custom": ["--format=custom"], "directory": ["--format=directory"], "plain": ["--format=plain"]}
+FORMATS = {
+    "custom": ["--format=custom"],
+    "directory": ["--format=directory"],
+    "tar": ["--format=tar"],
+    "plain": ["--format=plain"],
+}
 
 
 @pytest.fixture(scope="module")
