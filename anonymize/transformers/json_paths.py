@@ -44,6 +44,7 @@ from anonymize.context import KeyContext, is_card_number, key_context
 from anonymize.errors import RulesError, TransformError
 from anonymize.keys import Keyring
 from anonymize.leak_origins import FAKE, IDENTIFIER, Origin, origin_id, rule_path
+from anonymize.speedups import NATIVE
 from anonymize.transformers.base import (
     Capabilities,
     ColumnInfo,
@@ -342,6 +343,9 @@ class _Walked:
     found: list[tuple[Trail, Transformer, str, bool]]
     leaves: list[tuple[Trail, Any]]
     ids: _DocumentIds
+    # Set when leaves without anything for the leak check were left out (JsonPaths._rest_native): the detector's
+    # generation then, at which the left-out strings have no detection.
+    generation: int | None = None
 
 
 class _DocumentIds:
@@ -566,10 +570,15 @@ class JsonPaths(Transformer):
                 rule = (sub, refs, in_context, keep)
                 document = _rewrite(document, steps, (), leaf)
         leaves: list[tuple[Trail, Any, KeyContext | None]] = []
+        generation = None  # the detector's generation the leaves were gathered at, when some were left out
         if self.other is not None:
             other = self.other
             transform_in = cast("FreeText", other).transform_in if other.capabilities.key_context else None
             ignored = self._ignored if self._ignore_keys else None
+            if _JSON_REST is not None:
+                document, generation = self._rest_native(document, covered, ignored, leaves, transform_in, row, ids)
+                self._walked = _Walked(value, found, leaves, ids, generation) if faithful else None
+                return json.dumps(document, ensure_ascii=False)
 
             def rest(node: Any, trail: Trail) -> Any:
                 if isinstance(node, (str, int)) and trail not in covered and (ignored is None or not ignored(trail)):
@@ -582,8 +591,36 @@ class JsonPaths(Transformer):
                 return node
 
             document = _rewrite_leaves(document, (), rest)
-        self._walked = _Walked(value, found, leaves, ids) if faithful else None
+        self._walked = _Walked(value, found, leaves, ids, generation) if faithful else None
         return json.dumps(document, ensure_ascii=False)
+
+    def _rest_native(
+        self,
+        document: Any,
+        covered: set[Trail],
+        ignored: Callable[[Trail], bool] | None,
+        leaves: list[tuple[Trail, Any, KeyContext | None]],
+        transform_in: Callable[..., str | None] | None,
+        row: Mapping[str, str | None],
+        ids: _DocumentIds,
+    ) -> tuple[Any, int | None]:
+        """`transform`'s walk of the leaves no path covers, in C (anonymize/csrc/json_walk.c): the same leaves, calls
+        and document, but the strings free text's memo already answers with nothing are not handed to it, and the
+        leaves the leak check can get nothing from are not recorded (then the detector's generation is returned:
+        `leak_items` trusts the shorter list only while it holds)."""
+        assert self.other is not None and _JSON_REST is not None
+        memo = stamp = generation = None
+        if transform_in is not None:
+            free = cast("FreeText", self.other)
+            stamp = free._stamp
+            if stamp is not None and stamp.generation == free._generation:
+                memo, generation = free._spans, stamp.generation
+        document = _JSON_REST(
+            document, covered, ignored, _TRAIL_CONTEXTS, _context, leaves, transform_in, self.other.transform,
+            row, ids, memo, stamp, generation, _held_document, _encode, _DECODED, free_text_memo_max(),
+            self.other.max_length,
+        )  # fmt: skip
+        return document, generation
 
     def leak_values(self, value: str) -> Iterator[str]:
         return (item[0] for item in self.leak_items(value) if item[1] is not None)
@@ -593,7 +630,7 @@ class JsonPaths(Transformer):
         detects (in the context of its key), each with the path it was found at; and, flagged None, the card-shaped
         identifiers the document keeps as they are (`_identifier`) and the realistic fakes path rules write."""
         walked = self._walked  # the pipeline asks right after `transform` of the same value: read, not walked again
-        if walked is not None and walked.value is value:
+        if walked is not None and walked.value is value and walked.generation in (None, self._generation()):
             return self._items(walked.found, walked.leaves, walked.ids)
         return self._items(*self._collect(value))
 
@@ -655,6 +692,10 @@ class JsonPaths(Transformer):
                     for piece, identifying, kind, weak in detections(node, context, ids):
                         yield piece, identifying, self._origin(trail, kind, True, weak)
 
+    def _generation(self) -> int | None:
+        stamp = getattr(self.other, "_stamp", None)
+        return None if stamp is None else stamp.generation
+
     def _identifier(self, trail: Trail, text: str) -> Iterator[tuple[str, None, int]]:
         """A card-shaped value the document keeps as an identifier (under an id key, or a path ruled keep), flagged
         None: the leak check learns that the source keeps it as it is, so a cue word's card of the same digits
@@ -692,6 +733,17 @@ class JsonPaths(Transformer):
             fake = sub.transform(text, {})
             if fake is not None and fake != text:
                 yield fake, None, self._origin(trail, FAKE, False, False)
+
+
+def free_text_memo_max() -> int:
+    """free_text.MEMO_MAX_LENGTH as it is now (tests lower it to turn the memo off)."""
+    from anonymize.transformers import free_text
+
+    return free_text.MEMO_MAX_LENGTH
+
+
+# The C walk of the leaves no path rule covers (anonymize/csrc/json_walk.c), when the extension has it.
+_JSON_REST: Callable[..., Any] | None = getattr(NATIVE, "json_rest", None)
 
 
 def is_document_ref(name: str) -> bool:
