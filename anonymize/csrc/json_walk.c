@@ -268,3 +268,176 @@ py_json_rest(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_DECREF(walk.memo);
     return out;
 }
+
+/* ---- path rules: JsonPaths.transform's loop over its plan, `_may_reach` and `_rewrite` ---------------------------
+ * A rule's steps come as a tuple of (code, key): code 0 a key, 1 an index, 2 anything else (a wildcard, a
+ * recursive descent), which `_rewrite_steps` (Python) takes from there, as it does a string met on the way. */
+
+enum { STEP_KEY = 0, STEP_INDEX = 1 };
+
+static int
+step_code(PyObject *step, PyObject **key)
+{
+    *key = PyTuple_GET_ITEM(step, 1);
+    return (int)PyLong_AsLong(PyTuple_GET_ITEM(step, 0));
+}
+
+/* The list index a step names in `node`, or -1 when out of range. */
+static Py_ssize_t
+list_slot(PyObject *node, PyObject *key)
+{
+    Py_ssize_t index = PyLong_AsSsize_t(key), size = PyList_GET_SIZE(node);
+    if (index == -1 && PyErr_Occurred())
+        return -2;
+    if (index < -size || index >= size)
+        return -1;
+    return index < 0 ? index + size : index;
+}
+
+/* `_may_reach(node, steps)`: 1, 0, or -1 on an error. */
+static int
+may_reach(PyObject *node, PyObject *steps)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(steps); i++) {
+        PyObject *key;
+        int code = step_code(PyTuple_GET_ITEM(steps, i), &key);
+        if (code == STEP_KEY) {
+            if (!PyDict_Check(node))
+                return PyUnicode_Check(node);
+            node = PyDict_GetItemWithError(node, key);
+            if (node == NULL)
+                return PyErr_Occurred() ? -1 : 0;
+        }
+        else if (code == STEP_INDEX) {
+            if (!PyList_Check(node))
+                return PyUnicode_Check(node);
+            Py_ssize_t slot = list_slot(node, key);
+            if (slot < 0)
+                return slot == -1 ? 0 : -1;
+            node = PyList_GET_ITEM(node, slot);
+        }
+        else
+            return 1;
+    }
+    return 1;
+}
+
+typedef struct {
+    PyObject *leaf;          /* leaf(node, trail) */
+    PyObject *rewrite_steps; /* json_paths._rewrite_steps */
+} Rewrite;
+
+/* `_rewrite_steps(node, rest, trail, leaf)` when `rest` is empty and node a scalar that can't hold JSON: the leaf
+ * itself (what `_rewrite_leaves` does with it); else the Python function. */
+static PyObject *
+rewrite_from(Rewrite *rewrite, PyObject *node, PyObject *steps, Py_ssize_t position, PyObject *trail)
+{
+    Py_ssize_t count = PyTuple_GET_SIZE(steps);
+    if (position == count && !PyDict_Check(node) && !PyList_Check(node) &&
+        (!PyUnicode_Check(node) || plain_start(node))) {
+        PyObject *args[] = {node, trail};
+        return PyObject_Vectorcall(rewrite->leaf, args, 2, NULL);
+    }
+    PyObject *rest = PyTuple_GetSlice(steps, position, count);
+    if (rest == NULL)
+        return NULL;
+    PyObject *args[] = {node, rest, trail, rewrite->leaf};
+    PyObject *out = PyObject_Vectorcall(rewrite->rewrite_steps, args, 4, NULL);
+    Py_DECREF(rest);
+    return out;
+}
+
+/* `_rewrite(document, steps, (), leaf)`. The Python steps object `python_steps` is what `_rewrite_steps` is handed
+ * (its Step tuples), `steps` their codes. */
+static PyObject *
+rewrite(Rewrite *rewrite, PyObject *document, PyObject *steps, PyObject *python_steps)
+{
+    PyObject *node = document, *parent = NULL, *slot = NULL;
+    PyObject *trail = PyTuple_New(0);
+    if (trail == NULL)
+        return NULL;
+    Py_ssize_t position = 0;
+    for (; position < PyTuple_GET_SIZE(steps); position++) {
+        PyObject *key, *next;
+        int code = step_code(PyTuple_GET_ITEM(steps, position), &key);
+        if (code == STEP_KEY && PyDict_Check(node)) {
+            next = PyDict_GetItemWithError(node, key);
+            if (next == NULL) {
+                Py_DECREF(trail);
+                Py_XDECREF(slot);
+                return PyErr_Occurred() ? NULL : Py_NewRef(document);
+            }
+            Py_XSETREF(slot, Py_NewRef(key));
+        }
+        else if (code == STEP_INDEX && PyList_Check(node)) {
+            Py_ssize_t index = list_slot(node, key);
+            if (index < 0) {
+                Py_DECREF(trail);
+                Py_XDECREF(slot);
+                return index == -1 ? Py_NewRef(document) : NULL;
+            }
+            next = PyList_GET_ITEM(node, index);
+            Py_XSETREF(slot, PyLong_FromSsize_t(index));
+            if (slot == NULL) {
+                Py_DECREF(trail);
+                return NULL;
+            }
+        }
+        else
+            break;
+        Py_SETREF(trail, trail_plus(trail, slot));
+        if (trail == NULL) {
+            Py_DECREF(slot);
+            return NULL;
+        }
+        parent = node;
+        node = next;
+    }
+    /* node and parent stay alive: the document holds them until the one slot below is set. */
+    PyObject *out = rewrite_from(rewrite, node, python_steps, position, trail);
+    Py_DECREF(trail);
+    if (out == NULL || parent == NULL) {
+        Py_XDECREF(slot);
+        return out;
+    }
+    int failed = PyDict_Check(parent) ? PyDict_SetItem(parent, slot, out) :
+                                        PyList_SetItem(parent, PyLong_AsSsize_t(slot), Py_NewRef(out));
+    Py_DECREF(out);
+    Py_DECREF(slot);
+    return failed < 0 ? NULL : Py_NewRef(document);
+}
+
+/* JsonPaths.transform's `for ... in self._plan: if _may_reach(...): rule = ...; document = _rewrite(...)`. */
+PyObject *
+py_json_rules(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6 || !PyTuple_Check(args[1]) || !PyList_Check(args[2]) || PyList_GET_SIZE(args[2]) != 1 ||
+        !PyTuple_Check(args[3]) || PyTuple_GET_SIZE(args[3]) != PyTuple_GET_SIZE(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "json_rules(document, plan: tuple, current: [rule], rules: tuple, leaf, "
+                                         "rewrite_steps)");
+        return NULL;
+    }
+    PyObject *plan = args[1], *current = args[2], *rules = args[3];
+    Rewrite state = {.leaf = args[4], .rewrite_steps = args[5]};
+    PyObject *document = Py_NewRef(args[0]);
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(plan); i++) {
+        /* plan[i]: (codes, python steps); rules[i]: what the leaf reads of its rule, put in current[0] */
+        PyObject *entry = PyTuple_GET_ITEM(plan, i);
+        PyObject *codes = PyTuple_GET_ITEM(entry, 0);
+        int reach = may_reach(document, codes);
+        if (reach < 0) {
+            Py_DECREF(document);
+            return NULL;
+        }
+        if (!reach)
+            continue;
+        if (PyList_SetItem(current, 0, Py_NewRef(PyTuple_GET_ITEM(rules, i))) < 0) {
+            Py_DECREF(document);
+            return NULL;
+        }
+        Py_SETREF(document, rewrite(&state, document, codes, PyTuple_GET_ITEM(entry, 1)));
+        if (document == NULL)
+            return NULL;
+    }
+    return document;
+}

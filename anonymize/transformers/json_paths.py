@@ -481,6 +481,10 @@ class JsonPaths(Transformer):
             )
             for _, steps, sub in self.rules
         ]
+        # The same plan as the C loop reads it (json_rules): each rule's steps as (code, key), 0 a key, 1 an index, 2
+        # what `_rewrite_steps` takes from there; and what the leaf reads of each rule.
+        self._native_plan = tuple((_step_codes(steps), steps) for steps, *_ in self._plan)
+        self._rule_leaves = tuple(tuple(entry[1:]) for entry in self._plan)
 
     def _ignored(self, trail: Trail) -> bool:
         """Is the leaf at `trail` under a key of `ignore_keys`?"""
@@ -542,11 +546,11 @@ class JsonPaths(Transformer):
         # was met as it came in, i.e. no two rules reached the same leaf and no fake reads as a JSON document.
         found: list[tuple[Trail, Transformer, str, bool]] = []
         faithful = True
-        rule: tuple[Transformer, list[str], bool, bool] | None = None  # the rule being walked
+        current: list[Any] = [None]  # the rule being walked: (sub, refs, in_context, keep)
 
         def leaf(node: Any, trail: Trail) -> Any:
             nonlocal faithful
-            sub, refs, in_context, keep = rule  # type: ignore[misc]
+            sub, refs, in_context, keep = current[0]
             if trail in covered:
                 faithful = False
             covered.add(trail)
@@ -565,10 +569,13 @@ class JsonPaths(Transformer):
                 faithful = False
             return new
 
-        for steps, sub, refs, in_context, keep in self._plan:
-            if _may_reach(document, steps):  # else the walk would meet no leaf and re-encode nothing
-                rule = (sub, refs, in_context, keep)
-                document = _rewrite(document, steps, (), leaf)
+        if _JSON_RULES is not None:  # the loop below in C (anonymize/csrc/json_walk.c)
+            document = _JSON_RULES(document, self._native_plan, current, self._rule_leaves, leaf, _rewrite_steps)
+        else:
+            for steps, sub, refs, in_context, keep in self._plan:
+                if _may_reach(document, steps):  # else the walk would meet no leaf and re-encode nothing
+                    current[0] = (sub, refs, in_context, keep)
+                    document = _rewrite(document, steps, (), leaf)
         leaves: list[tuple[Trail, Any, KeyContext | None]] = []
         generation = None  # the detector's generation the leaves were gathered at, when some were left out
         if self.other is not None:
@@ -742,7 +749,14 @@ def free_text_memo_max() -> int:
     return free_text.MEMO_MAX_LENGTH
 
 
-# The C walk of the leaves no path rule covers (anonymize/csrc/json_walk.c), when the extension has it.
+def _step_codes(steps: tuple[Step, ...]) -> tuple[tuple[int, str | int | None], ...]:
+    codes = {"key": 0, "index": 1}
+    return tuple((codes.get(step.kind, 2), step.key) for step in steps)
+
+
+# The C walks (anonymize/csrc/json_walk.c), when the extension has them: the path rules' loop, and the leaves no
+# path rule covers.
+_JSON_RULES: Callable[..., Any] | None = getattr(NATIVE, "json_rules", None)
 _JSON_REST: Callable[..., Any] | None = getattr(NATIVE, "json_rest", None)
 
 
