@@ -468,6 +468,7 @@ class JsonPaths(Transformer):
         self.capabilities = self.capabilities.but(known_values=any(sub.capabilities.known_values for sub in subs))
         self._ignore_keys = tuple(key.lower() for key in params.ignore_keys)
         self._origins: dict[tuple, int] = {}
+        self._trail_origins: dict[tuple, int] = {}  # _origin's memo by the trail as met
         self._walked: _Walked | None = None  # what the last `transform` met, for `leak_items` of the same value
         # Per path rule, what each of its leaves needs, worked out once: (steps, sub, the sub's document refs,
         # whether it reads a string in the context of its key, whether it is `keep`).
@@ -495,6 +496,18 @@ class JsonPaths(Transformer):
 
     def _origin(self, trail: Trail, kind: str, detected: bool, weak: bool) -> int:
         """The origin id of a piece found at `trail` (indexes folded: one per path of the document's shape)."""
+        seen = self._trail_origins.get((trail, kind, detected, weak))
+        if seen is not None:  # the trail as met (documents repeat their shape): no folding
+            return seen
+        found = self._folded_origin(trail, kind, detected, weak)
+        # A trail through JSON held in a string holds the marker, which equals a key spelled "<json>": not memoized.
+        if _DECODED not in trail:
+            if len(self._trail_origins) >= 1 << 12:  # trails keyed by data: bounded
+                self._trail_origins.clear()
+            self._trail_origins[(trail, kind, detected, weak)] = found
+        return found
+
+    def _folded_origin(self, trail: Trail, kind: str, detected: bool, weak: bool) -> int:
         folded = tuple("*" if isinstance(part, int) else part for part in trail if part is not _DECODED)
         key = (folded, kind, detected, weak)
         found = self._origins.get(key)

@@ -87,3 +87,16 @@ def test_leak_items_see_known_values_added_after_the_transform() -> None:
         assert [item[0] for item in transformer.leak_items(value)] == ["Bartholomew Quintanilla"]
     finally:
         hook.reset_known()
+
+
+def test_origins_tell_a_key_spelled_like_the_marker_from_json_held_in_a_string() -> None:
+    transformer = build("json", {"other_strings": "free_text"}, "jsonb")
+    assert isinstance(transformer, jp.JsonPaths)
+    key = next(iter(json.loads('{"<json>": 1}')))  # a key of the data, equal to the marker but not it
+    assert key == jp._DECODED and key is not jp._DECODED
+    as_key, as_marker = ("body", key, "email"), ("body", jp._DECODED, "email")
+    for trail in (as_key, as_marker, as_key, as_marker):  # each asked twice: the memo's answers too
+        assert transformer._origin(trail, "email", True, False) == transformer._folded_origin(
+            trail, "email", True, False
+        )
+    assert transformer._origin(as_key, "email", True, False) != transformer._origin(as_marker, "email", True, False)
