@@ -441,3 +441,48 @@ py_json_rules(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     return document;
 }
+
+/* ---- leak_keys._json_strings: the string leaves of a parsed JSON value, in document order ---------------------- */
+static int
+add_strings(PyObject *node, PyObject *out)
+{
+    if (Py_EnterRecursiveCall(" in json_strings"))
+        return -1;
+    int failed = 0;
+    if (PyDict_Check(node)) {
+        Py_ssize_t position = 0;
+        PyObject *key, *item;
+        while (!failed && PyDict_Next(node, &position, &key, &item)) {
+            if (PyUnicode_Check(item))
+                failed = PyList_Append(out, item);
+            else if (PyDict_Check(item) || PyList_Check(item))
+                failed = add_strings(item, out);
+        }
+    }
+    else {
+        for (Py_ssize_t i = 0; !failed && i < PyList_GET_SIZE(node); i++) {
+            PyObject *item = PyList_GET_ITEM(node, i);
+            if (PyUnicode_Check(item))
+                failed = PyList_Append(out, item);
+            else if (PyDict_Check(item) || PyList_Check(item))
+                failed = add_strings(item, out);
+        }
+    }
+    Py_LeaveRecursiveCall();
+    return failed;
+}
+
+PyObject *
+py_json_strings(PyObject *module, PyObject *node)
+{
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    int failed = PyUnicode_Check(node) ? PyList_Append(out, node) :
+                 (PyDict_Check(node) || PyList_Check(node)) ? add_strings(node, out) : 0;
+    if (failed) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    return out;
+}

@@ -32,6 +32,9 @@ PyDoc_STRVAR(json_rest_doc, "json_rest(document, covered, ignored, contexts, con
 PyDoc_STRVAR(json_rules_doc, "json_rules(document, plan, current, rules, leaf, rewrite_steps) -> document\n\n"
                               "json_paths.JsonPaths.transform's loop over its path rules (json_walk.c).");
 
+PyDoc_STRVAR(json_strings_doc, "json_strings(node) -> list[str]\n\nleak_keys._json_strings: the string leaves of a "
+                                "parsed JSON value, in document order (json_walk.c).");
+
 static PyMethodDef methods[] = {
     {"leak_key", (PyCFunction)py_leak_key, METH_O, leak_key_doc},
     {"leak_keys", (PyCFunction)py_leak_keys, METH_O, leak_keys_doc},
@@ -46,6 +49,7 @@ static PyMethodDef methods[] = {
     {"scan_lines", (PyCFunction)(void (*)(void))py_scan_lines, METH_FASTCALL, scan_lines_doc},
     {"json_rest", (PyCFunction)(void (*)(void))py_json_rest, METH_FASTCALL, json_rest_doc},
     {"json_rules", (PyCFunction)(void (*)(void))py_json_rules, METH_FASTCALL, json_rules_doc},
+    {"json_strings", (PyCFunction)py_json_strings, METH_O, json_strings_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -100,3 +100,10 @@ def test_origins_tell_a_key_spelled_like_the_marker_from_json_held_in_a_string()
             trail, "email", True, False
         )
     assert transformer._origin(as_key, "email", True, False) != transformer._origin(as_marker, "email", True, False)
+
+
+def test_the_leak_checks_json_strings_in_c_are_the_python_ones() -> None:
+    assert NATIVE is not None and leak_keys._JSON_STRINGS is NATIVE.json_strings
+    rng = random.Random(16)
+    for document in [*_fixed_documents(), *(_document(rng) for _ in range(2000)), "text", 7, None, 1.5, True]:
+        assert NATIVE.json_strings(document) == leak_keys._json_strings(document)
