@@ -485,7 +485,9 @@ class JsonPaths(Transformer):
         # The same plan as the C loop reads it (json_rules): each rule's steps as (code, key), 0 a key, 1 an index, 2
         # what `_rewrite_steps` takes from there; and what the leaf reads of each rule.
         self._native_plan = tuple((_step_codes(steps), steps) for steps, *_ in self._plan)
-        self._rule_leaves = tuple(tuple(entry[1:]) for entry in self._plan)
+        # Each sub's transform as the row loop calls it: its common case in C when it has one (the same fakes).
+        self._calls = {id(sub): sub.native_transform() or sub.transform for _, _, sub in self.rules}
+        self._rule_leaves = tuple((*entry[1:], self._calls[id(entry[1])]) for entry in self._plan)
 
     def _ignored(self, trail: Trail) -> bool:
         """Is the leaf at `trail` under a key of `ignore_keys`?"""
@@ -563,7 +565,7 @@ class JsonPaths(Transformer):
 
         def leaf(node: Any, trail: Trail) -> Any:
             nonlocal faithful
-            sub, refs, in_context, keep = current[0]
+            sub, refs, in_context, keep, call = current[0]
             if trail in covered:
                 faithful = False
             covered.add(trail)
@@ -577,7 +579,7 @@ class JsonPaths(Transformer):
             if in_context and isinstance(node, str):
                 new = cast("FreeText", sub).transform_in(text, _context(trail), sub_row)
             else:
-                new = _back(node, sub.transform(text, sub_row))
+                new = _back(node, call(text, sub_row))
             if isinstance(new, str) and new.lstrip()[:1] in ("{", "["):
                 faithful = False
             return new
@@ -585,9 +587,9 @@ class JsonPaths(Transformer):
         if _JSON_RULES is not None:  # the loop below in C (anonymize/csrc/json_walk.c)
             document = _JSON_RULES(document, self._native_plan, current, self._rule_leaves, leaf, _rewrite_steps)
         else:
-            for steps, sub, refs, in_context, keep in self._plan:
+            for (steps, *_), rule in zip(self._plan, self._rule_leaves, strict=True):
                 if _may_reach(document, steps):  # else the walk would meet no leaf and re-encode nothing
-                    current[0] = (sub, refs, in_context, keep)
+                    current[0] = rule
                     document = _rewrite(document, steps, (), leaf)
         leaves: list[tuple[Trail, Any, KeyContext | None]] = []
         generation = None  # the detector's generation the leaves were gathered at, when some were left out
@@ -750,7 +752,7 @@ class JsonPaths(Transformer):
         if origin and sub.realistic_fakes and sub.identifying and not sub.row_columns:
             # The fake this path gets (memoized: what `transform` wrote), flagged None like the document's ids: a
             # find of it in this column is that fake equal to another row's real value (anonymize.verify).
-            fake = sub.transform(text, {})
+            fake = self._calls.get(id(sub), sub.transform)(text, {})
             if fake is not None and fake != text:
                 yield fake, None, self._origin(trail, FAKE, False, False)
 
