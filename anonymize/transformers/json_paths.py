@@ -32,6 +32,7 @@ strings are neither replaced nor recorded by the leak check.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -786,9 +787,15 @@ def _with_refs(row: Mapping[str, str | None], document: Any, trail: Trail, refs:
     parent = trail[:-1]
     for ref in refs:
         base = _at(document, parent) if ref.startswith("@") else document
-        node = _resolve(base, parse_path("$" + ref[1:]))
+        node = _resolve(base, _ref_steps(ref))
         out[ref] = _scalar_text(node) if not isinstance(node, (dict, list)) else None
     return out
+
+
+@functools.cache
+def _ref_steps(ref: str) -> tuple[Step, ...]:
+    """A document ref's path (`@.last4` -> `$.last4`), parsed once: a rules file names a handful."""
+    return parse_path("$" + ref[1:])
 
 
 def _at(document: Any, trail: Trail) -> Any:
