@@ -174,8 +174,15 @@ visit_child(Walk *walk, PyObject *child, PyObject *step, PyObject *trail)
     if (child_trail == NULL)
         return NULL;
     PyObject *out;
-    if (PyDict_Check(child) || PyList_Check(child) || (PyUnicode_Check(child) && !plain_start(child)))
+    if (PyDict_Check(child) || PyList_Check(child) || (PyUnicode_Check(child) && !plain_start(child))) {
+        /* As deep as the Python walk's recursion may go (a RecursionError, not a C stack overflow) */
+        if (Py_EnterRecursiveCall(" in a JSON document's walk")) {
+            Py_DECREF(child_trail);
+            return NULL;
+        }
         out = visit(walk, child, child_trail);
+        Py_LeaveRecursiveCall();
+    }
     else
         out = visit_leaf(walk, child, child_trail);
     Py_DECREF(child_trail);

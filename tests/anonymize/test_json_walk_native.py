@@ -107,3 +107,17 @@ def test_the_leak_checks_json_strings_in_c_are_the_python_ones() -> None:
     rng = random.Random(16)
     for document in [*_fixed_documents(), *(_document(rng) for _ in range(2000)), "text", 7, None, 1.5, True]:
         assert NATIVE.json_strings(document) == leak_keys._json_strings(document)
+
+
+def test_a_document_nested_deeper_than_python_recurses_is_an_error_not_a_crash() -> None:
+    assert NATIVE is not None
+    deep: Any = "x"
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(RecursionError):
+        NATIVE.json_rest(
+            deep, set(), None, {}, jp._context, [], None, lambda v, r: v, {}, None, None, None, None,
+            jp._held_document, jp._encode, jp._DECODED, 512, None,
+        )  # fmt: skip
+    with pytest.raises(RecursionError):
+        NATIVE.json_strings(deep)
