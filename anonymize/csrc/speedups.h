@@ -46,6 +46,11 @@ PyObject *py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t
 /* scan.c */
 PyObject *py_scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
+/* json_walk.c */
+PyObject *py_json_strings(PyObject *module, PyObject *node);
+PyObject *py_json_rules(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *py_json_rest(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
 /* digits.c */
 PyObject *py_fill_digits(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
