@@ -346,10 +346,14 @@ def ours(
     profile: Path | None = None,
     pure_python: bool = False,
     rules: str = RULES,
+    tree: Path | None = None,
 ) -> dict:
-    script = CHILD.format(root=str(ROOT), key=KEY)
+    """One run of ours in a child process; `tree`: another worktree of devkit (its own .venv, C extension built in
+    place) run instead of this one, for --baseline-tree."""
+    root, python = (ROOT, sys.executable) if tree is None else (tree, str(tree / ".venv" / "bin" / "python"))
+    script = CHILD.format(root=str(root), key=KEY)
     processes = jobs if processes is None else processes
-    command = [sys.executable, "-c", script, source, target, str(jobs), str(processes)]
+    command = [python, "-c", script, source, target, str(jobs), str(processes)]
     if profile is not None:  # sampled, worker processes included: where the time of our run goes
         spy = Path(sys.executable).with_name("py-spy")
         command = [str(spy), "record", "--subprocesses", "--format", "raw", "-o", str(profile), "--", *command]
@@ -385,6 +389,12 @@ def main() -> None:
         help="runs of each method, alternated; medians are reported (a shared machine's speed drifts between runs)",
     )
     parser.add_argument("--threads-only", action="store_true", help="also run ours without worker processes")
+    parser.add_argument(
+        "--baseline-tree",
+        type=Path,
+        help="another devkit worktree (with its .venv, `make setup`): its snapshot runs in every round too, "
+        "alternated with ours on the same data and rules, and is reported beside it",
+    )
     parser.add_argument("--profile", type=Path, help="sample our run with py-spy (pip install py-spy) into FILE")
     parser.add_argument(
         "--pure-python", action="store_true", help="also run ours without the C speedups (DEVKIT_PURE_PYTHON=1)"
@@ -416,6 +426,7 @@ def main() -> None:
         # Alternated, so a slow spell of the machine hits every method alike; each round's ratio is printed too.
         rounds: list[tuple[float, float, float, dict]] = []
         one_job: list[dict] = []  # --scaling: ours with --jobs 1, in the same rounds
+        baseline: list[dict] = []  # --baseline-tree: the other tree's snapshot, in the same rounds
         speedups: list[float] = []
         headroom: list[float] = []  # --scaling: what two processes get here over one (cpu_headroom)
         for _ in range(max(1, args.rounds)):
@@ -423,10 +434,13 @@ def main() -> None:
             dump_round = dump_restore(tools, source, _fresh(target_server, "restored"), args.jobs, base)
             mine_round = ours(source, target_server.dsn("dev"), args.jobs, profile=args.profile, rules=rules)
             rounds.append((pipe_round, *dump_round, mine_round))
+            if args.baseline_tree is not None:
+                baseline.append(ours(source, target_server.dsn("dev"), args.jobs, rules=rules, tree=args.baseline_tree))
             if args.scaling:
                 one_job.append(ours(source, target_server.dsn("dev"), 1, rules=rules))
                 speedups.append(one_job[-1]["seconds"] / mine_round["seconds"])
                 headroom.append(cpu_headroom())
+        rounds_in_order = list(rounds)
         rounds.sort(key=lambda r: r[3]["seconds"])
         mine = rounds[len(rounds) // 2][3]  # the median run of ours, whose phases and CPU are shown
         pipe_s = statistics.median(r[0] for r in rounds)
@@ -445,6 +459,8 @@ def main() -> None:
             measured["  same, threads only (no workers)"] = ours(
                 source, target_server.dsn("dev"), args.jobs, 1, rules=rules
             )["seconds"]
+        if baseline:
+            measured[f"  baseline tree ({args.baseline_tree.name})"] = statistics.median(r["seconds"] for r in baseline)
         if one_job:
             measured["  same, --jobs 1"] = statistics.median(r["seconds"] for r in one_job)
         print(f"\n{'method':<30} {'seconds':>8} {'rows/s':>10} {'MB/s':>7} {'vs pipe':>8}")
@@ -484,6 +500,15 @@ def main() -> None:
             f"ours, peak RSS at {args.scale:g}x: main {mine['rss_main_mb']:.0f} MB, largest worker "
             f"{mine['rss_worker_mb']:.0f} MB"
         )
+        if baseline:  # CPU and memory of the other tree, median of its rounds (compare to ours' lines above)
+            print(
+                f"baseline tree, CPU: main {statistics.median(r['cpu_main_s'] for r in baseline):.1f}s + workers "
+                f"{statistics.median(r['cpu_workers_s'] for r in baseline):.1f}s; peak RSS main "
+                f"{statistics.median(r['rss_main_mb'] for r in baseline):.0f} MB, largest worker "
+                f"{statistics.median(r['rss_worker_mb'] for r in baseline):.0f} MB; each round vs pipe: "
+                + ", ".join(f"{r[0] / b['seconds']:.2f}" for r, b in zip(rounds_in_order, baseline, strict=True))
+            )
+            results["baseline"] = baseline
         results["seconds"] = {k: round(v, 2) for k, v in measured.items()}
         results["rounds"] = [{"pipe": round(r[0], 2), "ours": round(r[3]["seconds"], 2)} for r in rounds]
         results["ours"] = mine
