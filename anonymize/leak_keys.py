@@ -75,18 +75,55 @@ def _add_strings(node: dict | list, out: list[str]) -> None:
 _JSON_STRINGS: Callable[[object], list[str]] = getattr(NATIVE, "json_strings", None) or _json_strings
 
 
+# The last JSON output a transform encoded, with its document (note_json_output): the leak check asks for that
+# output's keys right after the transform, twice (a piece's unchanged test, the output scan), and parsing the
+# output again gives back the document's own strings. One entry, matched by identity (the very str object the
+# transform returned, which the entry holds alive, so no other object can share its id); then its keys.
+_NOTED: tuple[str | None, object, list[str] | None] = (None, None, None)
+
+
+def note_json_output(text: str, document: object) -> None:
+    """`text` is `json.dumps(document)` (the document no one changes any more): `output_keys(text, True)` reads the
+    document's strings instead of parsing `text`. The strings are the same: json.loads(json.dumps(d)) has d's string
+    leaves, in the same order, for a document json.loads made (string keys, no duplicates) with JSON scalars put in."""
+    global _NOTED
+    _NOTED = (text, document, None)
+
+
 def output_keys(value: str, is_json: bool = False) -> list[str]:
     """Every key a leak could hide under in one output value: the whole value, the string leaves of JSON, and the
     tokens of free text (split on whitespace and punctuation). Japanese text without separators stays whole."""
     if is_json:
+        noted = _NOTED  # one read: threads may note another output meanwhile
+        if noted[0] is value:
+            if noted[2] is not None:
+                return list(noted[2])  # the caller's own list, as a parse would give
+            keys = _json_output_keys(_JSON_STRINGS(noted[1]))
+            _remember_keys(noted, keys)
+            return list(keys)
         try:
             pieces = _JSON_STRINGS(json.loads(value))
         except ValueError:
             pieces = [value]
-        if NATIVE is not None:  # each piece is plain text: its keys in C (leak_keys.c, held to this function)
-            return [key for piece in pieces for key in NATIVE.text_output_keys(piece)]
-    else:
-        pieces = [value]
+        return _json_output_keys(pieces)
+    return _text_keys([value])
+
+
+def _remember_keys(noted: tuple[str | None, object, list[str] | None], keys: list[str]) -> None:
+    """The keys of the noted output, for its second question; only if it is still the one noted (no other
+    thread's since)."""
+    global _NOTED
+    if _NOTED is noted:
+        _NOTED = (noted[0], None, keys)
+
+
+def _json_output_keys(pieces: list[str]) -> list[str]:
+    if NATIVE is not None:  # each piece is plain text: its keys in C (leak_keys.c, held to `_text_keys`)
+        return [key for piece in pieces for key in NATIVE.text_output_keys(piece)]
+    return _text_keys(pieces)
+
+
+def _text_keys(pieces: list[str]) -> list[str]:
     keys: list[str] = []
     for piece in pieces:
         keys += leak_keys(piece)

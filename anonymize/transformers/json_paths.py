@@ -44,6 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from anonymize.context import KeyContext, is_card_number, key_context
 from anonymize.errors import RulesError, TransformError
 from anonymize.keys import Keyring
+from anonymize.leak_keys import note_json_output
 from anonymize.leak_origins import FAKE, IDENTIFIER, Origin, origin_id, rule_path
 from anonymize.speedups import NATIVE
 from anonymize.transformers.base import (
@@ -486,6 +487,11 @@ class JsonPaths(Transformer[JsonParams]):
         # Each sub's transform as the row loop calls it: its common case in C when it has one (the same fakes).
         self._calls = {id(sub): sub.native_transform() or sub.transform for _, _, sub in self.rules}
         self._rule_leaves = tuple((*entry[1:], self._calls[id(entry[1])]) for entry in self._plan)
+        # Path subs whose fake the leak check records beside the pieces (`_pieces`), decided once: row_columns is
+        # worked out anew at each read.
+        self._fakes_recorded = frozenset(
+            id(sub) for sub in subs if sub.realistic_fakes and sub.identifying and not sub.row_columns
+        )
 
     def _ignored(self, trail: Trail) -> bool:
         """Is the leaf at `trail` under a key of `ignore_keys`?"""
@@ -598,7 +604,7 @@ class JsonPaths(Transformer[JsonParams]):
             if _JSON_REST is not None:
                 document, generation = self._rest_native(document, covered, ignored, leaves, transform_in, row, ids)
                 self._walked = _Walked(value, found, leaves, ids, generation) if faithful else None
-                return json.dumps(document, ensure_ascii=False)
+                return _encoded(document)
 
             def rest(node: Any, trail: Trail) -> Any:
                 if isinstance(node, (str, int)) and trail not in covered and (ignored is None or not ignored(trail)):
@@ -612,7 +618,7 @@ class JsonPaths(Transformer[JsonParams]):
 
             document = _rewrite_leaves(document, (), rest)
         self._walked = _Walked(value, found, leaves, ids, generation) if faithful else None
-        return json.dumps(document, ensure_ascii=False)
+        return _encoded(document)
 
     def _rest_native(
         self,
@@ -747,7 +753,7 @@ class JsonPaths(Transformer[JsonParams]):
             if not origin:
                 origin = self._origin(trail, sub.name, False, False)
             yield item[0], item[1], origin
-        if origin and sub.realistic_fakes and sub.identifying and not sub.row_columns:
+        if origin and id(sub) in self._fakes_recorded:
             # The fake this path gets (memoized: what `transform` wrote), flagged None like the document's ids: a
             # find of it in this column is that fake equal to another row's real value (anonymize.verify).
             fake = self._calls.get(id(sub), sub.transform)(text, {})
@@ -755,11 +761,26 @@ class JsonPaths(Transformer[JsonParams]):
                 yield fake, None, self._origin(trail, FAKE, False, False)
 
 
+def _encoded(document: Any) -> str:
+    """The transform's output, noted with the document it encodes: the leak check's keys of it are the document's
+    strings (leak_keys.note_json_output), not those of a parse of the output."""
+    out = json.dumps(document, ensure_ascii=False)
+    note_json_output(out, document)
+    return out
+
+
 def free_text_memo_max() -> int:
     """free_text.MEMO_MAX_LENGTH as it is now (tests lower it to turn the memo off)."""
+    return _free_text_module().MEMO_MAX_LENGTH
+
+
+@functools.cache
+def _free_text_module() -> Any:
+    """anonymize.transformers.free_text, imported once (it imports this module's registry): an import statement per
+    document was ~1% of a payload's transform."""
     from anonymize.transformers import free_text
 
-    return free_text.MEMO_MAX_LENGTH
+    return free_text
 
 
 def _step_codes(steps: tuple[Step, ...]) -> tuple[tuple[int, str | int | None], ...]:

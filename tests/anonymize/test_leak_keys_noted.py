@@ -1,0 +1,79 @@
+"""The leak check's keys of a JSON transform's output read from the document the transform encoded
+(leak_keys.note_json_output) are the keys a parse of the output gives: on documents of every shape the rules meet,
+with JSON scalars of every kind put in, and whatever other output is noted in between."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+
+from anonymize import leak_keys
+from tests.anonymize.test_json_text_speed import RULE_SETS, _document, _fixed_documents
+from tests.anonymize.transform_kit import build
+
+ODD_DOCUMENTS: list[Any] = [
+    {"a": float("nan"), "b": float("inf"), "c": -0.0, "d": 1e300, "e": [True, False, None]},
+    {"lone": "\ud800 surrogate", "nul": "a\u0000b", "tab": "x\ty", "quote": 'say "hi"', "slash": "a\\b"},
+    {"held": json.dumps({"email": "taro.yamada@gmail.com", "n": [1, 2]}), "list": '["090-1234-5678"]'},
+    {"日本語": "山田太郎様 090-1234-5678", "": "", "k": {"": {"": "deep"}}},
+    "just a string",
+    "",
+    12,
+    None,
+    [],
+    {},
+]
+
+
+def _parsed_keys(text: str) -> list[str]:
+    """output_keys of an equal string that is not the noted object: what a parse of the output gives."""
+    other = (text + " ")[:-1]
+    assert other == text and other is not text
+    return leak_keys.output_keys(other, True)
+
+
+@pytest.mark.parametrize("params", RULE_SETS, ids=range(len(RULE_SETS)))
+def test_a_transforms_noted_output_has_the_keys_of_its_parse(params: dict[str, Any]) -> None:
+    rng = random.Random(1415)
+    documents = _fixed_documents() + [_document(rng) for _ in range(600)] + ODD_DOCUMENTS
+    transformer = build("json", params, "jsonb")
+    for document in documents:
+        value = json.dumps(document, ensure_ascii=rng.random() < 0.3)
+        new = transformer.transform(value, {})
+        assert new is not None
+        assert leak_keys._NOTED[0] is new  # noted: the answers below are read from the document
+        first = leak_keys.output_keys(new, True)
+        again = leak_keys.output_keys(new, True)  # the second question: the keys kept from the first
+        assert first == again == _parsed_keys(new), value
+
+
+def test_noted_documents_of_odd_scalars_give_their_parse_keys() -> None:
+    for document in ODD_DOCUMENTS:
+        text = json.dumps(document, ensure_ascii=False)
+        leak_keys.note_json_output(text, document)
+        assert leak_keys.output_keys(text, True) == _parsed_keys(text)
+
+
+def test_an_output_noted_after_another_leaves_the_first_to_a_parse() -> None:
+    first_doc = {"email": "hanako.sato@example.com"}
+    second_doc = {"email": "jiro.suzuki@example.com"}
+    first, second = json.dumps(first_doc), json.dumps(second_doc)
+    leak_keys.note_json_output(first, first_doc)
+    leak_keys.note_json_output(second, second_doc)  # another thread's output, say
+    assert leak_keys.output_keys(first, True) == ["hanako.sato@example.com"]
+    assert leak_keys.output_keys(second, True) == ["jiro.suzuki@example.com"]
+    # An equal string that is not the noted object is parsed: the note answers for its own output only.
+    leak_keys.note_json_output(second, {"email": "not-what-the-text-says@example.com"})
+    assert leak_keys.output_keys((second + " ")[:-1], True) == ["jiro.suzuki@example.com"]
+
+
+def test_callers_get_their_own_list() -> None:
+    document = {"name": "Taro Yamada"}
+    text = json.dumps(document)
+    leak_keys.note_json_output(text, document)
+    keys = leak_keys.output_keys(text, True)
+    keys.append("changed by the caller")
+    assert leak_keys.output_keys(text, True) == ["taro yamada", "taro", "yamada"]
