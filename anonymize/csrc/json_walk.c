@@ -332,16 +332,156 @@ may_reach(PyObject *node, PyObject *steps)
 typedef struct {
     PyObject *leaf;          /* leaf(node, trail) */
     PyObject *rewrite_steps; /* json_paths._rewrite_steps */
+    PyObject *current;       /* [the rule being walked]: (sub, refs, in_context, keep, call) */
+    /* The leaf's own state, for the leaves done here (fast_leaf), or NULL: the Python leaf does them all. */
+    PyObject *covered;     /* set of trails path rules reached */
+    PyObject *kept;        /* set of trails ruled keep */
+    PyObject *found;       /* list of (trail, sub, text, is_string) */
+    PyObject *faithful;    /* [bool]: False once a trail is met twice or a fake reads as a JSON document */
+    PyObject *row;         /* the row the subs read */
+    PyObject *scalar_text; /* json_paths._scalar_text, for a value of another type than JSON's */
+    PyObject *back;        /* json_paths._back, likewise */
 } Rewrite;
 
+static PyObject *true_text, *false_text, *nan_text, *inf_text, *minus_inf_text;
+
+/* json_paths._scalar_text(node) for JSON's scalar types (NULL without an error for None: no text); else the Python
+ * function. json.dumps of an int is int's repr, of a float float's repr or NaN / Infinity / -Infinity. */
+static PyObject *
+scalar_text(Rewrite *rewrite, PyObject *node)
+{
+    if (node == Py_None)
+        return NULL;
+    if (PyUnicode_CheckExact(node))
+        return Py_NewRef(node);
+    if (PyBool_Check(node))
+        return Py_NewRef(node == Py_True ? true_text : false_text);
+    if (PyLong_CheckExact(node))
+        return PyLong_Type.tp_repr(node);
+    if (PyFloat_CheckExact(node)) {
+        double x = PyFloat_AS_DOUBLE(node);
+        if (Py_IS_NAN(x))
+            return Py_NewRef(nan_text);
+        if (Py_IS_INFINITY(x))
+            return Py_NewRef(x > 0 ? inf_text : minus_inf_text);
+        return PyFloat_Type.tp_repr(node);
+    }
+    PyObject *text = PyObject_CallOneArg(rewrite->scalar_text, node);
+    if (text == Py_None) {
+        Py_DECREF(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* json_paths._back(original, text) for JSON's scalar types and a text that is a str; else the Python function. */
+static PyObject *
+back(Rewrite *rewrite, PyObject *original, PyObject *text)
+{
+    if (text == Py_None || PyUnicode_CheckExact(original))
+        return Py_NewRef(text);
+    if (!PyUnicode_CheckExact(text)) {
+        PyObject *args[] = {original, text};
+        return PyObject_Vectorcall(rewrite->back, args, 2, NULL);
+    }
+    if (PyBool_Check(original)) { /* {"true": True, "false": False}.get(text, text) */
+        if (PyUnicode_CompareWithASCIIString(text, "true") == 0)
+            return Py_NewRef(Py_True);
+        if (PyUnicode_CompareWithASCIIString(text, "false") == 0)
+            return Py_NewRef(Py_False);
+        return Py_NewRef(text);
+    }
+    if (PyLong_CheckExact(original) || PyFloat_CheckExact(original)) { /* int(text) / float(text), else text */
+        PyObject *out = PyLong_CheckExact(original) ? PyLong_FromUnicodeObject(text, 10) : PyFloat_FromString(text);
+        if (out == NULL && PyErr_ExceptionMatches(PyExc_ValueError)) {
+            PyErr_Clear();
+            return Py_NewRef(text);
+        }
+        return out;
+    }
+    PyObject *args[] = {original, text};
+    return PyObject_Vectorcall(rewrite->back, args, 2, NULL);
+}
+
+/* `new.lstrip()[:1] in ("{", "[")` for a str. */
+static int
+reads_as_document(PyObject *text)
+{
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    for (Py_ssize_t i = 0; i < size; i++) {
+        Py_UCS4 c = PyUnicode_READ_CHAR(text, i);
+        if (!Py_UNICODE_ISSPACE(c))
+            return c == '{' || c == '[';
+    }
+    return 0;
+}
+
+/* JsonPaths.transform's `leaf(node, trail)` for a rule without document refs whose leaf is not a string read in the
+ * context of its key (those go to the Python leaf), on a scalar of JSON's types: the same bookkeeping (covered,
+ * kept, found, faithful) and the same new value. A `keep` leaf is the node itself: Keep.transform gives its text
+ * back, and _back(node, its text) is equal to node and encodes as node does (int(repr(i)) == i, float(repr(x)) and
+ * NaN / Infinity round-trip). NULL with an error, or NULL without one: not done here, ask the Python leaf. */
+static PyObject *
+fast_leaf(Rewrite *rewrite, PyObject *node, PyObject *trail)
+{
+    PyObject *rule = PyList_GET_ITEM(rewrite->current, 0);
+    if (!PyTuple_Check(rule) || PyTuple_GET_SIZE(rule) != 5)
+        return NULL;
+    PyObject *sub = PyTuple_GET_ITEM(rule, 0), *refs = PyTuple_GET_ITEM(rule, 1);
+    int is_text = PyUnicode_Check(node);
+    int in_context = PyObject_IsTrue(PyTuple_GET_ITEM(rule, 2));
+    int keep = PyObject_IsTrue(PyTuple_GET_ITEM(rule, 3));
+    if (in_context < 0 || keep < 0)
+        return NULL;
+    if ((PyList_Check(refs) && PyList_GET_SIZE(refs)) || !PyList_Check(refs) || (in_context && is_text))
+        return NULL;
+    if (!(node == Py_None || PyUnicode_CheckExact(node) || PyBool_Check(node) || PyLong_CheckExact(node) ||
+          PyFloat_CheckExact(node)))
+        return NULL;
+    int met = PySet_Contains(rewrite->covered, trail);
+    if (met < 0 || (met && PyList_SetItem(rewrite->faithful, 0, Py_NewRef(Py_False)) < 0))
+        return NULL;
+    if (PySet_Add(rewrite->covered, trail) < 0 || (keep && PySet_Add(rewrite->kept, trail) < 0))
+        return NULL;
+    PyObject *text = scalar_text(rewrite, node);
+    if (text == NULL)
+        return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+    PyObject *item = PyTuple_Pack(4, trail, sub, text, is_text ? Py_True : Py_False);
+    if (item == NULL || PyList_Append(rewrite->found, item) < 0) {
+        Py_XDECREF(item);
+        Py_DECREF(text);
+        return NULL;
+    }
+    Py_DECREF(item);
+    PyObject *new;
+    if (keep)
+        new = Py_NewRef(node);
+    else {
+        PyObject *args[] = {text, rewrite->row};
+        PyObject *fake = PyObject_Vectorcall(PyTuple_GET_ITEM(rule, 4), args, 2, NULL);
+        new = fake == NULL ? NULL : back(rewrite, node, fake);
+        Py_XDECREF(fake);
+    }
+    Py_DECREF(text);
+    if (new != NULL && PyUnicode_Check(new) && reads_as_document(new) &&
+        PyList_SetItem(rewrite->faithful, 0, Py_NewRef(Py_False)) < 0)
+        Py_CLEAR(new);
+    return new;
+}
+
 /* `_rewrite_steps(node, rest, trail, leaf)` when `rest` is empty and node a scalar that can't hold JSON: the leaf
- * itself (what `_rewrite_leaves` does with it); else the Python function. */
+ * itself (what `_rewrite_leaves` does with it; in C when fast_leaf can); else the Python function. */
 static PyObject *
 rewrite_from(Rewrite *rewrite, PyObject *node, PyObject *steps, Py_ssize_t position, PyObject *trail)
 {
     Py_ssize_t count = PyTuple_GET_SIZE(steps);
     if (position == count && !PyDict_Check(node) && !PyList_Check(node) &&
         (!PyUnicode_Check(node) || plain_start(node))) {
+        if (rewrite->covered != NULL) {
+            PyObject *out = fast_leaf(rewrite, node, trail);
+            if (out != NULL || PyErr_Occurred())
+                return out;
+        }
         PyObject *args[] = {node, trail};
         return PyObject_Vectorcall(rewrite->leaf, args, 2, NULL);
     }
@@ -418,14 +558,43 @@ rewrite(Rewrite *rewrite, PyObject *document, PyObject *steps, PyObject *python_
 PyObject *
 py_json_rules(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 6 || !PyTuple_Check(args[1]) || !PyList_Check(args[2]) || PyList_GET_SIZE(args[2]) != 1 ||
-        !PyTuple_Check(args[3]) || PyTuple_GET_SIZE(args[3]) != PyTuple_GET_SIZE(args[1])) {
+    if ((nargs != 6 && nargs != 7) || !PyTuple_Check(args[1]) || !PyList_Check(args[2]) ||
+        PyList_GET_SIZE(args[2]) != 1 || !PyTuple_Check(args[3]) ||
+        PyTuple_GET_SIZE(args[3]) != PyTuple_GET_SIZE(args[1])) {
         PyErr_SetString(PyExc_TypeError, "json_rules(document, plan: tuple, current: [rule], rules: tuple, leaf, "
-                                         "rewrite_steps)");
+                                         "rewrite_steps[, leaf_state])");
         return NULL;
     }
     PyObject *plan = args[1], *current = args[2], *rules = args[3];
-    Rewrite state = {.leaf = args[4], .rewrite_steps = args[5]};
+    Rewrite state = {.leaf = args[4], .rewrite_steps = args[5], .current = current};
+    if (nargs == 7 && args[6] != Py_None) {
+        /* leaf_state: (covered, kept, found, faithful, row, scalar_text, back), what the Python leaf reads */
+        PyObject *leaf_state = args[6];
+        if (!PyTuple_Check(leaf_state) || PyTuple_GET_SIZE(leaf_state) != 7 ||
+            !PySet_Check(PyTuple_GET_ITEM(leaf_state, 0)) || !PySet_Check(PyTuple_GET_ITEM(leaf_state, 1)) ||
+            !PyList_Check(PyTuple_GET_ITEM(leaf_state, 2)) || !PyList_Check(PyTuple_GET_ITEM(leaf_state, 3)) ||
+            PyList_GET_SIZE(PyTuple_GET_ITEM(leaf_state, 3)) != 1) {
+            PyErr_SetString(PyExc_TypeError, "json_rules: leaf_state is (covered: set, kept: set, found: list, "
+                                             "faithful: [bool], row, scalar_text, back)");
+            return NULL;
+        }
+        if (true_text == NULL) {
+            true_text = PyUnicode_InternFromString("true");
+            false_text = PyUnicode_InternFromString("false");
+            nan_text = PyUnicode_InternFromString("NaN");
+            inf_text = PyUnicode_InternFromString("Infinity");
+            minus_inf_text = PyUnicode_InternFromString("-Infinity");
+            if (!true_text || !false_text || !nan_text || !inf_text || !minus_inf_text)
+                return NULL;
+        }
+        state.covered = PyTuple_GET_ITEM(leaf_state, 0);
+        state.kept = PyTuple_GET_ITEM(leaf_state, 1);
+        state.found = PyTuple_GET_ITEM(leaf_state, 2);
+        state.faithful = PyTuple_GET_ITEM(leaf_state, 3);
+        state.row = PyTuple_GET_ITEM(leaf_state, 4);
+        state.scalar_text = PyTuple_GET_ITEM(leaf_state, 5);
+        state.back = PyTuple_GET_ITEM(leaf_state, 6);
+    }
     PyObject *document = Py_NewRef(args[0]);
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(plan); i++) {
         /* plan[i]: (codes, python steps); rules[i]: what the leaf reads of its rule, put in current[0] */

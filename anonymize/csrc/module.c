@@ -29,8 +29,10 @@ PyDoc_STRVAR(json_rest_doc, "json_rest(document, covered, ignored, contexts, con
                              "max_length) -> document\n\njson_paths.JsonPaths.transform's walk of the leaves no "
                              "path rule covers (json_walk.c).");
 
-PyDoc_STRVAR(json_rules_doc, "json_rules(document, plan, current, rules, leaf, rewrite_steps) -> document\n\n"
-                              "json_paths.JsonPaths.transform's loop over its path rules (json_walk.c).");
+PyDoc_STRVAR(json_rules_doc, "json_rules(document, plan, current, rules, leaf, rewrite_steps[, leaf_state]) -> "
+                              "document\n\njson_paths.JsonPaths.transform's loop over its path rules (json_walk.c); "
+                              "with leaf_state (covered, kept, found, faithful, row, scalar_text, back) the leaves of "
+                              "rules without document refs are done in C.");
 
 PyDoc_STRVAR(json_strings_doc, "json_strings(node) -> list[str]\n\nleak_keys._json_strings: the string leaves of a "
                                 "parsed JSON value, in document order (json_walk.c).");

@@ -564,14 +564,13 @@ class JsonPaths(Transformer[JsonParams]):
         # What leak_items will read of this same value, gathered on the way (_Walked): kept only when each leaf
         # was met as it came in, i.e. no two rules reached the same leaf and no fake reads as a JSON document.
         found: list[tuple[Trail, Transformer, str, bool]] = []
-        faithful = True
+        faithful = [True]  # a box: the C leaf (json_rules) writes it too
         current: list[Any] = [None]  # the rule being walked: (sub, refs, in_context, keep)
 
         def leaf(node: Any, trail: Trail) -> Any:
-            nonlocal faithful
             sub, refs, in_context, keep, call = current[0]
             if trail in covered:
-                faithful = False
+                faithful[0] = False
             covered.add(trail)
             if keep:
                 kept.add(trail)
@@ -585,11 +584,14 @@ class JsonPaths(Transformer[JsonParams]):
             else:
                 new = _back(node, call(text, sub_row))
             if isinstance(new, str) and new.lstrip()[:1] in ("{", "["):
-                faithful = False
+                faithful[0] = False
             return new
 
         if _JSON_RULES is not None:  # the loop below in C (anonymize/csrc/json_walk.c)
-            document = _JSON_RULES(document, self._native_plan, current, self._rule_leaves, leaf, _rewrite_steps)
+            # The leaves of rules without document refs, but for free text's strings, are done in C too (its
+            # fast_leaf: the same bookkeeping and values as `leaf`, which does the others).
+            state = (covered, kept, found, faithful, row, _scalar_text, _back)
+            document = _JSON_RULES(document, self._native_plan, current, self._rule_leaves, leaf, _rewrite_steps, state)
         else:
             for (steps, *_), rule in zip(self._plan, self._rule_leaves, strict=True):
                 if _may_reach(document, steps):  # else the walk would meet no leaf and re-encode nothing
@@ -603,7 +605,7 @@ class JsonPaths(Transformer[JsonParams]):
             ignored = self._ignored if self._ignore_keys else None
             if _JSON_REST is not None:
                 document, generation = self._rest_native(document, covered, ignored, leaves, transform_in, row, ids)
-                self._walked = _Walked(value, found, leaves, ids, generation) if faithful else None
+                self._walked = _Walked(value, found, leaves, ids, generation) if faithful[0] else None
                 return _encoded(document)
 
             def rest(node: Any, trail: Trail) -> Any:
@@ -617,7 +619,7 @@ class JsonPaths(Transformer[JsonParams]):
                 return node
 
             document = _rewrite_leaves(document, (), rest)
-        self._walked = _Walked(value, found, leaves, ids, generation) if faithful else None
+        self._walked = _Walked(value, found, leaves, ids, generation) if faithful[0] else None
         return _encoded(document)
 
     def _rest_native(

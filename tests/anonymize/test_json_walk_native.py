@@ -121,3 +121,45 @@ def test_a_document_nested_deeper_than_python_recurses_is_an_error_not_a_crash()
         )  # fmt: skip
     with pytest.raises(RecursionError):
         NATIVE.json_strings(deep)
+
+
+SCALAR_RULES: dict[str, Any] = {
+    "paths": {
+        "$.id": "keep",
+        "$..note": "keep",
+        "$.order_id": "token",
+        "$.email": "email",
+        "$.card": "card_pan",
+        "$.name": "person_name",
+        "$.items[0]": "phone",
+        "$.items[1]": "keep",
+        "$.customer.email": "email",
+        "$.customer.id": {"transform": "card_part", "params": {"part": "last4"}},
+    },
+    "other_strings": "free_text",
+}
+
+
+def test_path_leaves_done_in_c_give_the_python_leafs_values_and_bookkeeping(monkeypatch: pytest.MonkeyPatch) -> None:
+    """json_rules' fast_leaf (path rules without document refs: keep, fakes, on every JSON scalar type) against the
+    Python leaf: output, leak items (found, kept, covered), and the leak check's output keys."""
+    rng = random.Random(1416)
+    odd: list[Any] = [
+        {"id": float("nan"), "order_id": -0.0, "email": 1e300, "card": 4539148803436467, "name": None},
+        {"id": [1.5, -0.0, float("inf"), float("-inf"), True, False, None, 10**30], "items": [7, -0.0]},
+        {"id": True, "order_id": False, "items": [True, 1e-7], "note": 0, "customer": {"id": 4242, "email": 5}},
+        {"id": "{not json", "name": "[1, 2", "items": ["{", " [x"], "note": ' {"a": 1}'},
+        {"id": 1, "customer": {"id": "4539148803436467", "email": "taro.yamada@gmail.com"}, "note": {"note": "n"}},
+    ]
+    documents = _fixed_documents() + odd + [_document(rng) for _ in range(1500)]
+    values = [json.dumps(d, ensure_ascii=rng.random() < 0.3) for d in documents]
+    values += values[:200]
+    native = _outcome(SCALAR_RULES, values)
+    _python_walks(monkeypatch)
+    assert native == _outcome(SCALAR_RULES, values)
+
+
+def test_json_rules_refuses_a_malformed_leaf_state() -> None:
+    assert NATIVE is not None
+    with pytest.raises(TypeError, match="leaf_state"):
+        NATIVE.json_rules({}, (), [None], (), print, jp._rewrite_steps, (set(), set(), [], []))
