@@ -561,6 +561,7 @@ class JsonPaths(Transformer[JsonParams]):
         covered: set[Trail] = set()
         kept: set[Trail] = set()
         ids = _DocumentIds(source, covered, kept)
+        live = document  # as the rules rewrite it in place: refs are read from it where they still can be
         # What leak_items will read of this same value, gathered on the way (_Walked): kept only when each leaf
         # was met as it came in, i.e. no two rules reached the same leaf and no fake reads as a JSON document.
         found: list[tuple[Trail, Transformer, str, bool]] = []
@@ -575,7 +576,7 @@ class JsonPaths(Transformer[JsonParams]):
             if keep:
                 kept.add(trail)
             text = _scalar_text(node)
-            sub_row = _with_refs(row, source(), trail, refs) if refs else row
+            sub_row = _with_live_refs(row, live, trail, refs, covered, source) if refs else row
             if text is None:
                 return None
             found.append((trail, sub, text, isinstance(node, str)))
@@ -810,6 +811,57 @@ def _with_refs(row: Mapping[str, str | None], document: Any, trail: Trail, refs:
         node = _resolve(base, _ref_steps(ref))
         out[ref] = _scalar_text(node) if not isinstance(node, (dict, list)) else None
     return out
+
+
+def _with_live_refs(
+    row: Mapping[str, str | None],
+    live: Any,
+    trail: Trail,
+    refs: list[str],
+    covered: set[Trail],
+    source: Callable[[], Any],
+) -> dict[str, str | None]:
+    """`_with_refs(row, source(), trail, refs)`, each ref read from the document being rewritten (`live`) where
+    that is the value as it came in, so that the document is not parsed a second time for it (`source`, asked only
+    for the other refs)."""
+    out = dict(row)
+    for ref in refs:
+        found = _live_ref(live, trail, ref, covered)
+        if found is _NOT_LIVE:
+            return _with_refs(row, source(), trail, refs)
+        out[ref] = found  # type: ignore[assignment]
+    return out
+
+
+_NOT_LIVE = object()
+
+
+def _live_ref(live: Any, trail: Trail, ref: str, covered: set[Trail]) -> str | object | None:
+    """A ref's text (as `_with_refs` finds it in the document as it came in) read from the live document, or
+    _NOT_LIVE when that can't be sure. Rewriting in place changes the scalars at covered trails (what leaves
+    returned) and the strings holding JSON a rule stepped into (re-encoded: '{' or '[' first); containers stay,
+    with the same keys and lengths. So a ref of plain keys, reached through containers only, from a leaf outside
+    JSON held in a string, reads a covered trail's value or a string that may hold JSON from the source only."""
+    if _DECODED in trail:
+        return _NOT_LIVE
+    steps = _ref_steps(ref)
+    if ref.startswith("@"):
+        node, where = _at(live, trail[:-1]), trail[:-1]
+        if not isinstance(node, (dict, list)):
+            return _NOT_LIVE  # the parent came through JSON held in a string, or is not there
+    else:
+        node, where = live, ()
+    for step in steps:
+        if step.kind != "key" or not isinstance(node, dict):
+            return _NOT_LIVE  # a string may hold JSON (decoded by _resolve); wildcards, indexes: the source decides
+        if step.key not in node:
+            return None
+        node, where = node[step.key], (*where, step.key)
+    if isinstance(node, (dict, list)):
+        return None
+    if where in covered or (isinstance(node, str) and node[:1] not in _PLAIN_STARTS):
+        return _NOT_LIVE
+    return _scalar_text(node)
 
 
 @functools.cache
