@@ -18,7 +18,7 @@ the next by half, and alternating makes a slow spell slow every method alike.
 
 Run: .venv/bin/python bench/snapshot/run.py [--scale 1] [--jobs 2] [--rounds 3] [--memory-scales 10] [--threads-only]
                                              [--pure-python] [--json FILE] [--profile FILE] [--dataset strangers]
-                                             [--dataset onebig --scaling]
+                                             [--dataset onebig --scaling] [--baseline-tree DIR]
 --dataset strangers: instead of the SmartPOS database above, two stranger databases devkit was not tuned on
 (testbed/strangers' payments, with provider webhooks in JSONB and notes, and marketplace) in one database, ~470,000
 rows at --scale 1, anonymized with the rules `devkit rules init` drafts for it, exactly as drafted
@@ -29,6 +29,8 @@ reported (big tables are split into key or ctid ranges, anonymize/pipeline/range
 serializes the run), beside what two busy processes get here over one (cpu_headroom), its ceiling. Measured on
 the shared 2-core machine this was built on, at --scale 1, 3 rounds: 1.10x (rounds 1.10, 1.24, 1.00) against
 ceilings of 0.97, 1.15, 1.18: the scheduler gave this session about one core whatever its processes.
+--baseline-tree DIR: another devkit worktree (its own .venv, `make setup` there) runs its snapshot in every round too,
+right after ours, on the same data and rules: old and new code compared in the same period of a shared machine.
 --profile samples our run, worker processes included, with py-spy (`pip install py-spy`) into a raw
 (collapsed-stack) file. "ours, CPU" counts our Python processes' CPU seconds: comparable between runs when other
 work shares the machine, which wall times aren't.
@@ -510,7 +512,14 @@ def main() -> None:
             )
             results["baseline"] = baseline
         results["seconds"] = {k: round(v, 2) for k, v in measured.items()}
-        results["rounds"] = [{"pipe": round(r[0], 2), "ours": round(r[3]["seconds"], 2)} for r in rounds]
+        results["rounds"] = [
+            {
+                "pipe": round(r[0], 2),
+                "ours": round(r[3]["seconds"], 2),
+                "ours_cpu_workers_s": round(r[3]["cpu_workers_s"], 1),
+            }
+            for r in rounds_in_order
+        ]
         results["ours"] = mine
         memory = {f"{args.scale:g}": [round(mine["rss_main_mb"]), round(mine["rss_worker_mb"])]}
         for extra in [float(s) for s in args.memory_scales.split(",") if s.strip()]:
