@@ -22,6 +22,7 @@ import json
 import os
 import re
 import tempfile
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -151,6 +152,7 @@ class CleanupResult:
     cutoff: datetime
     counts: dict[str, int]
     batches: int = 0
+    longest_batch: float = 0.0  # seconds of the longest batch transaction: how long its row locks were held
     archive: Path | None = None
     skipped_locked: bool = False
 
@@ -311,10 +313,14 @@ def cleanup(
         complete = False
         closing_failure: OSError | None = None
         try:
+            _create_id_tables(conn, steps)
+            after = None
             while True:
-                deleted = _one_batch(conn, steps, cutoff, batch_size, archive, lock_timeout)
+                began = time.monotonic()
+                deleted, after = _one_batch(conn, steps, cutoff, batch_size, archive, lock_timeout, after)
                 if not deleted:
                     break
+                result.longest_batch = max(result.longest_batch, time.monotonic() - began)
                 result.batches += 1  # committed: counted before the manifest write that could still fail
                 for name, count in deleted.items():
                     result.counts[name] += count
@@ -359,6 +365,28 @@ def _archive_failure(archive: _Archive, exc: OSError, batches: int) -> DevkitErr
     )
 
 
+def _id_table(name: str) -> sql.Identifier:
+    return sql.Identifier(f"devkit_cleanup_{name}")
+
+
+def _create_id_tables(conn: psycopg.Connection, steps: list[tuple[str, list[Link]]]) -> None:
+    """One session-local table of ids per cascade table, emptied at every commit. A batch's ids stay on the
+    server: fetching tens of thousands of UUIDs per batch into Python, sorting them and sending them back as
+    arrays was a third of the run's time (profiled on staging --scale 0.001)."""
+    for name, _ in steps:
+        conn.execute(
+            sql.SQL(
+                "CREATE TEMP TABLE IF NOT EXISTS {} ON COMMIT DELETE ROWS AS SELECT id FROM {} WITH NO DATA"
+            ).format(_id_table(name), sql.Identifier(name))
+        )
+
+
+def _in_batch(column: str, parent: str) -> sql.Composed:
+    # `= ANY(ARRAY(subquery))`, not `IN (subquery)`: the never-analyzed temp table can't steer the planner into
+    # a hash join over the whole child table; every lookup stays an index scan on the foreign-key column.
+    return sql.SQL("{} = ANY(ARRAY(SELECT id FROM {}))").format(sql.Identifier(column), _id_table(parent))
+
+
 def _one_batch(
     conn: psycopg.Connection,
     steps: list[tuple[str, list[Link]]],
@@ -366,50 +394,61 @@ def _one_batch(
     batch_size: int,
     archive: _Archive | None,
     lock_timeout: str,
-) -> dict[str, int]:
+    after: tuple[datetime, object] | None,
+) -> tuple[dict[str, int], tuple[datetime, object] | None]:
+    """One short transaction: lock the next `batch_size` old test orders after `after` (ordered_at, id), collect
+    what hangs off them, archive it, delete children first. Returns the per-table counts and the last order's
+    key: the next batch starts after it instead of re-scanning the index entries of everything deleted so far
+    (an order skipped because it was locked is left for the next run, as before)."""
     with conn.transaction():
         conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(lock_timeout)))
-        roots = [
-            row[0]
-            for row in conn.execute(
-                sql.SQL(
-                    "SELECT id FROM {} WHERE is_test AND ordered_at < %s ORDER BY ordered_at, id LIMIT %s "
-                    "FOR UPDATE SKIP LOCKED"
-                ).format(sql.Identifier(ROOT_TABLE)),
-                (cutoff, batch_size),
-            )
-        ]
-        if not roots:
-            return {}
-        ids: dict[str, list] = {ROOT_TABLE: roots}
+        resume = sql.SQL("AND ordered_at >= %(at)s AND (ordered_at, id) > (%(at)s, %(id)s) ") if after else sql.SQL("")
+        last = conn.execute(
+            sql.SQL(
+                "WITH picked AS (SELECT id, ordered_at FROM {root} WHERE is_test AND ordered_at < %(cutoff)s {resume}"
+                "ORDER BY ordered_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED), "
+                "kept AS (INSERT INTO {ids} SELECT id FROM picked) "
+                "SELECT ordered_at, id, (SELECT count(*) FROM picked) FROM picked ORDER BY ordered_at DESC, id DESC "
+                "LIMIT 1"
+            ).format(root=sql.Identifier(ROOT_TABLE), resume=resume, ids=_id_table(ROOT_TABLE)),
+            {
+                "cutoff": cutoff,
+                "limit": batch_size,
+                "at": after[0] if after else None,
+                "id": after[1] if after else None,
+            },
+        ).fetchone()
+        if last is None:
+            return {}, None
+        counts = {ROOT_TABLE: int(last[2])}
         for name, links in steps[1:]:
-            found: set = set()
-            for link in links:
-                parents = ids.get(link.parent)
-                if parents:
-                    query = sql.SQL("SELECT id FROM {} WHERE {} = ANY(%s)").format(
-                        sql.Identifier(name), sql.Identifier(link.column)
-                    )
-                    found.update(row[0] for row in conn.execute(query, (parents,)))
-            ids[name] = sorted(found)
+            sources = [link for link in links if counts.get(link.parent)]
+            if not sources:
+                counts[name] = 0
+                continue
+            found = sql.SQL(" UNION ").join(
+                sql.SQL("SELECT id FROM {} WHERE {}").format(sql.Identifier(name), _in_batch(link.column, link.parent))
+                for link in sources
+            )
+            counts[name] = conn.execute(sql.SQL("INSERT INTO {} {}").format(_id_table(name), found)).rowcount
         if archive:
             with conn.cursor() as cursor:
                 for name, _ in steps:
-                    if not ids[name]:
+                    if not counts[name]:
                         continue
                     columns = sql.SQL(", ").join(map(sql.Identifier, (c.name for c in _table(name).columns)))
-                    statement = sql.SQL("COPY (SELECT {} FROM {} WHERE id = ANY({})) TO STDOUT").format(
-                        columns, sql.Identifier(name), sql.Literal(ids[name])
+                    statement = sql.SQL("COPY (SELECT {} FROM {} WHERE {}) TO STDOUT").format(
+                        columns, sql.Identifier(name), _in_batch("id", name)
                     )
                     out = archive.stream(name)
                     with cursor.copy(statement) as copy:
                         for data in copy:
                             out.write(data)
-            archive.flush({name: len(rows) for name, rows in ids.items()})
-        for name, _ in reversed(steps):  # children first
-            if ids[name]:
-                conn.execute(sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(sql.Identifier(name)), (ids[name],))
-    return {name: len(rows) for name, rows in ids.items()}
+            archive.flush(counts)
+        for name, _ in reversed(steps):  # children first: the parents' foreign-key checks then find nothing
+            if counts[name]:
+                conn.execute(sql.SQL("DELETE FROM {} WHERE {}").format(sql.Identifier(name), _in_batch("id", name)))
+    return counts, (last[0], last[1])
 
 
 # --- restore ----------------------------------------------------------------------------------------------
