@@ -22,9 +22,11 @@ import json
 import os
 import re
 import tempfile
+import threading
 import time
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -51,6 +53,9 @@ MAX_AGE = timedelta(days=36525)
 # briefly; 100000 orders (about 600000 rows with what hangs off them) is our assumption of the most that still
 # is. Without a bound, a huge value reached the server ("bigint out of range").
 MAX_BATCH_SIZE = 100_000
+# The most connections deleting at once. Each holds one batch's locks; our assumption: more than 8 only adds
+# contention on a staging server's cores and WAL without making a run faster.
+MAX_JOBS = 8
 
 
 class CleanupEvents(Protocol):
@@ -88,6 +93,14 @@ def check_batch_size(batch_size: int) -> int:
             "pass e.g. --batch-size 500 (orders per short transaction)",
         )
     return batch_size
+
+
+def check_jobs(jobs: int) -> int:
+    if not 1 <= jobs <= MAX_JOBS:
+        raise UsageError(
+            f"--jobs must be between 1 and {MAX_JOBS}, got {jobs}", "pass e.g. --jobs 2 (connections deleting at once)"
+        )
+    return jobs
 
 
 def prepare_archive_root(root: Path) -> Path:
@@ -213,7 +226,8 @@ class _Archive:
         self.path.mkdir(mode=0o700, exist_ok=False)
         self.streams: dict[str, IO[bytes]] = {}
         self._raw: dict[str, IO[bytes]] = {}
-        self._pending: dict[str, int] = {}
+        # With --jobs > 1 one batch at a time writes its rows, so each table's stream holds whole batches.
+        self.lock = threading.Lock()
         self.manifest = {
             "format": ARCHIVE_FORMAT,
             "devkit_version": __version__,
@@ -244,19 +258,17 @@ class _Archive:
             fsync_directory(self.path)  # the new file's name is durable before any row it holds is deleted
         return self.streams[table]
 
-    def flush(self, added: dict[str, int]) -> None:
+    def flush(self) -> None:
         """Make the batch's rows durable before its delete commits."""
         for table, handle in self.streams.items():
             handle.flush()  # gzip: a sync flush, so what is on disk decompresses
             raw = self._raw[table]
             raw.flush()
             os.fsync(raw.fileno())
-        self._pending = added
 
-    def committed(self) -> None:
+    def committed(self, added: dict[str, int]) -> None:
         for entry in self.manifest["tables"]:
-            entry["rows"] += self._pending.get(entry["name"], 0)
-        self._pending = {}
+            entry["rows"] += added.get(entry["name"], 0)
         self._write_manifest()
 
     def close(self, complete: bool) -> OSError | None:
@@ -295,13 +307,16 @@ def cleanup(
     archive_root: Path | None = None,
     events: CleanupEvents | None = None,
     lock_timeout: str = "5s",
+    jobs: int = 1,
 ) -> CleanupResult:
-    """Delete (and archive first, if asked) old test orders and what hangs off them, batch by batch.
+    """Delete (and archive first, if asked) old test orders and what hangs off them, batch by batch, on `jobs`
+    connections at once (each takes the next unlocked orders: SKIP LOCKED keeps their batches disjoint).
 
     With an archive, a batch's rows are written and fsync-ed before its DELETEs run, inside the batch's
     transaction: an archive that can't be created or written raises before the delete commits, so the batch
     rolls back and every row ever deleted is in the archive."""
     check_batch_size(batch_size)
+    check_jobs(jobs)
     events = events or SilentCleanupEvents()
     steps = cascade()
     with connect(dsn, autocommit=True) as conn:
@@ -310,23 +325,44 @@ def cleanup(
         result = CleanupResult(cutoff, {name: 0 for name, _ in steps})
         archive = _open_archive(archive_root, environment, dsn, cutoff) if archive_root else None
         result.archive = archive.path if archive else None
+        shared, stop = threading.Lock(), threading.Event()
+
+        def drain(connection: psycopg.Connection) -> None:
+            _create_id_tables(connection, steps)
+            after = None
+            while not stop.is_set():
+                began = time.monotonic()
+                deleted, after = _one_batch(connection, steps, cutoff, batch_size, archive, lock_timeout, after)
+                if not deleted:
+                    return
+                with shared:
+                    result.longest_batch = max(result.longest_batch, time.monotonic() - began)
+                    result.batches += 1  # committed: counted before the manifest write that could still fail
+                    for name, count in deleted.items():
+                        result.counts[name] += count
+                    if archive:
+                        archive.committed(deleted)
+                    events.advance(ROOT_TABLE, result.counts[ROOT_TABLE], total)
+
+        def drain_own_connection() -> None:
+            try:
+                with connect(dsn, autocommit=True) as connection:
+                    drain(connection)
+            except BaseException:
+                stop.set()  # the others finish the batch they are in and stop
+                raise
+
         complete = False
         closing_failure: OSError | None = None
         try:
-            _create_id_tables(conn, steps)
-            after = None
-            while True:
-                began = time.monotonic()
-                deleted, after = _one_batch(conn, steps, cutoff, batch_size, archive, lock_timeout, after)
-                if not deleted:
-                    break
-                result.longest_batch = max(result.longest_batch, time.monotonic() - began)
-                result.batches += 1  # committed: counted before the manifest write that could still fail
-                for name, count in deleted.items():
-                    result.counts[name] += count
-                if archive:
-                    archive.committed()
-                events.advance(ROOT_TABLE, result.counts[ROOT_TABLE], total)
+            if jobs == 1:
+                drain(conn)
+            else:
+                with ThreadPoolExecutor(jobs, thread_name_prefix="devkit-cleanup") as pool:
+                    futures = [pool.submit(drain_own_connection) for _ in range(jobs)]
+                failures = [future.exception() for future in futures if future.exception()]
+                if failures:
+                    raise failures[0]
             result.skipped_locked = result.counts[ROOT_TABLE] < total
             complete = True
         except psycopg.Error as exc:
@@ -432,7 +468,7 @@ def _one_batch(
             )
             counts[name] = conn.execute(sql.SQL("INSERT INTO {} {}").format(_id_table(name), found)).rowcount
         if archive:
-            with conn.cursor() as cursor:
+            with archive.lock, conn.cursor() as cursor:
                 for name, _ in steps:
                     if not counts[name]:
                         continue
@@ -444,7 +480,7 @@ def _one_batch(
                     with cursor.copy(statement) as copy:
                         for data in copy:
                             out.write(data)
-            archive.flush(counts)
+                archive.flush()
         for name, _ in reversed(steps):  # children first: the parents' foreign-key checks then find nothing
             if counts[name]:
                 conn.execute(sql.SQL("DELETE FROM {} WHERE {}").format(sql.Identifier(name), _in_batch("id", name)))

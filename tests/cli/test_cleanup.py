@@ -128,6 +128,51 @@ def test_cleanup_deletes_exactly_the_old_test_rows_and_the_archive_restores_them
     assert sum(again.restored.values()) == 0 and again.already_present == expected
 
 
+def test_parallel_jobs_delete_the_same_rows_and_their_archive_restores(pg_database: str, tmp_path: Path) -> None:
+    seeded = load(pg_database, make_world(), "dev").manifest.row_counts
+    real_order = _add_non_test_order(pg_database)
+    expected = expected_deletions(CUTOFF)
+    # Small batches on 3 connections: the workers' batches interleave in time and in the archive's streams.
+    result = cleanup(pg_database, "dev", CUTOFF, batch_size=5, archive_root=tmp_path, jobs=3)
+    assert result.counts == expected and not result.skipped_locked
+    assert result.batches >= -(-expected["orders"] // 5) and result.longest_batch > 0
+    for table, gone in expected.items():
+        extra = 1 if table in ("orders", "bills") else 0
+        assert _count(pg_database, table) == seeded[table] - gone + extra
+    manifest = json.loads((result.archive / "manifest.json").read_text())
+    assert manifest["complete"] is True and {e["name"]: e["rows"] for e in manifest["tables"]} == expected
+    for table, rows in expected.items():  # whole rows only: one batch at a time writes to the streams
+        with gzip.open(result.archive / f"{table}.copy.gz", "rt") as handle:
+            assert sum(1 for _ in handle) == rows
+    assert restore_archive(pg_database, result.archive).restored == expected
+    assert all(check.ok for check in verify(pg_database, make_world()))
+    assert _count(pg_database, "orders") == seeded["orders"] + 1
+    with psycopg.connect(pg_database) as conn:
+        assert conn.execute("SELECT count(*) FROM orders WHERE id = %s", (real_order,)).fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_order_the_platform_holds_locked_is_skipped_not_waited_for(pg_database: str, jobs: int) -> None:
+    load(pg_database, make_world(), "dev")
+    expected = expected_deletions(CUTOFF)
+    with psycopg.connect(pg_database) as platform:  # an open transaction writing one old order
+        held = platform.execute(
+            "SELECT id FROM orders WHERE is_test AND ordered_at < %s ORDER BY ordered_at, id OFFSET 3 LIMIT 1",
+            (CUTOFF,),
+        ).fetchone()[0]
+        platform.execute("SELECT 1 FROM orders WHERE id = %s FOR UPDATE", (held,))  # (with OFFSET it would lock 4)
+        items = platform.execute("SELECT count(*) FROM order_items WHERE order_id = %s", (held,)).fetchone()[0]
+        result = cleanup(pg_database, "dev", CUTOFF, batch_size=2, jobs=jobs)
+        platform.rollback()
+    assert result.skipped_locked
+    assert result.counts["orders"] == expected["orders"] - 1
+    assert result.counts["order_items"] == expected["order_items"] - items
+    with psycopg.connect(pg_database) as conn:
+        left = conn.execute("SELECT array_agg(id) FROM orders WHERE is_test AND ordered_at < %s", (CUTOFF,))
+        assert left.fetchone()[0] == [held]
+        assert conn.execute("SELECT count(*) FROM bills WHERE order_id = %s", (held,)).fetchone()[0] == 1
+
+
 def test_nothing_old_means_nothing_deleted(pg_database: str) -> None:
     load(pg_database, make_world(), "dev")
     result = cleanup(pg_database, "dev", make_world().window_start, batch_size=50)

@@ -81,6 +81,12 @@ def test_bad_batch_sizes(unreachable: dict[str, str], batch_size: str, expected:
         assert expected in line and "e.g. --batch-size 500" in line
 
 
+@pytest.mark.parametrize("jobs", ["0", "9", "-1"])
+def test_bad_jobs(unreachable: dict[str, str], jobs: str) -> None:
+    line = one_line_error(cleanup(unreachable, "--older-than", "24h", "--jobs", jobs), 2)
+    assert f"--jobs must be between 1 and 8, got {jobs}" in line and "e.g. --jobs 2" in line
+
+
 @pytest.fixture
 def unwritable_dir(tmp_path: Path) -> Path:
     """A folder this process may not create files in. Root ignores permission bits, so as root it is sysfs,
