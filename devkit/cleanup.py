@@ -321,7 +321,11 @@ def cleanup(
     steps = cascade()
     with connect(dsn, autocommit=True) as conn:
         _require_schema(conn, dsn)
-        total = plan_counts(conn, cutoff)[ROOT_TABLE]
+        # Only the orders, for the progress bar: the dry run's full count of every table took a fifth of a run.
+        total = conn.execute(
+            sql.SQL("SELECT count(*) FROM {} WHERE is_test AND ordered_at < %s").format(sql.Identifier(ROOT_TABLE)),
+            (cutoff,),
+        ).fetchone()[0]
         result = CleanupResult(cutoff, {name: 0 for name, _ in steps})
         archive = _open_archive(archive_root, environment, dsn, cutoff) if archive_root else None
         result.archive = archive.path if archive else None
