@@ -71,12 +71,16 @@ def _add_strings(node: dict | list, out: list[str]) -> None:
             _add_strings(item, out)
 
 
+# _json_strings in C (anonymize/csrc/json_walk.c), when the extension has it.
+_JSON_STRINGS: Callable[[object], list[str]] = getattr(NATIVE, "json_strings", None) or _json_strings
+
+
 def output_keys(value: str, is_json: bool = False) -> list[str]:
     """Every key a leak could hide under in one output value: the whole value, the string leaves of JSON, and the
     tokens of free text (split on whitespace and punctuation). Japanese text without separators stays whole."""
     if is_json:
         try:
-            pieces = _json_strings(json.loads(value))
+            pieces = _JSON_STRINGS(json.loads(value))
         except ValueError:
             pieces = [value]
         if NATIVE is not None:  # each piece is plain text: its keys in C (leak_keys.c, held to this function)

@@ -7,6 +7,9 @@
   was until the swap.
 - `DumpFileSink`: load a scratch database the same way, then `pg_dump --format=custom` it to the output file
   (written under a temporary name, renamed when complete) and drop it: a file `pg_restore` accepts.
+- `RestoreScratch`: a private database next to a sink's, named and swept like its scratch databases
+  (`<db>_devkit_restore_<tag>_<ts>_<run>`), never published: where a subset of a dump file restores the dump to
+  compute its closure (anonymize/subset/restore.py). Dropped when the run ends, whatever the outcome.
 
 Scratch names are cut to PostgreSQL's 63 bytes, so `<tag>`, a hash of the whole target name, says whose they are
 (targets whose names share their first bytes get different tags), and `<ts>_<run>` which run made them.
@@ -50,6 +53,7 @@ MAX_NAME = 63  # NAMEDATALEN - 1
 NEW_MARK = "_devkit_new_"
 OLD_MARK = "_devkit_old_"
 EXPORT_MARK = "_devkit_export_"
+RESTORE_MARK = "_devkit_restore_"
 SWAP_ATTEMPTS = 5
 
 
@@ -165,6 +169,9 @@ class Sink(ABC):
 
     description: str
 
+    # A run into the target takes the target's run lock; a scratch database beside it (RestoreScratch) does not.
+    serialized = True
+
     def __init__(self, server_dsn: str, tools: ClientTools | None = None) -> None:
         self.server_dsn = server_dsn
         self.tools = tools or ClientTools.find()
@@ -201,7 +208,7 @@ class Sink(ABC):
         self._admin = admin
         self._run = secrets.token_hex(3)
         try:
-            if not self._try_lock(lock_key("snapshot", self.identity)):
+            if self.serialized and not self._try_lock(lock_key("snapshot", self.identity)):
                 raise TargetError(
                     f"another devkit snapshot into {self.base_name} is running on {describe(self.server_dsn)}",
                     "wait for it to finish (or stop it) and run again",
@@ -242,7 +249,7 @@ class Sink(ABC):
         """This target's databases left by killed runs: those whose scratch lock nobody holds any more."""
         assert self._admin is not None
         tag = target_tag(self.identity)
-        for mark in (NEW_MARK, OLD_MARK, EXPORT_MARK):
+        for mark in (NEW_MARK, OLD_MARK, EXPORT_MARK, RESTORE_MARK):
             prefix = scratch_prefix(self.base_name, mark, tag)
             found = self._admin.execute(
                 "SELECT datname FROM pg_database WHERE starts_with(datname, %s)", (prefix,)
@@ -401,3 +408,35 @@ class DumpFileSink(Sink):
         os.replace(partial, self.output)
         self.abort()  # the scratch database has served its purpose
         return f"dump file {self.output} (custom format: restore with pg_restore)"
+
+
+class RestoreScratch(Sink):
+    """A private database beside `sink`'s, on its server, for the run's own use (a dump file restored to compute a
+    subset's closure): the same base name, tag and admin database as `sink`'s scratch databases, so the same
+    sweep removes it once its run is dead (a killed run's leftover goes with the next run into that target).
+    Never published: `abort()` drops it. It takes no run lock: the run's sink takes that one."""
+
+    serialized = False
+
+    def __init__(self, sink: Sink) -> None:
+        super().__init__(sink.server_dsn, sink.tools)
+        self.sink = sink
+        self.description = f"a scratch database beside {sink.description}"
+
+    @property
+    def base_name(self) -> str:
+        return self.sink.base_name
+
+    @property
+    def identity(self) -> str:
+        return self.sink.identity
+
+    @property
+    def work_mark(self) -> str:
+        return RESTORE_MARK
+
+    def _admin_dsn(self) -> str:
+        return self.sink.admin_dsn  # advisory locks are per database: the sink's sweep must see this one's
+
+    def commit(self) -> str:
+        raise AssertionError("a restore scratch database is never published")

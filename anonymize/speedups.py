@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
-API = 12  # anonymize/csrc/speedups.h's SPEEDUPS_API: the build this Python code was written against
+from anonymize.native_interface import API  # the build this Python code was written against
 
 
 def _load() -> ModuleType | None:

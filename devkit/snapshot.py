@@ -214,12 +214,14 @@ def check_snapshot(
         return check_run(chosen, rules, planned, scratch), chosen, target_dsn
 
 
-def plan_subset(settings: Settings, source_spec: str, rules: RulesFile, spec: SubsetSpec) -> SubsetPlan:
-    """The subset's plan against the source (a fresh one: the check has closed its own)."""
+def plan_subset(settings: Settings, source_spec: str, target: str, rules: RulesFile, spec: SubsetSpec) -> SubsetPlan:
+    """The subset's plan against the source (a fresh one: the check has closed its own). A dump file's schema is
+    restored for it into a scratch database on the (non-production) target's server."""
     from anonymize.subset.plan import check_subset
 
-    with engine_errors(source_spec):
-        return check_subset(open_source(source_spec, client_tools(settings)), rules, spec)
+    chosen, scratch = open_for_schema(settings, source_spec, target)
+    with engine_errors(source_spec, scratch.server_dsn if scratch else ""):
+        return check_subset(chosen, rules, spec, scratch)
 
 
 def draft_from_source(

@@ -44,7 +44,7 @@ def test_check_covers_the_schema_and_names_what_is_missing(tmp_path: Path, prod:
 def test_the_subset_plan_reaches_children_from_the_roots(tmp_path: Path, prod: str, pg_database: str) -> None:
     settings = _settings(tmp_path, prod, pg_database)
     spec = build_spec(None, ["public.merchants: id in (select id from merchants order by id limit 1)"], None)
-    plan = plan_subset(settings, prod, parse_rules(RULES), spec)
+    plan = plan_subset(settings, prod, "dev", parse_rules(RULES), spec)
     kept = {line.table: line.mode for line in plan.lines}
     assert "public.merchants" in kept and "public.customers" in kept and "public.orders" in kept
 

@@ -7,7 +7,6 @@
 
 #include <stddef.h>
 
-enum { POSTAL_CODE, STREET };
 #define BLOCKS 5400 /* address._BLOCKS: 9 chome x 30 ban x 20 go */
 
 typedef struct {
@@ -154,7 +153,7 @@ address_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwn
         return NULL;
     AddressFake *fake = (AddressFake *)self;
     PyObject *value = args[0], *key;
-    if (fake->part == POSTAL_CODE && !PyUnicode_IS_ASCII(value))
+    if (fake->part == ADDRESS_POSTAL_CODE && !PyUnicode_IS_ASCII(value))
         return fake_fallback(&fake->head, args);
     if (fake->key_column != Py_None) {
         key = row_value(args[1], fake->key_column);
@@ -183,7 +182,7 @@ address_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwn
             PyErr_SetString(PyExc_ValueError, "AddressFake: a negative pool index");
         return NULL;
     }
-    if (fake->part == POSTAL_CODE) {
+    if (fake->part == ADDRESS_POSTAL_CODE) {
         PyObject *result = postal_code(fake, value, key);
         Py_DECREF(key);
         if (result == Py_NotImplemented) {
@@ -263,7 +262,7 @@ address_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     if (!PyCallable_Check(index) || !PyCallable_Check(extra_digest) || !PyCallable_Check(nfkc) ||
         !PyCallable_Check(fallback) || PyTuple_GET_SIZE(towns) == 0 || PyTuple_GET_SIZE(kanji_blocks) != BLOCKS ||
         PyTuple_GET_SIZE(dash_blocks) != BLOCKS || (key_column != Py_None && !PyUnicode_Check(key_column)) ||
-        part < POSTAL_CODE || part > STREET) {
+        part < ADDRESS_POSTAL_CODE || part > ADDRESS_STREET) {
         PyErr_SetString(PyExc_TypeError, "AddressFake(index, extra_digest, towns, kanji_blocks, dash_blocks, "
                                          "key_column, nfkc, part 0-1, fallback, max_length)");
         return NULL;

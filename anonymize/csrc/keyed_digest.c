@@ -1,13 +1,56 @@
 /* keys.Keyring.digester's per-value PRF as a callable object: keyed BLAKE2b-256 (personalised) of a domain prefix
  * and the value's UTF-8, byte for byte what hashlib.blake2b gives (tests/anonymize/test_speedups.py). The state
  * after the key block and the prefix is computed once; a call copies it, absorbs the value and finalises, with no
- * hash object, no encoded copy of an ASCII value and no Python call in between. BLAKE2b as in RFC 7693. */
+ * hash object, no encoded copy of an ASCII value and no Python call in between. BLAKE2b as in RFC 7693, vendored;
+ * built with DEVKIT_BLAKE2=libb2 (setup.py) it is libb2's, measured slower (bench/keyed_digest/run.py). */
 #include "speedups.h"
 
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#ifdef DEVKIT_LIBB2
+/* libb2 (the BLAKE2 authors' library, SIMD picked at run time), when setup.py found it: its state is a plain struct
+ * too, so the prefixed state is copied per call the same way. */
+#include <blake2.h>
+#define BLAKE2B_IMPLEMENTATION "libb2"
+typedef blake2b_state Blake2b;
+#define OUT_LENGTH(s) ((size_t)(s)->outlen)
+
+static void
+update(Blake2b *s, const uint8_t *data, size_t length)
+{
+    blake2b_update(s, data, length);
+}
+
+static void
+final(Blake2b *s, uint8_t *out)
+{
+    blake2b_final(s, out, s->outlen);
+}
+
+/* hashlib.blake2b(key=key, digest_size=out_length, person=person): parameter block, then the key block. */
+static void
+init_keyed(Blake2b *s, const uint8_t *key, size_t key_length, size_t out_length, const uint8_t person[16])
+{
+    blake2b_param parameters;
+    memset(&parameters, 0, sizeof(parameters));
+    parameters.digest_length = (uint8_t)out_length;
+    parameters.key_length = (uint8_t)key_length;
+    parameters.fanout = 1;
+    parameters.depth = 1;
+    memcpy(parameters.personal, person, 16);
+    blake2b_init_param(s, &parameters);
+    if (key_length) {
+        uint8_t block[128] = {0};
+        memcpy(block, key, key_length);
+        blake2b_update(s, block, 128);
+    }
+}
+#else
+/* The vendored BLAKE2b (RFC 7693), for an install without libb2: same answers, tested byte for byte alike. */
+#define BLAKE2B_IMPLEMENTATION "vendored"
+#define OUT_LENGTH(s) ((s)->out_length)
 typedef struct {
     uint64_t h[8];
     uint64_t t[2];
@@ -156,6 +199,10 @@ init_keyed(Blake2b *s, const uint8_t *key, size_t key_length, size_t out_length,
         update(s, block, 128);
     }
 }
+#endif
+
+/* keyed_digest.c's BLAKE2b, "libb2" or "vendored": the module's BLAKE2B. */
+const char *const kd_implementation = BLAKE2B_IMPLEMENTATION;
 
 typedef struct {
     PyObject_HEAD
@@ -187,7 +234,7 @@ digest_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwna
     Blake2b state = ((KeyedDigest *)self)->prefixed;
     update(&state, data, (size_t)length);
     Py_XDECREF(encoded);
-    PyObject *result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)state.out_length);
+    PyObject *result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)OUT_LENGTH(&state));
     if (result != NULL)
         final(&state, (uint8_t *)PyBytes_AS_STRING(result));
     return result;
@@ -202,7 +249,7 @@ kd_digest(PyObject *digest, const char *data, Py_ssize_t length, unsigned char *
         Blake2b state = ((KeyedDigest *)digest)->prefixed;
         update(&state, (const uint8_t *)data, (size_t)length);
         final(&state, out);
-        return (Py_ssize_t)state.out_length;
+        return (Py_ssize_t)OUT_LENGTH(&state);
     }
     PyObject *text = PyUnicode_DecodeUTF8(data, length, NULL);
     if (text == NULL)

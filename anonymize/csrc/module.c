@@ -1,6 +1,6 @@
 /* anonymize._speedups: the module's functions and their documentation (implementations in copy_text.c, leak_keys.c,
  * row.c, rows.c, scan.c, feistel.c, keyed_digest.c,
- * indexer.c, digits.c, address.c). */
+ * indexer.c, digits.c, address.c, json_walk.c). */
 #include "speedups.h"
 
 PyDoc_STRVAR(leak_key_doc, "leak_key(value: str) -> str\n\nleak_keys.leak_key: the comparable form of a value.");
@@ -24,6 +24,17 @@ PyDoc_STRVAR(transform_lines_doc, "transform_lines(lines, width, slots, row_arg,
 PyDoc_STRVAR(scan_lines_doc, "scan_lines(lines, wanted, is_json, salt, text_cache, json_cache, cache_limit) -> "
                              "tuple\n\nverify.scan_lines' loop: (hashes, positions, values).");
 
+PyDoc_STRVAR(json_rest_doc, "json_rest(document, covered, ignored, contexts, context_of, leaves, transform_in, "
+                             "transform, row, ids, memo, stamp, generation, held, encode, marker, memo_max, "
+                             "max_length) -> document\n\njson_paths.JsonPaths.transform's walk of the leaves no "
+                             "path rule covers (json_walk.c).");
+
+PyDoc_STRVAR(json_rules_doc, "json_rules(document, plan, current, rules, leaf, rewrite_steps) -> document\n\n"
+                              "json_paths.JsonPaths.transform's loop over its path rules (json_walk.c).");
+
+PyDoc_STRVAR(json_strings_doc, "json_strings(node) -> list[str]\n\nleak_keys._json_strings: the string leaves of a "
+                                "parsed JSON value, in document order (json_walk.c).");
+
 static PyMethodDef methods[] = {
     {"leak_key", (PyCFunction)py_leak_key, METH_O, leak_key_doc},
     {"leak_keys", (PyCFunction)py_leak_keys, METH_O, leak_keys_doc},
@@ -36,6 +47,9 @@ static PyMethodDef methods[] = {
      text_output_hashes_doc},
     {"transform_lines", (PyCFunction)(void (*)(void))py_transform_lines, METH_FASTCALL, transform_lines_doc},
     {"scan_lines", (PyCFunction)(void (*)(void))py_scan_lines, METH_FASTCALL, scan_lines_doc},
+    {"json_rest", (PyCFunction)(void (*)(void))py_json_rest, METH_FASTCALL, json_rest_doc},
+    {"json_rules", (PyCFunction)(void (*)(void))py_json_rules, METH_FASTCALL, json_rules_doc},
+    {"json_strings", (PyCFunction)py_json_strings, METH_O, json_strings_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -56,7 +70,19 @@ PyInit__speedups(void)
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL)
         return NULL;
+    /* API, and every constant shared with Python under its C name (tests/anonymize/test_native_interface.py) */
     if (PyModule_AddIntConstant(module, "API", SPEEDUPS_API) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+#define EXPORT(name)                                                                                                  \
+    if (PyModule_AddIntConstant(module, #name, name) < 0) {                                                          \
+        Py_DECREF(module);                                                                                            \
+        return NULL;                                                                                                  \
+    }
+    INTERFACE_CONSTANTS(EXPORT)
+#undef EXPORT
+    if (PyModule_AddStringConstant(module, "BLAKE2B", kd_implementation) < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -9,17 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* MODE_WHOLE_IF_DIGIT: MODE_WHOLE_VALUE_OR_NOTHING for digits.whole_if_digit, whose test (a decimal digit, re's \d)
- * is done here instead of calling it. */
-/* MODE_PIECES: LeakRecorder.record over the slot's leak_items(value) (free text, JSON paths), here. */
-enum {
-    MODE_NOT_PERSONAL = 0,
-    MODE_WHOLE = 1,
-    MODE_WHOLE_VALUE_OR_NOTHING = 2,
-    MODE_PYTHON = 3,
-    MODE_WHOLE_IF_DIGIT = 4,
-    MODE_PIECES = 5,
-};
+/* The record modes (MODE_*) and failure codes (FAILED_*): interface.h, from anonymize/native_interface.py. */
 
 static int
 has_decimal(PyObject *value)
@@ -32,7 +22,6 @@ has_decimal(PyObject *value)
     }
     return 0;
 }
-enum { FAILED_WIDTH = 1, FAILED_TRANSFORM = 2 };
 
 static PyObject *output_hashes; /* leak_keys.output_hashes: JSON fakes */
 static PyObject *output_keys;   /* leak_keys.output_keys: a JSON fake's keys */
@@ -44,6 +33,8 @@ push_hash(Buffer *buffer, Py_hash_t hashed)
     return buffer_push(buffer, &value);
 }
 
+/* One slot of the row loop, read from a native_interface.SlotSpec (parse_slot); it holds references to its
+ * callables and memo. */
 typedef struct {
     Py_ssize_t position;
     PyObject *transform;
@@ -278,6 +269,74 @@ set_failed(PyObject *failed, long kind, Py_ssize_t where)
     return 0;
 }
 
+/* A SlotSpec's attribute as a new reference; NULL with the exception set. */
+static PyObject *
+spec_field(PyObject *spec, const char *name)
+{
+    PyObject *field = PyObject_GetAttrString(spec, name);
+    if (field == NULL && PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "a slot must be a native_interface.SlotSpec (no attribute %s)", name);
+    }
+    return field;
+}
+
+/* A SlotSpec's int attribute into `out`. */
+static int
+spec_index(PyObject *spec, const char *name, Py_ssize_t *out)
+{
+    PyObject *field = spec_field(spec, name);
+    if (field == NULL)
+        return -1;
+    *out = PyLong_AsSsize_t(field);
+    Py_DECREF(field);
+    return *out == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* One native_interface.SlotSpec read by its attribute names; the slot holds references to its callables and memo
+ * (free_slots releases them). */
+static int
+parse_slot(PyObject *spec, Slot *slot, Py_ssize_t width)
+{
+    Py_ssize_t mode, origin, identifying, is_json;
+    if ((slot->transform = spec_field(spec, "transform")) == NULL ||
+        (slot->leak_values = spec_field(spec, "leak_values")) == NULL ||
+        (slot->memo = spec_field(spec, "memo")) == NULL)
+        return -1;
+    if (spec_index(spec, "position", &slot->position) < 0 || spec_index(spec, "mode", &mode) < 0 ||
+        spec_index(spec, "scan_index", &slot->scan_index) < 0 || spec_index(spec, "origin", &origin) < 0 ||
+        spec_index(spec, "identifying", &identifying) < 0 || spec_index(spec, "is_json", &is_json) < 0)
+        return -1;
+    /* bools are ints; anything but 0 or 1 is refused, `identifying` indexes the leak buffers */
+    if ((identifying | is_json) & ~(Py_ssize_t)1) {
+        PyErr_SetString(PyExc_ValueError, "a slot's identifying and is_json must be bools");
+        return -1;
+    }
+    slot->identifying = (int)identifying;
+    slot->is_json = (int)is_json;
+    if (slot->position < 0 || slot->position >= width || mode < MODE_NOT_PERSONAL || mode > MODE_PIECES ||
+        origin < 0 || origin > UINT32_MAX || !PyCallable_Check(slot->transform) ||
+        (slot->memo != Py_None && !PyDict_Check(slot->memo))) {
+        PyErr_SetString(PyExc_ValueError, "a slot's position, mode or origin is out of range, its transform not "
+                                          "callable or its memo no dict");
+        return -1;
+    }
+    slot->mode = (int)mode;
+    slot->origin = (unsigned int)origin;
+    return 0;
+}
+
+static void
+free_slots(Slot *slots, Py_ssize_t count)
+{
+    for (Py_ssize_t i = 0; slots != NULL && i < count; i++) {
+        Py_XDECREF(slots[i].transform);
+        Py_XDECREF(slots[i].leak_values);
+        Py_XDECREF(slots[i].memo);
+    }
+    PyMem_Free(slots);
+}
+
 static int
 parse_slots(PyObject *specs, Slot **out, Py_ssize_t *count, Py_ssize_t width)
 {
@@ -292,18 +351,8 @@ parse_slots(PyObject *specs, Slot **out, Py_ssize_t *count, Py_ssize_t width)
         return -1;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        Slot *slot = &slots[i];
-        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(specs, i), "nOippOnOI;a slot is (position, transform, mode, "
-                              "identifying, is_json, leak_values, scan_index, memo, origin)", &slot->position,
-                              &slot->transform, &slot->mode, &slot->identifying, &slot->is_json, &slot->leak_values,
-                              &slot->scan_index, &slot->memo, &slot->origin)) {
-            PyMem_Free(slots);
-            return -1;
-        }
-        if (slot->position < 0 || slot->position >= width || slot->mode < 0 || slot->mode > MODE_PIECES ||
-            (slot->memo != Py_None && !PyDict_Check(slot->memo))) {
-            PyMem_Free(slots);
-            PyErr_SetString(PyExc_ValueError, "a slot's position or mode is out of range, or its memo no dict");
+        if (parse_slot(PyTuple_GET_ITEM(specs, i), &slots[i], width) < 0) {
+            free_slots(slots, i + 1);
             return -1;
         }
     }
@@ -505,7 +554,7 @@ done:
         PyMem_Free(replaced);
     }
     PyMem_Free(starts);
-    PyMem_Free(slots);
+    free_slots(slots, nslots);
     PyMem_Free(leaks.hashes[0].data);
     PyMem_Free(leaks.hashes[1].data);
     PyMem_Free(leaks.inline_hashes.data);

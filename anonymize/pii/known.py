@@ -90,8 +90,11 @@ class KnownValues:
         lowered = text.lower()
         haystack = lowered if len(lowered) == len(text) else text
         spans = []
-        for last, (spelling, kind, value) in automaton.iter(haystack):
-            start, end = last - len(spelling) + 1, last + 1
+        literals = self._literals
+        for last, length in automaton.iter(haystack):
+            start, end = last - length + 1, last + 1
+            spelling = haystack[start:end]
+            kind, value = literals[spelling]
             if spelling.isascii() and (
                 (start > 0 and _WORD.match(text[start - 1])) or (end < len(text) and _WORD.match(text[end]))
             ):
@@ -122,9 +125,11 @@ class KnownValues:
 
     def _build(self) -> ahocorasick.Automaton:
         with self._lock:
-            automaton = ahocorasick.Automaton()
-            for spelling, (kind, value) in self._literals.items():
-                automaton.add_word(spelling, (spelling, kind, value))
+            # Lengths only, no Python object per word: a match's spelling is the text it covers, its kind and value
+            # are `_literals`' (a tuple a word cost ~64 bytes more, in every worker).
+            automaton = ahocorasick.Automaton(ahocorasick.STORE_LENGTH)
+            for spelling in self._literals:
+                automaton.add_word(spelling)
             automaton.make_automaton()
             self._automaton = automaton
             return automaton

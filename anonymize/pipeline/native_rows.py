@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from anonymize.errors import AnonymizeError
 from anonymize.leak_origins import shipment
+from anonymize.native_interface import Failure, RecordMode, SlotSpec
 from anonymize.pipeline.slots import (
     EMPTY_ROW,
     NOT_PERSONAL,
@@ -30,12 +31,16 @@ from anonymize.verify import SEEN_LIMIT, LeakHasher, LeakRecorder
 if NATIVE is not None:
     Mapping.register(NATIVE.Row)  # LazyRow's C twin: what transformers receive from the C row loop
 
-# anonymize/csrc/rows.c's codes for the record modes (slots.py). Whole if digit: the digit test
-# (digits.whole_if_digit, which such a transformer declares as its leak_values) is made in C, without the call.
-# Whole or nothing calls back into Python (record_slow). Pieces: the slot's leak_items is called, the recording is
-# done in C. (rows.c's code 2, "call leak_values for the whole value or nothing", is no leak mode's today.)
-_CODES = {NOT_PERSONAL: 0, WHOLE: 1, WHOLE_OR_NOTHING: 3, WHOLE_IF_DIGIT: 4, PIECES: 5}
-_FAILED_WIDTH, _FAILED_TRANSFORM = 1, 2
+# The record modes (slots.py) as rows.c numbers them. Whole if digit: the digit test (digits.whole_if_digit, which
+# such a transformer declares as its leak_values) is made in C, without the call. Whole or nothing calls back into
+# Python (record_slow). Pieces: the slot's leak_items is called, the recording is done in C.
+_CODES = {
+    NOT_PERSONAL: RecordMode.NOT_PERSONAL,
+    WHOLE: RecordMode.WHOLE,
+    WHOLE_OR_NOTHING: RecordMode.PYTHON,
+    WHOLE_IF_DIGIT: RecordMode.WHOLE_IF_DIGIT,
+    PIECES: RecordMode.PIECES,
+}
 
 
 class NativeLoop:
@@ -58,23 +63,22 @@ class NativeLoop:
         self.specs = tuple(self._spec(slot, scan_inline) for slot in slots)
         self.row = NATIVE.Row(row._index) if row is not None else None
 
-    def _spec(self, slot: Slot, scan_inline: Mapping[int, int]) -> tuple:
-        """What rows.c reads of a slot: (position, transform, mode, identifying, is_json, leak callable, inline scan
-        column or -1, memo or None, origin id)."""
+    def _spec(self, slot: Slot, scan_inline: Mapping[int, int]) -> SlotSpec:
+        """What rows.c reads of a slot."""
         mode = record_mode(slot) if self.hasher is not None else NOT_PERSONAL
         transformer = slot.transformer
         native = transformer.native_transform()  # its common case in C: cheaper than any memo
-        return (
-            slot.position,
-            transformer.transform if native is None else native,
-            _CODES[mode],
-            slot.identifying,
-            slot.is_json,
-            transformer.leak_items if mode is PIECES else transformer.leak_values,
-            scan_inline.get(slot.position, -1),
+        return SlotSpec(
+            position=slot.position,
+            transform=transformer.transform if native is None else native,
+            mode=_CODES[mode],
+            identifying=bool(slot.identifying),
+            is_json=bool(slot.is_json),
+            leak_values=transformer.leak_items if mode is PIECES else transformer.leak_values,
+            scan_index=scan_inline.get(slot.position, -1),
             # Repeated emails, phones, IPs: the C loop reads the fake from the memo, no call into Python.
-            transformer.plain_memo() if native is None else None,
-            slot.origin,
+            memo=transformer.plain_memo() if native is None else None,
+            origin=slot.origin,
         )
 
     def process(self, lines: list[bytes], scan: Callable[[list[bytes]], tuple[bytes, bytes, int]]) -> ChunkResult:
@@ -121,9 +125,9 @@ class NativeLoop:
         except AnonymizeError:
             raise
         except Exception as exc:
-            if failed[0] == _FAILED_WIDTH:
+            if failed[0] == Failure.WIDTH:
                 raise width_error(self.table, failed[1], self.width) from None
-            if failed[0] == _FAILED_TRANSFORM:
+            if failed[0] == Failure.TRANSFORM:
                 raise transform_error(self.slots[failed[1]], exc) from None
             raise
         rows = len(lines)

@@ -26,6 +26,8 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+import psycopg
+
 from anonymize.catalog import CatalogTable, data_tables
 from anonymize.columns import ColumnInfo
 from anonymize.errors import AnonymizeError
@@ -45,10 +47,11 @@ from anonymize.pipeline.workers import Workers
 from anonymize.privileges import require, source_privileges, target_privileges
 from anonymize.report import SnapshotReport, TableReport, VerifyReport, summarize_rules
 from anonymize.rules import RulesFile, reflect_schema
-from anonymize.sinks import Sink
+from anonymize.sinks import DatabaseLoad, Sink
 from anonymize.sources import Source
-from anonymize.subset.plan import SubsetPlan, plan_subset, skipped_tables
-from anonymize.subset.spec import SubsetError, SubsetSpec
+from anonymize.subset.plan import SubsetPlan, check_conditions, count_closure, plan_subset, skipped_tables
+from anonymize.subset.restore import Prepare, RestoredSource
+from anonymize.subset.spec import SubsetSpec
 from anonymize.subset.verify import verify_subset
 from anonymize.tempdirs import sweep_run_directories
 from anonymize.verify import LeakFinds, LeakIndex, ScanSpill, check_structure
@@ -122,7 +125,16 @@ def run_snapshot(
     phase = _Phases(report, progress)
     # Whatever this run's source, the temporary directories of killed runs go now (a dump source makes none).
     report.notes += [f"removed {path}, left behind by an interrupted run" for path in sweep_run_directories()]
+    restored: RestoredSource | None = None
+    if subset is not None and subset.active and not source.live:
+        # A dump file's subset: the dump restored into a scratch database beside the target's, then the same
+        # path as a live source (anonymize/subset/restore.py). The target's grants first: the restore creates it.
+        require(None, *target_privileges(sink))
+        phase("restore")
+        source = restored = RestoredSource(source, sink, _restore_checks(rules, subset), jobs)
     with source:
+        if restored is not None:
+            report.notes += restored.notes()
         schema: Mapping[str, list[ColumnInfo]] | None = None
         tables: list[CatalogTable] = []
         catalog = source.catalog()
@@ -136,19 +148,15 @@ def run_snapshot(
         require(source_privileges(catalog) if catalog is not None else None, *target_privileges(sink))
         subset_plan: SubsetPlan | None = None
         if subset is not None and subset.active:
-            if catalog is None or schema is None:
-                raise SubsetError(
-                    "subsets need a live source: the closure is computed by queries on the source",
-                    "restore the dump into a database of its own and snapshot from that (see README, subsets)",
-                )
+            assert catalog is not None and schema is not None, "a dump file's subset reads a restored database"
             phase("subset")
-            subset_plan = plan_subset(catalog, subset, schema, skipped_tables(rules, schema))
-            report.notes.append(subset_plan.summary())
-        phase("create")
-        load = sink.begin()
+            # Everything declared is checked (conditions, references, unreached tables) before anything is created.
+            subset_plan = plan_subset(catalog, subset, schema, skipped_tables(rules, schema), count=False)
+            subset_plan.refuse_unreached()
         try:
-            phase("pre-data")
-            source.schema.apply("pre-data", load.dsn, jobs)
+            load = _create(sink, source, jobs, phase, catalog, subset_plan)
+            if subset_plan is not None:
+                report.notes.append(subset_plan.summary())
             if schema is None:
                 phase("check")
                 with load.connect() as conn:
@@ -158,8 +166,13 @@ def run_snapshot(
             with_data = source.tables_with_data()
             plans = plan_tables(rules, schema, tables, keyring)
             if subset_plan is not None:
+                rule_rows: dict[str, int] = {}
+                for table in tables:
+                    rule_rows[table.rule_table] = rule_rows.get(table.rule_table, 0) + table.estimated_rows
                 for plan in plans:
                     plan.subset = subset_plan.source_filter(plan.table.rule_table)
+                    plan.table = subset_plan.kept_table(plan.table, rule_rows[plan.table.rule_table])
+                source.keyed = frozenset(p.table.name for p in plans if p.table.rule_table in subset_plan.filters)
             refuse_dump_filters(plans, source)
             leak_index = LeakIndex(keyring)
             streamed = [p for p in plans if with_data is None or p.table.name in with_data or p.skip]
@@ -223,6 +236,52 @@ def run_snapshot(
     phase.end()
     report.seconds = round(time.monotonic() - began, 3)
     return report
+
+
+def _create(
+    sink: Sink,
+    source: Source,
+    jobs: int,
+    phase: _Phases,
+    catalog: psycopg.Connection | None,
+    subset: SubsetPlan | None,
+) -> DatabaseLoad:
+    """The target's new database, pre-data applied. A subset's closure is counted on the source meanwhile: the
+    target's server, pg_dump and pg_restore do the one, the source's server the other (a 1% subset's run spent
+    a third of its time on these two in turn, bench/snapshot/subset.py). The caller aborts the sink on failure."""
+    if subset is None:
+        phase("create")
+        load = sink.begin()
+        phase("pre-data")
+        source.schema.apply("pre-data", load.dsn, jobs)
+        return load
+    assert catalog is not None
+
+    def new_database() -> DatabaseLoad:
+        made = sink.begin()
+        source.schema.apply("pre-data", made.dsn, jobs)
+        return made
+
+    # The executor's exit waits for the database whatever the closure did: the caller's abort then drops it.
+    with ThreadPoolExecutor(1, thread_name_prefix="target") as side:
+        making = side.submit(new_database)
+        count_closure(catalog, subset)
+        phase("create, pre-data")
+    return making.result()
+
+
+def _restore_checks(rules: RulesFile, subset: SubsetSpec) -> Prepare:
+    """What a run checks before any row moves, on a dump's pre-data restored into the scratch database: the
+    rules' coverage, the subset's tables and conditions; the tables whose rows the subset doesn't need (its empty
+    ones). What needs keys and foreign keys (post-data: references, unreached tables) is planned after the rows."""
+
+    def prepare(conn: psycopg.Connection) -> frozenset[str]:
+        schema = reflect_schema(conn)
+        require_coverage(rules, schema)
+        check_conditions(conn, subset, schema)
+        return (subset.empty | frozenset(skipped_tables(rules, schema))) & schema.keys()
+
+    return prepare
 
 
 def _look_up_output(spills: Sequence[ScanSpill], index: LeakIndex, verification: VerifyReport) -> float:

@@ -11,14 +11,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import psycopg
 
+from anonymize.catalog import CatalogTable
 from anonymize.columns import ColumnInfo
-from anonymize.postgres import quote_ident, quote_qualified
+from anonymize.postgres import describe, quote_ident, quote_qualified
 from anonymize.rules import RulesFile, reflect_schema
+from anonymize.sinks import Sink
 from anonymize.sources import Source
 from anonymize.subset.closure import (
     ClosureSpec,
@@ -82,6 +85,7 @@ class SubsetPlan:
     missing_indexes: list[MissingIndex] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # rule table -> rows of the closure (counted in the run)
     filters: dict[str, str] = field(default_factory=dict)  # rule table -> its source filter on the kept keys (run)
+    notes: list[str] = field(default_factory=list)  # for `--check`: what the plan's numbers leave out
 
     @property
     def regions(self) -> Regions:
@@ -96,6 +100,22 @@ class SubsetPlan:
         if self.counts:  # counted: the keys are known
             return self.filters.get(rule_table, "false")
         return source_filter(self.closure, rule_table)
+
+    def kept_table(self, table: CatalogTable, rule_rows: int) -> CatalogTable:
+        """`table` (a table or leaf partition whose rule table's leaves hold `rule_rows` by the catalog's estimate)
+        as big as the share of its rows the closure keeps: what the split into ranges and the order of the units
+        go by. A 1% subset of a 450 MB table is one unit, not five ranges each re-reading the kept keys and the
+        table's key sample first (measured on bench/snapshot/subset.py). Unknown shares (no estimate) stay whole."""
+        rule = table.rule_table
+        if rule in self.regions.empty:
+            share = 0.0
+        elif rule not in self.regions.closure or not self.counts or rule_rows <= 0:
+            return table
+        else:
+            share = min(1.0, self.counts.get(rule, 0) / rule_rows)
+        return replace(
+            table, size_bytes=int(table.size_bytes * share), estimated_rows=int(table.estimated_rows * share)
+        )
 
     def summary(self) -> str:
         """One line for the run's report: what the closure holds."""
@@ -187,6 +207,19 @@ def _require_known(spec: SubsetSpec, schema: Mapping[str, list[ColumnInfo]]) -> 
             )
 
 
+def check_conditions(conn: psycopg.Connection, spec: SubsetSpec, schema: Mapping[str, list[ColumnInfo]]) -> None:
+    """Every table the subset names exists, every condition is SQL the source accepts over it (EXPLAIN): what
+    the tables' columns alone decide (pre-data is enough: a dump's is checked before its rows are restored)."""
+    _require_known(spec, schema)
+    for table, condition in sorted(spec.conditions.items()):
+        _check_sql(
+            conn,
+            f"SELECT 1 FROM {quote_qualified(table)} WHERE ({condition})",
+            f"subset condition for {table} is refused by the source",
+            "fix the condition: SQL over the table's own columns, as in a WHERE clause",
+        )
+
+
 def _virtual_edges(conn: psycopg.Connection, spec: SubsetSpec, keys: Mapping[str, Key]) -> list[Edge]:
     edges = []
     for number, ref in enumerate(spec.references, 1):
@@ -226,7 +259,7 @@ def plan_subset(
     """The subset's plan, checked against the source through `conn` (the run's snapshot connection). Raises
     SubsetError for anything declared wrong; unreached tables are listed in the plan (`refuse_unreached` fails
     the run on them)."""
-    _require_known(spec, schema)
+    check_conditions(conn, spec, schema)
     conn.execute("SET LOCAL jit = off")  # see anonymize/sources.py: the closure's estimates would JIT-compile it
     spec = SubsetSpec(
         conditions=spec.conditions,
@@ -236,13 +269,6 @@ def plan_subset(
         empty=spec.empty | frozenset(skipped),
         references=spec.references,
     )
-    for table, condition in sorted(spec.conditions.items()):
-        _check_sql(
-            conn,
-            f"SELECT 1 FROM {quote_qualified(table)} WHERE ({condition})",
-            f"subset condition for {table} is refused by the source",
-            "fix the condition: SQL over the table's own columns, as in a WHERE clause",
-        )
     keys = read_keys(conn, schema)
     edges = read_edges(conn, schema, keys) + _virtual_edges(conn, spec, keys)
     moment = conn.execute("SELECT now()::text").fetchone()[0]
@@ -275,12 +301,18 @@ def plan_subset(
     if estimate:
         plan.missing_indexes = _missing_indexes(conn, closure)
     if count:
-        plan.refuse_unreached()
-        plan.counts = dict.fromkeys(found.closure, 0)
-        for table, kept in kept_keys_by_table(conn, closure).items():
-            plan.counts[table] = kept.rows
-            plan.filters[table] = keyed_filter(keys[table], kept.arrays)
+        count_closure(conn, plan)
     return plan
+
+
+def count_closure(conn: psycopg.Connection, plan: SubsetPlan) -> None:
+    """The closure computed in `conn`'s snapshot (fixpoint.py): each table's kept keys (its source filter) and
+    row count. Refused first when a table is unreached."""
+    plan.refuse_unreached()
+    plan.counts = dict.fromkeys(plan.regions.closure, 0)
+    for table, kept in kept_keys_by_table(conn, plan.closure).items():
+        plan.counts[table] = kept.rows
+        plan.filters[table] = keyed_filter(plan.closure.keys[table], kept.arrays)
 
 
 def skipped_tables(rules: RulesFile, schema: Iterable[str]) -> list[str]:
@@ -288,17 +320,38 @@ def skipped_tables(rules: RulesFile, schema: Iterable[str]) -> list[str]:
     return [t for t in schema if (rule := rules.table(t)) is not None and rule.skip_data]
 
 
-def check_subset(source: Source, rules: RulesFile, spec: SubsetSpec) -> SubsetPlan:
-    """`--check --subset`: the plan with the planner's estimates and the missing indexes, nothing counted."""
+def check_subset(source: Source, rules: RulesFile, spec: SubsetSpec, sink: Sink | None = None) -> SubsetPlan:
+    """`--check --subset`: the plan with the planner's estimates and the missing indexes, nothing counted. A dump
+    file's schema (pre-data and post-data, no rows) is restored into a scratch database beside `sink`'s for it:
+    the plan, conditions and indexes are checked there; row estimates would need the rows, and are left out."""
+    if source.live:
+        restored = None
+    else:
+        from anonymize.subset.restore import RestoredSource
+
+        if sink is None:
+            raise SubsetError("a dump file's subset plan needs a target server to restore the dump's schema into")
+        source = restored = RestoredSource(source, sink, lambda conn: reflect_schema(conn).keys(), jobs=1)
     with source:
         catalog = source.catalog()
-        if catalog is None:
-            raise SubsetError(
-                "subsets need a live source: the closure is computed by queries on the source",
-                "restore the dump into a database of its own and check against that",
-            )
+        assert catalog is not None, "a live source, or the dump restored into one"
         schema = reflect_schema(catalog)
-        return plan_subset(catalog, spec, schema, skipped_tables(rules, schema), estimate=True, count=False)
+        plan = plan_subset(catalog, spec, schema, skipped_tables(rules, schema), estimate=restored is None, count=False)
+        if restored is not None:
+            plan.missing_indexes = _missing_indexes(catalog, plan.closure)
+            plan.notes.append(
+                f"a dump file ({_megabytes(restored.dump)}): the run first restores the rows of every table the "
+                f"plan keeps, whole, into a scratch database on {describe(sink.server_dsn)} "  # type: ignore[union-attr]
+                "(the disk space and time of a full restore of them, index builds included), computes the closure "
+                "there, and drops it; row estimates need those rows and are not shown"
+            )
+        return plan
+
+
+def _megabytes(dump: Source) -> str:
+    path = Path(dump.description)
+    files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+    return f"{sum(p.stat().st_size for p in files) / 1e6:,.1f} MB"
 
 
 def _mode(found: Regions, table: str) -> str:

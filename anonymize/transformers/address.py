@@ -22,6 +22,7 @@ from typing import Literal
 from anonymize import locales, normalize
 from anonymize.keys import Keyring
 from anonymize.names import pool
+from anonymize.native_interface import AddressPart
 from anonymize.specificity import specific_address
 from anonymize.speedups import NATIVE
 from anonymize.transformers.base import (
@@ -67,7 +68,6 @@ _DASH_BLOCKS = tuple(f"{chome}-{ban}-{go}" for chome, ban, go in _BLOCK_NUMBERS)
 # What a row's key draws: (extra, prefecture, city, town, block), a plain tuple: built per row, where a frozen
 # dataclass's __init__ (object.__setattr__ per field) costs ~1 us.
 _Draw = tuple[int, str, str, str, int]
-_NATIVE_PARTS = ("postal_code", "street")  # the parts anonymize/csrc/address.c makes, by its codes
 _SHARED_DRAWS: dict[tuple[Keyring, str], Callable[[str], _Draw]] = {}
 
 
@@ -147,7 +147,7 @@ class Address(Keyed[AddressParams], MemoizedTransformer[AddressParams]):
     def native_transform(self) -> TransformCall | None:
         # The C fake writes Japanese postal codes and street lines; it hands any other value to `transform`
         # (`auto`), whose every value other locales decide alike.
-        if NATIVE is None or self.params.part not in _NATIVE_PARTS or self.params.locale != "auto":
+        if NATIVE is None or self.params.part not in AddressPart.__members__ or self.params.locale != "auto":
             return None
         return NATIVE.AddressFake(
             self._index_of.index,
@@ -157,7 +157,7 @@ class Address(Keyed[AddressParams], MemoizedTransformer[AddressParams]):
             _DASH_BLOCKS,
             self._key_column,
             normalize.nfkc,
-            _NATIVE_PARTS.index(self.params.part),
+            AddressPart[self.params.part],  # the parts anonymize/csrc/address.c makes
             self.transform,
             native_max_length(self.max_length),
         )

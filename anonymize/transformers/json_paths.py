@@ -32,6 +32,7 @@ strings are neither replaced nor recorded by the leak check.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -44,6 +45,7 @@ from anonymize.context import KeyContext, is_card_number, key_context
 from anonymize.errors import RulesError, TransformError
 from anonymize.keys import Keyring
 from anonymize.leak_origins import FAKE, IDENTIFIER, Origin, origin_id, rule_path
+from anonymize.speedups import NATIVE
 from anonymize.transformers.base import (
     Capabilities,
     ColumnInfo,
@@ -341,6 +343,9 @@ class _Walked:
     found: list[tuple[Trail, Transformer, str, bool]]
     leaves: list[tuple[Trail, Any]]
     ids: _DocumentIds
+    # Set when leaves without anything for the leak check were left out (JsonPaths._rest_native): the detector's
+    # generation then, at which the left-out strings have no detection.
+    generation: int | None = None
 
 
 class _DocumentIds:
@@ -461,6 +466,7 @@ class JsonPaths(Transformer[JsonParams]):
         self.capabilities = self.capabilities.but(known_values=any(sub.capabilities.known_values for sub in subs))
         self._ignore_keys = tuple(key.lower() for key in params.ignore_keys)
         self._origins: dict[tuple, int] = {}
+        self._trail_origins: dict[tuple, int] = {}  # _origin's memo by the trail as met
         self._walked: _Walked | None = None  # what the last `transform` met, for `leak_items` of the same value
         # Per path rule, what each of its leaves needs, worked out once: (steps, sub, the sub's document refs,
         # whether it reads a string in the context of its key, whether it is `keep`).
@@ -474,6 +480,12 @@ class JsonPaths(Transformer[JsonParams]):
             )
             for _, steps, sub in self.rules
         ]
+        # The same plan as the C loop reads it (json_rules): each rule's steps as (code, key), 0 a key, 1 an index, 2
+        # what `_rewrite_steps` takes from there; and what the leaf reads of each rule.
+        self._native_plan = tuple((_step_codes(steps), steps) for steps, *_ in self._plan)
+        # Each sub's transform as the row loop calls it: its common case in C when it has one (the same fakes).
+        self._calls = {id(sub): sub.native_transform() or sub.transform for _, _, sub in self.rules}
+        self._rule_leaves = tuple((*entry[1:], self._calls[id(entry[1])]) for entry in self._plan)
 
     def _ignored(self, trail: Trail) -> bool:
         """Is the leaf at `trail` under a key of `ignore_keys`?"""
@@ -484,6 +496,18 @@ class JsonPaths(Transformer[JsonParams]):
 
     def _origin(self, trail: Trail, kind: str, detected: bool, weak: bool) -> int:
         """The origin id of a piece found at `trail` (indexes folded: one per path of the document's shape)."""
+        seen = self._trail_origins.get((trail, kind, detected, weak))
+        if seen is not None:  # the trail as met (documents repeat their shape): no folding
+            return seen
+        found = self._folded_origin(trail, kind, detected, weak)
+        # A trail through JSON held in a string holds the marker, which equals a key spelled "<json>": not memoized.
+        if _DECODED not in trail:
+            if len(self._trail_origins) >= 1 << 12:  # trails keyed by data: bounded
+                self._trail_origins.clear()
+            self._trail_origins[(trail, kind, detected, weak)] = found
+        return found
+
+    def _folded_origin(self, trail: Trail, kind: str, detected: bool, weak: bool) -> int:
         folded = tuple("*" if isinstance(part, int) else part for part in trail if part is not _DECODED)
         key = (folded, kind, detected, weak)
         found = self._origins.get(key)
@@ -535,11 +559,11 @@ class JsonPaths(Transformer[JsonParams]):
         # was met as it came in, i.e. no two rules reached the same leaf and no fake reads as a JSON document.
         found: list[tuple[Trail, Transformer, str, bool]] = []
         faithful = True
-        rule: tuple[Transformer, list[str], bool, bool] | None = None  # the rule being walked
+        current: list[Any] = [None]  # the rule being walked: (sub, refs, in_context, keep)
 
         def leaf(node: Any, trail: Trail) -> Any:
             nonlocal faithful
-            sub, refs, in_context, keep = rule  # type: ignore[misc]
+            sub, refs, in_context, keep, call = current[0]
             if trail in covered:
                 faithful = False
             covered.add(trail)
@@ -553,20 +577,28 @@ class JsonPaths(Transformer[JsonParams]):
             if in_context and isinstance(node, str):
                 new = cast("FreeText", sub).transform_in(text, _context(trail), sub_row)
             else:
-                new = _back(node, sub.transform(text, sub_row))
+                new = _back(node, call(text, sub_row))
             if isinstance(new, str) and new.lstrip()[:1] in ("{", "["):
                 faithful = False
             return new
 
-        for steps, sub, refs, in_context, keep in self._plan:
-            if _may_reach(document, steps):  # else the walk would meet no leaf and re-encode nothing
-                rule = (sub, refs, in_context, keep)
-                document = _rewrite(document, steps, (), leaf)
+        if _JSON_RULES is not None:  # the loop below in C (anonymize/csrc/json_walk.c)
+            document = _JSON_RULES(document, self._native_plan, current, self._rule_leaves, leaf, _rewrite_steps)
+        else:
+            for (steps, *_), rule in zip(self._plan, self._rule_leaves, strict=True):
+                if _may_reach(document, steps):  # else the walk would meet no leaf and re-encode nothing
+                    current[0] = rule
+                    document = _rewrite(document, steps, (), leaf)
         leaves: list[tuple[Trail, Any, KeyContext | None]] = []
+        generation = None  # the detector's generation the leaves were gathered at, when some were left out
         if self.other is not None:
             other = self.other
             transform_in = cast("FreeText", other).transform_in if other.capabilities.key_context else None
             ignored = self._ignored if self._ignore_keys else None
+            if _JSON_REST is not None:
+                document, generation = self._rest_native(document, covered, ignored, leaves, transform_in, row, ids)
+                self._walked = _Walked(value, found, leaves, ids, generation) if faithful else None
+                return json.dumps(document, ensure_ascii=False)
 
             def rest(node: Any, trail: Trail) -> Any:
                 if isinstance(node, (str, int)) and trail not in covered and (ignored is None or not ignored(trail)):
@@ -579,8 +611,36 @@ class JsonPaths(Transformer[JsonParams]):
                 return node
 
             document = _rewrite_leaves(document, (), rest)
-        self._walked = _Walked(value, found, leaves, ids) if faithful else None
+        self._walked = _Walked(value, found, leaves, ids, generation) if faithful else None
         return json.dumps(document, ensure_ascii=False)
+
+    def _rest_native(
+        self,
+        document: Any,
+        covered: set[Trail],
+        ignored: Callable[[Trail], bool] | None,
+        leaves: list[tuple[Trail, Any, KeyContext | None]],
+        transform_in: Callable[..., str | None] | None,
+        row: Mapping[str, str | None],
+        ids: _DocumentIds,
+    ) -> tuple[Any, int | None]:
+        """`transform`'s walk of the leaves no path covers, in C (anonymize/csrc/json_walk.c): the same leaves, calls
+        and document, but the strings free text's memo already answers with nothing are not handed to it, and the
+        leaves the leak check can get nothing from are not recorded (then the detector's generation is returned:
+        `leak_items` trusts the shorter list only while it holds)."""
+        assert self.other is not None and _JSON_REST is not None
+        memo = stamp = generation = None
+        if transform_in is not None:
+            free = cast("FreeText", self.other)
+            stamp = free._stamp
+            if stamp is not None and stamp.generation == free._generation:
+                memo, generation = free._spans, stamp.generation
+        document = _JSON_REST(
+            document, covered, ignored, _TRAIL_CONTEXTS, _context, leaves, transform_in, self.other.transform,
+            row, ids, memo, stamp, generation, _held_document, _encode, _DECODED, free_text_memo_max(),
+            self.other.max_length,
+        )  # fmt: skip
+        return document, generation
 
     def leak_values(self, value: str) -> Iterator[str]:
         return (item[0] for item in self.leak_items(value) if item[1] is not None)
@@ -590,7 +650,7 @@ class JsonPaths(Transformer[JsonParams]):
         detects (in the context of its key), each with the path it was found at; and, flagged None, the card-shaped
         identifiers the document keeps as they are (`_identifier`) and the realistic fakes path rules write."""
         walked = self._walked  # the pipeline asks right after `transform` of the same value: read, not walked again
-        if walked is not None and walked.value is value:
+        if walked is not None and walked.value is value and walked.generation in (None, self._generation()):
             return self._items(walked.found, walked.leaves, walked.ids)
         return self._items(*self._collect(value))
 
@@ -652,6 +712,10 @@ class JsonPaths(Transformer[JsonParams]):
                     for piece, identifying, kind, weak in detections(node, context, ids):
                         yield piece, identifying, self._origin(trail, kind, True, weak)
 
+    def _generation(self) -> int | None:
+        stamp = getattr(self.other, "_stamp", None)
+        return None if stamp is None else stamp.generation
+
     def _identifier(self, trail: Trail, text: str) -> Iterator[tuple[str, None, int]]:
         """A card-shaped value the document keeps as an identifier (under an id key, or a path ruled keep), flagged
         None: the leak check learns that the source keeps it as it is, so a cue word's card of the same digits
@@ -686,9 +750,27 @@ class JsonPaths(Transformer[JsonParams]):
         if origin and sub.realistic_fakes and sub.identifying and not sub.row_columns:
             # The fake this path gets (memoized: what `transform` wrote), flagged None like the document's ids: a
             # find of it in this column is that fake equal to another row's real value (anonymize.verify).
-            fake = sub.transform(text, {})
+            fake = self._calls.get(id(sub), sub.transform)(text, {})
             if fake is not None and fake != text:
                 yield fake, None, self._origin(trail, FAKE, False, False)
+
+
+def free_text_memo_max() -> int:
+    """free_text.MEMO_MAX_LENGTH as it is now (tests lower it to turn the memo off)."""
+    from anonymize.transformers import free_text
+
+    return free_text.MEMO_MAX_LENGTH
+
+
+def _step_codes(steps: tuple[Step, ...]) -> tuple[tuple[int, str | int | None], ...]:
+    codes = {"key": 0, "index": 1}
+    return tuple((codes.get(step.kind, 2), step.key) for step in steps)
+
+
+# The C walks (anonymize/csrc/json_walk.c), when the extension has them: the path rules' loop, and the leaves no
+# path rule covers.
+_JSON_RULES: Callable[..., Any] | None = getattr(NATIVE, "json_rules", None)
+_JSON_REST: Callable[..., Any] | None = getattr(NATIVE, "json_rest", None)
 
 
 def is_document_ref(name: str) -> bool:
@@ -702,9 +784,15 @@ def _with_refs(row: Mapping[str, str | None], document: Any, trail: Trail, refs:
     parent = trail[:-1]
     for ref in refs:
         base = _at(document, parent) if ref.startswith("@") else document
-        node = _resolve(base, parse_path("$" + ref[1:]))
+        node = _resolve(base, _ref_steps(ref))
         out[ref] = _scalar_text(node) if not isinstance(node, (dict, list)) else None
     return out
+
+
+@functools.cache
+def _ref_steps(ref: str) -> tuple[Step, ...]:
+    """A document ref's path (`@.last4` -> `$.last4`), parsed once: a rules file names a handful."""
+    return parse_path("$" + ref[1:])
 
 
 def _at(document: Any, trail: Trail) -> Any:

@@ -88,7 +88,8 @@ def snapshot(
             "--subset",
             help="Copy a subset: TABLE:CONDITION (SQL over the table's columns; repeatable), e.g. "
             '"public.merchants: id in (select id from merchants order by id limit 20)". Parents of every kept row '
-            "and children of the roots come along; --check prints the plan.",
+            "and children of the roots come along; --check prints the plan. With a dump file as --source, the dump is "
+            "first restored into a scratch database on the target's server (dropped after the run).",
             show_default=False,
         ),
     ] = None,
@@ -164,7 +165,7 @@ def snapshot(
             )
         terminal.success(f"rules {rules_path} cover all {checked.tables} tables of {chosen.description}")
         if subset_spec.active:
-            planned_subset = plan_subset(settings, source_spec, rules_file, subset_spec)
+            planned_subset = plan_subset(settings, source_spec, target, rules_file, subset_spec)
             show_subset_plan(terminal, planned_subset)
             with engine_errors(source_spec):
                 planned_subset.refuse_unreached()
@@ -234,6 +235,8 @@ def show_subset_plan(terminal: Terminal, plan: SubsetPlan) -> None:
             [(m.edge, m.child, ", ".join(m.columns), f"{m.cost:,.0f}") for m in plan.missing_indexes],
             title="lookups without an index (each scans the child table; CREATE INDEX on these columns)",
         )
+    for note in plan.notes:
+        terminal.notice(note)
     for table in sorted(plan.regions.unreached):
         terminal.notice(f"{table}: no path from the subset's roots reaches it; rule it whole, empty or a condition")
 

@@ -137,12 +137,34 @@ def test_a_percent_of_the_merchants_equals_the_independent_closure(project: Path
     assert 0 < len(sampled) < len(everyone)
 
 
-def test_a_dump_file_source_is_refused_before_anything_moves(
+def test_a_dump_files_subset_equals_the_live_databases(
     project: Path, prod: str, pg_database: str, tmp_path: Path
 ) -> None:
+    result = run("snapshot", "--anonymize", "--yes", "--subset", TWO_MERCHANTS)
+    assert result.exit_code == 0, result.output
+    live = _keys(pg_database)
     dump = tmp_path / "prod.dump"
     ClientTools.find().run(["pg_dump", "--format=custom", "-f", str(dump)], prod)
     result = run("snapshot", "--anonymize", "--yes", "--source", str(dump), "--subset", TWO_MERCHANTS)
-    assert result.exit_code == 2, result.output
-    assert "subsets need a live source" in result.output
-    assert _dev_untouched(pg_database)
+    assert result.exit_code == 0, result.output
+    assert "restored into a scratch database" in result.output
+    assert _keys(pg_database) == live and live["public.merchants"]
+
+
+def test_check_with_a_dump_file_says_what_the_restore_costs(project: Path, prod: str, tmp_path: Path) -> None:
+    dump = tmp_path / "prod.dump"
+    ClientTools.find().run(["pg_dump", "--format=custom", "-f", str(dump)], prod)
+    result = run("snapshot", "--check", "--source", str(dump), "--subset", TWO_MERCHANTS)
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "subset plan" in output and "first restores the rows of every table the plan keeps" in output
+    assert "orders_device_id_fkey" in output  # the dump's indexes, checked as on a live source
+    with psycopg.connect(prod) as conn:
+        indexed = conn.execute(
+            "SELECT con.conname FROM pg_constraint con JOIN pg_index i ON i.indrelid = con.conrelid "
+            "AND i.indkey[0] = con.conkey[1] WHERE con.contype = 'f' AND con.conparentid = 0 "
+            "AND cardinality(con.conkey) = 1"
+        ).fetchall()
+    assert indexed and not any(name in output for (name,) in indexed)  # an indexed lookup is not listed
+    bad = run("snapshot", "--check", "--source", str(dump), "--subset", "public.merchants: nonesuch = 1")
+    assert bad.exit_code == 2 and 'column "nonesuch" does not exist' in bad.output

@@ -104,3 +104,25 @@ def test_now_is_read_once_for_every_table() -> None:
     pinned = pin_now("created_at >= NOW() - interval '7 days' AND d < current_date", "2025-03-01 10:00:00+09")
     assert "now" not in pinned.lower() and "current_date" not in pinned
     assert "('2025-03-01 10:00:00+09'::timestamptz)::date" in pinned
+
+
+def test_a_table_is_sized_by_the_share_of_its_rows_the_subset_keeps() -> None:
+    """What splitting into ranges goes by: a 1% subset of a big table is one unit, not the whole table's ranges."""
+    from anonymize.catalog import CatalogTable
+    from anonymize.subset.closure import ClosureSpec
+    from anonymize.subset.graph import Regions
+    from anonymize.subset.plan import SubsetPlan
+
+    def table(name: str, rule: str, rows: int) -> CatalogTable:
+        return CatalogTable(name, rule, ("id",), rows, rows * 100)
+
+    none: frozenset[str] = frozenset()
+    found = Regions(frozenset({"m"}), frozenset({"m", "o"}), none, frozenset({"w"}), frozenset({"e"}), none)
+    plan = SubsetPlan(ClosureSpec(found, (), {}, {}), [], counts={"m": 5, "o": 30, "w": 7})
+    assert plan.kept_table(table("o_2025", "o", 1000), 3000).size_bytes == 1000  # 30/3000 of its 100,000 bytes
+    assert plan.kept_table(table("o_2025", "o", 1000), 3000).estimated_rows == 10
+    assert plan.kept_table(table("m", "m", 2), 2).size_bytes == 200  # never more than the table
+    assert plan.kept_table(table("e", "e", 50), 50).size_bytes == 0  # empty: nothing read
+    assert plan.kept_table(table("x", "x", 50), 50).size_bytes == 5000  # not in the subset: every row
+    assert plan.kept_table(table("o", "o", 0), 0).size_bytes == 0  # no estimate: as the catalog says
+    assert SubsetPlan(plan.closure, []).kept_table(table("o", "o", 9), 9).size_bytes == 900  # nothing counted

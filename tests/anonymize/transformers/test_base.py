@@ -253,6 +253,6 @@ def test_the_c_loop_gets_each_leak_mode_as_its_code() -> None:
     for hasher, codes in ((LeakHasher(salt="test"), [1, 1, 4, 3, 5, 0]), (None, [0] * 6)):
         codec = RowTransformer(plan, names, hasher)
         specs = NativeLoop(codec.table, codec.width, codec.slots, hasher, codec.row, codec.scan_inline).specs
-        assert [spec[2] for spec in specs] == codes
-        memos = [spec[7] is not None for spec in specs]
+        assert [spec.mode for spec in specs] == codes
+        memos = [spec.memo is not None for spec in specs]
         assert memos == [True, False, False, True, True, False]  # phone: lru_cache, no plain memo

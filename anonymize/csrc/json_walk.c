@@ -1,0 +1,495 @@
+/* json_paths.JsonPaths.transform's walk of the string and integer leaves no path rule covers (`_rewrite_leaves`
+ * with its `rest` callback), over the document json.loads made, changed in place as the Python walk changes it.
+ *
+ * What it saves: a Python call per container and per leaf, and, for the strings free text already answered with
+ * "nothing here" (FreeText._spans holds an empty answer for (text, key context) at the detector's current
+ * generation), the call of FreeText.transform_in, which would give the string back as it is (cut to max_length).
+ * Everything else is the Python code's own: a leaf's key context comes from json_paths._TRAIL_CONTEXTS or
+ * json_paths._context, JSON held in a string from _held_document / _encode, other strings from transform_in or
+ * the transform. The leaves the leak check reads (`leaves`) are those `rest` records, less the ones that cannot
+ * give it anything: integers not under an id key, and strings whose empty answer was read from the memo, not
+ * under an id key (JsonPaths.leak_items reads them only while the detector's generation is the one passed here). */
+#include "speedups.h"
+
+typedef struct {
+    PyObject *covered;      /* set of trails path rules reached */
+    PyObject *ignored;      /* callable(trail) -> bool (ignore_keys), or None */
+    PyObject *contexts;     /* json_paths._TRAIL_CONTEXTS */
+    PyObject *context_of;   /* json_paths._context */
+    PyObject *leaves;       /* list of (trail, node, context) for leak_items */
+    PyObject *transform_in; /* FreeText.transform_in, or None (then `transform`) */
+    PyObject *transform;    /* other_strings' transform(value, row) */
+    PyObject *row;
+    PyObject *ids;
+    PyObject *memo;       /* FreeText._spans, or None: no answer read from it */
+    PyObject *stamp;      /* the detector's stamp: its `generation` must stay `generation` */
+    PyObject *generation; /* as of the call */
+    PyObject *held;       /* json_paths._held_document */
+    PyObject *encode;     /* json_paths._encode */
+    PyObject *marker;     /* json_paths._DECODED */
+    Py_ssize_t memo_max;  /* free_text.MEMO_MAX_LENGTH */
+    Py_ssize_t max_length; /* FreeText.max_length, or -1 */
+} Walk;
+
+static PyObject *generation_name;
+
+static int
+is_id_context(PyObject *context)
+{
+    return PyUnicode_Check(context) && PyUnicode_CompareWithASCIIString(context, "id") == 0;
+}
+
+static PyObject *
+trail_plus(PyObject *trail, PyObject *step)
+{
+    Py_ssize_t size = PyTuple_GET_SIZE(trail);
+    PyObject *out = PyTuple_New(size + 1);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        PyObject *item = PyTuple_GET_ITEM(trail, i);
+        Py_INCREF(item);
+        PyTuple_SET_ITEM(out, i, item);
+    }
+    Py_INCREF(step);
+    PyTuple_SET_ITEM(out, size, step);
+    return out;
+}
+
+/* json_paths._PLAIN_STARTS: empty, or an ASCII letter or digit first (cannot hold a JSON document). */
+static int
+plain_start(PyObject *text)
+{
+    if (PyUnicode_GET_LENGTH(text) == 0)
+        return 1;
+    Py_UCS4 first = PyUnicode_READ_CHAR(text, 0);
+    return first < 128 && ((first >= '0' && first <= '9') || (first >= 'a' && first <= 'z') ||
+                           (first >= 'A' && first <= 'Z'));
+}
+
+static int
+append_leaf(Walk *walk, PyObject *trail, PyObject *node, PyObject *context)
+{
+    PyObject *item = PyTuple_Pack(3, trail, node, context);
+    if (item == NULL)
+        return -1;
+    int failed = PyList_Append(walk->leaves, item);
+    Py_DECREF(item);
+    return failed;
+}
+
+/* FreeText.transform_in's answer when its memo says (text, context) holds nothing: the text cut to max_length; NULL
+ * without an error when the memo can't say. */
+static PyObject *
+memo_answer(Walk *walk, PyObject *text, PyObject *context)
+{
+    if (walk->memo == Py_None || PyUnicode_GET_LENGTH(text) > walk->memo_max)
+        return NULL;
+    PyObject *now = PyObject_GetAttr(walk->stamp, generation_name);
+    if (now == NULL)
+        return NULL;
+    int same = PyObject_RichCompareBool(now, walk->generation, Py_EQ);
+    Py_DECREF(now);
+    if (same != 1) {
+        if (same < 0)
+            return NULL;
+        Py_SETREF(walk->memo, Py_NewRef(Py_None)); /* moved on: FreeText forgets its memo, ask it from now on */
+        return NULL;
+    }
+    PyObject *key = PyTuple_Pack(2, text, context);
+    if (key == NULL)
+        return NULL;
+    PyObject *spans = PyDict_GetItemWithError(walk->memo, key);
+    Py_DECREF(key);
+    if (spans == NULL)
+        return NULL;
+    Py_ssize_t count = PyObject_Length(spans);
+    if (count != 0) {
+        if (count < 0)
+            return NULL;
+        return NULL;
+    }
+    if (walk->max_length >= 0 && PyUnicode_GET_LENGTH(text) > walk->max_length)
+        return PyUnicode_Substring(text, 0, walk->max_length);
+    return Py_NewRef(text);
+}
+
+/* `rest(node, trail)` of JsonPaths.transform. */
+static PyObject *
+visit_leaf(Walk *walk, PyObject *node, PyObject *trail)
+{
+    int is_text = PyUnicode_Check(node);
+    if (!is_text && !PyLong_Check(node))
+        return Py_NewRef(node);
+    if (PySet_GET_SIZE(walk->covered)) {
+        int covered = PySet_Contains(walk->covered, trail);
+        if (covered != 0)
+            return covered < 0 ? NULL : Py_NewRef(node);
+    }
+    if (walk->ignored != Py_None) {
+        PyObject *answer = PyObject_CallOneArg(walk->ignored, trail);
+        if (answer == NULL)
+            return NULL;
+        int ignored = PyObject_IsTrue(answer);
+        Py_DECREF(answer);
+        if (ignored != 0)
+            return ignored < 0 ? NULL : Py_NewRef(node);
+    }
+    PyObject *context = PyDict_GetItemWithError(walk->contexts, trail);
+    if (context != NULL)
+        Py_INCREF(context);
+    else if (PyErr_Occurred() || (context = PyObject_CallOneArg(walk->context_of, trail)) == NULL)
+        return NULL;
+    PyObject *out = NULL;
+    int id_context = is_id_context(context);
+    if (!is_text) {
+        out = (!id_context || append_leaf(walk, trail, node, context) == 0) ? Py_NewRef(node) : NULL;
+    }
+    else if (walk->transform_in != Py_None) {
+        out = memo_answer(walk, node, context);
+        if (out != NULL) {
+            if (id_context && append_leaf(walk, trail, node, context) < 0)
+                Py_CLEAR(out);
+        }
+        else if (!PyErr_Occurred() && append_leaf(walk, trail, node, context) == 0) {
+            PyObject *args[] = {node, context, walk->row, walk->ids};
+            out = PyObject_Vectorcall(walk->transform_in, args, 4, NULL);
+        }
+    }
+    else if (append_leaf(walk, trail, node, context) == 0) {
+        PyObject *args[] = {node, walk->row};
+        out = PyObject_Vectorcall(walk->transform, args, 2, NULL);
+    }
+    Py_DECREF(context);
+    return out;
+}
+
+static PyObject *visit(Walk *walk, PyObject *node, PyObject *trail);
+
+/* One child of a container: `_rewrite_leaves`' loop body. Returns the child's new value (a new reference). */
+static PyObject *
+visit_child(Walk *walk, PyObject *child, PyObject *step, PyObject *trail)
+{
+    PyObject *child_trail = trail_plus(trail, step);
+    if (child_trail == NULL)
+        return NULL;
+    PyObject *out;
+    if (PyDict_Check(child) || PyList_Check(child) || (PyUnicode_Check(child) && !plain_start(child))) {
+        /* As deep as the Python walk's recursion may go (a RecursionError, not a C stack overflow) */
+        if (Py_EnterRecursiveCall(" in a JSON document's walk")) {
+            Py_DECREF(child_trail);
+            return NULL;
+        }
+        out = visit(walk, child, child_trail);
+        Py_LeaveRecursiveCall();
+    }
+    else
+        out = visit_leaf(walk, child, child_trail);
+    Py_DECREF(child_trail);
+    return out;
+}
+
+/* `_rewrite_leaves(node, trail, rest)`. */
+static PyObject *
+visit(Walk *walk, PyObject *node, PyObject *trail)
+{
+    if (PyDict_Check(node)) {
+        Py_ssize_t position = 0;
+        PyObject *key, *child;
+        /* Values of existing keys only are set: the iteration stays valid (as the Python loop's does). */
+        while (PyDict_Next(node, &position, &key, &child)) {
+            Py_INCREF(key);
+            Py_INCREF(child);
+            PyObject *out = visit_child(walk, child, key, trail);
+            int failed = out == NULL || (out != child && PyDict_SetItem(node, key, out) < 0);
+            Py_XDECREF(out);
+            Py_DECREF(child);
+            Py_DECREF(key);
+            if (failed)
+                return NULL;
+        }
+        return Py_NewRef(node);
+    }
+    if (PyList_Check(node)) {
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(node); i++) {
+            PyObject *child = Py_NewRef(PyList_GET_ITEM(node, i));
+            PyObject *index = PyLong_FromSsize_t(i);
+            PyObject *out = index == NULL ? NULL : visit_child(walk, child, index, trail);
+            Py_XDECREF(index);
+            Py_DECREF(child);
+            if (out == NULL)
+                return NULL;
+            if (i >= PyList_GET_SIZE(node)) { /* a callback shortened the list: Python's loop would stop too */
+                Py_DECREF(out);
+                break;
+            }
+            PyList_SetItem(node, i, out); /* steals out */
+        }
+        return Py_NewRef(node);
+    }
+    PyObject *decoded = PyObject_CallOneArg(walk->held, node);
+    if (decoded == NULL)
+        return NULL;
+    if (decoded == Py_None) {
+        Py_DECREF(decoded);
+        return visit_leaf(walk, node, trail);
+    }
+    PyObject *inner_trail = trail_plus(trail, walk->marker);
+    PyObject *inner = inner_trail == NULL ? NULL : visit(walk, decoded, inner_trail);
+    Py_XDECREF(inner_trail);
+    Py_DECREF(decoded);
+    if (inner == NULL)
+        return NULL;
+    PyObject *out = PyObject_CallFunctionObjArgs(walk->encode, inner, node, NULL);
+    Py_DECREF(inner);
+    return out;
+}
+
+PyObject *
+py_json_rest(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 18) {
+        PyErr_SetString(PyExc_TypeError, "json_rest takes 18 arguments");
+        return NULL;
+    }
+    if (generation_name == NULL && (generation_name = PyUnicode_InternFromString("generation")) == NULL)
+        return NULL;
+    Walk walk = {
+        .covered = args[1], .ignored = args[2], .contexts = args[3], .context_of = args[4], .leaves = args[5],
+        .transform_in = args[6], .transform = args[7], .row = args[8], .ids = args[9], .memo = args[10],
+        .stamp = args[11], .generation = args[12], .held = args[13], .encode = args[14], .marker = args[15],
+    };
+    walk.memo_max = PyLong_AsSsize_t(args[16]);
+    walk.max_length = args[17] == Py_None ? -1 : PyLong_AsSsize_t(args[17]);
+    if (PyErr_Occurred())
+        return NULL;
+    if (!PyAnySet_Check(walk.covered) || !PyDict_Check(walk.contexts) || !PyList_Check(walk.leaves) ||
+        (walk.memo != Py_None && !PyDict_Check(walk.memo))) {
+        PyErr_SetString(PyExc_TypeError, "json_rest: covered must be a set, contexts and memo dicts, leaves a list");
+        return NULL;
+    }
+    Py_INCREF(walk.memo); /* memo_answer may let go of it */
+    PyObject *trail = PyTuple_New(0);
+    PyObject *out = trail == NULL ? NULL : visit(&walk, args[0], trail);
+    Py_XDECREF(trail);
+    Py_DECREF(walk.memo);
+    return out;
+}
+
+/* ---- path rules: JsonPaths.transform's loop over its plan, `_may_reach` and `_rewrite` ---------------------------
+ * A rule's steps come as a tuple of (code, key): code 0 a key, 1 an index, 2 anything else (a wildcard, a
+ * recursive descent), which `_rewrite_steps` (Python) takes from there, as it does a string met on the way. */
+
+enum { STEP_KEY = 0, STEP_INDEX = 1 };
+
+static int
+step_code(PyObject *step, PyObject **key)
+{
+    *key = PyTuple_GET_ITEM(step, 1);
+    return (int)PyLong_AsLong(PyTuple_GET_ITEM(step, 0));
+}
+
+/* The list index a step names in `node`, or -1 when out of range. */
+static Py_ssize_t
+list_slot(PyObject *node, PyObject *key)
+{
+    Py_ssize_t index = PyLong_AsSsize_t(key), size = PyList_GET_SIZE(node);
+    if (index == -1 && PyErr_Occurred())
+        return -2;
+    if (index < -size || index >= size)
+        return -1;
+    return index < 0 ? index + size : index;
+}
+
+/* `_may_reach(node, steps)`: 1, 0, or -1 on an error. */
+static int
+may_reach(PyObject *node, PyObject *steps)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(steps); i++) {
+        PyObject *key;
+        int code = step_code(PyTuple_GET_ITEM(steps, i), &key);
+        if (code == STEP_KEY) {
+            if (!PyDict_Check(node))
+                return PyUnicode_Check(node);
+            node = PyDict_GetItemWithError(node, key);
+            if (node == NULL)
+                return PyErr_Occurred() ? -1 : 0;
+        }
+        else if (code == STEP_INDEX) {
+            if (!PyList_Check(node))
+                return PyUnicode_Check(node);
+            Py_ssize_t slot = list_slot(node, key);
+            if (slot < 0)
+                return slot == -1 ? 0 : -1;
+            node = PyList_GET_ITEM(node, slot);
+        }
+        else
+            return 1;
+    }
+    return 1;
+}
+
+typedef struct {
+    PyObject *leaf;          /* leaf(node, trail) */
+    PyObject *rewrite_steps; /* json_paths._rewrite_steps */
+} Rewrite;
+
+/* `_rewrite_steps(node, rest, trail, leaf)` when `rest` is empty and node a scalar that can't hold JSON: the leaf
+ * itself (what `_rewrite_leaves` does with it); else the Python function. */
+static PyObject *
+rewrite_from(Rewrite *rewrite, PyObject *node, PyObject *steps, Py_ssize_t position, PyObject *trail)
+{
+    Py_ssize_t count = PyTuple_GET_SIZE(steps);
+    if (position == count && !PyDict_Check(node) && !PyList_Check(node) &&
+        (!PyUnicode_Check(node) || plain_start(node))) {
+        PyObject *args[] = {node, trail};
+        return PyObject_Vectorcall(rewrite->leaf, args, 2, NULL);
+    }
+    PyObject *rest = PyTuple_GetSlice(steps, position, count);
+    if (rest == NULL)
+        return NULL;
+    PyObject *args[] = {node, rest, trail, rewrite->leaf};
+    PyObject *out = PyObject_Vectorcall(rewrite->rewrite_steps, args, 4, NULL);
+    Py_DECREF(rest);
+    return out;
+}
+
+/* `_rewrite(document, steps, (), leaf)`. The Python steps object `python_steps` is what `_rewrite_steps` is handed
+ * (its Step tuples), `steps` their codes. */
+static PyObject *
+rewrite(Rewrite *rewrite, PyObject *document, PyObject *steps, PyObject *python_steps)
+{
+    PyObject *node = document, *parent = NULL, *slot = NULL;
+    PyObject *trail = PyTuple_New(0);
+    if (trail == NULL)
+        return NULL;
+    Py_ssize_t position = 0;
+    for (; position < PyTuple_GET_SIZE(steps); position++) {
+        PyObject *key, *next;
+        int code = step_code(PyTuple_GET_ITEM(steps, position), &key);
+        if (code == STEP_KEY && PyDict_Check(node)) {
+            next = PyDict_GetItemWithError(node, key);
+            if (next == NULL) {
+                Py_DECREF(trail);
+                Py_XDECREF(slot);
+                return PyErr_Occurred() ? NULL : Py_NewRef(document);
+            }
+            Py_XSETREF(slot, Py_NewRef(key));
+        }
+        else if (code == STEP_INDEX && PyList_Check(node)) {
+            Py_ssize_t index = list_slot(node, key);
+            if (index < 0) {
+                Py_DECREF(trail);
+                Py_XDECREF(slot);
+                return index == -1 ? Py_NewRef(document) : NULL;
+            }
+            next = PyList_GET_ITEM(node, index);
+            Py_XSETREF(slot, PyLong_FromSsize_t(index));
+            if (slot == NULL) {
+                Py_DECREF(trail);
+                return NULL;
+            }
+        }
+        else
+            break;
+        Py_SETREF(trail, trail_plus(trail, slot));
+        if (trail == NULL) {
+            Py_DECREF(slot);
+            return NULL;
+        }
+        parent = node;
+        node = next;
+    }
+    /* node and parent stay alive: the document holds them until the one slot below is set. */
+    PyObject *out = rewrite_from(rewrite, node, python_steps, position, trail);
+    Py_DECREF(trail);
+    if (out == NULL || parent == NULL) {
+        Py_XDECREF(slot);
+        return out;
+    }
+    int failed = PyDict_Check(parent) ? PyDict_SetItem(parent, slot, out) :
+                                        PyList_SetItem(parent, PyLong_AsSsize_t(slot), Py_NewRef(out));
+    Py_DECREF(out);
+    Py_DECREF(slot);
+    return failed < 0 ? NULL : Py_NewRef(document);
+}
+
+/* JsonPaths.transform's `for ... in self._plan: if _may_reach(...): rule = ...; document = _rewrite(...)`. */
+PyObject *
+py_json_rules(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6 || !PyTuple_Check(args[1]) || !PyList_Check(args[2]) || PyList_GET_SIZE(args[2]) != 1 ||
+        !PyTuple_Check(args[3]) || PyTuple_GET_SIZE(args[3]) != PyTuple_GET_SIZE(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "json_rules(document, plan: tuple, current: [rule], rules: tuple, leaf, "
+                                         "rewrite_steps)");
+        return NULL;
+    }
+    PyObject *plan = args[1], *current = args[2], *rules = args[3];
+    Rewrite state = {.leaf = args[4], .rewrite_steps = args[5]};
+    PyObject *document = Py_NewRef(args[0]);
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(plan); i++) {
+        /* plan[i]: (codes, python steps); rules[i]: what the leaf reads of its rule, put in current[0] */
+        PyObject *entry = PyTuple_GET_ITEM(plan, i);
+        PyObject *codes = PyTuple_GET_ITEM(entry, 0);
+        int reach = may_reach(document, codes);
+        if (reach < 0) {
+            Py_DECREF(document);
+            return NULL;
+        }
+        if (!reach)
+            continue;
+        if (PyList_SetItem(current, 0, Py_NewRef(PyTuple_GET_ITEM(rules, i))) < 0) {
+            Py_DECREF(document);
+            return NULL;
+        }
+        Py_SETREF(document, rewrite(&state, document, codes, PyTuple_GET_ITEM(entry, 1)));
+        if (document == NULL)
+            return NULL;
+    }
+    return document;
+}
+
+/* ---- leak_keys._json_strings: the string leaves of a parsed JSON value, in document order ---------------------- */
+static int
+add_strings(PyObject *node, PyObject *out)
+{
+    if (Py_EnterRecursiveCall(" in json_strings"))
+        return -1;
+    int failed = 0;
+    if (PyDict_Check(node)) {
+        Py_ssize_t position = 0;
+        PyObject *key, *item;
+        while (!failed && PyDict_Next(node, &position, &key, &item)) {
+            if (PyUnicode_Check(item))
+                failed = PyList_Append(out, item);
+            else if (PyDict_Check(item) || PyList_Check(item))
+                failed = add_strings(item, out);
+        }
+    }
+    else {
+        for (Py_ssize_t i = 0; !failed && i < PyList_GET_SIZE(node); i++) {
+            PyObject *item = PyList_GET_ITEM(node, i);
+            if (PyUnicode_Check(item))
+                failed = PyList_Append(out, item);
+            else if (PyDict_Check(item) || PyList_Check(item))
+                failed = add_strings(item, out);
+        }
+    }
+    Py_LeaveRecursiveCall();
+    return failed;
+}
+
+PyObject *
+py_json_strings(PyObject *module, PyObject *node)
+{
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    int failed = PyUnicode_Check(node) ? PyList_Append(out, node) :
+                 (PyDict_Check(node) || PyList_Check(node)) ? add_strings(node, out) : 0;
+    if (failed) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    return out;
+}
