@@ -68,12 +68,14 @@ def expected_deletions(cutoff: datetime) -> dict[str, int]:
 
 
 def _add_non_test_order(dsn: str) -> uuid.UUID:
-    order_id, bill_id = uuid.uuid4(), uuid.uuid4()
+    # Fixed ids and times: two databases given the same order hold the same rows.
+    order_id, bill_id = uuid.UUID(int=1), uuid.UUID(int=2)
     with psycopg.connect(dsn) as conn:
         conn.execute(
             "INSERT INTO orders (id, store_id, device_id, order_no, status, subtotal_10, subtotal_8, tax_10, tax_8,"
-            " total, ordered_at, is_test) VALUES (%s, %s, %s, 'REAL-1', 'closed', 1000, 0, 100, 0, 1100, %s, false)",
-            (order_id, entity_id("store", "1-1"), entity_id("device", "1-1-1"), CUTOFF - timedelta(days=30)),
+            " total, ordered_at, is_test, created_at)"
+            " VALUES (%s, %s, %s, 'REAL-1', 'closed', 1000, 0, 100, 0, 1100, %s, false, %s)",
+            (order_id, entity_id("store", "1-1"), entity_id("device", "1-1-1"), *[CUTOFF - timedelta(days=30)] * 2),
         )
         conn.execute(
             "INSERT INTO bills (id, order_id, store_id, bill_no, status, subtotal, tax_total, total, issued_at,"
@@ -149,6 +151,39 @@ def test_parallel_jobs_delete_the_same_rows_and_their_archive_restores(pg_databa
     assert _count(pg_database, "orders") == seeded["orders"] + 1
     with psycopg.connect(pg_database) as conn:
         assert conn.execute("SELECT count(*) FROM orders WHERE id = %s", (real_order,)).fetchone()[0] == 1
+
+
+def _contents(dsn: str) -> dict[str, str]:
+    """Every SmartPOS table's rows, as one digest per table (whole rows, in id order)."""
+    with psycopg.connect(dsn) as conn:
+        return {
+            name: conn.execute(f'SELECT md5(string_agg(t::text, chr(10) ORDER BY t.id)) FROM "{name}" t').fetchone()[0]
+            for (name,) in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'devkit%'"
+            )  # devkit_seed_ledger: when each seed ran
+        }
+
+
+def _archived_lines(archive: Path) -> dict[str, list[str]]:
+    return {path.name: sorted(gzip.open(path, "rt").read().splitlines()) for path in archive.glob("*.copy.gz")}
+
+
+def test_jobs_n_deletes_and_archives_exactly_what_jobs_1_does(postgres_server, tmp_path: Path) -> None:
+    with postgres_server.database() as one, postgres_server.database() as many:
+        for dsn in (one, many):
+            load(dsn, make_world(), "dev")
+            _add_non_test_order(dsn)
+        before = _contents(one)
+        assert _contents(many) == before  # the same start
+        planned = dry_run(one, CUTOFF)
+        serial = cleanup(one, "dev", CUTOFF, batch_size=3, archive_root=tmp_path / "one", jobs=1)
+        parallel = cleanup(many, "dev", CUTOFF, batch_size=3, archive_root=tmp_path / "many", jobs=4)
+        assert serial.counts == parallel.counts == planned  # the dry run counted what both deleted
+        assert sum(planned.values()) > 0 and serial.batches == -(-planned["orders"] // 3)
+        after = _contents(one)
+        assert _contents(many) == after  # the same rows remain, byte for byte
+        assert {name for name in after if after[name] != before[name]} == set(planned)  # only the cascade moved
+        assert _archived_lines(serial.archive) == _archived_lines(parallel.archive)  # the same rows archived
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
