@@ -13,10 +13,11 @@
 - peak RSS of the seeding process tree (the parent and its workers, read with wait4) as the volume grows tenfold,
   which should stay flat: blocks stream with a bounded number in flight;
 - with --cleanup-scale: `devkit cleanup` of one day out of three of staging at that scale, each variant of
-  --cleanup-sweep (orders per batch x connections) on its own clone of one seeded template, alternated with the
-  pre-#16 batch (cleanup_baseline.py) over --cleanup-rounds rounds: median rows/s, the ratio to the baseline, the
-  longest batch transaction (how long row locks were held) and a projection of one day of full-size staging (the
-  Environments page's 20M transactions) at that rate.
+  --cleanup-sweep (orders per batch x connections, with --archive or not) on its own clone of one seeded
+  template, alternated with the pre-#16 batch (cleanup_baseline.py) over --cleanup-rounds rounds: median rows/s,
+  the ratio to the baseline, the longest batch transaction (how long row locks were held) and a projection of one
+  day of full-size staging (the Environments page's 20M transactions) at that rate. `--rounds 0` skips the seed
+  part.
 
 Without --dsn it starts a throwaway PostgreSQL 15 from the machine's binaries (testbed/servers.py). Not a test.
 """
@@ -68,9 +69,9 @@ def seed_cleanup_template(admin_dsn: str, profile_name: str, factor: float) -> t
     return name, dict(world.day_counts)[AS_OF - timedelta(days=3)]
 
 
-def run_cleanup(admin_dsn: str, template: str, variant: str, batch_size: int, jobs: int) -> dict:
+def run_cleanup(admin_dsn: str, template: str, variant: str, batch_size: int, jobs: int, archive: bool) -> dict:
     """Delete the oldest of the three days from a clone of `template` with `variant` ("baseline": the pre-#16
-    batch, bench/seed/cleanup_baseline.py; "devkit": devkit.cleanup)."""
+    batch, bench/seed/cleanup_baseline.py; "devkit": devkit.cleanup, with --archive into /tmp if `archive`)."""
     import psycopg
     from cleanup_baseline import baseline_cleanup  # next to this script
 
@@ -82,35 +83,39 @@ def run_cleanup(admin_dsn: str, template: str, variant: str, batch_size: int, jo
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     dsn = admin_dsn.rsplit("/", 1)[0] + f"/{name}"
     cutoff = datetime.combine(AS_OF - timedelta(days=2), datetime.min.time(), JST)
+    archive_root = Path(tempfile.mkdtemp(prefix="devkit-bench-archive-", dir="/tmp")) if archive else None
     try:
         began = time.monotonic()
         if variant == "baseline":
             rows, batches, longest = baseline_cleanup(dsn, cutoff, batch_size)
         else:
-            result = cleanup(dsn, "bench", cutoff, batch_size=batch_size, jobs=jobs)
+            result = cleanup(dsn, "bench", cutoff, batch_size=batch_size, jobs=jobs, archive_root=archive_root)
             rows, batches, longest = sum(result.counts.values()), result.batches, result.longest_batch
         return {"rows": rows, "batches": batches, "longest": longest, "seconds": time.monotonic() - began}
     finally:
         drop_database(admin_dsn, name)
+        if archive_root:
+            shutil.rmtree(archive_root)
 
 
-def bench_cleanup(admin_dsn: str, profile: str, factor: float, sweep: list[tuple[int, int]], rounds: int) -> None:
-    """Baseline and every (batch size, jobs) of the sweep, alternated `rounds` times; medians per variant."""
+def bench_cleanup(admin_dsn: str, profile: str, factor: float, sweep: list[tuple[int, int, bool]], rounds: int) -> None:
+    """Baseline and every (batch size, jobs, archive) of the sweep, alternated `rounds` times; medians."""
     from statistics import median
 
     template, day_orders = seed_cleanup_template(admin_dsn, profile, factor)
     try:
-        variants = [("baseline", 500, 1)] + [("devkit", batch, jobs) for batch, jobs in sweep]
-        runs: dict[tuple[str, int, int], list[dict]] = {variant: [] for variant in variants}
+        variants = [("baseline", 500, 1, False)] + [("devkit", *variant) for variant in sweep]
+        runs: dict[tuple[str, int, int, bool], list[dict]] = {variant: [] for variant in variants}
         for round_no in range(1, rounds + 1):
             for variant in variants if round_no % 2 else reversed(variants):
                 runs[variant].append(run_cleanup(admin_dsn, template, *variant))
         base_rate = median(r["rows"] / r["seconds"] for r in runs[variants[0]])
-        for (kind, batch, jobs), figures in runs.items():
+        for (kind, batch, jobs, archive), figures in runs.items():
             rate = median(r["rows"] / r["seconds"] for r in figures)
             full_day = 20_000_000 / day_orders * figures[0]["rows"]  # the page's staging day, ~150M rows
             print(
-                f"cleanup of 1 day of 3 (staging --scale {factor:g}): {kind:8} --batch-size {batch:>5} --jobs {jobs}: "
+                f"cleanup of 1 day of 3 (staging --scale {factor:g}): {kind:8} --batch-size {batch:>5} --jobs {jobs}"
+                f"{' --archive' if archive else '':10}: "
                 f"{figures[0]['rows']:,} rows in {figures[0]['batches']} batches, {rate:,.0f} rows/s "
                 f"({rate / base_rate:.2f}x baseline), longest batch {max(r['longest'] for r in figures):.2f}s; "
                 f"projected full staging day (~{full_day / 1e6:,.0f}M rows): ~{full_day / rate / 60:,.0f} min",
@@ -218,8 +223,8 @@ def main() -> None:
     parser.add_argument("--cleanup-scale", type=float, default=0.0, help="also bench cleanup of 1 day of 3 at this")
     parser.add_argument(
         "--cleanup-sweep",
-        default="500x1,5000x1,20000x1,5000x2",
-        help="BATCHxJOBS variants of devkit cleanup, each against the pre-#16 baseline (500 orders per batch)",
+        default="500x1,5000x1,20000x1,2000x2,5000x2,5000x2a",
+        help="BATCHxJOBS[a] variants of devkit cleanup (a: --archive), against the pre-#16 batch (500 orders each)",
     )
     parser.add_argument("--cleanup-rounds", type=int, default=3, help="alternating cleanup rounds (medians)")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
@@ -260,7 +265,10 @@ def main() -> None:
                     flush=True,
                 )
         if args.cleanup_scale:
-            sweep = [tuple(int(v) for v in item.split("x")) for item in args.cleanup_sweep.split(",")]
+            sweep = [
+                (int(batch), int(jobs.rstrip("a")), jobs.endswith("a"))
+                for batch, jobs in (item.split("x") for item in args.cleanup_sweep.split(","))
+            ]
             bench_cleanup(admin_dsn, args.profile, args.cleanup_scale, sweep, args.cleanup_rounds)
     finally:
         if server:
