@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import uuid
+import zlib
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -251,27 +252,30 @@ def test_cli_staging_needs_confirmation_and_dev_runs_with_archive(
     assert datetime.now(UTC) > CUTOFF
 
 
+def _members(data: bytes) -> int:
+    """Complete gzip members in `data` (each batch appends one per table)."""
+    count = 0
+    while data:
+        member = zlib.decompressobj(wbits=31)
+        member.decompress(data)
+        assert member.eof
+        data, count = member.unused_data, count + 1
+    return count
+
+
 def test_an_archive_of_a_killed_run_still_restores(pg_database: str, tmp_path: Path) -> None:
     load(pg_database, make_world(), "dev")
     result = cleanup(pg_database, "dev", CUTOFF, batch_size=10, archive_root=tmp_path)
-    # Re-write every file the way a killed run leaves it: sync-flushed, never closed (no end-of-stream marker),
-    # with half a row of a batch whose delete never committed. The handles stay referenced: a collected
-    # GzipFile would close itself and write the end marker.
-    handles = []
+    assert _members((result.archive / "orders.copy.gz").read_bytes()) == result.batches > 1
+    # Append to every file what a run killed mid-append leaves: the start of one more batch's member (its delete
+    # never committed), sync-flushed, without its end: half a row, then nothing.
     for path in result.archive.glob("*.copy.gz"):
-        text = gzip.decompress(path.read_bytes())
-        handle = gzip.GzipFile(path, "wb")
-        handle.write(text + text.splitlines(keepends=True)[0][:20])
-        handle.flush()
-        handle.fileobj.flush()  # type: ignore[union-attr]
-        handles.append(handle)
+        first = gzip.decompress(path.read_bytes()).splitlines(keepends=True)[0]
+        partial = zlib.compressobj(wbits=31)
+        with path.open("ab") as out:
+            out.write(partial.compress(first[:20]) + partial.flush(zlib.Z_SYNC_FLUSH))
         with pytest.raises(EOFError):
             gzip.decompress(path.read_bytes())
     restored = restore_archive(pg_database, result.archive)
-    for handle in handles:
-        with pytest.raises(EOFError):  # still truncated: restore read them as a killed run leaves them
-            gzip.decompress(Path(handle.name).read_bytes())
-        raw, handle.fileobj = handle.fileobj, None  # drop without finishing the stream
-        raw.close()  # type: ignore[union-attr]
     assert restored.restored == result.counts
     assert all(check.ok for check in verify(pg_database, make_world()))
