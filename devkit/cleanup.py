@@ -8,7 +8,9 @@ configs, audit logs (the trail outlives what it describes) and every order that 
 Each batch is its own short transaction: lock a few thousand orders (SKIP LOCKED: rows the platform is writing
 now wait for the next run instead of blocking it), delete children first (each DELETE streaming its rows into the
 archive), make the archive durable, commit. Locks are held for one batch only, with a lock timeout so cleanup
-never queues behind the platform for long; `--jobs N` connections take disjoint batches at once.
+never queues behind the platform for long; `--jobs N` connections take disjoint batches at once. Before the
+batches, old time partitions of a leaf table that hold only rows cleanup deletes are archived and dropped whole
+(devkit/cleanup_partitions.py).
 
 Archive layout (one folder per run): `<table>.copy.gz` in COPY text format (one gzip member per batch) plus
 `manifest.json` naming the columns, row counts and the cutoff; the manifest is rewritten after every committed
@@ -38,6 +40,7 @@ from psycopg import sql
 from sqlalchemy import Table
 
 from devkit import __version__
+from devkit.cleanup_partitions import Partition, count_if_all_go, detach_and_drop, old_partitions, recreate
 from devkit.durable_files import fsync_directory
 from devkit.environments import connect, mask_dsn, scrub
 from devkit.errors import DataError, DevkitError, UsageError
@@ -174,11 +177,23 @@ class CleanupResult:
     longest_batch: float = 0.0  # seconds of the longest batch transaction: how long its row locks were held
     archive: Path | None = None
     skipped_locked: bool = False
+    partitions: list[str] = field(default_factory=list)  # dropped whole (schema.name)
 
 
 def plan_counts(conn: psycopg.Connection, cutoff: datetime) -> dict[str, int]:
     """How many rows each table would lose (the --dry-run answer), in one read-only statement."""
-    parts = [
+    names = [name for name, _ in cascade()]
+    query = sql.SQL("WITH {} SELECT {}").format(
+        sql.SQL(", ").join(_closure_parts()),
+        sql.SQL(", ").join(sql.SQL("(SELECT count(*) FROM {})").format(sql.Identifier(f"c_{n}")) for n in names),
+    )
+    row = conn.execute(query, {"cutoff": cutoff}).fetchone()
+    return dict(zip(names, (int(value) for value in row), strict=True))
+
+
+def _closure_parts() -> list[sql.Composable]:
+    """CTEs `c_<table> AS (SELECT id ...)`: every row cleanup deletes before %(cutoff)s, table by table."""
+    parts: list[sql.Composable] = [
         sql.SQL("{} AS (SELECT id FROM {} WHERE is_test AND ordered_at < %(cutoff)s)").format(
             sql.Identifier(f"c_{ROOT_TABLE}"), sql.Identifier(ROOT_TABLE)
         )
@@ -193,13 +208,7 @@ def plan_counts(conn: psycopg.Connection, cutoff: datetime) -> dict[str, int]:
                 sql.Identifier(f"c_{name}"), sql.Identifier(name), condition
             )
         )
-    names = [name for name, _ in cascade()]
-    query = sql.SQL("WITH {} SELECT {}").format(
-        sql.SQL(", ").join(parts),
-        sql.SQL(", ").join(sql.SQL("(SELECT count(*) FROM {})").format(sql.Identifier(f"c_{n}")) for n in names),
-    )
-    row = conn.execute(query, {"cutoff": cutoff}).fetchone()
-    return dict(zip(names, (int(value) for value in row), strict=True))
+    return parts
 
 
 def _require_schema(conn: psycopg.Connection, dsn: str) -> None:
@@ -254,6 +263,7 @@ class _Archive:
                 }
                 for name, _ in cascade()  # parents first: the order to restore in
             ],
+            "partitions": [],  # dropped whole: restore creates them again before putting their rows back
         }
         self._write_manifest()
 
@@ -262,9 +272,11 @@ class _Archive:
         in the archive folder (the rows are as private as the archive)."""
         return tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY, dir=self.path)
 
-    def append(self, members: dict[str, IO[bytes]]) -> None:
-        """Append one batch's members and make them durable: called before the batch's deletes commit."""
+    def append(self, members: dict[str, IO[bytes]]) -> dict[str, int]:
+        """Append one batch's members and make them durable: called before the batch's deletes commit. Returns
+        where each file ended before, for `take_back`."""
         with self.lock:
+            ends = {table: self._files[table].tell() if table in self._files else 0 for table in members}
             for table, member in members.items():
                 if table not in self._files:
                     # O_EXCL: the folder is new, so the file must be too (and a planted symlink is refused).
@@ -278,6 +290,22 @@ class _Archive:
                 out = self._files[table]
                 out.flush()
                 os.fsync(out.fileno())
+            return ends
+
+    def take_back(self, ends: dict[str, int]) -> None:
+        """Cut the files back to `ends` (what `append` returned): rows archived for a delete that didn't happen."""
+        with self.lock:
+            for table, end in ends.items():
+                out = self._files[table]
+                out.truncate(end)
+                out.seek(end)
+                os.fsync(out.fileno())
+
+    def dropping(self, partition: Partition) -> None:
+        """Name a partition in the manifest before its drop commits (a drop that rolls back leaves a name restore
+        finds already there)."""
+        self.manifest["partitions"].append(partition.manifest_entry())
+        self._write_manifest()
 
     def committed(self, added: dict[str, int]) -> None:
         for entry in self.manifest["tables"]:
@@ -372,6 +400,11 @@ def cleanup(
         complete = False
         closing_failure: OSError | None = None
         try:
+            for partition, rows in _drop_old_partitions(conn, steps, cutoff, archive, lock_timeout):
+                result.counts[partition.table] += rows
+                result.partitions.append(f"{partition.schema}.{partition.name}")
+                if archive:
+                    archive.committed({partition.table: rows})
             if jobs == 1:
                 drain(conn)
             else:
@@ -522,17 +555,82 @@ def _one_batch(
     return counts, (last[0], last[1])
 
 
+def _columns(name: str) -> sql.Composed:
+    return sql.SQL(", ").join(map(sql.Identifier, (c.name for c in _table(name).columns)))
+
+
 def _archived_delete(conn: psycopg.Connection, delete: sql.Composed, name: str, out: IO[bytes]) -> int:
     """Run `delete` with RETURNING every column, its rows (COPY text) compressed into one gzip member in `out`:
     the rows are read once, by the statement that deletes them. Returns the number of rows."""
-    columns = sql.SQL(", ").join(map(sql.Identifier, (c.name for c in _table(name).columns)))
+    return _copy_member(conn, sql.SQL("{} RETURNING {}").format(delete, _columns(name)), out)
+
+
+def _copy_member(conn: psycopg.Connection, query: sql.Composed, out: IO[bytes]) -> int:
+    """`query`'s rows (COPY text) compressed into one gzip member in `out`; the number of rows."""
     compressor = zlib.compressobj(_GZIP_LEVEL, zlib.DEFLATED, 31)  # wbits 31: a gzip member
     with conn.cursor() as cursor:
-        with cursor.copy(sql.SQL("COPY ({} RETURNING {}) TO STDOUT").format(delete, columns)) as copy:
+        with cursor.copy(sql.SQL("COPY ({}) TO STDOUT").format(query)) as copy:
             for data in copy:
                 out.write(compressor.compress(data))
         out.write(compressor.flush())
         return cursor.rowcount
+
+
+def _drop_old_partitions(
+    conn: psycopg.Connection,
+    steps: list[tuple[str, list[Link]]],
+    cutoff: datetime,
+    archive: _Archive | None,
+    lock_timeout: str,
+) -> Iterator[tuple[Partition, int]]:
+    """Each old partition of a leaf table that holds only rows cleanup deletes, archived and dropped whole (see
+    devkit/cleanup_partitions.py), with its rows; the batches then find nothing left in it."""
+    parents, links = _parents(steps), dict(steps)
+    leaves = [name for name, _ in steps if name not in parents and name != ROOT_TABLE]
+    for partition in old_partitions(conn, leaves, cutoff):
+        rows = _drop_partition(conn, partition, links[partition.table], cutoff, archive, lock_timeout)
+        if rows:
+            yield partition, rows
+
+
+def _drop_partition(
+    conn: psycopg.Connection,
+    partition: Partition,
+    links: list[Link],
+    cutoff: datetime,
+    archive: _Archive | None,
+    lock_timeout: str,
+) -> int:
+    """One transaction: SHARE-lock the partition (from now writes into it wait, reads go on), check that every
+    row goes, archive it whole (durable), then detach and drop it — the only moment the table itself is locked
+    (ACCESS EXCLUSIVE, for two catalog changes and the commit). Returns its rows; 0 when a row would stay or a
+    lock isn't granted within the lock timeout (the archived rows are taken back): the batches delete its rows
+    instead."""
+    member: IO[bytes] | None = None
+    archived: dict[str, int] | None = None
+    try:
+        with conn.transaction():
+            conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(lock_timeout)))
+            conn.execute(sql.SQL("LOCK TABLE {} IN SHARE MODE").format(partition.identifier))
+            rows = count_if_all_go(conn, partition, links, _closure_parts(), cutoff)
+            if rows:
+                if archive:
+                    member = archive.spool()
+                    query = sql.SQL("SELECT {} FROM {}").format(_columns(partition.table), partition.identifier)
+                    if _copy_member(conn, query, member) != rows:  # the SHARE lock holds it still: can't happen
+                        raise DataError(f"{partition.name} changed under its lock", "re-run cleanup")
+                    archived = archive.append({partition.table: member})
+                detach_and_drop(conn, partition)
+                if archive:
+                    archive.dropping(partition)
+        return rows
+    except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected):
+        if archive and archived is not None:
+            archive.take_back(archived)
+        return 0
+    finally:
+        if member is not None:
+            member.close()
 
 
 # --- restore ----------------------------------------------------------------------------------------------
@@ -581,6 +679,14 @@ def _manifest_problem(manifest: object) -> str | None:
         rows = entry.get("rows")
         if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
             return f"table {name}'s row count is {rows!r}"
+    partitions = manifest.get("partitions", [])  # archives written before partitions were dropped have none
+    if not isinstance(partitions, list):
+        return "partitions is not a list"
+    for entry in partitions:
+        if not isinstance(entry, dict) or entry.get("table") not in known:
+            return "a partition entry names no table cleanup archives"
+        if not all(isinstance(entry.get(key), str) and entry[key] for key in ("schema", "name", "from", "to")):
+            return f"partition {entry.get('name')!r} lacks its schema, name or bounds"
     return None
 
 
@@ -625,6 +731,8 @@ def restore_archive(dsn: str, archive: Path, events: CleanupEvents | None = None
     result = RestoreResult()
     try:
         with connect(dsn) as conn, conn.transaction(), conn.cursor() as cursor:
+            for partition in manifest.get("partitions", []):
+                recreate(conn, partition)
             for entry in manifest["tables"]:
                 name, file = entry["name"], archive / entry["file"]
                 if not file.exists():
@@ -644,9 +752,13 @@ def restore_archive(dsn: str, archive: Path, events: CleanupEvents | None = None
                         copy.write(chunk)
                 archived = cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(staging)))
                 archived_rows = archived.fetchone()[0]
+                # On the primary key: `(id)` on a plain table, `(id, <partition key>)` on a partitioned one.
+                key = cursor.execute(
+                    "SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(%s) AND contype = 'p'", (name,)
+                ).fetchone()[0]
                 cursor.execute(
-                    sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT (id) DO NOTHING").format(
-                        sql.Identifier(name), columns, columns, sql.Identifier(staging)
+                    sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ON CONSTRAINT {} DO NOTHING").format(
+                        sql.Identifier(name), columns, columns, sql.Identifier(staging), sql.Identifier(key)
                     )
                 )
                 result.restored[name] = cursor.rowcount

@@ -90,6 +90,8 @@ def cleanup(
     terminal.table(("table", "deleted"), list(result.counts.items()))
     if result.archive:
         terminal.info(f"archive: {result.archive}  (restore: devkit cleanup {env} --restore {result.archive})")
+    if result.partitions:
+        terminal.info(f"dropped whole (every row old test data): {', '.join(result.partitions)}")
     if result.skipped_locked:
         terminal.notice("some old orders were being written by the platform and were left for the next run")
     terminal.success(

@@ -163,6 +163,12 @@ def _damage(folder: Path, how: str) -> None:
     elif how == "file outside":
         manifest["tables"][0]["file"] = "../../../../etc/passwd"
         (folder / "manifest.json").write_text(json.dumps(manifest))
+    elif how == "partition of another table":
+        manifest["partitions"] = [{"table": "merchants", "schema": "public", "name": "m", "from": "0", "to": "1"}]
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+    elif how == "partition without bounds":
+        manifest["partitions"] = [{"table": "webhook_events", "schema": "public", "name": "w", "from": "x"}]
+        (folder / "manifest.json").write_text(json.dumps(manifest))
     elif how == "garbage gzip":
         (folder / "payments.copy.gz").write_bytes(b"garbage")
     elif how == "corrupt in the middle":
@@ -183,6 +189,8 @@ def _damage(folder: Path, how: str) -> None:
         ("entry without file", "manifest.json: not a cleanup manifest"),  # was KeyError
         ("unknown table", "manifest.json: not a cleanup manifest"),
         ("file outside", "manifest.json: not a cleanup manifest"),  # was read from outside the archive
+        ("partition of another table", "manifest.json: not a cleanup manifest"),  # never created by restore
+        ("partition without bounds", "manifest.json: not a cleanup manifest"),
         ("garbage gzip", "payments.copy.gz is not a readable gzip file"),  # was zlib.error
         ("corrupt in the middle", "payments.copy.gz is not a readable gzip file"),
         ("bad rows", "invalid input syntax for type uuid"),
