@@ -13,11 +13,11 @@
 - peak RSS of the seeding process tree (the parent and its workers, read with wait4) as the volume grows tenfold,
   which should stay flat: blocks stream with a bounded number in flight;
 - with --cleanup-scale: `devkit cleanup` of one day out of three of staging at that scale, each variant of
-  --cleanup-sweep (orders per batch x connections, with --archive or not) on its own clone of one seeded
-  template, alternated with the pre-#16 batch (cleanup_baseline.py) over --cleanup-rounds rounds: median rows/s,
-  the ratio to the baseline, the longest batch transaction (how long row locks were held) and a projection of one
-  day of full-size staging (the Environments page's 20M transactions) at that rate. `--rounds 0` skips the seed
-  part.
+  --cleanup-sweep (orders per batch x connections, with --archive or not, on SmartPOS's schema or with
+  webhook_events partitioned by day) on its own clone of one seeded template, alternated with the pre-#16 batch
+  (cleanup_baseline.py) over --cleanup-rounds rounds: median rows/s, the ratio to the baseline, the longest batch
+  transaction (how long row locks were held) and a projection of one day of full-size staging (the Environments
+  page's 20M transactions) at that rate. `--rounds 0` skips the seed part.
 
 Without --dsn it starts a throwaway PostgreSQL 15 from the machine's binaries (testbed/servers.py). Not a test.
 """
@@ -54,9 +54,13 @@ def child(dsn: str, profile_name: str, factor: float, days: int, workers: int) -
     print(json.dumps({"rows": result.manifest.total_rows, "seconds": result.seconds, "orders": world.order_count}))
 
 
-def seed_cleanup_template(admin_dsn: str, profile_name: str, factor: float) -> tuple[str, int]:
+def seed_cleanup_templates(admin_dsn: str, profile_name: str, factor: float) -> tuple[str, str, int]:
     """Three days of the profile in a template database, cloned (CREATE DATABASE ... TEMPLATE) for every cleanup
-    run so each one starts from the same rows. (name, orders of the oldest day)."""
+    run so each one starts from the same rows, and a second one with webhook_events partitioned by day
+    (cleanup_partitioned.py). (name, partitioned one's name, orders of the oldest day)."""
+    import psycopg
+    from cleanup_partitioned import partition_webhook_events  # next to this script
+
     from devkit.seed.generate import World
     from devkit.seed.load import load
     from devkit.seed.profiles import load_profile
@@ -66,7 +70,12 @@ def seed_cleanup_template(admin_dsn: str, profile_name: str, factor: float) -> t
     profile = load_profile(profile_name).scaled(factor)
     world = World(profile, profile.seed, 3, AS_OF, load_reference())
     load(dsn, world, "bench")
-    return name, dict(world.day_counts)[AS_OF - timedelta(days=3)]
+    partitioned = f"{name}_p"
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{partitioned}" TEMPLATE "{name}"')
+    # A day on each side of the three, so no row falls outside a partition.
+    partition_webhook_events(admin_dsn.rsplit("/", 1)[0] + f"/{partitioned}", AS_OF - timedelta(days=4), 6)
+    return name, partitioned, dict(world.day_counts)[AS_OF - timedelta(days=3)]
 
 
 def run_cleanup(admin_dsn: str, template: str, variant: str, batch_size: int, jobs: int, archive: bool) -> dict:
@@ -98,24 +107,29 @@ def run_cleanup(admin_dsn: str, template: str, variant: str, batch_size: int, jo
             shutil.rmtree(archive_root)
 
 
-def bench_cleanup(admin_dsn: str, profile: str, factor: float, sweep: list[tuple[int, int, bool]], rounds: int) -> None:
-    """Baseline and every (batch size, jobs, archive) of the sweep, alternated `rounds` times; medians."""
+def bench_cleanup(
+    admin_dsn: str, profile: str, factor: float, sweep: list[tuple[int, int, bool, bool]], rounds: int
+) -> None:
+    """Baseline and every (batch size, jobs, archive, partitioned) of the sweep, alternated `rounds` times;
+    medians."""
     from statistics import median
 
-    template, day_orders = seed_cleanup_template(admin_dsn, profile, factor)
+    template, partitioned, day_orders = seed_cleanup_templates(admin_dsn, profile, factor)
     try:
-        variants = [("baseline", 500, 1, False)] + [("devkit", *variant) for variant in sweep]
-        runs: dict[tuple[str, int, int, bool], list[dict]] = {variant: [] for variant in variants}
+        variants = [("baseline", 500, 1, False, False)] + [("devkit", *variant) for variant in sweep]
+        runs: dict[tuple[str, int, int, bool, bool], list[dict]] = {variant: [] for variant in variants}
         for round_no in range(1, rounds + 1):
-            for variant in variants if round_no % 2 else reversed(variants):
-                runs[variant].append(run_cleanup(admin_dsn, template, *variant))
+            for kind, batch, jobs, archive, parted in variants if round_no % 2 else reversed(variants):
+                source = partitioned if parted else template
+                figures = run_cleanup(admin_dsn, source, kind, batch, jobs, archive)
+                runs[kind, batch, jobs, archive, parted].append(figures)
         base_rate = median(r["rows"] / r["seconds"] for r in runs[variants[0]])
-        for (kind, batch, jobs, archive), figures in runs.items():
+        for (kind, batch, jobs, archive, parted), figures in runs.items():
             rate = median(r["rows"] / r["seconds"] for r in figures)
             full_day = 20_000_000 / day_orders * figures[0]["rows"]  # the page's staging day, ~150M rows
             print(
                 f"cleanup of 1 day of 3 (staging --scale {factor:g}): {kind:8} --batch-size {batch:>5} --jobs {jobs}"
-                f"{' --archive' if archive else '':10}: "
+                f"{' --archive' if archive else '':10}{' (webhook_events partitioned by day)' if parted else ''}: "
                 f"{figures[0]['rows']:,} rows in {figures[0]['batches']} batches, {rate:,.0f} rows/s "
                 f"({rate / base_rate:.2f}x baseline), longest batch {max(r['longest'] for r in figures):.2f}s; "
                 f"projected full staging day (~{full_day / 1e6:,.0f}M rows): ~{full_day / rate / 60:,.0f} min",
@@ -123,6 +137,7 @@ def bench_cleanup(admin_dsn: str, profile: str, factor: float, sweep: list[tuple
             )
     finally:
         drop_database(admin_dsn, template)
+        drop_database(admin_dsn, partitioned)
 
 
 def fresh_database(admin_dsn: str) -> tuple[str, str]:
@@ -223,8 +238,9 @@ def main() -> None:
     parser.add_argument("--cleanup-scale", type=float, default=0.0, help="also bench cleanup of 1 day of 3 at this")
     parser.add_argument(
         "--cleanup-sweep",
-        default="500x1,5000x1,20000x1,2000x2,5000x2,5000x2a",
-        help="BATCHxJOBS[a] variants of devkit cleanup (a: --archive), against the pre-#16 batch (500 orders each)",
+        default="500x1,5000x1,20000x1,2000x2,5000x2,5000x2a,5000x2p",
+        help="BATCHxJOBS[a][p] variants of devkit cleanup (a: --archive, p: webhook_events partitioned by day), "
+        "against the pre-#16 batch (500 orders each)",
     )
     parser.add_argument("--cleanup-rounds", type=int, default=3, help="alternating cleanup rounds (medians)")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
@@ -266,7 +282,7 @@ def main() -> None:
                 )
         if args.cleanup_scale:
             sweep = [
-                (int(batch), int(jobs.rstrip("a")), jobs.endswith("a"))
+                (int(batch), int(jobs.rstrip("ap")), "a" in jobs, "p" in jobs)
                 for batch, jobs in (item.split("x") for item in args.cleanup_sweep.split(","))
             ]
             bench_cleanup(admin_dsn, args.profile, args.cleanup_scale, sweep, args.cleanup_rounds)
