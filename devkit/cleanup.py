@@ -755,10 +755,11 @@ def restore_archive(dsn: str, archive: Path, events: CleanupEvents | None = None
                 # On the primary key: `(id)` on a plain table, `(id, <partition key>)` on a partitioned one.
                 key = cursor.execute(
                     "SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(%s) AND contype = 'p'", (name,)
-                ).fetchone()[0]
+                ).fetchone()
+                conflict = sql.SQL("ON CONSTRAINT {}").format(sql.Identifier(key[0])) if key else sql.SQL("(id)")
                 cursor.execute(
-                    sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ON CONSTRAINT {} DO NOTHING").format(
-                        sql.Identifier(name), columns, columns, sql.Identifier(staging), sql.Identifier(key)
+                    sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT {} DO NOTHING").format(
+                        sql.Identifier(name), columns, columns, sql.Identifier(staging), conflict
                     )
                 )
                 result.restored[name] = cursor.rowcount
