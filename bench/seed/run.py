@@ -257,7 +257,8 @@ def main() -> None:
     else:
         from testbed.servers import start_postgres
 
-        server = start_postgres(Path(tempfile.mkdtemp(prefix="devkit-bench-pg-", dir="/tmp")))
+        base = Path(tempfile.mkdtemp(prefix="devkit-bench-pg-", dir="/tmp"))
+        server = start_postgres(base)
         admin_dsn, bindir, datadir = server.dsn(), server.bindir, server.datadir
     try:
         for round_no in range(1, args.rounds + 1):
@@ -289,6 +290,7 @@ def main() -> None:
     finally:
         if server:
             server.stop()
+            shutil.rmtree(base, ignore_errors=True)  # hundreds of MB of data directory per run
 
 
 if __name__ == "__main__":
