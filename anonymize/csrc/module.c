@@ -63,12 +63,17 @@ static struct PyModuleDef module_def = {
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
-    if (ct_init() < 0 || lk_init() < 0 || PyType_Ready(&FeistelType) < 0 || PyType_Ready(&KeyedDigestType) < 0 ||
-        PyType_Ready(&RowType) < 0 || PyType_Ready(&IndexerType) < 0 || PyType_Ready(&Ipv4FakeType) < 0 ||
-        PyType_Ready(&DateShiftFakeType) < 0 || PyType_Ready(&CardFakeType) < 0 || PyType_Ready(&NameFakeType) < 0 ||
-        PyType_Ready(&PhoneFakeType) < 0 || PyType_Ready(&AddressFakeType) < 0 ||
-        PyType_Ready(&EmailFakeType) < 0 || PyType_Ready(&TokenFakeType) < 0)
+    static PyTypeObject *const types[] = {
+#define SPEEDUPS_TYPE_ENTRY(name) &name##Type,
+        SPEEDUPS_TYPES(SPEEDUPS_TYPE_ENTRY)
+#undef SPEEDUPS_TYPE_ENTRY
+    };
+    const size_t type_count = sizeof types / sizeof types[0];
+    if (ct_init() < 0 || lk_init() < 0)
         return NULL;
+    for (size_t i = 0; i < type_count; i++)
+        if (PyType_Ready(types[i]) < 0)
+            return NULL;
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL)
         return NULL;
@@ -88,14 +93,10 @@ PyInit__speedups(void)
         Py_DECREF(module);
         return NULL;
     }
-    if (PyModule_AddType(module, &FeistelType) < 0 || PyModule_AddType(module, &KeyedDigestType) < 0 ||
-        PyModule_AddType(module, &RowType) < 0 || PyModule_AddType(module, &IndexerType) < 0 ||
-        PyModule_AddType(module, &Ipv4FakeType) < 0 || PyModule_AddType(module, &DateShiftFakeType) < 0 ||
-        PyModule_AddType(module, &CardFakeType) < 0 || PyModule_AddType(module, &NameFakeType) < 0 ||
-        PyModule_AddType(module, &PhoneFakeType) < 0 || PyModule_AddType(module, &AddressFakeType) < 0 ||
-        PyModule_AddType(module, &EmailFakeType) < 0 || PyModule_AddType(module, &TokenFakeType) < 0) {
-        Py_DECREF(module);
-        return NULL;
-    }
+    for (size_t i = 0; i < type_count; i++)
+        if (PyModule_AddType(module, types[i]) < 0) {
+            Py_DECREF(module);
+            return NULL;
+        }
     return module;
 }

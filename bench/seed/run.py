@@ -12,9 +12,12 @@
   does not move, unlike rows/s;
 - peak RSS of the seeding process tree (the parent and its workers, read with wait4) as the volume grows tenfold,
   which should stay flat: blocks stream with a bounded number in flight;
-- with --cleanup-scale: `devkit cleanup` of one day out of three of staging at that scale (batched deletes with
-  what hangs off each order), rows/s deleted next to the same run's pgbench rate, and the time one day of
-  full-size staging (the Environments page's 20M transactions) would take at that rate.
+- with --cleanup-scale: `devkit cleanup` of one day out of three of staging at that scale, each variant of
+  --cleanup-sweep (orders per batch x connections, with --archive or not, on SmartPOS's schema or with
+  webhook_events partitioned by day) on its own clone of one seeded template, alternated with the pre-#16 batch
+  (cleanup_baseline.py) over --cleanup-rounds rounds: median rows/s, the ratio to the baseline, the longest batch
+  transaction (how long row locks were held) and a projection of one day of full-size staging (the Environments
+  page's 20M transactions) at that rate. `--rounds 0` skips the seed part.
 
 Without --dsn it starts a throwaway PostgreSQL 15 from the machine's binaries (testbed/servers.py). Not a test.
 """
@@ -30,7 +33,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,36 +54,90 @@ def child(dsn: str, profile_name: str, factor: float, days: int, workers: int) -
     print(json.dumps({"rows": result.manifest.total_rows, "seconds": result.seconds, "orders": world.order_count}))
 
 
-def run_cleanup(admin_dsn: str, profile_name: str, factor: float, batch_size: int) -> dict:
-    from datetime import datetime, timedelta
+def seed_cleanup_templates(admin_dsn: str, profile_name: str, factor: float) -> tuple[str, str, int]:
+    """Three days of the profile in a template database, cloned (CREATE DATABASE ... TEMPLATE) for every cleanup
+    run so each one starts from the same rows, and a second one with webhook_events partitioned by day
+    (cleanup_partitioned.py). (name, partitioned one's name, orders of the oldest day)."""
+    import psycopg
+    from cleanup_partitioned import partition_webhook_events  # next to this script
 
-    from devkit.cleanup import cleanup
-    from devkit.seed.generate import JST, World
+    from devkit.seed.generate import World
     from devkit.seed.load import load
     from devkit.seed.profiles import load_profile
     from devkit.seed.reference import load_reference
 
     name, dsn = fresh_database(admin_dsn)
+    profile = load_profile(profile_name).scaled(factor)
+    world = World(profile, profile.seed, 3, AS_OF, load_reference())
+    load(dsn, world, "bench")
+    partitioned = f"{name}_p"
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{partitioned}" TEMPLATE "{name}"')
+    # A day on each side of the three, so no row falls outside a partition.
+    partition_webhook_events(admin_dsn.rsplit("/", 1)[0] + f"/{partitioned}", AS_OF - timedelta(days=4), 6)
+    return name, partitioned, dict(world.day_counts)[AS_OF - timedelta(days=3)]
+
+
+def run_cleanup(admin_dsn: str, template: str, variant: str, batch_size: int, jobs: int, archive: bool) -> dict:
+    """Delete the oldest of the three days from a clone of `template` with `variant` ("baseline": the pre-#16
+    batch, bench/seed/cleanup_baseline.py; "devkit": devkit.cleanup, with --archive into /tmp if `archive`)."""
+    import psycopg
+    from cleanup_baseline import baseline_cleanup  # next to this script
+
+    from devkit.cleanup import cleanup
+    from devkit.seed.generate import JST
+
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    dsn = admin_dsn.rsplit("/", 1)[0] + f"/{name}"
+    cutoff = datetime.combine(AS_OF - timedelta(days=2), datetime.min.time(), JST)
+    archive_root = Path(tempfile.mkdtemp(prefix="devkit-bench-archive-", dir="/tmp")) if archive else None
     try:
-        profile = load_profile(profile_name).scaled(factor)
-        world = World(profile, profile.seed, 3, AS_OF, load_reference())
-        seeded = load(dsn, world, "bench")
-        # The oldest of the three days goes.
-        cutoff = datetime.combine(AS_OF - timedelta(days=2), datetime.min.time(), JST)
         began = time.monotonic()
-        result = cleanup(dsn, "bench", cutoff, batch_size=batch_size)
-        seconds = time.monotonic() - began
-        day_orders = dict(world.day_counts)[AS_OF - timedelta(days=3)]
-        return {
-            "seeded_rows": seeded.manifest.total_rows,
-            "deleted_rows": sum(result.counts.values()),
-            "deleted_orders": result.counts["orders"],
-            "day_orders": day_orders,
-            "batches": result.batches,
-            "seconds": seconds,
-        }
+        if variant == "baseline":
+            rows, batches, longest = baseline_cleanup(dsn, cutoff, batch_size)
+        else:
+            result = cleanup(dsn, "bench", cutoff, batch_size=batch_size, jobs=jobs, archive_root=archive_root)
+            rows, batches, longest = sum(result.counts.values()), result.batches, result.longest_batch
+        return {"rows": rows, "batches": batches, "longest": longest, "seconds": time.monotonic() - began}
     finally:
         drop_database(admin_dsn, name)
+        if archive_root:
+            shutil.rmtree(archive_root)
+
+
+def bench_cleanup(
+    admin_dsn: str, profile: str, factor: float, sweep: list[tuple[int, int, bool, bool]], rounds: int
+) -> None:
+    """Baseline and every (batch size, jobs, archive, partitioned) of the sweep, alternated `rounds` times;
+    medians."""
+    from statistics import median
+
+    template, partitioned, day_orders = seed_cleanup_templates(admin_dsn, profile, factor)
+    try:
+        variants = [("baseline", 500, 1, False, False)] + [("devkit", *variant) for variant in sweep]
+        runs: dict[tuple[str, int, int, bool, bool], list[dict]] = {variant: [] for variant in variants}
+        for round_no in range(1, rounds + 1):
+            for kind, batch, jobs, archive, parted in variants if round_no % 2 else reversed(variants):
+                source = partitioned if parted else template
+                figures = run_cleanup(admin_dsn, source, kind, batch, jobs, archive)
+                runs[kind, batch, jobs, archive, parted].append(figures)
+        base_rate = median(r["rows"] / r["seconds"] for r in runs[variants[0]])
+        for (kind, batch, jobs, archive, parted), figures in runs.items():
+            rate = median(r["rows"] / r["seconds"] for r in figures)
+            full_day = 20_000_000 / day_orders * figures[0]["rows"]  # the page's staging day, ~150M rows
+            print(
+                f"cleanup of 1 day of 3 (staging --scale {factor:g}): {kind:8} --batch-size {batch:>5} --jobs {jobs}"
+                f"{' --archive' if archive else '':10}{' (webhook_events partitioned by day)' if parted else ''}: "
+                f"{figures[0]['rows']:,} rows in {figures[0]['batches']} batches, {rate:,.0f} rows/s "
+                f"({rate / base_rate:.2f}x baseline), longest batch {max(r['longest'] for r in figures):.2f}s; "
+                f"projected full staging day (~{full_day / 1e6:,.0f}M rows): ~{full_day / rate / 60:,.0f} min",
+                flush=True,
+            )
+    finally:
+        drop_database(admin_dsn, template)
+        drop_database(admin_dsn, partitioned)
 
 
 def fresh_database(admin_dsn: str) -> tuple[str, str]:
@@ -177,9 +234,15 @@ def main() -> None:
     parser.add_argument(
         "--pgbench-scales", default="10,100", help="pgbench -i -s per --scales entry (100,000 rows per unit)"
     )
-    parser.add_argument("--rounds", type=int, default=1, help="alternating pgbench/seed rounds")
+    parser.add_argument("--rounds", type=int, default=1, help="alternating pgbench/seed rounds (0: cleanup only)")
     parser.add_argument("--cleanup-scale", type=float, default=0.0, help="also bench cleanup of 1 day of 3 at this")
-    parser.add_argument("--cleanup-batch", type=int, default=5000, help="orders per cleanup batch")
+    parser.add_argument(
+        "--cleanup-sweep",
+        default="500x1,5000x1,20000x1,2000x2,5000x2,5000x2a,5000x2p",
+        help="BATCHxJOBS[a][p] variants of devkit cleanup (a: --archive, p: webhook_events partitioned by day), "
+        "against the pre-#16 batch (500 orders each)",
+    )
+    parser.add_argument("--cleanup-rounds", type=int, default=3, help="alternating cleanup rounds (medians)")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -194,7 +257,8 @@ def main() -> None:
     else:
         from testbed.servers import start_postgres
 
-        server = start_postgres(Path(tempfile.mkdtemp(prefix="devkit-bench-pg-", dir="/tmp")))
+        base = Path(tempfile.mkdtemp(prefix="devkit-bench-pg-", dir="/tmp"))
+        server = start_postgres(base)
         admin_dsn, bindir, datadir = server.dsn(), server.bindir, server.datadir
     try:
         for round_no in range(1, args.rounds + 1):
@@ -218,22 +282,15 @@ def main() -> None:
                     flush=True,
                 )
         if args.cleanup_scale:
-            pgbench = run_pgbench(admin_dsn, 10, bindir, datadir)
-            pgbench_rate = pgbench["rows"] / pgbench["seconds"]
-            figures = run_cleanup(admin_dsn, args.profile, args.cleanup_scale, args.cleanup_batch)
-            rate = figures["deleted_rows"] / figures["seconds"]
-            full_day = 20_000_000 / figures["day_orders"] * figures["deleted_rows"]  # the page's staging day
-            print(
-                f"pgbench -i -s 10: {pgbench_rate:,.0f} rows/s; devkit cleanup of 1 day of 3 (staging --scale "
-                f"{args.cleanup_scale:g}, {figures['seeded_rows']:,} rows seeded): {figures['deleted_rows']:,} rows "
-                f"({figures['deleted_orders']:,} orders) in {figures['seconds']:.1f}s, {figures['batches']} batches "
-                f"of {args.cleanup_batch} = {rate:,.0f} rows/s ({rate / pgbench_rate:.2f}x pgbench); one full "
-                f"staging day (~{full_day / 1e6:,.0f}M rows) would take ~{full_day / rate / 60:,.0f} min",
-                flush=True,
-            )
+            sweep = [
+                (int(batch), int(jobs.rstrip("ap")), "a" in jobs, "p" in jobs)
+                for batch, jobs in (item.split("x") for item in args.cleanup_sweep.split(","))
+            ]
+            bench_cleanup(admin_dsn, args.profile, args.cleanup_scale, sweep, args.cleanup_rounds)
     finally:
         if server:
             server.stop()
+            shutil.rmtree(base, ignore_errors=True)  # hundreds of MB of data directory per run
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ def cleanup(
     archive: Annotated[
         Path | None, typer.Option("--archive", help="Archive deleted rows under this folder first (gzip + manifest).")
     ] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Orders per short transaction.")] = 500,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Orders per short transaction.")] = 5000,
+    jobs: Annotated[int, typer.Option("--jobs", help="Connections deleting at once (disjoint batches).")] = 2,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Don't ask before changing a shared environment.")] = False,
     restore: Annotated[
         Path | None,
@@ -35,7 +36,14 @@ def cleanup(
     """Delete test orders older than a cutoff and everything hanging off them (items, bills, payment intents,
     payments, webhook events), in short batches; merchants, stores, devices, configs and non-test rows stay.
     """
-    from devkit.cleanup import check_batch_size, parse_duration, prepare_archive_root, read_manifest, restore_archive
+    from devkit.cleanup import (
+        check_batch_size,
+        check_jobs,
+        parse_duration,
+        prepare_archive_root,
+        read_manifest,
+        restore_archive,
+    )
     from devkit.cleanup import cleanup as run_cleanup
     from devkit.cleanup import dry_run as count_cleanup
     from devkit.environments import mask_dsn, refuse_production, resolve_dsn, stack_data_lock
@@ -62,6 +70,7 @@ def cleanup(
     # Every option is checked before the database is touched.
     age = parse_duration(older_than)
     check_batch_size(batch_size)
+    check_jobs(jobs)
     cutoff = datetime.now(UTC) - age
     dsn = resolve_dsn(settings, env)
     if dry_run:
@@ -77,13 +86,18 @@ def cleanup(
         # stops the run before anything is deleted.
         prepare_archive_root(archive)
     with stack_data_lock(settings, env, f"cleanup {env}", terminal.notice), terminal.task_progress() as progress:
-        result = run_cleanup(dsn, env, cutoff, batch_size, archive, progress)
+        result = run_cleanup(dsn, env, cutoff, batch_size, archive, progress, jobs=jobs)
     terminal.table(("table", "deleted"), list(result.counts.items()))
     if result.archive:
         terminal.info(f"archive: {result.archive}  (restore: devkit cleanup {env} --restore {result.archive})")
+    if result.partitions:
+        terminal.info(f"dropped whole (every row old test data): {', '.join(result.partitions)}")
     if result.skipped_locked:
         terminal.notice("some old orders were being written by the platform and were left for the next run")
-    terminal.success(f"deleted {sum(result.counts.values())} rows in {result.batches} batch(es)")
+    terminal.success(
+        f"deleted {sum(result.counts.values())} rows in {result.batches} batch(es); "
+        f"longest batch transaction {result.longest_batch:.2f}s"
+    )
 
 
 def _confirm(terminal: Terminal, env: str, dsn: str, yes: bool, question: str) -> None:

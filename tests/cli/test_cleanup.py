@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import uuid
+import zlib
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -68,12 +69,14 @@ def expected_deletions(cutoff: datetime) -> dict[str, int]:
 
 
 def _add_non_test_order(dsn: str) -> uuid.UUID:
-    order_id, bill_id = uuid.uuid4(), uuid.uuid4()
+    # Fixed ids and times: two databases given the same order hold the same rows.
+    order_id, bill_id = uuid.UUID(int=1), uuid.UUID(int=2)
     with psycopg.connect(dsn) as conn:
         conn.execute(
             "INSERT INTO orders (id, store_id, device_id, order_no, status, subtotal_10, subtotal_8, tax_10, tax_8,"
-            " total, ordered_at, is_test) VALUES (%s, %s, %s, 'REAL-1', 'closed', 1000, 0, 100, 0, 1100, %s, false)",
-            (order_id, entity_id("store", "1-1"), entity_id("device", "1-1-1"), CUTOFF - timedelta(days=30)),
+            " total, ordered_at, is_test, created_at)"
+            " VALUES (%s, %s, %s, 'REAL-1', 'closed', 1000, 0, 100, 0, 1100, %s, false, %s)",
+            (order_id, entity_id("store", "1-1"), entity_id("device", "1-1-1"), *[CUTOFF - timedelta(days=30)] * 2),
         )
         conn.execute(
             "INSERT INTO bills (id, order_id, store_id, bill_no, status, subtotal, tax_total, total, issued_at,"
@@ -128,6 +131,84 @@ def test_cleanup_deletes_exactly_the_old_test_rows_and_the_archive_restores_them
     assert sum(again.restored.values()) == 0 and again.already_present == expected
 
 
+def test_parallel_jobs_delete_the_same_rows_and_their_archive_restores(pg_database: str, tmp_path: Path) -> None:
+    seeded = load(pg_database, make_world(), "dev").manifest.row_counts
+    real_order = _add_non_test_order(pg_database)
+    expected = expected_deletions(CUTOFF)
+    # Small batches on 3 connections: the workers' batches interleave in time and in the archive's streams.
+    result = cleanup(pg_database, "dev", CUTOFF, batch_size=5, archive_root=tmp_path, jobs=3)
+    assert result.counts == expected and not result.skipped_locked
+    assert result.batches >= -(-expected["orders"] // 5) and result.longest_batch > 0
+    for table, gone in expected.items():
+        extra = 1 if table in ("orders", "bills") else 0
+        assert _count(pg_database, table) == seeded[table] - gone + extra
+    manifest = json.loads((result.archive / "manifest.json").read_text())
+    assert manifest["complete"] is True and {e["name"]: e["rows"] for e in manifest["tables"]} == expected
+    for table, rows in expected.items():  # whole rows only: one batch at a time writes to the streams
+        with gzip.open(result.archive / f"{table}.copy.gz", "rt") as handle:
+            assert sum(1 for _ in handle) == rows
+    assert restore_archive(pg_database, result.archive).restored == expected
+    assert all(check.ok for check in verify(pg_database, make_world()))
+    assert _count(pg_database, "orders") == seeded["orders"] + 1
+    with psycopg.connect(pg_database) as conn:
+        assert conn.execute("SELECT count(*) FROM orders WHERE id = %s", (real_order,)).fetchone()[0] == 1
+
+
+def _contents(dsn: str) -> dict[str, str]:
+    """Every SmartPOS table's rows, as one digest per table (whole rows, in id order)."""
+    with psycopg.connect(dsn) as conn:
+        return {
+            name: conn.execute(f'SELECT md5(string_agg(t::text, chr(10) ORDER BY t.id)) FROM "{name}" t').fetchone()[0]
+            for (name,) in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'devkit%'"
+            )  # devkit_seed_ledger: when each seed ran
+        }
+
+
+def _archived_lines(archive: Path) -> dict[str, list[str]]:
+    return {path.name: sorted(gzip.open(path, "rt").read().splitlines()) for path in archive.glob("*.copy.gz")}
+
+
+def test_jobs_n_deletes_and_archives_exactly_what_jobs_1_does(postgres_server, tmp_path: Path) -> None:
+    with postgres_server.database() as one, postgres_server.database() as many:
+        for dsn in (one, many):
+            load(dsn, make_world(), "dev")
+            _add_non_test_order(dsn)
+        before = _contents(one)
+        assert _contents(many) == before  # the same start
+        planned = dry_run(one, CUTOFF)
+        serial = cleanup(one, "dev", CUTOFF, batch_size=3, archive_root=tmp_path / "one", jobs=1)
+        parallel = cleanup(many, "dev", CUTOFF, batch_size=3, archive_root=tmp_path / "many", jobs=4)
+        assert serial.counts == parallel.counts == planned  # the dry run counted what both deleted
+        assert sum(planned.values()) > 0 and serial.batches == -(-planned["orders"] // 3)
+        after = _contents(one)
+        assert _contents(many) == after  # the same rows remain, byte for byte
+        assert {name for name in after if after[name] != before[name]} == set(planned)  # only the cascade moved
+        assert _archived_lines(serial.archive) == _archived_lines(parallel.archive)  # the same rows archived
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_order_the_platform_holds_locked_is_skipped_not_waited_for(pg_database: str, jobs: int) -> None:
+    load(pg_database, make_world(), "dev")
+    expected = expected_deletions(CUTOFF)
+    with psycopg.connect(pg_database) as platform:  # an open transaction writing one old order
+        held = platform.execute(
+            "SELECT id FROM orders WHERE is_test AND ordered_at < %s ORDER BY ordered_at, id OFFSET 3 LIMIT 1",
+            (CUTOFF,),
+        ).fetchone()[0]
+        platform.execute("SELECT 1 FROM orders WHERE id = %s FOR UPDATE", (held,))  # (with OFFSET it would lock 4)
+        items = platform.execute("SELECT count(*) FROM order_items WHERE order_id = %s", (held,)).fetchone()[0]
+        result = cleanup(pg_database, "dev", CUTOFF, batch_size=2, jobs=jobs)
+        platform.rollback()
+    assert result.skipped_locked
+    assert result.counts["orders"] == expected["orders"] - 1
+    assert result.counts["order_items"] == expected["order_items"] - items
+    with psycopg.connect(pg_database) as conn:
+        left = conn.execute("SELECT array_agg(id) FROM orders WHERE is_test AND ordered_at < %s", (CUTOFF,))
+        assert left.fetchone()[0] == [held]
+        assert conn.execute("SELECT count(*) FROM bills WHERE order_id = %s", (held,)).fetchone()[0] == 1
+
+
 def test_nothing_old_means_nothing_deleted(pg_database: str) -> None:
     load(pg_database, make_world(), "dev")
     result = cleanup(pg_database, "dev", make_world().window_start, batch_size=50)
@@ -171,27 +252,30 @@ def test_cli_staging_needs_confirmation_and_dev_runs_with_archive(
     assert datetime.now(UTC) > CUTOFF
 
 
+def _members(data: bytes) -> int:
+    """Complete gzip members in `data` (each batch appends one per table)."""
+    count = 0
+    while data:
+        member = zlib.decompressobj(wbits=31)
+        member.decompress(data)
+        assert member.eof
+        data, count = member.unused_data, count + 1
+    return count
+
+
 def test_an_archive_of_a_killed_run_still_restores(pg_database: str, tmp_path: Path) -> None:
     load(pg_database, make_world(), "dev")
     result = cleanup(pg_database, "dev", CUTOFF, batch_size=10, archive_root=tmp_path)
-    # Re-write every file the way a killed run leaves it: sync-flushed, never closed (no end-of-stream marker),
-    # with half a row of a batch whose delete never committed. The handles stay referenced: a collected
-    # GzipFile would close itself and write the end marker.
-    handles = []
+    assert _members((result.archive / "orders.copy.gz").read_bytes()) == result.batches > 1
+    # Append to every file what a run killed mid-append leaves: the start of one more batch's member (its delete
+    # never committed), sync-flushed, without its end: half a row, then nothing.
     for path in result.archive.glob("*.copy.gz"):
-        text = gzip.decompress(path.read_bytes())
-        handle = gzip.GzipFile(path, "wb")
-        handle.write(text + text.splitlines(keepends=True)[0][:20])
-        handle.flush()
-        handle.fileobj.flush()  # type: ignore[union-attr]
-        handles.append(handle)
+        first = gzip.decompress(path.read_bytes()).splitlines(keepends=True)[0]
+        partial = zlib.compressobj(wbits=31)
+        with path.open("ab") as out:
+            out.write(partial.compress(first[:20]) + partial.flush(zlib.Z_SYNC_FLUSH))
         with pytest.raises(EOFError):
             gzip.decompress(path.read_bytes())
     restored = restore_archive(pg_database, result.archive)
-    for handle in handles:
-        with pytest.raises(EOFError):  # still truncated: restore read them as a killed run leaves them
-            gzip.decompress(Path(handle.name).read_bytes())
-        raw, handle.fileobj = handle.fileobj, None  # drop without finishing the stream
-        raw.close()  # type: ignore[union-attr]
     assert restored.restored == result.counts
     assert all(check.ok for check in verify(pg_database, make_world()))

@@ -81,6 +81,12 @@ def test_bad_batch_sizes(unreachable: dict[str, str], batch_size: str, expected:
         assert expected in line and "e.g. --batch-size 500" in line
 
 
+@pytest.mark.parametrize("jobs", ["0", "9", "-1"])
+def test_bad_jobs(unreachable: dict[str, str], jobs: str) -> None:
+    line = one_line_error(cleanup(unreachable, "--older-than", "24h", "--jobs", jobs), 2)
+    assert f"--jobs must be between 1 and 8, got {jobs}" in line and "e.g. --jobs 2" in line
+
+
 @pytest.fixture
 def unwritable_dir(tmp_path: Path) -> Path:
     """A folder this process may not create files in. Root ignores permission bits, so as root it is sysfs,
@@ -157,6 +163,12 @@ def _damage(folder: Path, how: str) -> None:
     elif how == "file outside":
         manifest["tables"][0]["file"] = "../../../../etc/passwd"
         (folder / "manifest.json").write_text(json.dumps(manifest))
+    elif how == "partition of another table":
+        manifest["partitions"] = [{"table": "merchants", "schema": "public", "name": "m", "from": "0", "to": "1"}]
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+    elif how == "partition without bounds":
+        manifest["partitions"] = [{"table": "webhook_events", "schema": "public", "name": "w", "from": "x"}]
+        (folder / "manifest.json").write_text(json.dumps(manifest))
     elif how == "garbage gzip":
         (folder / "payments.copy.gz").write_bytes(b"garbage")
     elif how == "corrupt in the middle":
@@ -177,6 +189,8 @@ def _damage(folder: Path, how: str) -> None:
         ("entry without file", "manifest.json: not a cleanup manifest"),  # was KeyError
         ("unknown table", "manifest.json: not a cleanup manifest"),
         ("file outside", "manifest.json: not a cleanup manifest"),  # was read from outside the archive
+        ("partition of another table", "manifest.json: not a cleanup manifest"),  # never created by restore
+        ("partition without bounds", "manifest.json: not a cleanup manifest"),
         ("garbage gzip", "payments.copy.gz is not a readable gzip file"),  # was zlib.error
         ("corrupt in the middle", "payments.copy.gz is not a readable gzip file"),
         ("bad rows", "invalid input syntax for type uuid"),

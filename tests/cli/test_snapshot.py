@@ -22,6 +22,7 @@ from devkit.cli import app
 from testbed.servers import PostgresServer
 from tests.anonymize.prodlike import RULES, build_prodlike
 from tests.client_wrappers import wrapped_bindir
+from tests.projects import snapshot_project
 
 runner = CliRunner()
 KEY = "cli-test-key-0123456789abcdef"
@@ -36,17 +37,16 @@ def prod(postgres_server: PostgresServer) -> Iterator[str]:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prod: str, pg_database: str) -> Path:
-    for variable in ("DEVKIT_CONFIG", "DEVKIT_STATE_DIR", "DEVKIT_PROJECT", "DEVKIT_STAGING_DSN"):
-        monkeypatch.delenv(variable, raising=False)
-    (tmp_path / "devkit.toml").write_text('[stack]\nproject = "snap"\n')
-    (tmp_path / "rules.yml").write_text(RULES)
-    monkeypatch.setenv("DEVKIT_PRODUCTION_DSN", prod)
-    monkeypatch.setenv("DEVKIT_DEV_DSN", pg_database)
-    monkeypatch.setenv("DEVKIT_ANON_KEY", KEY)
-    monkeypatch.chdir(tmp_path)
-    with psycopg.connect(pg_database) as conn:
-        conn.execute("CREATE TABLE precious (note text)")
-    return tmp_path
+    return snapshot_project(
+        tmp_path,
+        monkeypatch,
+        name="snap",
+        key=KEY,
+        production=prod,
+        dev=pg_database,
+        rules=RULES,
+        precious_in=pg_database,
+    )
 
 
 def run(*args: str):

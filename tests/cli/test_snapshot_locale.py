@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from devkit.cli import app
 from testbed.servers import PostgresServer
+from tests.projects import snapshot_project
 
 runner = CliRunner()
 KEY = "locale-test-key-0123456789abcdef"
@@ -114,14 +115,7 @@ def english(postgres_server: PostgresServer) -> Iterator[str]:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, english: str, pg_database: str) -> Path:
-    for variable in ("DEVKIT_CONFIG", "DEVKIT_STATE_DIR", "DEVKIT_PROJECT", "DEVKIT_STAGING_DSN"):
-        monkeypatch.delenv(variable, raising=False)
-    (tmp_path / "devkit.toml").write_text('[stack]\nproject = "locale"\n')
-    monkeypatch.setenv("DEVKIT_PRODUCTION_DSN", english)
-    monkeypatch.setenv("DEVKIT_DEV_DSN", pg_database)
-    monkeypatch.setenv("DEVKIT_ANON_KEY", KEY)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return snapshot_project(tmp_path, monkeypatch, name="locale", key=KEY, production=english, dev=pg_database)
 
 
 def _rows(dsn: str, query: str) -> list[tuple]:

@@ -17,6 +17,7 @@ from devkit.cli import app
 from testbed.servers import PostgresServer
 from tests.anonymize.prodlike import RULES, build_prodlike
 from tests.pgroles import Role, database_name, login_role
+from tests.projects import snapshot_project
 
 runner = CliRunner()
 KEY = "privileges-test-key-0123456789abcdef"
@@ -61,14 +62,7 @@ def loader(postgres_server: PostgresServer) -> Iterator[Role]:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_database: str) -> Path:
-    for variable in ("DEVKIT_CONFIG", "DEVKIT_STATE_DIR", "DEVKIT_PROJECT", "DEVKIT_STAGING_DSN"):
-        monkeypatch.delenv(variable, raising=False)
-    (tmp_path / "devkit.toml").write_text('[stack]\nproject = "priv"\n')
-    (tmp_path / "rules.yml").write_text(BILLING_RULES)
-    monkeypatch.setenv("DEVKIT_ANON_KEY", KEY)
-    monkeypatch.chdir(tmp_path)
-    _sql(pg_database, "CREATE TABLE precious (note text)")
-    return tmp_path
+    return snapshot_project(tmp_path, monkeypatch, name="priv", key=KEY, rules=BILLING_RULES, precious_in=pg_database)
 
 
 def _sql(dsn: str, *statements: str) -> None:

@@ -14,6 +14,7 @@ from anonymize.postgres import ClientTools
 from devkit.seed.load import load
 from testbed.servers import PostgresServer
 from tests.cli.test_snapshot import _dev_untouched, run
+from tests.projects import snapshot_project
 from tests.seed.conftest import make_world
 from tests.subset import closure_oracle as oracle
 
@@ -34,16 +35,15 @@ def prod(postgres_server: PostgresServer) -> Iterator[str]:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prod: str, pg_database: str) -> Path:
-    for variable in ("DEVKIT_CONFIG", "DEVKIT_STATE_DIR", "DEVKIT_PROJECT", "DEVKIT_STAGING_DSN"):
-        monkeypatch.delenv(variable, raising=False)
-    (tmp_path / "devkit.toml").write_text('[stack]\nproject = "subset"\n')
-    monkeypatch.setenv("DEVKIT_PRODUCTION_DSN", prod)
-    monkeypatch.setenv("DEVKIT_DEV_DSN", pg_database)
-    monkeypatch.setenv("DEVKIT_ANON_KEY", "subset-cli-key-0123456789abcdef")
-    monkeypatch.chdir(tmp_path)
-    with psycopg.connect(pg_database) as conn:
-        conn.execute("CREATE TABLE precious (note text)")
-    return tmp_path
+    return snapshot_project(
+        tmp_path,
+        monkeypatch,
+        name="subset",
+        key="subset-cli-key-0123456789abcdef",
+        production=prod,
+        dev=pg_database,
+        precious_in=pg_database,
+    )
 
 
 def _keys(dsn: str) -> dict[str, set[tuple]]:

@@ -14,15 +14,17 @@ from __future__ import annotations
 import pytest
 
 from anonymize.catalog import CatalogTable
+from anonymize.errors import RulesError
 from anonymize.pii import hook
 from anonymize.pipeline.plan import TablePlan, faked_columns, needs_known_values
 from anonymize.pipeline.rows import RowTransformer
-from anonymize.rules import TableRule
+from anonymize.rules import TableRule, check_coverage, parse_rules
 from anonymize.speedups import NATIVE
 from anonymize.transformers.arrays import ArrayOf
 from anonymize.transformers.base import (
     Capabilities,
     ColumnInfo,
+    Keyed,
     MemoizedTransformer,
     Transformer,
     _registry,
@@ -30,7 +32,7 @@ from anonymize.transformers.base import (
 from anonymize.transformers.digits import whole_if_digit
 from anonymize.transformers.free_text import DETECTORS, RegexDetector, register_detector
 from anonymize.verify import LeakHasher
-from tests.anonymize.transform_kit import build
+from tests.anonymize.transform_kit import build, column
 
 # Every registered transform, built on a column it accepts, with a value it transforms: a transform added to the
 # registry without an example here fails test_every_registered_transform_has_an_example.
@@ -256,3 +258,32 @@ def test_the_c_loop_gets_each_leak_mode_as_its_code() -> None:
         assert [spec.mode for spec in specs] == codes
         memos = [spec.memo is not None for spec in specs]
         assert memos == [True, False, False, True, True, False]  # phone: lru_cache, no plain memo
+
+
+# Params under which a transform repeats its fakes (`Keyed.repeats`), where its defaults don't.
+_REPEATING = {"address": {"part": "city"}}
+
+
+def _refusing_keyed() -> list[str]:
+    return sorted(name for name, cls in _registry().items() if issubclass(cls, Keyed) and cls.unique_fakes)
+
+
+@pytest.mark.parametrize("transform", _refusing_keyed())
+def test_a_keyed_transform_drawn_by_hash_refuses_a_unique_column_without_key_column(transform: str) -> None:
+    # Keyed owns the refusal for every transformer whose fakes are drawn by hash: the build and the rules' coverage
+    # check both name the fix; keyed on the id, the same column passes.
+    shown = _registry()[transform].unique_transform or transform
+    with pytest.raises(RulesError, match=f"{shown} on a unique column needs key_column"):
+        build(transform, _REPEATING.get(transform), unique=True)
+    schema = {"public.t": [column(name="id", unique=True), column(name="col", unique=True)]}
+    params = ", ".join(f"{key}: {value}" for key, value in _REPEATING.get(transform, {}).items())
+    bare = f"{{transform: {transform}, params: {{{params}}}}}"
+    refused = parse_rules(f"version: 1\ntables:\n  t:\n    columns: {{id: keep, col: {bare}}}\n")
+    problems = check_coverage(refused, schema)
+    assert len(problems) == 1 and "needs key_column" in problems[0] and "key_column: id" in problems[0]
+    keyed = f"{{id: keep, col: {{transform: {transform}, params: {{key_column: id, {params}}}}}}}"
+    assert check_coverage(parse_rules(f"version: 1\ntables:\n  t:\n    columns: {keyed}\n"), schema) == []
+
+
+def test_the_refusing_keyed_transforms_are_found() -> None:
+    assert {"address", "company_name", "ip", "person_name", "phone"} <= set(_refusing_keyed())

@@ -6,10 +6,6 @@ from __future__ import annotations
 import ipaddress
 import random
 
-import pytest
-
-from anonymize.errors import RulesError
-from anonymize.rules import check_coverage, parse_rules
 from anonymize.transformers.free_text import FreeText, FreeTextParams
 from tests.anonymize.transform_kit import KEY, OTHER_KEY, build, column, run
 
@@ -70,17 +66,6 @@ def test_the_kept_prefix_option_stays_in_real_space_and_unique() -> None:
     v6 = run(build("ip", {"keep_prefix_v6": 32}), "2001:db8::1")
     assert ipaddress.ip_address(v6) in DOCUMENTATION and v6 != "2001:db8::1"
     assert len({run(ip, str(ipaddress.IPv4Address(0x0A000000 + i))) for i in range(100_000)}) == 100_000
-
-
-def test_unique_column_needs_key_column() -> None:
-    with pytest.raises(RulesError, match="ip on a unique column needs key_column"):
-        build("ip", pg_type="inet", unique=True)
-    schema = {"public.devices": [column(name="id", unique=True), column("inet", name="ip", unique=True)]}
-    refused = parse_rules("version: 1\ntables:\n  devices:\n    columns: {id: keep, ip: ip}\n")
-    problems = check_coverage(refused, schema)
-    assert len(problems) == 1 and "needs key_column" in problems[0] and "key_column: id" in problems[0]
-    keyed = "{id: keep, ip: {transform: ip, params: {key_column: id}}}"
-    assert check_coverage(parse_rules(f"version: 1\ntables:\n  devices:\n    columns: {keyed}\n"), schema) == []
 
 
 def test_keyed_on_the_id_distinct_rows_get_distinct_fakes() -> None:

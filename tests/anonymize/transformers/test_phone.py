@@ -6,10 +6,6 @@ from __future__ import annotations
 import random
 import re
 
-import pytest
-
-from anonymize.errors import RulesError
-from anonymize.rules import check_coverage, parse_rules
 from anonymize.transformers.free_text import FreeText, FreeTextParams
 from tests.anonymize.transform_kit import KEY, OTHER_KEY, build, column, run
 
@@ -104,17 +100,6 @@ def test_the_kept_prefix_option_stays_in_real_space_and_unique() -> None:
     phone = build("phone", {"keep_prefix_digits": 4}, unique=True)
     fakes = {run(phone, f"090-{1000 + i // 10000}-{i % 10000:04d}") for i in range(100_000)}
     assert len(fakes) == 100_000 and all(f.startswith("090-1") for f in fakes)  # 4 digits kept: 0901
-
-
-def test_unique_column_needs_key_column() -> None:
-    with pytest.raises(RulesError, match="phone on a unique column needs key_column"):
-        build("phone", unique=True)
-    schema = {"public.customers": [column(name="id", unique=True), column(name="phone", unique=True)]}
-    refused = parse_rules("version: 1\ntables:\n  customers:\n    columns: {id: keep, phone: phone}\n")
-    problems = check_coverage(refused, schema)
-    assert len(problems) == 1 and "needs key_column" in problems[0] and "key_column: id" in problems[0]
-    keyed = "{id: keep, phone: {transform: phone, params: {key_column: id}}}"
-    assert check_coverage(parse_rules(f"version: 1\ntables:\n  customers:\n    columns: {keyed}\n"), schema) == []
 
 
 def test_keyed_on_the_id_distinct_rows_get_distinct_fakes() -> None:

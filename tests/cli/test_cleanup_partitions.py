@@ -1,0 +1,150 @@
+"""`devkit cleanup` where webhook_events is range-partitioned by day (a variant of SmartPOS's schema built here):
+old partitions holding only rows cleanup deletes are dropped whole, everything else goes by batch, and the result
+— counts, remaining rows, archived rows — equals the batched deletes' on the same data without partitions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from devkit.cleanup import cleanup, dry_run, read_manifest, restore_archive
+from devkit.schema import TABLES
+from devkit.seed.generate import JST
+from devkit.seed.load import load
+from tests.cli.test_cleanup import CUTOFF, _add_non_test_order, _archived_lines
+from tests.seed.conftest import make_world
+
+FIRST_DAY = date(2025, 2, 20)  # the small profile's five days end on 2025-03-01; partitions on both sides of them
+DAYS = 14
+STRAY_DAY = date(2025, 2, 25)  # an old day holding one webhook cleanup keeps (no payment)
+
+
+def _partition_webhook_events(dsn: str) -> None:
+    """webhook_events again, as a table partitioned by JST day of received_at (key (id, received_at), same FKs)."""
+    with psycopg.connect(dsn) as conn:
+        conn.execute("ALTER TABLE webhook_events RENAME TO webhook_events_plain")
+        conn.execute(
+            "CREATE TABLE webhook_events (LIKE webhook_events_plain INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+            " PARTITION BY RANGE (received_at)"
+        )
+        conn.execute("ALTER TABLE webhook_events ADD PRIMARY KEY (id, received_at)")
+        conn.execute("ALTER TABLE webhook_events ADD FOREIGN KEY (payment_id) REFERENCES payments (id)")
+        conn.execute(
+            "ALTER TABLE webhook_events ADD FOREIGN KEY (provider_id) REFERENCES payment_service_providers (id)"
+        )
+        conn.execute("CREATE INDEX ON webhook_events (payment_id)")
+        for day in (FIRST_DAY + timedelta(days=n) for n in range(DAYS)):
+            conn.execute(
+                f"CREATE TABLE {_partition(day)} PARTITION OF webhook_events"
+                f" FOR VALUES FROM ('{day} 00:00+09') TO ('{day + timedelta(days=1)} 00:00+09')"
+            )
+        conn.execute("INSERT INTO webhook_events SELECT * FROM webhook_events_plain")
+        conn.execute("DROP TABLE webhook_events_plain")
+
+
+def _partition(day: date) -> str:
+    return f"webhook_events_{day:%Y%m%d}"
+
+
+def _add_stray_webhook(dsn: str) -> None:
+    """A test webhook without a payment, received on STRAY_DAY: cleanup never deletes it."""
+    with psycopg.connect(dsn) as conn:
+        conn.execute(
+            "INSERT INTO webhook_events (id, provider_id, payment_id, event_type, payload, signature_valid,"
+            " received_at, is_test) SELECT %s, provider_id, NULL, event_type, payload, signature_valid, %s, true"
+            " FROM webhook_events ORDER BY id LIMIT 1",
+            (uuid.UUID(int=3), datetime.combine(STRAY_DAY, time(12), JST)),
+        )
+
+
+def _twins(postgres_server, plain: str, parted: str) -> None:
+    for dsn in (plain, parted):
+        load(dsn, make_world(), "dev")
+        _add_non_test_order(dsn)
+    _partition_webhook_events(parted)
+    for dsn in (plain, parted):
+        _add_stray_webhook(dsn)
+
+
+def _contents(dsn: str) -> dict[str, str]:
+    """Each SmartPOS table's rows (a partitioned one through its parent), one digest per table."""
+    with psycopg.connect(dsn) as conn:
+        return {
+            table.name: conn.execute(
+                f'SELECT md5(string_agg(t::text, chr(10) ORDER BY t.id)) FROM "{table.name}" t'
+            ).fetchone()[0]
+            for table in TABLES
+        }
+
+
+def _partitions(dsn: str) -> set[str]:
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT n.nspname || '.' || c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE i.inhparent = 'webhook_events'::regclass"
+        )
+        return {name for (name,) in rows}
+
+
+def _dropped_days(names: list[str]) -> set[date]:
+    return {datetime.strptime(name.rsplit("_", 1)[1], "%Y%m%d").date() for name in names}
+
+
+def test_old_partitions_go_whole_and_the_result_equals_batched_deletes(postgres_server, tmp_path: Path) -> None:
+    with postgres_server.database() as plain, postgres_server.database() as parted:
+        _twins(postgres_server, plain, parted)
+        start = _contents(parted)
+        assert _contents(plain) == start
+        every_partition = _partitions(parted)
+        planned = dry_run(parted, CUTOFF)
+        assert dry_run(plain, CUTOFF) == planned
+
+        batched = cleanup(plain, "dev", CUTOFF, batch_size=7, archive_root=tmp_path / "plain", jobs=2)
+        whole = cleanup(parted, "dev", CUTOFF, batch_size=7, archive_root=tmp_path / "parted", jobs=2)
+
+        assert batched.counts == whole.counts == planned  # the dry run counts what either way deletes
+        assert batched.partitions == []
+        dropped = _dropped_days(whole.partitions)
+        # Only days that end by the cutoff, hold rows, and hold nothing cleanup keeps.
+        assert dropped and max(dropped) < CUTOFF.date() and STRAY_DAY not in dropped
+        assert FIRST_DAY not in dropped  # empty: none of cleanup's business
+        assert set(whole.partitions) == {f"public.{_partition(day)}" for day in dropped}
+        assert _partitions(parted) == every_partition - set(whole.partitions)  # gone from the catalog
+        assert _contents(parted) == _contents(plain)  # the same rows remain
+        assert _archived_lines(whole.archive) == _archived_lines(batched.archive)  # the same rows archived
+        manifest = read_manifest(whole.archive)
+        assert {entry["name"] for entry in manifest["partitions"]} == {_partition(day) for day in dropped}
+
+        restored = restore_archive(parted, whole.archive)  # creates the dropped partitions again first
+        assert restored.restored == whole.counts
+        assert _partitions(parted) == every_partition
+        assert _contents(parted) == start  # byte for byte
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [
+        "ROW EXCLUSIVE",  # the platform writing into it: the SHARE lock isn't granted
+        "ACCESS SHARE",  # the platform reading it: SHARE is, then the detach isn't (after the archive was written)
+    ],
+)
+def test_a_partition_whose_lock_isnt_granted_goes_by_batch(postgres_server, tmp_path: Path, mode: str) -> None:
+    with postgres_server.database() as plain, postgres_server.database() as parted:
+        _twins(postgres_server, plain, parted)
+        held = date(2025, 2, 24)
+        with psycopg.connect(parted) as platform:  # the platform's transaction, still open
+            platform.execute(f"LOCK TABLE {_partition(held)} IN {mode} MODE")
+            whole = cleanup(parted, "dev", CUTOFF, batch_size=5, archive_root=tmp_path / "parted", lock_timeout="200ms")
+            platform.rollback()
+        batched = cleanup(plain, "dev", CUTOFF, batch_size=5, archive_root=tmp_path / "plain")
+        assert whole.counts == batched.counts
+        dropped = _dropped_days(whole.partitions)
+        assert dropped and held not in dropped
+        assert f"public.{_partition(held)}" in _partitions(parted)
+        assert _contents(parted) == _contents(plain)
+        # The held day's rows are archived once, by its batches: what the partition had written was taken back.
+        assert _archived_lines(whole.archive) == _archived_lines(batched.archive)
