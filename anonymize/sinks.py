@@ -35,6 +35,7 @@ from pathlib import Path
 import psycopg
 
 from anonymize.catalog import SequenceValue
+from anonymize.checkpoint_ahead import CheckpointAhead
 from anonymize.errors import AnonymizeError
 from anonymize.postgres import (
     ClientTools,
@@ -179,6 +180,7 @@ class Sink(ABC):
         self.load: DatabaseLoad | None = None
         self.notes: list[str] = []
         self._run = ""  # this run's part of its scratch names, drawn by begin()
+        self._ahead: CheckpointAhead | None = None
 
     # -- the base name whose runs this sink serializes, and the mark its working databases carry
     @property
@@ -225,6 +227,9 @@ class Sink(ABC):
                     "the target user needs CREATEDB (and the server free disk space)",
                 ) from None
             self.load = DatabaseLoad(self.server_dsn, name)
+            if self._drops_at_end():
+                # The drop at the end waits for a checkpoint: one asked for now runs beside the run's work.
+                self._ahead = CheckpointAhead(self._admin_dsn())
             return self.load
         except BaseException:
             self._release()
@@ -232,6 +237,11 @@ class Sink(ABC):
 
     def _create_options(self) -> str:
         return ""
+
+    def _drops_at_end(self) -> bool:
+        """Whether a successful run ends by dropping a database (the previous copy, a scratch database), which
+        waits for a checkpoint (anonymize/checkpoint_ahead.py)."""
+        return False
 
     def _new_name(self, mark: str) -> str:
         """A scratch name for this run, its lock held (for the session's life) before the database exists, so
@@ -287,6 +297,9 @@ class Sink(ABC):
             self._release()
 
     def _release(self) -> None:
+        if self._ahead is not None:
+            self._ahead.close()
+            self._ahead = None
         if self._admin is not None:
             with contextlib.suppress(Exception):
                 self._admin.close()  # also releases the advisory locks
@@ -332,6 +345,12 @@ class DatabaseSink(Sink):
             return ""
         encoding, collate, ctype = (str(v).replace("'", "''") for v in row)
         return f" ENCODING '{encoding}' LC_COLLATE '{collate}' LC_CTYPE '{ctype}'"
+
+    def _drops_at_end(self) -> bool:
+        assert self._admin is not None
+        return (
+            self._admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.database,)).fetchone() is not None
+        )
 
     def commit(self) -> str:
         assert self.load is not None and self._admin is not None, "begin() first"
@@ -394,6 +413,9 @@ class DumpFileSink(Sink):
     @property
     def work_mark(self) -> str:
         return EXPORT_MARK
+
+    def _drops_at_end(self) -> bool:
+        return True  # the scratch database, once exported
 
     def commit(self) -> str:
         assert self.load is not None, "begin() first"

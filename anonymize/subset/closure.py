@@ -228,22 +228,27 @@ def keyed_filter(key: Key, arrays: Sequence[str]) -> str:
 # %(k1)s... (one array literal per key column), any `%` of a condition or expression escaped for them.
 
 
-def _param(i: int) -> str:
-    return f"\x00k{i}\x00"
+def _param(i: int, prefix: str = "k") -> str:
+    return f"\x00{prefix}{i}\x00"
 
 
 def _parameterized(query: str) -> str:
-    return re.sub("\x00(k[0-9]+)\x00", r"%(\1)s", query.replace("%", "%%"))
+    return re.sub("\x00([a-z0-9]+)\x00", r"%(\1)s", query.replace("%", "%%"))
+
+
+def parameters(arrays: Sequence[str], prefix: str = "k") -> dict[str, str]:
+    """The parameters of a query's followed keys: one array literal per key column, named as `_among` names them."""
+    return {f"{prefix}{i}": literal for i, literal in enumerate(arrays)}
 
 
 def _keys_text(ref: str, key: Key) -> str:
     return ", ".join(f"{ref}.{quote_ident(c)}::text" for c in key.columns)
 
 
-def _among(columns: Sequence[str], key: Key) -> str:
+def _among(columns: Sequence[str], key: Key, prefix: str = "k") -> str:
     """`columns` among the followed keys of `key`: its first column `= ANY` (an index lookup per key), and a
     composite key matched whole too."""
-    typed = [f"{_param(i)}::text::{t}[]" for i, t in enumerate(key.types)]
+    typed = [f"{_param(i, prefix)}::text::{t}[]" for i, t in enumerate(key.types)]
     matched = f"{columns[0]} = ANY({typed[0]})"
     if len(columns) == 1:
         return matched
@@ -275,6 +280,27 @@ def down_query(edge: Edge, parent_key: Key, child_key: Key, condition: str | Non
         match += " AND " + _equal(child_side, [f"subset_parent.{quote_ident(c)}" for c in edge.parent_columns])
     keys = f"{_keys_text(child, child_key)}{_also(child, named)}"
     return _parameterized(f"SELECT {keys} FROM {source} WHERE {match}{own}")
+
+
+def children_query(
+    edges: Sequence[Edge], parent_keys: Sequence[Key], child_key: Key, condition: str | None, named: Sequence[str] = ()
+) -> str:
+    """The rows of one child table, meeting its condition, that any of `edges` (each into it from a parent by the
+    parent's key) makes children of that parent's followed keys (edge j's as `e{j}k0`, `e{j}k1`...): their keys,
+    then the `named` columns. One read of the table for all its parents (an OR of index lookups: a bitmap OR):
+    a row that several parents reach (an order of a kept merchant and of a kept customer) is read once, not once
+    an edge (measured, the 5M-row bench at 1%: the orders of the kept customers looked up again took a quarter
+    of the closure)."""
+    child = quote_qualified(edges[0].child)
+    arms = []
+    for j, (edge, parent_key) in enumerate(zip(edges, parent_keys, strict=True)):
+        assert edge.child == edges[0].child and edge.parent_columns == parent_key.columns
+        child_side = [s if edge.virtual else f"{child}.{s}" for s in edge.child_sql]
+        arms.append(_among(child_side, parent_key, f"e{j}k"))
+    match = arms[0] if len(arms) == 1 else " OR ".join(f"({arm})" for arm in arms)
+    own = f" AND ({condition})" if condition else ""
+    keys = f"{_keys_text(child, child_key)}{_also(child, named)}"
+    return _parameterized(f"SELECT {keys} FROM {child} WHERE ({match}){own}")
 
 
 def up_query(edge: Edge, child_key: Key, parent_key: Key) -> str:

@@ -142,3 +142,30 @@ def _ancestors(table: str, parents: Mapping[str, set[str]]) -> set[str]:
                 seen.add(parent)
                 todo.append(parent)
     return seen
+
+
+def components_parents_first(tables: Iterable[str], edges: Iterable[Edge]) -> list[frozenset[str]]:
+    """`tables` grouped by cycle (strongly connected components of the edges between them: tables on a common
+    cycle, or a table alone), every group after all the groups with an edge into it. A group's rows can be
+    looked up once all its parents' rows outside it are known: one lookup a table for those, then hop by hop
+    inside a group that is a cycle (fixpoint.py)."""
+    tables = frozenset(tables)
+    inside = [e for e in edges if e.child in tables and e.parent in tables]
+    down = children_of(inside)
+    up = parents_of(inside)
+    component: dict[str, frozenset[str]] = {}
+    for table in sorted(tables):
+        if table not in component:
+            found = frozenset(_reach([table], down, True, frozenset()) & _reach([table], up, False, frozenset()))
+            component.update(dict.fromkeys(found, found))
+    groups = sorted(set(component.values()), key=min)
+    before = {g: {component[e.parent] for e in inside if component[e.child] == g} - {g} for g in groups}
+    order: list[frozenset[str]] = []
+    while before:
+        ready = [g for g in groups if g in before and not before[g]]  # a DAG of groups: never empty
+        for group in ready:
+            order.append(group)
+            del before[group]
+        for pending in before.values():
+            pending.difference_update(ready)
+    return order

@@ -13,10 +13,15 @@ sequences, the leak check).
 `--compare` also runs each subset with the closure computed as one recursive query (the design before the
 set-at-a-time fixpoint, still `--check`'s), alternated with the others; every run reports its closure's time.
 
+`--baseline-tree DIR` also runs each subset with the engine of another checkout of devkit (its `anonymize`
+package, C extension built in place; e.g. `git archive <commit> | tar -x -C DIR`, then copy the extension in),
+alternated with the others on the same dataset and servers: before and after a change, in the same run.
+
 `--dump` makes every run read a custom-format `pg_dump` of the database instead: the full snapshot streams it, a
 subset first restores it into a scratch database (anonymize/subset/restore.py): what a dump source costs.
 
-Run: .venv/bin/python bench/snapshot/subset.py [--scale 5] [--jobs 2] [--rounds 2] [--compare] [--dump] [--json FILE]
+Run: .venv/bin/python bench/snapshot/subset.py [--scale 5] [--jobs 2] [--rounds 2] [--compare] [--dump]
+                                                [--baseline-tree DIR] [--json FILE]
 """
 
 from __future__ import annotations
@@ -79,8 +84,8 @@ print(json.dumps({{"seconds": time.monotonic() - began, "rows": report.rows, "ph
 """
 
 
-def snapshot(source: str, target: str, jobs: int, percent: str) -> dict:
-    script = CHILD.format(root=str(ROOT), key=KEY)
+def snapshot(source: str, target: str, jobs: int, percent: str, root: Path = ROOT) -> dict:
+    script = CHILD.format(root=str(root), key=KEY)
     command = [sys.executable, "-c", script, source, target, str(jobs), percent]
     result = subprocess.run(command, input=SUBSET_RULES, capture_output=True, text=True, check=False)
     if result.returncode:
@@ -110,6 +115,9 @@ def main() -> None:
         "--compare", action="store_true", help="also run each subset with the closure as one recursive query"
     )
     parser.add_argument(
+        "--baseline-tree", type=Path, help="also run each subset with the devkit checkout in this directory"
+    )
+    parser.add_argument(
         "--dump",
         action="store_true",
         help="every run reads a custom-format pg_dump of the database instead (a subset restores it first)",
@@ -135,12 +143,16 @@ def main() -> None:
         runs: dict[str, list[dict]] = {"full": [], "1": [], "10": []}
         if args.compare:
             runs.update({"1:recursive": [], "10:recursive": []})
+        if args.baseline_tree:
+            runs.update({"1@baseline": [], "10@baseline": []})
         for number in range(max(1, args.rounds)):
             for percent in runs:
                 # Each into its own dev database: a run's swap drops what the same kind of run left, as for a
                 # developer who keeps taking 1% subsets (not the full copy another method just loaded).
-                database = "dev_" + percent.replace(":", "_")
-                measured = snapshot(source, target_server.dsn(database), args.jobs, percent)
+                database = "dev_" + percent.replace(":", "_").replace("@", "_")
+                share, _, tree = percent.partition("@")
+                root = args.baseline_tree.resolve() if tree else ROOT
+                measured = snapshot(source, target_server.dsn(database), args.jobs, share, root)
                 runs[percent].append(measured)
                 phases = ", ".join(f"{k} {v:.1f}s" for k, v in measured["phases"].items() if v >= 0.05)
                 print(

@@ -7,7 +7,7 @@ import pytest
 from anonymize.errors import RulesError
 from anonymize.rules import parse_rules
 from anonymize.subset.closure import pin_now
-from anonymize.subset.graph import Edge, parents_first, regions, sampled_roots
+from anonymize.subset.graph import Edge, components_parents_first, parents_first, regions, sampled_roots
 from anonymize.subset.spec import SubsetError, SubsetSpec, build_spec, parse_condition
 
 
@@ -98,6 +98,21 @@ def test_parents_come_first_and_a_cycle_does_not_stop_the_order() -> None:
     order = parents_first(TABLES, [*EDGES, _edge("merchants", "orders")])
     assert order.index("stores") < order.index("orders") < order.index("items")
     assert sorted(order) == sorted(TABLES)
+
+
+def test_groups_are_cycles_and_come_after_every_group_with_an_edge_into_them() -> None:
+    """What the closure reads a table at a time by: orders once for both stores and staff, once both are known;
+    a cycle (orders -> stores -> orders here, a self-reference on items) is one group, grown hop by hop."""
+    groups = components_parents_first(TABLES, EDGES)
+    assert sorted(t for g in groups for t in g) == sorted(TABLES)
+    assert all(len(g) == 1 for g in groups)
+    at = {t: i for i, g in enumerate(groups) for t in g}
+    assert at["merchants"] < at["stores"] < at["orders"] < at["items"]
+    assert at["staff"] < at["orders"] and at["providers"] < at["payments"] and at["orders"] < at["payments"]
+    cyclic = components_parents_first(TABLES, [*EDGES, _edge("stores", "orders"), _edge("items", "items")])
+    assert frozenset({"stores", "orders"}) in cyclic and frozenset({"items"}) in cyclic
+    at = {t: i for i, g in enumerate(cyclic) for t in g}
+    assert at["merchants"] < at["orders"] < at["items"] and at["staff"] < at["orders"] < at["payments"]
 
 
 def test_now_is_read_once_for_every_table() -> None:

@@ -133,3 +133,31 @@ def test_the_closure_set_at_a_time_equals_the_recursive_query(source: str) -> No
     expected = _expected(source, lambda r: r["id"] in (2, 4), lambda r: str(r["at"]) < "2025-02-01")
     assert {t: n for t, n in plan.counts.items() if n} == {t: len(k) for t, k in expected.items() if k}
     assert {t: n for t, n in sampled.counts.items() if n} == sampled_recursive and sampled_recursive
+
+
+def test_the_closure_reads_a_table_once_for_all_its_parents_outside_a_cycle(
+    source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Going down, a table that several kept tables are parents of (products: tenants' and categories', the
+    latter a cycle of their own) is read by one query over all those edges once they are complete, not once an
+    edge and hop; every other table once too; the counts stay the oracle's."""
+    from anonymize.subset import fixpoint
+
+    reads: dict[str, list[int]] = {}
+    real = fixpoint.children_query
+
+    def spy(edges, *args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.setdefault(edges[0].child, []).append(len(edges))
+        return real(edges, *args, **kwargs)
+
+    monkeypatch.setattr(fixpoint, "children_query", spy)
+    rules = parse_rules(RULES)
+    spec = build_spec(rules.subset, ["tenants: id in (2, 4)"], None)
+    with LiveSource(source) as live:
+        catalog = live.catalog()
+        schema = reflect_schema(catalog)
+        plan = plan_subset(catalog, spec, schema, skipped_tables(rules, schema))
+    assert reads and all(len(calls) == 1 for calls in reads.values()), reads
+    assert reads["public.products"] == [2], reads
+    expected = _expected(source, lambda r: r["id"] in (2, 4))
+    assert {t: n for t, n in plan.counts.items() if n} == {t: len(k) for t, k in expected.items() if k}
