@@ -57,14 +57,14 @@ def child(dsn: str, profile_name: str, factor: float, days: int, workers: int) -
 def seed_cleanup_templates(admin_dsn: str, profile_name: str, factor: float) -> tuple[str, str, int]:
     """Three days of the profile in a template database, cloned (CREATE DATABASE ... TEMPLATE) for every cleanup
     run so each one starts from the same rows, and a second one with webhook_events partitioned by day
-    (cleanup_partitioned.py). (name, partitioned one's name, orders of the oldest day)."""
+    (testbed/partitioned_smartpos.py). (name, partitioned one's name, orders of the oldest day)."""
     import psycopg
-    from cleanup_partitioned import partition_webhook_events  # next to this script
 
     from devkit.seed.generate import World
     from devkit.seed.load import load
     from devkit.seed.profiles import load_profile
     from devkit.seed.reference import load_reference
+    from testbed.partitioned_smartpos import partition_webhook_events
 
     name, dsn = fresh_database(admin_dsn)
     profile = load_profile(profile_name).scaled(factor)
@@ -74,7 +74,10 @@ def seed_cleanup_templates(admin_dsn: str, profile_name: str, factor: float) -> 
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{partitioned}" TEMPLATE "{name}"')
     # A day on each side of the three, so no row falls outside a partition.
-    partition_webhook_events(admin_dsn.rsplit("/", 1)[0] + f"/{partitioned}", AS_OF - timedelta(days=4), 6)
+    partitioned_dsn = admin_dsn.rsplit("/", 1)[0] + f"/{partitioned}"
+    partition_webhook_events(partitioned_dsn, AS_OF - timedelta(days=4), 6)
+    with psycopg.connect(partitioned_dsn, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE webhook_events")
     return name, partitioned, dict(world.day_counts)[AS_OF - timedelta(days=3)]
 
 

@@ -5,7 +5,7 @@ old partitions holding only rows cleanup deletes are dropped whole, everything e
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 
 import psycopg
@@ -15,39 +15,13 @@ from devkit.cleanup import cleanup, dry_run, read_manifest, restore_archive
 from devkit.schema import TABLES
 from devkit.seed.generate import JST
 from devkit.seed.load import load
+from testbed.partitioned_smartpos import partition_name, partition_webhook_events
 from tests.cli.test_cleanup import CUTOFF, _add_non_test_order, _archived_lines
 from tests.seed.conftest import make_world
 
 FIRST_DAY = date(2025, 2, 20)  # the small profile's five days end on 2025-03-01; partitions on both sides of them
 DAYS = 14
 STRAY_DAY = date(2025, 2, 25)  # an old day holding one webhook cleanup keeps (no payment)
-
-
-def _partition_webhook_events(dsn: str) -> None:
-    """webhook_events again, as a table partitioned by JST day of received_at (key (id, received_at), same FKs)."""
-    with psycopg.connect(dsn) as conn:
-        conn.execute("ALTER TABLE webhook_events RENAME TO webhook_events_plain")
-        conn.execute(
-            "CREATE TABLE webhook_events (LIKE webhook_events_plain INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
-            " PARTITION BY RANGE (received_at)"
-        )
-        conn.execute("ALTER TABLE webhook_events ADD PRIMARY KEY (id, received_at)")
-        conn.execute("ALTER TABLE webhook_events ADD FOREIGN KEY (payment_id) REFERENCES payments (id)")
-        conn.execute(
-            "ALTER TABLE webhook_events ADD FOREIGN KEY (provider_id) REFERENCES payment_service_providers (id)"
-        )
-        conn.execute("CREATE INDEX ON webhook_events (payment_id)")
-        for day in (FIRST_DAY + timedelta(days=n) for n in range(DAYS)):
-            conn.execute(
-                f"CREATE TABLE {_partition(day)} PARTITION OF webhook_events"
-                f" FOR VALUES FROM ('{day} 00:00+09') TO ('{day + timedelta(days=1)} 00:00+09')"
-            )
-        conn.execute("INSERT INTO webhook_events SELECT * FROM webhook_events_plain")
-        conn.execute("DROP TABLE webhook_events_plain")
-
-
-def _partition(day: date) -> str:
-    return f"webhook_events_{day:%Y%m%d}"
 
 
 def _add_stray_webhook(dsn: str) -> None:
@@ -65,7 +39,7 @@ def _twins(postgres_server, plain: str, parted: str) -> None:
     for dsn in (plain, parted):
         load(dsn, make_world(), "dev")
         _add_non_test_order(dsn)
-    _partition_webhook_events(parted)
+    partition_webhook_events(parted, FIRST_DAY, DAYS)
     for dsn in (plain, parted):
         _add_stray_webhook(dsn)
 
@@ -112,12 +86,12 @@ def test_old_partitions_go_whole_and_the_result_equals_batched_deletes(postgres_
         # Only days that end by the cutoff, hold rows, and hold nothing cleanup keeps.
         assert dropped and max(dropped) < CUTOFF.date() and STRAY_DAY not in dropped
         assert FIRST_DAY not in dropped  # empty: none of cleanup's business
-        assert set(whole.partitions) == {f"public.{_partition(day)}" for day in dropped}
+        assert set(whole.partitions) == {f"public.{partition_name(day)}" for day in dropped}
         assert _partitions(parted) == every_partition - set(whole.partitions)  # gone from the catalog
         assert _contents(parted) == _contents(plain)  # the same rows remain
         assert _archived_lines(whole.archive) == _archived_lines(batched.archive)  # the same rows archived
         manifest = read_manifest(whole.archive)
-        assert {entry["name"] for entry in manifest["partitions"]} == {_partition(day) for day in dropped}
+        assert {entry["name"] for entry in manifest["partitions"]} == {partition_name(day) for day in dropped}
 
         restored = restore_archive(parted, whole.archive)  # creates the dropped partitions again first
         assert restored.restored == whole.counts
@@ -137,14 +111,14 @@ def test_a_partition_whose_lock_isnt_granted_goes_by_batch(postgres_server, tmp_
         _twins(postgres_server, plain, parted)
         held = date(2025, 2, 24)
         with psycopg.connect(parted) as platform:  # the platform's transaction, still open
-            platform.execute(f"LOCK TABLE {_partition(held)} IN {mode} MODE")
+            platform.execute(f"LOCK TABLE {partition_name(held)} IN {mode} MODE")
             whole = cleanup(parted, "dev", CUTOFF, batch_size=5, archive_root=tmp_path / "parted", lock_timeout="200ms")
             platform.rollback()
         batched = cleanup(plain, "dev", CUTOFF, batch_size=5, archive_root=tmp_path / "plain")
         assert whole.counts == batched.counts
         dropped = _dropped_days(whole.partitions)
         assert dropped and held not in dropped
-        assert f"public.{_partition(held)}" in _partitions(parted)
+        assert f"public.{partition_name(held)}" in _partitions(parted)
         assert _contents(parted) == _contents(plain)
         # The held day's rows are archived once, by its batches: what the partition had written was taken back.
         assert _archived_lines(whole.archive) == _archived_lines(batched.archive)
