@@ -5,8 +5,9 @@ nothing, and an order parents-first."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from anonymize.subset.spec import SubsetSpec
 
@@ -119,15 +120,24 @@ def parents_first(tables: Iterable[str], edges: Iterable[Edge]) -> list[str]:
     whose pending parents all lead back to it); the tables below a cycle still wait for all of it."""
     tables = sorted(set(tables))
     parents = {t: {e.parent for e in edges if e.child == t and e.parent != t and e.parent in tables} for t in tables}
-    waiting = {t: set(p) for t, p in parents.items()}
-    order: list[str] = []
+    return _layered(
+        {t: set(p) for t, p in parents.items()},
+        lambda waiting: next(t for t in waiting if all(t in _ancestors(p, parents) for p in waiting[t])),
+    )
+
+
+N = TypeVar("N", bound=Hashable)
+
+
+def _layered(waiting: dict[N, set[N]], when_stuck: Callable[[dict[N, set[N]]], N]) -> list[N]:
+    """Kahn's order, a layer at a time: every node no longer waiting on another goes next, in `waiting`'s order;
+    when all wait (a cycle), `when_stuck` names the one to take. `waiting` (node -> what it waits on) is consumed."""
+    order: list[N] = []
     while waiting:
-        ready = sorted(t for t, pending in waiting.items() if not pending)
-        if not ready:
-            ready = [next(t for t in sorted(waiting) if all(t in _ancestors(p, parents) for p in waiting[t]))]
-        for table in ready:
-            order.append(table)
-            del waiting[table]
+        ready = [node for node, pending in waiting.items() if not pending] or [when_stuck(waiting)]
+        for node in ready:
+            order.append(node)
+            del waiting[node]
         for pending in waiting.values():
             pending.difference_update(ready)
     return order
@@ -160,12 +170,8 @@ def components_parents_first(tables: Iterable[str], edges: Iterable[Edge]) -> li
             component.update(dict.fromkeys(found, found))
     groups = sorted(set(component.values()), key=min)
     before = {g: {component[e.parent] for e in inside if component[e.child] == g} - {g} for g in groups}
-    order: list[frozenset[str]] = []
-    while before:
-        ready = [g for g in groups if g in before and not before[g]]  # a DAG of groups: never empty
-        for group in ready:
-            order.append(group)
-            del before[group]
-        for pending in before.values():
-            pending.difference_update(ready)
-    return order
+    return _layered(before, _never_stuck)
+
+
+def _never_stuck(waiting: Mapping[frozenset[str], set[frozenset[str]]]) -> frozenset[str]:
+    raise AssertionError(f"a cycle between cycle groups: {sorted(map(sorted, waiting))}")  # groups form a DAG
