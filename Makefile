@@ -22,7 +22,7 @@ status: setup
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml setup.py anonymize/native_interface.py $(wildcard anonymize/csrc/*)
+$(VENV)/.installed: pyproject.toml setup.py anonymize/native_interface.py $(wildcard anonymize/csrc/*) $(wildcard devkit/seed/csrc/*)
 	@$(MAKE) --no-print-directory system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
