@@ -49,11 +49,12 @@ setup(
             extra_compile_args=["-O3", *WARNINGS, *STRICT, *((*SANITIZERS, "-O1", "-g") if SANITIZE else ())],
             extra_link_args=SANITIZERS if SANITIZE else [],
         ),
-        # The seed's COPY text re-encoded as COPY binary (devkit/seed/copy_binary.py); optional like the other: a
-        # seed without it sends text, the same rows at more server CPU.
+        # The seed generators' hot paths: COPY text re-encoded as COPY binary (devkit/seed/copy_binary.py), ints as
+        # text. Optional like the other: a seed without it sends text from numpy's formatting, the same rows at more
+        # CPU.
         Extension(
-            "devkit.seed._copy_binary",
-            ["devkit/seed/csrc/copy_binary.c"],
+            "devkit.seed._speedups",
+            ["devkit/seed/csrc/speedups.c"],
             optional=not SANITIZE,
             extra_compile_args=["-O3", *WARNINGS, *STRICT, *((*SANITIZERS, "-O1", "-g") if SANITIZE else ())],
             extra_link_args=SANITIZERS if SANITIZE else [],

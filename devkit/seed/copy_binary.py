@@ -4,8 +4,8 @@ The generators render every row as one COPY text line, which is also the line it
 (`devkit.seed.transactions`). Parsing that text is most of the server's COPY work: timestamptz, uuid, bigint and
 inet input functions per field (measured: server-side COPY of a 0.82M-row staging seed's transaction tables, 2.44 s
 of backend CPU from text, 1.17 s from the same rows in binary). So the lines are re-encoded, field by field, in C
-(`csrc/copy_binary.c`): the values are exactly those the text denotes, or the block goes as text (a field with an
-escape or a shape the generators never write; or the extension is not built). tests/seed/test_copy_binary.py loads
+(`csrc/speedups.c`): the values are exactly those the text denotes, or the block goes as text (a field with an
+escape or a shape the generators never write; or the extension is not built). tests/seed/test_speedups.py loads
 both forms of every transaction table and compares them on the server.
 """
 
@@ -15,16 +15,11 @@ from sqlalchemy import BigInteger, Boolean, DateTime, Integer, SmallInteger, Str
 from sqlalchemy.dialects.postgresql import INET, JSONB, UUID
 
 from devkit.schema import TABLES as SCHEMA_TABLES
-from devkit.seed.transactions import TABLES
-
-try:
-    from devkit.seed import _copy_binary as NATIVE
-except ImportError:  # no C compiler at install time: text COPY, same rows
-    NATIVE = None
+from devkit.seed.transactions import NATIVE, TABLES
 
 
 def kinds(table: Table) -> bytes | None:
-    """One kind byte per column (see copy_binary.c), or None if a column's type has no binary encoding here."""
+    """One kind byte per column (see csrc/speedups.c), or None if a column's type has no binary encoding here."""
     out = bytearray()
     for column in table.columns:
         kind = column.type

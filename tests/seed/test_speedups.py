@@ -1,11 +1,13 @@
-"""COPY binary re-encoding of the generators' text lines (devkit/seed/csrc/copy_binary.c): the server must store
-exactly the rows the text denotes, and a line it can't re-encode exactly must fall back to text."""
+"""The seed's C hot paths (devkit/seed/csrc/speedups.c): COPY binary re-encoding of the generators' text lines (the
+server must store exactly the rows the text denotes, and a line it can't re-encode exactly must fall back to text),
+and ints as text (numpy's own bytes)."""
 
 from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import psycopg
 import pytest
 from psycopg import sql
@@ -14,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 from devkit.schema import TABLES as SCHEMA_TABLES
 from devkit.seed import copy_binary
 from devkit.seed.copy_binary import KINDS, NATIVE
-from devkit.seed.transactions import TABLES, TransactionGenerator, blocks_of
+from devkit.seed.transactions import TABLES, TransactionGenerator, blocks_of, ints
 from devkit.seed.workers import encode
 from tests.seed.conftest import make_world, staging_world
 
@@ -27,7 +29,7 @@ KIND_CODES = b"ussa48Tbij".replace(b"a", b"2")
 
 def test_the_c_module_is_built() -> None:
     # `make setup` builds it; without it a seed still loads, as COPY text, at more server CPU.
-    assert NATIVE is not None, "devkit.seed._copy_binary is not built: run `make setup` (needs gcc, python3-dev)"
+    assert NATIVE is not None, "devkit.seed._speedups is not built: run `make setup` (needs gcc, python3-dev)"
 
 
 def test_every_transaction_table_has_a_binary_encoding() -> None:
@@ -190,3 +192,23 @@ def test_a_line_with_the_wrong_number_of_fields_is_not_encoded() -> None:
     assert NATIVE.encode([b"\t".join([b"\\N"] * 11)], KIND_CODES) is None
     assert NATIVE.encode([b"\t".join([b"\\N"] * 10)], KIND_CODES) is not None
     assert NATIVE.encode([], KIND_CODES) == b"PGCOPY\n\xff\r\n\0" + bytes(8) + b"\xff\xff"
+
+
+@needs_native
+def test_decimals_are_numpys_text_of_the_same_ints() -> None:
+    rng = np.random.default_rng(16)
+    cases = [
+        rng.integers(-(2**63), 2**63 - 1, 20_000, dtype=np.int64),
+        rng.integers(0, 1000, 20_000),
+        np.array([0, -1, 1, 9, 10, -10, 99, 100, -(2**63), 2**63 - 1], dtype=np.int64),
+        rng.integers(-5, 5, 100).astype(np.int16),  # widened to int64 first
+        rng.integers(0, 10**9, 300)[::3],  # not contiguous
+        np.zeros(0, dtype=np.int64),
+    ]
+    for values in cases:
+        assert NATIVE.decimals(np.ascontiguousarray(values, dtype=np.int64)) == values.astype("S20").tolist()
+        assert ints(values) == values.astype("S20").tolist()
+    with pytest.raises(TypeError):
+        NATIVE.decimals(np.zeros(3, dtype=np.float64))
+    with pytest.raises(TypeError):
+        NATIVE.decimals(np.zeros((2, 2), dtype=np.int64))
