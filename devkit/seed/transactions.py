@@ -268,11 +268,14 @@ def digest_lines(rows: list[bytes]) -> TableDigest:
     """count, sum of md5 high halves, sum of low halves (signed 64-bit, as checksum_sql sums them)."""
     if not rows:
         return TableDigest()
-    digests = np.frombuffer(b"".join([h.digest() for h in map(hashlib.md5, rows)]), dtype=">i8").astype(np.int64)
-    top, bottom = digests >> 32, digests & 0xFFFFFFFF  # summed apart: exact in int64 for up to 2**31 rows
-    high = (int(top[0::2].sum()) << 32) + int(bottom[0::2].sum())
-    low = (int(top[1::2].sum()) << 32) + int(bottom[1::2].sum())
-    return TableDigest(len(rows), high, low)
+    if NATIVE is not None:
+        high_top, high_bottom, low_top, low_bottom = NATIVE.digest_sums(rows)
+    else:
+        digests = np.frombuffer(b"".join([h.digest() for h in map(hashlib.md5, rows)]), dtype=">i8").astype(np.int64)
+        top, bottom = digests >> 32, digests & 0xFFFFFFFF  # summed apart: exact in int64 for up to 2**31 rows
+        high_top, high_bottom = int(top[0::2].sum()), int(bottom[0::2].sum())
+        low_top, low_bottom = int(top[1::2].sum()), int(bottom[1::2].sum())
+    return TableDigest(len(rows), (high_top << 32) + high_bottom, (low_top << 32) + low_bottom)
 
 
 class TransactionGenerator:

@@ -1,6 +1,6 @@
 """The seed's C hot paths (devkit/seed/csrc/speedups.c): COPY binary re-encoding of the generators' text lines (the
 server must store exactly the rows the text denotes, and a line it can't re-encode exactly must fall back to text),
-and ints as text (numpy's own bytes)."""
+ints as text (numpy's own bytes) and the lines' md5 sums (hashlib's)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from psycopg import sql
 from sqlalchemy.dialects import postgresql
 
 from devkit.schema import TABLES as SCHEMA_TABLES
-from devkit.seed import copy_binary
+from devkit.seed import copy_binary, transactions
 from devkit.seed.copy_binary import KINDS, NATIVE
-from devkit.seed.transactions import TABLES, TransactionGenerator, blocks_of, ints
+from devkit.seed.transactions import TABLES, TransactionGenerator, blocks_of, digest_lines, ints
 from devkit.seed.workers import encode
 from tests.seed.conftest import make_world, staging_world
 
@@ -212,3 +212,17 @@ def test_decimals_are_numpys_text_of_the_same_ints() -> None:
         NATIVE.decimals(np.zeros(3, dtype=np.float64))
     with pytest.raises(TypeError):
         NATIVE.decimals(np.zeros((2, 2), dtype=np.int64))
+
+
+@needs_native
+def test_digest_sums_are_hashlibs_md5_sums(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(16)
+    lines = [rng.randbytes(n) for n in [*range(0, 200), *(rng.randrange(0, 5000) for _ in range(2000))]]
+    world = make_world()
+    block = TransactionGenerator(world).block(*blocks_of(world)[0])
+    native = [digest_lines(rows) for rows in (lines, lines[:1], *block.lines.values())]
+    monkeypatch.setattr(transactions, "NATIVE", None)  # hashlib, the reference
+    assert native == [digest_lines(rows) for rows in (lines, lines[:1], *block.lines.values())]
+    assert NATIVE.digest_sums([]) == (0, 0, 0, 0)
+    with pytest.raises(TypeError):
+        NATIVE.digest_sums([b"x", "x"])
