@@ -81,6 +81,25 @@ def test_binary_rows_read_back_equal_the_text_rows_of_every_transaction_table(pg
 
 
 @needs_native
+def test_every_line_of_a_staging_window_is_encoded_in_binary() -> None:
+    world = staging_world(0.0005, 2)
+    generator = TransactionGenerator(world)
+    for task in blocks_of(world):
+        for name, rows in generator.block(*task).lines.items():
+            binary = copy_binary.encode(name, rows)
+            assert binary is not None, name
+            assert binary.startswith(b"PGCOPY\n\xff\r\n\0") and binary.endswith(b"\xff\xff")
+
+
+@needs_native
+def test_edge_values_are_encoded() -> None:
+    lines = _edge_lines()
+    binary = NATIVE.encode(lines, KIND_CODES)
+    assert binary is not None
+    assert binary[19:21] == (10).to_bytes(2, "big")  # after the 19-byte header, the first tuple's field count
+
+
+@needs_native
 def test_encoded_blocks_say_which_tables_are_binary_and_keep_the_text_digests() -> None:
     world = make_world()
     block = TransactionGenerator(world).block(*blocks_of(world)[0])
