@@ -110,6 +110,10 @@ def _glue(*parts: np.ndarray | bytes) -> list[bytes]:
 
 def timestamps(epoch_seconds: np.ndarray) -> list[bytes]:
     """UTC `YYYY-MM-DD HH:MM:SS.000000`: checksum.row_sql's rendering, and COPY input in a UTC session."""
+    if NATIVE is not None and epoch_seconds.dtype.kind == "i":
+        text = NATIVE.timestamps(np.ascontiguousarray(epoch_seconds, dtype=np.int64))
+        if text is not None:
+            return text
     text = np.datetime_as_string(epoch_seconds.astype("datetime64[s]"), unit="s").astype("S19")
     grid = text.view(np.uint8).reshape(-1, 19).copy()
     grid[:, 10] = ord(" ")
@@ -129,6 +133,8 @@ def quoted(values: Iterable[bytes]) -> list[bytes]:
 
 def lines(*columns: Sequence[bytes] | bytes) -> list[bytes]:
     """Rows from columns (a constant is repeated): tab-joined, the COPY text and the checksum line at once."""
+    if NATIVE is not None and (joined := NATIVE.tab_join(columns)) is not None:
+        return joined
     return list(map(TAB.join, zip(*(repeat(c) if isinstance(c, bytes) else c for c in columns), strict=False)))
 
 

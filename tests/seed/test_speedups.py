@@ -245,3 +245,35 @@ def test_digest_sums_are_hashlibs_md5_sums(monkeypatch: pytest.MonkeyPatch) -> N
     assert NATIVE.digest_sums([]) == (0, 0, 0, 0)
     with pytest.raises(TypeError):
         NATIVE.digest_sums([b"x", "x"])
+
+
+@needs_native
+def test_tab_join_gives_the_lines_python_joins(monkeypatch: pytest.MonkeyPatch) -> None:
+    columns = ([b"a", b"", "鈴木".encode()], b"\\N", [b"1", b"22", b"333", b"extra"], b"t")
+    joined = NATIVE.tab_join(columns)
+    assert joined == [b"a\t\\N\t1\tt", b"\t\\N\t22\tt", "鈴木".encode() + b"\t\\N\t333\tt"]  # the shortest list
+    world = make_world()
+    generator = TransactionGenerator(world)
+    native = [generator.block(*task).lines for task in blocks_of(world)[:3]]
+    monkeypatch.setattr(transactions, "NATIVE", None)
+    assert transactions.lines(*columns) == joined
+    assert native == [generator.block(*task).lines for task in blocks_of(world)[:3]]
+    assert NATIVE.tab_join((b"x", (b"a",))) is None  # not a list: Python joins it
+    assert NATIVE.tab_join((b"x", b"y")) is None
+    with pytest.raises(TypeError):
+        NATIVE.tab_join(([b"a", "b"],))
+
+
+@needs_native
+def test_timestamps_are_numpys_text_of_the_same_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    first, last = -62_135_596_800, 253_402_300_799  # 0001-01-01 00:00:00 and 9999-12-31 23:59:59 UTC
+    rng = np.random.default_rng(16)
+    seconds = np.concatenate(
+        [rng.integers(first, last, 50_000), [first, last, -1, 0, 86_399, 86_400, 951_782_400, 951_868_800]]
+    )
+    native = transactions.timestamps(seconds)
+    assert native[-2:] == [b"2000-02-29 00:00:00.000000", b"2000-03-01 00:00:00.000000"]
+    assert NATIVE.timestamps(np.array([first - 1, 0])) is None  # outside 4-digit years: numpy formats them
+    assert NATIVE.timestamps(np.array([last + 1])) is None
+    monkeypatch.setattr(transactions, "NATIVE", None)
+    assert native == transactions.timestamps(seconds)
