@@ -22,12 +22,13 @@ status: setup
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml setup.py anonymize/native_interface.py $(wildcard anonymize/csrc/*)
+$(VENV)/.installed: pyproject.toml setup.py anonymize/native_interface.py $(wildcard anonymize/csrc/*) $(wildcard devkit/seed/csrc/*)
 	@$(MAKE) --no-print-directory system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@$(BIN)/python -c 'from anonymize.speedups import NATIVE; NATIVE or print("note: the C speedups (anonymize/csrc) were not built -- no gcc or Python headers? -- snapshots run on pure Python, slower")'
+	@$(BIN)/python -c 'from devkit.seed.copy_binary import NATIVE; NATIVE or print("note: the seed C speedups (devkit/seed/csrc) were not built -- seeds send COPY text formatted in Python: same rows, more CPU")'
 	@touch $@
 
 system-deps:

@@ -1,12 +1,13 @@
 """Seed throughput and memory, against `pgbench -i` on the same server in the same run.
 
     .venv/bin/python bench/seed/run.py [--dsn postgresql://...] [--scales 0.001,0.01] [--days 5]
-        [--pgbench-scales 10,100] [--workers N] [--rounds 1]
+        [--pgbench-scales 10,100] [--workers N] [--rounds 1] [--baseline /work/base]
 
 - rows/s of `devkit seed staging --scale S` (fresh database: workers COPY into stage tables over their own
   connections, swapped in and keyed by the seed's transaction) next to `pgbench -i` client-side generation
   (steps dtgp: tables, COPY of generated rows, primary keys) on the same server, alternating the two each round
-  so shared-machine noise hits both alike;
+  so shared-machine noise hits both alike; with --baseline, another checkout's seed too (run by its own venv, the
+  order of the two swapped each round): old and new code in the same run;
 - CPU seconds per million rows of each, client (the process and its workers, from wait4) and server (every
   backend and auxiliary process of the throwaway server, from /proc): a figure other load on a shared machine
   does not move, unlike rows/s;
@@ -206,10 +207,20 @@ def cpu_per_million(figures: dict) -> str:
     return f"CPU s per M rows: client {figures['client_cpu'] * per:.1f} + server {figures['server_cpu'] * per:.1f}"
 
 
-def run_seed(admin_dsn: str, profile: str, factor: float, days: int, workers: int, datadir: Path | None) -> dict:
+def run_seed(
+    admin_dsn: str,
+    profile: str,
+    factor: float,
+    days: int,
+    workers: int,
+    datadir: Path | None,
+    tree: Path | None = None,
+) -> dict:
+    """One seed in a fresh database, by this tree or (`tree`) another checkout's code, run by its own venv."""
     name, dsn = fresh_database(admin_dsn)
+    python, script = (tree / ".venv/bin/python", tree / "bench/seed/run.py") if tree else (sys.executable, __file__)
     try:
-        command = [sys.executable, __file__, "--child", dsn, profile, str(factor), str(days), str(workers)]
+        command = [str(python), str(script), "--child", dsn, profile, str(factor), str(days), str(workers)]
         output, usage = measured(command, datadir)
         figures = json.loads(output)
         return usage | figures  # the seed's own seconds (connect to commit) over the process's wall
@@ -246,6 +257,11 @@ def main() -> None:
         "against the pre-#16 batch (500 orders each)",
     )
     parser.add_argument("--cleanup-rounds", type=int, default=3, help="alternating cleanup rounds (medians)")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (with its .venv) whose seed runs in the same rounds, alternated with this one's",
+    )
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -275,15 +291,17 @@ def main() -> None:
                     f"{cpu_per_million(pgbench)}",
                     flush=True,
                 )
-                seed = run_seed(admin_dsn, args.profile, factor, args.days, args.workers, datadir)
-                rate = seed["rows"] / seed["seconds"]
-                print(
-                    f"[round {round_no}] devkit seed {args.profile} --scale {factor:g} --days {args.days}: "
-                    f"{seed['rows']:,} rows ({seed['orders']:,} orders) in {seed['seconds']:.1f}s = {rate:,.0f} rows/s "
-                    f"({rate / pgbench_rate:.2f}x pgbench), peak RSS {seed['peak_rss_mb']:.0f} MB; "
-                    f"{cpu_per_million(seed)}",
-                    flush=True,
-                )
+                trees = [None, args.baseline] if args.baseline else [None]
+                for tree in trees if round_no % 2 else reversed(trees):
+                    seed = run_seed(admin_dsn, args.profile, factor, args.days, args.workers, datadir, tree)
+                    rate = seed["rows"] / seed["seconds"]
+                    print(
+                        f"[round {round_no}] devkit seed {args.profile} --scale {factor:g} --days {args.days}"
+                        f"{f' (baseline {tree})' if tree else ''}: {seed['rows']:,} rows ({seed['orders']:,} orders) "
+                        f"in {seed['seconds']:.1f}s = {rate:,.0f} rows/s ({rate / pgbench_rate:.2f}x pgbench), "
+                        f"peak RSS {seed['peak_rss_mb']:.0f} MB; {cpu_per_million(seed)}",
+                        flush=True,
+                    )
         if args.cleanup_scale:
             sweep = [
                 (int(batch), int(jobs.rstrip("ap")), "a" in jobs, "p" in jobs)

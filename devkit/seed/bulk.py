@@ -54,6 +54,18 @@ def _add(conn: psycopg.Connection, table: str, name: str, definition: str) -> st
     )
 
 
+# Memory for the rebuild's sorts (CREATE INDEX) and its foreign key checks (PostgreSQL runs them with
+# maintenance_work_mem as work_mem), raised for the seed's transaction only and never lowered: at 64MB, the server
+# default, they spill to disk at staging's volume. Measured on a 8.2M-row staging seed: the keys' server CPU
+# 28.3 s at 64MB, 25.7 s at 512MB. The memory is taken as a sort needs it: a dev seed's small sorts use little.
+REBUILD_MEMORY = "512MB"
+
+
 def rebuild(conn: psycopg.Connection, statements: Sequence[str]) -> None:
+    conn.execute(
+        "SELECT set_config('maintenance_work_mem', %(memory)s, true)"
+        " WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes(%(memory)s)",
+        {"memory": REBUILD_MEMORY},
+    )
     for statement in statements:
         conn.execute(statement)

@@ -352,22 +352,24 @@ def _stream(
         table.name: {column.name for column in table.columns if isinstance(column.type, JSONB)} for table in TABLES
     }
     statements = {
-        table.name: sql.SQL("COPY {} ({}) FROM STDIN").format(
+        (table.name, binary): sql.SQL("COPY {} ({}) FROM STDIN{}").format(
             sql.Identifier(_staging(table, False) if merging else table.name),
             sql.SQL(", ").join(sql.Identifier(column.name) for column in table.columns),
+            sql.SQL(" (FORMAT binary)" if binary else ""),
         )
         for table in TABLES
+        for binary in (False, True)
     }
     names = {table.name: [column.name for column in table.columns] for table in TABLES}
-    # Transaction blocks arrive as COPY text with UTC timestamps written without an offset.
+    # Transaction blocks arrive as COPY binary, or text with UTC timestamps written without an offset.
     conn.execute("SET LOCAL TimeZone TO 'UTC'")
     total, done = world.order_count, 0
     with conn.cursor() as cursor:
-        parts = chain(world.batches(), world.login_batches()) if staged else world_stream(world, workers)
+        parts = chain(world.batches(), world.login_batches()) if staged else world_stream(world, workers, True)
         for part in parts:
             if isinstance(part, EncodedBlock):
                 for name, (data, digest) in part.tables.items():  # parents before children: TABLES order
-                    with cursor.copy(statements[name]) as copy:
+                    with cursor.copy(statements[name, name in part.binary]) as copy:
                         copy.write(data)
                     manifest.tables[name].absorb(digest)
                 done += part.orders
@@ -379,7 +381,7 @@ def _stream(
                 if not rows:
                     continue
                 columns, as_json = names[table.name], json_columns[table.name]
-                with cursor.copy(statements[table.name]) as copy:
+                with cursor.copy(statements[table.name, False]) as copy:
                     for row in rows:
                         copy.write_row([_adapt(row[name], name in as_json) for name in columns])
                 hashers[table.name].digest(rows, manifest.tables[table.name])

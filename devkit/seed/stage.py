@@ -196,20 +196,23 @@ def _copy_share(dsn: str, tasks: list[tuple]) -> dict[str, TableDigest]:
     assert _generator is not None and _progress is not None
     digests = {name: TableDigest() for name in TABLES}
     statements = {
-        name: sql.SQL("COPY {} ({}) FROM STDIN").format(
-            sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(column.name) for column in table.columns)
+        (name, binary): sql.SQL("COPY {} ({}) FROM STDIN{}").format(
+            sql.Identifier(table.name),
+            sql.SQL(", ").join(sql.Identifier(column.name) for column in table.columns),
+            sql.SQL(" (FORMAT binary)" if binary else ""),
         )
         for name, table in STAGE_TABLES.items()
+        for binary in (False, True)
     }
     try:
         with connect(dsn) as conn, conn.cursor() as cursor:
-            # Blocks arrive as COPY text with UTC timestamps written without an offset.
+            # Blocks arrive as COPY binary, or text with UTC timestamps written without an offset.
             cursor.execute("SET TimeZone TO 'UTC'")
             for task in tasks:
-                block = encode(_generator.block(*task))
+                block = encode(_generator.block(*task), binary=True)
                 counts = {}
                 for name, (data, digest) in block.tables.items():
-                    with cursor.copy(statements[name]) as copy:
+                    with cursor.copy(statements[name, name in block.binary]) as copy:
                         copy.write(data)
                     digests[name].absorb(digest)
                     counts[name] = digest.count

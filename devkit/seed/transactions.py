@@ -32,6 +32,11 @@ from devkit.seed.checksum import TableDigest
 from devkit.seed.generate import JST, World, _person, _seeded_faker, entity_id, entity_seed, tax
 from devkit.seed.reference import Card
 
+try:  # the C hot paths (csrc/speedups.c); without them numpy's own formatting, the same bytes
+    from devkit.seed import _speedups as NATIVE
+except ImportError:
+    NATIVE = None
+
 BLOCK = 2048  # orders per random stream; fixed forever for a GENERATOR_VERSION: it shapes every transaction row
 PERSON_POOL = 2048  # customers drawn per seed (names, readings, romaji for e-mail); our assumption of enough variety
 TABLES = ("orders", "order_items", "bills", "payment_intents", "payments", "webhook_events")
@@ -82,6 +87,8 @@ def uuids(kind: str, day_number: int, numbers: np.ndarray, sub: np.ndarray | int
 
 
 def ints(values: np.ndarray) -> list[bytes]:
+    if NATIVE is not None and values.dtype.kind == "i":
+        return NATIVE.decimals(np.ascontiguousarray(values, dtype=np.int64))
     return values.astype("S20").tolist()
 
 
@@ -103,6 +110,10 @@ def _glue(*parts: np.ndarray | bytes) -> list[bytes]:
 
 def timestamps(epoch_seconds: np.ndarray) -> list[bytes]:
     """UTC `YYYY-MM-DD HH:MM:SS.000000`: checksum.row_sql's rendering, and COPY input in a UTC session."""
+    if NATIVE is not None and epoch_seconds.dtype.kind == "i":
+        text = NATIVE.timestamps(np.ascontiguousarray(epoch_seconds, dtype=np.int64))
+        if text is not None:
+            return text
     text = np.datetime_as_string(epoch_seconds.astype("datetime64[s]"), unit="s").astype("S19")
     grid = text.view(np.uint8).reshape(-1, 19).copy()
     grid[:, 10] = ord(" ")
@@ -122,6 +133,8 @@ def quoted(values: Iterable[bytes]) -> list[bytes]:
 
 def lines(*columns: Sequence[bytes] | bytes) -> list[bytes]:
     """Rows from columns (a constant is repeated): tab-joined, the COPY text and the checksum line at once."""
+    if NATIVE is not None and (joined := NATIVE.tab_join(columns)) is not None:
+        return joined
     return list(map(TAB.join, zip(*(repeat(c) if isinstance(c, bytes) else c for c in columns), strict=False)))
 
 
@@ -261,11 +274,14 @@ def digest_lines(rows: list[bytes]) -> TableDigest:
     """count, sum of md5 high halves, sum of low halves (signed 64-bit, as checksum_sql sums them)."""
     if not rows:
         return TableDigest()
-    digests = np.frombuffer(b"".join([hashlib.md5(row).digest() for row in rows]), dtype=">i8").astype(np.int64)
-    top, bottom = digests >> 32, digests & 0xFFFFFFFF  # summed apart: exact in int64 for up to 2**31 rows
-    high = (int(top[0::2].sum()) << 32) + int(bottom[0::2].sum())
-    low = (int(top[1::2].sum()) << 32) + int(bottom[1::2].sum())
-    return TableDigest(len(rows), high, low)
+    if NATIVE is not None:
+        high_top, high_bottom, low_top, low_bottom = NATIVE.digest_sums(rows)
+    else:
+        digests = np.frombuffer(b"".join([h.digest() for h in map(hashlib.md5, rows)]), dtype=">i8").astype(np.int64)
+        top, bottom = digests >> 32, digests & 0xFFFFFFFF  # summed apart: exact in int64 for up to 2**31 rows
+        high_top, high_bottom = int(top[0::2].sum()), int(bottom[0::2].sum())
+        low_top, low_bottom = int(top[1::2].sum()), int(bottom[1::2].sum())
+    return TableDigest(len(rows), (high_top << 32) + high_bottom, (low_top << 32) + low_bottom)
 
 
 class TransactionGenerator:

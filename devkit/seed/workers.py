@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
+from devkit.seed import copy_binary
 from devkit.seed.checksum import TableDigest
 from devkit.seed.generate import Batch, World
 from devkit.seed.transactions import TABLES, Block, TransactionGenerator, blocks_of, digest_lines
@@ -33,17 +34,27 @@ PARALLEL_FROM_ORDERS = 20_000
 
 @dataclass
 class EncodedBlock:
-    """One block as it goes to the database: per table, COPY text (newline-terminated lines) and its digest."""
+    """One block as it goes to the database: per table, COPY data and the digest of its rows' text lines. The data
+    is COPY text (newline-terminated lines), or a COPY binary stream for the tables named in `binary`."""
 
     orders: int
     tables: dict[str, tuple[bytes, TableDigest]]
+    binary: frozenset[str] = frozenset()
 
 
-def encode(block: Block) -> EncodedBlock:
-    tables = {
-        name: (b"\n".join(rows) + b"\n", digest_lines(rows)) for name in TABLES if (rows := block.lines.get(name))
-    }
-    return EncodedBlock(len(block.ordered_at), tables)
+def encode(block: Block, binary: bool = False) -> EncodedBlock:
+    """The block's COPY data and digests; with `binary`, each table COPY binary where it can be
+    (`devkit.seed.copy_binary`): only for loading, the digests are the text lines' either way."""
+    tables, as_binary = {}, set()
+    for name in TABLES:
+        if rows := block.lines.get(name):
+            data = copy_binary.encode(name, rows) if binary else None
+            if data is None:
+                data = b"\n".join(rows) + b"\n"
+            else:
+                as_binary.add(name)
+            tables[name] = (data, digest_lines(rows))
+    return EncodedBlock(len(block.ordered_at), tables, frozenset(as_binary))
 
 
 def default_workers(world: World) -> int:
@@ -71,17 +82,18 @@ def _start(parent: int) -> None:
     die_with(parent)
 
 
-def _render(task: tuple) -> EncodedBlock:
+def _render(task: tuple, binary: bool) -> EncodedBlock:
     assert _generator is not None
-    return encode(_generator.block(*task))
+    return encode(_generator.block(*task), binary)
 
 
-def transaction_blocks(world: World, workers: int) -> Iterator[EncodedBlock]:
+def transaction_blocks(world: World, workers: int, binary: bool = False) -> Iterator[EncodedBlock]:
+    """The world's blocks in order; `binary`: encoded for loading (`encode`)."""
     tasks = blocks_of(world)
     if workers < 1 or len(tasks) <= 1:
         generator = TransactionGenerator(world)
         for task in tasks:
-            yield encode(generator.block(*task))
+            yield encode(generator.block(*task), binary)
         return
     # Built once, here: forked workers inherit the generator (its pools and plan arrays) instead of rebuilding it.
     global _generator
@@ -92,22 +104,23 @@ def transaction_blocks(world: World, workers: int) -> Iterator[EncodedBlock]:
         pending: deque[Future[EncodedBlock]] = deque()
         remaining = iter(tasks)
         for task in remaining:
-            pending.append(pool.submit(_render, task))
+            pending.append(pool.submit(_render, task, binary))
             if len(pending) >= 2 * workers:
                 break
         while pending:
             done = pending.popleft().result()
             task = next(remaining, None)
             if task is not None:
-                pending.append(pool.submit(_render, task))
+                pending.append(pool.submit(_render, task, binary))
             yield done
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         _generator = None
 
 
-def world_stream(world: World, workers: int = 0) -> Iterator[Batch | EncodedBlock]:
-    """Every row of the world, parents before children: reference rows, transaction blocks, staff logins."""
+def world_stream(world: World, workers: int = 0, binary: bool = False) -> Iterator[Batch | EncodedBlock]:
+    """Every row of the world, parents before children: reference rows, transaction blocks (`binary`: encoded
+    for loading), staff logins."""
     yield from world.batches()
-    yield from transaction_blocks(world, workers)
+    yield from transaction_blocks(world, workers, binary)
     yield from world.login_batches()
