@@ -183,13 +183,16 @@ def check_links(conn: psycopg.Connection, links: list[FkLink], id_table: dict[st
     for link in links:
         if link.parent not in id_table:
             continue
-        found = conn.execute(
-            sql.SQL("SELECT {col}::text FROM {child} WHERE {col} = ANY(ARRAY(SELECT id FROM {ids})) LIMIT 1").format(
-                col=sql.Identifier(link.column), child=sql.Identifier(link.table), ids=id_table[link.parent]
-            )
+        # No LIMIT 1: with it the planner bets on meeting a row early and scans the whole child table, the
+        # worst case when (as nearly always) nothing is there: 1.9 s against 0.016 s for two batches, measured on
+        # order_items of staging --scale 0.0003 before its first ANALYZE.
+        count, example = conn.execute(
+            sql.SQL(
+                "SELECT count(*), min({col}::text) FROM {child} WHERE {col} = ANY(ARRAY(SELECT id FROM {ids}))"
+            ).format(col=sql.Identifier(link.column), child=sql.Identifier(link.table), ids=id_table[link.parent])
         ).fetchone()
-        if found:
+        if count:
             raise OrphanFound(
-                f"{link.table}.{link.column} = {found[0]} still points at a deleted {link.parent} row "
+                f"{link.table}.{link.column} = {example} still points at a deleted {link.parent} row "
                 "(written while the batch ran); the batch was rolled back"
             )
