@@ -39,7 +39,8 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import Table
 
-from devkit import __version__
+from devkit import __version__, cleanup_fk
+from devkit.cleanup_fk import FkChecks, FkLink, OrphanFound
 from devkit.cleanup_partitions import Partition, count_if_all_go, detach_and_drop, old_partitions, recreate
 from devkit.durable_files import fsync_directory
 from devkit.environments import connect, mask_dsn, scrub
@@ -178,6 +179,9 @@ class CleanupResult:
     archive: Path | None = None
     skipped_locked: bool = False
     partitions: list[str] = field(default_factory=list)  # dropped whole (schema.name)
+    # How the batches checked foreign keys (devkit/cleanup_fk.py): planned once, and PER_ROW with the reason if
+    # any batch found the catalog changed under it.
+    fk_checks: FkChecks = field(default_factory=lambda: FkChecks(cleanup_fk.PER_ROW, "not planned"))
 
 
 def plan_counts(conn: psycopg.Connection, cutoff: datetime) -> dict[str, int]:
@@ -226,6 +230,20 @@ def dry_run(dsn: str, cutoff: datetime) -> dict[str, int]:
         conn.read_only = True
         _require_schema(conn, dsn)
         return plan_counts(conn, cutoff)
+
+
+def fk_links(steps: list[tuple[str, list[Link]]]) -> list[FkLink]:
+    return [FkLink(link.table, link.column, link.parent) for _, links in steps for link in links]
+
+
+def plan_fk_checks(dsn: str, set_based: bool = True) -> FkChecks:
+    """The foreign-key path a run would take now (what --dry-run reports); `set_based=False` forces per row."""
+    if not set_based:
+        return FkChecks(cleanup_fk.PER_ROW, "asked for")
+    steps = cascade()
+    with connect(dsn, autocommit=True) as conn:
+        _require_schema(conn, dsn)
+        return cleanup_fk.plan(conn, [name for name, _ in steps], fk_links(steps))
 
 
 class _Archive:
@@ -348,6 +366,7 @@ def cleanup(
     events: CleanupEvents | None = None,
     lock_timeout: str = "5s",
     jobs: int = 1,
+    set_based_fk_checks: bool = True,
 ) -> CleanupResult:
     """Delete (and archive first, if asked) old test orders and what hangs off them, batch by batch, on `jobs`
     connections at once (each takes the next unlocked orders: SKIP LOCKED keeps their batches disjoint).
@@ -355,6 +374,9 @@ def cleanup(
     With an archive, a batch's rows are written and fsync-ed after its DELETEs ran but before they commit, inside
     the batch's transaction: an archive that can't be written raises before the commit, so the batch rolls back
     and every row ever deleted is in the archive.
+
+    Foreign keys are checked once per batch and key where that is provably the same as PostgreSQL's per-row
+    triggers (devkit/cleanup_fk.py), per row otherwise or with `set_based_fk_checks=False`.
     """
     check_batch_size(batch_size)
     check_jobs(jobs)
@@ -368,6 +390,10 @@ def cleanup(
             (cutoff,),
         ).fetchone()[0]
         result = CleanupResult(cutoff, {name: 0 for name, _ in steps})
+        if set_based_fk_checks:
+            result.fk_checks = cleanup_fk.plan(conn, [name for name, _ in steps], fk_links(steps))
+        else:
+            result.fk_checks = FkChecks(cleanup_fk.PER_ROW, "asked for")
         archive = _open_archive(archive_root, environment, dsn, cutoff) if archive_root else None
         result.archive = archive.path if archive else None
         shared, stop = threading.Lock(), threading.Event()
@@ -377,10 +403,15 @@ def cleanup(
             after = None
             while not stop.is_set():
                 began = time.monotonic()
-                deleted, after = _one_batch(connection, steps, cutoff, batch_size, archive, lock_timeout, after)
+                fast = result.fk_checks.set_based
+                deleted, after, problem = _one_batch(
+                    connection, steps, cutoff, batch_size, archive, lock_timeout, after, fast
+                )
                 if not deleted:
                     return
                 with shared:
+                    if problem and result.fk_checks.set_based:  # the catalog changed mid-run: per row from now on
+                        result.fk_checks = FkChecks(cleanup_fk.PER_ROW, f"from batch {result.batches + 1}: {problem}")
                     result.longest_batch = max(result.longest_batch, time.monotonic() - began)
                     result.batches += 1  # committed: counted before the manifest write that could still fail
                     for name, count in deleted.items():
@@ -415,7 +446,7 @@ def cleanup(
                     raise failures[0]
             result.skipped_locked = result.counts[ROOT_TABLE] < total
             complete = True
-        except psycopg.Error as exc:
+        except (psycopg.Error, OrphanFound) as exc:
             message = exc.diag.message_primary if getattr(exc, "diag", None) else str(exc)
             raise DataError(
                 f"cleanup of {mask_dsn(dsn)} stopped after {result.batches} batch(es): {scrub(str(message), dsn)}",
@@ -488,16 +519,25 @@ def _one_batch(
     archive: _Archive | None,
     lock_timeout: str,
     after: tuple[datetime, object] | None,
-) -> tuple[dict[str, int], tuple[datetime, object] | None]:
+    set_based: bool = False,
+) -> tuple[dict[str, int], tuple[datetime, object] | None, str | None]:
     """One short transaction: lock the next `batch_size` old test orders after `after` (ordered_at, id), collect
     the ids of what hangs off them (parents only: leaves go by foreign key), delete children first — each
     DELETE ... RETURNING streaming its rows into the archive when there is one — make the archive durable,
     commit. Returns the per-table counts (rows deleted) and the last order's key: the next batch starts after it
     instead of re-scanning the index entries of everything deleted so far (an order skipped because it was
-    locked is left for the next run, as before)."""
+    locked is left for the next run, as before).
+
+    With `set_based`, the batch first takes the replica role when the catalog still allows it
+    (devkit/cleanup_fk.py) and checks each foreign key once after its deletes; the third value returned is the
+    problem that made it take the per-row path instead."""
     parents = _parents(steps)
+    problem: str | None = None
     with conn.transaction():
         conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(lock_timeout)))
+        if set_based:
+            problem = cleanup_fk.enter_replica_role(conn, [name for name, _ in steps], fk_links(steps))
+            set_based = problem is None
         resume = sql.SQL("AND ordered_at >= %(at)s AND (ordered_at, id) > (%(at)s, %(id)s) ") if after else sql.SQL("")
         last = conn.execute(
             sql.SQL(
@@ -515,7 +555,7 @@ def _one_batch(
             },
         ).fetchone()
         if last is None:
-            return {}, None
+            return {}, None, problem
         found = {ROOT_TABLE: int(last[2])}  # rows each table's ids (or foreign keys) reach, for skipping empties
         conditions: dict[str, sql.Composable] = {ROOT_TABLE: _in_batch("id", ROOT_TABLE)}
         for name, links in steps[1:]:
@@ -547,12 +587,15 @@ def _one_batch(
                     counts[name] = _archived_delete(conn, delete, name, members[name])
                 else:
                     counts[name] = conn.execute(delete).rowcount
+            if set_based:  # before the archive is made durable: a batch that rolls back archives nothing
+                ids = {name: _id_table(name) for name in parents if found.get(name)}
+                cleanup_fk.check_links(conn, fk_links(steps), ids)
             if archive and members:
                 archive.append(members)  # durable before the deletes commit
         finally:
             for member in members.values():
                 member.close()
-    return counts, (last[0], last[1])
+    return counts, (last[0], last[1]), problem
 
 
 def _columns(name: str) -> sql.Composed:

@@ -15,10 +15,11 @@
   which should stay flat: blocks stream with a bounded number in flight;
 - with --cleanup-scale: `devkit cleanup` of one day out of three of staging at that scale, each variant of
   --cleanup-sweep (orders per batch x connections, with --archive or not, on SmartPOS's schema or with
-  webhook_events partitioned by day) on its own clone of one seeded template, alternated with the pre-#16 batch
-  (cleanup_baseline.py) over --cleanup-rounds rounds: median rows/s, the ratio to the baseline, the longest batch
-  transaction (how long row locks were held) and a projection of one day of full-size staging (the Environments
-  page's 20M transactions) at that rate. `--rounds 0` skips the seed part.
+  webhook_events partitioned by day, foreign keys checked set-based or per row) on its own clone of one seeded
+  template, alternated with the pre-#16 batch (cleanup_baseline.py) over --cleanup-rounds rounds: median rows/s,
+  the ratio to the baseline, the longest batch transaction (how long row locks were held), CPU seconds per
+  million rows (client, server) and a projection of one day of full-size staging (the Environments page's 20M
+  transactions) at that rate. `--rounds 0` skips the seed part.
 
 Without --dsn it starts a throwaway PostgreSQL 15 from the machine's binaries (testbed/servers.py). Not a test.
 """
@@ -82,9 +83,22 @@ def seed_cleanup_templates(admin_dsn: str, profile_name: str, factor: float) -> 
     return name, partitioned, dict(world.day_counts)[AS_OF - timedelta(days=3)]
 
 
-def run_cleanup(admin_dsn: str, template: str, variant: str, batch_size: int, jobs: int, archive: bool) -> dict:
+def run_cleanup(
+    admin_dsn: str,
+    template: str,
+    variant: str,
+    batch_size: int,
+    jobs: int,
+    archive: bool,
+    set_based: bool = True,
+    datadir: Path | None = None,
+) -> dict:
     """Delete the oldest of the three days from a clone of `template` with `variant` ("baseline": the pre-#16
-    batch, bench/seed/cleanup_baseline.py; "devkit": devkit.cleanup, with --archive into /tmp if `archive`)."""
+    batch, bench/seed/cleanup_baseline.py; "devkit": devkit.cleanup, with --archive into /tmp if `archive`, its
+    foreign keys checked set-based where allowed or, `set_based=False`, per row as before). Wall seconds, this
+    process's CPU (the client: cleanup runs in its threads) and the server's."""
+    import resource
+
     import psycopg
     from cleanup_baseline import baseline_cleanup  # next to this script
 
@@ -98,13 +112,34 @@ def run_cleanup(admin_dsn: str, template: str, variant: str, batch_size: int, jo
     cutoff = datetime.combine(AS_OF - timedelta(days=2), datetime.min.time(), JST)
     archive_root = Path(tempfile.mkdtemp(prefix="devkit-bench-archive-", dir="/tmp")) if archive else None
     try:
+        server_before, own = server_cpu(datadir), resource.getrusage(resource.RUSAGE_SELF)
         began = time.monotonic()
+        path = "-"
         if variant == "baseline":
             rows, batches, longest = baseline_cleanup(dsn, cutoff, batch_size)
         else:
-            result = cleanup(dsn, "bench", cutoff, batch_size=batch_size, jobs=jobs, archive_root=archive_root)
+            result = cleanup(
+                dsn,
+                "bench",
+                cutoff,
+                batch_size=batch_size,
+                jobs=jobs,
+                archive_root=archive_root,
+                set_based_fk_checks=set_based,
+            )
             rows, batches, longest = sum(result.counts.values()), result.batches, result.longest_batch
-        return {"rows": rows, "batches": batches, "longest": longest, "seconds": time.monotonic() - began}
+            path = result.fk_checks.mode
+        seconds = time.monotonic() - began
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        return {
+            "rows": rows,
+            "batches": batches,
+            "longest": longest,
+            "seconds": seconds,
+            "path": path,
+            "client_cpu": after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime,
+            "server_cpu": server_cpu(datadir) - server_before,
+        }
     finally:
         drop_database(admin_dsn, name)
         if archive_root:
@@ -112,31 +147,42 @@ def run_cleanup(admin_dsn: str, template: str, variant: str, batch_size: int, jo
 
 
 def bench_cleanup(
-    admin_dsn: str, profile: str, factor: float, sweep: list[tuple[int, int, bool, bool]], rounds: int
+    admin_dsn: str,
+    profile: str,
+    factor: float,
+    sweep: list[tuple[int, int, bool, bool, bool]],
+    rounds: int,
+    datadir: Path | None = None,
 ) -> None:
-    """Baseline and every (batch size, jobs, archive, partitioned) of the sweep, alternated `rounds` times;
-    medians."""
+    """Baseline and every (batch size, jobs, archive, partitioned, set-based foreign-key checks) of the sweep,
+    alternated `rounds` times; medians."""
     from statistics import median
 
     template, partitioned, day_orders = seed_cleanup_templates(admin_dsn, profile, factor)
     try:
-        variants = [("baseline", 500, 1, False, False)] + [("devkit", *variant) for variant in sweep]
-        runs: dict[tuple[str, int, int, bool, bool], list[dict]] = {variant: [] for variant in variants}
+        variants = [("baseline", 500, 1, False, False, False)] + [("devkit", *variant) for variant in sweep]
+        runs: dict[tuple[str, int, int, bool, bool, bool], list[dict]] = {variant: [] for variant in variants}
         for round_no in range(1, rounds + 1):
-            for kind, batch, jobs, archive, parted in variants if round_no % 2 else reversed(variants):
+            for kind, batch, jobs, archive, parted, fast in variants if round_no % 2 else reversed(variants):
                 source = partitioned if parted else template
-                figures = run_cleanup(admin_dsn, source, kind, batch, jobs, archive)
-                runs[kind, batch, jobs, archive, parted].append(figures)
+                figures = run_cleanup(admin_dsn, source, kind, batch, jobs, archive, fast, datadir)
+                runs[kind, batch, jobs, archive, parted, fast].append(figures)
         base_rate = median(r["rows"] / r["seconds"] for r in runs[variants[0]])
-        for (kind, batch, jobs, archive, parted), figures in runs.items():
+        for (kind, batch, jobs, archive, parted, _), figures in runs.items():
             rate = median(r["rows"] / r["seconds"] for r in figures)
+            per = 1e6 / figures[0]["rows"]
+            cpu = (
+                f"CPU s per M rows: client {median(r['client_cpu'] for r in figures) * per:.1f} + server "
+                f"{median(r['server_cpu'] for r in figures) * per:.1f}"
+            )
             full_day = 20_000_000 / day_orders * figures[0]["rows"]  # the page's staging day, ~150M rows
             print(
                 f"cleanup of 1 day of 3 (staging --scale {factor:g}): {kind:8} --batch-size {batch:>5} --jobs {jobs}"
                 f"{' --archive' if archive else '':10}{' (webhook_events partitioned by day)' if parted else ''}: "
                 f"{figures[0]['rows']:,} rows in {figures[0]['batches']} batches, {rate:,.0f} rows/s "
                 f"({rate / base_rate:.2f}x baseline), longest batch {max(r['longest'] for r in figures):.2f}s; "
-                f"projected full staging day (~{full_day / 1e6:,.0f}M rows): ~{full_day / rate / 60:,.0f} min",
+                f"projected full staging day (~{full_day / 1e6:,.0f}M rows): ~{full_day / rate / 60:,.0f} min; "
+                f"{cpu}; foreign-key checks {figures[0]['path']}",
                 flush=True,
             )
     finally:
@@ -252,9 +298,9 @@ def main() -> None:
     parser.add_argument("--cleanup-scale", type=float, default=0.0, help="also bench cleanup of 1 day of 3 at this")
     parser.add_argument(
         "--cleanup-sweep",
-        default="500x1,5000x1,20000x1,2000x2,5000x2,5000x2a,5000x2p",
-        help="BATCHxJOBS[a][p] variants of devkit cleanup (a: --archive, p: webhook_events partitioned by day), "
-        "against the pre-#16 batch (500 orders each)",
+        default="500x1,5000x1,20000x1,2000x2,5000x2,5000x2r,10000x2,5000x2a,5000x2ar,5000x2p",
+        help="BATCHxJOBS[a][p][r] variants of devkit cleanup (a: --archive, p: webhook_events partitioned by day, "
+        "r: foreign keys checked per row, as before the set-based checks), against the pre-#16 batch (500 orders each)",
     )
     parser.add_argument("--cleanup-rounds", type=int, default=3, help="alternating cleanup rounds (medians)")
     parser.add_argument(
@@ -304,10 +350,10 @@ def main() -> None:
                     )
         if args.cleanup_scale:
             sweep = [
-                (int(batch), int(jobs.rstrip("ap")), "a" in jobs, "p" in jobs)
+                (int(batch), int(jobs.rstrip("apr")), "a" in jobs, "p" in jobs, "r" not in jobs)
                 for batch, jobs in (item.split("x") for item in args.cleanup_sweep.split(","))
             ]
-            bench_cleanup(admin_dsn, args.profile, args.cleanup_scale, sweep, args.cleanup_rounds)
+            bench_cleanup(admin_dsn, args.profile, args.cleanup_scale, sweep, args.cleanup_rounds, datadir)
     finally:
         if server:
             server.stop()

@@ -40,6 +40,7 @@ def cleanup(
         check_batch_size,
         check_jobs,
         parse_duration,
+        plan_fk_checks,
         prepare_archive_root,
         read_manifest,
         restore_archive,
@@ -78,6 +79,7 @@ def cleanup(
         terminal.table(
             ("table", "would delete"), list(counts.items()), title=f"test rows before {cutoff:%Y-%m-%d %H:%M} UTC"
         )
+        terminal.info(plan_fk_checks(dsn).describe())
         terminal.info("dry run: nothing deleted")
         return
     _confirm(terminal, env, dsn, yes, f"Delete test orders older than {older_than} from {env} ({mask_dsn(dsn)})?")
@@ -92,6 +94,7 @@ def cleanup(
         terminal.info(f"archive: {result.archive}  (restore: devkit cleanup {env} --restore {result.archive})")
     if result.partitions:
         terminal.info(f"dropped whole (every row old test data): {', '.join(result.partitions)}")
+    terminal.info(result.fk_checks.describe())
     if result.skipped_locked:
         terminal.notice("some old orders were being written by the platform and were left for the next run")
     terminal.success(
