@@ -98,6 +98,28 @@ Gate = Callable[[str], int]
 NATIVE_MAX_RECOGNIZERS = 64
 
 
+class PythonGate:
+    """The gate in Python (the reference); a plain object, so a detector holding it still pickles."""
+
+    def __init__(self, table: list[tuple[int, Clue]]) -> None:
+        self.table = table
+
+    def __call__(self, text: str) -> int:
+        return _mask(text, self.table)
+
+
+class NativeGate:
+    """The gate as pii_gate.c checks it: the clues packed once into the tuples the C reads."""
+
+    def __init__(self, table: list[tuple[int, Clue]]) -> None:
+        self.packed = tuple(
+            (bit, c.literals, c.digits, c.seps, c.gap, c.right_bad, c.after, c.non_ascii, c.counts) for bit, c in table
+        )
+
+    def __call__(self, text: str) -> int:
+        return NATIVE.pii_gate(text, self.packed)  # type: ignore[no-any-return,union-attr]
+
+
 def _table(recognizers: Sequence[Recognizer]) -> list[tuple[int, Clue]] | None:
     if not recognizers or any(r.clues is None for r in recognizers):
         return None  # a recognizer that declares nothing: no text can be proved empty for it
@@ -110,16 +132,12 @@ def gate_for(recognizers: Sequence[Recognizer]) -> Gate | None:
     table = _table(recognizers)
     if table is None:
         return None
-    native = getattr(NATIVE, "pii_gate", None)
-    if native is None or len(recognizers) > NATIVE_MAX_RECOGNIZERS:
-        return lambda text: _mask(text, table)
-    packed = tuple(
-        (bit, c.literals, c.digits, c.seps, c.gap, c.right_bad, c.after, c.non_ascii, c.counts) for bit, c in table
-    )
-    return lambda text: native(text, packed)  # type: ignore[no-any-return]
+    if getattr(NATIVE, "pii_gate", None) is None or len(recognizers) > NATIVE_MAX_RECOGNIZERS:
+        return PythonGate(table)
+    return NativeGate(table)
 
 
 def python_gate(recognizers: Sequence[Recognizer]) -> Gate | None:
     """`gate_for` without the C scan (what the tests hold the C scan to)."""
     table = _table(recognizers)
-    return None if table is None else (lambda text: _mask(text, table))
+    return None if table is None else PythonGate(table)
