@@ -8,6 +8,7 @@ was most of the leak check's time. Without it these run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import unicodedata
@@ -82,6 +83,14 @@ _JSON_STRINGS: Callable[[object], list[str]] = getattr(NATIVE, "json_strings", N
 _NOTED: tuple[str | None, object, list[str] | None] = (None, None, None)
 
 
+# The keys of noted outputs once asked (_remember_keys), for the output scan's question: it asks after the whole chunk
+# is made, about a str decoded from the COPY line (equal to the output, not the object), when other outputs have been
+# noted since; without these it parsed every JSON output again (json.loads was ~7% of a payload table's row loop).
+# Each entry answers one question (popped), so the entries are about one chunk's outputs; bounded all the same.
+_RECENT: dict[str, list[str]] = {}
+RECENT_MAX = 4096
+
+
 def note_json_output(text: str, document: object) -> None:
     """`text` is `json.dumps(document)` (the document no one changes any more): `output_keys(text, True)` reads the
     document's strings instead of parsing `text`. The strings are the same: json.loads(json.dumps(d)) has d's string
@@ -101,6 +110,9 @@ def output_keys(value: str, is_json: bool = False) -> list[str]:
             keys = _json_output_keys(_JSON_STRINGS(noted[1]))
             _remember_keys(noted, keys)
             return list(keys)
+        recent = _RECENT.pop(value, None) if _RECENT else None
+        if recent is not None:
+            return recent  # an equal output's keys (popped: the caller's own list)
         try:
             pieces = _JSON_STRINGS(json.loads(value))
         except ValueError:
@@ -115,6 +127,13 @@ def _remember_keys(noted: tuple[str | None, object, list[str] | None], keys: lis
     global _NOTED
     if _NOTED is noted:
         _NOTED = (noted[0], None, keys)
+    text = noted[0]
+    if text is not None:
+        if len(_RECENT) >= RECENT_MAX:
+            # The oldest entry (another thread may take it first: then nothing to do).
+            with contextlib.suppress(KeyError, StopIteration, RuntimeError):
+                del _RECENT[next(iter(_RECENT))]
+        _RECENT[text] = list(keys)
 
 
 def _json_output_keys(pieces: list[str]) -> list[str]:

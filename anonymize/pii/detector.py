@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal
 from anonymize.context import KeyContext, key_context
 from anonymize.pii import canonical, lookalikes
 from anonymize.pii.features import features_of
+from anonymize.pii.gate import Gate, gate_for
 from anonymize.pii.json_leaves import LeafPath
 from anonymize.pii.known import KnownValues
 from anonymize.pii.normalize_map import MappedText, normalize_text
@@ -96,6 +97,7 @@ class PiiDetector:
         self.min_score = min_score
         self.engine = engine
         self._ungated = any(r.ungated for r in self.recognizers)  # then a featureless text still needs a look
+        self._gate = self._gate_of(self.recognizers)
         self._analyzer = analyzer
         self._cache: OrderedDict[str, tuple[Span, ...]] = OrderedDict()
         self._hits = 0
@@ -160,6 +162,7 @@ class PiiDetector:
         """Run `extra` (a rules file's Presidio recognizers) after this detector's own; replaces earlier extras."""
         self.recognizers = [*self._own, *extra]
         self._ungated = any(r.ungated for r in self.recognizers)
+        self._gate = self._gate_of(self.recognizers)
         self._analyzer = None
         self.clear_cache()
         self.stamp().generation += 1  # other recognizers: memoized answers (free_text's) no longer hold
@@ -180,7 +183,17 @@ class PiiDetector:
             self._analyzer = build_analyzer(self.recognizers)
         return self._analyzer
 
+    def _gate_of(self, recognizers: Sequence[Recognizer]) -> Gate | None:
+        """The recognizers' gate (anonymize.pii.gate) when this detector's spans are theirs alone: Presidio's engine
+        may add an installed spaCy model's names, which declare nothing."""
+        return gate_for(recognizers) if self.engine == "direct" else None
+
     def _detect(self, mapped: MappedText, context: KeyContext | None = None) -> list[Span]:
+        gate = self._gate
+        if gate is not None and not gate(mapped.text):
+            # No recognizer can find anything here (most of a payload's ids and timestamps): their spans are none,
+            # which the cache need not hold. Known values are still looked for (_finish).
+            return self._finish(mapped, (), context)
         found = self._cached(mapped.text)
         if found is None:
             found = self._store(mapped.text, self._analyze_batch([mapped.text])[0])
@@ -215,12 +228,15 @@ class PiiDetector:
         return [self._settle(text, self._recognize(text)) for text in texts]
 
     def _recognize(self, text: str) -> list[Span]:
+        mask = self._gate(text) if self._gate is not None else -1  # -1: every bit set
+        if not mask:
+            return []
         features = features_of(text)
         if not features and not self._ungated:
             return []
         spans: list[Span] = []
-        for recognizer in self.recognizers:
-            if recognizer.applies(text, features):
+        for i, recognizer in enumerate(self.recognizers):
+            if mask >> i & 1 and recognizer.applies(text, features):
                 spans.extend(recognizer.find(text))
         return spans
 

@@ -422,7 +422,9 @@ def _scalar_text(value: Any) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return int.__repr__(value)  # what json.dumps writes for an int (its encoder's int_repr), without its setup
+    if isinstance(value, float):
         return json.dumps(value)
     return str(value)
 
@@ -764,10 +766,16 @@ class JsonPaths(Transformer[JsonParams]):
                 yield fake, None, self._origin(trail, FAKE, False, False)
 
 
+# json.dumps(document, ensure_ascii=False) without building an encoder per call; check_circular off, since a
+# document json.loads made, with scalars put in, holds no cycle (the check only turns a cycle into an error): the same
+# text, measured 0.171 -> 0.141 CPU s for 10,838 payloads of bench/snapshot's strangers at --scale 0.3.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
 def _encoded(document: Any) -> str:
     """The transform's output, noted with the document it encodes: the leak check's keys of it are the document's
     strings (leak_keys.note_json_output), not those of a parse of the output."""
-    out = json.dumps(document, ensure_ascii=False)
+    out = _ENCODE(document)
     note_json_output(out, document)
     return out
 

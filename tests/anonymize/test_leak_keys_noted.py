@@ -29,10 +29,12 @@ ODD_DOCUMENTS: list[Any] = [
 
 
 def _parsed_keys(text: str) -> list[str]:
-    """output_keys of an equal string that is not the noted object: what a parse of the output gives."""
-    other = (text + " ")[:-1]
-    assert other == text and other is not text
-    return leak_keys.output_keys(other, True)
+    """What a parse of the output gives: output_keys' own parse of a string it has no keys of."""
+    try:
+        pieces = leak_keys._JSON_STRINGS(json.loads(text))
+    except ValueError:
+        pieces = [text]
+    return leak_keys._json_output_keys(pieces)
 
 
 @pytest.mark.parametrize("params", RULE_SETS, ids=range(len(RULE_SETS)))
@@ -77,3 +79,38 @@ def test_callers_get_their_own_list() -> None:
     keys = leak_keys.output_keys(text, True)
     keys.append("changed by the caller")
     assert leak_keys.output_keys(text, True) == ["taro yamada", "taro", "yamada"]
+
+
+def test_the_scans_question_about_an_equal_string_is_answered_from_the_keys_asked_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The output scan asks after the chunk is made, about a str decoded from the COPY line, when other outputs have
+    been noted since: the keys the row loop asked for answer it (once), equal to a parse's."""
+    rng = random.Random(1416)
+    transformer = build("json", RULE_SETS[0], "jsonb")
+    outputs = []
+    for document in [_document(rng) for _ in range(50)]:
+        new = transformer.transform(json.dumps(document), {})
+        assert new is not None
+        leak_keys.output_keys(new, True)  # the row loop's question, while the output is the noted one
+        if new not in outputs:  # (an output met twice is answered once, then parsed)
+            outputs.append(new)
+    assert len(outputs) > 30
+    expected = [_parsed_keys(new) for new in outputs]
+    parses: list[str] = []
+    real_loads = json.loads
+    monkeypatch.setattr(leak_keys.json, "loads", lambda text: parses.append(text) or real_loads(text))
+    scanned = [(new + " ")[:-1] for new in outputs]  # equal strings, not the outputs themselves
+    assert [leak_keys.output_keys(text, True) for text in scanned] == expected
+    assert parses == []
+    assert leak_keys.output_keys(scanned[0], True) == expected[0]  # asked again: parsed, the same keys
+    assert parses == [scanned[0]]
+
+
+def test_the_kept_keys_are_bounded() -> None:
+    for i in range(leak_keys.RECENT_MAX + 10):
+        text = json.dumps({"n": f"value {i}"})
+        leak_keys.note_json_output(text, {"n": f"value {i}"})
+        leak_keys.output_keys(text, True)
+    assert len(leak_keys._RECENT) == leak_keys.RECENT_MAX
+    assert json.dumps({"n": "value 0"}) not in leak_keys._RECENT  # the oldest went first

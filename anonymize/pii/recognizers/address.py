@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from anonymize.pii import canonical
+from anonymize.pii.gate import Clue
 from anonymize.pii.recognizers.base import HIRAGANA, KANJI, KATAKANA, Recognizer, words
 from anonymize.pii.spans import Kind, Span
 
@@ -58,6 +59,7 @@ class AddressRecognizer(Recognizer):
     kinds = frozenset({Kind.ADDRESS})
     needs = frozenset({"digit"})
     gate = re.compile("[都道府県市区町村郡]")
+    clues = (Clue(literals=tuple("都道府県市区町村郡"), digits=1),)  # `applies`: the gate and a digit
 
     def find(self, text: str) -> list[Span]:
         spans = []

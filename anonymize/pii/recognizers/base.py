@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import ClassVar
 
 from anonymize.pii.features import Feature
+from anonymize.pii.gate import Clue
 from anonymize.pii.spans import Kind, Span
 
 __all__ = ["Feature"]  # and what is defined here: recognizers name the features they need
@@ -38,6 +39,10 @@ class Recognizer(ABC):
     # Runs even on a text with none of the cheap features (a rules file's Presidio recognizers: a deny list may
     # match any word); `applies` alone decides.
     ungated: ClassVar[bool] = False
+    # Every way `find` (after `applies`) can return a span, as conditions on the text read off its patterns
+    # (anonymize.pii.gate): a text where none holds is not handed to it. None: not declared, and then no recognizer
+    # of the detector is skipped by the gate.
+    clues: ClassVar[tuple[Clue, ...] | None] = None
 
     def applies(self, text: str, features: frozenset[Feature]) -> bool:
         """Worth running on `text`? (It has a feature this recognizer needs and passes its gate.)"""

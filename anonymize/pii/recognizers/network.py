@@ -13,6 +13,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from anonymize.pii import canonical
+from anonymize.pii.gate import Clue
 from anonymize.pii.recognizers.base import Recognizer
 from anonymize.pii.spans import Kind, Span
 
@@ -51,6 +52,7 @@ class EmailRecognizer(Recognizer):
     name = "email"
     kinds = frozenset({Kind.EMAIL})
     needs = frozenset({"at"})
+    clues = (Clue(literals=("@",)),)
 
     def find(self, text: str) -> list[Span]:
         spans = []
@@ -66,6 +68,12 @@ class IpRecognizer(Recognizer):
     kinds = frozenset({Kind.IP})
     needs = frozenset({"digit"})
     gate = re.compile("[.:]")
+    # IPv4: four numbers joined by dots; IPv6: a "::" or seven colons (and, as `applies` asks, a digit).
+    clues = (
+        Clue(counts=((".", 3),), digits=4, seps="."),
+        Clue(literals=("::",), digits=1),
+        Clue(counts=((":", 7),), digits=1),
+    )
 
     def find(self, text: str) -> list[Span]:
         spans = []

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 
-from anonymize.context import card_grouped, card_label_before, card_network, has_card_cue, is_card_number
+from anonymize.context import CARD_LENGTHS, card_grouped, card_label_before, card_network, has_card_cue, is_card_number
 from anonymize.pii import canonical
+from anonymize.pii.gate import WORD_RIGHT, Clue
 from anonymize.pii.recognizers.base import NUM_LEFT, NUM_RIGHT, Recognizer, preceded_by
 from anonymize.pii.spans import BARE, CUE, Kind, Span
 from anonymize.transformers.identifiers import corporate_number_valid, my_number_valid
@@ -55,6 +56,7 @@ class MyNumberRecognizer(Recognizer):
     kinds = frozenset({Kind.MY_NUMBER})
     needs = frozenset({"digit"})
     gate = _MY_NUMBER_CUE
+    clues = (Clue(digits=12, seps=" -", right_bad=WORD_RIGHT),)  # _MY_NUMBER, ended by NUM_RIGHT
 
     def find(self, text: str) -> list[Span]:
         spans = []
@@ -70,6 +72,7 @@ class CorporateNumberRecognizer(Recognizer):
     kinds = frozenset({Kind.CORPORATE_NUMBER, Kind.INVOICE_NUMBER})
     needs = frozenset({"digit"})
     gate = re.compile("T|法人|[Cc]orporate|[Cc]ompany|houjin")
+    clues = (Clue(digits=13, seps=" -", right_bad=WORD_RIGHT),)  # _INVOICE's 13 digits, _CORPORATE's 1+4+4+4
 
     def find(self, text: str) -> list[Span]:
         spans = []
@@ -88,6 +91,8 @@ class CardRecognizer(Recognizer):
     name = "card"
     kinds = frozenset({Kind.CARD})
     needs = frozenset({"digit"})
+    # _CARD's groups joined by single spaces or hyphens, as many digits as the shortest network's card.
+    clues = (Clue(digits=min(CARD_LENGTHS), seps=" -", right_bad=WORD_RIGHT),)
 
     def find(self, text: str) -> list[Span]:
         """Every Luhn-valid number of a network's range and length, with what else says it is a card: its grouping
@@ -113,6 +118,15 @@ class BankRecognizer(Recognizer):
     kinds = frozenset({Kind.BANK_ACCOUNT, Kind.BANK_BRANCH})
     needs = frozenset({"digit"})
     gate = re.compile("普通|当座|貯蓄|総合|口座|[Aa]cc(?:oun)?t|支店|店番|[Bb]ranch")
+    # The gate's words, then a number of 3 digits (a branch) or more (an account), ended by NUM_RIGHT.
+    clues = (
+        Clue(
+            literals=("普通", "当座", "貯蓄", "総合", "口座", "Acct", "acct", "Account", "account", "支店", "店番",
+                      "Branch", "branch"),
+            digits=3,
+            right_bad=WORD_RIGHT,
+        ),
+    )  # fmt: skip
 
     def find(self, text: str) -> list[Span]:
         spans = []

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from functools import cache
 
 from anonymize.pii import canonical
+from anonymize.pii.gate import ASCII_SPACES, Clue
 from anonymize.pii.names import (
     COMMON_WORDS,
     given_at,
@@ -150,6 +151,13 @@ class PersonRecognizer(Recognizer):
     name = "person"
     kinds = frozenset({Kind.PERSON})
     needs = frozenset({"name"})
+    # Every Japanese pattern needs a character beyond ASCII. In ASCII text: the Latin ones need a space (_EN_TITLE,
+    # _EN_LABEL, _EN_PAIR) or an honorific word (_EN_SAN, "Taro-san"), _KEY_LABEL one of _KEY_WORDS.
+    clues = (
+        Clue(non_ascii=True),
+        Clue(literals=tuple(ASCII_SPACES)),
+        Clue(literals=(*_KEY_WORDS, "san", "sama", "sensei", "kun")),
+    )
 
     def find(self, text: str) -> list[Span]:
         spans: list[Span] = []

@@ -15,6 +15,7 @@ import re
 from functools import cache
 
 from anonymize.pii import canonical
+from anonymize.pii.gate import WORD_RIGHT, Clue
 from anonymize.pii.recognizers.base import NUM_LEFT, NUM_RIGHT, Recognizer, preceded_by, scan
 from anonymize.pii.spans import Kind, Span
 
@@ -62,6 +63,13 @@ class PhoneRecognizer(Recognizer):
     name = "jp_phone"
     kinds = frozenset({Kind.PHONE})
     needs = frozenset({"digit"})
+    clues = (
+        # _JP: 10 or 11 national digits (japanese_number_ok; "+81" adds two), groups joined by a separator, a
+        # bracket, or a bracket and a separator ("(03) 1234", "+81-(0)-3").
+        Clue(digits=10, seps="-. ()", gap=2, right_bad=WORD_RIGHT),
+        # _FOREIGN: "+", a digit, then at least two more, separators (up to 14 in a row) between them.
+        Clue(digits=3, seps=" -.()", gap=14, right_bad=WORD_RIGHT, after="+"),
+    )
 
     def find(self, text: str) -> list[Span]:
         spans = [

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from anonymize.pii.gate import WORD_RIGHT, Clue
 from anonymize.pii.recognizers.address import PREFECTURE_PATTERN
 from anonymize.pii.recognizers.base import NUM_RIGHT, Recognizer
 from anonymize.pii.spans import Kind, Span
@@ -25,6 +26,7 @@ class PostalCodeRecognizer(Recognizer):
     kinds = frozenset({Kind.POSTAL_CODE})
     needs = frozenset({"digit"})
     gate = re.compile(r"〒|郵便番号|[Pp]ostal|[Pp]ostcode|[Zz][Ii][Pp]|\d{3}-\d{4}")
+    clues = (Clue(digits=7, seps="-", right_bad=WORD_RIGHT),)  # \d{3}-?\d{4}, ended by NUM_RIGHT
 
     def find(self, text: str) -> list[Span]:
         spans = []
