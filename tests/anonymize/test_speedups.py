@@ -770,6 +770,30 @@ def test_the_c_phone_fake_equals_the_python_transform(max_length: int | None, lo
     assert _no_native("phone", {"locale": "gb"})  # 0-leading national numbers are British there: Python
 
 
+def _refuse(value: str, row: object) -> str:
+    raise AssertionError(f"handed to Python: {value!r}")
+
+
+def test_the_c_phone_fake_writes_north_american_and_british_numbers_itself() -> None:
+    """The shapes the C fake claims are made in C (a fallback that refuses proves it), and equal Python's; under
+    `locale: ja` they are Python's (the Japanese rules permute them)."""
+    rng = random.Random(17)
+    nanp = [f"{rng.randrange(200, 1000)}{rng.randrange(200, 1000)}{rng.randrange(10000):04d}" for _ in range(1500)]
+    british = [f"{rng.choice('12378 9')}{rng.randrange(10**9):09d}".replace(" ", "2") for _ in range(1500)]
+    values = nanp + [f"{n[:3]}-{n[3:6]}-{n[6:]}" for n in nanp] + [f"({n[:3]}) {n[3:6]}-{n[6:]}" for n in nanp]
+    values += [f"+1 {n[:3]} {n[3:6]} {n[6:]}" for n in nanp] + [f"1-{n}" for n in nanp[:300]]
+    values += [f"+44 {b[:2]} {b[2:6]} {b[6:]}" for b in british] + [f"0044 {b}" for b in british[:300]]
+    values += [f"+44 (0){b[:3]} {b[3:]}" for b in british[:300]]
+    values += ["4155550134", "415-555-0134", "+44 20 7946 0018", "+44 (0)161 496 0123"]  # fictional already
+    transformer = build_transformer(ColumnRule(transform="phone"), ColumnInfo("public.t", "c", "text"), KEY)
+    strict = reference.NATIVE.PhoneFake(transformer._digest, _refuse, -1, True)
+    fresh = build_transformer(ColumnRule(transform="phone"), ColumnInfo("public.t", "c", "text"), KEY)
+    assert _answers(strict, values) == _answers(fresh.transform, values)
+    ja = reference.NATIVE.PhoneFake(transformer._digest, _refuse, -1, False)
+    with pytest.raises(AssertionError, match="handed to Python"):
+        ja(values[0], {})
+
+
 @pytest.mark.parametrize("part", ["postal_code", "street"])
 @pytest.mark.parametrize("key_column", ["id", None])
 @pytest.mark.parametrize("pg_type", ["text", "varchar(8)"])
