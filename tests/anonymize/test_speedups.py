@@ -697,6 +697,10 @@ NAME_PARAMS = [
     {"order": "given_first", "separator": "・"},
     {"locale": "en", "key_column": "id"},
     {"script": "katakana", "locale": "ja"},
+    {"locale": "en"},
+    {"part": "family", "locale": "en"},
+    {"part": "given", "locale": "en", "order": "family_first"},
+    {"order": "family_first"},
 ]
 # Names the C fake must hand to Python (Latin script: Western or romaji fakes of their shape; kana under the kanji
 # script: kana fakes), next to ones it writes itself.
@@ -734,6 +738,7 @@ def test_the_c_name_fake_equals_the_python_transform(params: dict, pg_type: str)
         for _ in range(2000)
     ]
     values += ["", " ", "\u3000", "\t \u3000", "ｻﾄｳ ﾀﾛｳ", "佐藤　太郎"] + FOREIGN_NAMES * 5
+    values += _western_names(rng, 1500)
     values += _odd_strings(rng, "Jaéヤやー山 ,.々〇ｻﾞＡ3・ヽ", 600, 12)
     keys = [None, "", "42", "7", "佐藤 太郎", "ＡＢＣ"]
     rows = [{"id": rng.choice(keys) if rng.random() < 0.2 else str(rng.randrange(10**7))} for _ in values]
@@ -768,6 +773,74 @@ def test_the_c_phone_fake_equals_the_python_transform(max_length: int | None, lo
     assert _answers(native, values) == _answers(fresh.transform, values)
     assert _no_native("phone", {"key_column": "id"}) and _no_native("phone", {"keep_prefix_digits": 3})
     assert _no_native("phone", {"locale": "gb"})  # 0-leading national numbers are British there: Python
+
+
+WESTERN_GIVEN = [
+    "John",
+    "Robert",
+    "O'",
+    "K-",
+    "Claudia",
+    "Anne-Marie",
+    "O'Neil",
+    "Ken",
+    "Taro",
+    "Anna",
+    "Jo",
+    "J.",
+    "j",
+    "A",
+]
+WESTERN_FAMILY = ["Smith", "Harding", "Villarreal", "Clunies-Ross", "O'Brien", "Yamada", "Satou", "Kim", "Ohno"]
+WESTERN_EXTRAS = ["", "Dr. ", "Mr ", "Prof. ", "van ", "de la ", "Jr.", " III", " PhD", " MD", "ii", ".", "-"]
+
+
+def _western_names(rng: random.Random, count: int) -> list[str]:
+    """Latin-script names of every form the C fake writes or hands over: titles, suffixes, particles, initials,
+    hyphens and apostrophes, ALL CAPS and lowercase, romaji-looking ones, commas, doubled spaces."""
+    values = []
+    for _ in range(count):
+        words = [rng.choice(WESTERN_GIVEN) for _ in range(rng.randrange(3))] + [rng.choice(WESTERN_FAMILY)]
+        name = rng.choice(WESTERN_EXTRAS[:6]) + rng.choice([" ", "  ", " "]).join(words)
+        name += rng.choice(["", " "]) + rng.choice(WESTERN_EXTRAS[6:] + [""] * 6)
+        name = rng.choice([name, name, name, name.upper(), name.lower(), name.replace(" ", ", ", 1), f" {name} "])
+        values.append(name)
+    return values
+
+
+def test_the_c_name_fake_writes_western_names_itself() -> None:
+    """Plain ASCII Western names are made in C (a fallback that refuses proves it) and equal Python's, at each
+    part and locale; romaji-looking ones, and commas, go to Python."""
+    rng = random.Random(19)
+    for params in ({}, {"locale": "en"}, {"part": "given", "locale": "en"}, {"part": "family", "locale": "en"}):
+        rule = ColumnRule(transform="person_name", params=params)
+        transformer = build_transformer(rule, ColumnInfo("public.t", "c", "text"), KEY)
+        strict = reference.NATIVE.NameFake(
+            transformer._index_of.index,
+            transformer._names.family,
+            transformer._names.given,
+            None,
+            None,
+            ["full", "family", "given"].index(transformer.params.part),
+            False,
+            _refuse,
+            -1,
+            1,
+            latin=transformer._native_latin(),
+        )
+        fresh = build_transformer(rule, ColumnInfo("public.t", "c", "text"), KEY)
+        made = []
+        for value in _western_names(rng, 1500) + ["Robert Harding", "Claudia Villarreal", "Dr. Jane A. Doe Jr."]:
+            try:
+                made.append((value, strict(value, {})))
+            except AssertionError:
+                continue
+        assert len(made) > 500, params  # most are C's
+        assert [fake for _, fake in made] == [fresh.transform(value, {}) for value, _ in made]
+        romaji = ("Taro Yamada", "YAMADA") if params.get("locale") != "en" else ()  # en: Western, in C
+        for handed in ("Smith, John", "Émilie Dubois", "John 3rd", *romaji):
+            with pytest.raises(AssertionError, match="handed to Python"):
+                strict(handed, {})
 
 
 def _refuse(value: str, row: object) -> str:

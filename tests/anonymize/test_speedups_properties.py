@@ -218,6 +218,44 @@ def test_person_name(value: str, key: str | None, script: str) -> None:
     _same_fakes("person_name", value, script=script)
 
 
+# Latin-script names as the C fake splits them: words of ASCII letters with . ' - at spaces, titles, suffixes,
+# particles and initials among them, romaji-looking words (Hepburn syllables, long vowels), odd neighbours.
+LATIN_NAME_WORDS = ["John", "SMITH", "jane", "J.", "j", "Dr.", "mr", "Jr.", "iii", "PhD", "van", "de", "O'Brien"]
+LATIN_NAME_WORDS += [
+    "Anne-Marie",
+    "K-",
+    "O'",
+    "Taro",
+    "yamada",
+    "Satou",
+    "OHNO",
+    "Kim",
+    "Anna",
+    "nn",
+    "tt",
+    "shi",
+    ".",
+    "-",
+]
+latin_names = st.builds(
+    "{}{}{}".format,
+    st.sampled_from(["", " ", "  "]),
+    st.lists(st.sampled_from(LATIN_NAME_WORDS), max_size=5).map(" ".join),
+    st.sampled_from(["", " ", ",", " Jr."]),
+)
+
+
+@DIFFERENTIAL
+@given(
+    value=st.one_of(latin_names, st.text(alphabet="aeiounmkstyhz .'-AEOUNMKS", max_size=24), values),
+    part=st.sampled_from(["full", "family", "given"]),
+    locale=st.sampled_from(["auto", "en"]),
+    order=st.sampled_from(["auto", "family_first"]),
+)
+def test_person_name_latin(value: str, part: str, locale: str, order: str) -> None:
+    _same_fakes("person_name", value, part=part, locale=locale, order=order)
+
+
 @DIFFERENTIAL
 @given(
     value=st.one_of(
