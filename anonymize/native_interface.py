@@ -38,6 +38,7 @@ class AddressPart(IntEnum):
 
     postal_code = 0
     street = 1
+    building = 2  # Western building lines only ("Suite 9227"): a Japanese one is Python's
 
 
 # enum -> its C prefix in interface.h (MODE_WHOLE, FAILED_WIDTH, ADDRESS_POSTAL_CODE).

@@ -160,6 +160,7 @@ class Address(Keyed[AddressParams], MemoizedTransformer[AddressParams]):
             AddressPart[self.params.part],  # the parts anonymize/csrc/address.c makes
             self.transform,
             native_max_length(self.max_length),
+            western=self._western.native(),
         )
 
     def fake_address(self, key: str) -> FakeAddress:

@@ -256,16 +256,26 @@ def test_person_name_latin(value: str, part: str, locale: str, order: str) -> No
     _same_fakes("person_name", value, part=part, locale=locale, order=order)
 
 
+# Western lines and postal codes as western.c tokenizes them: numbers, ordinals, name runs and street types, units,
+# single letters, UK postcodes (with their near misses), separators and case.
+WESTERN_ADDRESS_PIECES = ["12", "0", "007", "3rd", "21ST", "11th", "Baker", "Lake", "Shore", "Drive", "St", "st"]
+WESTERN_ADDRESS_PIECES += ["Apt", "B", "x", "CA", "O'Neil", "SW1A 1AA", "ec1a1bb", "W1  2AB", "A1", "1AA", "-", "#"]
+western_addresses = st.lists(st.sampled_from(WESTERN_ADDRESS_PIECES), max_size=6).flatmap(
+    lambda pieces: st.sampled_from([" ", "", ", ", "  "]).map(lambda separator: separator.join(pieces))
+)
+
+
 @DIFFERENTIAL
 @given(
     value=st.one_of(
         st.integers(0, 10**7 - 1).map("{:07d}".format),
         st.builds("{:03d}-{:04d}".format, st.integers(0, 999), st.integers(0, 9999)),
         st.builds(str.__add__, st.sampled_from(["〒", " ", ""]), digit_groups),
+        western_addresses,
         values,
     ),
     key=row_keys,
-    part=st.sampled_from(["postal_code", "street"]),
+    part=st.sampled_from(["postal_code", "street", "building"]),
 )
 def test_address(value: str, key: str | None, part: str) -> None:
     _same_fakes("address", value, key, key_column="id", part=part)
