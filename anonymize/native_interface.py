@@ -12,7 +12,7 @@ from typing import Any
 
 # Bumped with every change of a C function's signature or meaning: anonymize/speedups.py ignores a build whose API
 # differs (an old .so left in place by a failed optional rebuild), falling back to Python.
-API = 13
+API = 14
 
 
 class RecordMode(IntEnum):
