@@ -22,6 +22,8 @@ typedef struct {
     PyObject *nfkc;         /* normalize.nfkc */
     int part;
     Western western; /* its digest NULL: Western values are all Python's */
+    PyObject *memo;  /* the transformer's memo (dict), or NULL: Western fakes keyed on the value are kept there */
+    Py_ssize_t memo_size;
 } AddressFake;
 
 static PyObject *building_words[12], *chome, *ban;
@@ -168,11 +170,26 @@ address_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwn
     else
         key = Py_NewRef(value);
     if (fake->western.digest != NULL && PyUnicode_Check(key) && !fake_is_blank(value)) {
+        /* a value met before (keyed on itself): the memo the Python transform keeps, a lookup instead of draws */
+        PyObject *memo = fake->key_column == Py_None ? fake->memo : NULL, *known = fake_memo_get(memo, value);
+        if (known != NULL) {
+            Py_DECREF(key);
+            return Py_NewRef(known);
+        }
+        if (PyErr_Occurred()) {
+            Py_DECREF(key);
+            return NULL;
+        }
         PyObject *western = NULL;
         int found = western_fake(&fake->western, fake->part == ADDRESS_POSTAL_CODE, value, key, &western);
         if (found != 0) {
             Py_DECREF(key);
-            return found < 0 ? NULL : fake_fit(&fake->head, western);
+            if (found < 0)
+                return NULL;
+            western = fake_fit(&fake->head, western);
+            if (western != NULL && fake_memo_put(memo, fake->memo_size, value, western) < 0)
+                Py_CLEAR(western);
+            return western;
         }
     }
     if (fake->part == ADDRESS_BUILDING) { /* a Japanese building line: Python */
@@ -249,6 +266,7 @@ address_dealloc(AddressFake *fake)
     Py_XDECREF(fake->western.keep);
     Py_XDECREF(fake->western.types);
     Py_XDECREF(fake->western.ordinals);
+    Py_XDECREF(fake->memo);
     Py_TYPE(fake)->tp_free((PyObject *)fake);
 }
 
@@ -271,15 +289,21 @@ static PyObject *
 address_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
     PyObject *index, *extra_digest, *towns, *kanji_blocks, *dash_blocks, *key_column, *nfkc, *fallback;
-    PyObject *western = Py_None;
+    PyObject *western = Py_None, *memo_object = Py_None;
     int part;
-    Py_ssize_t max_length;
-    static char *names[] = {"index",  "extra_digest", "towns",    "kanji_blocks", "dash_blocks", "key_column",
-                            "nfkc",   "part",         "fallback", "max_length",   "western",     NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO!O!O!OOiOn|O", names, &index, &extra_digest, &PyTuple_Type,
+    Py_ssize_t max_length, memo_size = 0;
+    static char *names[] = {"index",    "extra_digest", "towns",   "kanji_blocks", "dash_blocks",
+                            "key_column", "nfkc",       "part",    "fallback",     "max_length",
+                            "western",  "memo",         "memo_size", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO!O!O!OOiOn|OOn", names, &index, &extra_digest, &PyTuple_Type,
                                      &towns, &PyTuple_Type, &kanji_blocks, &PyTuple_Type, &dash_blocks, &key_column,
-                                     &nfkc, &part, &fallback, &max_length, &western))
+                                     &nfkc, &part, &fallback, &max_length, &western, &memo_object, &memo_size))
         return NULL;
+    /* memo: None, or the transformer's memo dict (with memo_size, its cache_size), for the Western fakes */
+    if (memo_object != Py_None && (!PyDict_Check(memo_object) || memo_size < 1)) {
+        PyErr_SetString(PyExc_TypeError, "AddressFake: memo is None or a dict, with memo_size >= 1");
+        return NULL;
+    }
     /* western: None, or (digest, street names: tuple of ASCII str, keep, street types, ordinals: frozensets) */
     Western parsed = {NULL, NULL, NULL, NULL, NULL};
     if (western != Py_None) {
@@ -340,6 +364,11 @@ address_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     fake->western.keep = Py_XNewRef(parsed.keep);
     fake->western.types = Py_XNewRef(parsed.types);
     fake->western.ordinals = Py_XNewRef(parsed.ordinals);
+    if (fake_memo_argument(memo_object, &fake->memo) < 0) {
+        Py_DECREF(fake);
+        return NULL;
+    }
+    fake->memo_size = memo_size;
     return (PyObject *)fake;
 }
 

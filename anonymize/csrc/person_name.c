@@ -26,6 +26,8 @@ typedef struct {
     PyObject *latin_index, *latin_family, *latin_given;
     PyObject *titles, *suffixes, *particles; /* frozensets: locales.NAME_TITLES, NAME_SUFFIXES, _PARTICLES */
     int latin_locale, latin_given_first;    /* LATIN_AUTO / LATIN_EN; order != family_first */
+    PyObject *memo;                         /* the transformer's memo (dict), or NULL: Latin fakes are kept there */
+    Py_ssize_t memo_size;
 } NameFake;
 
 enum { LATIN_AUTO = 0, LATIN_EN = 1 }; /* the rule's locale: auto (a romaji-looking name is Python's), en */
@@ -453,10 +455,31 @@ name_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwname
     if (!written_in_japanese(value, fake->needs)) {
         if (fake->latin_index == NULL || fake->key_column != Py_None || !PyUnicode_IS_ASCII(value))
             return fake_fallback(&fake->head, args);
+        /* a name met before: the memo the Python transform keeps (a repeated name costs a lookup, not a draw) */
+        PyObject *known = fake_memo_get(fake->memo, value);
+        if (known != NULL)
+            return Py_NewRef(known);
+        if (PyErr_Occurred())
+            return NULL;
         int handled;
         fake_name = latin_fake(fake, value, &handled);
         if (!handled)
             return PyErr_Occurred() ? NULL : fake_fallback(&fake->head, args);
+        PyObject *fake_key = py_name_key(NULL, fake_name), *value_key = py_name_key(NULL, value);
+        int same = fake_key != NULL && value_key != NULL ? PyUnicode_Compare(fake_key, value_key) == 0 : -1;
+        Py_XDECREF(fake_key);
+        Py_XDECREF(value_key);
+        if (same != 0) {
+            Py_DECREF(fake_name);
+            if (same < 0 || PyErr_Occurred())
+                return NULL;
+            return fake_fallback(&fake->head, args); /* its own name drawn: the Python transform steps off it */
+        }
+        if (fake_memo_put(fake->memo, fake->memo_size, value, fake_name) < 0) {
+            Py_DECREF(fake_name);
+            return NULL;
+        }
+        return fake_name;
     }
     else {
         Py_ssize_t index = pool_index(fake, value, args[1]);
@@ -498,21 +521,27 @@ name_dealloc(NameFake *fake)
     Py_XDECREF(fake->titles);
     Py_XDECREF(fake->suffixes);
     Py_XDECREF(fake->particles);
+    Py_XDECREF(fake->memo);
     Py_TYPE(fake)->tp_free((PyObject *)fake);
 }
 
 static PyObject *
 name_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    PyObject *index, *family, *given, *key_column, *separator, *fallback, *latin = Py_None;
+    PyObject *index, *family, *given, *key_column, *separator, *fallback, *latin = Py_None, *memo_object = Py_None;
     int part, given_first, needs;
-    Py_ssize_t max_length;
-    static char *names[] = {"index",      "family", "given",  "key_column", "separator", "part", "given_first",
-                            "fallback", "max_length", "needs", "latin",      NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO!O!OOipOni|O", names, &index, &PyTuple_Type, &family,
+    Py_ssize_t max_length, memo_size = 0;
+    static char *names[] = {"index",      "family", "given", "key_column", "separator", "part",      "given_first",
+                            "fallback", "max_length", "needs", "latin",      "memo",      "memo_size", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO!O!OOipOni|OOn", names, &index, &PyTuple_Type, &family,
                                      &PyTuple_Type, &given, &key_column, &separator, &part, &given_first, &fallback,
-                                     &max_length, &needs, &latin))
+                                     &max_length, &needs, &latin, &memo_object, &memo_size))
         return NULL;
+    /* memo: None, or the transformer's memo dict (with memo_size, its cache_size), for the Latin names made here */
+    if (memo_object != Py_None && (!PyDict_Check(memo_object) || memo_size < 1)) {
+        PyErr_SetString(PyExc_TypeError, "NameFake: memo is None or a dict, with memo_size >= 1");
+        return NULL;
+    }
     /* latin: None, or (index, family: tuple, given: tuple, titles, suffixes, particles: frozensets, locale 0-1,
      * given_first) for the Western names of a rule keyed on the value itself, with no separator */
     PyObject *latin_index = NULL, *latin_family = NULL, *latin_given = NULL, *titles = NULL, *suffixes = NULL,
@@ -585,6 +614,11 @@ name_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     fake->particles = Py_XNewRef(particles);
     fake->latin_locale = latin_locale;
     fake->latin_given_first = latin_given_first;
+    if (fake_memo_argument(memo_object, &fake->memo) < 0) {
+        Py_DECREF(fake);
+        return NULL;
+    }
+    fake->memo_size = memo_size;
     return (PyObject *)fake;
 }
 

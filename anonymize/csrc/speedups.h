@@ -89,6 +89,9 @@ int fake_is_blank(PyObject *value);
 void fake_strip(const Py_UCS1 *text, Py_ssize_t *first, Py_ssize_t *last);
 char *fake_put_decimal(char *out, unsigned long long value, int width);
 void fake_clear(FakeHead *fake);
+PyObject *fake_memo_get(PyObject *memo, PyObject *value);
+int fake_memo_put(PyObject *memo, Py_ssize_t size, PyObject *value, PyObject *fake);
+int fake_memo_argument(PyObject *memo, PyObject **out);
 
 /* western.c: WesternAddresses' fakes for address.c (street and building lines, postal codes in printable ASCII) */
 typedef struct {

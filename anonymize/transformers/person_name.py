@@ -170,6 +170,8 @@ class PersonName(Keyed[PersonNameParams], MemoizedTransformer[PersonNameParams])
             native_max_length(self.max_length),
             _NATIVE_IDEOGRAPH if self.params.script == "kanji" else _NATIVE_JAPANESE,
             latin=self._native_latin(),
+            memo=self.plain_memo(),  # Western fakes are kept where `transform` keeps its own
+            memo_size=self.cache_size,
         )
 
     def _native_latin(self) -> tuple | None:

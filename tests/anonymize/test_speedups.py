@@ -844,6 +844,25 @@ def test_the_c_name_fake_writes_western_names_itself() -> None:
                 strict(handed, {})
 
 
+@pytest.mark.parametrize(
+    ("rule", "value"),
+    [
+        (ColumnRule(transform="person_name"), "Robert Harding"),
+        (ColumnRule(transform="address", params={"part": "street"}), "2353 Charles Shoal"),
+        (ColumnRule(transform="address", params={"part": "postal_code"}), "94107"),
+    ],
+)
+def test_the_c_western_fakes_share_the_transformers_memo(rule: ColumnRule, value: str) -> None:
+    """A Western value the C fake makes lands in the memo `transform` keeps, and a value found there is answered
+    from it (a repeated value costs a lookup): one memo, so C and Python can't answer one value two ways."""
+    transformer = build_transformer(rule, ColumnInfo("public.t", "c", "text"), KEY)
+    native = transformer.native_transform()
+    fake = native(value, {})
+    assert transformer.plain_memo() == {value: fake} and transformer.transform(value, {}) == fake
+    transformer.plain_memo()[value] = "from the memo"
+    assert native(value, {}) == "from the memo"
+
+
 def _refuse(value: str, row: object) -> str:
     raise AssertionError(f"handed to Python: {value!r}")
 
