@@ -12,7 +12,7 @@ from typing import Any
 
 # Bumped with every change of a C function's signature or meaning: anonymize/speedups.py ignores a build whose API
 # differs (an old .so left in place by a failed optional rebuild), falling back to Python.
-API = 14
+API = 15
 
 
 class RecordMode(IntEnum):
@@ -38,6 +38,7 @@ class AddressPart(IntEnum):
 
     postal_code = 0
     street = 1
+    building = 2  # Western building lines only ("Suite 9227"): a Japanese one is Python's
 
 
 # enum -> its C prefix in interface.h (MODE_WHOLE, FAILED_WIDTH, ADDRESS_POSTAL_CODE).

@@ -1,8 +1,10 @@
 /* transformers.address.Address's postal_code and street parts (keyed on a row id in ASCII digits, or on the value):
  * the key's pool index picks the town and block, a keyed digest of the key the postal code. Only Japanese shapes
  * are written here: a postal code of 7 ASCII digits or 3-4 with a hyphen, a street line that isn't in Latin letters
- * (anonymize.locales.is_latin_text). A street naming a building, a postal code of any other form (a ZIP, a UK
- * postcode, one not in ASCII), a Latin street line, a key of other text, a blank value: the Python transform. */
+ * (anonymize.locales.is_latin_text). With `western`, a Western street or building line, ZIP, UK postcode or other
+ * postal code in printable ASCII is written by western.c (WesternAddresses' first draw). A street naming a
+ * building, a Japanese building line, a postal code not in ASCII, a key of other text, a blank value, a Western
+ * fake that needs a redraw: the Python transform. */
 #include "speedups.h"
 
 #include <stddef.h>
@@ -19,6 +21,9 @@ typedef struct {
     PyObject *key_column;   /* str, or None */
     PyObject *nfkc;         /* normalize.nfkc */
     int part;
+    Western western; /* its digest NULL: Western values are all Python's */
+    PyObject *memo;  /* the transformer's memo (dict), or NULL: Western fakes keyed on the value are kept there */
+    Py_ssize_t memo_size;
 } AddressFake;
 
 static PyObject *building_words[12], *chome, *ban;
@@ -164,6 +169,33 @@ address_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwn
     }
     else
         key = Py_NewRef(value);
+    if (fake->western.digest != NULL && PyUnicode_Check(key) && !fake_is_blank(value)) {
+        /* a value met before (keyed on itself): the memo the Python transform keeps, a lookup instead of draws */
+        PyObject *memo = fake->key_column == Py_None ? fake->memo : NULL, *known = fake_memo_get(memo, value);
+        if (known != NULL) {
+            Py_DECREF(key);
+            return Py_NewRef(known);
+        }
+        if (PyErr_Occurred()) {
+            Py_DECREF(key);
+            return NULL;
+        }
+        PyObject *western = NULL;
+        int found = western_fake(&fake->western, fake->part == ADDRESS_POSTAL_CODE, value, key, &western);
+        if (found != 0) {
+            Py_DECREF(key);
+            if (found < 0)
+                return NULL;
+            western = fake_fit(&fake->head, western);
+            if (western != NULL && fake_memo_put(memo, fake->memo_size, value, western) < 0)
+                Py_CLEAR(western);
+            return western;
+        }
+    }
+    if (fake->part == ADDRESS_BUILDING) { /* a Japanese building line: Python */
+        Py_DECREF(key);
+        return fake_fallback(&fake->head, args);
+    }
     /* a key of other text is normalized (text_key) before its index: Python */
     if (!PyUnicode_Check(key) || !ascii_digits(key) || fake_is_blank(value)) {
         Py_DECREF(key);
@@ -229,6 +261,12 @@ address_dealloc(AddressFake *fake)
     Py_XDECREF(fake->dash_blocks);
     Py_XDECREF(fake->key_column);
     Py_XDECREF(fake->nfkc);
+    Py_XDECREF(fake->western.digest);
+    Py_XDECREF(fake->western.streets);
+    Py_XDECREF(fake->western.keep);
+    Py_XDECREF(fake->western.types);
+    Py_XDECREF(fake->western.ordinals);
+    Py_XDECREF(fake->memo);
     Py_TYPE(fake)->tp_free((PyObject *)fake);
 }
 
@@ -251,20 +289,48 @@ static PyObject *
 address_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
     PyObject *index, *extra_digest, *towns, *kanji_blocks, *dash_blocks, *key_column, *nfkc, *fallback;
+    PyObject *western = Py_None, *memo_object = Py_None;
     int part;
-    Py_ssize_t max_length;
-    static char *names[] = {"index",  "extra_digest", "towns", "kanji_blocks", "dash_blocks", "key_column",
-                            "nfkc",   "part",         "fallback", "max_length", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO!O!O!OOiOn", names, &index, &extra_digest, &PyTuple_Type, &towns,
-                                     &PyTuple_Type, &kanji_blocks, &PyTuple_Type, &dash_blocks, &key_column, &nfkc,
-                                     &part, &fallback, &max_length))
+    Py_ssize_t max_length, memo_size = 0;
+    static char *names[] = {"index",    "extra_digest", "towns",   "kanji_blocks", "dash_blocks",
+                            "key_column", "nfkc",       "part",    "fallback",     "max_length",
+                            "western",  "memo",         "memo_size", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO!O!O!OOiOn|OOn", names, &index, &extra_digest, &PyTuple_Type,
+                                     &towns, &PyTuple_Type, &kanji_blocks, &PyTuple_Type, &dash_blocks, &key_column,
+                                     &nfkc, &part, &fallback, &max_length, &western, &memo_object, &memo_size))
         return NULL;
+    /* memo: None, or the transformer's memo dict (with memo_size, its cache_size), for the Western fakes */
+    if (memo_object != Py_None && (!PyDict_Check(memo_object) || memo_size < 1)) {
+        PyErr_SetString(PyExc_TypeError, "AddressFake: memo is None or a dict, with memo_size >= 1");
+        return NULL;
+    }
+    /* western: None, or (digest, street names: tuple of ASCII str, keep, street types, ordinals: frozensets) */
+    Western parsed = {NULL, NULL, NULL, NULL, NULL};
+    if (western != Py_None) {
+        if (!PyTuple_Check(western) ||
+            !PyArg_ParseTuple(western, "OO!O!O!O!", &parsed.digest, &PyTuple_Type, &parsed.streets,
+                              &PyFrozenSet_Type, &parsed.keep, &PyFrozenSet_Type, &parsed.types, &PyFrozenSet_Type,
+                              &parsed.ordinals) ||
+            !PyCallable_Check(parsed.digest) || PyTuple_GET_SIZE(parsed.streets) == 0) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_TypeError, "AddressFake: western is None or (digest, streets: tuple, keep, types, "
+                                             "ordinals: frozenset)");
+            return NULL;
+        }
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(parsed.streets); i++) {
+            PyObject *name = PyTuple_GET_ITEM(parsed.streets, i);
+            if (!PyUnicode_Check(name) || !PyUnicode_IS_ASCII(name)) {
+                PyErr_SetString(PyExc_TypeError, "AddressFake: street names must be ASCII str");
+                return NULL;
+            }
+        }
+    }
     if (!PyCallable_Check(index) || !PyCallable_Check(extra_digest) || !PyCallable_Check(nfkc) ||
         !PyCallable_Check(fallback) || PyTuple_GET_SIZE(towns) == 0 || PyTuple_GET_SIZE(kanji_blocks) != BLOCKS ||
         PyTuple_GET_SIZE(dash_blocks) != BLOCKS || (key_column != Py_None && !PyUnicode_Check(key_column)) ||
-        part < ADDRESS_POSTAL_CODE || part > ADDRESS_STREET) {
+        part < ADDRESS_POSTAL_CODE || part > ADDRESS_BUILDING) {
         PyErr_SetString(PyExc_TypeError, "AddressFake(index, extra_digest, towns, kanji_blocks, dash_blocks, "
-                                         "key_column, nfkc, part 0-1, fallback, max_length)");
+                                         "key_column, nfkc, part 0-2, fallback, max_length, western=None)");
         return NULL;
     }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(towns) + 2 * BLOCKS; i++) {
@@ -293,6 +359,16 @@ address_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     fake->key_column = Py_NewRef(key_column);
     fake->nfkc = Py_NewRef(nfkc);
     fake->part = part;
+    fake->western.digest = Py_XNewRef(parsed.digest);
+    fake->western.streets = Py_XNewRef(parsed.streets);
+    fake->western.keep = Py_XNewRef(parsed.keep);
+    fake->western.types = Py_XNewRef(parsed.types);
+    fake->western.ordinals = Py_XNewRef(parsed.ordinals);
+    if (fake_memo_argument(memo_object, &fake->memo) < 0) {
+        Py_DECREF(fake);
+        return NULL;
+    }
+    fake->memo_size = memo_size;
     return (PyObject *)fake;
 }
 

@@ -137,3 +137,38 @@ digest_fake_dealloc(PyObject *self)
     Py_XDECREF(fake->digest);
     Py_TYPE(self)->tp_free(self);
 }
+
+/* MemoizedTransformer.transform's memo, shared with the transformer (memo: its dict, or NULL): the fake of `value`
+ * made before (borrowed), or NULL (not there, or no memo). */
+PyObject *
+fake_memo_get(PyObject *memo, PyObject *value)
+{
+    return memo != NULL ? PyDict_GetItemWithError(memo, value) : NULL;
+}
+
+/* ... and a new fake put in it as `transform` does: emptied first when it holds `size` fakes. -1 on error. */
+int
+fake_memo_put(PyObject *memo, Py_ssize_t size, PyObject *value, PyObject *fake)
+{
+    if (memo == NULL)
+        return 0;
+    if (PyDict_GET_SIZE(memo) >= size)
+        PyDict_Clear(memo);
+    return PyDict_SetItem(memo, value, fake);
+}
+
+/* The `memo` argument of a fake's constructor: None (no memo) or a dict. */
+int
+fake_memo_argument(PyObject *memo, PyObject **out)
+{
+    if (memo == Py_None) {
+        *out = NULL;
+        return 0;
+    }
+    if (!PyDict_Check(memo)) {
+        PyErr_SetString(PyExc_TypeError, "a fake's memo is None or a dict");
+        return -1;
+    }
+    *out = Py_NewRef(memo);
+    return 0;
+}

@@ -92,6 +92,18 @@ int fake_is_blank(PyObject *value);
 void fake_strip(const Py_UCS1 *text, Py_ssize_t *first, Py_ssize_t *last);
 char *fake_put_decimal(char *out, unsigned long long value, int width);
 void fake_clear(FakeHead *fake);
+PyObject *fake_memo_get(PyObject *memo, PyObject *value);
+int fake_memo_put(PyObject *memo, Py_ssize_t size, PyObject *value, PyObject *fake);
+int fake_memo_argument(PyObject *memo, PyObject **out);
+
+/* western.c: WesternAddresses' fakes for address.c (street and building lines, postal codes in printable ASCII) */
+typedef struct {
+    PyObject *digest;                  /* str -> bytes: the Western draws' keyed digest */
+    PyObject *streets;                 /* tuple of ASCII str: western_address._street_names() */
+    PyObject *keep, *types, *ordinals; /* frozensets: _KEEP, _STREET_TYPES, _ORDINALS */
+} Western;
+/* 1 with *result set, 0 when the value isn't a case for C (the Python transform), -1 with an exception set */
+int western_fake(const Western *western, int postal, PyObject *value, PyObject *key, PyObject **result);
 
 /* Every type the module exports, in one table: module.c readies and adds each; a new type is one line here (its
  * name without "Type") beside its own C file. */

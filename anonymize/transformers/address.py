@@ -160,6 +160,9 @@ class Address(Keyed[AddressParams], MemoizedTransformer[AddressParams]):
             AddressPart[self.params.part],  # the parts anonymize/csrc/address.c makes
             self.transform,
             native_max_length(self.max_length),
+            western=self._western.native(),
+            memo=self.plain_memo(),  # Western fakes are kept where `transform` keeps its own
+            memo_size=self.cache_size,
         )
 
     def fake_address(self, key: str) -> FakeAddress:

@@ -52,11 +52,14 @@ _REDRAWS = 8  # neighbouring pool names may share a reading (浩/博: ヒロシ)
 # What the C fake handles itself (anonymize/csrc/person_name.c): a name with an ideograph (the kanji script), or
 # with an ideograph or a kana letter (kana scripts); any other value goes to `transform`.
 _NATIVE_IDEOGRAPH, _NATIVE_JAPANESE = 1, 2
+# Its locales for Latin names: auto (a name that may be romaji is Python's), en (always Western).
+_NATIVE_LATIN_AUTO, _NATIVE_LATIN_EN = 0, 1
 _WORD = re.compile(r"[^\s,]+")
 # Lowercase particles of Western names: kept as they are (nobody's name on their own).
 _PARTICLES = frozenset({"de", "da", "di", "del", "della", "der", "den", "van", "von", "la", "le", "du", "dos", "bin"})
 _FAR = 997  # a Latin name's redraw steps this far through its (alphabetical) pool
 _SPREAD = 7919  # a second, third... family or given name of one fake: the drawn one's index plus k * a prime
+# (anonymize/csrc/person_name.c writes the same 7919)
 
 
 class PersonNameParams(KeyedParams):  # key_column: e.g. the kanji name, or the id
@@ -166,6 +169,29 @@ class PersonName(Keyed[PersonNameParams], MemoizedTransformer[PersonNameParams])
             self.transform,
             native_max_length(self.max_length),
             _NATIVE_IDEOGRAPH if self.params.script == "kanji" else _NATIVE_JAPANESE,
+            latin=self._native_latin(),
+            memo=self.plain_memo(),  # Western fakes are kept where `transform` keeps its own
+            memo_size=self.cache_size,
+        )
+
+    def _native_latin(self) -> tuple | None:
+        """What the C fake needs to write Western names itself (anonymize/csrc/person_name.c's `latin`): the
+        Western pool, the words _LatinShape keeps, the locale; None when Latin names stay Python's (keyed on
+        another column, a set separator, `locale: ja`: romaji for all)."""
+        params = self.params
+        if self._key_column is not None or params.separator is not None or params.locale == "ja":
+            return None
+        names = self._pool("latin")
+        locale = _NATIVE_LATIN_AUTO if params.locale == "auto" else _NATIVE_LATIN_EN
+        return (
+            names.index.index,
+            names.family,
+            names.given,
+            locales.NAME_TITLES,
+            locales.NAME_SUFFIXES,
+            _PARTICLES,
+            locale,
+            self._given_first(names),
         )
 
     def _given_first(self, names: _Names) -> bool:

@@ -124,10 +124,12 @@ class Phone(Keyed[PhoneParams]):
         self._cached = lru_cache(maxsize=self.cache_size)(self._fake)
 
     def native_transform(self) -> TransformCall | None:
-        # The C fake writes 0-leading Japanese national numbers only, which are British under `locale: gb`.
+        # The C fake writes 0-leading Japanese national numbers (British under `locale: gb`: Python) and, but
+        # under `locale: ja`, North American numbers and British ones written +44 / 0044.
         if NATIVE is None or self.keep is not None or self._key_column is not None or self.params.locale == "gb":
             return None
-        return NATIVE.PhoneFake(self._digest, self.transform, native_max_length(self.max_length))
+        foreign = self.params.locale != "ja"
+        return NATIVE.PhoneFake(self._digest, self.transform, native_max_length(self.max_length), foreign)
 
     def _keyed_digits(self, national: str, key: str | None, width: int) -> str:
         """`width` digits: a keyed hash of the national number, or a keyed index of the key column's value."""

@@ -121,6 +121,10 @@ class WesternAddresses:
     def __init__(self, digest: Callable[[str], bytes]) -> None:
         self._digest = digest  # keyed digest of a normalized key: the draws
 
+    def native(self) -> tuple:
+        """What anonymize/csrc/western.c needs to write these fakes itself (address.c's `western`)."""
+        return (self._digest, _street_names(), _KEEP, _STREET_TYPES, _ORDINALS)
+
     def draws(self, key: str, attempt: int = 0) -> _Draws:
         return _Draws(self._digest, text_key(key), attempt)
 

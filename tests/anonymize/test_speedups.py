@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from anonymize import leak_keys as reference
-from anonymize import verify
+from anonymize import normalize, verify
 from anonymize.catalog import CatalogTable
 from anonymize.columns import ColumnInfo
 from anonymize.copy_text import encode_line
@@ -27,6 +27,7 @@ from anonymize.keys import Keyring
 from anonymize.pipeline.plan import TablePlan
 from anonymize.pipeline.rows import RowTransformer
 from anonymize.rules import ColumnRule, TableRule
+from anonymize.transformers import address as address_module
 from anonymize.transformers.base import Transformer
 from anonymize.transformers.digits import fill_digits
 from anonymize.transformers.factory import build_transformer
@@ -697,6 +698,10 @@ NAME_PARAMS = [
     {"order": "given_first", "separator": "・"},
     {"locale": "en", "key_column": "id"},
     {"script": "katakana", "locale": "ja"},
+    {"locale": "en"},
+    {"part": "family", "locale": "en"},
+    {"part": "given", "locale": "en", "order": "family_first"},
+    {"order": "family_first"},
 ]
 # Names the C fake must hand to Python (Latin script: Western or romaji fakes of their shape; kana under the kanji
 # script: kana fakes), next to ones it writes itself.
@@ -734,6 +739,7 @@ def test_the_c_name_fake_equals_the_python_transform(params: dict, pg_type: str)
         for _ in range(2000)
     ]
     values += ["", " ", "\u3000", "\t \u3000", "ｻﾄｳ ﾀﾛｳ", "佐藤　太郎"] + FOREIGN_NAMES * 5
+    values += _western_names(rng, 1500)
     values += _odd_strings(rng, "Jaéヤやー山 ,.々〇ｻﾞＡ3・ヽ", 600, 12)
     keys = [None, "", "42", "7", "佐藤 太郎", "ＡＢＣ"]
     rows = [{"id": rng.choice(keys) if rng.random() < 0.2 else str(rng.randrange(10**7))} for _ in values]
@@ -770,7 +776,185 @@ def test_the_c_phone_fake_equals_the_python_transform(max_length: int | None, lo
     assert _no_native("phone", {"locale": "gb"})  # 0-leading national numbers are British there: Python
 
 
-@pytest.mark.parametrize("part", ["postal_code", "street"])
+WESTERN_GIVEN = [
+    "John",
+    "Robert",
+    "O'",
+    "K-",
+    "Claudia",
+    "Anne-Marie",
+    "O'Neil",
+    "Ken",
+    "Taro",
+    "Anna",
+    "Jo",
+    "J.",
+    "j",
+    "A",
+]
+WESTERN_FAMILY = ["Smith", "Harding", "Villarreal", "Clunies-Ross", "O'Brien", "Yamada", "Satou", "Kim", "Ohno"]
+WESTERN_EXTRAS = ["", "Dr. ", "Mr ", "Prof. ", "van ", "de la ", "Jr.", " III", " PhD", " MD", "ii", ".", "-"]
+
+
+def _western_names(rng: random.Random, count: int) -> list[str]:
+    """Latin-script names of every form the C fake writes or hands over: titles, suffixes, particles, initials,
+    hyphens and apostrophes, ALL CAPS and lowercase, romaji-looking ones, commas, doubled spaces."""
+    values = []
+    for _ in range(count):
+        words = [rng.choice(WESTERN_GIVEN) for _ in range(rng.randrange(3))] + [rng.choice(WESTERN_FAMILY)]
+        name = rng.choice(WESTERN_EXTRAS[:6]) + rng.choice([" ", "  ", " "]).join(words)
+        name += rng.choice(["", " "]) + rng.choice(WESTERN_EXTRAS[6:] + [""] * 6)
+        name = rng.choice([name, name, name, name.upper(), name.lower(), name.replace(" ", ", ", 1), f" {name} "])
+        values.append(name)
+    return values
+
+
+def test_the_c_name_fake_writes_western_names_itself() -> None:
+    """Plain ASCII Western names are made in C (a fallback that refuses proves it) and equal Python's, at each
+    part and locale; romaji-looking ones, and commas, go to Python."""
+    rng = random.Random(19)
+    for params in ({}, {"locale": "en"}, {"part": "given", "locale": "en"}, {"part": "family", "locale": "en"}):
+        rule = ColumnRule(transform="person_name", params=params)
+        transformer = build_transformer(rule, ColumnInfo("public.t", "c", "text"), KEY)
+        strict = reference.NATIVE.NameFake(
+            transformer._index_of.index,
+            transformer._names.family,
+            transformer._names.given,
+            None,
+            None,
+            ["full", "family", "given"].index(transformer.params.part),
+            False,
+            _refuse,
+            -1,
+            1,
+            latin=transformer._native_latin(),
+        )
+        fresh = build_transformer(rule, ColumnInfo("public.t", "c", "text"), KEY)
+        made = []
+        for value in _western_names(rng, 1500) + ["Robert Harding", "Claudia Villarreal", "Dr. Jane A. Doe Jr."]:
+            try:
+                made.append((value, strict(value, {})))
+            except AssertionError:
+                continue
+        assert len(made) > 500, params  # most are C's
+        assert [fake for _, fake in made] == [fresh.transform(value, {}) for value, _ in made]
+        romaji = ("Taro Yamada", "YAMADA") if params.get("locale") != "en" else ()  # en: Western, in C
+        for handed in ("Smith, John", "Émilie Dubois", "John 3rd", *romaji):
+            with pytest.raises(AssertionError, match="handed to Python"):
+                strict(handed, {})
+
+
+@pytest.mark.parametrize(
+    ("rule", "value"),
+    [
+        (ColumnRule(transform="person_name"), "Robert Harding"),
+        (ColumnRule(transform="address", params={"part": "street"}), "2353 Charles Shoal"),
+        (ColumnRule(transform="address", params={"part": "postal_code"}), "94107"),
+    ],
+)
+def test_the_c_western_fakes_share_the_transformers_memo(rule: ColumnRule, value: str) -> None:
+    """A Western value the C fake makes lands in the memo `transform` keeps, and a value found there is answered
+    from it (a repeated value costs a lookup): one memo, so C and Python can't answer one value two ways."""
+    transformer = build_transformer(rule, ColumnInfo("public.t", "c", "text"), KEY)
+    native = transformer.native_transform()
+    fake = native(value, {})
+    assert transformer.plain_memo() == {value: fake} and transformer.transform(value, {}) == fake
+    transformer.plain_memo()[value] = "from the memo"
+    assert native(value, {}) == "from the memo"
+
+
+def _refuse(value: str, row: object) -> str:
+    raise AssertionError(f"handed to Python: {value!r}")
+
+
+def test_the_c_phone_fake_writes_north_american_and_british_numbers_itself() -> None:
+    """The shapes the C fake claims are made in C (a fallback that refuses proves it), and equal Python's; under
+    `locale: ja` they are Python's (the Japanese rules permute them)."""
+    rng = random.Random(17)
+    nanp = [f"{rng.randrange(200, 1000)}{rng.randrange(200, 1000)}{rng.randrange(10000):04d}" for _ in range(1500)]
+    british = [f"{rng.choice('12378 9')}{rng.randrange(10**9):09d}".replace(" ", "2") for _ in range(1500)]
+    values = nanp + [f"{n[:3]}-{n[3:6]}-{n[6:]}" for n in nanp] + [f"({n[:3]}) {n[3:6]}-{n[6:]}" for n in nanp]
+    values += [f"+1 {n[:3]} {n[3:6]} {n[6:]}" for n in nanp] + [f"1-{n}" for n in nanp[:300]]
+    values += [f"+44 {b[:2]} {b[2:6]} {b[6:]}" for b in british] + [f"0044 {b}" for b in british[:300]]
+    values += [f"+44 (0){b[:3]} {b[3:]}" for b in british[:300]]
+    values += ["4155550134", "415-555-0134", "+44 20 7946 0018", "+44 (0)161 496 0123"]  # fictional already
+    transformer = build_transformer(ColumnRule(transform="phone"), ColumnInfo("public.t", "c", "text"), KEY)
+    strict = reference.NATIVE.PhoneFake(transformer._digest, _refuse, -1, True)
+    fresh = build_transformer(ColumnRule(transform="phone"), ColumnInfo("public.t", "c", "text"), KEY)
+    assert _answers(strict, values) == _answers(fresh.transform, values)
+    ja = reference.NATIVE.PhoneFake(transformer._digest, _refuse, -1, False)
+    with pytest.raises(AssertionError, match="handed to Python"):
+        ja(values[0], {})
+
+
+STREET_WORDS = ["Baker", "Charles", "Martin Luther King", "O'Neil", "Lake Shore", "Park", "St", "Street", "Drive"]
+STREET_WORDS += ["Ave", "N", "nw", "Apt", "Suite", "Flat", "PO Box", "CA", "B", "x", "USA", "of", "the", "Rd.", "ST"]
+
+
+def _western_addresses(rng: random.Random, count: int) -> list[str]:
+    """Western street and building lines and postal codes of every shape western.c tokenizes: numbers (0-leading),
+    ordinals, name runs and street types, units, one letters, UK postcodes inside a line, ZIPs, odd codes, case."""
+    values = []
+    for _ in range(count):
+        pieces = []
+        for _ in range(rng.randrange(1, 6)):
+            kind = rng.randrange(6)
+            if kind == 0:
+                pieces.append(str(rng.randrange(10 ** rng.randrange(1, 6))).zfill(rng.choice([1, 1, 3])))
+            elif kind == 1:
+                pieces.append(f"{rng.randrange(1, 120)}{rng.choice(['st', 'nd', 'rd', 'th', 'TH', 'B', ''])}")
+            elif kind == 2:
+                pieces.append(
+                    rng.choice(["SW1A 1AA", "ec1a1bb", "W1 2AB", "M60 1NW", "CR2 6XH", "DN55 1PT", "A1  1AA"])
+                )
+            else:
+                pieces.append(rng.choice(STREET_WORDS))
+        line = rng.choice([" ", ", ", "  ", "-", " #", "/"]).join(pieces) if rng.random() < 0.3 else " ".join(pieces)
+        line = rng.choice([line, line, line.upper(), line.lower(), f" {line} ", f"{line}\t", f"{line}\nx"])
+        values.append(line)
+    values += [f"{rng.randrange(10**5):05d}" for _ in range(count // 4)]
+    values += [f"{rng.randrange(10**5):05d}-{rng.randrange(10**4):04d}" for _ in range(count // 4)]
+    values += ["AB-12", "1234", "K1A 0B1", "Q1 1QQ", "-", "--", "ABC", "1234567", "123 4567", "A", "Suite 9227"]
+    return values
+
+
+def test_the_c_address_fake_writes_western_values_itself() -> None:
+    """Western lines and postal codes in printable ASCII are made in C (a fallback that refuses proves it) and
+    equal Python's; what needs a redraw or isn't Western goes to Python."""
+    rng = random.Random(23)
+    values = _western_addresses(rng, 1500) + ["2353 Charles Shoal", "Apt 5492F", "Flat 2660H", "DA4P 1YJ"]
+    for part in ("street", "building", "postal_code"):
+        rule = ColumnRule(transform="address", params={"part": part})
+        transformer = build_transformer(rule, ColumnInfo("public.t", "c", "text"), KEY)
+        native = transformer.native_transform()
+        native = type(native)(
+            transformer._index_of.index,
+            transformer._extra_digest,
+            tuple(transformer.places.towns),
+            address_module._KANJI_BLOCKS,
+            address_module._DASH_BLOCKS,
+            None,
+            normalize.nfkc,
+            ["postal_code", "street", "building"].index(part),
+            _refuse,
+            -1,
+            western=transformer._western.native(),
+        )
+        fresh = build_transformer(rule, ColumnInfo("public.t", "c", "text"), KEY)
+        made = []
+        for value in values:
+            try:
+                made.append((value, native(value, {})))
+            except AssertionError:
+                continue
+        assert len(made) > len(values) // 3, part
+        assert [fake for _, fake in made] == [fresh.transform(value, {}) for value, _ in made]
+    for handed in ("Elm St\tx", "Émile Zola 3", "桜台 Elm 3"):
+        with pytest.raises(AssertionError, match="handed to Python"):
+            native(handed, {})
+
+
+@pytest.mark.parametrize("part", ["postal_code", "street", "building"])
 @pytest.mark.parametrize("key_column", ["id", None])
 @pytest.mark.parametrize("pg_type", ["text", "varchar(8)"])
 def test_the_c_address_fake_equals_the_python_transform(part: str, key_column: str | None, pg_type: str) -> None:
@@ -789,8 +973,9 @@ def test_the_c_address_fake_equals_the_python_transform(part: str, key_column: s
     values = [f"{rng.randrange(10**7):07d}" for _ in range(1500)]
     values += [f"{rng.randrange(1000):03d}-{rng.randrange(10**4):04d}" for _ in range(500)]
     values += ["〒160-0022", " 1600022 ", "160 0022", "１６０-００２２", "abc", "12345678", ""] + streets * 40
-    # Western shapes: Python's (ZIPs, UK postcodes, Western street lines), never C's
+    # Western shapes: ZIPs, UK postcodes, Western street lines (western.c's), and their near misses
     values += ["94107", "94107-1234", "SW1A 1AA", "sw1a1aa", "K1A 0B1", "160-00222", "1600-022", " 160-0022"] * 5
+    values += _western_addresses(rng, 600)
     values += ["1234 Elm Street", "Flat 3, 12 Baker St", "PO Box 12", "Émile Zola 3", "3 rue de l'Église"] * 5
     values += ["Ｅｌｍ ３", "桜台 Elm 3", "ｺｰﾎﾟ Elm", "x-1", "1-2-3 Apt B"] * 5
     values += _odd_strings(rng, "Ae1-2 桜ｺﾞ丁目番ー〒Ｓ", 600, 14)

@@ -121,8 +121,28 @@ def test_digit_fill(template: str, data: st.DataObject) -> None:
 # ---------------------------------------------------------------- transformers' common cases
 
 
+def _nanp(area: int, exchange: int, line: int, separator: str) -> str:
+    return f"{area}{separator}{exchange}{separator}{line:04d}"
+
+
+# North American and British spellings, the C fake's own since it writes them (with their near misses: N11 and
+# 0/1-leading exchanges, 9-digit British numbers, +44 (0)...).
+nanp = st.builds(
+    _nanp,
+    st.integers(100, 999),
+    st.integers(100, 999),
+    st.integers(0, 9999),
+    st.sampled_from(["-", " ", "", ".", ") "]),
+)
+foreign_phones = st.builds(
+    str.__add__,
+    st.sampled_from(["", "+1 ", "+1-", "1-", "1 ", "(", "+44 ", "0044 ", "+44 (0)", "+44 0", "001-", "+", "00", " "]),
+    st.one_of(nanp, digit_groups),
+)
+
+
 @DIFFERENTIAL
-@given(value=st.one_of(values, digit_groups), locale=st.sampled_from(["auto", "us", "ja"]))
+@given(value=st.one_of(values, digit_groups, foreign_phones), locale=st.sampled_from(["auto", "us", "ja"]))
 def test_phone(value: str, locale: str) -> None:
     _same_fakes("phone", value, **({} if locale == "auto" else {"locale": locale}))
 
@@ -198,16 +218,64 @@ def test_person_name(value: str, key: str | None, script: str) -> None:
     _same_fakes("person_name", value, script=script)
 
 
+# Latin-script names as the C fake splits them: words of ASCII letters with . ' - at spaces, titles, suffixes,
+# particles and initials among them, romaji-looking words (Hepburn syllables, long vowels), odd neighbours.
+LATIN_NAME_WORDS = ["John", "SMITH", "jane", "J.", "j", "Dr.", "mr", "Jr.", "iii", "PhD", "van", "de", "O'Brien"]
+LATIN_NAME_WORDS += [
+    "Anne-Marie",
+    "K-",
+    "O'",
+    "Taro",
+    "yamada",
+    "Satou",
+    "OHNO",
+    "Kim",
+    "Anna",
+    "nn",
+    "tt",
+    "shi",
+    ".",
+    "-",
+]
+latin_names = st.builds(
+    "{}{}{}".format,
+    st.sampled_from(["", " ", "  "]),
+    st.lists(st.sampled_from(LATIN_NAME_WORDS), max_size=5).map(" ".join),
+    st.sampled_from(["", " ", ",", " Jr."]),
+)
+
+
+@DIFFERENTIAL
+@given(
+    value=st.one_of(latin_names, st.text(alphabet="aeiounmkstyhz .'-AEOUNMKS", max_size=24), values),
+    part=st.sampled_from(["full", "family", "given"]),
+    locale=st.sampled_from(["auto", "en"]),
+    order=st.sampled_from(["auto", "family_first"]),
+)
+def test_person_name_latin(value: str, part: str, locale: str, order: str) -> None:
+    _same_fakes("person_name", value, part=part, locale=locale, order=order)
+
+
+# Western lines and postal codes as western.c tokenizes them: numbers, ordinals, name runs and street types, units,
+# single letters, UK postcodes (with their near misses), separators and case.
+WESTERN_ADDRESS_PIECES = ["12", "0", "007", "3rd", "21ST", "11th", "Baker", "Lake", "Shore", "Drive", "St", "st"]
+WESTERN_ADDRESS_PIECES += ["Apt", "B", "x", "CA", "O'Neil", "SW1A 1AA", "ec1a1bb", "W1  2AB", "A1", "1AA", "-", "#"]
+western_addresses = st.lists(st.sampled_from(WESTERN_ADDRESS_PIECES), max_size=6).flatmap(
+    lambda pieces: st.sampled_from([" ", "", ", ", "  "]).map(lambda separator: separator.join(pieces))
+)
+
+
 @DIFFERENTIAL
 @given(
     value=st.one_of(
         st.integers(0, 10**7 - 1).map("{:07d}".format),
         st.builds("{:03d}-{:04d}".format, st.integers(0, 999), st.integers(0, 9999)),
         st.builds(str.__add__, st.sampled_from(["〒", " ", ""]), digit_groups),
+        western_addresses,
         values,
     ),
     key=row_keys,
-    part=st.sampled_from(["postal_code", "street"]),
+    part=st.sampled_from(["postal_code", "street", "building"]),
 )
 def test_address(value: str, key: str | None, part: str) -> None:
     _same_fakes("address", value, key, key_column="id", part=part)
