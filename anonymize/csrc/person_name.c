@@ -442,6 +442,21 @@ latin_fake(NameFake *fake, PyObject *value, int *handled)
     return result;
 }
 
+/* Is the drawn name the value itself, as the leak check's name key sees it? 1, 0, or -1 with an exception set. */
+static int
+is_own_name(PyObject *fake_name, PyObject *value)
+{
+    PyObject *fake_key = py_name_key(NULL, fake_name), *value_key = py_name_key(NULL, value);
+    int same = -1;
+    if (fake_key != NULL && value_key != NULL) {
+        int order = PyUnicode_Compare(fake_key, value_key);
+        same = order == -1 && PyErr_Occurred() ? -1 : order == 0;
+    }
+    Py_XDECREF(fake_key);
+    Py_XDECREF(value_key);
+    return same;
+}
+
 static PyObject *
 name_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
@@ -465,15 +480,11 @@ name_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwname
         fake_name = latin_fake(fake, value, &handled);
         if (!handled)
             return PyErr_Occurred() ? NULL : fake_fallback(&fake->head, args);
-        PyObject *fake_key = py_name_key(NULL, fake_name), *value_key = py_name_key(NULL, value);
-        int same = fake_key != NULL && value_key != NULL ? PyUnicode_Compare(fake_key, value_key) == 0 : -1;
-        Py_XDECREF(fake_key);
-        Py_XDECREF(value_key);
+        int same = is_own_name(fake_name, value);
         if (same != 0) {
             Py_DECREF(fake_name);
-            if (same < 0 || PyErr_Occurred())
-                return NULL;
-            return fake_fallback(&fake->head, args); /* its own name drawn: the Python transform steps off it */
+            /* its own name drawn: the Python transform steps off it */
+            return same < 0 ? NULL : fake_fallback(&fake->head, args);
         }
         if (fake_memo_put(fake->memo, fake->memo_size, value, fake_name) < 0) {
             Py_DECREF(fake_name);
@@ -493,15 +504,11 @@ name_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwname
         Py_DECREF(fake_name);
         return fake_fallback(&fake->head, args); /* the shorter forms, in Python */
     }
-    PyObject *fake_key = py_name_key(NULL, fake_name), *value_key = py_name_key(NULL, value);
-    int same = fake_key != NULL && value_key != NULL ? PyUnicode_Compare(fake_key, value_key) == 0 : -1;
-    Py_XDECREF(fake_key);
-    Py_XDECREF(value_key);
+    int same = is_own_name(fake_name, value);
     if (same != 0) {
         Py_DECREF(fake_name);
-        if (same < 0 || PyErr_Occurred())
-            return NULL;
-        return fake_fallback(&fake->head, args); /* its own name drawn: the Python transform steps off it */
+        /* its own name drawn: the Python transform steps off it */
+        return same < 0 ? NULL : fake_fallback(&fake->head, args);
     }
     return fake_name;
 }
