@@ -41,6 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from testbed.servers import server_cpu  # noqa: E402
+
 AS_OF = date(2025, 3, 1)
 
 
@@ -204,30 +206,6 @@ def drop_database(admin_dsn: str, name: str) -> None:
 
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def server_cpu(datadir: Path | None) -> float:
-    """CPU seconds the whole server has used so far: the postmaster's own and its reaped children's (backends that
-    ended) plus every live child's. None of it is the client's, so load from other processes on a shared machine
-    does not inflate it. 0 when the server is not ours (--dsn)."""
-    if datadir is None:
-        return 0.0
-    postmaster = int((datadir / "postmaster.pid").read_text().split()[0])
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid, parent = int(stat.parent.name), int(fields[1])
-        if pid == postmaster:
-            total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
-        elif parent == postmaster:
-            total += int(fields[11]) + int(fields[12])
-    return total / _TICKS
 
 
 def measured(command: list[str], datadir: Path | None) -> tuple[str, dict]:
