@@ -41,8 +41,34 @@ class AddressPart(IntEnum):
     building = 2  # Western building lines only ("Suite 9227"): a Japanese one is Python's
 
 
+class NameNeeds(IntEnum):
+    """What person_name.c's NameFake writes itself: a name with an ideograph (the kanji script), or with an
+    ideograph or a kana letter (kana scripts); any other value goes to the transformer's `transform`."""
+
+    ideograph = 1
+    japanese = 2
+
+
+class LatinLocale(IntEnum):
+    """The rule's locale for the Western names person_name.c writes: auto (a name that may be romaji is Python's),
+    en (always Western)."""
+
+    auto = 0
+    en = 1
+
+
+# A second, third... family or given name of one fake name: the drawn one's index plus k times this prime
+# (transformers.person_name and person_name.c).
+NAME_SPREAD = 7919
+
 # enum -> its C prefix in interface.h (MODE_WHOLE, FAILED_WIDTH, ADDRESS_POSTAL_CODE).
-C_ENUMS: dict[type[IntEnum], str] = {RecordMode: "MODE", Failure: "FAILED", AddressPart: "ADDRESS"}
+C_ENUMS: dict[type[IntEnum], str] = {
+    RecordMode: "MODE",
+    Failure: "FAILED",
+    AddressPart: "ADDRESS",
+    NameNeeds: "NEEDS",
+    LatinLocale: "LATIN",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +88,7 @@ class SlotSpec:
 
 def c_constants() -> dict[str, int]:
     """Every shared constant under its C name."""
-    constants = {"SPEEDUPS_API": API}
+    constants = {"SPEEDUPS_API": API, "NAME_SPREAD": NAME_SPREAD}
     for enum, prefix in C_ENUMS.items():
         constants.update({f"{prefix}_{member.name.upper()}": int(member) for member in enum})
     return constants

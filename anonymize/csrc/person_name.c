@@ -12,7 +12,6 @@
 #include <string.h>
 
 enum { FULL, FAMILY, GIVEN };
-enum { NEEDS_IDEOGRAPH = 1, NEEDS_JAPANESE = 2 }; /* person_name._NATIVE_IDEOGRAPH, _NATIVE_JAPANESE */
 
 typedef struct {
     FakeHead head;
@@ -30,9 +29,7 @@ typedef struct {
     Py_ssize_t memo_size;
 } NameFake;
 
-enum { LATIN_AUTO = 0, LATIN_EN = 1 }; /* the rule's locale: auto (a romaji-looking name is Python's), en */
 #define LATIN_WORDS 32 /* words of a name handled here; more: Python */
-#define SPREAD 7919     /* person_name._SPREAD: a second, third... name of one role this far on in its pool */
 
 static PyObject *ideographic_space, *space, *empty;
 
@@ -290,7 +287,7 @@ put_cased(char *out, PyObject *name, const char *like, Py_ssize_t length, int in
 /* PersonName's fake of a Western name in plain ASCII keyed on itself (_names_for -> the "latin" pool, _render's
  * _LatinShape.render): the words split at spaces, titles and suffixes at the ends kept, lowercase particles kept,
  * one-letter words the fake's initials, the other words the drawn person's names (the last the family name when
- * the given name comes first, each further one of a role `_SPREAD` on). NULL with no error set: not a case for
+ * the given name comes first, each further one of a role NAME_SPREAD on). NULL with no error set: not a case for
  * this path (the Python transform). */
 static PyObject *
 latin_fake(NameFake *fake, PyObject *value, int *handled)
@@ -410,9 +407,9 @@ latin_fake(NameFake *fake, PyObject *value, int *handled)
         }
         int role_family = fake->part == FAMILY || (fake->part == FULL && i == family_at);
         if (role_family)
-            names[i] = PyTuple_GET_ITEM(fake->latin_family, (family + (Py_ssize_t)family_seen++ * SPREAD) % family_count);
+            names[i] = PyTuple_GET_ITEM(fake->latin_family, (family + (Py_ssize_t)family_seen++ * NAME_SPREAD) % family_count);
         else
-            names[i] = PyTuple_GET_ITEM(fake->latin_given, (given + (Py_ssize_t)given_seen++ * SPREAD) % given_count);
+            names[i] = PyTuple_GET_ITEM(fake->latin_given, (given + (Py_ssize_t)given_seen++ * NAME_SPREAD) % given_count);
         size += kinds[i] == INITIAL ? ends[i] - starts[i] : PyUnicode_GET_LENGTH(names[i]);
     }
     size += length - at;

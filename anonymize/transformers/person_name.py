@@ -33,6 +33,7 @@ from anonymize import locales
 from anonymize.errors import RulesError
 from anonymize.keys import Keyring
 from anonymize.names import pool
+from anonymize.native_interface import NAME_SPREAD, LatinLocale, NameNeeds
 from anonymize.speedups import NATIVE
 from anonymize.transformers.base import (
     ColumnInfo,
@@ -49,17 +50,10 @@ Script = Literal["kanji", "katakana", "hiragana", "romaji", "latin"]
 _JAPANESE_SCRIPTS = ("kanji", "katakana", "hiragana")
 _PARTS = ("full", "family", "given")  # anonymize/csrc/person_name.c's codes for `part`
 _REDRAWS = 8  # neighbouring pool names may share a reading (浩/博: ヒロシ): a few steps always find another
-# What the C fake handles itself (anonymize/csrc/person_name.c): a name with an ideograph (the kanji script), or
-# with an ideograph or a kana letter (kana scripts); any other value goes to `transform`.
-_NATIVE_IDEOGRAPH, _NATIVE_JAPANESE = 1, 2
-# Its locales for Latin names: auto (a name that may be romaji is Python's), en (always Western).
-_NATIVE_LATIN_AUTO, _NATIVE_LATIN_EN = 0, 1
 _WORD = re.compile(r"[^\s,]+")
 # Lowercase particles of Western names: kept as they are (nobody's name on their own).
 _PARTICLES = frozenset({"de", "da", "di", "del", "della", "der", "den", "van", "von", "la", "le", "du", "dos", "bin"})
 _FAR = 997  # a Latin name's redraw steps this far through its (alphabetical) pool
-_SPREAD = 7919  # a second, third... family or given name of one fake: the drawn one's index plus k * a prime
-# (anonymize/csrc/person_name.c writes the same 7919)
 
 
 class PersonNameParams(KeyedParams):  # key_column: e.g. the kanji name, or the id
@@ -168,7 +162,7 @@ class PersonName(Keyed[PersonNameParams], MemoizedTransformer[PersonNameParams])
             self._given_first(self._names),
             self.transform,
             native_max_length(self.max_length),
-            _NATIVE_IDEOGRAPH if self.params.script == "kanji" else _NATIVE_JAPANESE,
+            NameNeeds.ideograph if self.params.script == "kanji" else NameNeeds.japanese,
             latin=self._native_latin(),
             memo=self.plain_memo(),  # Western fakes are kept where `transform` keeps its own
             memo_size=self.cache_size,
@@ -182,7 +176,7 @@ class PersonName(Keyed[PersonNameParams], MemoizedTransformer[PersonNameParams])
         if self._key_column is not None or params.separator is not None or params.locale == "ja":
             return None
         names = self._pool("latin")
-        locale = _NATIVE_LATIN_AUTO if params.locale == "auto" else _NATIVE_LATIN_EN
+        locale = LatinLocale.auto if params.locale == "auto" else LatinLocale.en
         return (
             names.index.index,
             names.family,
@@ -366,9 +360,9 @@ class _LatinShape:
                 k = counts[role]
                 counts[role] += 1
                 if role == "family":
-                    fake = self.names.family[(family + k * _SPREAD) % len(self.names.family)]
+                    fake = self.names.family[(family + k * NAME_SPREAD) % len(self.names.family)]
                 else:
-                    fake = self.names.given[(given + k * _SPREAD) % len(self.names.given)]
+                    fake = self.names.given[(given + k * NAME_SPREAD) % len(self.names.given)]
                 pieces.append(_initial(fake, word) if kind == "initial" else _cased(fake, word))
             at = end
         pieces.append(value[at:])
