@@ -11,6 +11,7 @@ both forms of every transaction table and compares them on the server.
 
 from __future__ import annotations
 
+from psycopg import sql
 from sqlalchemy import BigInteger, Boolean, DateTime, Integer, SmallInteger, String, Table, Text
 from sqlalchemy.dialects.postgresql import INET, JSONB, UUID
 
@@ -52,3 +53,13 @@ def encode(name: str, lines: list[bytes]) -> bytes | None:
     if NATIVE is None or table_kinds is None:
         return None
     return NATIVE.encode(lines, table_kinds)
+
+
+def copy_statement(target: str, table: Table, binary: bool) -> sql.Composed:
+    """COPY FROM STDIN of `table`'s columns into `target` (the table, or a stage or merge table made LIKE it), as
+    COPY text or, with `binary`, the stream `encode` writes."""
+    return sql.SQL("COPY {} ({}) FROM STDIN{}").format(
+        sql.Identifier(target),
+        sql.SQL(", ").join(sql.Identifier(column.name) for column in table.columns),
+        sql.SQL(" (FORMAT binary)" if binary else ""),
+    )

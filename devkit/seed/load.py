@@ -54,6 +54,7 @@ from devkit.schema import TABLES, metadata
 from devkit.seed import stage
 from devkit.seed.bulk import rebuild, set_aside
 from devkit.seed.checksum import SEED_OWNED_SQL, RowHasher, TableDigest, checksum_sql
+from devkit.seed.copy_binary import copy_statement
 from devkit.seed.generate import GENERATOR_VERSION, World
 from devkit.seed.keys import prepare_device_keys
 from devkit.seed.ledger import ADD_SCALE_SQL, Manifest, SeedParams, latest_entry, ledger_metadata, record
@@ -352,11 +353,7 @@ def _stream(
         table.name: {column.name for column in table.columns if isinstance(column.type, JSONB)} for table in TABLES
     }
     statements = {
-        (table.name, binary): sql.SQL("COPY {} ({}) FROM STDIN{}").format(
-            sql.Identifier(_staging(table, False) if merging else table.name),
-            sql.SQL(", ").join(sql.Identifier(column.name) for column in table.columns),
-            sql.SQL(" (FORMAT binary)" if binary else ""),
-        )
+        (table.name, binary): copy_statement(_staging(table, False) if merging else table.name, table, binary)
         for table in TABLES
         for binary in (False, True)
     }

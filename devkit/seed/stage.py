@@ -40,6 +40,7 @@ from devkit.environments import connect, scrub
 from devkit.errors import DataError, DevkitError
 from devkit.schema import TABLES as SCHEMA_TABLES
 from devkit.seed.checksum import TableDigest
+from devkit.seed.copy_binary import copy_statement
 from devkit.seed.generate import World
 from devkit.seed.transactions import TABLES, TransactionGenerator, blocks_of
 from devkit.seed.workers import die_with, encode
@@ -196,11 +197,7 @@ def _copy_share(dsn: str, tasks: list[tuple]) -> dict[str, TableDigest]:
     assert _generator is not None and _progress is not None
     digests = {name: TableDigest() for name in TABLES}
     statements = {
-        (name, binary): sql.SQL("COPY {} ({}) FROM STDIN{}").format(
-            sql.Identifier(table.name),
-            sql.SQL(", ").join(sql.Identifier(column.name) for column in table.columns),
-            sql.SQL(" (FORMAT binary)" if binary else ""),
-        )
+        (name, binary): copy_statement(table.name, table, binary)
         for name, table in STAGE_TABLES.items()
         for binary in (False, True)
     }
