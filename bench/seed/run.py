@@ -19,7 +19,10 @@
   template, alternated with the pre-#16 batch (cleanup_baseline.py) over --cleanup-rounds rounds: median rows/s,
   the ratio to the baseline, the longest batch transaction (how long row locks were held), CPU seconds per
   million rows (client, server) and a projection of one day of full-size staging (the Environments page's 20M
-  transactions) at that rate. `--rounds 0` skips the seed part.
+  transactions) at that rate. `--rounds 0` skips the seed part;
+- with --floor: PostgreSQL's own floor for the same rows (bench/seed/floor.py): one seed at each scale kept and
+  loaded again, every round, into fresh databases by `pg_restore -j 2` and by server-side binary COPY from files
+  plus the post-data, no generator at all; their rows/s and ratio to the round's pgbench.
 
 Without --dsn it starts a throwaway PostgreSQL 15 from the machine's binaries (testbed/servers.py). Not a test.
 """
@@ -41,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bench.seed.floor import Floor  # noqa: E402
 from testbed.servers import server_cpu  # noqa: E402
 
 AS_OF = date(2025, 3, 1)
@@ -261,6 +265,45 @@ def run_pgbench(admin_dsn: str, scale: int, bindir: Path, datadir: Path | None) 
         drop_database(admin_dsn, name)
 
 
+def prepare_floor(admin_dsn: str, profile: str, factor: float, days: int, bindir: Path) -> Floor:
+    """One seed at `factor` in its own database, kept as a dump and binary files for every round's floor loads."""
+    name, dsn = fresh_database(admin_dsn)
+    try:
+        subprocess.run(
+            [sys.executable, __file__, "--child", dsn, profile, str(factor), str(days), "0"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        return Floor.prepare(dsn, Path(tempfile.mkdtemp(prefix="devkit-bench-floor-", dir="/tmp")), bindir)
+    finally:
+        drop_database(admin_dsn, name)
+
+
+def report_floor(admin_dsn: str, floor: Floor, round_no: int, pgbench_rate: float, datadir: Path | None) -> None:
+    per = 1e6 / floor.rows
+    for label, load in (
+        ("pg_restore -j 2 (text COPY)", floor.pg_restore),
+        ("server-side binary COPY from files + post-data -j 2", floor.server_copy),
+    ):
+        name, dsn = fresh_database(admin_dsn)
+        try:
+            figures = load(dsn, 2, datadir)
+        finally:
+            drop_database(admin_dsn, name)
+        rate = floor.rows / figures["seconds"]
+        split = (
+            f" (COPY {figures['copy_seconds']:.1f}s, server CPU {figures['copy_server_cpu'] * per:.1f} s per M rows)"
+            if "copy_seconds" in figures
+            else ""
+        )
+        print(
+            f"[round {round_no}] floor, the seed's own {floor.rows:,} rows by {label}: {figures['seconds']:.1f}s"
+            f"{split} = {rate:,.0f} rows/s ({rate / pgbench_rate:.2f}x pgbench); "
+            f"server CPU {figures['server_cpu'] * per:.1f} s per M rows",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dsn", help="admin DSN of a PostgreSQL server to use (default: start a throwaway one)")
@@ -286,6 +329,9 @@ def main() -> None:
         type=Path,
         help="another checkout (with its .venv) whose seed runs in the same rounds, alternated with this one's",
     )
+    parser.add_argument(
+        "--floor", action="store_true", help="also load one seed's own rows with no generator (bench/seed/floor.py)"
+    )
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -303,7 +349,11 @@ def main() -> None:
         base = Path(tempfile.mkdtemp(prefix="devkit-bench-pg-", dir="/tmp"))
         server = start_postgres(base)
         admin_dsn, bindir, datadir = server.dsn(), server.bindir, server.datadir
+    floors: dict[float, Floor] = {}
     try:
+        if args.floor and args.rounds:
+            for factor in (float(f) for f in args.scales.split(",")):
+                floors[factor] = prepare_floor(admin_dsn, args.profile, factor, args.days, bindir)
         for round_no in range(1, args.rounds + 1):
             pairs = zip(args.scales.split(","), args.pgbench_scales.split(","), strict=True)
             for factor, pgbench_scale in ((float(f), int(p)) for f, p in pairs):
@@ -326,6 +376,8 @@ def main() -> None:
                         f"peak RSS {seed['peak_rss_mb']:.0f} MB; {cpu_per_million(seed)}",
                         flush=True,
                     )
+                if factor in floors:
+                    report_floor(admin_dsn, floors[factor], round_no, pgbench_rate, datadir)
         if args.cleanup_scale:
             sweep = [
                 (int(batch), int(jobs.rstrip("apr")), "a" in jobs, "p" in jobs, "r" not in jobs)
@@ -333,6 +385,8 @@ def main() -> None:
             ]
             bench_cleanup(admin_dsn, args.profile, args.cleanup_scale, sweep, args.cleanup_rounds, datadir)
     finally:
+        for floor in floors.values():
+            floor.remove()
         if server:
             server.stop()
             shutil.rmtree(base, ignore_errors=True)  # hundreds of MB of data directory per run
