@@ -416,48 +416,130 @@ reads_as_document(PyObject *text)
     return 0;
 }
 
-/* JsonPaths.transform's `leaf(node, trail)` for a rule without document refs whose leaf is not a string read in the
- * context of its key (those go to the Python leaf), on a scalar of JSON's types: the same bookkeeping (covered,
- * kept, found, faithful) and the same new value. A `keep` leaf is the node itself: Keep.transform gives its text
- * back, and _back(node, its text) is equal to node and encodes as node does (int(repr(i)) == i, float(repr(x)) and
- * NaN / Infinity round-trip). NULL with an error, or NULL without one: not done here, ask the Python leaf. */
+/* The row a rule's sub reads, with each document ref (`live`: ((ref, key), ...), refs of one key beside the value)
+ * read from the leaf's own container `parent` as `_with_live_refs` reads it there: the key missing, or holding an
+ * object or array: None; else its text. A new dict; NULL without an error when a ref can't be read here
+ * (`_live_ref`'s _NOT_LIVE: the container is no object, the key is a trail a rule reached, the leaf's own included,
+ * or its string may hold JSON), then the Python leaf reads them from the document as it came in. */
 static PyObject *
-fast_leaf(Rewrite *rewrite, PyObject *node, PyObject *trail)
+live_row(Rewrite *rewrite, PyObject *live, PyObject *parent, PyObject *slot, PyObject *trail)
+{
+    if (parent == NULL || !PyDict_Check(parent))
+        return NULL;
+    Py_ssize_t count = PyTuple_GET_SIZE(live);
+    PyObject *texts[8];
+    if (count > 8)
+        return NULL; /* more refs than a rule names: the Python leaf */
+    Py_ssize_t done = 0;
+    int failed = 0, not_live = 0;
+    for (; done < count; done++) {
+        PyObject *pair = PyTuple_GET_ITEM(live, done);
+        PyObject *key = PyTuple_GET_ITEM(pair, 1);
+        PyObject *value = PyDict_GetItemWithError(parent, key);
+        if (value == NULL || PyDict_Check(value) || PyList_Check(value)) {
+            if (PyErr_Occurred()) {
+                failed = 1;
+                break;
+            }
+            texts[done] = Py_NewRef(Py_None);
+            continue;
+        }
+        /* The leaf's own key: `_live_ref` finds its trail covered (the Python leaf adds it first) and reads the
+         * source; the live value is still the source's there (the leaf is not replaced yet), but the same call
+         * keeps the two leaves' decisions alike. */
+        if ((PyUnicode_Check(value) && !plain_start(value)) ||
+            (PyUnicode_Check(slot) && PyUnicode_Compare(slot, key) == 0)) {
+            not_live = 1;
+            break;
+        }
+        PyObject *where = PyTuple_GetSlice(trail, 0, PyTuple_GET_SIZE(trail) - 1);
+        if (where != NULL)
+            Py_SETREF(where, trail_plus(where, key));
+        int covered = where == NULL ? -1 : PySet_Contains(rewrite->covered, where);
+        Py_XDECREF(where);
+        if (covered != 0) {
+            failed = covered < 0;
+            not_live = covered > 0;
+            break;
+        }
+        PyObject *text = scalar_text(rewrite, value);
+        if (text == NULL && PyErr_Occurred()) {
+            failed = 1;
+            break;
+        }
+        texts[done] = text == NULL ? Py_NewRef(Py_None) : text;
+    }
+    PyObject *row = NULL;
+    if (!failed && !not_live) {
+        row = PyDict_New();
+        if (row != NULL && PyDict_Merge(row, rewrite->row, 1) < 0) /* dict(row) */
+            Py_CLEAR(row);
+        for (Py_ssize_t i = 0; row != NULL && i < count; i++)
+            if (PyDict_SetItem(row, PyTuple_GET_ITEM(PyTuple_GET_ITEM(live, i), 0), texts[i]) < 0)
+                Py_CLEAR(row);
+    }
+    for (Py_ssize_t i = 0; i < done; i++)
+        Py_DECREF(texts[i]);
+    return row;
+}
+
+/* JsonPaths.transform's `leaf(node, trail)` for a rule whose document refs, if any, are keys beside the value
+ * (live_row) and whose leaf is not a string read in the context of its key (those go to the Python leaf), on a
+ * scalar of JSON's types: the same bookkeeping (covered, kept, found, faithful) and the same new value. A `keep`
+ * leaf is the node itself: Keep.transform gives its text back, and _back(node, its text) is equal to node and
+ * encodes as node does (int(repr(i)) == i, float(repr(x)) and NaN / Infinity round-trip). `parent` and `slot`: the
+ * container holding the leaf and its key there (parent NULL at the top). NULL with an error, or NULL without one:
+ * not done here, ask the Python leaf. */
+static PyObject *
+fast_leaf(Rewrite *rewrite, PyObject *node, PyObject *trail, PyObject *parent, PyObject *slot)
 {
     PyObject *rule = PyList_GET_ITEM(rewrite->current, 0);
-    if (!PyTuple_Check(rule) || PyTuple_GET_SIZE(rule) != 5)
+    if (!PyTuple_Check(rule) || PyTuple_GET_SIZE(rule) != 6)
         return NULL;
-    PyObject *sub = PyTuple_GET_ITEM(rule, 0), *refs = PyTuple_GET_ITEM(rule, 1);
+    PyObject *sub = PyTuple_GET_ITEM(rule, 0), *refs = PyTuple_GET_ITEM(rule, 1), *live = PyTuple_GET_ITEM(rule, 5);
     int is_text = PyUnicode_Check(node);
     int in_context = PyObject_IsTrue(PyTuple_GET_ITEM(rule, 2));
     int keep = PyObject_IsTrue(PyTuple_GET_ITEM(rule, 3));
     if (in_context < 0 || keep < 0)
         return NULL;
-    if ((PyList_Check(refs) && PyList_GET_SIZE(refs)) || !PyList_Check(refs) || (in_context && is_text))
+    if (!PyList_Check(refs) || (in_context && is_text))
+        return NULL;
+    int has_refs = PyList_GET_SIZE(refs) != 0;
+    if (has_refs && (!PyTuple_Check(live) || PyTuple_GET_SIZE(live) != PyList_GET_SIZE(refs)))
         return NULL;
     if (!(node == Py_None || PyUnicode_CheckExact(node) || PyBool_Check(node) || PyLong_CheckExact(node) ||
           PyFloat_CheckExact(node)))
         return NULL;
+    PyObject *row = rewrite->row;
+    if (has_refs && node != Py_None) { /* a None leaf reads no ref: its new value is None */
+        if ((row = live_row(rewrite, live, parent, slot, trail)) == NULL)
+            return NULL;
+    }
+    else
+        Py_INCREF(row);
+    PyObject *new = NULL;
     int met = PySet_Contains(rewrite->covered, trail);
     if (met < 0 || (met && PyList_SetItem(rewrite->faithful, 0, Py_NewRef(Py_False)) < 0))
-        return NULL;
+        goto done;
     if (PySet_Add(rewrite->covered, trail) < 0 || (keep && PySet_Add(rewrite->kept, trail) < 0))
-        return NULL;
+        goto done;
     PyObject *text = scalar_text(rewrite, node);
-    if (text == NULL)
-        return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+    if (text == NULL) {
+        if (!PyErr_Occurred())
+            new = Py_NewRef(Py_None);
+        goto done;
+    }
     PyObject *item = PyTuple_Pack(4, trail, sub, text, is_text ? Py_True : Py_False);
     if (item == NULL || PyList_Append(rewrite->found, item) < 0) {
         Py_XDECREF(item);
         Py_DECREF(text);
-        return NULL;
+        goto done;
     }
     Py_DECREF(item);
-    PyObject *new;
     if (keep)
         new = Py_NewRef(node);
     else {
-        PyObject *args[] = {text, rewrite->row};
+        PyObject *args[] = {text, row};
         PyObject *fake = PyObject_Vectorcall(PyTuple_GET_ITEM(rule, 4), args, 2, NULL);
         new = fake == NULL ? NULL : back(rewrite, node, fake);
         Py_XDECREF(fake);
@@ -466,19 +548,22 @@ fast_leaf(Rewrite *rewrite, PyObject *node, PyObject *trail)
     if (new != NULL && PyUnicode_Check(new) && reads_as_document(new) &&
         PyList_SetItem(rewrite->faithful, 0, Py_NewRef(Py_False)) < 0)
         Py_CLEAR(new);
+done:
+    Py_DECREF(row);
     return new;
 }
 
 /* `_rewrite_steps(node, rest, trail, leaf)` when `rest` is empty and node a scalar that can't hold JSON: the leaf
  * itself (what `_rewrite_leaves` does with it; in C when fast_leaf can); else the Python function. */
 static PyObject *
-rewrite_from(Rewrite *rewrite, PyObject *node, PyObject *steps, Py_ssize_t position, PyObject *trail)
+rewrite_from(Rewrite *rewrite, PyObject *node, PyObject *steps, Py_ssize_t position, PyObject *trail,
+             PyObject *parent, PyObject *slot)
 {
     Py_ssize_t count = PyTuple_GET_SIZE(steps);
     if (position == count && !PyDict_Check(node) && !PyList_Check(node) &&
         (!PyUnicode_Check(node) || plain_start(node))) {
         if (rewrite->covered != NULL) {
-            PyObject *out = fast_leaf(rewrite, node, trail);
+            PyObject *out = fast_leaf(rewrite, node, trail, parent, slot);
             if (out != NULL || PyErr_Occurred())
                 return out;
         }
@@ -541,7 +626,7 @@ rewrite(Rewrite *rewrite, PyObject *document, PyObject *steps, PyObject *python_
         node = next;
     }
     /* node and parent stay alive: the document holds them until the one slot below is set. */
-    PyObject *out = rewrite_from(rewrite, node, python_steps, position, trail);
+    PyObject *out = rewrite_from(rewrite, node, python_steps, position, trail, parent, slot);
     Py_DECREF(trail);
     if (out == NULL || parent == NULL) {
         Py_XDECREF(slot);
@@ -656,6 +741,52 @@ py_json_strings(PyObject *module, PyObject *node)
         return NULL;
     int failed = PyUnicode_Check(node) ? PyList_Append(out, node) :
                  (PyDict_Check(node) || PyList_Check(node)) ? add_strings(node, out) : 0;
+    if (failed) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* ---- leak_keys.output_keys of a JSON output from its document: `_json_output_keys(_json_strings(node))`, the
+ * string leaves' keys appended to one list as they are met, without the list of strings and a list per string. */
+static int
+add_output_keys(PyObject *node, PyObject *out)
+{
+    if (Py_EnterRecursiveCall(" in json_output_keys"))
+        return -1;
+    int failed = 0;
+    if (PyDict_Check(node)) {
+        Py_ssize_t position = 0;
+        PyObject *key, *item;
+        while (!failed && PyDict_Next(node, &position, &key, &item)) {
+            if (PyUnicode_Check(item))
+                failed = lk_append_text_output_keys(out, item);
+            else if (PyDict_Check(item) || PyList_Check(item))
+                failed = add_output_keys(item, out);
+        }
+    }
+    else {
+        for (Py_ssize_t i = 0; !failed && i < PyList_GET_SIZE(node); i++) {
+            PyObject *item = PyList_GET_ITEM(node, i);
+            if (PyUnicode_Check(item))
+                failed = lk_append_text_output_keys(out, item);
+            else if (PyDict_Check(item) || PyList_Check(item))
+                failed = add_output_keys(item, out);
+        }
+    }
+    Py_LeaveRecursiveCall();
+    return failed;
+}
+
+PyObject *
+py_json_output_keys(PyObject *module, PyObject *node)
+{
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    int failed = PyUnicode_Check(node) ? lk_append_text_output_keys(out, node) :
+                 (PyDict_Check(node) || PyList_Check(node)) ? add_output_keys(node, out) : 0;
     if (failed) {
         Py_DECREF(out);
         return NULL;
