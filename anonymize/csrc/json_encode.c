@@ -184,7 +184,9 @@ py_json_encode(PyObject *module, PyObject *document)
     _PyUnicodeWriter writer;
     _PyUnicodeWriter_Init(&writer);
     writer.overallocate = 1;
-    writer.min_length = 256;
+    /* One buffer for a whole payload (bench/snapshot's strangers webhooks: 1.3 kB on average; 4.8 against 5.5 µs a
+     * document measured with 256), cut to size by _PyUnicodeWriter_Finish. */
+    writer.min_length = 4096;
     int failed = encode(&writer, document);
     if (failed) {
         _PyUnicodeWriter_Dealloc(&writer);
