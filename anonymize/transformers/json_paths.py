@@ -381,6 +381,26 @@ class _DocumentIds:
         return digits in self._digits
 
 
+# What JsonPaths._items does with a path sub's leaves (_item_kind).
+_KEEP = "keep"  # kept as they are: `_identifier` (card-shaped numbers kept)
+_SILENT = "silent"  # nothing for the leak check: skipped
+_PLAIN = "plain"  # leak items a function of the text alone: memoized (_plain_items)
+_ASK = "ask"  # `_pieces`, as it is
+
+
+def _item_kind(sub: Transformer) -> str:
+    if sub.name == "keep":
+        return _KEEP
+    if sub.capabilities.leak == "whole" and not sub.personal:
+        # Transformer's own leak_items of a value not personal (card_part's month, year, last four): nothing.
+        return _SILENT
+    if sub.capabilities.leak != "pieces" and not sub.capabilities.known_values and not sub.capabilities.key_context:
+        # Replaced whole, reading neither the run's known values nor a key's context (leak "pieces", free text and
+        # arrays of it, may read the detector's state).
+        return _PLAIN
+    return _ASK
+
+
 LEAK_MEMO_MAX = 1 << 14  # entries of JsonPaths._leak_memo (cleared when full)
 # The first characters `_ID_NUMBER` can match at: an ASCII digit or re.ASCII's whitespace.
 _ID_FIRST = frozenset("0123456789 \t\n\r\f\v")
@@ -500,23 +520,8 @@ class JsonPaths(Transformer[JsonParams]):
         self._fakes_recorded = frozenset(
             id(sub) for sub in subs if sub.realistic_fakes and sub.identifying and not sub.row_columns
         )
-        # Path subs whose leaves give the leak check nothing (`_pieces` yields nothing): Transformer's own leak_items
-        # of a value not personal (card_part's month, year, last four), so `_items` needn't ask.
-        self._silent = frozenset(
-            id(sub) for _, _, sub in self.rules if sub.capabilities.leak == "whole" and not sub.personal
-        )
-        # Path subs whose leak items are a function of the value alone (`_plain_pieces` memoizes them): those that
-        # replace values whole and read neither the run's known values nor a key's context; leak "pieces" (free
-        # text, arrays of it) may read the detector's state.
-        self._plain = frozenset(
-            id(sub)
-            for _, _, sub in self.rules
-            if id(sub) not in self._silent
-            and sub.name != "keep"
-            and sub.capabilities.leak != "pieces"
-            and not sub.capabilities.known_values
-            and not sub.capabilities.key_context
-        )
+        # What `_items` does with each path sub's leaves, decided once (_item_kind).
+        self._item_kinds = {id(sub): _item_kind(sub) for _, _, sub in self.rules}
         self._leak_memo: dict[tuple[int, str], tuple[tuple[str, bool | None], ...]] = {}
 
     def _ignored(self, trail: Trail) -> bool:
@@ -731,14 +736,19 @@ class JsonPaths(Transformer[JsonParams]):
         # A list, not a generator: the row loop takes every item at once (rows.c's record_pieces), and a payload has
         # dozens of leaves, most of which give nothing: those are passed over here without a call each.
         out: list[tuple[str, bool | None, int]] = []
-        silent, plain = self._silent, self._plain
+        kinds, memo = self._item_kinds, self._leak_memo
         for trail, sub, text, is_string in found:
-            if sub.name == "keep":
+            kind = kinds[id(sub)]
+            if kind is _PLAIN:  # `_plain_pieces` inlined: the most frequent leaves with something for the check
+                items = memo.get((id(sub), text))
+                if items is None:
+                    items = self._plain_items(sub, text)
+                if items:
+                    out += self._plain_pieces(sub, trail, text, items)
+            elif kind is _KEEP:
                 if text[:1] in _ID_FIRST:  # else `_identifier` finds nothing (most kept ids start with a letter)
                     out += self._identifier(trail, text)
-            elif id(sub) in plain:
-                out += self._plain_pieces(sub, trail, text)
-            elif id(sub) not in silent:  # as `transform` does, a path's own rule doesn't ask the document's ids
+            elif kind is _ASK:  # as `transform` does, a path's own rule doesn't ask the document's ids
                 out += self._pieces(sub, trail, text, is_string, None)
         if self.other is not None:
             # Free text (most drafts): its detections asked directly, `_pieces` inlined (a payload has dozens of
@@ -758,19 +768,20 @@ class JsonPaths(Transformer[JsonParams]):
                         out.append((piece, identifying, origin(trail, kind, True, weak)))
         return out
 
-    def _plain_pieces(self, sub: Transformer, trail: Trail, text: str) -> list[tuple[str, bool | None, int]]:
-        """`_pieces(sub, trail, text, ...)` for a sub of `_plain`: its leak items of a text memoized (payloads repeat
-        their customers' emails, names and addresses: 62% of those leaves on bench/snapshot's strangers webhooks
-        were met before), the origin and the fake asked as `_pieces` asks them."""
-        key = (id(sub), text)
-        items = self._leak_memo.get(key)
-        if items is None:
-            items = tuple((item[0], item[1]) for item in sub.leak_items(text))
-            if len(self._leak_memo) >= LEAK_MEMO_MAX:
-                self._leak_memo.clear()
-            self._leak_memo[key] = items
-        if not items:
-            return []
+    def _plain_items(self, sub: Transformer, text: str) -> tuple[tuple[str, bool | None], ...]:
+        """(piece, identifying) of a text for a sub of kind _PLAIN, memoized: payloads repeat their customers' emails,
+        names and addresses."""
+        items = tuple((item[0], item[1]) for item in sub.leak_items(text))
+        if len(self._leak_memo) >= LEAK_MEMO_MAX:
+            self._leak_memo.clear()
+        self._leak_memo[(id(sub), text)] = items
+        return items
+
+    def _plain_pieces(
+        self, sub: Transformer, trail: Trail, text: str, items: tuple[tuple[str, bool | None], ...]
+    ) -> list[tuple[str, bool | None, int]]:
+        """`_pieces(sub, trail, text, ...)` of a sub of kind _PLAIN whose leak items of `text` are `items` (not
+        empty): the origin and the fake asked as `_pieces` asks them."""
         origin = self._origin(trail, sub.name, False, False)
         out: list[tuple[str, bool | None, int]] = [(piece, identifying, origin) for piece, identifying in items]
         if id(sub) in self._fakes_recorded:
