@@ -793,3 +793,174 @@ py_json_output_keys(PyObject *module, PyObject *node)
     }
     return out;
 }
+
+/* ---- JsonPaths._items' loop over the path rules' leaves (`found`), the common kinds without a Python call each ---
+ * A leaf of a sub of kind keep is handed to `_identifier` only when it can start `_ID_NUMBER` (an ASCII digit or
+ * re.ASCII's whitespace); of kind silent, skipped; of kind plain, its (piece, identifying) pairs are read from the
+ * memo (else `_plain_items`) and, when there are any and the sub's fake isn't recorded, given the origin
+ * `_origin` memoized for (trail, sub.name, False, False) (else `_plain_pieces` does the leaf); of kind ask,
+ * `_pieces(sub, trail, text, is_string, None)`. Every callback's items are appended to `out` in order. */
+
+static PyObject *name_name;
+
+static int
+extend_with(PyObject *out, PyObject *items)
+{
+    if (items == NULL)
+        return -1;
+    int failed = 0;
+    if (PyList_CheckExact(items)) {
+        for (Py_ssize_t i = 0; !failed && i < PyList_GET_SIZE(items); i++)
+            failed = PyList_Append(out, PyList_GET_ITEM(items, i));
+    }
+    else {
+        PyObject *iterator = PyObject_GetIter(items), *item;
+        if (iterator == NULL)
+            failed = -1;
+        while (!failed && iterator != NULL && (item = PyIter_Next(iterator)) != NULL) {
+            failed = PyList_Append(out, item);
+            Py_DECREF(item);
+        }
+        if (!failed && PyErr_Occurred())
+            failed = -1;
+        Py_XDECREF(iterator);
+    }
+    Py_DECREF(items);
+    return failed;
+}
+
+/* `not text.strip()` */
+static int
+blank(PyObject *text)
+{
+    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(text); i++)
+        if (!Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(text, i)))
+            return 0;
+    return 1;
+}
+
+/* `_ID_NUMBER`'s possible first characters: an ASCII digit or ' ', \t, \n, \r, \f, \v. */
+static int
+id_first(PyObject *text)
+{
+    if (PyUnicode_GET_LENGTH(text) == 0)
+        return 0;
+    Py_UCS4 c = PyUnicode_READ_CHAR(text, 0);
+    return (c >= '0' && c <= '9') || c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* One plain leaf whose pairs are `items` (a non-empty tuple of (piece, identifying)): appended with its origin when
+ * the origin memo has it; 0 done, 1 not done (ask _plain_pieces), -1 error. */
+static int
+plain_from_memo(PyObject *out, PyObject *sub, PyObject *trail, PyObject *items, PyObject *origins)
+{
+    PyObject *name = PyObject_GetAttr(sub, name_name);
+    if (name == NULL)
+        return -1;
+    PyObject *key = PyTuple_Pack(4, trail, name, Py_False, Py_False);
+    Py_DECREF(name);
+    if (key == NULL)
+        return -1;
+    PyObject *origin = PyDict_GetItemWithError(origins, key); /* borrowed */
+    Py_DECREF(key);
+    if (origin == NULL)
+        return PyErr_Occurred() ? -1 : 1;
+    Py_INCREF(origin); /* the tuples below hold it; the dict may drop it meanwhile only by Python code: none runs */
+    int failed = 0;
+    for (Py_ssize_t i = 0; !failed && i < PyTuple_GET_SIZE(items); i++) {
+        PyObject *pair = PyTuple_GET_ITEM(items, i);
+        PyObject *item = PyTuple_Pack(3, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1), origin);
+        failed = item == NULL ? -1 : PyList_Append(out, item);
+        Py_XDECREF(item);
+    }
+    Py_DECREF(origin);
+    return failed;
+}
+
+PyObject *
+py_json_found_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    /* found, kinds, memo, origins, fakes, out, (keep, silent, plain, ask), plain_items, plain_pieces, identifier,
+     * pieces */
+    if (nargs != 11 || !PyList_Check(args[0]) || !PyDict_Check(args[1]) || !PyDict_Check(args[2]) ||
+        !PyDict_Check(args[3]) || !PyAnySet_Check(args[4]) || !PyList_Check(args[5]) || !PyTuple_Check(args[6]) ||
+        PyTuple_GET_SIZE(args[6]) != 6) {
+        PyErr_SetString(PyExc_TypeError, "json_found_items(found: list, kinds: dict, memo: dict, origins: dict, "
+                                         "fakes: set, out: list, (keep, silent, plain, ask), plain_items, "
+                                         "plain_pieces, identifier, pieces)");
+        return NULL;
+    }
+    if (name_name == NULL && (name_name = PyUnicode_InternFromString("name")) == NULL)
+        return NULL;
+    PyObject *found = args[0], *kinds = args[1], *memo = args[2], *origins = args[3], *fakes = args[4];
+    PyObject *out = args[5];
+    PyObject *keep = PyTuple_GET_ITEM(args[6], 0), *silent = PyTuple_GET_ITEM(args[6], 1);
+    PyObject *plain = PyTuple_GET_ITEM(args[6], 2), *whole = PyTuple_GET_ITEM(args[6], 4);
+    PyObject *whole_identifying = PyTuple_GET_ITEM(args[6], 5);
+    PyObject *plain_items = args[7], *plain_pieces = args[8], *identifier = args[9], *pieces = args[10];
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(found); i++) {
+        PyObject *entry = PyList_GET_ITEM(found, i);
+        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 4) {
+            PyErr_SetString(PyExc_TypeError, "json_found_items: found holds (trail, sub, text, is_string)");
+            return NULL;
+        }
+        Py_INCREF(entry); /* a callback may change `found`: the entry stays alive while it is read */
+        PyObject *trail = PyTuple_GET_ITEM(entry, 0), *sub = PyTuple_GET_ITEM(entry, 1);
+        PyObject *text = PyTuple_GET_ITEM(entry, 2);
+        PyObject *sub_id = PyLong_FromVoidPtr(sub);
+        PyObject *kind = sub_id == NULL ? NULL : PyDict_GetItemWithError(kinds, sub_id); /* borrowed */
+        int failed = 0;
+        if (kind == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_KeyError, "json_found_items: a sub without a kind");
+            failed = -1;
+        }
+        else if (kind == keep) {
+            if (PyUnicode_Check(text) && id_first(text))
+                failed = extend_with(out, PyObject_CallFunctionObjArgs(identifier, trail, text, NULL));
+        }
+        else if (kind == plain || kind == whole || kind == whole_identifying) {
+            PyObject *items = NULL;
+            if (kind != plain) { /* Transformer.leak_items of a personal value: ((text, identifying),) unless blank */
+                if (PyUnicode_Check(text) && !blank(text)) {
+                    PyObject *pair = PyTuple_Pack(2, text, kind == whole ? Py_False : Py_True);
+                    items = pair == NULL ? NULL : PyTuple_Pack(1, pair);
+                    Py_XDECREF(pair);
+                }
+                else
+                    items = PyTuple_New(0);
+            }
+            else {
+                PyObject *key = PyTuple_Pack(2, sub_id, text);
+                items = key == NULL ? NULL : PyDict_GetItemWithError(memo, key);
+                Py_XDECREF(key);
+                if (items != NULL)
+                    Py_INCREF(items);
+                else if (!PyErr_Occurred())
+                    items = PyObject_CallFunctionObjArgs(plain_items, sub, text, NULL);
+            }
+            if (items == NULL || !PyTuple_Check(items)) {
+                if (items != NULL)
+                    PyErr_SetString(PyExc_TypeError, "json_found_items: a plain sub's items must be a tuple");
+                failed = -1;
+            }
+            else if (PyTuple_GET_SIZE(items)) {
+                int recorded = PySet_Contains(fakes, sub_id);
+                int done = recorded < 0 ? -1 : recorded ? 1 : plain_from_memo(out, sub, trail, items, origins);
+                if (done == 1)
+                    done = extend_with(out, PyObject_CallFunctionObjArgs(plain_pieces, sub, trail, text, items, NULL));
+                failed = done;
+            }
+            Py_XDECREF(items);
+        }
+        else if (kind != silent) {
+            PyObject *call[] = {sub, trail, text, PyTuple_GET_ITEM(entry, 3), Py_None};
+            failed = extend_with(out, PyObject_Vectorcall(pieces, call, 5, NULL));
+        }
+        Py_XDECREF(sub_id);
+        Py_DECREF(entry);
+        if (failed)
+            return NULL;
+    }
+    return Py_NewRef(out);
+}

@@ -50,6 +50,7 @@ PyObject *py_scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t narg
 /* json_walk.c */
 PyObject *py_json_strings(PyObject *module, PyObject *node);
 PyObject *py_json_output_keys(PyObject *module, PyObject *node);
+PyObject *py_json_found_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 /* json_encode.c */
 PyObject *py_json_encode(PyObject *module, PyObject *document);

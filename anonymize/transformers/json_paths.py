@@ -386,6 +386,9 @@ _KEEP = "keep"  # kept as they are: `_identifier` (card-shaped numbers kept)
 _SILENT = "silent"  # nothing for the leak check: skipped
 _PLAIN = "plain"  # leak items a function of the text alone: memoized (_plain_items)
 _ASK = "ask"  # `_pieces`, as it is
+_WHOLE = "whole"  # Transformer's own leak_items of a personal value: (text, False) unless blank
+_WHOLE_IDENTIFYING = "whole, identifying"  # the same with True
+_ITEM_KINDS = (_KEEP, _SILENT, _PLAIN, _ASK, _WHOLE, _WHOLE_IDENTIFYING)  # as json_found_items reads them (identity)
 
 
 def _item_kind(sub: Transformer) -> str:
@@ -394,6 +397,10 @@ def _item_kind(sub: Transformer) -> str:
     if sub.capabilities.leak == "whole" and not sub.personal:
         # Transformer's own leak_items of a value not personal (card_part's month, year, last four): nothing.
         return _SILENT
+    if sub.capabilities.leak == "whole" and not sub.capabilities.known_values and not sub.capabilities.key_context:
+        # Transformer's own leak_items of a personal value (emails, names): the text with the sub's flag unless
+        # blank, which json_found_items writes itself (the Python loop memoizes it as a plain sub's).
+        return _WHOLE_IDENTIFYING if sub.identifying else _WHOLE
     if sub.capabilities.leak != "pieces" and not sub.capabilities.known_values and not sub.capabilities.key_context:
         # Replaced whole, reading neither the run's known values nor a key's context (leak "pieces", free text and
         # arrays of it, may read the detector's state).
@@ -737,9 +744,15 @@ class JsonPaths(Transformer[JsonParams]):
         # dozens of leaves, most of which give nothing: those are passed over here without a call each.
         out: list[tuple[str, bool | None, int]] = []
         kinds, memo = self._item_kinds, self._leak_memo
+        if _JSON_FOUND_ITEMS is not None:  # the loop below in C (json_walk.c), with the same calls where it calls
+            _JSON_FOUND_ITEMS(
+                found, kinds, memo, self._trail_origins, self._fakes_recorded, out, _ITEM_KINDS, self._plain_items,
+                self._plain_pieces, self._identifier, self._pieces,
+            )  # fmt: skip
+            found = []
         for trail, sub, text, is_string in found:
             kind = kinds[id(sub)]
-            if kind is _PLAIN:  # `_plain_pieces` inlined: the most frequent leaves with something for the check
+            if kind is _PLAIN or kind is _WHOLE or kind is _WHOLE_IDENTIFYING:  # `_plain_pieces` inlined
                 items = memo.get((id(sub), text))
                 if items is None:
                     items = self._plain_items(sub, text)
@@ -876,6 +889,7 @@ def _step_codes(steps: tuple[Step, ...]) -> tuple[tuple[int, str | int | None], 
 # path rule covers.
 _JSON_RULES: Callable[..., Any] | None = getattr(NATIVE, "json_rules", None)
 _JSON_REST: Callable[..., Any] | None = getattr(NATIVE, "json_rest", None)
+_JSON_FOUND_ITEMS: Callable[..., Any] | None = getattr(NATIVE, "json_found_items", None)
 
 
 def is_document_ref(name: str) -> bool:
