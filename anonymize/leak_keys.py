@@ -107,17 +107,17 @@ def output_keys(value: str, is_json: bool = False) -> list[str]:
         if noted[0] is value:
             if noted[2] is not None:
                 return list(noted[2])  # the caller's own list, as a parse would give
-            keys = _json_output_keys(_JSON_STRINGS(noted[1]))
+            keys = _JSON_OUTPUT_KEYS(noted[1])
             _remember_keys(noted, keys)
             return list(keys)
         recent = _RECENT.pop(value, None) if _RECENT else None
         if recent is not None:
             return recent  # an equal output's keys (popped: the caller's own list)
         try:
-            pieces = _JSON_STRINGS(json.loads(value))
+            document = json.loads(value)
         except ValueError:
-            pieces = [value]
-        return _json_output_keys(pieces)
+            return _json_output_keys([value])
+        return _JSON_OUTPUT_KEYS(document)
     return _text_keys([value])
 
 
@@ -140,6 +140,15 @@ def _json_output_keys(pieces: list[str]) -> list[str]:
     if NATIVE is not None:  # each piece is plain text: its keys in C (leak_keys.c, held to `_text_keys`)
         return [key for piece in pieces for key in NATIVE.text_output_keys(piece)]
     return _text_keys(pieces)
+
+
+def _document_output_keys(document: object) -> list[str]:
+    """The keys of a JSON output read from its parsed document: those of its string leaves, in document order."""
+    return _json_output_keys(_JSON_STRINGS(document))
+
+
+# _document_output_keys in C (anonymize/csrc/json_walk.c: one list, filled as the leaves are met), when built.
+_JSON_OUTPUT_KEYS: Callable[[object], list[str]] = getattr(NATIVE, "json_output_keys", None) or _document_output_keys
 
 
 def _text_keys(pieces: list[str]) -> list[str]:

@@ -416,48 +416,130 @@ reads_as_document(PyObject *text)
     return 0;
 }
 
-/* JsonPaths.transform's `leaf(node, trail)` for a rule without document refs whose leaf is not a string read in the
- * context of its key (those go to the Python leaf), on a scalar of JSON's types: the same bookkeeping (covered,
- * kept, found, faithful) and the same new value. A `keep` leaf is the node itself: Keep.transform gives its text
- * back, and _back(node, its text) is equal to node and encodes as node does (int(repr(i)) == i, float(repr(x)) and
- * NaN / Infinity round-trip). NULL with an error, or NULL without one: not done here, ask the Python leaf. */
+/* The row a rule's sub reads, with each document ref (`live`: ((ref, key), ...), refs of one key beside the value)
+ * read from the leaf's own container `parent` as `_with_live_refs` reads it there: the key missing, or holding an
+ * object or array: None; else its text. A new dict; NULL without an error when a ref can't be read here
+ * (`_live_ref`'s _NOT_LIVE: the container is no object, the key is a trail a rule reached, the leaf's own included,
+ * or its string may hold JSON), then the Python leaf reads them from the document as it came in. */
 static PyObject *
-fast_leaf(Rewrite *rewrite, PyObject *node, PyObject *trail)
+live_row(Rewrite *rewrite, PyObject *live, PyObject *parent, PyObject *slot, PyObject *trail)
+{
+    if (parent == NULL || !PyDict_Check(parent))
+        return NULL;
+    Py_ssize_t count = PyTuple_GET_SIZE(live);
+    PyObject *texts[8];
+    if (count > 8)
+        return NULL; /* more refs than a rule names: the Python leaf */
+    Py_ssize_t done = 0;
+    int failed = 0, not_live = 0;
+    for (; done < count; done++) {
+        PyObject *pair = PyTuple_GET_ITEM(live, done);
+        PyObject *key = PyTuple_GET_ITEM(pair, 1);
+        PyObject *value = PyDict_GetItemWithError(parent, key);
+        if (value == NULL || PyDict_Check(value) || PyList_Check(value)) {
+            if (PyErr_Occurred()) {
+                failed = 1;
+                break;
+            }
+            texts[done] = Py_NewRef(Py_None);
+            continue;
+        }
+        /* The leaf's own key: `_live_ref` finds its trail covered (the Python leaf adds it first) and reads the
+         * source; the live value is still the source's there (the leaf is not replaced yet), but the same call
+         * keeps the two leaves' decisions alike. */
+        if ((PyUnicode_Check(value) && !plain_start(value)) ||
+            (PyUnicode_Check(slot) && PyUnicode_Compare(slot, key) == 0)) {
+            not_live = 1;
+            break;
+        }
+        PyObject *where = PyTuple_GetSlice(trail, 0, PyTuple_GET_SIZE(trail) - 1);
+        if (where != NULL)
+            Py_SETREF(where, trail_plus(where, key));
+        int covered = where == NULL ? -1 : PySet_Contains(rewrite->covered, where);
+        Py_XDECREF(where);
+        if (covered != 0) {
+            failed = covered < 0;
+            not_live = covered > 0;
+            break;
+        }
+        PyObject *text = scalar_text(rewrite, value);
+        if (text == NULL && PyErr_Occurred()) {
+            failed = 1;
+            break;
+        }
+        texts[done] = text == NULL ? Py_NewRef(Py_None) : text;
+    }
+    PyObject *row = NULL;
+    if (!failed && !not_live) {
+        row = PyDict_New();
+        if (row != NULL && PyDict_Merge(row, rewrite->row, 1) < 0) /* dict(row) */
+            Py_CLEAR(row);
+        for (Py_ssize_t i = 0; row != NULL && i < count; i++)
+            if (PyDict_SetItem(row, PyTuple_GET_ITEM(PyTuple_GET_ITEM(live, i), 0), texts[i]) < 0)
+                Py_CLEAR(row);
+    }
+    for (Py_ssize_t i = 0; i < done; i++)
+        Py_DECREF(texts[i]);
+    return row;
+}
+
+/* JsonPaths.transform's `leaf(node, trail)` for a rule whose document refs, if any, are keys beside the value
+ * (live_row) and whose leaf is not a string read in the context of its key (those go to the Python leaf), on a
+ * scalar of JSON's types: the same bookkeeping (covered, kept, found, faithful) and the same new value. A `keep`
+ * leaf is the node itself: Keep.transform gives its text back, and _back(node, its text) is equal to node and
+ * encodes as node does (int(repr(i)) == i, float(repr(x)) and NaN / Infinity round-trip). `parent` and `slot`: the
+ * container holding the leaf and its key there (parent NULL at the top). NULL with an error, or NULL without one:
+ * not done here, ask the Python leaf. */
+static PyObject *
+fast_leaf(Rewrite *rewrite, PyObject *node, PyObject *trail, PyObject *parent, PyObject *slot)
 {
     PyObject *rule = PyList_GET_ITEM(rewrite->current, 0);
-    if (!PyTuple_Check(rule) || PyTuple_GET_SIZE(rule) != 5)
+    if (!PyTuple_Check(rule) || PyTuple_GET_SIZE(rule) != 6)
         return NULL;
-    PyObject *sub = PyTuple_GET_ITEM(rule, 0), *refs = PyTuple_GET_ITEM(rule, 1);
+    PyObject *sub = PyTuple_GET_ITEM(rule, 0), *refs = PyTuple_GET_ITEM(rule, 1), *live = PyTuple_GET_ITEM(rule, 5);
     int is_text = PyUnicode_Check(node);
     int in_context = PyObject_IsTrue(PyTuple_GET_ITEM(rule, 2));
     int keep = PyObject_IsTrue(PyTuple_GET_ITEM(rule, 3));
     if (in_context < 0 || keep < 0)
         return NULL;
-    if ((PyList_Check(refs) && PyList_GET_SIZE(refs)) || !PyList_Check(refs) || (in_context && is_text))
+    if (!PyList_Check(refs) || (in_context && is_text))
+        return NULL;
+    int has_refs = PyList_GET_SIZE(refs) != 0;
+    if (has_refs && (!PyTuple_Check(live) || PyTuple_GET_SIZE(live) != PyList_GET_SIZE(refs)))
         return NULL;
     if (!(node == Py_None || PyUnicode_CheckExact(node) || PyBool_Check(node) || PyLong_CheckExact(node) ||
           PyFloat_CheckExact(node)))
         return NULL;
+    PyObject *row = rewrite->row;
+    if (has_refs && node != Py_None) { /* a None leaf reads no ref: its new value is None */
+        if ((row = live_row(rewrite, live, parent, slot, trail)) == NULL)
+            return NULL;
+    }
+    else
+        Py_INCREF(row);
+    PyObject *new = NULL;
     int met = PySet_Contains(rewrite->covered, trail);
     if (met < 0 || (met && PyList_SetItem(rewrite->faithful, 0, Py_NewRef(Py_False)) < 0))
-        return NULL;
+        goto done;
     if (PySet_Add(rewrite->covered, trail) < 0 || (keep && PySet_Add(rewrite->kept, trail) < 0))
-        return NULL;
+        goto done;
     PyObject *text = scalar_text(rewrite, node);
-    if (text == NULL)
-        return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+    if (text == NULL) {
+        if (!PyErr_Occurred())
+            new = Py_NewRef(Py_None);
+        goto done;
+    }
     PyObject *item = PyTuple_Pack(4, trail, sub, text, is_text ? Py_True : Py_False);
     if (item == NULL || PyList_Append(rewrite->found, item) < 0) {
         Py_XDECREF(item);
         Py_DECREF(text);
-        return NULL;
+        goto done;
     }
     Py_DECREF(item);
-    PyObject *new;
     if (keep)
         new = Py_NewRef(node);
     else {
-        PyObject *args[] = {text, rewrite->row};
+        PyObject *args[] = {text, row};
         PyObject *fake = PyObject_Vectorcall(PyTuple_GET_ITEM(rule, 4), args, 2, NULL);
         new = fake == NULL ? NULL : back(rewrite, node, fake);
         Py_XDECREF(fake);
@@ -466,19 +548,22 @@ fast_leaf(Rewrite *rewrite, PyObject *node, PyObject *trail)
     if (new != NULL && PyUnicode_Check(new) && reads_as_document(new) &&
         PyList_SetItem(rewrite->faithful, 0, Py_NewRef(Py_False)) < 0)
         Py_CLEAR(new);
+done:
+    Py_DECREF(row);
     return new;
 }
 
 /* `_rewrite_steps(node, rest, trail, leaf)` when `rest` is empty and node a scalar that can't hold JSON: the leaf
  * itself (what `_rewrite_leaves` does with it; in C when fast_leaf can); else the Python function. */
 static PyObject *
-rewrite_from(Rewrite *rewrite, PyObject *node, PyObject *steps, Py_ssize_t position, PyObject *trail)
+rewrite_from(Rewrite *rewrite, PyObject *node, PyObject *steps, Py_ssize_t position, PyObject *trail,
+             PyObject *parent, PyObject *slot)
 {
     Py_ssize_t count = PyTuple_GET_SIZE(steps);
     if (position == count && !PyDict_Check(node) && !PyList_Check(node) &&
         (!PyUnicode_Check(node) || plain_start(node))) {
         if (rewrite->covered != NULL) {
-            PyObject *out = fast_leaf(rewrite, node, trail);
+            PyObject *out = fast_leaf(rewrite, node, trail, parent, slot);
             if (out != NULL || PyErr_Occurred())
                 return out;
         }
@@ -541,7 +626,7 @@ rewrite(Rewrite *rewrite, PyObject *document, PyObject *steps, PyObject *python_
         node = next;
     }
     /* node and parent stay alive: the document holds them until the one slot below is set. */
-    PyObject *out = rewrite_from(rewrite, node, python_steps, position, trail);
+    PyObject *out = rewrite_from(rewrite, node, python_steps, position, trail, parent, slot);
     Py_DECREF(trail);
     if (out == NULL || parent == NULL) {
         Py_XDECREF(slot);
@@ -661,4 +746,221 @@ py_json_strings(PyObject *module, PyObject *node)
         return NULL;
     }
     return out;
+}
+
+/* ---- leak_keys.output_keys of a JSON output from its document: `_json_output_keys(_json_strings(node))`, the
+ * string leaves' keys appended to one list as they are met, without the list of strings and a list per string. */
+static int
+add_output_keys(PyObject *node, PyObject *out)
+{
+    if (Py_EnterRecursiveCall(" in json_output_keys"))
+        return -1;
+    int failed = 0;
+    if (PyDict_Check(node)) {
+        Py_ssize_t position = 0;
+        PyObject *key, *item;
+        while (!failed && PyDict_Next(node, &position, &key, &item)) {
+            if (PyUnicode_Check(item))
+                failed = lk_append_text_output_keys(out, item);
+            else if (PyDict_Check(item) || PyList_Check(item))
+                failed = add_output_keys(item, out);
+        }
+    }
+    else {
+        for (Py_ssize_t i = 0; !failed && i < PyList_GET_SIZE(node); i++) {
+            PyObject *item = PyList_GET_ITEM(node, i);
+            if (PyUnicode_Check(item))
+                failed = lk_append_text_output_keys(out, item);
+            else if (PyDict_Check(item) || PyList_Check(item))
+                failed = add_output_keys(item, out);
+        }
+    }
+    Py_LeaveRecursiveCall();
+    return failed;
+}
+
+PyObject *
+py_json_output_keys(PyObject *module, PyObject *node)
+{
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    int failed = PyUnicode_Check(node) ? lk_append_text_output_keys(out, node) :
+                 (PyDict_Check(node) || PyList_Check(node)) ? add_output_keys(node, out) : 0;
+    if (failed) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* ---- JsonPaths._items' loop over the path rules' leaves (`found`), the common kinds without a Python call each ---
+ * A leaf of a sub of kind keep is handed to `_identifier` only when it can start `_ID_NUMBER` (an ASCII digit or
+ * re.ASCII's whitespace); of kind silent, skipped; of kind plain, its (piece, identifying) pairs are read from the
+ * memo (else `_plain_items`) and, when there are any and the sub's fake isn't recorded, given the origin
+ * `_origin` memoized for (trail, sub.name, False, False) (else `_plain_pieces` does the leaf); of kind ask,
+ * `_pieces(sub, trail, text, is_string, None)`. Every callback's items are appended to `out` in order. */
+
+static PyObject *name_name;
+
+static int
+extend_with(PyObject *out, PyObject *items)
+{
+    if (items == NULL)
+        return -1;
+    int failed = 0;
+    if (PyList_CheckExact(items)) {
+        for (Py_ssize_t i = 0; !failed && i < PyList_GET_SIZE(items); i++)
+            failed = PyList_Append(out, PyList_GET_ITEM(items, i));
+    }
+    else {
+        PyObject *iterator = PyObject_GetIter(items), *item;
+        if (iterator == NULL)
+            failed = -1;
+        while (!failed && iterator != NULL && (item = PyIter_Next(iterator)) != NULL) {
+            failed = PyList_Append(out, item);
+            Py_DECREF(item);
+        }
+        if (!failed && PyErr_Occurred())
+            failed = -1;
+        Py_XDECREF(iterator);
+    }
+    Py_DECREF(items);
+    return failed;
+}
+
+/* `not text.strip()` */
+static int
+blank(PyObject *text)
+{
+    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(text); i++)
+        if (!Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(text, i)))
+            return 0;
+    return 1;
+}
+
+/* `_ID_NUMBER`'s possible first characters: an ASCII digit or ' ', \t, \n, \r, \f, \v. */
+static int
+id_first(PyObject *text)
+{
+    if (PyUnicode_GET_LENGTH(text) == 0)
+        return 0;
+    Py_UCS4 c = PyUnicode_READ_CHAR(text, 0);
+    return (c >= '0' && c <= '9') || c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* One plain leaf whose pairs are `items` (a non-empty tuple of (piece, identifying)): appended with its origin when
+ * the origin memo has it; 0 done, 1 not done (ask _plain_pieces), -1 error. */
+static int
+plain_from_memo(PyObject *out, PyObject *sub, PyObject *trail, PyObject *items, PyObject *origins)
+{
+    PyObject *name = PyObject_GetAttr(sub, name_name);
+    if (name == NULL)
+        return -1;
+    PyObject *key = PyTuple_Pack(4, trail, name, Py_False, Py_False);
+    Py_DECREF(name);
+    if (key == NULL)
+        return -1;
+    PyObject *origin = PyDict_GetItemWithError(origins, key); /* borrowed */
+    Py_DECREF(key);
+    if (origin == NULL)
+        return PyErr_Occurred() ? -1 : 1;
+    Py_INCREF(origin); /* the tuples below hold it; the dict may drop it meanwhile only by Python code: none runs */
+    int failed = 0;
+    for (Py_ssize_t i = 0; !failed && i < PyTuple_GET_SIZE(items); i++) {
+        PyObject *pair = PyTuple_GET_ITEM(items, i);
+        PyObject *item = PyTuple_Pack(3, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1), origin);
+        failed = item == NULL ? -1 : PyList_Append(out, item);
+        Py_XDECREF(item);
+    }
+    Py_DECREF(origin);
+    return failed;
+}
+
+PyObject *
+py_json_found_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    /* found, kinds, memo, origins, fakes, out, (keep, silent, plain, ask), plain_items, plain_pieces, identifier,
+     * pieces */
+    if (nargs != 11 || !PyList_Check(args[0]) || !PyDict_Check(args[1]) || !PyDict_Check(args[2]) ||
+        !PyDict_Check(args[3]) || !PyAnySet_Check(args[4]) || !PyList_Check(args[5]) || !PyTuple_Check(args[6]) ||
+        PyTuple_GET_SIZE(args[6]) != 6) {
+        PyErr_SetString(PyExc_TypeError, "json_found_items(found: list, kinds: dict, memo: dict, origins: dict, "
+                                         "fakes: set, out: list, (keep, silent, plain, ask), plain_items, "
+                                         "plain_pieces, identifier, pieces)");
+        return NULL;
+    }
+    if (name_name == NULL && (name_name = PyUnicode_InternFromString("name")) == NULL)
+        return NULL;
+    PyObject *found = args[0], *kinds = args[1], *memo = args[2], *origins = args[3], *fakes = args[4];
+    PyObject *out = args[5];
+    PyObject *keep = PyTuple_GET_ITEM(args[6], 0), *silent = PyTuple_GET_ITEM(args[6], 1);
+    PyObject *plain = PyTuple_GET_ITEM(args[6], 2), *whole = PyTuple_GET_ITEM(args[6], 4);
+    PyObject *whole_identifying = PyTuple_GET_ITEM(args[6], 5);
+    PyObject *plain_items = args[7], *plain_pieces = args[8], *identifier = args[9], *pieces = args[10];
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(found); i++) {
+        PyObject *entry = PyList_GET_ITEM(found, i);
+        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 4) {
+            PyErr_SetString(PyExc_TypeError, "json_found_items: found holds (trail, sub, text, is_string)");
+            return NULL;
+        }
+        Py_INCREF(entry); /* a callback may change `found`: the entry stays alive while it is read */
+        PyObject *trail = PyTuple_GET_ITEM(entry, 0), *sub = PyTuple_GET_ITEM(entry, 1);
+        PyObject *text = PyTuple_GET_ITEM(entry, 2);
+        PyObject *sub_id = PyLong_FromVoidPtr(sub);
+        PyObject *kind = sub_id == NULL ? NULL : PyDict_GetItemWithError(kinds, sub_id); /* borrowed */
+        int failed = 0;
+        if (kind == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_KeyError, "json_found_items: a sub without a kind");
+            failed = -1;
+        }
+        else if (kind == keep) {
+            if (PyUnicode_Check(text) && id_first(text))
+                failed = extend_with(out, PyObject_CallFunctionObjArgs(identifier, trail, text, NULL));
+        }
+        else if (kind == plain || kind == whole || kind == whole_identifying) {
+            PyObject *items = NULL;
+            if (kind != plain) { /* Transformer.leak_items of a personal value: ((text, identifying),) unless blank */
+                if (PyUnicode_Check(text) && !blank(text)) {
+                    PyObject *pair = PyTuple_Pack(2, text, kind == whole ? Py_False : Py_True);
+                    items = pair == NULL ? NULL : PyTuple_Pack(1, pair);
+                    Py_XDECREF(pair);
+                }
+                else
+                    items = PyTuple_New(0);
+            }
+            else {
+                PyObject *key = PyTuple_Pack(2, sub_id, text);
+                items = key == NULL ? NULL : PyDict_GetItemWithError(memo, key);
+                Py_XDECREF(key);
+                if (items != NULL)
+                    Py_INCREF(items);
+                else if (!PyErr_Occurred())
+                    items = PyObject_CallFunctionObjArgs(plain_items, sub, text, NULL);
+            }
+            if (items == NULL || !PyTuple_Check(items)) {
+                if (items != NULL)
+                    PyErr_SetString(PyExc_TypeError, "json_found_items: a plain sub's items must be a tuple");
+                failed = -1;
+            }
+            else if (PyTuple_GET_SIZE(items)) {
+                int recorded = PySet_Contains(fakes, sub_id);
+                int done = recorded < 0 ? -1 : recorded ? 1 : plain_from_memo(out, sub, trail, items, origins);
+                if (done == 1)
+                    done = extend_with(out, PyObject_CallFunctionObjArgs(plain_pieces, sub, trail, text, items, NULL));
+                failed = done;
+            }
+            Py_XDECREF(items);
+        }
+        else if (kind != silent) {
+            PyObject *call[] = {sub, trail, text, PyTuple_GET_ITEM(entry, 3), Py_None};
+            failed = extend_with(out, PyObject_Vectorcall(pieces, call, 5, NULL));
+        }
+        Py_XDECREF(sub_id);
+        Py_DECREF(entry);
+        if (failed)
+            return NULL;
+    }
+    return Py_NewRef(out);
 }

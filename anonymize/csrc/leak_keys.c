@@ -427,8 +427,19 @@ PyObject *
 lk_text_output_keys(PyObject *value)
 {
     PyObject *keys = PyList_New(0);
-    if (keys == NULL || lk_append_keys(keys, value) < 0)
-        goto fail;
+    if (keys == NULL || lk_append_text_output_keys(keys, value) < 0) {
+        Py_XDECREF(keys);
+        return NULL;
+    }
+    return keys;
+}
+
+/* lk_text_output_keys(value) appended to `keys` (json_walk.c's json_output_keys: one list for a whole document). */
+int
+lk_append_text_output_keys(PyObject *keys, PyObject *value)
+{
+    if (lk_append_keys(keys, value) < 0)
+        return -1;
     Py_ssize_t length = PyUnicode_GET_LENGTH(value);
     int kind = PyUnicode_KIND(value);
     const void *data = PyUnicode_DATA(value);
@@ -442,18 +453,15 @@ lk_text_output_keys(PyObject *value)
         if (separated && i > start) {
             PyObject *token = PyUnicode_Substring(value, start, i);
             if (token == NULL)
-                goto fail;
+                return -1;
             int failed = lk_append_keys(keys, token);
             Py_DECREF(token);
             if (failed < 0)
-                goto fail;
+                return -1;
         }
         start = i + 1;
     }
-    return keys;
-fail:
-    Py_XDECREF(keys);
-    return NULL;
+    return 0;
 }
 
 /* ---- output_keys hashed in place: text of ASCII and stable characters (most fakes: emails, numbers, names,

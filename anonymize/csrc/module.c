@@ -37,6 +37,18 @@ PyDoc_STRVAR(json_rules_doc, "json_rules(document, plan, current, rules, leaf, r
 PyDoc_STRVAR(json_strings_doc, "json_strings(node) -> list[str]\n\nleak_keys._json_strings: the string leaves of a "
                                 "parsed JSON value, in document order (json_walk.c).");
 
+PyDoc_STRVAR(json_output_keys_doc, "json_output_keys(node) -> list[str]\n\nleak_keys.output_keys of a JSON "
+                                    "output read from its parsed document: each string leaf's text_output_keys, in "
+                                    "document order, in one list (json_walk.c).");
+
+PyDoc_STRVAR(json_encode_doc, "json_encode(document) -> str | None\n\njson.JSONEncoder(ensure_ascii=False).encode("
+                               "document) for a document of JSON's exact types (str keys); None for anything else: "
+                               "the caller encodes it in Python (json_encode.c).");
+
+PyDoc_STRVAR(json_found_items_doc, "json_found_items(found, kinds, memo, origins, fakes, out, kinds_named, "
+                                    "plain_items, plain_pieces, identifier, pieces) -> out\n\njson_paths.JsonPaths."
+                                    "_items' loop over the path rules' leaves (json_walk.c).");
+
 PyDoc_STRVAR(pii_gate_doc, "pii_gate(text, clues) -> int\n\npii.gate's bitmask of the recognizers whose clues hold "
                              "in `text` (pii_gate.c; the reference is pii.gate._mask).");
 
@@ -55,6 +67,9 @@ static PyMethodDef methods[] = {
     {"json_rest", (PyCFunction)(void (*)(void))py_json_rest, METH_FASTCALL, json_rest_doc},
     {"json_rules", (PyCFunction)(void (*)(void))py_json_rules, METH_FASTCALL, json_rules_doc},
     {"json_strings", (PyCFunction)py_json_strings, METH_O, json_strings_doc},
+    {"json_output_keys", (PyCFunction)py_json_output_keys, METH_O, json_output_keys_doc},
+    {"json_encode", (PyCFunction)py_json_encode, METH_O, json_encode_doc},
+    {"json_found_items", (PyCFunction)(void (*)(void))py_json_found_items, METH_FASTCALL, json_found_items_doc},
     {"pii_gate", (PyCFunction)(void (*)(void))py_pii_gate, METH_FASTCALL, pii_gate_doc},
     {NULL, NULL, 0, NULL},
 };

@@ -31,6 +31,7 @@ PyObject *lk_make_key(PyObject *value);
 int lk_append_keys(PyObject *keys, PyObject *value);
 Py_hash_t lk_salted_hash(PyObject *salt, PyObject *key);
 PyObject *lk_text_output_keys(PyObject *value);
+int lk_append_text_output_keys(PyObject *keys, PyObject *value);
 int lk_output_hashes(PyObject *value, PyObject *salt, Buffer *out);
 PyObject *py_leak_key(PyObject *module, PyObject *value);
 PyObject *py_name_key(PyObject *module, PyObject *value);
@@ -48,6 +49,11 @@ PyObject *py_scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t narg
 
 /* json_walk.c */
 PyObject *py_json_strings(PyObject *module, PyObject *node);
+PyObject *py_json_output_keys(PyObject *module, PyObject *node);
+PyObject *py_json_found_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
+/* json_encode.c */
+PyObject *py_json_encode(PyObject *module, PyObject *document);
 PyObject *py_json_rules(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *py_json_rest(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 

@@ -257,15 +257,37 @@ class CardPart(Transformer[CardPartParams]):
         self._testbin_digest = keyring.digester(self.domain + "\0testbin")
         self._bin_digest = keyring.digester(self.domain + "\0bin-tail")
         self._expiry_digest = keyring.digester(self.domain + "\0expiry")
+        # What `transform` made of a value (with, for an expiry part, the card's shift): it is a function of these
+        # alone, and a payload table repeats its cards' parts (measured: most of card_part's time on bench/snapshot's
+        # strangers webhooks was recomputing them). Keyed by data: bounded.
+        self._memo: dict[object, str | None] = {}
+        self._shifts: dict[str | None, tuple[int, int]] = {}
 
     def _shift(self, row: Mapping[str, str | None]) -> tuple[int, int]:
-        """(months to rotate by, years to add) for the card of this row."""
+        """(months to rotate by, years to add) for the card of this row (memoized by the key column's text)."""
         key = row.get(self.params.key_column) if self.params.key_column else None
-        digits = "".join(c for c in (key or "") if c.isdigit())[-4:]
-        digest = self._expiry_digest(digits)
-        return 1 + digest[0] % 11, 1 + digest[1] % 3
+        shift = self._shifts.get(key)
+        if shift is None:
+            digits = "".join(c for c in (key or "") if c.isdigit())[-4:]
+            digest = self._expiry_digest(digits)
+            shift = 1 + digest[0] % 11, 1 + digest[1] % 3
+            if len(self._shifts) >= MEMO_MAX:
+                self._shifts.clear()
+            self._shifts[key] = shift
+        return shift
 
     def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
+        memo_key = (value, self._shift(row)) if self.params.part not in ("last4", "bin") else value
+        found = self._memo.get(memo_key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        new = self._transform(value, row)
+        if len(self._memo) >= MEMO_MAX:
+            self._memo.clear()
+        self._memo[memo_key] = new
+        return new
+
+    def _transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
         part = self.params.part
         shape = shape_of(value)
         digits = shape.digits
@@ -302,6 +324,10 @@ class CardPart(Transformer[CardPartParams]):
                 new_month = str((int(month) - 1 + months) % 12 + 1).zfill(len(month))
                 return f"{lead}{_year(year, years)}{between}{new_month}{trail}"
         raise TransformError(f"{self.column.qualified}: a value is not an expiry (MM/YY)", "rule it null")
+
+
+MEMO_MAX = 1 << 16  # entries of CardPart's memos (cleared when full)
+_MISSING = object()
 
 
 def _year(digits: str, years: int) -> str:

@@ -381,6 +381,36 @@ class _DocumentIds:
         return digits in self._digits
 
 
+# What JsonPaths._items does with a path sub's leaves (_item_kind).
+_KEEP = "keep"  # kept as they are: `_identifier` (card-shaped numbers kept)
+_SILENT = "silent"  # nothing for the leak check: skipped
+_PLAIN = "plain"  # leak items a function of the text alone: memoized (_plain_items)
+_ASK = "ask"  # `_pieces`, as it is
+_WHOLE = "whole"  # Transformer's own leak_items of a personal value: (text, False) unless blank
+_WHOLE_IDENTIFYING = "whole, identifying"  # the same with True
+_ITEM_KINDS = (_KEEP, _SILENT, _PLAIN, _ASK, _WHOLE, _WHOLE_IDENTIFYING)  # as json_found_items reads them (identity)
+
+
+def _item_kind(sub: Transformer) -> str:
+    if sub.name == "keep":
+        return _KEEP
+    if sub.capabilities.leak == "whole" and not sub.personal:
+        # Transformer's own leak_items of a value not personal (card_part's month, year, last four): nothing.
+        return _SILENT
+    if sub.capabilities.leak == "whole" and not sub.capabilities.known_values and not sub.capabilities.key_context:
+        # Transformer's own leak_items of a personal value (emails, names): the text with the sub's flag unless
+        # blank, which json_found_items writes itself (the Python loop memoizes it as a plain sub's).
+        return _WHOLE_IDENTIFYING if sub.identifying else _WHOLE
+    if sub.capabilities.leak != "pieces" and not sub.capabilities.known_values and not sub.capabilities.key_context:
+        # Replaced whole, reading neither the run's known values nor a key's context (leak "pieces", free text and
+        # arrays of it, may read the detector's state).
+        return _PLAIN
+    return _ASK
+
+
+LEAK_MEMO_MAX = 1 << 14  # entries of JsonPaths._leak_memo (cleared when full)
+# The first characters `_ID_NUMBER` can match at: an ASCII digit or re.ASCII's whitespace.
+_ID_FIRST = frozenset("0123456789 \t\n\r\f\v")
 MIN_ID_DIGITS = 10  # shorter numbers (amounts, counts) say nothing about a phone's or a card's digits
 _ID_DIGITS = re.compile(r"\D+")
 _ID_NUMBER = re.compile(r"\s*\d[\d \-]*\d\s*", re.ASCII)
@@ -488,12 +518,18 @@ class JsonPaths(Transformer[JsonParams]):
         self._native_plan = tuple((_step_codes(steps), steps) for steps, *_ in self._plan)
         # Each sub's transform as the row loop calls it: its common case in C when it has one (the same fakes).
         self._calls = {id(sub): sub.native_transform() or sub.transform for _, _, sub in self.rules}
-        self._rule_leaves = tuple((*entry[1:], self._calls[id(entry[1])]) for entry in self._plan)
+        # What the leaf reads of each rule: (sub, refs, in_context, keep, call, live keys); the last is what the C leaf
+        # (json_rules' fast_leaf) reads each document ref from: ((ref, key), ...) when every ref is one key beside
+        # the value (`@.last4`), else None (the Python leaf reads them).
+        self._rule_leaves = tuple((*entry[1:], self._calls[id(entry[1])], _live_keys(entry[2])) for entry in self._plan)
         # Path subs whose fake the leak check records beside the pieces (`_pieces`), decided once: row_columns is
         # worked out anew at each read.
         self._fakes_recorded = frozenset(
             id(sub) for sub in subs if sub.realistic_fakes and sub.identifying and not sub.row_columns
         )
+        # What `_items` does with each path sub's leaves, decided once (_item_kind).
+        self._item_kinds = {id(sub): _item_kind(sub) for _, _, sub in self.rules}
+        self._leak_memo: dict[tuple[int, str], tuple[tuple[str, bool | None], ...]] = {}
 
     def _ignored(self, trail: Trail) -> bool:
         """Is the leaf at `trail` under a key of `ignore_keys`?"""
@@ -571,7 +607,7 @@ class JsonPaths(Transformer[JsonParams]):
         current: list[Any] = [None]  # the rule being walked: (sub, refs, in_context, keep)
 
         def leaf(node: Any, trail: Trail) -> Any:
-            sub, refs, in_context, keep, call = current[0]
+            sub, refs, in_context, keep, call, _ = current[0]
             if trail in covered:
                 faithful[0] = False
             covered.add(trail)
@@ -656,7 +692,7 @@ class JsonPaths(Transformer[JsonParams]):
     def leak_values(self, value: str) -> Iterator[str]:
         return (item[0] for item in self.leak_items(value) if item[1] is not None)
 
-    def leak_items(self, value: str) -> Iterator[tuple[str, bool | None, int]]:
+    def leak_items(self, value: str) -> list[tuple[str, bool | None, int]]:  # type: ignore[override]
         """(piece, identifying, origin id) of every personal piece: what path rules replace, and what other_strings
         detects (in the context of its key), each with the path it was found at; and, flagged None, the card-shaped
         identifiers the document keeps as they are (`_identifier`) and the realistic fakes path rules write."""
@@ -703,25 +739,69 @@ class JsonPaths(Transformer[JsonParams]):
         found: list[tuple[Trail, Transformer, str, bool]],
         leaves: list[tuple[Trail, Any, KeyContext | None]],
         ids: _DocumentIds,
-    ) -> Iterator[tuple[str, bool | None, int]]:
+    ) -> list[tuple[str, bool | None, int]]:
+        # A list, not a generator: the row loop takes every item at once (rows.c's record_pieces), and a payload has
+        # dozens of leaves, most of which give nothing: those are passed over here without a call each.
+        out: list[tuple[str, bool | None, int]] = []
+        kinds, memo = self._item_kinds, self._leak_memo
+        if _JSON_FOUND_ITEMS is not None:  # the loop below in C (json_walk.c), with the same calls where it calls
+            _JSON_FOUND_ITEMS(
+                found, kinds, memo, self._trail_origins, self._fakes_recorded, out, _ITEM_KINDS, self._plain_items,
+                self._plain_pieces, self._identifier, self._pieces,
+            )  # fmt: skip
+            found = []
         for trail, sub, text, is_string in found:
-            if sub.name == "keep":
-                yield from self._identifier(trail, text)
-            else:  # as `transform` does, a path's own rule doesn't ask the document's ids (its walk makes them)
-                yield from self._pieces(sub, trail, text, is_string, None)
+            kind = kinds[id(sub)]
+            if kind is _PLAIN or kind is _WHOLE or kind is _WHOLE_IDENTIFYING:  # `_plain_pieces` inlined
+                items = memo.get((id(sub), text))
+                if items is None:
+                    items = self._plain_items(sub, text)
+                if items:
+                    out += self._plain_pieces(sub, trail, text, items)
+            elif kind is _KEEP:
+                if text[:1] in _ID_FIRST:  # else `_identifier` finds nothing (most kept ids start with a letter)
+                    out += self._identifier(trail, text)
+            elif kind is _ASK:  # as `transform` does, a path's own rule doesn't ask the document's ids
+                out += self._pieces(sub, trail, text, is_string, None)
         if self.other is not None:
             # Free text (most drafts): its detections asked directly, `_pieces` inlined (a payload has dozens of
             # strings, most with nothing in them).
             detections = cast("FreeText", self.other).detections if self.other.capabilities.key_context else None
+            origin = self._origin
             for trail, node, context in leaves:
                 if context == "id" and not isinstance(node, bool):
-                    yield from self._identifier(trail, str(node))
+                    text = str(node)
+                    if text[:1] in _ID_FIRST:
+                        out += self._identifier(trail, text)
                 if isinstance(node, str):
                     if detections is None:
-                        yield from self._pieces(self.other, trail, node, True, ids, context)
+                        out += self._pieces(self.other, trail, node, True, ids, context)
                         continue
                     for piece, identifying, kind, weak in detections(node, context, ids):
-                        yield piece, identifying, self._origin(trail, kind, True, weak)
+                        out.append((piece, identifying, origin(trail, kind, True, weak)))
+        return out
+
+    def _plain_items(self, sub: Transformer, text: str) -> tuple[tuple[str, bool | None], ...]:
+        """(piece, identifying) of a text for a sub of kind _PLAIN, memoized: payloads repeat their customers' emails,
+        names and addresses."""
+        items = tuple((item[0], item[1]) for item in sub.leak_items(text))
+        if len(self._leak_memo) >= LEAK_MEMO_MAX:
+            self._leak_memo.clear()
+        self._leak_memo[(id(sub), text)] = items
+        return items
+
+    def _plain_pieces(
+        self, sub: Transformer, trail: Trail, text: str, items: tuple[tuple[str, bool | None], ...]
+    ) -> list[tuple[str, bool | None, int]]:
+        """`_pieces(sub, trail, text, ...)` of a sub of kind _PLAIN whose leak items of `text` are `items` (not
+        empty): the origin and the fake asked as `_pieces` asks them."""
+        origin = self._origin(trail, sub.name, False, False)
+        out: list[tuple[str, bool | None, int]] = [(piece, identifying, origin) for piece, identifying in items]
+        if id(sub) in self._fakes_recorded:
+            fake = self._calls.get(id(sub), sub.transform)(text, {})
+            if fake is not None and fake != text:
+                out.append((fake, None, self._origin(trail, FAKE, False, False)))
+        return out
 
     def _generation(self) -> int | None:
         stamp = getattr(self.other, "_stamp", None)
@@ -771,11 +851,17 @@ class JsonPaths(Transformer[JsonParams]):
 # text, measured 0.171 -> 0.141 CPU s for 10,838 payloads of bench/snapshot's strangers at --scale 0.3.
 _ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
+# _ENCODE in C (anonymize/csrc/json_encode.c): the same text written into one buffer rather than joined from a string
+# per key, separator and value; None for a document of other than JSON's exact types, which _ENCODE then encodes.
+_NATIVE_ENCODE: Callable[[Any], str | None] | None = getattr(NATIVE, "json_encode", None)
+
 
 def _encoded(document: Any) -> str:
     """The transform's output, noted with the document it encodes: the leak check's keys of it are the document's
     strings (leak_keys.note_json_output), not those of a parse of the output."""
-    out = _ENCODE(document)
+    out = _NATIVE_ENCODE(document) if _NATIVE_ENCODE is not None else None
+    if out is None:
+        out = _ENCODE(document)
     note_json_output(out, document)
     return out
 
@@ -803,6 +889,7 @@ def _step_codes(steps: tuple[Step, ...]) -> tuple[tuple[int, str | int | None], 
 # path rule covers.
 _JSON_RULES: Callable[..., Any] | None = getattr(NATIVE, "json_rules", None)
 _JSON_REST: Callable[..., Any] | None = getattr(NATIVE, "json_rest", None)
+_JSON_FOUND_ITEMS: Callable[..., Any] | None = getattr(NATIVE, "json_found_items", None)
 
 
 def is_document_ref(name: str) -> bool:
@@ -842,6 +929,18 @@ def _with_live_refs(
 
 
 _NOT_LIVE = object()
+
+
+def _live_keys(refs: list[str]) -> tuple[tuple[str, str], ...] | None:
+    """((ref, key), ...) when each document ref is a single key beside the value (`@.last4`, `@['last4']`): what
+    `_live_ref` reads in one step from the leaf's own container; None when one is anything else."""
+    keys = []
+    for ref in refs:
+        steps = _ref_steps(ref)
+        if not ref.startswith("@") or len(steps) != 1 or steps[0].kind != "key":
+            return None
+        keys.append((ref, cast(str, steps[0].key)))
+    return tuple(keys)
 
 
 def _live_ref(live: Any, trail: Trail, ref: str, covered: set[Trail]) -> str | object | None:

@@ -35,11 +35,13 @@ def _outcome(params: dict[str, Any], values: list[str]) -> list[tuple[Any, ...]]
 def _python_walks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(jp, "_JSON_RULES", None)
     monkeypatch.setattr(jp, "_JSON_REST", None)
+    monkeypatch.setattr(jp, "_JSON_FOUND_ITEMS", None)
 
 
 def test_the_extension_has_the_walks() -> None:
     assert NATIVE is not None, "anonymize._speedups is not built: run `make setup` (needs gcc, python3-dev)"
     assert jp._JSON_RULES is NATIVE.json_rules and jp._JSON_REST is NATIVE.json_rest
+    assert jp._JSON_FOUND_ITEMS is NATIVE.json_found_items
 
 
 @pytest.mark.parametrize("params", RULE_SETS, ids=range(len(RULE_SETS)))
@@ -163,3 +165,45 @@ def test_json_rules_refuses_a_malformed_leaf_state() -> None:
     assert NATIVE is not None
     with pytest.raises(TypeError, match="leaf_state"):
         NATIVE.json_rules({}, (), [None], (), print, jp._rewrite_steps, (set(), set(), [], []))
+
+
+_FOUND_RULES: dict[str, Any] = {
+    "paths": {
+        "$.c.email": "email",  # leak "whole", identifying: json_found_items writes its item itself
+        "$.c.name": "person_name",  # leak "whole", not identifying
+        "$.c.line1": {"transform": "address", "params": {"part": "street"}},  # plain, its fake recorded
+        "$.c.zip": {"transform": "address", "params": {"part": "postal_code"}},
+        "$.c.phone": "phone",  # plain (whole_if_digit)
+        "$.c.fp": "token",
+        "$.c.exp": {"transform": "card_part", "params": {"part": "exp_month", "key_column": "@.last4"}},  # silent
+        "$.c.last4": {"transform": "card_part", "params": {"part": "last4"}},
+        "$.c.id": "keep",  # kept: `_identifier` when it may be a number
+        "$.c.ref": "keep",
+        "$.c.list[*].email": "email",  # a wildcard: found by the Python step, read by the C loop alike
+    },
+    "other_strings": "free_text",
+}
+_FOUND_VALUES = [
+    "taro.yamada@gmail.com", "", " ", "\u3000", "\t\n", " x ", "山田 太郎", "Jane Doe", "4242 4242 4242 4242",
+    " 4111111111111111", "\u00a04111111111111111", "4111-1111-1111-1111", "12", "0", "abc123", "090-1234-5678",
+    "+81 90 1234 5678", "1-2-3 Chiyoda", "100-0001", "Suite 870", 7, 4111111111111111, 0, -1, 2.5, True, None, [], {},
+]  # fmt: skip
+
+
+def test_the_c_loop_over_path_leaves_gives_the_python_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    """json_found_items (the path rules' leaves of `_items`: keep, silent, whole, plain and asked subs) against the
+    Python loop, on values blank by str.strip (Unicode spaces), ids a space or digit first, numbers and containers
+    at each path, repeated so the memos answer."""
+    rng = random.Random(14)
+    documents = []
+    for _ in range(600):
+        card = {key: rng.choice(_FOUND_VALUES) for key in ("email", "name", "line1", "zip", "phone", "fp", "exp")}
+        card |= {"last4": rng.choice(["4242", "12", ""]), "id": rng.choice(_FOUND_VALUES)}
+        card |= {"ref": rng.choice(_FOUND_VALUES), "list": [{"email": rng.choice(_FOUND_VALUES)} for _ in range(2)]}
+        documents.append({"c": card, "note": rng.choice(["call 090-1234-5678", "nothing", "taro.yamada@gmail.com"])})
+    values = [json.dumps(d, ensure_ascii=False) for d in documents]
+    values += values[:200]
+    native = _outcome(_FOUND_RULES, values)
+    assert any(items for _, items, _ in native)
+    _python_walks(monkeypatch)
+    assert native == _outcome(_FOUND_RULES, values)

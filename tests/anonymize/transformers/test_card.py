@@ -77,3 +77,31 @@ def test_masked_pan_keeps_its_mask() -> None:
     fake = run(build("card_pan"), "453914******6467")
     assert fake[6:12] == "******" and fake[:6] in TEST_BINS and fake[-4:] != "6467"
     assert run(build("card_pan", {"keep_last4": True}), "453914******6467").endswith("6467")
+
+
+def test_card_parts_memos_answer_what_a_fresh_transformer_answers() -> None:
+    """CardPart memoizes each value's fake (with an expiry's shift, keyed on the card's last four): the same answer
+    as a transformer that never met the value, for repeated values under other cards and a memo cleared when full."""
+    import anonymize.transformers.card as card
+
+    rng = random.Random(16)
+    cases = []
+    for _ in range(400):
+        last4 = rng.choice(["4242", "0005", "1881", None, "", "12-34", "no digits"])
+        cases.append((rng.choice(["01", "1", "12", "13", "0", "x"]), "exp_month", {"k": last4}))
+        cases.append((rng.choice(["2027", "27", "1999", "99"]), "exp_year", {"k": last4}))
+        cases.append((rng.choice(["04/27", " 4 - 2031 ", "2030-05", "12/99"]), "expiry", {"k": last4}))
+        cases.append((rng.choice(["4242", "424", "0005", "12"]), "last4", {"k": last4}))
+        cases.append((rng.choice(["424242", "42424242", "5555", "510510"]), "bin", {}))
+    parts = {
+        p: build("card_part", {"part": p, "key_column": "k"})
+        for p in ("exp_month", "exp_year", "expiry", "last4", "bin")
+    }
+    memo_max = card.MEMO_MAX
+    card.MEMO_MAX = 50  # cleared many times over the cases
+    try:
+        for value, part, row in cases * 2:
+            fresh = build("card_part", {"part": part, "key_column": "k"})
+            assert parts[part].transform(value, row) == fresh.transform(value, row), (value, part, row)
+    finally:
+        card.MEMO_MAX = memo_max
