@@ -73,6 +73,10 @@ _EN_LABEL = re.compile(
 )
 _EN_SAN = re.compile(r"\b(?P<name>[A-Z][a-z]+)(?P<h>[- ](?:san|sama|sensei|kun))\b")
 _EN_PAIR = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b")
+# What a title's, a label's and a pair's name all start with: a capital right after whitespace (_EN_TITLE and
+# _EN_LABEL end in whitespace and _LATIN_HEAD starts with a capital; _EN_PAIR's second word). Without one, of the
+# Latin patterns only _EN_SAN can find a name ("Order #HT9VJ3IP", a payload's "Port Isaiahfurt" has one).
+_SPACE_CAPITAL = re.compile(r"\s[A-Z]")
 
 _LATIN_WORD = r"[A-Z][a-zA-Z'\-]+|[A-Z]{2,}"
 _LATIN_HEAD = re.compile(rf"(?:{_LATIN_WORD})(?: (?:{_LATIN_WORD})){{0,2}}")
@@ -160,6 +164,20 @@ class PersonRecognizer(Recognizer):
     )
 
     def find(self, text: str) -> list[Span]:
+        return self._find_ascii(text) if text.isascii() else self._find_all(text)
+
+    def _find_ascii(self, text: str) -> list[Span]:
+        """`_find_all` of an ASCII text. Every Japanese pattern needs a character beyond ASCII (the honorifics, the
+        labels, the brackets around a kanji or kana name, より, と申します): in ASCII text only the key labels and
+        the Latin patterns can match, tried in _find_all's order (tests/anonymize/pii/test_detector_fast_paths.py
+        holds the two equal)."""
+        spans = [s for s in map(self._after_key_label, _key_labels(text)) if s is not None]
+        if _has_latin_capital(text):
+            spans.extend(self._latin(text))
+        return spans
+
+    def _find_all(self, text: str) -> list[Span]:
+        """Every pattern, whatever the text's script."""
         spans: list[Span] = []
         for match in _HONORIFIC.finditer(text):
             span = self._before_honorific(text, match.start(), match.group())
@@ -194,6 +212,10 @@ class PersonRecognizer(Recognizer):
         if not text.isascii():
             spans.extend(self._ja_full_names(text))
         return spans
+
+    def _after_key_label(self, match: re.Match[str]) -> Span | None:
+        """find's label rule for a key label (name=, holder: ...), which greets nobody."""
+        return self._after_ja_label(match.string, match.end())
 
     def _ja_full_names(self, text: str) -> list[Span]:
         """Full names with no cue at all (鈴木一郎から電話, VIP order for 山田花子): a dictionary surname then a pool
@@ -293,7 +315,15 @@ class PersonRecognizer(Recognizer):
 
     # -- Latin script -------------------------------------------------------------------------------------------
     def _latin(self, text: str) -> list[Span]:
-        spans = []
+        if _SPACE_CAPITAL.search(text) is None:  # of the Latin patterns only _EN_SAN's can match
+            spans: list[Span] = []
+            self._latin_san(text, spans)
+            return spans
+        return self._latin_all(text)
+
+    def _latin_all(self, text: str) -> list[Span]:
+        """Every Latin pattern (`_latin` skips those that can't match; the tests hold the two equal)."""
+        spans: list[Span] = []
         for match in _when(_EN_TITLE, text, "Mr", "Ms", "Mi", "Mx", "Dr", "Prof"):
             head = _LATIN_HEAD.match(text, match.end())
             if head and _latin_ok(head.group().split(" "), need_dictionary=False):
@@ -305,12 +335,16 @@ class PersonRecognizer(Recognizer):
                 if tokens and _latin_ok(tokens, need_dictionary=True):
                     end = head.start() + len(" ".join(tokens))
                     spans.append(self._person(head.start(), end, 0.75, text, None))
-        for match in _when(_EN_SAN, text, "san", "sama", "sensei", "kun"):
-            if match.group("name").casefold() not in _LATIN_NOT_NAMES:
-                spans.append(self._person(*match.span("name"), 0.8, text, match.group("h")))
+        self._latin_san(text, spans)
         for match in scan(_EN_PAIR, text, _dictionary_pair):
             spans.append(self._person(*match.span(), 0.7, text, None))
         return spans
+
+    def _latin_san(self, text: str, spans: list[Span]) -> None:
+        """Taro-san, Tanaka sama ...: appended to `spans`."""
+        for match in _when(_EN_SAN, text, "san", "sama", "sensei", "kun"):
+            if match.group("name").casefold() not in _LATIN_NOT_NAMES:
+                spans.append(self._person(*match.span("name"), 0.8, text, match.group("h")))
 
 
 _HOUSE_NUMBER = re.compile(r"\d[\dA-Za-z\-/]*,? \Z")
@@ -365,7 +399,15 @@ def _self_introduced(text: str, span: Span) -> bool:
 def _when(pattern: re.Pattern[str], text: str, *needles: str) -> Iterator[re.Match[str]]:
     """`pattern.finditer(text)`, skipped when none of the literal `needles` it can't match without is in the text
     (a substring test costs far less than a regex scan)."""
-    return pattern.finditer(text) if any(needle in text for needle in needles) else iter(())
+    for needle in needles:  # (a loop, not any() over a generator: this runs several times per text)
+        if needle in text:
+            return pattern.finditer(text)
+    return iter(())
+
+
+def _key_labels(text: str) -> Iterator[re.Match[str]]:
+    """_KEY_LABEL's matches, skipped when none of _KEY_WORDS (which each of its labels holds) is in the text."""
+    return _when(_KEY_LABEL, text, *_KEY_WORDS)
 
 
 def _dictionary_pair(match: re.Match[str]) -> bool:
