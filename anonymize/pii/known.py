@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import ahocorasick
 
-from anonymize.pii import canonical
+from anonymize.pii import canonical, known_gate
 from anonymize.pii.normalize_map import normalize
 from anonymize.pii.spans import Kind, Span
 
@@ -40,6 +40,7 @@ class KnownValues:
         self._values: dict[Kind, set[str]] = {}
         self._literals: dict[str, tuple[Kind, str]] = {}  # searchable spelling -> (kind, normalized value)
         self._automaton: ahocorasick.Automaton | None = None
+        self._prefixes: known_gate.PrefixTables | None = None  # the automaton's gate, built with it
         self._lock = threading.Lock()
         self._count = 0  # len(self): asked for on every detection, so kept rather than summed
         self._number_kinds: tuple[Kind, ...] = ()  # the kinds held that are matched by their digits, in added order
@@ -64,7 +65,7 @@ class KnownValues:
                 for spelling in _spellings(kind, raw):
                     if len(spelling) >= _MIN_LITERAL[kind]:
                         self._literals.setdefault(spelling, (kind, value))
-                        self._automaton = None
+                        self._automaton = self._prefixes = None
         return value
 
     def clear(self) -> None:
@@ -72,7 +73,7 @@ class KnownValues:
         with self._lock:
             self._values.clear()
             self._literals.clear()
-            self._automaton = None
+            self._automaton = self._prefixes = None
             self._count = 0
             self._number_kinds = ()
             self.generation += 1
@@ -106,6 +107,9 @@ class KnownValues:
         automaton = self._automaton or self._build()
         lowered = text.lower()
         haystack = lowered if len(lowered) == len(text) else text
+        prefixes = self._prefixes  # (set before the automaton: None only while another thread rebuilds)
+        if prefixes is not None and not known_gate.check(text, haystack, prefixes):
+            return []  # no spelling starts anywhere a kept one could (two texts in three)
         spans = []
         literals = self._literals
         size = len(text)
@@ -144,7 +148,7 @@ class KnownValues:
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
-        self._automaton = None
+        self._automaton = self._prefixes = None
         self._lock = threading.Lock()
         self._count = sum(len(v) for v in self._values.values())
         self._number_kinds = tuple(k for k in self._values if k not in _LITERAL_KINDS)
@@ -157,6 +161,7 @@ class KnownValues:
             for spelling in self._literals:
                 automaton.add_word(spelling)
             automaton.make_automaton()
+            self._prefixes = known_gate.prefix_tables(self._literals)
             self._automaton = automaton
             return automaton
 
