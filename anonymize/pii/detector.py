@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Literal
 
@@ -344,17 +345,25 @@ def resolve(spans: list[Span]) -> list[Span]:
     extent marks the winner as known."""
     if len(spans) <= 1:
         return list(spans)
-    ordered = sorted(spans, key=lambda s: (-(s.end - s.start), -s.score, not s.known, s.start))
     chosen: list[Span] = []
-    for span in ordered:
-        clash = next((c for c in chosen if span.start < c.end and c.start < span.end), None)
-        if clash is None:
+    for span in sorted(spans, key=_precedence):
+        start, end = span.start, span.end
+        for i, clash in enumerate(chosen):  # (loops, not next() over a generator: run for nearly every note)
+            if start < clash.end and clash.start < end:
+                if span.known and not clash.known and (clash.start, clash.end, clash.kind) == (start, end, span.kind):
+                    chosen[i] = as_known(clash)
+                break
+        else:
             chosen.append(span)
-        elif (
-            span.known and not clash.known and (clash.start, clash.end, clash.kind) == (span.start, span.end, span.kind)
-        ):
-            chosen[chosen.index(clash)] = as_known(clash)
-    return sorted(chosen, key=lambda s: s.start)
+    chosen.sort(key=_START)
+    return chosen
+
+
+def _precedence(s: Span) -> tuple[int, float, bool, int]:
+    return (-(s.end - s.start), -s.score, not s.known, s.start)
+
+
+_START = attrgetter("start")
 
 
 # -- worker processes ---------------------------------------------------------------------------------------------

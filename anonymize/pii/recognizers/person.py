@@ -226,7 +226,7 @@ class PersonRecognizer(Recognizer):
         spans = []
         for match in _name_start().finditer(text):  # a kanji run's start, past a word like 本日 or 担当
             run_start = match.start()
-            starts = [run_start] + [run_start + len(w) for w in _PREFIX_WORDS if text.startswith(w, run_start)]
+            starts = [run_start] + [run_start + len(w) for w in _prefix_words_at(text, run_start)]
             spans.extend(self._ja_full_name_from(text, starts))
         return spans
 
@@ -457,11 +457,27 @@ def _trim_latin(tokens: list[str]) -> list[str]:
     return tokens
 
 
+# _PREFIX_WORDS by first character and _SUFFIX_WORDS by last, each in its list's order: a word can only match where
+# the text has its first (last) character, and the loops over the whole lists were most of a Japanese note's
+# startswith/endswith calls (~300k for 2,300 reviews).
+_PREFIX_BY_FIRST: dict[str, tuple[str, ...]] = {
+    w[0]: tuple(v for v in _PREFIX_WORDS if v[0] == w[0]) for w in _PREFIX_WORDS
+}
+_SUFFIX_BY_LAST: dict[str, tuple[str, ...]] = {
+    w[-1]: tuple(v for v in _SUFFIX_WORDS if v[-1] == w[-1]) for w in _SUFFIX_WORDS
+}
+
+
+def _prefix_words_at(text: str, pos: int) -> list[str]:
+    """The words of _PREFIX_WORDS that `text` spells from `pos`, in the list's order."""
+    return [w for w in _PREFIX_BY_FIRST.get(text[pos : pos + 1], ()) if text.startswith(w, pos)]
+
+
 def _strip_suffix_words(run: str) -> str:
     changed = True
     while changed:
         changed = False
-        for word in _SUFFIX_WORDS:
+        for word in _SUFFIX_BY_LAST.get(run[-1:], ()):
             if run.endswith(word) and len(run) > len(word):
                 run = run[: -len(word)].rstrip()
                 changed = True
@@ -493,7 +509,7 @@ def _trim_kanji_run(run: str, after_digit: bool = False) -> tuple[int, int] | No
     stripped = True
     while stripped:
         stripped = False
-        for word in _PREFIX_WORDS:
+        for word in _PREFIX_BY_FIRST.get(head[offset : offset + 1], ()):
             if head.startswith(word, offset) and len(head) - offset > len(word):
                 offset += len(word)
                 stripped = True

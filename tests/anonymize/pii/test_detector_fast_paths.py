@@ -183,3 +183,31 @@ def test_detect_one_by_one_equals_the_batch(with_known: bool) -> None:
     batch = PiiDetector(_known() if with_known else None)
     texts = [*TEXTS[::3], *NOTES[::3]]
     assert [one.detect(t) for t in texts] == batch.detect_many(texts)
+
+
+def test_prefix_and_suffix_word_indexes_are_the_lists() -> None:
+    from anonymize.pii.recognizers import person
+
+    runs = [t for t in ALL if not t.isascii()]
+    assert len(runs) > 1000
+    for text in runs:
+        for pos in range(len(text)):
+            naive = [w for w in person._PREFIX_WORDS if text.startswith(w, pos)]
+            assert person._prefix_words_at(text, pos) == naive, (text, pos)
+        for end in range(len(text) + 1):
+            run = text[:end]
+            assert person._strip_suffix_words(run) == _naive_strip_suffix_words(run), run
+
+
+def _naive_strip_suffix_words(run: str) -> str:
+    from anonymize.pii.recognizers.person import _SUFFIX_WORDS
+
+    changed = True
+    while changed:
+        changed = False
+        for word in _SUFFIX_WORDS:
+            if run.endswith(word) and len(run) > len(word):
+                run = run[: -len(word)].rstrip()
+                changed = True
+                break
+    return run
