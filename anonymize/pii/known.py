@@ -107,8 +107,8 @@ class KnownValues:
         automaton = self._automaton or self._build()
         lowered = text.lower()
         haystack = lowered if len(lowered) == len(text) else text
-        prefixes = self._prefixes  # (set before the automaton: None only while another thread rebuilds)
-        if prefixes is not None and not known_gate.check(text, haystack, prefixes):
+        prefixes = self._prefixes  # (set before the automaton; None without the C check, or while a thread rebuilds)
+        if prefixes is not None and not known_gate.check(text, haystack, prefixes):  # type: ignore[misc]
             return []  # no spelling starts anywhere a kept one could (two texts in three)
         spans = []
         literals = self._literals
@@ -161,7 +161,7 @@ class KnownValues:
             for spelling in self._literals:
                 automaton.add_word(spelling)
             automaton.make_automaton()
-            self._prefixes = known_gate.prefix_tables(self._literals)
+            self._prefixes = known_gate.prefix_tables(self._literals) if known_gate.check is not None else None
             self._automaton = automaton
             return automaton
 

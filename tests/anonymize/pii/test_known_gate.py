@@ -68,11 +68,12 @@ def test_a_one_character_spelling_is_refused() -> None:
 def test_the_gate_never_hides_a_kept_spelling(make: object) -> None:
     known = make()  # type: ignore[operator]
     known._build()
+    tables = known_gate.prefix_tables(known._literals)  # (what _build keeps, with the C check)
     gated = 0
     for text in [*ALL, *EDGE]:
         ungated = _reference_find(known, text)
         assert known.find(text) == ungated, text  # gated: the ungated reference's spans
-        if not known_gate.may_hold(text, _haystack(text), known._prefixes):
+        if not known_gate.may_hold(text, _haystack(text), tables):
             assert not [s for s in ungated if s.kind in _LITERAL_KINDS], text
             gated += 1
     assert gated > 1000  # the gate does skip texts here (else this test would prove nothing)
@@ -82,8 +83,7 @@ def test_the_gate_never_hides_a_kept_spelling(make: object) -> None:
 @pytest.mark.parametrize("make", [_known, _edge_known])
 def test_c_check_is_the_reference(make: object) -> None:
     known = make()  # type: ignore[operator]
-    known._build()
-    tables = known._prefixes
+    tables = known_gate.prefix_tables(known._literals)
     answers = set()
     for text in [*ALL, *EDGE]:
         haystack = _haystack(text)
@@ -97,12 +97,9 @@ def test_c_check_is_the_reference(make: object) -> None:
 @given(_text)
 @settings(max_examples=400, deadline=None)
 def test_c_check_on_generated_texts(text: str) -> None:
-    known = _edge_known()
-    known._build()
+    tables = known_gate.prefix_tables(_edge_known()._literals)
     haystack = _haystack(text)
-    assert known_gate.native_may_hold(text, haystack, known._prefixes) == known_gate.may_hold(
-        text, haystack, known._prefixes
-    )
+    assert known_gate.native_may_hold(text, haystack, tables) == known_gate.may_hold(text, haystack, tables)
 
 
 @needs_c
@@ -114,3 +111,26 @@ def test_c_check_refuses_bad_arguments() -> None:
         NATIVE.known_gate("ab", "abc", table, table, table)  # type: ignore[union-attr]
     with pytest.raises(TypeError):
         NATIVE.known_gate("ab", "ab", table, table)  # type: ignore[union-attr]
+
+
+@needs_c
+def test_the_c_check_is_what_known_values_run() -> None:
+    known = _edge_known()
+    known.find("Li")
+    assert known_gate.check is known_gate.native_may_hold and known._prefixes is not None
+
+
+def test_pure_python_mode_runs_no_gate() -> None:
+    # In Python the gate costs more per text than the scan it would skip: without the C there is none.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from anonymize.pii import known_gate; from anonymize.pii.known import KnownValues; "
+        "from anonymize.pii.spans import Kind; k = KnownValues(); k.add(Kind.PERSON, 'Kenji Sato'); "
+        "assert [(s.start, s.end) for s in k.find('to Kenji Sato.')] == [(3, 13)], k.find('to Kenji Sato.'); "
+        "assert known_gate.check is None and k._prefixes is None"
+    )
+    env = {**os.environ, "DEVKIT_PURE_PYTHON": "1"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
