@@ -1,6 +1,6 @@
 /* anonymize._speedups: the module's functions and their documentation (implementations in copy_text.c, leak_keys.c,
  * row.c, rows.c, scan.c, feistel.c, keyed_digest.c,
- * indexer.c, digits.c, address.c, json_walk.c, pii_gate.c). */
+ * indexer.c, digits.c, address.c, json_walk.c, pii_gate.c, known_gate.c). */
 #include "speedups.h"
 
 PyDoc_STRVAR(leak_key_doc, "leak_key(value: str) -> str\n\nleak_keys.leak_key: the comparable form of a value.");
@@ -52,6 +52,10 @@ PyDoc_STRVAR(json_found_items_doc, "json_found_items(found, kinds, memo, origins
 PyDoc_STRVAR(pii_gate_doc, "pii_gate(text, clues) -> int\n\npii.gate's bitmask of the recognizers whose clues hold "
                              "in `text` (pii_gate.c; the reference is pii.gate._mask).");
 
+PyDoc_STRVAR(known_gate_doc, "known_gate(text, haystack, ascii, other, other_ascii_first) -> bool\n\npii.known_gate: "
+                             "could the known values' automaton find a kept spelling in `text` (known_gate.c; the "
+                             "reference is pii.known_gate.may_hold).");
+
 static PyMethodDef methods[] = {
     {"leak_key", (PyCFunction)py_leak_key, METH_O, leak_key_doc},
     {"leak_keys", (PyCFunction)py_leak_keys, METH_O, leak_keys_doc},
@@ -71,6 +75,7 @@ static PyMethodDef methods[] = {
     {"json_encode", (PyCFunction)py_json_encode, METH_O, json_encode_doc},
     {"json_found_items", (PyCFunction)(void (*)(void))py_json_found_items, METH_FASTCALL, json_found_items_doc},
     {"pii_gate", (PyCFunction)(void (*)(void))py_pii_gate, METH_FASTCALL, pii_gate_doc},
+    {"known_gate", (PyCFunction)(void (*)(void))py_known_gate, METH_FASTCALL, known_gate_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -60,6 +60,9 @@ PyObject *py_json_rest(PyObject *module, PyObject *const *args, Py_ssize_t nargs
 /* pii_gate.c */
 PyObject *py_pii_gate(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
+/* known_gate.c */
+PyObject *py_known_gate(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
 /* digits.c */
 PyObject *py_fill_digits(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 

@@ -12,7 +12,8 @@ from anonymize import normalize as base
 from anonymize.pii.normalize_map import normalize
 from anonymize.pii.spans import Kind
 
-_DIGIT_KINDS = frozenset(
+# The kinds whose value is their digits alone (KnownValues computes it once for all of them).
+DIGIT_KINDS = frozenset(
     {
         Kind.MY_NUMBER,
         Kind.CORPORATE_NUMBER,
@@ -70,6 +71,6 @@ def value(kind: Kind, raw: str) -> str:
         return address(raw)
     if kind is Kind.IP:
         return ip(raw)
-    if kind in _DIGIT_KINDS:
+    if kind in DIGIT_KINDS:
         return base.digits(raw)
     return base.text(raw)

@@ -114,4 +114,5 @@ def fill_known(plans: Sequence[object], source: object, limit: int = DEFAULT_LIM
         if report.capped:
             break
     report.values = len(known)
+    known.prepare()  # the run's workers fork after this: one automaton for all of them
     return report
