@@ -703,11 +703,13 @@ py_json_rules(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return document;
 }
 
-/* ---- leak_keys._json_strings: the string leaves of a parsed JSON value, in document order ---------------------- */
+/* ---- A parsed JSON value's string leaves, in document order, each handed to `visit(out, text)` ---------------- */
+typedef int (*StringVisit)(PyObject *out, PyObject *text);
+
 static int
-add_strings(PyObject *node, PyObject *out)
+visit_strings(PyObject *node, StringVisit visit, PyObject *out)
 {
-    if (Py_EnterRecursiveCall(" in json_strings"))
+    if (Py_EnterRecursiveCall(" in a JSON value's string leaves"))
         return -1;
     int failed = 0;
     if (PyDict_Check(node)) {
@@ -715,83 +717,53 @@ add_strings(PyObject *node, PyObject *out)
         PyObject *key, *item;
         while (!failed && PyDict_Next(node, &position, &key, &item)) {
             if (PyUnicode_Check(item))
-                failed = PyList_Append(out, item);
+                failed = visit(out, item);
             else if (PyDict_Check(item) || PyList_Check(item))
-                failed = add_strings(item, out);
+                failed = visit_strings(item, visit, out);
         }
     }
     else {
         for (Py_ssize_t i = 0; !failed && i < PyList_GET_SIZE(node); i++) {
             PyObject *item = PyList_GET_ITEM(node, i);
             if (PyUnicode_Check(item))
-                failed = PyList_Append(out, item);
+                failed = visit(out, item);
             else if (PyDict_Check(item) || PyList_Check(item))
-                failed = add_strings(item, out);
+                failed = visit_strings(item, visit, out);
         }
     }
     Py_LeaveRecursiveCall();
     return failed;
 }
 
+/* A new list `visit` filled from `node`: a string is its own one leaf, a dict or list its string leaves. */
+static PyObject *
+strings_visited(PyObject *node, StringVisit visit)
+{
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    int failed = PyUnicode_Check(node) ? visit(out, node) :
+                 (PyDict_Check(node) || PyList_Check(node)) ? visit_strings(node, visit, out) : 0;
+    if (failed) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* leak_keys._json_strings: the string leaves of a parsed JSON value, in document order. */
 PyObject *
 py_json_strings(PyObject *module, PyObject *node)
 {
-    PyObject *out = PyList_New(0);
-    if (out == NULL)
-        return NULL;
-    int failed = PyUnicode_Check(node) ? PyList_Append(out, node) :
-                 (PyDict_Check(node) || PyList_Check(node)) ? add_strings(node, out) : 0;
-    if (failed) {
-        Py_DECREF(out);
-        return NULL;
-    }
-    return out;
+    return strings_visited(node, PyList_Append);
 }
 
-/* ---- leak_keys.output_keys of a JSON output from its document: `_json_output_keys(_json_strings(node))`, the
- * string leaves' keys appended to one list as they are met, without the list of strings and a list per string. */
-static int
-add_output_keys(PyObject *node, PyObject *out)
-{
-    if (Py_EnterRecursiveCall(" in json_output_keys"))
-        return -1;
-    int failed = 0;
-    if (PyDict_Check(node)) {
-        Py_ssize_t position = 0;
-        PyObject *key, *item;
-        while (!failed && PyDict_Next(node, &position, &key, &item)) {
-            if (PyUnicode_Check(item))
-                failed = lk_append_text_output_keys(out, item);
-            else if (PyDict_Check(item) || PyList_Check(item))
-                failed = add_output_keys(item, out);
-        }
-    }
-    else {
-        for (Py_ssize_t i = 0; !failed && i < PyList_GET_SIZE(node); i++) {
-            PyObject *item = PyList_GET_ITEM(node, i);
-            if (PyUnicode_Check(item))
-                failed = lk_append_text_output_keys(out, item);
-            else if (PyDict_Check(item) || PyList_Check(item))
-                failed = add_output_keys(item, out);
-        }
-    }
-    Py_LeaveRecursiveCall();
-    return failed;
-}
-
+/* leak_keys.output_keys of a JSON output from its document: `_json_output_keys(_json_strings(node))`, the string
+ * leaves' keys appended to one list as they are met, without the list of strings and a list per string. */
 PyObject *
 py_json_output_keys(PyObject *module, PyObject *node)
 {
-    PyObject *out = PyList_New(0);
-    if (out == NULL)
-        return NULL;
-    int failed = PyUnicode_Check(node) ? lk_append_text_output_keys(out, node) :
-                 (PyDict_Check(node) || PyList_Check(node)) ? add_output_keys(node, out) : 0;
-    if (failed) {
-        Py_DECREF(out);
-        return NULL;
-    }
-    return out;
+    return strings_visited(node, lk_append_text_output_keys);
 }
 
 /* ---- JsonPaths._items' loop over the path rules' leaves (`found`), the common kinds without a Python call each ---
