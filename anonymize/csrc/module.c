@@ -1,6 +1,6 @@
 /* anonymize._speedups: the module's functions and their documentation (implementations in copy_text.c, leak_keys.c,
  * row.c, rows.c, scan.c, feistel.c, keyed_digest.c,
- * indexer.c, digits.c, address.c, json_walk.c, pii_gate.c, known_gate.c). */
+ * indexer.c, digits.c, address.c, json_walk.c, pii_gate.c with its PiiGate type, known_gate.c). */
 #include "speedups.h"
 
 PyDoc_STRVAR(leak_key_doc, "leak_key(value: str) -> str\n\nleak_keys.leak_key: the comparable form of a value.");

@@ -128,7 +128,8 @@ int western_fake(const Western *western, int postal, PyObject *value, PyObject *
     X(PhoneFake)                                                                                                      \
     X(AddressFake)                                                                                                    \
     X(EmailFake)                                                                                                      \
-    X(TokenFake)
+    X(TokenFake)                                                                                                      \
+    X(PiiGate)
 #define SPEEDUPS_DECLARE_TYPE(name) extern PyTypeObject name##Type;
 SPEEDUPS_TYPES(SPEEDUPS_DECLARE_TYPE)
 #undef SPEEDUPS_DECLARE_TYPE
