@@ -63,6 +63,9 @@ PyObject *py_pii_gate(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 /* known_gate.c */
 PyObject *py_known_gate(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
+/* person_latin.c */
+PyObject *py_person_label_heads(PyObject *module, PyObject *text);
+
 /* digits.c */
 PyObject *py_fill_digits(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 

@@ -10,7 +10,7 @@ finds the start; runs that are roles rather than names (お客様, 担当者様,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache, lru_cache
 
 from anonymize.pii import canonical
@@ -28,6 +28,7 @@ from anonymize.pii.names import (
 )
 from anonymize.pii.recognizers.base import HIRAGANA, KANJI, KATAKANA, Recognizer, scan, words
 from anonymize.pii.spans import Kind, Span
+from anonymize.speedups import NATIVE
 
 _HONORIFIC = re.compile(
     r"(?<![同仕模多異一王神殿奥皆各貴])様(?![子式々相])|さま|さん(?![まごぽ])|殿(?![下堂様方])|氏(?![名族神])|君(?![主臨])|くん|ちゃん"
@@ -330,13 +331,11 @@ class PersonRecognizer(Recognizer):
             head = _LATIN_HEAD.match(text, match.end())
             if head and _latin_ok(head.group().split(" "), need_dictionary=False):
                 spans.append(self._person(head.start(), head.end(), 0.85, text, match.group().strip()))
-        for match in _EN_LABEL.finditer(text):
-            head = _LATIN_HEAD.match(text, match.end())
-            if head:
-                tokens = _trim_latin(head.group().split(" "))
-                if tokens and _latin_ok(tokens, need_dictionary=True):
-                    end = head.start() + len(" ".join(tokens))
-                    spans.append(self._person(head.start(), end, 0.75, text, None))
+        for start, head_end in _label_heads(text):
+            tokens = _trim_latin(text[start:head_end].split(" "))
+            if tokens and _latin_ok(tokens, need_dictionary=True):
+                end = start + len(" ".join(tokens))
+                spans.append(self._person(start, end, 0.75, text, None))
         self._latin_san(text, spans)
         for match in scan(_EN_PAIR, text, _dictionary_pair):
             spans.append(self._person(*match.span(), 0.7, text, None))
@@ -428,6 +427,25 @@ def _dictionary_pair(match: re.Match[str]) -> bool:
     if _HOUSE_NUMBER.search(match.string, 0, match.start()):
         return False  # "75400 Timothy Street": a street named after somebody, in an address
     return first in latin_first_names() and last in latin_last_names() and not {first, last} & _LATIN_NOT_NAMES
+
+
+def label_heads_reference(text: str) -> list[tuple[int, int]]:
+    """Where each _EN_LABEL match ends and the _LATIN_HEAD match right after it ends, for the labels followed by
+    one: the definition of anonymize/csrc/person_latin.c's scan (tests/anonymize/pii/test_person_latin.py holds the
+    two equal)."""
+    found = []
+    for label in _EN_LABEL.finditer(text):
+        head = _LATIN_HEAD.match(text, label.end())
+        if head:
+            found.append((head.start(), head.end()))
+    return found
+
+
+# The C scan when built: the regex tried its lookbehind and alternatives at every character of a text with a
+# capital after a space, and made a match object per label.
+_label_heads: Callable[[str], list[tuple[int, int]]] = (
+    getattr(NATIVE, "person_label_heads", None) or label_heads_reference
+)
 
 
 def _has_latin_capital(text: str) -> bool:

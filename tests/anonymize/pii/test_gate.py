@@ -128,7 +128,12 @@ def test_the_compiled_gate_refuses_malformed_clues_and_pickles() -> None:
     import pickle
 
     good = (1, ("ab",), 3, "-", 1, "x", "", False, ((":", 1),))
-    for bad in [(1, ("ab",)), (1, ("ab", 2), 3, "-", 1, "x", "", False, ()), (*good[:8], (("::", 1),)), (-1, *good[1:])]:
+    for bad in [
+        (1, ("ab",)),
+        (1, ("ab", 2), 3, "-", 1, "x", "", False, ()),
+        (*good[:8], (("::", 1),)),
+        (-1, *good[1:]),
+    ]:
         with pytest.raises((TypeError, OverflowError)):
             NATIVE.PiiGate((good, bad))  # type: ignore[union-attr]
     gate = NATIVE.PiiGate((good, (2, (), 0, "", 1, "", "", True, ())))  # type: ignore[union-attr]
