@@ -56,9 +56,9 @@ PyDoc_STRVAR(pii_gate_doc, "pii_gate(text, clues) -> int\n\npii.gate's bitmask o
 PyDoc_STRVAR(known_gate_doc, "known_gate(text, haystack, ascii, other, other_ascii_first) -> bool\n\npii.known_gate: "
                              "could the known values' automaton find a kept spelling in `text` (known_gate.c; the "
                              "reference is pii.known_gate.may_hold).");
-PyDoc_STRVAR(person_label_heads_doc, "person_label_heads(text) -> [(label_end, head_end), ...]\n\nThe person "
-                                       "recognizer's English labels and the Latin name head after each (person_latin.c; "
-                                       "the reference is pii.recognizers.person._label_heads).");
+PyDoc_STRVAR(person_latin_doc, "person_latin(text) -> [(code, start, end, extra), ...]\n\nThe person recognizer's "
+                                 "Latin candidates: titles, labels, -san names, first+last pairs (person_latin.c; the "
+                                 "reference is pii.recognizers.person.latin_candidates_reference).");
 
 static PyMethodDef methods[] = {
     {"leak_key", (PyCFunction)py_leak_key, METH_O, leak_key_doc},
@@ -80,7 +80,7 @@ static PyMethodDef methods[] = {
     {"json_found_items", (PyCFunction)(void (*)(void))py_json_found_items, METH_FASTCALL, json_found_items_doc},
     {"pii_gate", (PyCFunction)(void (*)(void))py_pii_gate, METH_FASTCALL, pii_gate_doc},
     {"known_gate", (PyCFunction)(void (*)(void))py_known_gate, METH_FASTCALL, known_gate_doc},
-    {"person_label_heads", (PyCFunction)py_person_label_heads, METH_O, person_label_heads_doc},
+    {"person_latin", (PyCFunction)py_person_latin, METH_O, person_latin_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -64,7 +64,7 @@ PyObject *py_pii_gate(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 PyObject *py_known_gate(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 /* person_latin.c */
-PyObject *py_person_label_heads(PyObject *module, PyObject *text);
+PyObject *py_person_latin(PyObject *module, PyObject *text);
 
 /* digits.c */
 PyObject *py_fill_digits(PyObject *module, PyObject *const *args, Py_ssize_t nargs);

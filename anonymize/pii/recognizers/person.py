@@ -318,26 +318,57 @@ class PersonRecognizer(Recognizer):
 
     # -- Latin script -------------------------------------------------------------------------------------------
     def _latin(self, text: str) -> list[Span]:
-        if _SPACE_CAPITAL.search(text) is None:  # of the Latin patterns only _EN_SAN's can match
-            spans: list[Span] = []
-            self._latin_san(text, spans)
-            return spans
-        return self._latin_all(text)
+        """`_latin_all`'s spans, from the C scan's candidates when built (tests/anonymize/pii/test_person_latin.py
+        and test_detector_fast_paths.py hold the two equal)."""
+        if _latin_candidates is None:
+            if _SPACE_CAPITAL.search(text) is None:  # of the Latin patterns only _EN_SAN's can match
+                spans: list[Span] = []
+                self._latin_san(text, spans)
+                return spans
+            return self._latin_all(text)
+        return self._latin_decided(text, _latin_candidates(text))
+
+    def _latin_decided(self, text: str, candidates: list[tuple[int, int, int, int]]) -> list[Span]:
+        """The spans of `latin_candidates_reference(text)`'s candidates, each decided as `_latin_all` decides its
+        match, in its order."""
+        spans: list[Span] = []
+        pair_from = 0  # scan()'s position: a pair found consumes its characters, a rejected one its first
+        for code, start, end, extra in candidates:
+            if code == _PAIR:
+                if start >= pair_from:
+                    if _dictionary_pair(text, start, end):
+                        spans.append(self._person(start, end, 0.7, text, None))
+                        pair_from = end
+                    else:
+                        pair_from = start + 1
+            elif code == _LABEL:
+                tokens = _trim_latin(text[start:end].split(" "))
+                if tokens and _latin_ok(tokens, need_dictionary=True):
+                    spans.append(self._person(start, start + len(" ".join(tokens)), 0.75, text, None))
+            elif code == _TITLE:
+                if _latin_ok(text[start:end].split(" "), need_dictionary=False):
+                    # the title as _EN_TITLE's match, stripped: its characters up to the space before the head
+                    spans.append(self._person(start, end, 0.85, text, text[extra : start - 1]))
+            elif text[start:end].casefold() not in _LATIN_NOT_NAMES:  # _SAN
+                spans.append(self._person(start, end, 0.8, text, text[end:extra]))
+        return spans
 
     def _latin_all(self, text: str) -> list[Span]:
-        """Every Latin pattern (`_latin` skips those that can't match; the tests hold the two equal)."""
+        """Every Latin pattern, by the regexes (the definition `_latin` is held to)."""
         spans: list[Span] = []
         for match in _when(_EN_TITLE, text, "Mr", "Ms", "Mi", "Mx", "Dr", "Prof"):
             head = _LATIN_HEAD.match(text, match.end())
             if head and _latin_ok(head.group().split(" "), need_dictionary=False):
                 spans.append(self._person(head.start(), head.end(), 0.85, text, match.group().strip()))
-        for start, head_end in _label_heads(text):
-            tokens = _trim_latin(text[start:head_end].split(" "))
-            if tokens and _latin_ok(tokens, need_dictionary=True):
-                end = start + len(" ".join(tokens))
-                spans.append(self._person(start, end, 0.75, text, None))
+        for match in _EN_LABEL.finditer(text):
+            head = _LATIN_HEAD.match(text, match.end())
+            if head:
+                tokens = _trim_latin(head.group().split(" "))
+                if tokens and _latin_ok(tokens, need_dictionary=True):
+                    end = head.start() + len(" ".join(tokens))
+                    spans.append(self._person(head.start(), end, 0.75, text, None))
         self._latin_san(text, spans)
-        for match in scan(_EN_PAIR, text, _dictionary_pair):
+        for match in scan(_EN_PAIR, text, _dictionary_pair_match):
             spans.append(self._person(*match.span(), 0.7, text, None))
         return spans
 
@@ -418,34 +449,54 @@ def _key_labels(text: str) -> Iterator[re.Match[str]]:
     return _when(_KEY_LABEL, text, *_KEY_WORDS)
 
 
-def _dictionary_pair(match: re.Match[str]) -> bool:
-    """ "Emily Martin": a first name then a last name, both in the dictionaries, not both everyday words ("Grace
-    Hill"). (Scanned so that a rejected "Per Emily" still lets "Emily Martin" be tried.)"""
-    first, last = match.group().casefold().split(" ")
+def _dictionary_pair(text: str, start: int, end: int) -> bool:
+    """ "Emily Martin" at text[start:end]: a first name then a last name, both in the dictionaries, not both everyday
+    words ("Grace Hill"). (Scanned so that a rejected "Per Emily" still lets "Emily Martin" be tried.)"""
+    first, last = text[start:end].casefold().split(" ")
     if first in COMMON_WORDS and last in COMMON_WORDS:
         return False
-    if _HOUSE_NUMBER.search(match.string, 0, match.start()):
+    if _HOUSE_NUMBER.search(text, 0, start):
         return False  # "75400 Timothy Street": a street named after somebody, in an address
     return first in latin_first_names() and last in latin_last_names() and not {first, last} & _LATIN_NOT_NAMES
 
 
-def label_heads_reference(text: str) -> list[tuple[int, int]]:
-    """Where each _EN_LABEL match ends and the _LATIN_HEAD match right after it ends, for the labels followed by
-    one: the definition of anonymize/csrc/person_latin.c's scan (tests/anonymize/pii/test_person_latin.py holds the
-    two equal)."""
-    found = []
-    for label in _EN_LABEL.finditer(text):
-        head = _LATIN_HEAD.match(text, label.end())
-        if head:
-            found.append((head.start(), head.end()))
+def _dictionary_pair_match(match: re.Match[str]) -> bool:
+    return _dictionary_pair(match.string, match.start(), match.end())
+
+
+# The codes of latin_candidates_reference's (and person_latin.c's) candidates.
+_TITLE, _LABEL, _SAN, _PAIR = 0, 1, 2, 3
+
+
+def latin_candidates_reference(text: str) -> list[tuple[int, int, int, int]]:
+    """What `_latin_all`'s regexes match, for its loops to decide, as (code, start, end, extra) in its order:
+    (_TITLE, head start, head end, title start) for an _EN_TITLE match with a _LATIN_HEAD after it; (_LABEL, head
+    start, head end, 0) likewise for _EN_LABEL; (_SAN, name start, name end, match end) for _EN_SAN; (_PAIR, start,
+    end, 0) for every position where _EN_PAIR matches (scan() picks among them). Without a capital after whitespace
+    only _EN_SAN can match. The definition of anonymize/csrc/person_latin.c (tests/anonymize/pii/test_person_latin.py
+    holds the two equal)."""
+    found: list[tuple[int, int, int, int]] = []
+    spaced = _SPACE_CAPITAL.search(text) is not None
+    if spaced:
+        for match in _EN_TITLE.finditer(text):
+            if head := _LATIN_HEAD.match(text, match.end()):
+                found.append((_TITLE, head.start(), head.end(), match.start()))
+        for match in _EN_LABEL.finditer(text):
+            if head := _LATIN_HEAD.match(text, match.end()):
+                found.append((_LABEL, head.start(), head.end(), 0))
+    for match in _EN_SAN.finditer(text):
+        found.append((_SAN, match.start(), match.end("name"), match.end()))
+    if spaced:
+        pos = 0
+        while (match := _EN_PAIR.search(text, pos)) is not None:
+            found.append((_PAIR, match.start(), match.end(), 0))
+            pos = match.start() + 1
     return found
 
 
-# The C scan when built: the regex tried its lookbehind and alternatives at every character of a text with a
-# capital after a space, and made a match object per label.
-_label_heads: Callable[[str], list[tuple[int, int]]] = (
-    getattr(NATIVE, "person_label_heads", None) or label_heads_reference
-)
+# The C scan when built: the regexes tried their lookbehinds and alternatives at every character of a text with a
+# capital, and made a match object per candidate.
+_latin_candidates: Callable[[str], list[tuple[int, int, int, int]]] | None = getattr(NATIVE, "person_latin", None)
 
 
 def _has_latin_capital(text: str) -> bool:
