@@ -66,6 +66,9 @@ PyObject *py_known_gate(PyObject *module, PyObject *const *args, Py_ssize_t narg
 /* person_latin.c */
 PyObject *py_person_latin(PyObject *module, PyObject *text);
 
+/* person_ja.c */
+PyObject *py_person_ja_full_name(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
 /* digits.c */
 PyObject *py_fill_digits(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 

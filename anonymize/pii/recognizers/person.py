@@ -18,6 +18,7 @@ from anonymize.pii.gate import ASCII_SPACES, Clue
 from anonymize.pii.names import (
     COMMON_WORDS,
     given_at,
+    ja_given_prefixes,
     ja_surname_prefixes,
     ja_surnames,
     latin_first_names,
@@ -233,17 +234,11 @@ class PersonRecognizer(Recognizer):
 
     def _ja_full_name_from(self, text: str, starts: list[int]) -> list[Span]:
         """The full name starting at the first of `starts` where one does (a run may begin with 本日, 担当 ...)."""
-        for start in starts:
-            for surname in surnames_at(text, start):
-                middle = start + len(surname)
-                gap = 1 if text[middle : middle + 1] in (" ", "\u3000") else 0
-                given = next(
-                    (g for g in given_at(text, middle + gap) if _name_ends(text, middle + gap + len(g), g)), None
-                )
-                if given is not None:
-                    end = middle + gap + len(given)
-                    return [self._person(start, end, 0.7, text, _honorific_at(text, end))]
-        return []
+        found = _ja_full_name(text, starts)
+        if found is None:
+            return []
+        start, end = found
+        return [self._person(start, end, 0.7, text, _honorific_at(text, end))]
 
     # -- Japanese ---------------------------------------------------------------------------------------------
     def _before_honorific(self, text: str, pos: int, honorific: str | None) -> Span | None:
@@ -428,6 +423,33 @@ def _name_ends(text: str, end: int, given: str) -> bool:
     if _KANA_AFTER.match(after) and _KANA_AFTER.match(given[-1]):
         return text.startswith(_AFTER_KANA_NAME, end)
     return True
+
+
+def ja_full_name_reference(text: str, starts: list[int]) -> tuple[int, int] | None:
+    """Where the first full name with no cue is, from the first of `starts` where one starts: a dictionary surname
+    (longest first), an optional space, then the first pool given name (longest first) that ends there
+    (`_name_ends`). The definition of anonymize/csrc/person_ja.c (tests/anonymize/pii/test_person_ja.py)."""
+    for start in starts:
+        for surname in surnames_at(text, start):
+            middle = start + len(surname)
+            gap = 1 if text[middle : middle + 1] in (" ", "\u3000") else 0
+            given = next((g for g in given_at(text, middle + gap) if _name_ends(text, middle + gap + len(g), g)), None)
+            if given is not None:
+                return start, middle + gap + len(given)
+    return None
+
+
+def _ja_full_name_native(text: str, starts: list[int]) -> tuple[int, int] | None:
+    return NATIVE.person_ja_full_name(  # type: ignore[no-any-return,union-attr]
+        text, starts, ja_surname_prefixes(), ja_given_prefixes(), _AFTER_KANA_NAME
+    )
+
+
+# The C loops when built: Python made a tuple of the surnames (and given names) a text spells at each start, a
+# startswith call per dictionary entry with the right first character.
+_ja_full_name: Callable[[str, list[int]], tuple[int, int] | None] = (
+    _ja_full_name_native if getattr(NATIVE, "person_ja_full_name", None) is not None else ja_full_name_reference
+)
 
 
 def _self_introduced(text: str, span: Span) -> bool:
