@@ -1,6 +1,7 @@
 /* anonymize._speedups: the module's functions and their documentation (implementations in copy_text.c, leak_keys.c,
  * row.c, rows.c, scan.c, feistel.c, keyed_digest.c,
- * indexer.c, digits.c, address.c, json_walk.c, pii_gate.c, known_gate.c). */
+ * indexer.c, digits.c, address.c, json_walk.c, pii_gate.c with its PiiGate type, known_gate.c,
+ * person_latin.c, person_ja.c). */
 #include "speedups.h"
 
 PyDoc_STRVAR(leak_key_doc, "leak_key(value: str) -> str\n\nleak_keys.leak_key: the comparable form of a value.");
@@ -55,6 +56,13 @@ PyDoc_STRVAR(pii_gate_doc, "pii_gate(text, clues) -> int\n\npii.gate's bitmask o
 PyDoc_STRVAR(known_gate_doc, "known_gate(text, haystack, ascii, other, other_ascii_first) -> bool\n\npii.known_gate: "
                              "could the known values' automaton find a kept spelling in `text` (known_gate.c; the "
                              "reference is pii.known_gate.may_hold).");
+PyDoc_STRVAR(person_ja_full_name_doc, "person_ja_full_name(text, starts, surnames_by_first, given_by_first, "
+                                        "after_kana) -> (start, end) | None\n\nThe person recognizer's full name with no "
+                                        "cue (person_ja.c; the reference is "
+                                        "pii.recognizers.person.ja_full_name_reference).");
+PyDoc_STRVAR(person_latin_doc, "person_latin(text) -> [(code, start, end, extra), ...]\n\nThe person recognizer's "
+                                 "Latin candidates: titles, labels, -san names, first+last pairs (person_latin.c; the "
+                                 "reference is pii.recognizers.person.latin_candidates_reference).");
 
 static PyMethodDef methods[] = {
     {"leak_key", (PyCFunction)py_leak_key, METH_O, leak_key_doc},
@@ -76,6 +84,8 @@ static PyMethodDef methods[] = {
     {"json_found_items", (PyCFunction)(void (*)(void))py_json_found_items, METH_FASTCALL, json_found_items_doc},
     {"pii_gate", (PyCFunction)(void (*)(void))py_pii_gate, METH_FASTCALL, pii_gate_doc},
     {"known_gate", (PyCFunction)(void (*)(void))py_known_gate, METH_FASTCALL, known_gate_doc},
+    {"person_latin", (PyCFunction)py_person_latin, METH_O, person_latin_doc},
+    {"person_ja_full_name", (PyCFunction)(void (*)(void))py_person_ja_full_name, METH_FASTCALL, person_ja_full_name_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -63,6 +63,12 @@ PyObject *py_pii_gate(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 /* known_gate.c */
 PyObject *py_known_gate(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
+/* person_latin.c */
+PyObject *py_person_latin(PyObject *module, PyObject *text);
+
+/* person_ja.c */
+PyObject *py_person_ja_full_name(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
 /* digits.c */
 PyObject *py_fill_digits(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
@@ -128,7 +134,8 @@ int western_fake(const Western *western, int postal, PyObject *value, PyObject *
     X(PhoneFake)                                                                                                      \
     X(AddressFake)                                                                                                    \
     X(EmailFake)                                                                                                      \
-    X(TokenFake)
+    X(TokenFake)                                                                                                      \
+    X(PiiGate)
 #define SPEEDUPS_DECLARE_TYPE(name) extern PyTypeObject name##Type;
 SPEEDUPS_TYPES(SPEEDUPS_DECLARE_TYPE)
 #undef SPEEDUPS_DECLARE_TYPE

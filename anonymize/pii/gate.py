@@ -11,7 +11,8 @@ a name in ASCII text needs a space, a label key or an honorific word ...). A rec
 skipped; when every recognizer is skipped the detector does not look the text up at all. A recognizer that declares
 no clues (`clues = None`: a rules file's Presidio recognizers) turns the gate off: every recognizer then runs as
 before. tests/anonymize/pii/test_gate.py holds each declaration to its recognizer (the gate says "skip" only where
-the recognizer finds nothing, on generated texts) and the C scan (anonymize/csrc/pii_gate.c) to this reference.
+the recognizer finds nothing, on generated texts) and the C scan (anonymize/csrc/pii_gate.c: pii_gate, and PiiGate,
+the same scan with the clues read once) to this reference.
 """
 
 from __future__ import annotations
@@ -108,13 +109,18 @@ class PythonGate:
         return _mask(text, self.table)
 
 
+def _packed(table: list[tuple[int, Clue]]) -> tuple[tuple[object, ...], ...]:
+    """The clues as the tuples pii_gate.c reads."""
+    return tuple(
+        (bit, c.literals, c.digits, c.seps, c.gap, c.right_bad, c.after, c.non_ascii, c.counts) for bit, c in table
+    )
+
+
 class NativeGate:
-    """The gate as pii_gate.c checks it: the clues packed once into the tuples the C reads."""
+    """The gate as pii_gate.c checks it, the tuples read on every call (a build without PiiGate)."""
 
     def __init__(self, table: list[tuple[int, Clue]]) -> None:
-        self.packed = tuple(
-            (bit, c.literals, c.digits, c.seps, c.gap, c.right_bad, c.after, c.non_ascii, c.counts) for bit, c in table
-        )
+        self.packed = _packed(table)
 
     def __call__(self, text: str) -> int:
         return NATIVE.pii_gate(text, self.packed)  # type: ignore[no-any-return,union-attr]
@@ -134,7 +140,10 @@ def gate_for(recognizers: Sequence[Recognizer]) -> Gate | None:
         return None
     if getattr(NATIVE, "pii_gate", None) is None or len(recognizers) > NATIVE_MAX_RECOGNIZERS:
         return PythonGate(table)
-    return NativeGate(table)
+    compiled = getattr(NATIVE, "PiiGate", None)
+    # PiiGate reads the tuples into C structs once: called straight from the detector, with no Python frame and no
+    # unpacking per text (pickles as its tuples). A build without it: NativeGate.
+    return NativeGate(table) if compiled is None else compiled(_packed(table))  # type: ignore[no-any-return]
 
 
 def python_gate(recognizers: Sequence[Recognizer]) -> Gate | None:

@@ -10,7 +10,7 @@ finds the start; runs that are roles rather than names (お客様, 担当者様,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache, lru_cache
 
 from anonymize.pii import canonical
@@ -18,6 +18,7 @@ from anonymize.pii.gate import ASCII_SPACES, Clue
 from anonymize.pii.names import (
     COMMON_WORDS,
     given_at,
+    ja_given_prefixes,
     ja_surname_prefixes,
     ja_surnames,
     latin_first_names,
@@ -28,6 +29,7 @@ from anonymize.pii.names import (
 )
 from anonymize.pii.recognizers.base import HIRAGANA, KANJI, KATAKANA, Recognizer, scan, words
 from anonymize.pii.spans import Kind, Span
+from anonymize.speedups import NATIVE
 
 _HONORIFIC = re.compile(
     r"(?<![同仕模多異一王神殿奥皆各貴])様(?![子式々相])|さま|さん(?![まごぽ])|殿(?![下堂様方])|氏(?![名族神])|君(?![主臨])|くん|ちゃん"
@@ -44,7 +46,7 @@ _JA_LABEL = re.compile(
     + r"|(?:普通|当座|貯蓄)(?:預金)?\s*[:：]?\s*\d{6,8}\s+)"
 )
 # Keys in logs and exports (name="...", holder=...); run only when one of _KEY_WORDS is in the text.
-_KEY_WORDS = ("name", "holder", "kana", "shimei")
+_KEY_WORDS = ("name", "holder", "kana", "shimei")  # (spelled out again in _find_ascii)
 _KEY_LABEL = re.compile(
     r"(?<![A-Za-z_])(?:full_name|customer_name|account_holder|card_holder|cardholder|holder|name|kana|shimei)"
     + _LABEL_END
@@ -173,8 +175,15 @@ class PersonRecognizer(Recognizer):
         labels, the brackets around a kanji or kana name, より, と申します): in ASCII text only the key labels and
         the Latin patterns can match, tried in _find_all's order (tests/anonymize/pii/test_detector_fast_paths.py
         holds the two equal)."""
-        spans = [s for s in map(self._after_key_label, _key_labels(text)) if s is not None]
-        if _has_latin_capital(text):
+        spans: list[Span] = []
+        # _KEY_WORDS spelled out: a call and a loop less on every ASCII text (most texts reaching here)
+        if "name" in text or "holder" in text or "kana" in text or "shimei" in text:
+            spans = [s for s in map(self._after_key_label, _KEY_LABEL.finditer(text)) if s is not None]
+        if _latin_candidates is not None:  # every Latin candidate holds a capital: no capital check first
+            candidates = _latin_candidates(text)
+            if candidates:
+                spans.extend(self._latin_decided(text, candidates))
+        elif _has_latin_capital(text):
             spans.extend(self._latin(text))
         return spans
 
@@ -232,17 +241,11 @@ class PersonRecognizer(Recognizer):
 
     def _ja_full_name_from(self, text: str, starts: list[int]) -> list[Span]:
         """The full name starting at the first of `starts` where one does (a run may begin with 本日, 担当 ...)."""
-        for start in starts:
-            for surname in surnames_at(text, start):
-                middle = start + len(surname)
-                gap = 1 if text[middle : middle + 1] in (" ", "\u3000") else 0
-                given = next(
-                    (g for g in given_at(text, middle + gap) if _name_ends(text, middle + gap + len(g), g)), None
-                )
-                if given is not None:
-                    end = middle + gap + len(given)
-                    return [self._person(start, end, 0.7, text, _honorific_at(text, end))]
-        return []
+        found = _ja_full_name(text, starts)
+        if found is None:
+            return []
+        start, end = found
+        return [self._person(start, end, 0.7, text, _honorific_at(text, end))]
 
     # -- Japanese ---------------------------------------------------------------------------------------------
     def _before_honorific(self, text: str, pos: int, honorific: str | None) -> Span | None:
@@ -317,14 +320,43 @@ class PersonRecognizer(Recognizer):
 
     # -- Latin script -------------------------------------------------------------------------------------------
     def _latin(self, text: str) -> list[Span]:
-        if _SPACE_CAPITAL.search(text) is None:  # of the Latin patterns only _EN_SAN's can match
-            spans: list[Span] = []
-            self._latin_san(text, spans)
-            return spans
-        return self._latin_all(text)
+        """`_latin_all`'s spans, from the C scan's candidates when built (tests/anonymize/pii/test_person_latin.py
+        and test_detector_fast_paths.py hold the two equal)."""
+        if _latin_candidates is None:
+            if _SPACE_CAPITAL.search(text) is None:  # of the Latin patterns only _EN_SAN's can match
+                spans: list[Span] = []
+                self._latin_san(text, spans)
+                return spans
+            return self._latin_all(text)
+        return self._latin_decided(text, _latin_candidates(text))
+
+    def _latin_decided(self, text: str, candidates: list[tuple[int, int, int, int]]) -> list[Span]:
+        """The spans of `latin_candidates_reference(text)`'s candidates, each decided as `_latin_all` decides its
+        match, in its order."""
+        spans: list[Span] = []
+        pair_from = 0  # scan()'s position: a pair found consumes its characters, a rejected one its first
+        for code, start, end, extra in candidates:
+            if code == _PAIR:
+                if start >= pair_from:
+                    if _dictionary_pair(text, start, end):
+                        spans.append(self._person(start, end, 0.7, text, None))
+                        pair_from = end
+                    else:
+                        pair_from = start + 1
+            elif code == _LABEL:
+                tokens = _trim_latin(text[start:end].split(" "))
+                if tokens and _latin_ok(tokens, need_dictionary=True):
+                    spans.append(self._person(start, start + len(" ".join(tokens)), 0.75, text, None))
+            elif code == _TITLE:
+                if _latin_ok(text[start:end].split(" "), need_dictionary=False):
+                    # the title as _EN_TITLE's match, stripped: its characters up to the space before the head
+                    spans.append(self._person(start, end, 0.85, text, text[extra : start - 1]))
+            elif text[start:end].casefold() not in _LATIN_NOT_NAMES:  # _SAN
+                spans.append(self._person(start, end, 0.8, text, text[end:extra]))
+        return spans
 
     def _latin_all(self, text: str) -> list[Span]:
-        """Every Latin pattern (`_latin` skips those that can't match; the tests hold the two equal)."""
+        """Every Latin pattern, by the regexes (the definition `_latin` is held to)."""
         spans: list[Span] = []
         for match in _when(_EN_TITLE, text, "Mr", "Ms", "Mi", "Mx", "Dr", "Prof"):
             head = _LATIN_HEAD.match(text, match.end())
@@ -338,7 +370,7 @@ class PersonRecognizer(Recognizer):
                     end = head.start() + len(" ".join(tokens))
                     spans.append(self._person(head.start(), end, 0.75, text, None))
         self._latin_san(text, spans)
-        for match in scan(_EN_PAIR, text, _dictionary_pair):
+        for match in scan(_EN_PAIR, text, _dictionary_pair_match):
             spans.append(self._person(*match.span(), 0.7, text, None))
         return spans
 
@@ -400,6 +432,33 @@ def _name_ends(text: str, end: int, given: str) -> bool:
     return True
 
 
+def ja_full_name_reference(text: str, starts: list[int]) -> tuple[int, int] | None:
+    """Where the first full name with no cue is, from the first of `starts` where one starts: a dictionary surname
+    (longest first), an optional space, then the first pool given name (longest first) that ends there
+    (`_name_ends`). The definition of anonymize/csrc/person_ja.c (tests/anonymize/pii/test_person_ja.py)."""
+    for start in starts:
+        for surname in surnames_at(text, start):
+            middle = start + len(surname)
+            gap = 1 if text[middle : middle + 1] in (" ", "\u3000") else 0
+            given = next((g for g in given_at(text, middle + gap) if _name_ends(text, middle + gap + len(g), g)), None)
+            if given is not None:
+                return start, middle + gap + len(given)
+    return None
+
+
+def _ja_full_name_native(text: str, starts: list[int]) -> tuple[int, int] | None:
+    return NATIVE.person_ja_full_name(  # type: ignore[no-any-return,union-attr]
+        text, starts, ja_surname_prefixes(), ja_given_prefixes(), _AFTER_KANA_NAME
+    )
+
+
+# The C loops when built: Python made a tuple of the surnames (and given names) a text spells at each start, a
+# startswith call per dictionary entry with the right first character.
+_ja_full_name: Callable[[str, list[int]], tuple[int, int] | None] = (
+    _ja_full_name_native if getattr(NATIVE, "person_ja_full_name", None) is not None else ja_full_name_reference
+)
+
+
 def _self_introduced(text: str, span: Span) -> bool:
     """After a greeting, a name is one only as "<name>です" / "<name>と申します" — and not a word like 本日."""
     return text.startswith(_SELF_INTRO_END, span.end) and text[span.start : span.end] not in _PREFIX_WORDS
@@ -414,20 +473,54 @@ def _when(pattern: re.Pattern[str], text: str, *needles: str) -> Iterator[re.Mat
     return iter(())
 
 
-def _key_labels(text: str) -> Iterator[re.Match[str]]:
-    """_KEY_LABEL's matches, skipped when none of _KEY_WORDS (which each of its labels holds) is in the text."""
-    return _when(_KEY_LABEL, text, *_KEY_WORDS)
-
-
-def _dictionary_pair(match: re.Match[str]) -> bool:
-    """ "Emily Martin": a first name then a last name, both in the dictionaries, not both everyday words ("Grace
-    Hill"). (Scanned so that a rejected "Per Emily" still lets "Emily Martin" be tried.)"""
-    first, last = match.group().casefold().split(" ")
+def _dictionary_pair(text: str, start: int, end: int) -> bool:
+    """ "Emily Martin" at text[start:end]: a first name then a last name, both in the dictionaries, not both everyday
+    words ("Grace Hill"). (Scanned so that a rejected "Per Emily" still lets "Emily Martin" be tried.)"""
+    first, last = text[start:end].casefold().split(" ")
     if first in COMMON_WORDS and last in COMMON_WORDS:
         return False
-    if _HOUSE_NUMBER.search(match.string, 0, match.start()):
+    if _HOUSE_NUMBER.search(text, 0, start):
         return False  # "75400 Timothy Street": a street named after somebody, in an address
     return first in latin_first_names() and last in latin_last_names() and not {first, last} & _LATIN_NOT_NAMES
+
+
+def _dictionary_pair_match(match: re.Match[str]) -> bool:
+    return _dictionary_pair(match.string, match.start(), match.end())
+
+
+# The codes of latin_candidates_reference's (and person_latin.c's) candidates.
+_TITLE, _LABEL, _SAN, _PAIR = 0, 1, 2, 3
+
+
+def latin_candidates_reference(text: str) -> list[tuple[int, int, int, int]]:
+    """What `_latin_all`'s regexes match, for its loops to decide, as (code, start, end, extra) in its order:
+    (_TITLE, head start, head end, title start) for an _EN_TITLE match with a _LATIN_HEAD after it; (_LABEL, head
+    start, head end, 0) likewise for _EN_LABEL; (_SAN, name start, name end, match end) for _EN_SAN; (_PAIR, start,
+    end, 0) for every position where _EN_PAIR matches (scan() picks among them). Without a capital after whitespace
+    only _EN_SAN can match. The definition of anonymize/csrc/person_latin.c (tests/anonymize/pii/test_person_latin.py
+    holds the two equal)."""
+    found: list[tuple[int, int, int, int]] = []
+    spaced = _SPACE_CAPITAL.search(text) is not None
+    if spaced:
+        for match in _EN_TITLE.finditer(text):
+            if head := _LATIN_HEAD.match(text, match.end()):
+                found.append((_TITLE, head.start(), head.end(), match.start()))
+        for match in _EN_LABEL.finditer(text):
+            if head := _LATIN_HEAD.match(text, match.end()):
+                found.append((_LABEL, head.start(), head.end(), 0))
+    for match in _EN_SAN.finditer(text):
+        found.append((_SAN, match.start(), match.end("name"), match.end()))
+    if spaced:
+        pos = 0
+        while (match := _EN_PAIR.search(text, pos)) is not None:
+            found.append((_PAIR, match.start(), match.end(), 0))
+            pos = match.start() + 1
+    return found
+
+
+# The C scan when built: the regexes tried their lookbehinds and alternatives at every character of a text with a
+# capital, and made a match object per candidate.
+_latin_candidates: Callable[[str], list[tuple[int, int, int, int]]] | None = getattr(NATIVE, "person_latin", None)
 
 
 def _has_latin_capital(text: str) -> bool:

@@ -10,7 +10,7 @@ import pytest
 
 from anonymize.pii import PiiDetector
 from anonymize.pii.features import Feature, features_of
-from anonymize.pii.gate import ASCII_SPACES, Clue, gate_for, python_gate
+from anonymize.pii.gate import ASCII_SPACES, Clue, NativeGate, _table, gate_for, python_gate
 from anonymize.pii.known import KnownValues
 from anonymize.pii.normalize_map import normalize_text
 from anonymize.pii.recognizers import Recognizer, default_recognizers
@@ -80,12 +80,13 @@ def test_the_gate_skips_a_recognizer_only_where_it_finds_nothing(recognizer: Rec
 @pytest.mark.skipif(getattr(NATIVE, "pii_gate", None) is None, reason="the C extension is not built")
 def test_the_c_scan_gives_the_python_answer() -> None:
     recognizers = default_recognizers()
-    native, python = gate_for(recognizers), python_gate(recognizers)
-    assert native is not None and python is not None
-    assert type(native).__name__ == "NativeGate"  # the C scan is the one gate_for runs
+    native, python, table = gate_for(recognizers), python_gate(recognizers), _table(recognizers)
+    assert native is not None and python is not None and table is not None
+    assert type(native).__name__ == "PiiGate"  # the C scan, its clues read once, is the one gate_for runs
+    per_call = NativeGate(table)  # pii_gate: the same scan reading the tuples on every call
     extra = ["", "1", "+1", "+12", "1.2.3", "1.2.3.4", "::1", "1:2:3:4:5:6:7:8", "٠١٢٣٤٥٦٧٨٩٠١٢٣", "𝟎𝟏𝟐"]
     for text in [*TEXTS, *extra]:
-        assert native(text) == python(text), text
+        assert native(text) == python(text) == per_call(text), text
 
 
 @pytest.mark.skipif(getattr(NATIVE, "pii_gate", None) is None, reason="the C extension is not built")
@@ -116,8 +117,31 @@ def test_the_c_scan_of_each_kind_of_condition() -> None:
         Probe.clues = (clue,)
         native, python = gate_for([Probe()]), python_gate([Probe()])
         assert native is not None and python is not None
+        per_call = NativeGate([(1, clue)])
         for text in texts:
-            assert native(text) == python(text), (clue, text)
+            assert native(text) == python(text) == per_call(text), (clue, text)
+
+
+@pytest.mark.skipif(getattr(NATIVE, "PiiGate", None) is None, reason="the C extension is not built")
+def test_the_compiled_gate_refuses_malformed_clues_and_pickles() -> None:
+    """PiiGate reads its tuples once, so it checks them once: a malformed clue is refused when it is made."""
+    import pickle
+
+    good = (1, ("ab",), 3, "-", 1, "x", "", False, ((":", 1),))
+    for bad in [
+        (1, ("ab",)),
+        (1, ("ab", 2), 3, "-", 1, "x", "", False, ()),
+        (*good[:8], (("::", 1),)),
+        (-1, *good[1:]),
+    ]:
+        with pytest.raises((TypeError, OverflowError)):
+            NATIVE.PiiGate((good, bad))  # type: ignore[union-attr]
+    gate = NATIVE.PiiGate((good, (2, (), 0, "", 1, "", "", True, ())))  # type: ignore[union-attr]
+    assert gate("ab 1-23 :") == 1 and gate("様") == 2 and gate("ab 12") == 0
+    copy = pickle.loads(pickle.dumps(gate))
+    assert [copy(t) for t in ("ab 1-23 :", "様", "ab 12")] == [1, 2, 0]
+    with pytest.raises(TypeError):
+        gate(b"ab")
 
 
 def test_a_recognizer_that_declares_nothing_turns_the_gate_off() -> None:
