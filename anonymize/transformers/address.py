@@ -146,8 +146,12 @@ class Address(Keyed[AddressParams], MemoizedTransformer[AddressParams]):
 
     def native_transform(self) -> TransformCall | None:
         # The C fake writes Japanese postal codes and street lines; it hands any other value to `transform`
-        # (`auto`), whose every value other locales decide alike.
-        if NATIVE is None or self.params.part not in AddressPart.__members__ or self.params.locale != "auto":
+        # (`auto`). Under `us`/`gb` a street or building line in printable ASCII with a letter gets the same
+        # Western fake as under `auto` (`_western_text` and `is_latin_text` agree on it); every other value goes
+        # to `transform` (western_only). A postal code's shape depends on the locale: `auto` only.
+        locale, part = self.params.locale, self.params.part
+        western_only = locale in ("us", "gb") and part in ("street", "building")
+        if NATIVE is None or part not in AddressPart.__members__ or (locale != "auto" and not western_only):
             return None
         return NATIVE.AddressFake(
             self._index_of.index,
@@ -163,6 +167,7 @@ class Address(Keyed[AddressParams], MemoizedTransformer[AddressParams]):
             western=self._western.native(),
             memo=self.plain_memo(),  # Western fakes are kept where `transform` keeps its own
             memo_size=self.cache_size,
+            western_only=western_only,
         )
 
     def fake_address(self, key: str) -> FakeAddress:
