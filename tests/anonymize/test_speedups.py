@@ -1039,8 +1039,38 @@ def test_the_c_token_fake_equals_the_python_transform(params: dict) -> None:
     values += ["550e8400-e29b-41d4-a716-446655440000", "550E8400-E29B-41D4-A716-446655440000", "-" * 36, "", " "]
     values += ["AbC-123.xyz:9/q+r=s~t u", "ÄÖÜ-123", "full　width", "#!%&*", "ABCDEF", "abcdefg", "0123"]
     values += _odd_strings(rng, "abcdefABCXYZ0189-_.:/+=~$ #", 1500, 30)
+    values += _crypt_hashes(rng)
     assert _answers(native, values) == _answers(fresh.transform, values)
     assert _no_native("token", {}, "uuid") and _no_native("token", {}, "bytea")
+
+
+_BCRYPT = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _crypt_hashes(rng: random.Random) -> list[str]:
+    """Password hashes behind `$algorithm$params$` headers (token._CRYPT_PREFIX), and near misses of the header."""
+    values = ["$2b$12$" + "".join(rng.choice(_BCRYPT) for _ in range(53)) for _ in range(300)]
+    values += ["$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", "$5$rounds=5000$salt$hash", "$6$x", "$1$", "$2b$"]
+    values += ["$2b$12$", "$abcdefghijk$x", "$abcdefghij$x", "$2b$123$x", "$2b$1$x", "$a=1,b$x", "$x$m=1,$y"]
+    values += ["$x$rounds=$y", "$x$r=5$y", "$x$r=5,s=6,$y", "$$x", "$x", "$2b$12$ab_c", "$2B$12$x", "$2b$12$$$"]
+    values += ["$2b$12$deadbeef", "$2b$12$DEADBEEF", "$2b$12$12$ab", "$x$a=1,b=22$r=3$q", "$x$rounds=1$7$z"]
+    values += ["$" + v for v in _odd_strings(rng, "$019abrz=,.AZ/-", 3000, 24)]
+    return values
+
+
+def test_the_c_token_fake_writes_password_hashes_itself() -> None:
+    """A hash behind its header is made in C (a fallback that refuses proves it) and equals Python's."""
+    rng = random.Random(29)
+    transformer = build_transformer(ColumnRule(transform="token"), ColumnInfo("public.t", "c", "text"), KEY)
+    native = type(transformer.native_transform())(
+        transformer._digest, hashlib.shake_256, b"-_.:/+=~$ ", _refuse, -1, crypt=True
+    )
+    values = ["$2b$12$" + "".join(rng.choice(_BCRYPT) for _ in range(53)) for _ in range(300)]
+    values += ["$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", "$5$rounds=5000$salt$hash", "$2b$12$12$ab"]
+    assert [native(v, {}) for v in values] == [transformer.transform(v, {}) for v in values]
+    for handed in ("$2b$12$", "$x", "$2b$12$ab_c", "$abcdefghijk$x"):  # no header, nothing behind it, a `_`
+        with pytest.raises(AssertionError, match="handed to Python"):
+            native(handed, {})
 
 
 def test_the_c_fakes_refuse_bad_arguments() -> None:
