@@ -15,7 +15,7 @@ value a Japanese fake, as before this param existed; `auto` (the default) decide
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -137,12 +137,14 @@ class Address(Keyed[AddressParams], MemoizedTransformer[AddressParams]):
         self._western = WesternAddresses(keyring.digester(self.domain + "\0western"))
         self._is_western = locales.is_latin_text if params.locale == "auto" else self._western_text
 
-    def leak_items(self, value: str) -> Iterator[tuple[str, bool]]:
+    def leak_items(self, value: str) -> tuple[tuple[str, bool], ...]:
         # A unit alone ("Apt 12B", "Suite 870", "305号室") is in every building: it reaches nobody on its own, and
         # fakes of that form can't avoid the real ones (anonymize.specificity). Counted apart, like a common name;
-        # left unchanged in its own row it still fails the run.
-        for piece in self.leak_values(value):
-            yield piece, self.identifying and specific_address(piece)
+        # left unchanged in its own row it still fails the run. `leak_values` inlined (the whole value, if personal
+        # and not blank), a tuple rather than a generator: called once per value by the row loop and the JSON walk.
+        if not (self.personal and value.strip()):
+            return ()
+        return ((value, self.identifying and specific_address(value)),)
 
     def native_transform(self) -> TransformCall | None:
         # The C fake writes Japanese postal codes and street lines; it hands any other value to `transform`
