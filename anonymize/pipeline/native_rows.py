@@ -33,8 +33,8 @@ if NATIVE is not None:
 
 # The record modes (slots.py) as rows.c numbers them. Whole if digit: the digit test (digits.whole_if_digit, which
 # such a transformer declares as its leak_values) is made in C, without the call. Whole or nothing: the slot's
-# leak_items is called and its first item recorded whole in C (it was a callback into Python, LeakRecorder's
-# record_whole: ~10 us a value). Pieces: the slot's leak_items is called, the recording is done in C.
+# leak_items is called and its first item recorded whole in C (it was a callback into Python per value, through
+# LeakRecorder.record_whole). Pieces: the slot's leak_items is called, the recording is done in C.
 _CODES = {
     NOT_PERSONAL: RecordMode.NOT_PERSONAL,
     WHOLE: RecordMode.WHOLE,
