@@ -12,7 +12,7 @@ from typing import Any
 
 # Bumped with every change of a C function's signature or meaning: anonymize/speedups.py ignores a build whose API
 # differs (an old .so left in place by a failed optional rebuild), falling back to Python.
-API = 15
+API = 16
 
 
 class RecordMode(IntEnum):
@@ -21,7 +21,7 @@ class RecordMode(IntEnum):
     NOT_PERSONAL = 0
     WHOLE = 1  # LeakRecorder.record_whole of the value itself
     WHOLE_VALUE_OR_NOTHING = 2  # of leak_values(value)[0], if any (no leak mode's today)
-    PYTHON = 3  # record_slow, a callback into Python ("whole or nothing")
+    WHOLE_ITEM_OR_NOTHING = 3  # of leak_items(value)'s first (piece, identifying[, origin]), if any, in C
     WHOLE_IF_DIGIT = 4  # WHOLE if the value has a decimal digit (digits.whole_if_digit, tested in C)
     PIECES = 5  # LeakRecorder.record over leak_items(value), in C
 

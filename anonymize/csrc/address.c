@@ -24,6 +24,8 @@ typedef struct {
     Western western; /* its digest NULL: Western values are all Python's */
     PyObject *memo;  /* the transformer's memo (dict), or NULL: Western fakes keyed on the value are kept there */
     Py_ssize_t memo_size;
+    int western_only; /* a `us`/`gb` rule's street or building: what western.c doesn't write is Python's, never
+                         a Japanese fake (Address._western_text decides other values unlike locale `auto`) */
 } AddressFake;
 
 static PyObject *building_words[12], *chome, *ban;
@@ -192,6 +194,10 @@ address_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwn
             return western;
         }
     }
+    if (fake->western_only) {
+        Py_DECREF(key);
+        return fake_fallback(&fake->head, args);
+    }
     if (fake->part == ADDRESS_BUILDING) { /* a Japanese building line: Python */
         Py_DECREF(key);
         return fake_fallback(&fake->head, args);
@@ -291,14 +297,21 @@ address_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     PyObject *index, *extra_digest, *towns, *kanji_blocks, *dash_blocks, *key_column, *nfkc, *fallback;
     PyObject *western = Py_None, *memo_object = Py_None;
     int part;
+    int western_only = 0;
     Py_ssize_t max_length, memo_size = 0;
     static char *names[] = {"index",    "extra_digest", "towns",   "kanji_blocks", "dash_blocks",
                             "key_column", "nfkc",       "part",    "fallback",     "max_length",
-                            "western",  "memo",         "memo_size", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO!O!O!OOiOn|OOn", names, &index, &extra_digest, &PyTuple_Type,
+                            "western",  "memo",         "memo_size", "western_only", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO!O!O!OOiOn|OOnp", names, &index, &extra_digest, &PyTuple_Type,
                                      &towns, &PyTuple_Type, &kanji_blocks, &PyTuple_Type, &dash_blocks, &key_column,
-                                     &nfkc, &part, &fallback, &max_length, &western, &memo_object, &memo_size))
+                                     &nfkc, &part, &fallback, &max_length, &western, &memo_object, &memo_size,
+                                     &western_only))
         return NULL;
+    /* western_only: a street or building line with `western`; a postal code's shapes differ by locale */
+    if (western_only && (western == Py_None || part == ADDRESS_POSTAL_CODE)) {
+        PyErr_SetString(PyExc_TypeError, "AddressFake: western_only needs western and a street or building part");
+        return NULL;
+    }
     /* memo: None, or the transformer's memo dict (with memo_size, its cache_size), for the Western fakes */
     if (memo_object != Py_None && (!PyDict_Check(memo_object) || memo_size < 1)) {
         PyErr_SetString(PyExc_TypeError, "AddressFake: memo is None or a dict, with memo_size >= 1");
@@ -369,6 +382,7 @@ address_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     fake->memo_size = memo_size;
+    fake->western_only = western_only;
     return (PyObject *)fake;
 }
 

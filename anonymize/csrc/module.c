@@ -20,7 +20,7 @@ PyDoc_STRVAR(text_output_keys_doc, "text_output_keys(value: str) -> list[str]\n\
 PyDoc_STRVAR(text_output_hashes_doc, "text_output_hashes(value: str, salt: str) -> list[int]\n\n"
                                      "leak_keys.text_output_hashes: hash(salt + key) for each output key.");
 PyDoc_STRVAR(transform_lines_doc, "transform_lines(lines, width, slots, row_arg, lazy_row, salt, seen_other, "
-                                  "seen_identifying, seen_limit, record_slow, failed) -> tuple\n\n"
+                                  "seen_identifying, seen_limit, failed) -> tuple\n\n"
                                   "pipeline.rows.RowTransformer's row loop; see pipeline.native_rows.NativeLoop.");
 PyDoc_STRVAR(scan_lines_doc, "scan_lines(lines, wanted, is_json, salt, text_cache, json_cache, cache_limit) -> "
                              "tuple\n\nverify.scan_lines' loop: (hashes, positions, values).");

@@ -114,6 +114,44 @@ record_whole(Leaks *leaks, PyObject *value, PyObject *new, int identifying, uint
     return same;
 }
 
+/* "Whole or nothing" (the Python loop's WHOLE_OR_NOTHING): leak_items(value) gives (piece, identifying[, origin])
+ * or nothing; the first item's piece is recorded whole under its own flag, with its origin id or the slot's. -1 on
+ * error. */
+static int
+record_first_item(Leaks *leaks, PyObject *leak_items, PyObject *value, PyObject *new, uint32_t origin)
+{
+    PyObject *found = PyObject_CallOneArg(leak_items, value);
+    PyObject *items = found == NULL ? NULL : PySequence_List(found);
+    Py_XDECREF(found);
+    if (items == NULL)
+        return -1;
+    if (PyList_GET_SIZE(items) == 0) {
+        Py_DECREF(items);
+        return 0;
+    }
+    PyObject *item = PyList_GET_ITEM(items, 0);
+    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 2 || PyTuple_GET_SIZE(item) > 3 ||
+        !PyUnicode_Check(PyTuple_GET_ITEM(item, 0))) {
+        Py_DECREF(items);
+        PyErr_SetString(PyExc_TypeError, "leak_items must yield (piece: str, identifying[, origin: int]) tuples");
+        return -1;
+    }
+    if (PyTuple_GET_SIZE(item) == 3) {
+        unsigned long given = PyLong_AsUnsignedLong(PyTuple_GET_ITEM(item, 2));
+        if ((given == (unsigned long)-1 && PyErr_Occurred()) || given > UINT32_MAX) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_OverflowError, "an origin id must fit 32 bits");
+            Py_DECREF(items);
+            return -1;
+        }
+        origin = (uint32_t)given;
+    }
+    int identifying = PyObject_IsTrue(PyTuple_GET_ITEM(item, 1));
+    int unchanged = identifying < 0 ? -1 : record_whole(leaks, PyTuple_GET_ITEM(item, 0), new, identifying, origin);
+    Py_DECREF(items);
+    return unchanged;
+}
+
 /* The output keys of a fake as a set: leak_keys.output_keys(new, True) for JSON, the C ones for text. */
 static PyObject *
 output_key_set(PyObject *new, int is_json)
@@ -361,19 +399,18 @@ parse_slots(PyObject *specs, Slot **out, Py_ssize_t *count, Py_ssize_t width)
     return 0;
 }
 
-/* transform_lines(lines, width, slots, row_arg, lazy_row, salt, seen_other, seen_identifying, seen_limit,
- *                 record_slow, failed) -> (counts, identifying, other, inline hashes, inline positions, inline values,
+/* transform_lines(lines, width, slots, row_arg, lazy_row, salt, seen_other, seen_identifying, seen_limit, failed) -> (counts, identifying, other, inline hashes, inline positions, inline values,
  *                 origins of the identifying hashes, identifiers' hashes, their origins)
  * See pipeline.native_rows.NativeLoop.process for the arguments. `lines` is rewritten in place. */
 PyObject *
 py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 11) {
-        PyErr_SetString(PyExc_TypeError, "transform_lines takes 11 arguments");
+    if (nargs != 10) {
+        PyErr_SetString(PyExc_TypeError, "transform_lines takes 10 arguments");
         return NULL;
     }
     PyObject *lines = args[0], *row_arg = args[3], *lazy_row = args[4], *salt = args[5];
-    PyObject *record_slow = args[9], *failed = args[10];
+    PyObject *failed = args[9];
     Py_ssize_t width = PyLong_AsSsize_t(args[1]);
     Py_ssize_t seen_limit = PyLong_AsSsize_t(args[8]);
     if ((width == -1 || seen_limit == -1) && PyErr_Occurred())
@@ -488,14 +525,8 @@ py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                     record_whole(&leaks, PyTuple_GET_ITEM(items, 0), new, slot->identifying, slot->origin) : 0;
                 Py_DECREF(items);
             }
-            else if (leak_check && slot->mode == MODE_PYTHON) {
-                PyObject *index = PyLong_FromSsize_t(s);
-                PyObject *answer = index == NULL ? NULL :
-                    PyObject_CallFunctionObjArgs(record_slow, index, value, new, NULL);
-                Py_XDECREF(index);
-                unchanged = answer == NULL ? -1 : PyObject_IsTrue(answer);
-                Py_XDECREF(answer);
-            }
+            else if (leak_check && slot->mode == MODE_WHOLE_ITEM_OR_NOTHING)
+                unchanged = record_first_item(&leaks, slot->leak_values, value, new, slot->origin);
             if (unchanged < 0)
                 goto done;
             slot->counts[3] += unchanged;

@@ -1,42 +1,50 @@
 /* verify.scan_lines: the output lines' text and JSON fields -> the keyed hashes of their keys, for the leak check.
  * The same loop as the Python reference (per-process caches of raw field -> hashes shared with it), without the
- * interpreter's cost per field; JSON values still go through the Python `_raw_keys`. */
+ * interpreter's cost per field; a JSON value's keys still come from the Python `leak_keys.output_keys` (its memos of
+ * the documents the transforms just wrote), hashed here (`_raw_keys`' JSON case). */
 #include "speedups.h"
 
 #include <stdint.h>
 #include <string.h>
 
-static PyObject *raw_keys; /* verify._raw_keys, for JSON fields: imported on first use (verify imports us) */
+static PyObject *output_keys; /* leak_keys.output_keys, for JSON fields: imported on first use */
 
 /* The hashes of one field packed as int64s (array('q') bytes), computed on a cache miss: what the caches hold.
- * JSON goes through the Python `_raw_keys`. New reference. */
+ * JSON: verify._raw_keys' JSON case, [hash(salt + key) for key in output_keys(decode_field(raw), True)], the keys
+ * from Python, the field's decoding and the hashes here. New reference. */
 static PyObject *
 packed_hashes(const char *raw, Py_ssize_t length, int is_json, PyObject *salt)
 {
     Buffer hashes = {NULL, 0, 0, 8};
     PyObject *packed = NULL;
     if (is_json) {
-        if (raw_keys == NULL) {
-            PyObject *verify = PyImport_ImportModule("anonymize.verify");
-            if (verify == NULL)
+        if (output_keys == NULL) {
+            PyObject *module = PyImport_ImportModule("anonymize.leak_keys");
+            if (module == NULL)
                 return NULL;
-            raw_keys = PyObject_GetAttrString(verify, "_raw_keys");
-            Py_DECREF(verify);
-            if (raw_keys == NULL)
+            output_keys = PyObject_GetAttrString(module, "output_keys");
+            Py_DECREF(module);
+            if (output_keys == NULL)
                 return NULL;
         }
-        PyObject *bytes = PyBytes_FromStringAndSize(raw, length);
-        PyObject *list = bytes ? PyObject_CallFunctionObjArgs(raw_keys, bytes, Py_True, salt, NULL) : NULL;
-        Py_XDECREF(bytes);
+        PyObject *value = ct_decode(raw, length);
+        PyObject *list = value ? PyObject_CallFunctionObjArgs(output_keys, value, Py_True, NULL) : NULL;
+        Py_XDECREF(value);
         if (list == NULL)
             return NULL;
         if (!PyList_Check(list)) {
             Py_DECREF(list);
-            PyErr_SetString(PyExc_TypeError, "a field's hashes must be a list");
+            PyErr_SetString(PyExc_TypeError, "output_keys must return a list");
             return NULL;
         }
         for (Py_ssize_t h = 0; h < PyList_GET_SIZE(list); h++) {
-            int64_t hashed = PyLong_AsLongLong(PyList_GET_ITEM(list, h));
+            PyObject *key = PyList_GET_ITEM(list, h);
+            if (!PyUnicode_Check(key)) {
+                Py_DECREF(list);
+                PyErr_SetString(PyExc_TypeError, "output_keys must return a list of str");
+                goto done;
+            }
+            int64_t hashed = (int64_t)lk_salted_hash(salt, key);
             if ((hashed == -1 && PyErr_Occurred()) || buffer_push(&hashes, &hashed) < 0) {
                 Py_DECREF(list);
                 goto done;

@@ -26,18 +26,19 @@ from anonymize.pipeline.slots import (
     width_error,
 )
 from anonymize.speedups import NATIVE
-from anonymize.verify import SEEN_LIMIT, LeakHasher, LeakRecorder
+from anonymize.verify import SEEN_LIMIT, LeakHasher
 
 if NATIVE is not None:
     Mapping.register(NATIVE.Row)  # LazyRow's C twin: what transformers receive from the C row loop
 
 # The record modes (slots.py) as rows.c numbers them. Whole if digit: the digit test (digits.whole_if_digit, which
-# such a transformer declares as its leak_values) is made in C, without the call. Whole or nothing calls back into
-# Python (record_slow). Pieces: the slot's leak_items is called, the recording is done in C.
+# such a transformer declares as its leak_values) is made in C, without the call. Whole or nothing: the slot's
+# leak_items is called and its first item recorded whole in C (it was a callback into Python per value, through
+# LeakRecorder.record_whole). Pieces: the slot's leak_items is called, the recording is done in C.
 _CODES = {
     NOT_PERSONAL: RecordMode.NOT_PERSONAL,
     WHOLE: RecordMode.WHOLE,
-    WHOLE_OR_NOTHING: RecordMode.PYTHON,
+    WHOLE_OR_NOTHING: RecordMode.WHOLE_ITEM_OR_NOTHING,
     WHOLE_IF_DIGIT: RecordMode.WHOLE_IF_DIGIT,
     PIECES: RecordMode.PIECES,
 }
@@ -74,7 +75,7 @@ class NativeLoop:
             mode=_CODES[mode],
             identifying=bool(slot.identifying),
             is_json=bool(slot.is_json),
-            leak_values=transformer.leak_items if mode is PIECES else transformer.leak_values,
+            leak_values=transformer.leak_items if mode in (PIECES, WHOLE_OR_NOTHING) else transformer.leak_values,
             scan_index=scan_inline.get(slot.position, -1),
             # Repeated emails, phones, IPs: the C loop reads the fake from the memo, no call into Python.
             memo=transformer.plain_memo() if native is None else None,
@@ -85,18 +86,6 @@ class NativeLoop:
         """`lines` transformed in place; `scan` gives the output lines' keys for the leak check."""
         assert NATIVE is not None
         hasher = self.hasher
-        slow = LeakRecorder.new(hasher) if hasher is not None else None
-
-        def record_slow(index: int, value: str, new: str | None) -> bool:
-            """A "whole or nothing" slot's value: its leak_items give (value, identifying[, origin]) or nothing."""
-            assert slow is not None
-            slot = self.slots[index]
-            items = list(slot.transformer.leak_items(value))
-            if not items:
-                return False
-            origin = items[0][2] if len(items[0]) > 2 else slot.origin
-            return slow.record_whole(items[0][0], new, items[0][1], origin)
-
         failed = [0, 0]
         try:
             (
@@ -119,7 +108,6 @@ class NativeLoop:
                 hasher.seen[False] if hasher is not None else None,
                 hasher.seen[True] if hasher is not None else None,
                 SEEN_LIMIT,
-                record_slow,
                 failed,
             )
         except AnonymizeError:
@@ -133,14 +121,9 @@ class NativeLoop:
         rows = len(lines)
         hashes, positions, values = scan(lines)
         lines.append(b"")
-        if slow is None:
+        if hasher is None:
             return ChunkResult(b"\n".join(lines), rows, counts)
         scanned = (hashes + inline_hashes, positions + inline_positions, values + inline_values)
-        identifying += slow.identifying.tobytes()
-        other += slow.other.tobytes()
-        origins += slow.origins.tobytes()
-        ids += slow.ids.tobytes()
-        id_origins += slow.id_origins.tobytes()
         return ChunkResult(
             b"\n".join(lines), rows, counts, identifying, other, scanned, origins, shipment(), ids, id_origins
         )

@@ -15,7 +15,7 @@ value a Japanese fake, as before this param existed; `auto` (the default) decide
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -137,17 +137,23 @@ class Address(Keyed[AddressParams], MemoizedTransformer[AddressParams]):
         self._western = WesternAddresses(keyring.digester(self.domain + "\0western"))
         self._is_western = locales.is_latin_text if params.locale == "auto" else self._western_text
 
-    def leak_items(self, value: str) -> Iterator[tuple[str, bool]]:
+    def leak_items(self, value: str) -> tuple[tuple[str, bool], ...]:
         # A unit alone ("Apt 12B", "Suite 870", "305号室") is in every building: it reaches nobody on its own, and
         # fakes of that form can't avoid the real ones (anonymize.specificity). Counted apart, like a common name;
-        # left unchanged in its own row it still fails the run.
-        for piece in self.leak_values(value):
-            yield piece, self.identifying and specific_address(piece)
+        # left unchanged in its own row it still fails the run. `leak_values` inlined (the whole value, if personal
+        # and not blank), a tuple rather than a generator: called once per value by the row loop and the JSON walk.
+        if not (self.personal and value.strip()):
+            return ()
+        return ((value, self.identifying and specific_address(value)),)
 
     def native_transform(self) -> TransformCall | None:
         # The C fake writes Japanese postal codes and street lines; it hands any other value to `transform`
-        # (`auto`), whose every value other locales decide alike.
-        if NATIVE is None or self.params.part not in AddressPart.__members__ or self.params.locale != "auto":
+        # (`auto`). Under `us`/`gb` a street or building line in printable ASCII with a letter gets the same
+        # Western fake as under `auto` (`_western_text` and `is_latin_text` agree on it); every other value goes
+        # to `transform` (western_only). A postal code's shape depends on the locale: `auto` only.
+        locale, part = self.params.locale, self.params.part
+        western_only = locale in ("us", "gb") and part in ("street", "building")
+        if NATIVE is None or part not in AddressPart.__members__ or (locale != "auto" and not western_only):
             return None
         return NATIVE.AddressFake(
             self._index_of.index,
@@ -163,6 +169,7 @@ class Address(Keyed[AddressParams], MemoizedTransformer[AddressParams]):
             western=self._western.native(),
             memo=self.plain_memo(),  # Western fakes are kept where `transform` keeps its own
             memo_size=self.cache_size,
+            western_only=western_only,
         )
 
     def fake_address(self, key: str) -> FakeAddress:

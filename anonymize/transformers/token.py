@@ -51,7 +51,12 @@ class Token(MemoizedTransformer[TokenParams]):
             return None
         kept = "".join(c for c in self.params.keep_chars if c.isascii()).encode()
         return NATIVE.TokenFake(
-            self._digest, hashlib.shake_256, kept, self.transform, native_max_length(self.max_length)
+            self._digest,
+            hashlib.shake_256,
+            kept,
+            self.transform,
+            native_max_length(self.max_length),
+            crypt=self.params.keep_prefix,  # bcrypt/sha-crypt hashes ($2b$12$...) keep their header, in C too
         )
 
     def _stream(self, value: str, length: int) -> bytes:

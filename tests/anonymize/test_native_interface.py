@@ -54,11 +54,11 @@ def test_the_row_loop_reads_slots_by_name() -> None:
     line = b"1\tx"
     spec = changing_slot(1, lambda value, row: value.upper())
     lines = [line]
-    NATIVE.transform_lines(lines, 2, (spec,), {}, None, None, None, None, 1, None, [0, 0])
+    NATIVE.transform_lines(lines, 2, (spec,), {}, None, None, None, None, 1, [0, 0])
     assert lines == [b"1\tX"]
     positional = (1, spec.transform, 0, False, False, None, -1, None, 0)
     with pytest.raises(TypeError, match=r"SlotSpec \(no attribute transform"):
-        NATIVE.transform_lines([line], 2, (positional,), {}, None, None, None, None, 1, None, [0, 0])
+        NATIVE.transform_lines([line], 2, (positional,), {}, None, None, None, None, 1, [0, 0])
     odd = dataclasses.replace(spec, identifying=2)
     with pytest.raises(ValueError, match="must be bools"):
-        NATIVE.transform_lines([line], 2, (odd,), {}, None, None, None, None, 1, None, [0, 0])
+        NATIVE.transform_lines([line], 2, (odd,), {}, None, None, None, None, 1, [0, 0])

@@ -155,6 +155,8 @@ ROW_RULES = {
     "payload": {"transform": "json", "params": {"paths": {"$..email": "email", "$..phone": "phone"}}},
     "note": "keep",
     "meta": "keep",
+    # whole or nothing (a unit alone isn't identifying: its own flag per value), a Western line written in C
+    "street": {"transform": "address", "params": {"part": "street", "locale": "us"}},
 }
 ROW_TYPES = {"id": "bigint", "ip": "inet", "born": "date", "amount": "numeric", "payload": "jsonb", "meta": "jsonb"}
 
@@ -206,6 +208,7 @@ def _row_lines(count: int, seed: int) -> bytes:
             maybe(payload),
             maybe(rng.choice(["kept\\text", f"user{i % 300}.x@example.co.jp", "ok"])),
             maybe('{"k": "v"}'),
+            maybe(rng.choice([f"{i % 90 + 1} Baker Street", "Suite 870", "Apt 12B", "桜台3-12-5", " ", "123"])),
         ]
         lines.append(encode_line(row))
     return b"".join(lines)
@@ -344,7 +347,7 @@ def test_both_loops_take_an_origin_id_and_refuse_what_is_no_id(native: bool) -> 
 def test_both_loops_refuse_a_short_row_and_a_failing_transform_the_same_way(native: bool) -> None:
     plan = _row_plan()
     codec = RowTransformer(plan, tuple(ROW_RULES), LeakHasher(salt=SALT), native=native)
-    with pytest.raises(TransformError, match=r"public\.t: a row has 3 fields where 16 columns were expected"):
+    with pytest.raises(TransformError, match=r"public\.t: a row has 3 fields where 17 columns were expected"):
         codec.process(b"1\t2\t3\n")
 
     def broken(value: str, row: object) -> str:
@@ -544,7 +547,7 @@ def test_the_c_row_reads_fields_like_the_lazy_row() -> None:
     with pytest.raises(KeyError):
         row["id"]  # no line yet
     # The row loop points it at each line (here with no columns to transform).
-    reference.NATIVE.transform_lines([line], 4, (), row, row, None, None, None, 1, None, [0, 0])
+    reference.NATIVE.transform_lines([line], 4, (), row, row, None, None, None, 1, [0, 0])
     for name in index:
         assert row.get(name) == lazy.get(name) == row[name]
     assert row.get("nope") is None and row.get("nope", "d") == "d" == lazy.get("nope", "d")
@@ -923,8 +926,14 @@ def test_the_c_address_fake_writes_western_values_itself() -> None:
     equal Python's; what needs a redraw or isn't Western goes to Python."""
     rng = random.Random(23)
     values = _western_addresses(rng, 1500) + ["2353 Charles Shoal", "Apt 5492F", "Flat 2660H", "DA4P 1YJ"]
-    for part in ("street", "building", "postal_code"):
-        rule = ColumnRule(transform="address", params={"part": part})
+    for part, locale in (
+        ("street", "auto"),
+        ("building", "auto"),
+        ("postal_code", "auto"),
+        ("street", "us"),
+        ("building", "gb"),
+    ):
+        rule = ColumnRule(transform="address", params={"part": part, "locale": locale})
         transformer = build_transformer(rule, ColumnInfo("public.t", "c", "text"), KEY)
         native = transformer.native_transform()
         native = type(native)(
@@ -933,14 +942,19 @@ def test_the_c_address_fake_writes_western_values_itself() -> None:
             tuple(transformer.places.towns),
             address_module._KANJI_BLOCKS,
             address_module._DASH_BLOCKS,
-            None,
+            None if locale == "auto" else "id",  # keyed on a row id: what the Japanese fakes would take
             normalize.nfkc,
             ["postal_code", "street", "building"].index(part),
             _refuse,
             -1,
             western=transformer._western.native(),
+            western_only=locale != "auto",
         )
         fresh = build_transformer(rule, ColumnInfo("public.t", "c", "text"), KEY)
+        if locale != "auto":  # under us/gb, a value western.c doesn't write is Python's, never a Japanese fake
+            for handed in ("桜台3-12-5", "123", " "):
+                with pytest.raises(AssertionError, match="handed to Python"):
+                    native(handed, {"id": "42"})
         made = []
         for value in values:
             try:
@@ -954,12 +968,18 @@ def test_the_c_address_fake_writes_western_values_itself() -> None:
             native(handed, {})
 
 
-@pytest.mark.parametrize("part", ["postal_code", "street", "building"])
+@pytest.mark.parametrize(
+    ("part", "locale"),
+    [("postal_code", "auto"), ("street", "auto"), ("building", "auto"), ("street", "us"), ("building", "gb")],
+)
 @pytest.mark.parametrize("key_column", ["id", None])
 @pytest.mark.parametrize("pg_type", ["text", "varchar(8)"])
-def test_the_c_address_fake_equals_the_python_transform(part: str, key_column: str | None, pg_type: str) -> None:
+def test_the_c_address_fake_equals_the_python_transform(
+    part: str, locale: str, key_column: str | None, pg_type: str
+) -> None:
+    """`us`/`gb` street and building lines: the Western fakes in C, every other value handed to Python."""
     rng = random.Random(17)
-    params = {"part": part} if key_column is None else {"part": part, "key_column": key_column}
+    params = {"part": part, "locale": locale} | ({} if key_column is None else {"key_column": key_column})
     native, fresh = _both(ColumnRule(transform="address", params=params), pg_type)
     streets = [
         "東京都千代田区一丁目3番4号",
@@ -985,7 +1005,7 @@ def test_the_c_address_fake_equals_the_python_transform(part: str, key_column: s
     values, rows = values + own_values, rows + own_rows
     assert _answers(native, values, rows) == _answers(fresh.transform, values, rows)
     assert _no_native("address", {"part": "full"}) and _no_native("address", {"part": "city", "key_column": "id"})
-    assert _no_native("address", {"part": part, "locale": "us"}) and _no_native(
+    assert _no_native("address", {"part": "postal_code", "locale": "us"}) and _no_native(
         "address", {"part": part, "locale": "ja"}
     )
 
@@ -1019,8 +1039,38 @@ def test_the_c_token_fake_equals_the_python_transform(params: dict) -> None:
     values += ["550e8400-e29b-41d4-a716-446655440000", "550E8400-E29B-41D4-A716-446655440000", "-" * 36, "", " "]
     values += ["AbC-123.xyz:9/q+r=s~t u", "ÄÖÜ-123", "full　width", "#!%&*", "ABCDEF", "abcdefg", "0123"]
     values += _odd_strings(rng, "abcdefABCXYZ0189-_.:/+=~$ #", 1500, 30)
+    values += _crypt_hashes(rng)
     assert _answers(native, values) == _answers(fresh.transform, values)
     assert _no_native("token", {}, "uuid") and _no_native("token", {}, "bytea")
+
+
+_BCRYPT = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _crypt_hashes(rng: random.Random) -> list[str]:
+    """Password hashes behind `$algorithm$params$` headers (token._CRYPT_PREFIX), and near misses of the header."""
+    values = ["$2b$12$" + "".join(rng.choice(_BCRYPT) for _ in range(53)) for _ in range(300)]
+    values += ["$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", "$5$rounds=5000$salt$hash", "$6$x", "$1$", "$2b$"]
+    values += ["$2b$12$", "$abcdefghijk$x", "$abcdefghij$x", "$2b$123$x", "$2b$1$x", "$a=1,b$x", "$x$m=1,$y"]
+    values += ["$x$rounds=$y", "$x$r=5$y", "$x$r=5,s=6,$y", "$$x", "$x", "$2b$12$ab_c", "$2B$12$x", "$2b$12$$$"]
+    values += ["$2b$12$deadbeef", "$2b$12$DEADBEEF", "$2b$12$12$ab", "$x$a=1,b=22$r=3$q", "$x$rounds=1$7$z"]
+    values += ["$" + v for v in _odd_strings(rng, "$019abrz=,.AZ/-", 3000, 24)]
+    return values
+
+
+def test_the_c_token_fake_writes_password_hashes_itself() -> None:
+    """A hash behind its header is made in C (a fallback that refuses proves it) and equals Python's."""
+    rng = random.Random(29)
+    transformer = build_transformer(ColumnRule(transform="token"), ColumnInfo("public.t", "c", "text"), KEY)
+    native = type(transformer.native_transform())(
+        transformer._digest, hashlib.shake_256, b"-_.:/+=~$ ", _refuse, -1, crypt=True
+    )
+    values = ["$2b$12$" + "".join(rng.choice(_BCRYPT) for _ in range(53)) for _ in range(300)]
+    values += ["$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", "$5$rounds=5000$salt$hash", "$2b$12$12$ab"]
+    assert [native(v, {}) for v in values] == [transformer.transform(v, {}) for v in values]
+    for handed in ("$2b$12$", "$x", "$2b$12$ab_c", "$abcdefghijk$x"):  # no header, nothing behind it, a `_`
+        with pytest.raises(AssertionError, match="handed to Python"):
+            native(handed, {})
 
 
 def test_the_c_fakes_refuse_bad_arguments() -> None:

@@ -360,7 +360,7 @@ def _through_c(field: bytes) -> tuple:
     lines = [b"0\t" + field]
     spec = changing_slot(1, lambda value, row: value + "!")
     try:
-        NATIVE.transform_lines(lines, 2, (spec,), {}, None, None, None, None, 1, None, [0, 0])
+        NATIVE.transform_lines(lines, 2, (spec,), {}, None, None, None, None, 1, [0, 0])
     except (UnicodeDecodeError, ValueError) as exc:
         return ("error", type(exc).__name__)
     return ("ok", lines[0])
