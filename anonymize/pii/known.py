@@ -25,9 +25,9 @@ _LITERAL_KINDS = frozenset({Kind.PERSON, Kind.EMAIL, Kind.ADDRESS, Kind.IP})
 _MIN_LITERAL = {Kind.PERSON: 2, Kind.EMAIL: 6, Kind.ADDRESS: 6, Kind.IP: 7}
 # Digit runs that may hold a number-shaped known value; separators as people type them.
 _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z_])\+?\(?\d[\d\-. ()]{4,22}\d(?![0-9A-Za-z_])")
-# The ASCII word characters a known ASCII spelling must not touch on either side (a set lookup per match: the
-# per-match loop of _find_literals runs for every hit of the automaton, most of them rejected here).
-_WORD_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+# The ASCII word characters a known ASCII spelling must not touch on either side, the gate's own (a set lookup per
+# match: the per-match loop of _find_literals runs for every hit of the automaton, most of them rejected here).
+_WORD_CHARS = known_gate.WORD_CHARS
 # _DIGIT_RUN without its boundaries and optional "+(" : every match of _DIGIT_RUN holds one, and without the
 # lookbehind first `re` skips ahead to a digit, ~5x faster on the texts (ids, timestamps) that hold none.
 _DIGIT_RUN_CORE = re.compile(r"\d[\d\-. ()]{4,22}\d")

@@ -25,7 +25,9 @@ from anonymize.speedups import NATIVE
 # the ASCII bitmap, so a word start rarely collides. Any power of two works: the C reads the size off the bytes.
 BITS = 1 << 20
 PREFIX = 4  # characters of a spelling's prefix at most (all spellings have 2 or more)
-_WORD_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+# The ASCII word characters a known ASCII spelling must not touch on either side: KnownValues' word check
+# (known._find_literals) and where this gate looks for a word start, one set for both.
+WORD_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 FNV_OFFSET, FNV_PRIME = 2166136261, 16777619
 
 
@@ -95,7 +97,7 @@ def may_hold(text: str, haystack: str, tables: PrefixTables) -> bool:
     when it can't. The reference of known_gate.c."""
     n = len(haystack)
     for i in range(n - 1):
-        word_start = i == 0 or text[i - 1] not in _WORD_CHARS
+        word_start = i == 0 or text[i - 1] not in WORD_CHARS
         other = tables.other if not haystack[i].isascii() else tables.other_ascii_first
         for bit in _hashes(haystack[i : i + PREFIX])[1:]:
             if (word_start and _has(tables.ascii, bit)) or _has(other, bit):
