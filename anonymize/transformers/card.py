@@ -259,7 +259,7 @@ class CardPart(Transformer[CardPartParams]):
         self._expiry_digest = keyring.digester(self.domain + "\0expiry")
         # What `transform` made of a value (with, for an expiry part, the card's shift): it is a function of these
         # alone, and a payload table repeats its cards' parts (measured: most of card_part's time on bench/snapshot's
-        # strangers webhooks was recomputing them). Keyed by data: bounded.
+        # strangers webhooks was recomputing them). Keyed by data: bounded by `cache_size`, emptied when full.
         self._memo: dict[object, str | None] = {}
         self._shifts: dict[str | None, tuple[int, int]] = {}
 
@@ -271,7 +271,7 @@ class CardPart(Transformer[CardPartParams]):
             digits = "".join(c for c in (key or "") if c.isdigit())[-4:]
             digest = self._expiry_digest(digits)
             shift = 1 + digest[0] % 11, 1 + digest[1] % 3
-            if len(self._shifts) >= MEMO_MAX:
+            if len(self._shifts) >= self.cache_size:
                 self._shifts.clear()
             self._shifts[key] = shift
         return shift
@@ -282,7 +282,7 @@ class CardPart(Transformer[CardPartParams]):
         if found is not _MISSING:
             return found  # type: ignore[return-value]
         new = self._transform(value, row)
-        if len(self._memo) >= MEMO_MAX:
+        if len(self._memo) >= self.cache_size:
             self._memo.clear()
         self._memo[memo_key] = new
         return new
@@ -326,7 +326,6 @@ class CardPart(Transformer[CardPartParams]):
         raise TransformError(f"{self.column.qualified}: a value is not an expiry (MM/YY)", "rule it null")
 
 
-MEMO_MAX = 1 << 16  # entries of CardPart's memos (cleared when full)
 _MISSING = object()
 
 

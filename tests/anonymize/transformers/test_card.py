@@ -82,8 +82,6 @@ def test_masked_pan_keeps_its_mask() -> None:
 def test_card_parts_memos_answer_what_a_fresh_transformer_answers() -> None:
     """CardPart memoizes each value's fake (with an expiry's shift, keyed on the card's last four): the same answer
     as a transformer that never met the value, for repeated values under other cards and a memo cleared when full."""
-    import anonymize.transformers.card as card
-
     rng = random.Random(16)
     cases = []
     for _ in range(400):
@@ -97,11 +95,8 @@ def test_card_parts_memos_answer_what_a_fresh_transformer_answers() -> None:
         p: build("card_part", {"part": p, "key_column": "k"})
         for p in ("exp_month", "exp_year", "expiry", "last4", "bin")
     }
-    memo_max = card.MEMO_MAX
-    card.MEMO_MAX = 50  # cleared many times over the cases
-    try:
-        for value, part, row in cases * 2:
-            fresh = build("card_part", {"part": part, "key_column": "k"})
-            assert parts[part].transform(value, row) == fresh.transform(value, row), (value, part, row)
-    finally:
-        card.MEMO_MAX = memo_max
+    for transformer in parts.values():
+        transformer.cache_size = 50  # cleared many times over the cases
+    for value, part, row in cases * 2:
+        fresh = build("card_part", {"part": part, "key_column": "k"})
+        assert parts[part].transform(value, row) == fresh.transform(value, row), (value, part, row)
