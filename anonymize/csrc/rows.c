@@ -41,7 +41,8 @@ typedef struct {
     int mode;
     int identifying;
     int is_json;
-    PyObject *leak_values; /* the transformer's leak_values, or its leak_items in MODE_PIECES */
+    PyObject *leak_values; /* the transformer's leak_values, or its leak_items (MODE_PIECES,
+                              MODE_WHOLE_ITEM_OR_NOTHING) */
     Py_ssize_t scan_index; /* -1: the fake isn't scanned here */
     PyObject *memo;        /* MemoizedTransformer._memo (value -> fake) when `transform` is its plain lookup, or None */
     unsigned int origin;   /* the leak check's origin id of the column's whole values (leak_origins.origin_id) */
@@ -114,25 +115,23 @@ record_whole(Leaks *leaks, PyObject *value, PyObject *new, int identifying, uint
     return same;
 }
 
-/* "Whole or nothing" (the Python loop's WHOLE_OR_NOTHING): leak_items(value) gives (piece, identifying[, origin])
- * or nothing; the first item's piece is recorded whole under its own flag, with its origin id or the slot's. -1 on
- * error. */
-static int
-record_first_item(Leaks *leaks, PyObject *leak_items, PyObject *value, PyObject *new, uint32_t origin)
+/* list(leak_items(value)): what a slot's leak_items gives for a value, as a list. New reference, NULL on error. */
+static PyObject *
+leak_items_of(PyObject *leak_items, PyObject *value)
 {
     PyObject *found = PyObject_CallOneArg(leak_items, value);
     PyObject *items = found == NULL ? NULL : PySequence_List(found);
     Py_XDECREF(found);
-    if (items == NULL)
-        return -1;
-    if (PyList_GET_SIZE(items) == 0) {
-        Py_DECREF(items);
-        return 0;
-    }
-    PyObject *item = PyList_GET_ITEM(items, 0);
+    return items;
+}
+
+/* Checks that `item` is (piece: str, identifying[, origin: int]) and sets *origin to its origin id when it gives one
+ * (else leaves the slot's). -1 with an exception set when it is not such a tuple or its origin doesn't fit 32 bits. */
+static int
+read_leak_item(PyObject *item, uint32_t *origin)
+{
     if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 2 || PyTuple_GET_SIZE(item) > 3 ||
         !PyUnicode_Check(PyTuple_GET_ITEM(item, 0))) {
-        Py_DECREF(items);
         PyErr_SetString(PyExc_TypeError, "leak_items must yield (piece: str, identifying[, origin: int]) tuples");
         return -1;
     }
@@ -141,12 +140,28 @@ record_first_item(Leaks *leaks, PyObject *leak_items, PyObject *value, PyObject 
         if ((given == (unsigned long)-1 && PyErr_Occurred()) || given > UINT32_MAX) {
             if (!PyErr_Occurred())
                 PyErr_SetString(PyExc_OverflowError, "an origin id must fit 32 bits");
-            Py_DECREF(items);
             return -1;
         }
-        origin = (uint32_t)given;
+        *origin = (uint32_t)given;
     }
-    int identifying = PyObject_IsTrue(PyTuple_GET_ITEM(item, 1));
+    return 0;
+}
+
+/* "Whole or nothing" (the Python loop's WHOLE_OR_NOTHING): leak_items(value) gives (piece, identifying[, origin])
+ * or nothing; the first item's piece is recorded whole under its own flag, with its origin id or the slot's. -1 on
+ * error. */
+static int
+record_first_item(Leaks *leaks, PyObject *leak_items, PyObject *value, PyObject *new, uint32_t origin)
+{
+    PyObject *items = leak_items_of(leak_items, value);
+    if (items == NULL)
+        return -1;
+    if (PyList_GET_SIZE(items) == 0) {
+        Py_DECREF(items);
+        return 0;
+    }
+    PyObject *item = PyList_GET_ITEM(items, 0);
+    int identifying = read_leak_item(item, &origin) < 0 ? -1 : PyObject_IsTrue(PyTuple_GET_ITEM(item, 1));
     int unchanged = identifying < 0 ? -1 : record_whole(leaks, PyTuple_GET_ITEM(item, 0), new, identifying, origin);
     Py_DECREF(items);
     return unchanged;
@@ -185,31 +200,17 @@ output_key_set(PyObject *new, int is_json)
 static int
 record_pieces(Leaks *leaks, PyObject *leak_items, PyObject *value, PyObject *new, int is_json, uint32_t origin)
 {
-    PyObject *found = PyObject_CallOneArg(leak_items, value);
-    PyObject *items = found == NULL ? NULL : PySequence_List(found);
-    Py_XDECREF(found);
+    PyObject *items = leak_items_of(leak_items, value);
     if (items == NULL)
         return -1;
     int unchanged = 0, failed = 0;
     PyObject *out = NULL, *keys = NULL;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items) && !failed; i++) {
         PyObject *item = PyList_GET_ITEM(items, i);
-        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 2 || PyTuple_GET_SIZE(item) > 3 ||
-            !PyUnicode_Check(PyTuple_GET_ITEM(item, 0))) {
-            PyErr_SetString(PyExc_TypeError, "leak_items must yield (piece: str, identifying[, origin: int]) tuples");
+        uint32_t piece_origin = origin;
+        if (read_leak_item(item, &piece_origin) < 0) {
             failed = 1;
             break;
-        }
-        uint32_t piece_origin = origin;
-        if (PyTuple_GET_SIZE(item) == 3) {
-            unsigned long given = PyLong_AsUnsignedLong(PyTuple_GET_ITEM(item, 2));
-            if ((given == (unsigned long)-1 && PyErr_Occurred()) || given > UINT32_MAX) {
-                if (!PyErr_Occurred())
-                    PyErr_SetString(PyExc_OverflowError, "an origin id must fit 32 bits");
-                failed = 1;
-                break;
-            }
-            piece_origin = (uint32_t)given;
         }
         int identifier = PyTuple_GET_ITEM(item, 1) == Py_None;
         int identifying = identifier ? 0 : PyObject_IsTrue(PyTuple_GET_ITEM(item, 1));
