@@ -79,8 +79,42 @@ class KnownValues:
             self.generation += 1
 
     def add_many(self, kind: Kind, raws: Iterable[str]) -> None:
-        for raw in raws:
-            self.add(kind, raw)
+        self.add_pairs((kind, raw) for raw in raws)
+
+    def add_pairs(self, pairs: Iterable[tuple[Kind, str]]) -> int:
+        """`add` of each (kind, raw), in order, under one lock: what the run's pre-pass adds, a chunk of rows at a
+        time. The same values, literals, generation and kinds' order as one `add` after another (the tests hold the
+        two equal); the per-value calls and attribute reads `add` repeats are done once (~60% of the pre-pass, its
+        cProfile). Returns how many values were new."""
+        values_of = self._values
+        literals = self._literals
+        normalizers = canonical.VALUE_OF
+        new = spelled = 0
+        with self._lock:
+            for kind, raw in pairs:
+                value = normalizers[kind](raw)
+                if not value:
+                    continue
+                values = values_of.get(kind)
+                if values is None:
+                    values = values_of[kind] = set()
+                elif value in values:
+                    continue
+                values.add(value)
+                new += 1
+                if kind in _LITERAL_KINDS:
+                    minimum = _MIN_LITERAL[kind]
+                    for spelling in _spellings(kind, raw):
+                        if len(spelling) >= minimum:
+                            literals.setdefault(spelling, (kind, value))
+                            spelled += 1
+                elif kind not in self._number_kinds:
+                    self._number_kinds += (kind,)
+            self._count += new
+            self.generation += new
+            if spelled:
+                self._automaton = self._prefixes = None
+        return new
 
     def __contains__(self, item: tuple[Kind, str]) -> bool:
         kind, value = item
@@ -166,10 +200,12 @@ class KnownValues:
             return automaton
 
 
-def _spellings(kind: Kind, raw: str) -> set[str]:
+def _spellings(kind: Kind, raw: str) -> tuple[str, ...]:
     """How a column value may be spelled in normalized free text, lowercased (the text is searched lowercased)."""
-    text = " ".join(normalize(raw).split())
-    spellings = {text.lower()}
-    if kind is Kind.PERSON:
-        spellings.add(text.replace(" ", "").lower())  # 山田 太郎 is also written 山田太郎
-    return {s for s in spellings if s}
+    # normalize() leaves ASCII as it is (most names and every email): the check here spares its MappedText.
+    text = " ".join((raw if raw.isascii() else normalize(raw)).split()).lower()
+    if not text:
+        return ()
+    if kind is Kind.PERSON and " " in text:
+        return (text, text.replace(" ", ""))  # 山田 太郎 is also written 山田太郎
+    return (text,)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pickle
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from anonymize.pii import Kind, KnownValues, PiiDetector
 
 
@@ -90,3 +93,44 @@ def test_known_values_pickle_for_worker_processes() -> None:
     copy = pickle.loads(pickle.dumps(known))
     assert (Kind.PHONE, "09012345678") in copy and len(copy) == 2
     assert [s.value for s in PiiDetector(copy).detect("山田太郎です")] == ["山田太郎"]
+
+
+def _state(known: KnownValues) -> tuple[object, ...]:
+    return (known._values, known._literals, known.generation, known._number_kinds, len(known))
+
+
+PAIR_KINDS = [Kind.PERSON, Kind.EMAIL, Kind.PHONE, Kind.ADDRESS, Kind.IP, Kind.CARD]
+RAWS = [
+    "Taro Yamada",
+    "taro  yamada",
+    "TaroYamada",
+    "山田 太郎",
+    "山田太郎",
+    "ａｂ",
+    "ab",
+    "",
+    " ",
+    "a@b.jp",
+    "A@B.JP ",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(PAIR_KINDS), st.sampled_from(RAWS) | st.text("aB 1-+@.山田ａー", max_size=12)),
+        max_size=40,
+    )
+)
+def test_add_pairs_is_add_one_after_another(pairs: list[tuple[Kind, str]]) -> None:
+    """The pre-pass's batch: the same values, literals (their first owner), generation and number kinds' order."""
+    one, batch = KnownValues(), KnownValues()
+    one.add(Kind.EMAIL, "before@example.jp")
+    batch.add(Kind.EMAIL, "before@example.jp")
+    for kind, raw in pairs:
+        one.add(kind, raw)
+    assert batch.add_pairs(pairs) == len(one) - 1
+    assert _state(batch) == _state(one)
+    assert [s.value for s in PiiDetector(batch).detect("mail a@b.jp")] == [
+        s.value for s in PiiDetector(one).detect("mail a@b.jp")
+    ]
