@@ -12,11 +12,16 @@ distinct values only, at most `limit` of them; the report says when the cap was 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from anonymize.copy_text import decode_field
+from anonymize.pii.known import KnownValues
 from anonymize.pii.spans import Kind
+from anonymize.sources import TableStream
 from anonymize.transformers.base import Transformer
 
 DEFAULT_LIMIT = 500_000
@@ -67,6 +72,39 @@ def full_names(given: str, family: str) -> tuple[str, ...]:
     return (f"{family}{given}", f"{family} {given}")
 
 
+@dataclass
+class _Read:
+    """One table's columns the pre-pass reads, and what each is remembered as."""
+
+    plan: Any  # anonymize.pipeline.plan.TablePlan (not imported: the pipeline imports this module)
+    columns: list[str]  # the columns streamed: `wanted`'s, then the name pair's not among them
+    wanted: dict[str, Kind]
+    pair: tuple[str, str] | None  # (given, family) columns remembered whole
+
+
+def _reads(plans: Sequence[Any]) -> list[_Read]:
+    reads = []
+    for plan in plans:
+        if plan.skip:
+            continue
+        wanted = {
+            name: kind
+            for name, transformer in plan.transformers.items()
+            if (kind := known_kind(transformer)) is not None
+        }
+        pair = name_parts(plan.transformers)
+        if wanted or pair is not None:
+            columns = list(wanted) + [c for c in pair or () if c not in wanted]
+            reads.append(_Read(plan, columns, wanted, pair))
+    return reads
+
+
+# Tables whose COPY runs ahead of the one being read, on a live source: each its own psql in the run's exported
+# snapshot, filling its pipe (1 MB, a whole column set of most tables) while this process adds the table before it.
+# Read in order, they add in order: the values, the literals' first owners and the cap's cut are as read one by one.
+READ_AHEAD = 3
+
+
 def fill_known(plans: Sequence[object], source: object, limit: int = DEFAULT_LIMIT) -> PrepassReport:
     """Stream the qualifying columns of every plan (anonymize.pipeline.plan.TablePlan) from `source` into KNOWN; a name
     split in given and family columns is remembered whole (free text names people by their full name)."""
@@ -74,45 +112,117 @@ def fill_known(plans: Sequence[object], source: object, limit: int = DEFAULT_LIM
 
     known = reset_known()
     report = PrepassReport(columns=[])
-    for plan in plans:
-        if plan.skip:  # type: ignore[attr-defined]
-            continue
-        wanted = {
-            name: kind
-            for name, transformer in plan.transformers.items()  # type: ignore[attr-defined]
-            if (kind := known_kind(transformer)) is not None
-        }
-        pair = name_parts(plan.transformers)  # type: ignore[attr-defined]
-        if not wanted and pair is None:
-            continue
-        table = plan.table  # type: ignore[attr-defined]
-        report.columns += [f"{table.name}.{name}" for name in wanted]
-        columns = list(wanted) + [c for c in pair or () if c not in wanted]
-        if pair is not None:
-            report.columns.append(f"{table.name}.{pair[0]}+{pair[1]}")
-        with source.stream(table, columns, plan.where) as stream:  # type: ignore[attr-defined]
-            positions = [(stream.columns.index(name), kind) for name, kind in wanted.items()]
-            parts = (stream.columns.index(pair[0]), stream.columns.index(pair[1])) if pair else None
+    reads = _reads(plans)
+    ahead = READ_AHEAD if getattr(source, "live", False) else 0  # dump streams are read one after another
+    seen: dict[Kind, set[str]] = {}  # fields already added, per kind (as COPY wrote them): skipped
+    with contextlib.closing(_streams(source, reads, ahead)) as streams:
+        for read, stream in zip(reads, streams, strict=False):
+            table = read.plan.table
+            report.columns += [f"{table.name}.{name}" for name in read.wanted]
+            if read.pair is not None:
+                report.columns.append(f"{table.name}.{read.pair[0]}+{read.pair[1]}")
+            positions = [(stream.columns.index(name), kind) for name, kind in read.wanted.items()]
+            parts = (stream.columns.index(read.pair[0]), stream.columns.index(read.pair[1])) if read.pair else None
             for chunk in stream.chunks:
                 if report.capped:
                     continue  # dump streams must be read to their end before the next table
-                for line in chunk.split(b"\n"):
-                    if not line:
-                        continue
-                    fields = line.split(b"\t")
-                    for position, kind in positions:
-                        value = decode_field(fields[position])
-                        if value and value.strip():
-                            known.add(kind, value)
-                    if parts is not None:
-                        given, family = decode_field(fields[parts[0]]), decode_field(fields[parts[1]])
-                        for full in full_names(given or "", family or ""):
-                            known.add(Kind.PERSON, full)
-                    if len(known) >= limit:
-                        report.capped = True
-                        break
-        if report.capped:
-            break
+                rows = chunk.count(b"\n")
+                if len(known) + rows * (len(positions) + 2 * (parts is not None)) < limit:
+                    known.add_pairs(_pairs(chunk, positions, parts, seen, limit))  # no row of it can reach the cap
+                else:
+                    report.capped = _add_rows(known, chunk.split(b"\n"), positions, parts, limit)
+            if report.capped:
+                break
     report.values = len(known)
     known.prepare()  # the run's workers fork after this: one automaton for all of them
     return report
+
+
+def _streams(source: Any, reads: Sequence[_Read], ahead: int) -> Iterator[TableStream]:
+    """Each read's stream, in order; the next `ahead` ones are opened before one is handed out. Close the generator
+    when done: the streams opened ahead are closed with it."""
+    opened: deque[tuple[contextlib.ExitStack, TableStream]] = deque()
+    following = iter(reads)
+    try:
+        for _ in reads:
+            while len(opened) <= ahead and (read := next(following, None)) is not None:
+                table, where = read.plan.table, read.plan.where
+                stack = contextlib.ExitStack()
+                opened.append((stack, stack.enter_context(source.stream(table, read.columns, where))))
+            stack, stream = opened.popleft()
+            with stack:
+                yield stream
+    finally:
+        for stack, _ in opened:
+            stack.close()
+
+
+def _pairs(
+    chunk: bytes,
+    positions: list[tuple[int, Kind]],
+    parts: tuple[int, int] | None,
+    seen: dict[Kind, set[str]],
+    limit: int,
+) -> list[tuple[Kind, str]]:
+    """The (kind, value) pairs `_add_rows` would add for `chunk`'s rows, in its order, less the fields met before
+    (the same field adds nothing the second time: a fifth of strangers' were repeats). The chunk is decoded whole
+    (what decode_field does to each field: COPY's escapes are ASCII, and only a field holding one needs more).
+    `seen` holds at most `limit` fields per kind (beyond that, a repeat is only added again)."""
+    pairs: list[tuple[Kind, str]] = []
+    append = pairs.append
+    met = [(position, kind, seen.setdefault(kind, set())) for position, kind in positions]
+    both = seen.setdefault(Kind.PERSON, set())
+    for line in chunk.decode().split("\n"):
+        if not line:
+            continue
+        fields = line.split("\t")
+        for position, kind, fields_seen in met:
+            field = fields[position]
+            if field in fields_seen:
+                continue
+            if len(fields_seen) < limit:
+                fields_seen.add(field)
+            value = _unescaped(field) if "\\" in field else field
+            if value and value.strip():
+                append((kind, value))
+        if parts is not None:
+            given, family = fields[parts[0]], fields[parts[1]]
+            whole = given + "\t" + family  # no field holds a raw tab (COPY escapes it): one key per pair
+            if whole in both:
+                continue
+            if len(both) < limit:
+                both.add(whole)
+            if "\\" in whole:
+                given, family = _unescaped(given) or "", _unescaped(family) or ""
+            for full in full_names(given, family):
+                append((Kind.PERSON, full))
+    return pairs
+
+
+def _unescaped(field: str) -> str | None:
+    return decode_field(field.encode())
+
+
+def _add_rows(
+    known: KnownValues,
+    lines: list[bytes],
+    positions: list[tuple[int, Kind]],
+    parts: tuple[int, int] | None,
+    limit: int,
+) -> bool:
+    """Add `lines` row by row until the cap: True when it was reached (the row that reached it added whole)."""
+    for line in lines:
+        if not line:
+            continue
+        fields = line.split(b"\t")
+        for position, kind in positions:
+            value = decode_field(fields[position])
+            if value and value.strip():
+                known.add(kind, value)
+        if parts is not None:
+            given, family = decode_field(fields[parts[0]]), decode_field(fields[parts[1]])
+            for full in full_names(given or "", family or ""):
+                known.add(Kind.PERSON, full)
+        if len(known) >= limit:
+            return True
+    return False

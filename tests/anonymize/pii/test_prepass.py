@@ -6,7 +6,8 @@ import psycopg
 
 from anonymize.catalog import data_tables
 from anonymize.keys import Keyring
-from anonymize.pii import hook
+from anonymize.pii import hook, prepass
+from anonymize.pii.known import KnownValues
 from anonymize.pii.prepass import fill_known
 from anonymize.pii.spans import Kind
 from anonymize.pipeline.plan import plan_tables
@@ -86,3 +87,58 @@ def test_a_name_split_in_given_and_family_columns_is_known_whole(pg_database: st
         ("勅使河原一二三から電話", "勅使河原一二三"),
     ):
         assert [text[s.start : s.end] for s in detector.detect(text) if s.known] == [name]
+
+
+def _state(known: KnownValues, generation: int = 0) -> tuple[object, ...]:
+    """What a KnownValues holds; its generation counted from `generation` (KNOWN's before the run's reset)."""
+    return (known._values, known._literals, known.generation - generation, known._number_kinds, len(known))
+
+
+def test_batched_and_read_ahead_the_values_are_those_added_row_by_row(pg_database: str) -> None:
+    """fill_known reads several tables at once and adds a chunk's new fields at a time: the same KnownValues as the
+    rows added one by one with `add`, table after table (NULLs, COPY escapes, repeats, a name pair, four tables)."""
+    with psycopg.connect(pg_database) as conn:
+        for n in range(3):
+            conn.execute(f"CREATE TABLE t{n} (id int PRIMARY KEY, name text, email text, note text)")
+            conn.execute(
+                f"INSERT INTO t{n} SELECT i, CASE WHEN i % 7 = 0 THEN NULL WHEN i % 5 = 0 THEN 'Tab\tBack\\slash '"
+                f" || (i % 11) ELSE '山田 太郎' || (i % 40 + {n}) END, 'U' || (i % 30) || '@Example.jp',"
+                " 'x' FROM generate_series(1, 2000) i"
+            )
+        conn.execute("CREATE TABLE buyers (id int PRIMARY KEY, first_name text, last_name text, review text)")
+        conn.execute(
+            "INSERT INTO buyers SELECT i, CASE WHEN i % 9 = 0 THEN NULL ELSE 'Emi' || (i % 13) END,"
+            " 'Clark' || (i % 3), 'fine' FROM generate_series(1, 500) i"
+        )
+        schema, tables = reflect_schema(conn), data_tables(conn)
+    rules = "version: 1\ntables:\n"
+    for n in range(3):
+        rules += (
+            f"  t{n}:\n    columns:\n      id: keep\n      name: person_name\n      email: email\n"
+            "      note: {transform: free_text, params: {detector: presidio}}\n"
+        )
+    rules += (
+        "  buyers:\n    columns:\n      id: keep\n"
+        "      first_name: {transform: person_name, params: {part: given}}\n"
+        "      last_name: {transform: person_name, params: {part: family}}\n"
+        "      review: {transform: free_text, params: {detector: presidio}}\n"
+    )
+    plans = plan_tables(parse_rules(rules), schema, tables, Keyring(b"k" * 32))
+    source = LiveSource(pg_database).__enter__()
+    try:
+        before = hook.KNOWN.generation + 1  # fill_known's reset counts one
+        report = fill_known(plans, source)
+        batched = _state(hook.KNOWN, before)
+        expected = KnownValues()
+        for read in prepass._reads(plans):
+            with source.stream(read.plan.table, read.columns, read.plan.where) as stream:
+                positions = [(stream.columns.index(name), kind) for name, kind in read.wanted.items()]
+                parts = (stream.columns.index(read.pair[0]), stream.columns.index(read.pair[1])) if read.pair else None
+                for chunk in stream.chunks:
+                    assert not prepass._add_rows(expected, chunk.split(b"\n"), positions, parts, 10**9)
+    finally:
+        source.close()
+    assert batched == _state(expected)
+    assert (Kind.PERSON, "tabback\\slash3") in hook.KNOWN and (Kind.PERSON, "emi4clark1") in hook.KNOWN
+    assert report.values == len(expected) and not report.capped
+    assert len(report.columns) == 7 and report.columns[-1] == "public.buyers.first_name+last_name"
