@@ -25,6 +25,7 @@ import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import psycopg
 
@@ -55,6 +56,8 @@ from anonymize.subset.spec import SubsetSpec
 from anonymize.subset.verify import verify_subset
 from anonymize.tempdirs import sweep_run_directories
 from anonymize.verify import LeakFinds, LeakIndex, ScanSpill, check_structure
+
+T = TypeVar("T")
 
 
 class VerificationError(AnonymizeError):
@@ -160,6 +163,16 @@ def run_snapshot(
             # The transformers (name pools, keyed permutations: 0.1-0.2 s of CPU at 1% of bench/snapshot/subset.py)
             # need neither the target nor the closure: built while the closure waits on the source.
             early = side.submit(plan_tables, rules, schema, tables, keyring)
+        known: Future[str] | None = None
+        if subset_plan is None and schema is not None:
+            # A live source without a subset: every plan is known before the target exists, and the pre-pass reads
+            # only the source, so it runs while the target's database is created and pre-data restored (server and
+            # pg_restore work: this process mostly waits on them). A dump file's plans need the target's schema; a
+            # subset's, its closure.
+            plans_now = plan_tables(rules, schema, tables, keyring)
+            early = _done(plans_now)
+            if needs_known_values(plans_now):
+                known = side.submit(_fill_known, plans_now, source)
         try:
             load = _create(sink, source, jobs, phase, catalog, subset_plan)
             if subset_plan is not None:
@@ -183,13 +196,11 @@ def run_snapshot(
             refuse_dump_filters(plans, source)
             leak_index = LeakIndex(keyring)
             streamed = [p for p in plans if with_data is None or p.table.name in with_data or p.skip]
-            if needs_known_values(plans):
+            if known is not None or needs_known_values(plans):
                 # Free text must know every column's names/emails/phones before any table runs, and the
-                # workers inherit them by forking after this.
-                from anonymize.pii import prepass
-
+                # workers inherit them by forking after this. (Begun early above, this phase is what remains.)
                 phase("known values")
-                report.notes.append(prepass.fill_known(streamed, source).note(prepass.DEFAULT_LIMIT))
+                report.notes.append((known or _done(_fill_known(streamed, source))).result())
             attach_scan_targets(plans, tables, schema)
             if subset_plan is not None and chosen_processes is None:
                 processes = _subset_processes(streamed, processes)
@@ -307,6 +318,19 @@ def _restore_checks(rules: RulesFile, subset: SubsetSpec) -> Prepare:
         return (subset.empty | frozenset(skipped_tables(rules, schema))) & schema.keys()
 
     return prepare
+
+
+def _fill_known(plans: Sequence[TablePlan], source: Source) -> str:
+    """The run's known values gathered (anonymize.pii.prepass); the report's line about them."""
+    from anonymize.pii import prepass
+
+    return prepass.fill_known(plans, source).note(prepass.DEFAULT_LIMIT)
+
+
+def _done(result: T) -> Future[T]:
+    done: Future[T] = Future()
+    done.set_result(result)
+    return done
 
 
 def _look_up_output(spills: Sequence[ScanSpill], index: LeakIndex, verification: VerifyReport) -> float:
