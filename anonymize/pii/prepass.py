@@ -8,6 +8,12 @@ f(key, domain, normalized value), and free text uses the natural domains).
 Only columns whose fake is keyed on the value itself in the natural domain qualify: a name keyed on the row id
 (`key_column`) or a reading column would get another fake in free text than in its column. Memory is bounded:
 distinct values only, at most `limit` of them; the report says when the cap was hit.
+
+Cost (strangers at --scale 1, 165,956 values from 17 columns: bench/snapshot/profile_known.py): each chunk is decoded
+whole and its new fields added in one KnownValues.add_pairs; a live source's next tables are read ahead, in the one
+exported snapshot. Of what is left (~1.3 CPU s), ~60% is decoding and adding, ~40% building the Aho-Corasick automaton
+(pyahocorasick, which holds the GIL) and its gate: a live source's run gathers them while the target's database is
+created and pre-data restored (anonymize/pipeline/run.py).
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 Order of a run (fail closed, atomic):
 1. coverage: the rules are checked against the source's schema before any data moves (for a dump file the
    schema is read back from the new database right after pre-data, still before any row moves);
-2. pre-data schema into a brand-new database, rows streamed table by table (big tables in key or ctid ranges,
-   `jobs` units at a time, biggest first, every one in the one exported snapshot), sequences set
-   where the source's stand, post-data (indexes, constraints, foreign keys, triggers) last;
+2. pre-data schema into a brand-new database, the run's known values (anonymize/pii/prepass.py; from a live source
+   while the target is created and pre-data restored), rows streamed table by table (big tables in key or ctid
+   ranges, `jobs` units at a time, biggest first, every one in the one exported snapshot), sequences set where the
+   source's stand, post-data (indexes, constraints, foreign keys, triggers) last;
 3. verification: row counts, foreign keys and sequences on the new database; the leak check looks up the keys of
    every text/JSON value written (hashed by the worker that wrote it, kept in a `ScanSpill` until the last
    source value is indexed) in the index of personal source values;
