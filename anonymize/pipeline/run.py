@@ -165,16 +165,16 @@ def run_snapshot(
             # need neither the target nor the closure: built while the closure waits on the source.
             early = side.submit(plan_tables, rules, schema, tables, keyring)
         known: Future[str] | None = None
-        if subset_plan is None and schema is not None:
-            # A live source without a subset: every plan is known before the target exists, and the pre-pass reads
-            # only the source, so it runs while the target's database is created and pre-data restored (server and
-            # pg_restore work: this process mostly waits on them). A dump file's plans need the target's schema; a
-            # subset's, its closure.
-            plans_now = plan_tables(rules, schema, tables, keyring)
-            early = _done(plans_now)
-            if needs_known_values(plans_now):
-                known = side.submit(_fill_known, plans_now, source)
         try:
+            if subset_plan is None and schema is not None:
+                # A live source without a subset: every plan is known before the target exists, and the pre-pass
+                # reads only the source, so it runs while the target's database is created and pre-data restored
+                # (server and pg_restore work: this process mostly waits on them). A dump file's plans need the
+                # target's schema; a subset's, its closure.
+                plans_now = plan_tables(rules, schema, tables, keyring)
+                early = _done(plans_now)
+                if needs_known_values(plans_now):
+                    known = side.submit(_fill_known, plans_now, source)
             load = _create(sink, source, jobs, phase, catalog, subset_plan)
             if subset_plan is not None:
                 report.notes.append(subset_plan.summary())
