@@ -132,11 +132,7 @@ def fill_known(plans: Sequence[object], source: object, limit: int = DEFAULT_LIM
             for chunk in stream.chunks:
                 if report.capped:
                     continue  # dump streams must be read to their end before the next table
-                rows = chunk.count(b"\n")
-                if len(known) + rows * (len(positions) + 2 * (parts is not None)) < limit:
-                    known.add_pairs(_pairs(chunk, positions, parts, seen, limit))  # no row of it can reach the cap
-                else:
-                    report.capped = _add_rows(known, chunk.split(b"\n"), positions, parts, limit)
+                report.capped = _add_chunk(known, chunk, positions, parts, seen, limit)
             if report.capped:
                 break
     report.values = len(known)
@@ -163,22 +159,44 @@ def _streams(source: Any, reads: Sequence[_Read], ahead: int) -> Iterator[TableS
             stack.close()
 
 
-def _pairs(
+def _add_chunk(
+    known: KnownValues,
     chunk: bytes,
     positions: list[tuple[int, Kind]],
     parts: tuple[int, int] | None,
     seen: dict[Kind, set[str]],
     limit: int,
+) -> bool:
+    """Add a chunk's rows (as `_add_rows` does, in one batch when no row of it can reach the cap); True when the cap
+    was reached."""
+    rows = chunk.count(b"\n")
+    if len(known) + rows * (len(positions) + 2 * (parts is not None)) < limit:
+        try:
+            text = chunk.decode()
+        except UnicodeDecodeError:
+            pass  # a column not read here may hold other bytes (a dump file of a SQL_ASCII database): field by field
+        else:
+            known.add_pairs(_pairs(text, positions, parts, seen, limit))
+            return False
+    return _add_rows(known, chunk.split(b"\n"), positions, parts, limit)
+
+
+def _pairs(
+    text: str,
+    positions: list[tuple[int, Kind]],
+    parts: tuple[int, int] | None,
+    seen: dict[Kind, set[str]],
+    limit: int,
 ) -> list[tuple[Kind, str]]:
-    """The (kind, value) pairs `_add_rows` would add for `chunk`'s rows, in its order, less the fields met before
-    (the same field adds nothing the second time: a fifth of strangers' were repeats). The chunk is decoded whole
-    (what decode_field does to each field: COPY's escapes are ASCII, and only a field holding one needs more).
+    """The (kind, value) pairs `_add_rows` would add for a chunk's rows (`text`: the chunk decoded whole, which is
+    what decode_field does to each field: COPY's escapes are ASCII, and only a field holding one needs more), in its
+    order, less the fields met before (the same field adds nothing the second time: a fifth of strangers' repeat).
     `seen` holds at most `limit` fields per kind (beyond that, a repeat is only added again)."""
     pairs: list[tuple[Kind, str]] = []
     append = pairs.append
     met = [(position, kind, seen.setdefault(kind, set())) for position, kind in positions]
     both = seen.setdefault(Kind.PERSON, set())
-    for line in chunk.decode().split("\n"):
+    for line in text.split("\n"):
         if not line:
             continue
         fields = line.split("\t")

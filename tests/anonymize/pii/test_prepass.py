@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import psycopg
+import pytest
 
 from anonymize.catalog import data_tables
 from anonymize.keys import Keyring
@@ -142,3 +143,17 @@ def test_batched_and_read_ahead_the_values_are_those_added_row_by_row(pg_databas
     assert (Kind.PERSON, "tabback\\slash3") in hook.KNOWN and (Kind.PERSON, "emi4clark1") in hook.KNOWN
     assert report.values == len(expected) and not report.capped
     assert len(report.columns) == 7 and report.columns[-1] == "public.buyers.first_name+last_name"
+
+
+def test_a_chunk_with_bytes_beyond_utf8_in_a_column_not_read_is_added_field_by_field() -> None:
+    """A dump file's chunk holds every column: one not read here may hold bytes that aren't UTF-8 (a SQL_ASCII
+    database); the values read are the same as row by row, and a value read that isn't UTF-8 fails as before."""
+    chunk = "山田 太郎\t\xff\\N\tu1@example.jp\nEmi Clark\tok\tu2@example.jp\n山田 太郎\tz\tu1@example.jp\n".encode()
+    chunk = chunk.replace("\xff".encode(), b"\xff")
+    positions = [(0, Kind.PERSON), (2, Kind.EMAIL)]
+    batched, expected = KnownValues(), KnownValues()
+    assert not prepass._add_chunk(batched, chunk, positions, None, {}, 10**9)
+    assert not prepass._add_rows(expected, chunk.split(b"\n"), positions, None, 10**9)
+    assert _state(batched) == _state(expected) and len(batched) == 4
+    with pytest.raises(UnicodeDecodeError):
+        prepass._add_chunk(KnownValues(), b"\xff\tx\tu@example.jp\n", positions, None, {}, 10**9)
