@@ -105,24 +105,23 @@ def _reads(plans: Sequence[Any]) -> list[_Read]:
     return reads
 
 
-# Tables whose COPY runs ahead of the one being read, on a live source: each its own psql in the run's exported
-# snapshot, filling its pipe (1 MB, a whole column set of most tables) while this process adds the table before it.
-# Read in order, they add in order: the values, the literals' first owners and the cap's cut are as read one by one.
-READ_AHEAD = 3
-
-
-def fill_known(plans: Sequence[object], source: object, limit: int = DEFAULT_LIMIT) -> PrepassReport:
+def fill_known(plans: Sequence[object], source: object, limit: int = DEFAULT_LIMIT, streams: int = 1) -> PrepassReport:
     """Stream the qualifying columns of every plan (anonymize.pipeline.plan.TablePlan) from `source` into KNOWN; a name
-    split in given and family columns is remembered whole (free text names people by their full name)."""
+    split in given and family columns is remembered whole (free text names people by their full name).
+
+    `streams`: tables read at once from a live source (the run's --jobs: no more COPYs than its data phase holds).
+    The ones after the table being added run ahead, each its own psql in the run's exported snapshot, filling its
+    pipe (1 MB, the whole column set of most tables); read in order, they are added in order: the values, the
+    literals' first owners and the cap's cut are as read one table after another."""
     from anonymize.pii.hook import reset_known
 
     known = reset_known()
     report = PrepassReport(columns=[])
     reads = _reads(plans)
-    ahead = READ_AHEAD if getattr(source, "live", False) else 0  # dump streams are read one after another
+    ahead = max(0, streams - 1) if getattr(source, "live", False) else 0  # dump streams are read one by one
     seen: dict[Kind, set[str]] = {}  # fields already added, per kind (as COPY wrote them): skipped
-    with contextlib.closing(_streams(source, reads, ahead)) as streams:
-        for read, stream in zip(reads, streams, strict=False):
+    with contextlib.closing(_streams(source, reads, ahead)) as opened:
+        for read, stream in zip(reads, opened, strict=False):
             table = read.plan.table
             report.columns += [f"{table.name}.{name}" for name in read.wanted]
             if read.pair is not None:

@@ -174,7 +174,7 @@ def run_snapshot(
                 plans_now = plan_tables(rules, schema, tables, keyring)
                 early = _done(plans_now)
                 if needs_known_values(plans_now):
-                    known = side.submit(_fill_known, plans_now, source)
+                    known = side.submit(_fill_known, plans_now, source, jobs)
             load = _create(sink, source, jobs, phase, catalog, subset_plan)
             if subset_plan is not None:
                 report.notes.append(subset_plan.summary())
@@ -201,7 +201,7 @@ def run_snapshot(
                 # Free text must know every column's names/emails/phones before any table runs, and the
                 # workers inherit them by forking after this. (Begun early above, this phase is what remains.)
                 phase("known values")
-                report.notes.append((known or _done(_fill_known(streamed, source))).result())
+                report.notes.append((known or _done(_fill_known(streamed, source, jobs))).result())
             attach_scan_targets(plans, tables, schema)
             if subset_plan is not None and chosen_processes is None:
                 processes = _subset_processes(streamed, processes)
@@ -321,11 +321,11 @@ def _restore_checks(rules: RulesFile, subset: SubsetSpec) -> Prepare:
     return prepare
 
 
-def _fill_known(plans: Sequence[TablePlan], source: Source) -> str:
-    """The run's known values gathered (anonymize.pii.prepass); the report's line about them."""
+def _fill_known(plans: Sequence[TablePlan], source: Source, jobs: int) -> str:
+    """The run's known values gathered (anonymize.pii.prepass), `jobs` tables read at once; the report's line."""
     from anonymize.pii import prepass
 
-    return prepass.fill_known(plans, source).note(prepass.DEFAULT_LIMIT)
+    return prepass.fill_known(plans, source, streams=jobs).note(prepass.DEFAULT_LIMIT)
 
 
 def _done(result: T) -> Future[T]:

@@ -128,7 +128,7 @@ def test_batched_and_read_ahead_the_values_are_those_added_row_by_row(pg_databas
     source = LiveSource(pg_database).__enter__()
     try:
         before = hook.KNOWN.generation + 1  # fill_known's reset counts one
-        report = fill_known(plans, source)
+        report = fill_known(plans, source, streams=3)  # two tables read ahead of the one added
         batched = _state(hook.KNOWN, before)
         expected = KnownValues()
         for read in prepass._reads(plans):
