@@ -65,10 +65,6 @@ _NUMBER_KINDS = frozenset(
 # and spans costs more than it saves. Measured on the 2-core dev box: 30k distinct texts ran at 18k texts/s in
 # process and 11k texts/s over 2 workers. The caller's main module must be import-safe (`if __name__ == ...`).
 PARALLEL_MIN_TEXTS = 100_000
-# `detect_memoized`'s memo of whole answers: entries, and the longest text it holds. Our assumption, as free_text's
-# own memo of spans (SPANS_MEMO_SIZE, MEMO_MAX_LENGTH): a few MB per process.
-ANSWERS_MEMO_SIZE = 1 << 15
-ANSWERS_MEMO_MAX_LENGTH = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +105,6 @@ class PiiDetector:
         self._hits = 0
         self._misses = 0
         self._fixed = SimpleNamespace(generation=0)  # the stamp without known values: moves only with use_extra
-        # detect_memoized's answers per (text, context), valid while the stamp's generation is _answers_generation.
-        self._answers: dict[tuple[str, KeyContext | None], tuple[Span, ...]] = {}
-        self._answers_generation = -1
 
     # -- public API -------------------------------------------------------------------------------------------
     def detect(self, text: str, context: KeyContext | None = None) -> list[Span]:
@@ -120,25 +113,6 @@ class PiiDetector:
         platform's identifiers and dropped (known values excepted); under a "card" key a bare card number counts,
         which elsewhere needs card grouping or a cue word."""
         return self._detect(normalize_text(text), context)
-
-    def detect_memoized(self, text: str, context: KeyContext | None = None) -> Sequence[Span]:
-        """`detect`'s answer, remembered per (text, context) while `stamp()`'s generation holds (read-only: the same
-        tuple is handed out again). For callers that meet texts again which their own memos missed: every free_text
-        column holds its own memo, and one process serves many (a strangers run's webhook payloads and orders repeat
-        30k of their 100k texts after those memos). Cache statistics count only what reaches `detect`."""
-        generation = self.stamp().generation
-        if generation != self._answers_generation:
-            self._answers.clear()
-            self._answers_generation = generation
-        key = (text, context)
-        found = self._answers.get(key)
-        if found is None:
-            found = tuple(self._detect(normalize_text(text), context))
-            if len(text) <= ANSWERS_MEMO_MAX_LENGTH:
-                if len(self._answers) >= ANSWERS_MEMO_SIZE:
-                    self._answers.clear()
-                self._answers[key] = found
-        return found
 
     def detect_many(
         self, texts: Iterable[str], *, workers: int = 1, parallel_min: int = PARALLEL_MIN_TEXTS
@@ -199,7 +173,6 @@ class PiiDetector:
     def clear_cache(self) -> None:
         """Forget cached results (they may name values of a KnownValues that has since changed)."""
         self._cache.clear()
-        self._answers.clear()
 
     @property
     def stats(self) -> CacheStats:
