@@ -11,6 +11,8 @@
 
 #define KL_FNV_OFFSET 14695981039346656037ull
 #define KL_FNV_PRIME 1099511628211ull
+/* Bits of the prefix bitmap: a strangers run's 169k spellings have 1.3M distinct prefixes (~27% of the bits set;
+ * 1 << 24 measured no faster). */
 #define KL_PREFIX_BITS (1u << 22)
 #define KL_FULL_BITS (1u << 20)
 #define KL_FIRST_BITS (1u << 16) /* the first characters (low 16 bits) of the spellings beyond ASCII */
