@@ -1,6 +1,7 @@
 /* anonymize._speedups: the module's functions and their documentation (implementations in copy_text.c, leak_keys.c,
  * row.c, rows.c, scan.c, feistel.c, keyed_digest.c,
- * indexer.c, digits.c, address.c, json_walk.c, pii_gate.c with its PiiGate type, known_gate.c,
+ * indexer.c, digits.c, address.c, json_walk.c, pii_gate.c with its PiiGate type, known_gate.c, known_literals.c
+ * with its KnownLiterals type,
  * person_latin.c, person_ja.c). */
 #include "speedups.h"
 

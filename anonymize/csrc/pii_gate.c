@@ -33,14 +33,83 @@ static int contains_char(PyObject *chars, Py_UCS4 c) {
     return PyUnicode_FindChar(chars, c, 0, PyUnicode_GET_LENGTH(chars), 1) >= 0;
 }
 
-/* Clue.digits: a number of at least `least` digits, digit runs joined by 1..gap characters of `seps`, from a run
- * right after `after` (when has_after) to a run not followed by a character of `right_bad`. */
-static int has_number(int kind, const void *data, Py_ssize_t n, Py_ssize_t least, PyObject *seps, Py_ssize_t gap,
-                      PyObject *right_bad, int has_after, Py_UCS4 after_char) {
+/* The maximal runs of decimal digits of one text, found once for every clue that asks for a number (ten of the
+ * detector's fifteen do: each scanned the whole text before). */
+#define GATE_RUNS 32
+typedef struct {
+    Py_ssize_t count; /* -1: not looked for yet; GATE_RUNS + 1: more than it holds */
+    Py_ssize_t start[GATE_RUNS], end[GATE_RUNS];
+    /* The ASCII characters the text holds (bit c; bit 127 for "a character beyond ASCII"), found by the first clue
+     * with literals (all zero before: an empty text finds no literal anyway); bit 127 is set by DEL too, so a
+     * literal starting with DEL or beyond ASCII is looked for whenever it is set */
+    uint64_t ascii_seen[2];
+} DigitRuns;
+
+static void find_runs(int kind, const void *data, Py_ssize_t n, DigitRuns *runs) {
+    runs->count = 0;
+    Py_ssize_t i = 0;
+    while (i < n) {
+        if (!IS_DECIMAL(PyUnicode_READ(kind, data, i))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i;
+        while (i < n && IS_DECIMAL(PyUnicode_READ(kind, data, i)))
+            i++;
+        if (runs->count == GATE_RUNS) {
+            runs->count++; /* too many to hold: has_number scans the text instead */
+            return;
+        }
+        runs->start[runs->count] = start;
+        runs->end[runs->count] = i;
+        runs->count++;
+    }
+}
+
+/* Clue.digits over the runs find_runs held: a number of at least `least` digits, digit runs joined by 1..gap
+ * characters of `seps`, from a run right after `after` (when has_after) to a run not followed by a character of
+ * `right_bad`. */
+static int number_in_runs(int kind, const void *data, Py_ssize_t n, const DigitRuns *runs, Py_ssize_t least,
+                          PyObject *seps, Py_ssize_t gap, PyObject *right_bad, int has_after, Py_UCS4 after_char) {
+    Py_ssize_t acc = -1, previous_end = -1;
+    for (Py_ssize_t r = 0; r < runs->count; r++) {
+        Py_ssize_t start = runs->start[r], i = runs->end[r];
+        int joined = 0;
+        if (previous_end >= 0 && start - previous_end <= gap) {
+            joined = 1;
+            for (Py_ssize_t k = previous_end; k < start; k++) {
+                if (!contains_char(seps, PyUnicode_READ(kind, data, k))) {
+                    joined = 0;
+                    break;
+                }
+            }
+        }
+        if (!joined)
+            acc = -1;
+        if (acc < 0 && (!has_after || (start > 0 && PyUnicode_READ(kind, data, start - 1) == after_char)))
+            acc = 0;
+        if (acc >= 0) {
+            acc += i - start;
+            if (acc >= least && (i == n || !contains_char(right_bad, PyUnicode_READ(kind, data, i))))
+                return 1;
+        }
+        previous_end = i;
+    }
+    return 0;
+}
+
+/* Clue.digits on the whole text, from its runs (found by the first clue needing them); a text with more runs than
+ * DigitRuns holds is scanned whole, as every clue did before. */
+static int has_number(int kind, const void *data, Py_ssize_t n, DigitRuns *runs, Py_ssize_t least, PyObject *seps,
+                      Py_ssize_t gap, PyObject *right_bad, int has_after, Py_UCS4 after_char) {
+    if (runs->count < 0)
+        find_runs(kind, data, n, runs);
+    if (runs->count <= GATE_RUNS)
+        return number_in_runs(kind, data, n, runs, least, seps, gap, right_bad, has_after, after_char);
+    /* many runs (rare: a long list of numbers): the scan as it was before runs were held */
     Py_ssize_t i = 0, acc = -1, previous_end = -1;
     while (i < n) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (!IS_DECIMAL(c)) {
+        if (!IS_DECIMAL(PyUnicode_READ(kind, data, i))) {
             i++;
             continue;
         }
@@ -150,8 +219,9 @@ static int clue_read(PyObject *tuple, GateClue *out) {
     return 0;
 }
 
-/* 1 when the clue holds, 0 when not, -1 on error. */
-static int clue_holds(PyObject *text, const GateClue *clue) {
+/* 1 when the clue holds, 0 when not, -1 on error; `runs`: the text's digit runs, found by the first clue needing
+ * them (count -1 before). */
+static int clue_holds(PyObject *text, const GateClue *clue, DigitRuns *runs) {
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
@@ -159,9 +229,25 @@ static int clue_holds(PyObject *text, const GateClue *clue) {
         return 0;
     Py_ssize_t nliterals = PyTuple_GET_SIZE(clue->literals);
     if (nliterals) {
+        if (runs->ascii_seen[0] == 0 && runs->ascii_seen[1] == 0) /* the text's ASCII characters, once */
+            for (Py_ssize_t i = 0; i < n; i++) {
+                Py_UCS4 c = PyUnicode_READ(kind, data, i);
+                if (c < 128)
+                    runs->ascii_seen[c >> 6] |= 1ull << (c & 63);
+                else
+                    runs->ascii_seen[1] |= 1ull << 63;
+            }
         int any = 0;
         for (Py_ssize_t i = 0; i < nliterals && !any; i++) {
-            Py_ssize_t at = PyUnicode_Find(text, PyTuple_GET_ITEM(clue->literals, i), 0, n, 1);
+            PyObject *literal = PyTuple_GET_ITEM(clue->literals, i);
+            if (PyUnicode_GET_LENGTH(literal) == 0) {
+                any = 1;
+                break;
+            }
+            Py_UCS4 first = PyUnicode_READ_CHAR(literal, 0);
+            if (first < 127 ? !(runs->ascii_seen[first >> 6] >> (first & 63) & 1) : !(runs->ascii_seen[1] >> 63))
+                continue; /* its first character is not in the text: no need to look for it */
+            Py_ssize_t at = PyUnicode_Find(text, literal, 0, n, 1);
             if (at == -2)
                 return -1;
             any = at >= 0;
@@ -174,17 +260,20 @@ static int clue_holds(PyObject *text, const GateClue *clue) {
             return 0;
     if (clue->digits <= 0)
         return 1;
-    return has_number(kind, data, n, clue->digits, clue->seps, clue->gap, clue->right_bad, clue->has_after,
+    return has_number(kind, data, n, runs, clue->digits, clue->seps, clue->gap, clue->right_bad, clue->has_after,
                       clue->after);
 }
 
 /* The mask of `nclues` read clues on `text`: a Python int, or NULL with an exception set. */
 static PyObject *gate_mask(PyObject *text, const GateClue *clues, Py_ssize_t nclues) {
     unsigned long long mask = 0;
+    DigitRuns runs;
+    runs.count = -1;
+    runs.ascii_seen[0] = runs.ascii_seen[1] = 0;
     for (Py_ssize_t i = 0; i < nclues; i++) {
         if (mask & clues[i].bit)
             continue; /* this recognizer may already find something */
-        int holds = clue_holds(text, &clues[i]);
+        int holds = clue_holds(text, &clues[i], &runs);
         if (holds < 0)
             return NULL;
         if (holds)
@@ -200,11 +289,14 @@ PyObject *py_pii_gate(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     PyObject *text = args[0], *clues = args[1];
     unsigned long long mask = 0;
+    DigitRuns runs;
+    runs.count = -1;
+    runs.ascii_seen[0] = runs.ascii_seen[1] = 0;
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(clues); i++) {
         GateClue clue;
         if (clue_read(PyTuple_GET_ITEM(clues, i), &clue) < 0)
             return NULL;
-        int holds = mask & clue.bit ? 0 : clue_holds(text, &clue);
+        int holds = mask & clue.bit ? 0 : clue_holds(text, &clue, &runs);
         clue_free(&clue);
         if (holds < 0)
             return NULL;

@@ -57,6 +57,12 @@ PyObject *py_json_encode(PyObject *module, PyObject *document);
 PyObject *py_json_rules(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *py_json_rest(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
+/* known_gate.c: could a kept known spelling start in `text`? `haystack` is the text lowered (the same length), or
+ * the text itself with lower_ascii set (an ASCII text, its A-Z read as a-z); the bitmaps are known_gate.py's
+ * PrefixTables, `mask` their bit count less one. */
+int known_gate_may_hold(PyObject *text, PyObject *haystack, int lower_ascii, const unsigned char *ascii,
+                        const unsigned char *other, const unsigned char *other_ascii_first, uint32_t mask);
+
 /* pii_gate.c */
 PyObject *py_pii_gate(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
@@ -135,7 +141,8 @@ int western_fake(const Western *western, int postal, PyObject *value, PyObject *
     X(AddressFake)                                                                                                    \
     X(EmailFake)                                                                                                      \
     X(TokenFake)                                                                                                      \
-    X(PiiGate)
+    X(PiiGate)                                                                                                        \
+    X(KnownLiterals)
 #define SPEEDUPS_DECLARE_TYPE(name) extern PyTypeObject name##Type;
 SPEEDUPS_TYPES(SPEEDUPS_DECLARE_TYPE)
 #undef SPEEDUPS_DECLARE_TYPE

@@ -345,6 +345,25 @@ def resolve(spans: list[Span]) -> list[Span]:
     extent marks the winner as known."""
     if len(spans) <= 1:
         return list(spans)
+    if len(spans) == 2:  # most notes with a name: the recognizer's and the known value's, often the same extent
+        return _resolve_two(spans[0], spans[1])
+    return resolve_reference(spans)
+
+
+def _resolve_two(first: Span, second: Span) -> list[Span]:
+    """`resolve_reference([first, second])` without the sorts and loops (tests hold the two equal)."""
+    if _precedence(second) < _precedence(first):  # (strictly: a tie keeps the given order, as the stable sort)
+        first, second = second, first
+    if second.start < first.end and first.start < second.end:
+        same = (first.start, first.end, first.kind) == (second.start, second.end, second.kind)
+        if second.known and not first.known and same:
+            return [as_known(first)]
+        return [first]
+    return [first, second] if first.start <= second.start else [second, first]
+
+
+def resolve_reference(spans: list[Span]) -> list[Span]:
+    """`resolve` for any number of spans: the definition its shortcuts are held to."""
     chosen: list[Span] = []
     for span in sorted(spans, key=_precedence):
         start, end = span.start, span.end
