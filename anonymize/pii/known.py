@@ -4,9 +4,9 @@ The pipeline adds the names, emails, phones ... it transforms in columns; the de
 normalized value is known (`Span.known`), and finds known names and addresses even where no context cue
 would (「山田太郎から電話」), so the free-text transformer can give them the same fake as their column.
 
-Literal values (names, emails, addresses, IPs) are matched with one Aho-Corasick automaton over the normalized
-text, rebuilt lazily after additions; number-shaped values (phones, cards, accounts ...) are matched by their
-digits, whatever the separators.
+Literal values (names, emails, addresses, IPs) are matched with one table of their spellings over the normalized
+text (in C; an Aho-Corasick automaton without the extension), rebuilt lazily after additions; number-shaped values
+(phones, cards, accounts ...) are matched by their digits, whatever the separators.
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ _WORD_CHARS = known_gate.WORD_CHARS
 _DIGIT_RUN_CORE = re.compile(r"\d[\d\-. ()]{4,22}\d")
 # The literal matches found in C (anonymize/csrc/known_literals.c): the automaton's matches with the word check
 # already applied, so only the kept ones cost Python (_find_literals_reference is what the tests hold it to).
-# Built from the automaton's spellings whenever the automaton is, at a process's first text (29 ms and ~7.5 MB at a
-# strangers run's 169k spellings: 4.8 MB of C tables, two tuples); without it, the automaton and its loop in Python.
+# Built from the spellings whenever they changed, by `prepare` in the run's parent before the workers fork (else at a
+# process's first text: 29 ms and ~7.5 MB at a strangers run's 169k spellings, 4.8 MB of C tables, two tuples); with
+# it no Aho-Corasick automaton is built. Without it, the automaton and its loop in Python.
 _NATIVE_LITERALS = getattr(NATIVE, "KnownLiterals", None)
 
 
@@ -48,8 +49,9 @@ class KnownValues:
         self._literals: dict[str, tuple[Kind, str]] = {}  # searchable spelling -> (kind, normalized value)
         self._automaton: ahocorasick.Automaton | None = None
         self._prefixes: known_gate.PrefixTables | None = None  # the automaton's gate, built with it
-        # (the automaton it was built for, the C table, each spelling's (kind, value) in the table's order)
-        self._native: tuple[object, object, tuple[tuple[Kind, str], ...]] | None = None
+        # (the `_spelled` it was built at, the C table, each spelling's (kind, value) in the table's order)
+        self._native: tuple[int, object, tuple[tuple[Kind, str], ...]] | None = None
+        self._spelled = 0  # bumped whenever `_literals` changes: a C table built before is stale
         self._lock = threading.Lock()
         self._count = 0  # len(self): asked for on every detection, so kept rather than summed
         self._number_kinds: tuple[Kind, ...] = ()  # the kinds held that are matched by their digits, in added order
@@ -75,6 +77,7 @@ class KnownValues:
                     if len(spelling) >= _MIN_LITERAL[kind]:
                         self._literals.setdefault(spelling, (kind, value))
                         self._automaton = self._prefixes = None
+                        self._spelled += 1
         return value
 
     def clear(self) -> None:
@@ -83,6 +86,7 @@ class KnownValues:
             self._values.clear()
             self._literals.clear()
             self._automaton = self._prefixes = None
+            self._spelled += 1
             self._count = 0
             self._number_kinds = ()
             self.generation += 1
@@ -123,6 +127,7 @@ class KnownValues:
             self.generation += new
             if spelled:
                 self._automaton = self._prefixes = None
+                self._spelled += 1
         return new
 
     def __contains__(self, item: tuple[Kind, str]) -> bool:
@@ -135,7 +140,7 @@ class KnownValues:
     def find(self, text: str) -> list[Span]:
         """Known values in `text` (normalized)."""
         native = self._native
-        if native is not None and native[0] is self._automaton and text.isascii():
+        if native is not None and native[0] == self._spelled and text.isascii():
             # _find_literals' common case inline (a call less for every text of a payload)
             spans = []
             for start, end, index in native[1].find(text, None):  # type: ignore[attr-defined]
@@ -149,18 +154,24 @@ class KnownValues:
         return spans
 
     def prepare(self) -> None:
-        """Build the automaton now: in the parent before workers fork, it is built once and shared (copy on write),
-        instead of once in each worker at its first text (~2.6% of a strangers run's samples, py-spy)."""
-        if self._literals and self._automaton is None:
+        """Build the literals' matcher now: in the parent before workers fork, it is built once and shared (copy on
+        write), instead of once in each worker at its first text (~2.6% of a strangers run's samples, py-spy). With
+        the C table that is all: the Aho-Corasick automaton is only the reference's (and the no-C path's), and
+        building it was ~40% of the known-values phase (bench/snapshot/profile_known.py)."""
+        if not self._literals:
+            return
+        if _NATIVE_LITERALS is not None:
+            if self._native is None or self._native[0] != self._spelled:
+                self._build_native()
+        elif self._automaton is None:
             self._build()
 
     def _find_literals(self, text: str) -> list[Span]:
+        if _NATIVE_LITERALS is None:
+            return self._find_literals_reference(text)
         native = self._native
-        if native is None or native[0] is not self._automaton or native[0] is None:
-            automaton = self._automaton or self._build()  # (add and clear drop the automaton: rebuilt with it)
-            if _NATIVE_LITERALS is None:
-                return self._find_literals_reference(text)
-            native = self._build_native(automaton)
+        if native is None or native[0] != self._spelled:  # (add and clear make it stale: rebuilt)
+            native = self._build_native()
         if text.isascii():  # str.lower is A-Z to a-z there: the C reads them so (None)
             found = native[1].find(text, None)  # type: ignore[attr-defined]
         else:
@@ -175,13 +186,14 @@ class KnownValues:
             spans.append(Span(kind, start, end, 1.0, value, None, "known", True))
         return spans
 
-    def _build_native(self, automaton: object) -> tuple[object, object, tuple[tuple[Kind, str], ...]]:
-        with self._lock:  # the spellings as the automaton has them: `add` holds the lock while it adds
+    def _build_native(self) -> tuple[int, object, tuple[tuple[Kind, str], ...]]:
+        with self._lock:  # the spellings as they are now: `add` holds the lock while it adds
+            spelled = self._spelled
             spellings = tuple(self._literals)
             entries = tuple(self._literals.values())
-            prefixes = self._prefixes if self._automaton is automaton else None  # the gate of these spellings
+        prefixes = known_gate.prefix_tables(spellings) if known_gate.check is not None else None
         gate = None if prefixes is None else (prefixes.ascii, prefixes.other, prefixes.other_ascii_first)
-        native = (automaton, _NATIVE_LITERALS(spellings, gate), entries)  # type: ignore[misc]
+        native = (spelled, _NATIVE_LITERALS(spellings, gate), entries)  # type: ignore[misc]
         self._native = native
         return native
 
@@ -233,6 +245,7 @@ class KnownValues:
         self.__dict__.update(state)
         self._automaton = self._prefixes = None
         self._native = None
+        self._spelled = 0
         self._lock = threading.Lock()
         self._count = sum(len(v) for v in self._values.values())
         self._number_kinds = tuple(k for k in self._values if k not in _LITERAL_KINDS)

@@ -117,7 +117,9 @@ def test_c_check_refuses_bad_arguments() -> None:
 def test_the_c_check_is_what_known_values_run() -> None:
     known = _edge_known()
     known.find("Li")
-    assert known_gate.check is known_gate.native_may_hold and known._prefixes is not None
+    assert known_gate.check is known_gate.native_may_hold and known._native is not None
+    _, (_, gate) = known._native[1].__reduce__()  # type: ignore[attr-defined]
+    assert gate is not None  # the C table asks the gate before it scans
 
 
 def test_pure_python_mode_runs_no_gate() -> None:

@@ -98,10 +98,10 @@ _EDGE_KNOWN = _edge_known()
 @needs_c
 def test_without_the_gate_the_table_finds_the_same() -> None:
     known = _overlap_known()
-    known._find_literals("")  # builds the automaton and the table
+    known._find_literals("")  # builds the table
     assert known._native is not None
-    automaton, _, entries = known._native
-    ungated = (automaton, NATIVE.KnownLiterals(tuple(known._literals)), entries)  # type: ignore[union-attr]
+    spelled, _, entries = known._native
+    ungated = (spelled, NATIVE.KnownLiterals(tuple(known._literals)), entries)  # type: ignore[union-attr]
     for text in OVERLAP_TEXTS:
         known._native = ungated
         plain = known._find_literals(text)
@@ -113,7 +113,7 @@ def test_the_table_follows_the_values_and_pickles() -> None:
     known = KnownValues()
     known.add(Kind.PERSON, "Anna Lee")
     assert [s.value for s in known.find("Met Anna Lee and Ken")] == ["annalee"]
-    known.add(Kind.PERSON, "Ken")  # drops the automaton: the table is rebuilt with it
+    known.add(Kind.PERSON, "Ken")  # a new spelling: the table is rebuilt
     assert [s.value for s in known.find("Met Anna Lee and Ken")] == ["annalee", "ken"]
     assert known._native is not None
     table = known._native[1]
