@@ -56,15 +56,21 @@ trail_plus(PyObject *trail, PyObject *step)
     return out;
 }
 
-/* json_paths._PLAIN_STARTS: empty, or an ASCII letter or digit first (cannot hold a JSON document). */
+/* Can `text` hold a JSON document (json_paths._may_hold: its first character after Unicode whitespace, as
+ * str.lstrip strips it, is '{' or '[')? When not, _held_document(text) is None without a call: most strings that
+ * fail plain_start are phones ("+1 ..."), amounts, punctuation. */
 static int
-plain_start(PyObject *text)
+may_hold(PyObject *text)
 {
-    if (PyUnicode_GET_LENGTH(text) == 0)
-        return 1;
-    Py_UCS4 first = PyUnicode_READ_CHAR(text, 0);
-    return first < 128 && ((first >= '0' && first <= '9') || (first >= 'a' && first <= 'z') ||
-                           (first >= 'A' && first <= 'Z'));
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0; i < size; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (!Py_UNICODE_ISSPACE(c))
+            return c == '{' || c == '[';
+    }
+    return 0;
 }
 
 static int
@@ -174,7 +180,7 @@ visit_child(Walk *walk, PyObject *child, PyObject *step, PyObject *trail)
     if (child_trail == NULL)
         return NULL;
     PyObject *out;
-    if (PyDict_Check(child) || PyList_Check(child) || (PyUnicode_Check(child) && !plain_start(child))) {
+    if (PyDict_Check(child) || PyList_Check(child) || (PyUnicode_Check(child) && may_hold(child))) {
         /* As deep as the Python walk's recursion may go (a RecursionError, not a C stack overflow) */
         if (Py_EnterRecursiveCall(" in a JSON document's walk")) {
             Py_DECREF(child_trail);
@@ -447,7 +453,7 @@ live_row(Rewrite *rewrite, PyObject *live, PyObject *parent, PyObject *slot, PyO
         /* The leaf's own key: `_live_ref` finds its trail covered (the Python leaf adds it first) and reads the
          * source; the live value is still the source's there (the leaf is not replaced yet), but the same call
          * keeps the two leaves' decisions alike. */
-        if ((PyUnicode_Check(value) && !plain_start(value)) ||
+        if ((PyUnicode_Check(value) && may_hold(value)) ||
             (PyUnicode_Check(slot) && PyUnicode_Compare(slot, key) == 0)) {
             not_live = 1;
             break;
@@ -561,7 +567,7 @@ rewrite_from(Rewrite *rewrite, PyObject *node, PyObject *steps, Py_ssize_t posit
 {
     Py_ssize_t count = PyTuple_GET_SIZE(steps);
     if (position == count && !PyDict_Check(node) && !PyList_Check(node) &&
-        (!PyUnicode_Check(node) || plain_start(node))) {
+        (!PyUnicode_Check(node) || !may_hold(node))) {
         if (rewrite->covered != NULL) {
             PyObject *out = fast_leaf(rewrite, node, trail, parent, slot);
             if (out != NULL || PyErr_Occurred())

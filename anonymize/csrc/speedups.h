@@ -57,6 +57,9 @@ PyObject *py_json_encode(PyObject *module, PyObject *document);
 PyObject *py_json_rules(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *py_json_rest(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
+/* json_load.c */
+PyObject *py_json_load(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
 /* pii_gate.c */
 PyObject *py_pii_gate(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 

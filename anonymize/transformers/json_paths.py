@@ -34,6 +34,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import json
+import json.scanner
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -226,6 +227,11 @@ def _held_document(node: Any) -> dict | list | None:
         if isinstance(decoded, (dict, list)):
             return decoded
     return None
+
+
+def _may_hold(text: str) -> bool:
+    """Can `text` hold a JSON document (_decode_embedded's test before it parses)? json_walk.c's may_hold."""
+    return text.lstrip()[:1] in ("{", "[")
 
 
 # First characters of strings that can't hold JSON (_decode_embedded: '{' or '[' after leading whitespace): the
@@ -582,7 +588,7 @@ class JsonPaths(Transformer[JsonParams]):
 
     def _load(self, value: str) -> Any:
         try:
-            return json.loads(value)
+            return _json_load(value)
         except ValueError:
             raise TransformError(f"{self.column.qualified}: a value is not valid JSON") from None
 
@@ -593,7 +599,7 @@ class JsonPaths(Transformer[JsonParams]):
         def source() -> Any:
             """The document as it came in, for `@.key` refs and the document's ids: parsed again when first asked."""
             if not pristine:
-                pristine.append(json.loads(value))
+                pristine.append(_json_load(value))
             return pristine[0]
 
         covered: set[Trail] = set()
@@ -866,6 +872,19 @@ def _encoded(document: Any) -> str:
     return out
 
 
+# json.loads(value) of a str in C (anonymize/csrc/json_load.c) with json's own C scanner, as json.loads' default
+# decoder has it: the same document, without json.loads' and JSONDecoder.decode's Python frames; a ValueError for
+# any text json.loads refuses. None without the extension (or without _json's C scanner): json.loads.
+_NATIVE_LOAD: Callable[[Any, str], Any] | None = getattr(NATIVE, "json_load", None)
+_SCAN_ONCE = json.scanner.c_make_scanner(json.JSONDecoder()) if json.scanner.c_make_scanner is not None else None
+
+
+def _json_load(value: str) -> Any:
+    if type(value) is str and _NATIVE_LOAD is not None and _SCAN_ONCE is not None:
+        return _NATIVE_LOAD(_SCAN_ONCE, value)
+    return json.loads(value)  # bytes, a str subclass: json.loads' own rules
+
+
 def free_text_memo_max() -> int:
     """free_text.MEMO_MAX_LENGTH as it is now (tests lower it to turn the memo off)."""
     return _free_text_module().MEMO_MAX_LENGTH
@@ -966,7 +985,7 @@ def _live_ref(live: Any, trail: Trail, ref: str, covered: set[Trail]) -> str | o
         node, where = node[step.key], (*where, step.key)
     if isinstance(node, (dict, list)):
         return None
-    if where in covered or (isinstance(node, str) and node[:1] not in _PLAIN_STARTS):
+    if where in covered or (isinstance(node, str) and _may_hold(node)):
         return _NOT_LIVE
     return _scalar_text(node)
 
