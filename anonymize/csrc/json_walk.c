@@ -29,6 +29,9 @@ typedef struct {
     PyObject *marker;     /* json_paths._DECODED */
     Py_ssize_t memo_max;  /* free_text.MEMO_MAX_LENGTH */
     Py_ssize_t max_length; /* FreeText.max_length, or -1 */
+    /* The detector's generation was found equal to `generation` and no Python code has run since (every callback
+     * below clears it): only Python code can move it, so memo_answer needn't read it again. */
+    int generation_same;
 } Walk;
 
 static PyObject *generation_name;
@@ -91,16 +94,19 @@ memo_answer(Walk *walk, PyObject *text, PyObject *context)
 {
     if (walk->memo == Py_None || PyUnicode_GET_LENGTH(text) > walk->memo_max)
         return NULL;
-    PyObject *now = PyObject_GetAttr(walk->stamp, generation_name);
-    if (now == NULL)
-        return NULL;
-    int same = PyObject_RichCompareBool(now, walk->generation, Py_EQ);
-    Py_DECREF(now);
-    if (same != 1) {
-        if (same < 0)
+    if (!walk->generation_same) {
+        PyObject *now = PyObject_GetAttr(walk->stamp, generation_name);
+        if (now == NULL)
             return NULL;
-        Py_SETREF(walk->memo, Py_NewRef(Py_None)); /* moved on: FreeText forgets its memo, ask it from now on */
-        return NULL;
+        int same = PyObject_RichCompareBool(now, walk->generation, Py_EQ);
+        Py_DECREF(now);
+        if (same != 1) {
+            if (same < 0)
+                return NULL;
+            Py_SETREF(walk->memo, Py_NewRef(Py_None)); /* moved on: FreeText forgets its memo, ask it from now on */
+            return NULL;
+        }
+        walk->generation_same = 1;
     }
     PyObject *key = PyTuple_Pack(2, text, context);
     if (key == NULL)
@@ -133,6 +139,7 @@ visit_leaf(Walk *walk, PyObject *node, PyObject *trail)
             return covered < 0 ? NULL : Py_NewRef(node);
     }
     if (walk->ignored != Py_None) {
+        walk->generation_same = 0;
         PyObject *answer = PyObject_CallOneArg(walk->ignored, trail);
         if (answer == NULL)
             return NULL;
@@ -144,8 +151,13 @@ visit_leaf(Walk *walk, PyObject *node, PyObject *trail)
     PyObject *context = PyDict_GetItemWithError(walk->contexts, trail);
     if (context != NULL)
         Py_INCREF(context);
-    else if (PyErr_Occurred() || (context = PyObject_CallOneArg(walk->context_of, trail)) == NULL)
+    else if (PyErr_Occurred())
         return NULL;
+    else {
+        walk->generation_same = 0;
+        if ((context = PyObject_CallOneArg(walk->context_of, trail)) == NULL)
+            return NULL;
+    }
     PyObject *out = NULL;
     int id_context = is_id_context(context);
     if (!is_text) {
@@ -158,11 +170,13 @@ visit_leaf(Walk *walk, PyObject *node, PyObject *trail)
                 Py_CLEAR(out);
         }
         else if (!PyErr_Occurred() && append_leaf(walk, trail, node, context) == 0) {
+            walk->generation_same = 0;
             PyObject *args[] = {node, context, walk->row, walk->ids};
             out = PyObject_Vectorcall(walk->transform_in, args, 4, NULL);
         }
     }
     else if (append_leaf(walk, trail, node, context) == 0) {
+        walk->generation_same = 0;
         PyObject *args[] = {node, walk->row};
         out = PyObject_Vectorcall(walk->transform, args, 2, NULL);
     }
@@ -233,6 +247,7 @@ visit(Walk *walk, PyObject *node, PyObject *trail)
         }
         return Py_NewRef(node);
     }
+    walk->generation_same = 0; /* _held_document and _encode below are Python */
     PyObject *decoded = PyObject_CallOneArg(walk->held, node);
     if (decoded == NULL)
         return NULL;
@@ -246,6 +261,7 @@ visit(Walk *walk, PyObject *node, PyObject *trail)
     Py_DECREF(decoded);
     if (inner == NULL)
         return NULL;
+    walk->generation_same = 0;
     PyObject *out = PyObject_CallFunctionObjArgs(walk->encode, inner, node, NULL);
     Py_DECREF(inner);
     return out;

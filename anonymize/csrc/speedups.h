@@ -87,7 +87,7 @@ extern const char *const kd_implementation;
 
 /* Transformers' common cases in C, each a callable (value, row) -> fake that hands every other value to its
  * `fallback`, the transformer's own transform (fakes.c: the shared plumbing; ip.c, dates.c, card.c, person_name.c, phone.c, address.c,
- * email.c, token.c) */
+ * email.c, token.c, card_part.c) */
 typedef struct {
     PyObject_HEAD
     vectorcallfunc vectorcall;
@@ -138,6 +138,7 @@ int western_fake(const Western *western, int postal, PyObject *value, PyObject *
     X(AddressFake)                                                                                                    \
     X(EmailFake)                                                                                                      \
     X(TokenFake)                                                                                                      \
+    X(CardPartMemo)                                                                                                   \
     X(PiiGate)
 #define SPEEDUPS_DECLARE_TYPE(name) extern PyTypeObject name##Type;
 SPEEDUPS_TYPES(SPEEDUPS_DECLARE_TYPE)

@@ -342,7 +342,7 @@ def _may_reach(node: Any, steps: tuple[Step, ...]) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass sets each field through object.__setattr__, once per document
 class _Walked:
     """What `JsonPaths.transform` met in `value`, as `leak_items` reads it (`JsonPaths._collect`)."""
 
@@ -536,6 +536,13 @@ class JsonPaths(Transformer[JsonParams]):
         # What `_items` does with each path sub's leaves, decided once (_item_kind).
         self._item_kinds = {id(sub): _item_kind(sub) for _, _, sub in self.rules}
         self._leak_memo: dict[tuple[int, str], tuple[tuple[str, bool | None], ...]] = {}
+        # other_strings' transform_in (free text reading its key's context) bound once, and free_text's module, whose
+        # MEMO_MAX_LENGTH json_rest reads: looked up per document, they were ~3% of a small payload's transform.
+        other = self.other
+        self._transform_in = (
+            cast("FreeText", other).transform_in if other is not None and other.capabilities.key_context else None
+        )
+        self._free_text = _free_text_module() if other is not None else None
 
     def _ignored(self, trail: Trail) -> bool:
         """Is the leaf at `trail` under a key of `ignore_keys`?"""
@@ -593,7 +600,10 @@ class JsonPaths(Transformer[JsonParams]):
             raise TransformError(f"{self.column.qualified}: a value is not valid JSON") from None
 
     def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
-        document = self._load(value)  # changed in place (_rewrite): this parse is the transform's own
+        try:
+            document = _json_load(value)  # changed in place (_rewrite): this parse is the transform's own
+        except ValueError:
+            raise TransformError(f"{self.column.qualified}: a value is not valid JSON") from None
         pristine: list[Any] = []
 
         def source() -> Any:
@@ -646,7 +656,7 @@ class JsonPaths(Transformer[JsonParams]):
         generation = None  # the detector's generation the leaves were gathered at, when some were left out
         if self.other is not None:
             other = self.other
-            transform_in = cast("FreeText", other).transform_in if other.capabilities.key_context else None
+            transform_in = self._transform_in
             ignored = self._ignored if self._ignore_keys else None
             if _JSON_REST is not None:
                 document, generation = self._rest_native(document, covered, ignored, leaves, transform_in, row, ids)
@@ -681,17 +691,18 @@ class JsonPaths(Transformer[JsonParams]):
         and document, but the strings free text's memo already answers with nothing are not handed to it, and the
         leaves the leak check can get nothing from are not recorded (then the detector's generation is returned:
         `leak_items` trusts the shorter list only while it holds)."""
-        assert self.other is not None and _JSON_REST is not None
+        other = self.other
+        assert other is not None and _JSON_REST is not None
         memo = stamp = generation = None
         if transform_in is not None:
-            free = cast("FreeText", self.other)
-            stamp = free._stamp
-            if stamp is not None and stamp.generation == free._generation:
-                memo, generation = free._spans, stamp.generation
+            stamp = other._stamp  # type: ignore[attr-defined]  # FreeText's (transform_in is its method)
+            if stamp is not None and stamp.generation == other._generation:  # type: ignore[attr-defined]
+                memo, generation = other._spans, stamp.generation  # type: ignore[attr-defined]
         document = _JSON_REST(
-            document, covered, ignored, _TRAIL_CONTEXTS, _context, leaves, transform_in, self.other.transform,
-            row, ids, memo, stamp, generation, _held_document, _encode, _DECODED, free_text_memo_max(),
-            self.other.max_length,
+            document, covered, ignored, _TRAIL_CONTEXTS, _context, leaves, transform_in, other.transform,
+            row, ids, memo, stamp, generation, _held_document, _encode, _DECODED,
+            self._free_text.MEMO_MAX_LENGTH,  # as it is now (tests lower it to turn the memo off)
+            other.max_length,
         )  # fmt: skip
         return document, generation
 
