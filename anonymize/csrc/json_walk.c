@@ -29,6 +29,9 @@ typedef struct {
     PyObject *marker;     /* json_paths._DECODED */
     Py_ssize_t memo_max;  /* free_text.MEMO_MAX_LENGTH */
     Py_ssize_t max_length; /* FreeText.max_length, or -1 */
+    /* The detector's generation was found equal to `generation` and no Python code has run since (every callback
+     * below clears it): only Python code can move it, so memo_answer needn't read it again. */
+    int generation_same;
 } Walk;
 
 static PyObject *generation_name;
@@ -56,15 +59,21 @@ trail_plus(PyObject *trail, PyObject *step)
     return out;
 }
 
-/* json_paths._PLAIN_STARTS: empty, or an ASCII letter or digit first (cannot hold a JSON document). */
+/* Can `text` hold a JSON document (json_paths._may_hold: its first character after Unicode whitespace, as
+ * str.lstrip strips it, is '{' or '[')? When not, _held_document(text) is None without a call: most strings that
+ * fail plain_start are phones ("+1 ..."), amounts, punctuation. */
 static int
-plain_start(PyObject *text)
+may_hold(PyObject *text)
 {
-    if (PyUnicode_GET_LENGTH(text) == 0)
-        return 1;
-    Py_UCS4 first = PyUnicode_READ_CHAR(text, 0);
-    return first < 128 && ((first >= '0' && first <= '9') || (first >= 'a' && first <= 'z') ||
-                           (first >= 'A' && first <= 'Z'));
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0; i < size; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (!Py_UNICODE_ISSPACE(c))
+            return c == '{' || c == '[';
+    }
+    return 0;
 }
 
 static int
@@ -85,16 +94,19 @@ memo_answer(Walk *walk, PyObject *text, PyObject *context)
 {
     if (walk->memo == Py_None || PyUnicode_GET_LENGTH(text) > walk->memo_max)
         return NULL;
-    PyObject *now = PyObject_GetAttr(walk->stamp, generation_name);
-    if (now == NULL)
-        return NULL;
-    int same = PyObject_RichCompareBool(now, walk->generation, Py_EQ);
-    Py_DECREF(now);
-    if (same != 1) {
-        if (same < 0)
+    if (!walk->generation_same) {
+        PyObject *now = PyObject_GetAttr(walk->stamp, generation_name);
+        if (now == NULL)
             return NULL;
-        Py_SETREF(walk->memo, Py_NewRef(Py_None)); /* moved on: FreeText forgets its memo, ask it from now on */
-        return NULL;
+        int same = PyObject_RichCompareBool(now, walk->generation, Py_EQ);
+        Py_DECREF(now);
+        if (same != 1) {
+            if (same < 0)
+                return NULL;
+            Py_SETREF(walk->memo, Py_NewRef(Py_None)); /* moved on: FreeText forgets its memo, ask it from now on */
+            return NULL;
+        }
+        walk->generation_same = 1;
     }
     PyObject *key = PyTuple_Pack(2, text, context);
     if (key == NULL)
@@ -127,6 +139,7 @@ visit_leaf(Walk *walk, PyObject *node, PyObject *trail)
             return covered < 0 ? NULL : Py_NewRef(node);
     }
     if (walk->ignored != Py_None) {
+        walk->generation_same = 0;
         PyObject *answer = PyObject_CallOneArg(walk->ignored, trail);
         if (answer == NULL)
             return NULL;
@@ -138,8 +151,13 @@ visit_leaf(Walk *walk, PyObject *node, PyObject *trail)
     PyObject *context = PyDict_GetItemWithError(walk->contexts, trail);
     if (context != NULL)
         Py_INCREF(context);
-    else if (PyErr_Occurred() || (context = PyObject_CallOneArg(walk->context_of, trail)) == NULL)
+    else if (PyErr_Occurred())
         return NULL;
+    else {
+        walk->generation_same = 0;
+        if ((context = PyObject_CallOneArg(walk->context_of, trail)) == NULL)
+            return NULL;
+    }
     PyObject *out = NULL;
     int id_context = is_id_context(context);
     if (!is_text) {
@@ -152,11 +170,13 @@ visit_leaf(Walk *walk, PyObject *node, PyObject *trail)
                 Py_CLEAR(out);
         }
         else if (!PyErr_Occurred() && append_leaf(walk, trail, node, context) == 0) {
+            walk->generation_same = 0;
             PyObject *args[] = {node, context, walk->row, walk->ids};
             out = PyObject_Vectorcall(walk->transform_in, args, 4, NULL);
         }
     }
     else if (append_leaf(walk, trail, node, context) == 0) {
+        walk->generation_same = 0;
         PyObject *args[] = {node, walk->row};
         out = PyObject_Vectorcall(walk->transform, args, 2, NULL);
     }
@@ -174,7 +194,7 @@ visit_child(Walk *walk, PyObject *child, PyObject *step, PyObject *trail)
     if (child_trail == NULL)
         return NULL;
     PyObject *out;
-    if (PyDict_Check(child) || PyList_Check(child) || (PyUnicode_Check(child) && !plain_start(child))) {
+    if (PyDict_Check(child) || PyList_Check(child) || (PyUnicode_Check(child) && may_hold(child))) {
         /* As deep as the Python walk's recursion may go (a RecursionError, not a C stack overflow) */
         if (Py_EnterRecursiveCall(" in a JSON document's walk")) {
             Py_DECREF(child_trail);
@@ -227,6 +247,7 @@ visit(Walk *walk, PyObject *node, PyObject *trail)
         }
         return Py_NewRef(node);
     }
+    walk->generation_same = 0; /* _held_document and _encode below are Python */
     PyObject *decoded = PyObject_CallOneArg(walk->held, node);
     if (decoded == NULL)
         return NULL;
@@ -240,6 +261,7 @@ visit(Walk *walk, PyObject *node, PyObject *trail)
     Py_DECREF(decoded);
     if (inner == NULL)
         return NULL;
+    walk->generation_same = 0;
     PyObject *out = PyObject_CallFunctionObjArgs(walk->encode, inner, node, NULL);
     Py_DECREF(inner);
     return out;
@@ -447,7 +469,7 @@ live_row(Rewrite *rewrite, PyObject *live, PyObject *parent, PyObject *slot, PyO
         /* The leaf's own key: `_live_ref` finds its trail covered (the Python leaf adds it first) and reads the
          * source; the live value is still the source's there (the leaf is not replaced yet), but the same call
          * keeps the two leaves' decisions alike. */
-        if ((PyUnicode_Check(value) && !plain_start(value)) ||
+        if ((PyUnicode_Check(value) && may_hold(value)) ||
             (PyUnicode_Check(slot) && PyUnicode_Compare(slot, key) == 0)) {
             not_live = 1;
             break;
@@ -561,7 +583,7 @@ rewrite_from(Rewrite *rewrite, PyObject *node, PyObject *steps, Py_ssize_t posit
 {
     Py_ssize_t count = PyTuple_GET_SIZE(steps);
     if (position == count && !PyDict_Check(node) && !PyList_Check(node) &&
-        (!PyUnicode_Check(node) || plain_start(node))) {
+        (!PyUnicode_Check(node) || !may_hold(node))) {
         if (rewrite->covered != NULL) {
             PyObject *out = fast_leaf(rewrite, node, trail, parent, slot);
             if (out != NULL || PyErr_Occurred())

@@ -1,7 +1,7 @@
 /* anonymize._speedups: the module's functions and their documentation (implementations in copy_text.c, leak_keys.c,
  * row.c, rows.c, scan.c, feistel.c, keyed_digest.c,
- * indexer.c, digits.c, address.c, json_walk.c, pii_gate.c with its PiiGate type, known_gate.c, known_literals.c
- * with its KnownLiterals type,
+ * indexer.c, digits.c, address.c, json_walk.c, json_load.c, pii_gate.c with its PiiGate type, known_gate.c,
+ * known_literals.c with its KnownLiterals type, card_part.c with its CardPartMemo type,
  * person_latin.c, person_ja.c). */
 #include "speedups.h"
 
@@ -47,6 +47,9 @@ PyDoc_STRVAR(json_encode_doc, "json_encode(document) -> str | None\n\njson.JSONE
                                "document) for a document of JSON's exact types (str keys); None for anything else: "
                                "the caller encodes it in Python (json_encode.c).");
 
+PyDoc_STRVAR(json_load_doc, "json_load(scan_once, text) -> value\n\njson.loads(text) of a str with json's own C scanner "
+                             "(json.scanner.c_make_scanner of a default decoder); every refusal a ValueError (json_load.c).");
+
 PyDoc_STRVAR(json_found_items_doc, "json_found_items(found, kinds, memo, origins, fakes, out, kinds_named, "
                                     "plain_items, plain_pieces, identifier, pieces) -> out\n\njson_paths.JsonPaths."
                                     "_items' loop over the path rules' leaves (json_walk.c).");
@@ -82,6 +85,7 @@ static PyMethodDef methods[] = {
     {"json_strings", (PyCFunction)py_json_strings, METH_O, json_strings_doc},
     {"json_output_keys", (PyCFunction)py_json_output_keys, METH_O, json_output_keys_doc},
     {"json_encode", (PyCFunction)py_json_encode, METH_O, json_encode_doc},
+    {"json_load", (PyCFunction)(void (*)(void))py_json_load, METH_FASTCALL, json_load_doc},
     {"json_found_items", (PyCFunction)(void (*)(void))py_json_found_items, METH_FASTCALL, json_found_items_doc},
     {"pii_gate", (PyCFunction)(void (*)(void))py_pii_gate, METH_FASTCALL, pii_gate_doc},
     {"known_gate", (PyCFunction)(void (*)(void))py_known_gate, METH_FASTCALL, known_gate_doc},

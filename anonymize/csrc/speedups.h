@@ -62,6 +62,8 @@ PyObject *py_json_rest(PyObject *module, PyObject *const *args, Py_ssize_t nargs
  * PrefixTables, `mask` their bit count less one. */
 int known_gate_may_hold(PyObject *text, PyObject *haystack, int lower_ascii, const unsigned char *ascii,
                         const unsigned char *other, const unsigned char *other_ascii_first, uint32_t mask);
+/* json_load.c */
+PyObject *py_json_load(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 /* pii_gate.c */
 PyObject *py_pii_gate(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
@@ -90,7 +92,7 @@ extern const char *const kd_implementation;
 
 /* Transformers' common cases in C, each a callable (value, row) -> fake that hands every other value to its
  * `fallback`, the transformer's own transform (fakes.c: the shared plumbing; ip.c, dates.c, card.c, person_name.c, phone.c, address.c,
- * email.c, token.c) */
+ * email.c, token.c, card_part.c) */
 typedef struct {
     PyObject_HEAD
     vectorcallfunc vectorcall;
@@ -141,6 +143,7 @@ int western_fake(const Western *western, int postal, PyObject *value, PyObject *
     X(AddressFake)                                                                                                    \
     X(EmailFake)                                                                                                      \
     X(TokenFake)                                                                                                      \
+    X(CardPartMemo)                                                                                                   \
     X(PiiGate)                                                                                                        \
     X(KnownLiterals)
 #define SPEEDUPS_DECLARE_TYPE(name) extern PyTypeObject name##Type;

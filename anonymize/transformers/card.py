@@ -276,6 +276,16 @@ class CardPart(Transformer[CardPartParams]):
             self._shifts[key] = shift
         return shift
 
+    def native_transform(self) -> TransformCall | None:
+        """`transform`'s memo hit in C (anonymize/csrc/card_part.c, the same two dicts read the same way), for the
+        leaves of a payload's card paths (json_walk.c calls it without a Python frame); a miss calls `transform`."""
+        if NATIVE is None or not hasattr(NATIVE, "CardPartMemo"):
+            return None
+        by_value = self.params.part in ("last4", "bin")
+        return NATIVE.CardPartMemo(
+            self._memo, None if by_value else self._shifts, self.params.key_column, self.transform
+        )  # fmt: skip
+
     def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
         memo_key = (value, self._shift(row)) if self.params.part not in ("last4", "bin") else value
         found = self._memo.get(memo_key, _MISSING)

@@ -34,6 +34,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import json
+import json.scanner
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -228,6 +229,11 @@ def _held_document(node: Any) -> dict | list | None:
     return None
 
 
+def _may_hold(text: str) -> bool:
+    """Can `text` hold a JSON document (_decode_embedded's test before it parses)? json_walk.c's may_hold."""
+    return text.lstrip()[:1] in ("{", "[")
+
+
 # First characters of strings that can't hold JSON (_decode_embedded: '{' or '[' after leading whitespace): the
 # ASCII letters and digits, which most leaves start with. The empty string: nothing to decode either.
 _PLAIN_STARTS = frozenset(["", *"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"])
@@ -336,7 +342,7 @@ def _may_reach(node: Any, steps: tuple[Step, ...]) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass sets each field through object.__setattr__, once per document
 class _Walked:
     """What `JsonPaths.transform` met in `value`, as `leak_items` reads it (`JsonPaths._collect`)."""
 
@@ -530,6 +536,13 @@ class JsonPaths(Transformer[JsonParams]):
         # What `_items` does with each path sub's leaves, decided once (_item_kind).
         self._item_kinds = {id(sub): _item_kind(sub) for _, _, sub in self.rules}
         self._leak_memo: dict[tuple[int, str], tuple[tuple[str, bool | None], ...]] = {}
+        # other_strings' transform_in (free text reading its key's context) bound once, and free_text's module, whose
+        # MEMO_MAX_LENGTH json_rest reads: looked up per document, they were ~3% of a small payload's transform.
+        other = self.other
+        self._transform_in = (
+            cast("FreeText", other).transform_in if other is not None and other.capabilities.key_context else None
+        )
+        self._free_text = _free_text_module() if other is not None else None
 
     def _ignored(self, trail: Trail) -> bool:
         """Is the leaf at `trail` under a key of `ignore_keys`?"""
@@ -582,18 +595,21 @@ class JsonPaths(Transformer[JsonParams]):
 
     def _load(self, value: str) -> Any:
         try:
-            return json.loads(value)
+            return _json_load(value)
         except ValueError:
             raise TransformError(f"{self.column.qualified}: a value is not valid JSON") from None
 
     def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
-        document = self._load(value)  # changed in place (_rewrite): this parse is the transform's own
+        try:
+            document = _json_load(value)  # changed in place (_rewrite): this parse is the transform's own
+        except ValueError:
+            raise TransformError(f"{self.column.qualified}: a value is not valid JSON") from None
         pristine: list[Any] = []
 
         def source() -> Any:
             """The document as it came in, for `@.key` refs and the document's ids: parsed again when first asked."""
             if not pristine:
-                pristine.append(json.loads(value))
+                pristine.append(_json_load(value))
             return pristine[0]
 
         covered: set[Trail] = set()
@@ -640,7 +656,7 @@ class JsonPaths(Transformer[JsonParams]):
         generation = None  # the detector's generation the leaves were gathered at, when some were left out
         if self.other is not None:
             other = self.other
-            transform_in = cast("FreeText", other).transform_in if other.capabilities.key_context else None
+            transform_in = self._transform_in
             ignored = self._ignored if self._ignore_keys else None
             if _JSON_REST is not None:
                 document, generation = self._rest_native(document, covered, ignored, leaves, transform_in, row, ids)
@@ -675,17 +691,18 @@ class JsonPaths(Transformer[JsonParams]):
         and document, but the strings free text's memo already answers with nothing are not handed to it, and the
         leaves the leak check can get nothing from are not recorded (then the detector's generation is returned:
         `leak_items` trusts the shorter list only while it holds)."""
-        assert self.other is not None and _JSON_REST is not None
+        other = self.other
+        assert other is not None and _JSON_REST is not None
         memo = stamp = generation = None
         if transform_in is not None:
-            free = cast("FreeText", self.other)
-            stamp = free._stamp
-            if stamp is not None and stamp.generation == free._generation:
-                memo, generation = free._spans, stamp.generation
+            stamp = other._stamp  # type: ignore[attr-defined]  # FreeText's (transform_in is its method)
+            if stamp is not None and stamp.generation == other._generation:  # type: ignore[attr-defined]
+                memo, generation = other._spans, stamp.generation  # type: ignore[attr-defined]
         document = _JSON_REST(
-            document, covered, ignored, _TRAIL_CONTEXTS, _context, leaves, transform_in, self.other.transform,
-            row, ids, memo, stamp, generation, _held_document, _encode, _DECODED, free_text_memo_max(),
-            self.other.max_length,
+            document, covered, ignored, _TRAIL_CONTEXTS, _context, leaves, transform_in, other.transform,
+            row, ids, memo, stamp, generation, _held_document, _encode, _DECODED,
+            self._free_text.MEMO_MAX_LENGTH,  # as it is now (tests lower it to turn the memo off)
+            other.max_length,
         )  # fmt: skip
         return document, generation
 
@@ -866,6 +883,19 @@ def _encoded(document: Any) -> str:
     return out
 
 
+# json.loads(value) of a str in C (anonymize/csrc/json_load.c) with json's own C scanner, as json.loads' default
+# decoder has it: the same document, without json.loads' and JSONDecoder.decode's Python frames; a ValueError for
+# any text json.loads refuses. None without the extension (or without _json's C scanner): json.loads.
+_NATIVE_LOAD: Callable[[Any, str], Any] | None = getattr(NATIVE, "json_load", None)
+_SCAN_ONCE = json.scanner.c_make_scanner(json.JSONDecoder()) if json.scanner.c_make_scanner is not None else None
+
+
+def _json_load(value: str) -> Any:
+    if type(value) is str and _NATIVE_LOAD is not None and _SCAN_ONCE is not None:
+        return _NATIVE_LOAD(_SCAN_ONCE, value)
+    return json.loads(value)  # bytes, a str subclass: json.loads' own rules
+
+
 def free_text_memo_max() -> int:
     """free_text.MEMO_MAX_LENGTH as it is now (tests lower it to turn the memo off)."""
     return _free_text_module().MEMO_MAX_LENGTH
@@ -966,7 +996,7 @@ def _live_ref(live: Any, trail: Trail, ref: str, covered: set[Trail]) -> str | o
         node, where = node[step.key], (*where, step.key)
     if isinstance(node, (dict, list)):
         return None
-    if where in covered or (isinstance(node, str) and node[:1] not in _PLAIN_STARTS):
+    if where in covered or (isinstance(node, str) and _may_hold(node)):
         return _NOT_LIVE
     return _scalar_text(node)
 
