@@ -896,11 +896,6 @@ def _json_load(value: str) -> Any:
     return json.loads(value)  # bytes, a str subclass: json.loads' own rules
 
 
-def free_text_memo_max() -> int:
-    """free_text.MEMO_MAX_LENGTH as it is now (tests lower it to turn the memo off)."""
-    return _free_text_module().MEMO_MAX_LENGTH
-
-
 @functools.cache
 def _free_text_module() -> Any:
     """anonymize.transformers.free_text, imported once (it imports this module's registry): an import statement per
