@@ -849,20 +849,90 @@ plain_from_memo(PyObject *out, PyObject *sub, PyObject *trail, PyObject *items, 
     return failed;
 }
 
-PyObject *
-py_json_found_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+/* What json_found_items_native adds to json_found_items: the leak items of a plain sub read from its C leak_items
+ * (`natives`: id(sub) -> LeakItems, leak_items.c) instead of the memo, and `_plain_pieces` done here: the origins from
+ * the trail memo or `origin` (JsonPaths._origin, asked in the same order), the recorded fake from the sub's call
+ * (`calls`: JsonPaths._calls, else sub.transform) with an empty row. */
+typedef struct {
+    PyObject *origins; /* JsonPaths._trail_origins */
+    PyObject *natives; /* dict id(sub) -> C leak_items */
+    PyObject *calls;   /* dict id(sub) -> the sub's transform as the row loop calls it */
+    PyObject *origin;  /* JsonPaths._origin(trail, kind, detected, weak) */
+    PyObject *fake;    /* leak_origins.FAKE */
+} FoundNative;
+
+static PyObject *transform_name;
+
+/* JsonPaths._origin(trail, kind, False, False), from its memo when there: a new reference, NULL on error. */
+static PyObject *
+origin_of(FoundNative *native, PyObject *trail, PyObject *kind)
 {
-    /* found, kinds, memo, origins, fakes, out, (keep, silent, plain, ask), plain_items, plain_pieces, identifier,
-     * pieces */
-    if (nargs != 11 || !PyList_Check(args[0]) || !PyDict_Check(args[1]) || !PyDict_Check(args[2]) ||
-        !PyDict_Check(args[3]) || !PyAnySet_Check(args[4]) || !PyList_Check(args[5]) || !PyTuple_Check(args[6]) ||
-        PyTuple_GET_SIZE(args[6]) != 6) {
-        PyErr_SetString(PyExc_TypeError, "json_found_items(found: list, kinds: dict, memo: dict, origins: dict, "
-                                         "fakes: set, out: list, (keep, silent, plain, ask), plain_items, "
-                                         "plain_pieces, identifier, pieces)");
+    PyObject *key = PyTuple_Pack(4, trail, kind, Py_False, Py_False);
+    if (key == NULL)
         return NULL;
+    PyObject *origin = PyDict_GetItemWithError(native->origins, key); /* borrowed */
+    Py_DECREF(key);
+    if (origin != NULL)
+        return Py_NewRef(origin);
+    if (PyErr_Occurred())
+        return NULL;
+    PyObject *call[] = {trail, kind, Py_False, Py_False};
+    return PyObject_Vectorcall(native->origin, call, 4, NULL);
+}
+
+/* JsonPaths._plain_pieces(sub, trail, text, items), appended to `out`; `recorded`: the sub's fake is recorded. */
+static int
+plain_pieces_native(FoundNative *native, PyObject *out, PyObject *sub, PyObject *sub_id, PyObject *trail,
+                    PyObject *text, PyObject *items, int recorded)
+{
+    PyObject *name = PyObject_GetAttr(sub, name_name);
+    PyObject *origin = name == NULL ? NULL : origin_of(native, trail, name);
+    Py_XDECREF(name);
+    if (origin == NULL)
+        return -1;
+    int failed = 0;
+    for (Py_ssize_t i = 0; !failed && i < PyTuple_GET_SIZE(items); i++) {
+        PyObject *pair = PyTuple_GET_ITEM(items, i);
+        PyObject *item = PyTuple_Pack(3, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1), origin);
+        failed = item == NULL ? -1 : PyList_Append(out, item);
+        Py_XDECREF(item);
     }
+    Py_DECREF(origin);
+    if (failed || !recorded)
+        return failed;
+    PyObject *call = PyDict_GetItemWithError(native->calls, sub_id); /* borrowed */
+    if (call != NULL)
+        Py_INCREF(call);
+    else if (PyErr_Occurred() || (call = PyObject_GetAttr(sub, transform_name)) == NULL)
+        return -1;
+    PyObject *row = PyDict_New();
+    PyObject *fake = NULL;
+    if (row != NULL) {
+        PyObject *arguments[] = {text, row};
+        fake = PyObject_Vectorcall(call, arguments, 2, NULL);
+        Py_DECREF(row);
+    }
+    Py_DECREF(call);
+    if (fake == NULL)
+        return -1;
+    int differs = fake == Py_None ? 0 : PyObject_RichCompareBool(fake, text, Py_NE);
+    if (differs > 0) {
+        PyObject *fake_origin = origin_of(native, trail, native->fake);
+        PyObject *item = fake_origin == NULL ? NULL : PyTuple_Pack(3, fake, Py_None, fake_origin);
+        differs = item == NULL ? -1 : PyList_Append(out, item);
+        Py_XDECREF(item);
+        Py_XDECREF(fake_origin);
+    }
+    Py_DECREF(fake);
+    return differs < 0 ? -1 : 0;
+}
+
+static PyObject *
+found_items(PyObject *const *args, FoundNative *native)
+{
     if (name_name == NULL && (name_name = PyUnicode_InternFromString("name")) == NULL)
+        return NULL;
+    if (transform_name == NULL && (transform_name = PyUnicode_InternFromString("transform")) == NULL)
         return NULL;
     PyObject *found = args[0], *kinds = args[1], *memo = args[2], *origins = args[3], *fakes = args[4];
     PyObject *out = args[5];
@@ -902,6 +972,10 @@ py_json_found_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 else
                     items = PyTuple_New(0);
             }
+            else if (native != NULL && (items = PyDict_GetItemWithError(native->natives, sub_id)) != NULL)
+                items = PyObject_Vectorcall(items, &text, 1, NULL); /* its C leak_items: no memo needed */
+            else if (native != NULL && PyErr_Occurred())
+                items = NULL;
             else {
                 PyObject *key = PyTuple_Pack(2, sub_id, text);
                 items = key == NULL ? NULL : PyDict_GetItemWithError(memo, key);
@@ -918,7 +992,11 @@ py_json_found_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             }
             else if (PyTuple_GET_SIZE(items)) {
                 int recorded = PySet_Contains(fakes, sub_id);
-                int done = recorded < 0 ? -1 : recorded ? 1 : plain_from_memo(out, sub, trail, items, origins);
+                int done = recorded < 0        ? -1
+                           : native != NULL    ? plain_pieces_native(native, out, sub, sub_id, trail, text, items,
+                                                                     recorded)
+                           : recorded          ? 1
+                                               : plain_from_memo(out, sub, trail, items, origins);
                 if (done == 1)
                     done = extend_with(out, PyObject_CallFunctionObjArgs(plain_pieces, sub, trail, text, items, NULL));
                 failed = done;
@@ -935,4 +1013,43 @@ py_json_found_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             return NULL;
     }
     return Py_NewRef(out);
+}
+
+/* json_found_items' first 11 arguments checked: 0, or -1 with TypeError set. */
+static int
+found_items_check(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t expected)
+{
+    /* found, kinds, memo, origins, fakes, out, (keep, silent, plain, ask, whole, whole identifying), plain_items,
+     * plain_pieces, identifier, pieces */
+    if (nargs != expected || !PyList_Check(args[0]) || !PyDict_Check(args[1]) || !PyDict_Check(args[2]) ||
+        !PyDict_Check(args[3]) || !PyAnySet_Check(args[4]) || !PyList_Check(args[5]) || !PyTuple_Check(args[6]) ||
+        PyTuple_GET_SIZE(args[6]) != 6) {
+        PyErr_SetString(PyExc_TypeError, "json_found_items(found: list, kinds: dict, memo: dict, origins: dict, "
+                                         "fakes: set, out: list, (keep, silent, plain, ask, whole, whole identifying), "
+                                         "plain_items, plain_pieces, identifier, pieces)");
+        return -1;
+    }
+    return 0;
+}
+
+PyObject *
+py_json_found_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    return found_items_check(args, nargs, 11) < 0 ? NULL : found_items(args, NULL);
+}
+
+/* json_found_items(found, ..., pieces, natives, calls, origin, FAKE): the same, with FoundNative's additions. */
+PyObject *
+py_json_found_items_native(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (found_items_check(args, nargs, 15) < 0)
+        return NULL;
+    if (!PyDict_Check(args[11]) || !PyDict_Check(args[12]) || !PyUnicode_Check(args[14])) {
+        PyErr_SetString(PyExc_TypeError, "json_found_items_native(found, kinds, memo, origins, fakes, out, "
+                                         "kinds_named, plain_items, plain_pieces, identifier, pieces, natives: dict, "
+                                         "calls: dict, origin, fake: str)");
+        return NULL;
+    }
+    FoundNative native = {args[3], args[11], args[12], args[13], args[14]};
+    return found_items(args, &native);
 }

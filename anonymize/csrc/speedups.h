@@ -51,6 +51,10 @@ PyObject *py_scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t narg
 PyObject *py_json_strings(PyObject *module, PyObject *node);
 PyObject *py_json_output_keys(PyObject *module, PyObject *node);
 PyObject *py_json_found_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *py_json_found_items_native(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
+/* leak_items.c */
+PyObject *py_specific_address(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 /* json_encode.c */
 PyObject *py_json_encode(PyObject *module, PyObject *document);
@@ -135,7 +139,8 @@ int western_fake(const Western *western, int postal, PyObject *value, PyObject *
     X(AddressFake)                                                                                                    \
     X(EmailFake)                                                                                                      \
     X(TokenFake)                                                                                                      \
-    X(PiiGate)
+    X(PiiGate)                                                                                                       \
+    X(LeakItems)
 #define SPEEDUPS_DECLARE_TYPE(name) extern PyTypeObject name##Type;
 SPEEDUPS_TYPES(SPEEDUPS_DECLARE_TYPE)
 #undef SPEEDUPS_DECLARE_TYPE
