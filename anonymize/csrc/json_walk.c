@@ -821,6 +821,26 @@ id_first(PyObject *text)
     return (c >= '0' && c <= '9') || c == ' ' || (c >= '\t' && c <= '\r');
 }
 
+/* Could `_identifier` find a card in `text`? `_ID_NUMBER` (re.ASCII: spaces, digits, hyphens) fullmatches only ASCII
+ * digits, hyphens and whitespace, and a card has 13-19 digits: a text of anything else, or of another count, gives
+ * nothing, without the call (most kept ids: order numbers, short references). */
+static int
+may_be_card_id(PyObject *text)
+{
+    if (!PyUnicode_IS_ASCII(text))
+        return 0;
+    const Py_UCS1 *chars = PyUnicode_1BYTE_DATA(text);
+    Py_ssize_t digits = 0;
+    for (Py_ssize_t i = 0, length = PyUnicode_GET_LENGTH(text); i < length; i++) {
+        Py_UCS1 c = chars[i];
+        if (c >= '0' && c <= '9')
+            digits++;
+        else if (!(c == ' ' || c == '-' || (c >= '\t' && c <= '\r')))
+            return 0;
+    }
+    return digits >= 13 && digits <= 19;
+}
+
 /* One plain leaf whose pairs are `items` (a non-empty tuple of (piece, identifying)): appended with its origin when
  * the origin memo has it; 0 done, 1 not done (ask _plain_pieces), -1 error. */
 static int
@@ -958,7 +978,7 @@ found_items(PyObject *const *args, FoundNative *native)
             failed = -1;
         }
         else if (kind == keep) {
-            if (PyUnicode_Check(text) && id_first(text))
+            if (PyUnicode_Check(text) && id_first(text) && (native == NULL || may_be_card_id(text)))
                 failed = extend_with(out, PyObject_CallFunctionObjArgs(identifier, trail, text, NULL));
         }
         else if (kind == plain || kind == whole || kind == whole_identifying) {
@@ -1052,4 +1072,82 @@ py_json_found_items_native(PyObject *module, PyObject *const *args, Py_ssize_t n
     }
     FoundNative native = {args[3], args[11], args[12], args[13], args[14]};
     return found_items(args, &native);
+}
+
+/* ---- JsonPaths._items' loop over the leaves left to other_strings (free text), `detections` asked directly ----
+ * json_leaf_items(leaves, out, detections, identifier, origins, origin, ids): for each (trail, node, context), a
+ * node under an id key (not a bool) is handed to `_identifier` as str(node) when it may be a card id
+ * (may_be_card_id); a string's detections(node, context, ids) are appended as (piece, identifying, origin) with
+ * `_origin(trail, kind, True, weak)` read from the trail memo when there. */
+static PyObject *id_context;
+
+PyObject *
+py_json_leaf_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7 || !PyList_Check(args[0]) || !PyList_Check(args[1]) || !PyDict_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "json_leaf_items(leaves: list, out: list, detections, identifier, "
+                                         "origins: dict, origin, ids)");
+        return NULL;
+    }
+    if (id_context == NULL && (id_context = PyUnicode_InternFromString("id")) == NULL)
+        return NULL;
+    PyObject *leaves = args[0], *out = args[1], *detections = args[2], *identifier = args[3];
+    PyObject *origins = args[4], *origin_call = args[5], *ids = args[6];
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(leaves); i++) {
+        PyObject *entry = PyList_GET_ITEM(leaves, i);
+        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 3) {
+            PyErr_SetString(PyExc_TypeError, "json_leaf_items: leaves holds (trail, node, context)");
+            return NULL;
+        }
+        Py_INCREF(entry); /* a callback may change `leaves` */
+        PyObject *trail = PyTuple_GET_ITEM(entry, 0), *node = PyTuple_GET_ITEM(entry, 1);
+        PyObject *context = PyTuple_GET_ITEM(entry, 2);
+        int failed = 0;
+        int under_id = context == Py_None ? 0 : PyObject_RichCompareBool(context, id_context, Py_EQ);
+        if (under_id < 0)
+            failed = -1;
+        else if (under_id && !PyBool_Check(node)) {
+            PyObject *text = PyObject_Str(node);
+            if (text == NULL)
+                failed = -1;
+            else if (id_first(text) && may_be_card_id(text))
+                failed = extend_with(out, PyObject_CallFunctionObjArgs(identifier, trail, text, NULL));
+            Py_XDECREF(text);
+        }
+        if (!failed && PyUnicode_Check(node)) {
+            PyObject *found = PyObject_CallFunctionObjArgs(detections, node, context, ids, NULL);
+            PyObject *iterator = found == NULL ? NULL : PyObject_GetIter(found), *detection;
+            Py_XDECREF(found);
+            failed = iterator == NULL ? -1 : 0;
+            while (!failed && (detection = PyIter_Next(iterator)) != NULL) {
+                if (!PyTuple_Check(detection) || PyTuple_GET_SIZE(detection) != 4) {
+                    PyErr_SetString(PyExc_TypeError, "detections must give (piece, identifying, kind, weak)");
+                    failed = -1;
+                }
+                PyObject *key = failed ? NULL : PyTuple_Pack(4, trail, PyTuple_GET_ITEM(detection, 2), Py_True,
+                                                             PyTuple_GET_ITEM(detection, 3));
+                PyObject *origin = key == NULL ? NULL : PyDict_GetItemWithError(origins, key); /* borrowed */
+                if (origin != NULL)
+                    Py_INCREF(origin);
+                else if (key != NULL && !PyErr_Occurred()) {
+                    PyObject *call[] = {trail, PyTuple_GET_ITEM(detection, 2), Py_True, PyTuple_GET_ITEM(detection, 3)};
+                    origin = PyObject_Vectorcall(origin_call, call, 4, NULL);
+                }
+                Py_XDECREF(key);
+                PyObject *item = origin == NULL ? NULL :
+                    PyTuple_Pack(3, PyTuple_GET_ITEM(detection, 0), PyTuple_GET_ITEM(detection, 1), origin);
+                failed = item == NULL ? -1 : PyList_Append(out, item);
+                Py_XDECREF(item);
+                Py_XDECREF(origin);
+                Py_DECREF(detection);
+            }
+            if (!failed && PyErr_Occurred())
+                failed = -1;
+            Py_XDECREF(iterator);
+        }
+        Py_DECREF(entry);
+        if (failed)
+            return NULL;
+    }
+    return Py_NewRef(out);
 }

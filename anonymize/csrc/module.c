@@ -54,6 +54,10 @@ PyDoc_STRVAR(json_found_items_native_doc, "json_found_items_native(found, ..., p
                                            "-> out\n\njson_found_items with the plain subs' C leak_items and "
                                            "_plain_pieces in C (json_walk.c).");
 
+PyDoc_STRVAR(json_leaf_items_doc, "json_leaf_items(leaves, out, detections, identifier, origins, origin, ids) -> "
+                                   "out\n\njson_paths.JsonPaths._items' loop over the leaves left to free text "
+                                   "(json_walk.c).");
+
 PyDoc_STRVAR(specific_address_doc, "specific_address(value, nameless) -> bool\n\nspecificity.specific_address in C "
                                      "(leak_items.c).");
 
@@ -91,6 +95,7 @@ static PyMethodDef methods[] = {
     {"json_found_items", (PyCFunction)(void (*)(void))py_json_found_items, METH_FASTCALL, json_found_items_doc},
     {"json_found_items_native", (PyCFunction)(void (*)(void))py_json_found_items_native, METH_FASTCALL,
      json_found_items_native_doc},
+    {"json_leaf_items", (PyCFunction)(void (*)(void))py_json_leaf_items, METH_FASTCALL, json_leaf_items_doc},
     {"specific_address", (PyCFunction)(void (*)(void))py_specific_address, METH_FASTCALL, specific_address_doc},
     {"pii_gate", (PyCFunction)(void (*)(void))py_pii_gate, METH_FASTCALL, pii_gate_doc},
     {"known_gate", (PyCFunction)(void (*)(void))py_known_gate, METH_FASTCALL, known_gate_doc},

@@ -781,6 +781,8 @@ class JsonPaths(Transformer[JsonParams]):
             # strings, most with nothing in them).
             detections = cast("FreeText", self.other).detections if self.other.capabilities.key_context else None
             origin = self._origin
+            if detections is not None and _JSON_LEAF_ITEMS is not None:  # the loop below in C (json_walk.c)
+                return _JSON_LEAF_ITEMS(leaves, out, detections, self._identifier, self._trail_origins, origin, ids)
             for trail, node, context in leaves:
                 if context == "id" and not isinstance(node, bool):
                     text = str(node)
@@ -905,6 +907,8 @@ _JSON_REST: Callable[..., Any] | None = getattr(NATIVE, "json_rest", None)
 _JSON_FOUND_ITEMS: Callable[..., Any] | None = getattr(NATIVE, "json_found_items", None)
 # The same loop with the plain subs' C leak_items (Transformer.native_leak_items) and `_plain_pieces` in C.
 _JSON_FOUND_ITEMS_NATIVE: Callable[..., Any] | None = getattr(NATIVE, "json_found_items_native", None)
+# _items' loop over the leaves left to free text, with its detections asked directly (most give nothing).
+_JSON_LEAF_ITEMS: Callable[..., Any] | None = getattr(NATIVE, "json_leaf_items", None)
 
 
 def is_document_ref(name: str) -> bool:

@@ -39,6 +39,7 @@ def _python_walks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(jp, "_JSON_REST", None)
     monkeypatch.setattr(jp, "_JSON_FOUND_ITEMS", None)
     monkeypatch.setattr(jp, "_JSON_FOUND_ITEMS_NATIVE", None)
+    monkeypatch.setattr(jp, "_JSON_LEAF_ITEMS", None)
 
 
 def test_the_extension_has_the_walks() -> None:
@@ -46,6 +47,7 @@ def test_the_extension_has_the_walks() -> None:
     assert jp._JSON_RULES is NATIVE.json_rules and jp._JSON_REST is NATIVE.json_rest
     assert jp._JSON_FOUND_ITEMS is NATIVE.json_found_items
     assert jp._JSON_FOUND_ITEMS_NATIVE is NATIVE.json_found_items_native
+    assert jp._JSON_LEAF_ITEMS is NATIVE.json_leaf_items
 
 
 @pytest.mark.parametrize("params", RULE_SETS, ids=range(len(RULE_SETS)))
