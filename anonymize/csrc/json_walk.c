@@ -821,24 +821,140 @@ id_first(PyObject *text)
     return (c >= '0' && c <= '9') || c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-/* Could `_identifier` find a card in `text`? `_ID_NUMBER` (re.ASCII: spaces, digits, hyphens) fullmatches only ASCII
- * digits, hyphens and whitespace, and a card has 13-19 digits: a text of anything else, or of another count, gives
- * nothing, without the call (most kept ids: order numbers, short references). */
+/* context.CARD_NETWORKS as C reads it (tests/anonymize/test_leak_items_native.py holds the two equal on every
+ * range's bounds at every length): per network in the dict's order, its IIN ranges (compared on as many leading
+ * digits as the bound has) and the lengths it issues, as a bit mask of 1 << length. */
+typedef struct {
+    long low, high;
+    int width;
+} IinRange;
+static const struct {
+    IinRange ranges[3];
+    int count;
+    unsigned lengths;
+} card_networks[] = {
+    {{{4, 4, 1}}, 1, 1u << 13 | 1u << 16 | 1u << 19},                                              /* visa */
+    {{{51, 55, 2}, {2221, 2720, 4}}, 2, 1u << 16},                                                  /* mastercard */
+    {{{34, 34, 2}, {37, 37, 2}}, 2, 1u << 15},                                                      /* amex */
+    {{{6011, 6011, 4}, {644, 649, 3}, {65, 65, 2}}, 3, 1u << 16 | 1u << 17 | 1u << 18 | 1u << 19}, /* discover */
+    {{{3528, 3589, 4}}, 1, 1u << 16 | 1u << 17 | 1u << 18 | 1u << 19},                             /* jcb */
+    {{{36, 36, 2}, {300, 305, 3}, {38, 39, 2}}, 3, 1u << 14 | 1u << 15 | 1u << 16},                /* diners */
+    {{{62, 62, 2}}, 1, 1u << 16 | 1u << 17 | 1u << 18 | 1u << 19},                                 /* unionpay */
+};
+
+/* context.is_card_number(digits) for `length` ASCII digits: a network's IIN range and length, and Luhn. */
 static int
-may_be_card_id(PyObject *text)
+card_number(const char *digits, Py_ssize_t length)
+{
+    if (length < 13 || length > 19)
+        return 0;
+    int network = 0;
+    for (size_t n = 0; !network && n < sizeof card_networks / sizeof card_networks[0]; n++) {
+        if (!(card_networks[n].lengths & (1u << length)))
+            continue;
+        for (int r = 0; !network && r < card_networks[n].count; r++) {
+            const IinRange *range = &card_networks[n].ranges[r];
+            long prefix = 0;
+            for (int k = 0; k < range->width; k++)
+                prefix = prefix * 10 + (digits[k] - '0');
+            network = range->low <= prefix && prefix <= range->high;
+        }
+    }
+    if (!network)
+        return 0;
+    int total = 0; /* Luhn: from the right, the check digit as it is, every second one before it doubled */
+    for (Py_ssize_t i = 0; i < length; i++) {
+        int digit = digits[length - 1 - i] - '0';
+        if (i % 2)
+            digit = digit > 4 ? digit * 2 - 9 : digit * 2;
+        total += digit;
+    }
+    return total % 10 == 0;
+}
+
+/* JsonPaths._identifier's test: does `text` fullmatch `_ID_NUMBER` (re.ASCII: \s*\d[\d \-]*\d\s*) with digits that
+ * are a card number (13-19 of them, context.is_card_number)? */
+static int
+card_id(PyObject *text)
 {
     if (!PyUnicode_IS_ASCII(text))
         return 0;
-    const Py_UCS1 *chars = PyUnicode_1BYTE_DATA(text);
-    Py_ssize_t digits = 0;
-    for (Py_ssize_t i = 0, length = PyUnicode_GET_LENGTH(text); i < length; i++) {
-        Py_UCS1 c = chars[i];
-        if (c >= '0' && c <= '9')
-            digits++;
-        else if (!(c == ' ' || c == '-' || (c >= '\t' && c <= '\r')))
+    const char *chars = (const char *)PyUnicode_1BYTE_DATA(text);
+    Py_ssize_t first = 0, end = PyUnicode_GET_LENGTH(text);
+#define ID_SPACE(c) ((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
+    while (first < end && ID_SPACE(chars[first]))
+        first++;
+    while (end > first && ID_SPACE(chars[end - 1]))
+        end--;
+#undef ID_SPACE
+    if (end - first < 2 || chars[first] < '0' || chars[first] > '9' || chars[end - 1] < '0' || chars[end - 1] > '9')
+        return 0;
+    char digits[20];
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = first; i < end; i++) {
+        char c = chars[i];
+        if (c >= '0' && c <= '9') {
+            if (count == 19)
+                return 0; /* more than a card's 19 */
+            digits[count++] = c;
+        }
+        else if (c != ' ' && c != '-')
             return 0;
     }
-    return digits >= 13 && digits <= 19;
+    return card_number(digits, count);
+}
+
+/* card_number(digits: str) -> bool and card_id(text: str) -> bool, for the tests that hold them to context.py and
+ * JsonPaths._identifier. */
+PyObject *
+py_card_id(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "card_id(text: str, whole: bool)");
+        return NULL;
+    }
+    int whole = PyObject_IsTrue(args[1]);
+    if (whole < 0)
+        return NULL;
+    if (whole)
+        return PyBool_FromLong(card_id(args[0]));
+    PyObject *text = args[0];
+    if (!PyUnicode_IS_ASCII(text))
+        Py_RETURN_FALSE;
+    const char *chars = (const char *)PyUnicode_1BYTE_DATA(text);
+    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(text); i++)
+        if (chars[i] < '0' || chars[i] > '9')
+            Py_RETURN_FALSE;
+    return PyBool_FromLong(card_number(chars, PyUnicode_GET_LENGTH(text)));
+}
+
+/* `_identifier(trail, text)` appended to `out`: (text, None, _origin(trail, IDENTIFIER, False, False)) when `text` is
+ * a card id. */
+static int
+identifier_native(PyObject *out, PyObject *trail, PyObject *text, PyObject *origins, PyObject *origin_call,
+                  PyObject *kind)
+{
+    if (!card_id(text))
+        return 0;
+    PyObject *key = PyTuple_Pack(4, trail, kind, Py_False, Py_False);
+    if (key == NULL)
+        return -1;
+    PyObject *origin = PyDict_GetItemWithError(origins, key); /* borrowed */
+    Py_DECREF(key);
+    if (origin != NULL)
+        Py_INCREF(origin);
+    else if (PyErr_Occurred())
+        return -1;
+    else {
+        PyObject *call[] = {trail, kind, Py_False, Py_False};
+        if ((origin = PyObject_Vectorcall(origin_call, call, 4, NULL)) == NULL)
+            return -1;
+    }
+    PyObject *item = PyTuple_Pack(3, text, Py_None, origin);
+    Py_DECREF(origin);
+    int failed = item == NULL ? -1 : PyList_Append(out, item);
+    Py_XDECREF(item);
+    return failed;
 }
 
 /* One plain leaf whose pairs are `items` (a non-empty tuple of (piece, identifying)): appended with its origin when
@@ -879,6 +995,7 @@ typedef struct {
     PyObject *calls;   /* dict id(sub) -> the sub's transform as the row loop calls it */
     PyObject *origin;  /* JsonPaths._origin(trail, kind, detected, weak) */
     PyObject *fake;    /* leak_origins.FAKE */
+    PyObject *identifier; /* leak_origins.IDENTIFIER */
 } FoundNative;
 
 static PyObject *transform_name;
@@ -978,7 +1095,9 @@ found_items(PyObject *const *args, FoundNative *native)
             failed = -1;
         }
         else if (kind == keep) {
-            if (PyUnicode_Check(text) && id_first(text) && (native == NULL || may_be_card_id(text)))
+            if (PyUnicode_Check(text) && native != NULL)
+                failed = identifier_native(out, trail, text, origins, native->origin, native->identifier);
+            else if (PyUnicode_Check(text) && id_first(text))
                 failed = extend_with(out, PyObject_CallFunctionObjArgs(identifier, trail, text, NULL));
         }
         else if (kind == plain || kind == whole || kind == whole_identifying) {
@@ -1058,34 +1177,36 @@ py_json_found_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return found_items_check(args, nargs, 11) < 0 ? NULL : found_items(args, NULL);
 }
 
-/* json_found_items(found, ..., pieces, natives, calls, origin, FAKE): the same, with FoundNative's additions. */
+/* json_found_items(found, ..., pieces, natives, calls, origin, FAKE, IDENTIFIER): the same, with FoundNative's
+ * additions, and a kept leaf's `_identifier` in C (card_id). */
 PyObject *
 py_json_found_items_native(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (found_items_check(args, nargs, 15) < 0)
+    if (found_items_check(args, nargs, 16) < 0)
         return NULL;
-    if (!PyDict_Check(args[11]) || !PyDict_Check(args[12]) || !PyUnicode_Check(args[14])) {
+    if (!PyDict_Check(args[11]) || !PyDict_Check(args[12]) || !PyUnicode_Check(args[14]) ||
+        !PyUnicode_Check(args[15])) {
         PyErr_SetString(PyExc_TypeError, "json_found_items_native(found, kinds, memo, origins, fakes, out, "
                                          "kinds_named, plain_items, plain_pieces, identifier, pieces, natives: dict, "
-                                         "calls: dict, origin, fake: str)");
+                                         "calls: dict, origin, fake: str, identifier_kind: str)");
         return NULL;
     }
-    FoundNative native = {args[3], args[11], args[12], args[13], args[14]};
+    FoundNative native = {args[3], args[11], args[12], args[13], args[14], args[15]};
     return found_items(args, &native);
 }
 
 /* ---- JsonPaths._items' loop over the leaves left to other_strings (free text), `detections` asked directly ----
- * json_leaf_items(leaves, out, detections, identifier, origins, origin, ids): for each (trail, node, context), a
- * node under an id key (not a bool) is handed to `_identifier` as str(node) when it may be a card id
- * (may_be_card_id); a string's detections(node, context, ids) are appended as (piece, identifying, origin) with
+ * json_leaf_items(leaves, out, detections, IDENTIFIER, origins, origin, ids): for each (trail, node, context), a
+ * node under an id key (not a bool) is `_identifier`'s as str(node) (card_id, in C); a string's detections(node, context, ids) are appended as (piece, identifying, origin) with
  * `_origin(trail, kind, True, weak)` read from the trail memo when there. */
 static PyObject *id_context;
 
 PyObject *
 py_json_leaf_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 7 || !PyList_Check(args[0]) || !PyList_Check(args[1]) || !PyDict_Check(args[4])) {
-        PyErr_SetString(PyExc_TypeError, "json_leaf_items(leaves: list, out: list, detections, identifier, "
+    if (nargs != 7 || !PyList_Check(args[0]) || !PyList_Check(args[1]) || !PyUnicode_Check(args[3]) ||
+        !PyDict_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "json_leaf_items(leaves: list, out: list, detections, identifier_kind: str, "
                                          "origins: dict, origin, ids)");
         return NULL;
     }
@@ -1110,8 +1231,8 @@ py_json_leaf_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             PyObject *text = PyObject_Str(node);
             if (text == NULL)
                 failed = -1;
-            else if (id_first(text) && may_be_card_id(text))
-                failed = extend_with(out, PyObject_CallFunctionObjArgs(identifier, trail, text, NULL));
+            else
+                failed = identifier_native(out, trail, text, origins, origin_call, identifier);
             Py_XDECREF(text);
         }
         if (!failed && PyUnicode_Check(node)) {

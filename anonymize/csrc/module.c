@@ -58,6 +58,9 @@ PyDoc_STRVAR(json_leaf_items_doc, "json_leaf_items(leaves, out, detections, iden
                                    "out\n\njson_paths.JsonPaths._items' loop over the leaves left to free text "
                                    "(json_walk.c).");
 
+PyDoc_STRVAR(card_id_doc, "card_id(text, whole) -> bool\n\nwhole: is `text` a card number kept as an id "
+                           "(JsonPaths._identifier's test); else: context.is_card_number(text) (json_walk.c).");
+
 PyDoc_STRVAR(specific_address_doc, "specific_address(value, nameless) -> bool\n\nspecificity.specific_address in C "
                                      "(leak_items.c).");
 
@@ -96,6 +99,7 @@ static PyMethodDef methods[] = {
     {"json_found_items_native", (PyCFunction)(void (*)(void))py_json_found_items_native, METH_FASTCALL,
      json_found_items_native_doc},
     {"json_leaf_items", (PyCFunction)(void (*)(void))py_json_leaf_items, METH_FASTCALL, json_leaf_items_doc},
+    {"card_id", (PyCFunction)(void (*)(void))py_card_id, METH_FASTCALL, card_id_doc},
     {"specific_address", (PyCFunction)(void (*)(void))py_specific_address, METH_FASTCALL, specific_address_doc},
     {"pii_gate", (PyCFunction)(void (*)(void))py_pii_gate, METH_FASTCALL, pii_gate_doc},
     {"known_gate", (PyCFunction)(void (*)(void))py_known_gate, METH_FASTCALL, known_gate_doc},

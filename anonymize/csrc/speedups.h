@@ -53,6 +53,7 @@ PyObject *py_json_output_keys(PyObject *module, PyObject *node);
 PyObject *py_json_found_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *py_json_found_items_native(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *py_json_leaf_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *py_card_id(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 /* leak_items.c */
 PyObject *py_specific_address(PyObject *module, PyObject *const *args, Py_ssize_t nargs);

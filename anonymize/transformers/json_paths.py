@@ -755,6 +755,7 @@ class JsonPaths(Transformer[JsonParams]):
             _JSON_FOUND_ITEMS_NATIVE(
                 found, kinds, memo, self._trail_origins, self._fakes_recorded, out, _ITEM_KINDS, self._plain_items,
                 self._plain_pieces, self._identifier, self._pieces, self._native_items, self._calls, self._origin, FAKE,
+                IDENTIFIER,
             )  # fmt: skip
             found = []
         elif _JSON_FOUND_ITEMS is not None:  # the loop below in C (json_walk.c), with the same calls where it calls
@@ -782,7 +783,7 @@ class JsonPaths(Transformer[JsonParams]):
             detections = cast("FreeText", self.other).detections if self.other.capabilities.key_context else None
             origin = self._origin
             if detections is not None and _JSON_LEAF_ITEMS is not None:  # the loop below in C (json_walk.c)
-                return _JSON_LEAF_ITEMS(leaves, out, detections, self._identifier, self._trail_origins, origin, ids)
+                return _JSON_LEAF_ITEMS(leaves, out, detections, IDENTIFIER, self._trail_origins, origin, ids)
             for trail, node, context in leaves:
                 if context == "id" and not isinstance(node, bool):
                     text = str(node)

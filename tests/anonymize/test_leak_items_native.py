@@ -109,3 +109,81 @@ def test_leak_items_refuses_what_it_cannot_read() -> None:
         NATIVE.LeakItems("address", True, True, {"apt"})
     with pytest.raises(TypeError, match="leak_items"):
         NATIVE.LeakItems("digit", True, True, None)(12)
+
+
+def _luhn_completed(body: str) -> str:
+    from anonymize.transformers.digits import luhn_check_digit
+
+    return body + luhn_check_digit(body)
+
+
+def _network_samples() -> list[str]:
+    """Numbers at every IIN range's bounds and just outside them, at every length around a card's, Luhn-valid and
+    not: where a C table that differs from context.CARD_NETWORKS would show."""
+    from anonymize.context import CARD_NETWORKS
+
+    samples = []
+    for ranges, _ in CARD_NETWORKS.values():
+        for low, high in ranges:
+            width = len(str(low))
+            for prefix in {low - 1, low, (low + high) // 2, high, high + 1}:
+                if prefix < 0 or len(str(prefix)) != width:
+                    continue
+                for length in range(11, 22):
+                    body = (str(prefix) + "1234567890123456789")[: length - 1]
+                    samples += [_luhn_completed(body), body + "0", body + "5"]
+    return samples
+
+
+def test_card_numbers_in_c_are_contexts() -> None:
+    from anonymize.context import is_card_number
+
+    assert NATIVE is not None
+    samples = _network_samples()
+    assert sum(is_card_number(s) for s in samples) > 50  # both answers are met
+    for digits in samples:
+        assert NATIVE.card_id(digits, False) is is_card_number(digits), digits
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="0123456789", min_size=11, max_size=21), st.booleans())
+def test_card_numbers_in_c_are_contexts_on_any_digits(digits: str, complete: bool) -> None:
+    from anonymize.context import is_card_number
+
+    assert NATIVE is not None
+    if complete:
+        digits = _luhn_completed(digits[:-1])
+    assert NATIVE.card_id(digits, False) is is_card_number(digits)
+
+
+_ID_TEXTS = [
+    "4111111111111111", " 4111 1111 1111 1111 ", "4111-1111-1111-1111", "\t4111111111111111\n", "4111111111111112",
+    "\u00a04111111111111111", "4111\t1111111111111", "-4111111111111111", "4111111111111111-", "41111111111111111111",
+    "378282246310005", "3782 822463 10005", "1", "12", "", " ", "abc", "４１１１１１１１１１１１１１１１",
+    "4111111111111111x", "5555555555554444", "6011111111111117", "3530111333300000", "30569309025904",
+    "6200000000000005", "\x0b4111111111111111\x0c",
+]  # fmt: skip
+
+
+def _python_card_id(text: str) -> bool:
+    json = build("json", {"paths": {"$.id": "keep"}}, "jsonb")
+    return bool(list(json._identifier(("id",), text)))  # type: ignore[attr-defined]
+
+
+def test_card_ids_in_c_are_json_paths_identifier() -> None:
+    assert NATIVE is not None
+    assert any(_python_card_id(text) for text in _ID_TEXTS)
+    for text in _ID_TEXTS:
+        assert NATIVE.card_id(text, True) is _python_card_id(text), repr(text)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["4111", "1111", "5555", "4444", "3782", "0", "7", " ", "-", "\t", "\n", "\x0b", "a", "٣"]),
+        max_size=8,
+    ).map("".join)
+)
+def test_card_ids_in_c_are_json_paths_identifier_on_any_text(text: str) -> None:
+    assert NATIVE is not None
+    assert NATIVE.card_id(text, True) is _python_card_id(text)
