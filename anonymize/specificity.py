@@ -29,6 +29,8 @@ from anonymize.transformers.western_address import NAMELESS_WORDS
 _WORD = re.compile(r"[^\W\d_]+")
 # Japanese unit words: room, floor, wing, number (a building's NAME is specific: サクラハイツ).
 _NAMELESS_JA = frozenset({"号室", "号", "室", "階", "棟", "番", "号棟", "号館"})
+# Every word that names nothing on its own, as the C leak items (anonymize/csrc/leak_items.c) read them.
+NAMELESS = frozenset(NAMELESS_WORDS | _NAMELESS_JA)
 SHORT_LOGIN = 3  # letters: a login this short is a string text holds by chance (our assumption, 26^3 = 17,576)
 
 

@@ -843,6 +843,142 @@ id_first(PyObject *text)
     return (c >= '0' && c <= '9') || c == ' ' || (c >= '\t' && c <= '\r');
 }
 
+/* context.CARD_NETWORKS as C reads it (tests/anonymize/test_leak_items_native.py holds the two equal on every
+ * range's bounds at every length): per network in the dict's order, its IIN ranges (compared on as many leading
+ * digits as the bound has) and the lengths it issues, as a bit mask of 1 << length. */
+typedef struct {
+    long low, high;
+    int width;
+} IinRange;
+static const struct {
+    IinRange ranges[3];
+    int count;
+    unsigned lengths;
+} card_networks[] = {
+    {{{4, 4, 1}}, 1, 1u << 13 | 1u << 16 | 1u << 19},                                              /* visa */
+    {{{51, 55, 2}, {2221, 2720, 4}}, 2, 1u << 16},                                                  /* mastercard */
+    {{{34, 34, 2}, {37, 37, 2}}, 2, 1u << 15},                                                      /* amex */
+    {{{6011, 6011, 4}, {644, 649, 3}, {65, 65, 2}}, 3, 1u << 16 | 1u << 17 | 1u << 18 | 1u << 19}, /* discover */
+    {{{3528, 3589, 4}}, 1, 1u << 16 | 1u << 17 | 1u << 18 | 1u << 19},                             /* jcb */
+    {{{36, 36, 2}, {300, 305, 3}, {38, 39, 2}}, 3, 1u << 14 | 1u << 15 | 1u << 16},                /* diners */
+    {{{62, 62, 2}}, 1, 1u << 16 | 1u << 17 | 1u << 18 | 1u << 19},                                 /* unionpay */
+};
+
+/* context.is_card_number(digits) for `length` ASCII digits: a network's IIN range and length, and Luhn. */
+static int
+card_number(const char *digits, Py_ssize_t length)
+{
+    if (length < 13 || length > 19)
+        return 0;
+    int network = 0;
+    for (size_t n = 0; !network && n < sizeof card_networks / sizeof card_networks[0]; n++) {
+        if (!(card_networks[n].lengths & (1u << length)))
+            continue;
+        for (int r = 0; !network && r < card_networks[n].count; r++) {
+            const IinRange *range = &card_networks[n].ranges[r];
+            long prefix = 0;
+            for (int k = 0; k < range->width; k++)
+                prefix = prefix * 10 + (digits[k] - '0');
+            network = range->low <= prefix && prefix <= range->high;
+        }
+    }
+    if (!network)
+        return 0;
+    int total = 0; /* Luhn: from the right, the check digit as it is, every second one before it doubled */
+    for (Py_ssize_t i = 0; i < length; i++) {
+        int digit = digits[length - 1 - i] - '0';
+        if (i % 2)
+            digit = digit > 4 ? digit * 2 - 9 : digit * 2;
+        total += digit;
+    }
+    return total % 10 == 0;
+}
+
+/* JsonPaths._identifier's test: does `text` fullmatch `_ID_NUMBER` (re.ASCII: \s*\d[\d \-]*\d\s*) with digits that
+ * are a card number (13-19 of them, context.is_card_number)? */
+static int
+card_id(PyObject *text)
+{
+    if (!PyUnicode_IS_ASCII(text))
+        return 0;
+    const char *chars = (const char *)PyUnicode_1BYTE_DATA(text);
+    Py_ssize_t first = 0, end = PyUnicode_GET_LENGTH(text);
+#define ID_SPACE(c) ((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
+    while (first < end && ID_SPACE(chars[first]))
+        first++;
+    while (end > first && ID_SPACE(chars[end - 1]))
+        end--;
+#undef ID_SPACE
+    if (end - first < 2 || chars[first] < '0' || chars[first] > '9' || chars[end - 1] < '0' || chars[end - 1] > '9')
+        return 0;
+    char digits[20];
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = first; i < end; i++) {
+        char c = chars[i];
+        if (c >= '0' && c <= '9') {
+            if (count == 19)
+                return 0; /* more than a card's 19 */
+            digits[count++] = c;
+        }
+        else if (c != ' ' && c != '-')
+            return 0;
+    }
+    return card_number(digits, count);
+}
+
+/* card_number(digits: str) -> bool and card_id(text: str) -> bool, for the tests that hold them to context.py and
+ * JsonPaths._identifier. */
+PyObject *
+py_card_id(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "card_id(text: str, whole: bool)");
+        return NULL;
+    }
+    int whole = PyObject_IsTrue(args[1]);
+    if (whole < 0)
+        return NULL;
+    if (whole)
+        return PyBool_FromLong(card_id(args[0]));
+    PyObject *text = args[0];
+    if (!PyUnicode_IS_ASCII(text))
+        Py_RETURN_FALSE;
+    const char *chars = (const char *)PyUnicode_1BYTE_DATA(text);
+    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(text); i++)
+        if (chars[i] < '0' || chars[i] > '9')
+            Py_RETURN_FALSE;
+    return PyBool_FromLong(card_number(chars, PyUnicode_GET_LENGTH(text)));
+}
+
+/* `_identifier(trail, text)` appended to `out`: (text, None, _origin(trail, IDENTIFIER, False, False)) when `text` is
+ * a card id. */
+static int
+identifier_native(PyObject *out, PyObject *trail, PyObject *text, PyObject *origins, PyObject *origin_call,
+                  PyObject *kind)
+{
+    if (!card_id(text))
+        return 0;
+    PyObject *key = PyTuple_Pack(4, trail, kind, Py_False, Py_False);
+    if (key == NULL)
+        return -1;
+    PyObject *origin = PyDict_GetItemWithError(origins, key); /* borrowed */
+    Py_DECREF(key);
+    if (origin != NULL)
+        Py_INCREF(origin);
+    else if (PyErr_Occurred())
+        return -1;
+    else {
+        PyObject *call[] = {trail, kind, Py_False, Py_False};
+        if ((origin = PyObject_Vectorcall(origin_call, call, 4, NULL)) == NULL)
+            return -1;
+    }
+    PyObject *item = PyTuple_Pack(3, text, Py_None, origin);
+    Py_DECREF(origin);
+    int failed = item == NULL ? -1 : PyList_Append(out, item);
+    Py_XDECREF(item);
+    return failed;
+}
+
 /* One plain leaf whose pairs are `items` (a non-empty tuple of (piece, identifying)): appended with its origin when
  * the origin memo has it; 0 done, 1 not done (ask _plain_pieces), -1 error. */
 static int
@@ -871,20 +1007,91 @@ plain_from_memo(PyObject *out, PyObject *sub, PyObject *trail, PyObject *items, 
     return failed;
 }
 
-PyObject *
-py_json_found_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+/* What json_found_items_native adds to json_found_items: the leak items of a plain sub read from its C leak_items
+ * (`natives`: id(sub) -> LeakItems, leak_items.c) instead of the memo, and `_plain_pieces` done here: the origins from
+ * the trail memo or `origin` (JsonPaths._origin, asked in the same order), the recorded fake from the sub's call
+ * (`calls`: JsonPaths._calls, else sub.transform) with an empty row. */
+typedef struct {
+    PyObject *origins; /* JsonPaths._trail_origins */
+    PyObject *natives; /* dict id(sub) -> C leak_items */
+    PyObject *calls;   /* dict id(sub) -> the sub's transform as the row loop calls it */
+    PyObject *origin;  /* JsonPaths._origin(trail, kind, detected, weak) */
+    PyObject *fake;    /* leak_origins.FAKE */
+    PyObject *identifier; /* leak_origins.IDENTIFIER */
+} FoundNative;
+
+static PyObject *transform_name;
+
+/* JsonPaths._origin(trail, kind, False, False), from its memo when there: a new reference, NULL on error. */
+static PyObject *
+origin_of(FoundNative *native, PyObject *trail, PyObject *kind)
 {
-    /* found, kinds, memo, origins, fakes, out, (keep, silent, plain, ask), plain_items, plain_pieces, identifier,
-     * pieces */
-    if (nargs != 11 || !PyList_Check(args[0]) || !PyDict_Check(args[1]) || !PyDict_Check(args[2]) ||
-        !PyDict_Check(args[3]) || !PyAnySet_Check(args[4]) || !PyList_Check(args[5]) || !PyTuple_Check(args[6]) ||
-        PyTuple_GET_SIZE(args[6]) != 6) {
-        PyErr_SetString(PyExc_TypeError, "json_found_items(found: list, kinds: dict, memo: dict, origins: dict, "
-                                         "fakes: set, out: list, (keep, silent, plain, ask), plain_items, "
-                                         "plain_pieces, identifier, pieces)");
+    PyObject *key = PyTuple_Pack(4, trail, kind, Py_False, Py_False);
+    if (key == NULL)
         return NULL;
+    PyObject *origin = PyDict_GetItemWithError(native->origins, key); /* borrowed */
+    Py_DECREF(key);
+    if (origin != NULL)
+        return Py_NewRef(origin);
+    if (PyErr_Occurred())
+        return NULL;
+    PyObject *call[] = {trail, kind, Py_False, Py_False};
+    return PyObject_Vectorcall(native->origin, call, 4, NULL);
+}
+
+/* JsonPaths._plain_pieces(sub, trail, text, items), appended to `out`; `recorded`: the sub's fake is recorded. */
+static int
+plain_pieces_native(FoundNative *native, PyObject *out, PyObject *sub, PyObject *sub_id, PyObject *trail,
+                    PyObject *text, PyObject *items, int recorded)
+{
+    PyObject *name = PyObject_GetAttr(sub, name_name);
+    PyObject *origin = name == NULL ? NULL : origin_of(native, trail, name);
+    Py_XDECREF(name);
+    if (origin == NULL)
+        return -1;
+    int failed = 0;
+    for (Py_ssize_t i = 0; !failed && i < PyTuple_GET_SIZE(items); i++) {
+        PyObject *pair = PyTuple_GET_ITEM(items, i);
+        PyObject *item = PyTuple_Pack(3, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1), origin);
+        failed = item == NULL ? -1 : PyList_Append(out, item);
+        Py_XDECREF(item);
     }
+    Py_DECREF(origin);
+    if (failed || !recorded)
+        return failed;
+    PyObject *call = PyDict_GetItemWithError(native->calls, sub_id); /* borrowed */
+    if (call != NULL)
+        Py_INCREF(call);
+    else if (PyErr_Occurred() || (call = PyObject_GetAttr(sub, transform_name)) == NULL)
+        return -1;
+    PyObject *row = PyDict_New();
+    PyObject *fake = NULL;
+    if (row != NULL) {
+        PyObject *arguments[] = {text, row};
+        fake = PyObject_Vectorcall(call, arguments, 2, NULL);
+        Py_DECREF(row);
+    }
+    Py_DECREF(call);
+    if (fake == NULL)
+        return -1;
+    int differs = fake == Py_None ? 0 : PyObject_RichCompareBool(fake, text, Py_NE);
+    if (differs > 0) {
+        PyObject *fake_origin = origin_of(native, trail, native->fake);
+        PyObject *item = fake_origin == NULL ? NULL : PyTuple_Pack(3, fake, Py_None, fake_origin);
+        differs = item == NULL ? -1 : PyList_Append(out, item);
+        Py_XDECREF(item);
+        Py_XDECREF(fake_origin);
+    }
+    Py_DECREF(fake);
+    return differs < 0 ? -1 : 0;
+}
+
+static PyObject *
+found_items(PyObject *const *args, FoundNative *native)
+{
     if (name_name == NULL && (name_name = PyUnicode_InternFromString("name")) == NULL)
+        return NULL;
+    if (transform_name == NULL && (transform_name = PyUnicode_InternFromString("transform")) == NULL)
         return NULL;
     PyObject *found = args[0], *kinds = args[1], *memo = args[2], *origins = args[3], *fakes = args[4];
     PyObject *out = args[5];
@@ -910,7 +1117,9 @@ py_json_found_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             failed = -1;
         }
         else if (kind == keep) {
-            if (PyUnicode_Check(text) && id_first(text))
+            if (PyUnicode_Check(text) && native != NULL)
+                failed = identifier_native(out, trail, text, origins, native->origin, native->identifier);
+            else if (PyUnicode_Check(text) && id_first(text))
                 failed = extend_with(out, PyObject_CallFunctionObjArgs(identifier, trail, text, NULL));
         }
         else if (kind == plain || kind == whole || kind == whole_identifying) {
@@ -924,6 +1133,10 @@ py_json_found_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 else
                     items = PyTuple_New(0);
             }
+            else if (native != NULL && (items = PyDict_GetItemWithError(native->natives, sub_id)) != NULL)
+                items = PyObject_Vectorcall(items, &text, 1, NULL); /* its C leak_items: no memo needed */
+            else if (native != NULL && PyErr_Occurred())
+                items = NULL;
             else {
                 PyObject *key = PyTuple_Pack(2, sub_id, text);
                 items = key == NULL ? NULL : PyDict_GetItemWithError(memo, key);
@@ -940,7 +1153,11 @@ py_json_found_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             }
             else if (PyTuple_GET_SIZE(items)) {
                 int recorded = PySet_Contains(fakes, sub_id);
-                int done = recorded < 0 ? -1 : recorded ? 1 : plain_from_memo(out, sub, trail, items, origins);
+                int done = recorded < 0        ? -1
+                           : native != NULL    ? plain_pieces_native(native, out, sub, sub_id, trail, text, items,
+                                                                     recorded)
+                           : recorded          ? 1
+                                               : plain_from_memo(out, sub, trail, items, origins);
                 if (done == 1)
                     done = extend_with(out, PyObject_CallFunctionObjArgs(plain_pieces, sub, trail, text, items, NULL));
                 failed = done;
@@ -952,6 +1169,125 @@ py_json_found_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             failed = extend_with(out, PyObject_Vectorcall(pieces, call, 5, NULL));
         }
         Py_XDECREF(sub_id);
+        Py_DECREF(entry);
+        if (failed)
+            return NULL;
+    }
+    return Py_NewRef(out);
+}
+
+/* json_found_items' first 11 arguments checked: 0, or -1 with TypeError set. */
+static int
+found_items_check(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t expected)
+{
+    /* found, kinds, memo, origins, fakes, out, (keep, silent, plain, ask, whole, whole identifying), plain_items,
+     * plain_pieces, identifier, pieces */
+    if (nargs != expected || !PyList_Check(args[0]) || !PyDict_Check(args[1]) || !PyDict_Check(args[2]) ||
+        !PyDict_Check(args[3]) || !PyAnySet_Check(args[4]) || !PyList_Check(args[5]) || !PyTuple_Check(args[6]) ||
+        PyTuple_GET_SIZE(args[6]) != 6) {
+        PyErr_SetString(PyExc_TypeError, "json_found_items(found: list, kinds: dict, memo: dict, origins: dict, "
+                                         "fakes: set, out: list, (keep, silent, plain, ask, whole, whole identifying), "
+                                         "plain_items, plain_pieces, identifier, pieces)");
+        return -1;
+    }
+    return 0;
+}
+
+PyObject *
+py_json_found_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    return found_items_check(args, nargs, 11) < 0 ? NULL : found_items(args, NULL);
+}
+
+/* json_found_items(found, ..., pieces, natives, calls, origin, FAKE, IDENTIFIER): the same, with FoundNative's
+ * additions, and a kept leaf's `_identifier` in C (card_id). */
+PyObject *
+py_json_found_items_native(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (found_items_check(args, nargs, 16) < 0)
+        return NULL;
+    if (!PyDict_Check(args[11]) || !PyDict_Check(args[12]) || !PyUnicode_Check(args[14]) ||
+        !PyUnicode_Check(args[15])) {
+        PyErr_SetString(PyExc_TypeError, "json_found_items_native(found, kinds, memo, origins, fakes, out, "
+                                         "kinds_named, plain_items, plain_pieces, identifier, pieces, natives: dict, "
+                                         "calls: dict, origin, fake: str, identifier_kind: str)");
+        return NULL;
+    }
+    FoundNative native = {args[3], args[11], args[12], args[13], args[14], args[15]};
+    return found_items(args, &native);
+}
+
+/* ---- JsonPaths._items' loop over the leaves left to other_strings (free text), `detections` asked directly ----
+ * json_leaf_items(leaves, out, detections, IDENTIFIER, origins, origin, ids): for each (trail, node, context), a
+ * node under an id key (not a bool) is `_identifier`'s as str(node) (card_id, in C); a string's detections(node, context, ids) are appended as (piece, identifying, origin) with
+ * `_origin(trail, kind, True, weak)` read from the trail memo when there. */
+static PyObject *id_context;
+
+PyObject *
+py_json_leaf_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7 || !PyList_Check(args[0]) || !PyList_Check(args[1]) || !PyUnicode_Check(args[3]) ||
+        !PyDict_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "json_leaf_items(leaves: list, out: list, detections, identifier_kind: str, "
+                                         "origins: dict, origin, ids)");
+        return NULL;
+    }
+    if (id_context == NULL && (id_context = PyUnicode_InternFromString("id")) == NULL)
+        return NULL;
+    PyObject *leaves = args[0], *out = args[1], *detections = args[2], *identifier = args[3];
+    PyObject *origins = args[4], *origin_call = args[5], *ids = args[6];
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(leaves); i++) {
+        PyObject *entry = PyList_GET_ITEM(leaves, i);
+        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 3) {
+            PyErr_SetString(PyExc_TypeError, "json_leaf_items: leaves holds (trail, node, context)");
+            return NULL;
+        }
+        Py_INCREF(entry); /* a callback may change `leaves` */
+        PyObject *trail = PyTuple_GET_ITEM(entry, 0), *node = PyTuple_GET_ITEM(entry, 1);
+        PyObject *context = PyTuple_GET_ITEM(entry, 2);
+        int failed = 0;
+        int under_id = context == Py_None ? 0 : PyObject_RichCompareBool(context, id_context, Py_EQ);
+        if (under_id < 0)
+            failed = -1;
+        else if (under_id && !PyBool_Check(node)) {
+            PyObject *text = PyObject_Str(node);
+            if (text == NULL)
+                failed = -1;
+            else
+                failed = identifier_native(out, trail, text, origins, origin_call, identifier);
+            Py_XDECREF(text);
+        }
+        if (!failed && PyUnicode_Check(node)) {
+            PyObject *found = PyObject_CallFunctionObjArgs(detections, node, context, ids, NULL);
+            PyObject *iterator = found == NULL ? NULL : PyObject_GetIter(found), *detection;
+            Py_XDECREF(found);
+            failed = iterator == NULL ? -1 : 0;
+            while (!failed && (detection = PyIter_Next(iterator)) != NULL) {
+                if (!PyTuple_Check(detection) || PyTuple_GET_SIZE(detection) != 4) {
+                    PyErr_SetString(PyExc_TypeError, "detections must give (piece, identifying, kind, weak)");
+                    failed = -1;
+                }
+                PyObject *key = failed ? NULL : PyTuple_Pack(4, trail, PyTuple_GET_ITEM(detection, 2), Py_True,
+                                                             PyTuple_GET_ITEM(detection, 3));
+                PyObject *origin = key == NULL ? NULL : PyDict_GetItemWithError(origins, key); /* borrowed */
+                if (origin != NULL)
+                    Py_INCREF(origin);
+                else if (key != NULL && !PyErr_Occurred()) {
+                    PyObject *call[] = {trail, PyTuple_GET_ITEM(detection, 2), Py_True, PyTuple_GET_ITEM(detection, 3)};
+                    origin = PyObject_Vectorcall(origin_call, call, 4, NULL);
+                }
+                Py_XDECREF(key);
+                PyObject *item = origin == NULL ? NULL :
+                    PyTuple_Pack(3, PyTuple_GET_ITEM(detection, 0), PyTuple_GET_ITEM(detection, 1), origin);
+                failed = item == NULL ? -1 : PyList_Append(out, item);
+                Py_XDECREF(item);
+                Py_XDECREF(origin);
+                Py_DECREF(detection);
+            }
+            if (!failed && PyErr_Occurred())
+                failed = -1;
+            Py_XDECREF(iterator);
+        }
         Py_DECREF(entry);
         if (failed)
             return NULL;

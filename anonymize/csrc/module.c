@@ -54,6 +54,20 @@ PyDoc_STRVAR(json_found_items_doc, "json_found_items(found, kinds, memo, origins
                                     "plain_items, plain_pieces, identifier, pieces) -> out\n\njson_paths.JsonPaths."
                                     "_items' loop over the path rules' leaves (json_walk.c).");
 
+PyDoc_STRVAR(json_found_items_native_doc, "json_found_items_native(found, ..., pieces, natives, calls, origin, fake) "
+                                           "-> out\n\njson_found_items with the plain subs' C leak_items and "
+                                           "_plain_pieces in C (json_walk.c).");
+
+PyDoc_STRVAR(json_leaf_items_doc, "json_leaf_items(leaves, out, detections, identifier, origins, origin, ids) -> "
+                                   "out\n\njson_paths.JsonPaths._items' loop over the leaves left to free text "
+                                   "(json_walk.c).");
+
+PyDoc_STRVAR(card_id_doc, "card_id(text, whole) -> bool\n\nwhole: is `text` a card number kept as an id "
+                           "(JsonPaths._identifier's test); else: context.is_card_number(text) (json_walk.c).");
+
+PyDoc_STRVAR(specific_address_doc, "specific_address(value, nameless) -> bool\n\nspecificity.specific_address in C "
+                                     "(leak_items.c).");
+
 PyDoc_STRVAR(pii_gate_doc, "pii_gate(text, clues) -> int\n\npii.gate's bitmask of the recognizers whose clues hold "
                              "in `text` (pii_gate.c; the reference is pii.gate._mask).");
 
@@ -87,6 +101,11 @@ static PyMethodDef methods[] = {
     {"json_encode", (PyCFunction)py_json_encode, METH_O, json_encode_doc},
     {"json_load", (PyCFunction)(void (*)(void))py_json_load, METH_FASTCALL, json_load_doc},
     {"json_found_items", (PyCFunction)(void (*)(void))py_json_found_items, METH_FASTCALL, json_found_items_doc},
+    {"json_found_items_native", (PyCFunction)(void (*)(void))py_json_found_items_native, METH_FASTCALL,
+     json_found_items_native_doc},
+    {"json_leaf_items", (PyCFunction)(void (*)(void))py_json_leaf_items, METH_FASTCALL, json_leaf_items_doc},
+    {"card_id", (PyCFunction)(void (*)(void))py_card_id, METH_FASTCALL, card_id_doc},
+    {"specific_address", (PyCFunction)(void (*)(void))py_specific_address, METH_FASTCALL, specific_address_doc},
     {"pii_gate", (PyCFunction)(void (*)(void))py_pii_gate, METH_FASTCALL, pii_gate_doc},
     {"known_gate", (PyCFunction)(void (*)(void))py_known_gate, METH_FASTCALL, known_gate_doc},
     {"person_latin", (PyCFunction)py_person_latin, METH_O, person_latin_doc},

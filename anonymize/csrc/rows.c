@@ -23,7 +23,6 @@ has_decimal(PyObject *value)
     return 0;
 }
 
-static PyObject *output_hashes; /* leak_keys.output_hashes: JSON fakes */
 static PyObject *output_keys;   /* leak_keys.output_keys: a JSON fake's keys */
 
 static int
@@ -167,25 +166,41 @@ record_first_item(Leaks *leaks, PyObject *leak_items, PyObject *value, PyObject 
     return unchanged;
 }
 
-/* The output keys of a fake as a set: leak_keys.output_keys(new, True) for JSON, the C ones for text. */
+/* leak_keys.output_keys(new, True), a JSON fake's keys, asked once per value: the output scan (scan_inline) and the
+ * unchanged test (output_key_set) read the same list (`*keys`, which the row loop clears after each value). Before,
+ * each asked Python, and the scan hashed the keys in Python too (leak_keys.output_hashes). Borrowed, NULL on error. */
 static PyObject *
-output_key_set(PyObject *new, int is_json)
+json_output_keys(PyObject *new, PyObject **keys)
+{
+    if (*keys != NULL)
+        return *keys;
+    if (output_keys == NULL) {
+        PyObject *module = PyImport_ImportModule("anonymize.leak_keys");
+        if (module == NULL)
+            return NULL;
+        output_keys = PyObject_GetAttrString(module, "output_keys");
+        Py_DECREF(module);
+        if (output_keys == NULL)
+            return NULL;
+    }
+    PyObject *found = PyObject_CallFunctionObjArgs(output_keys, new, Py_True, NULL);
+    if (found != NULL && !PyList_CheckExact(found))
+        Py_SETREF(found, PySequence_List(found));
+    *keys = found;
+    return found;
+}
+
+/* The output keys of a fake as a set: leak_keys.output_keys(new, True) for JSON (json_output_keys), the C ones for
+ * text. */
+static PyObject *
+output_key_set(PyObject *new, int is_json, PyObject **json_keys)
 {
     PyObject *keys;
     if (is_json) {
-        if (output_keys == NULL) {
-            PyObject *module = PyImport_ImportModule("anonymize.leak_keys");
-            if (module == NULL)
-                return NULL;
-            output_keys = PyObject_GetAttrString(module, "output_keys");
-            Py_DECREF(module);
-            if (output_keys == NULL)
-                return NULL;
-        }
-        keys = PyObject_CallFunctionObjArgs(output_keys, new, Py_True, NULL);
+        keys = json_output_keys(new, json_keys);
+        return keys == NULL ? NULL : PySet_New(keys);
     }
-    else
-        keys = lk_text_output_keys(new);
+    keys = lk_text_output_keys(new);
     if (keys == NULL)
         return NULL;
     PyObject *set = PySet_New(keys);
@@ -198,7 +213,8 @@ output_key_set(PyObject *new, int is_json)
  * hashed apart); whether a key of one is still among the fake's output keys (left unchanged in its own row). -1 on
  * error. */
 static int
-record_pieces(Leaks *leaks, PyObject *leak_items, PyObject *value, PyObject *new, int is_json, uint32_t origin)
+record_pieces(Leaks *leaks, PyObject *leak_items, PyObject *value, PyObject *new, int is_json, uint32_t origin,
+              PyObject **json_keys)
 {
     PyObject *items = leak_items_of(leak_items, value);
     if (items == NULL)
@@ -236,7 +252,7 @@ record_pieces(Leaks *leaks, PyObject *leak_items, PyObject *value, PyObject *new
             }
             if (new == Py_None || unchanged)
                 continue;
-            if (out == NULL && (out = output_key_set(new, is_json)) == NULL) {
+            if (out == NULL && (out = output_key_set(new, is_json, json_keys)) == NULL) {
                 failed = 1;
                 break;
             }
@@ -252,7 +268,7 @@ record_pieces(Leaks *leaks, PyObject *leak_items, PyObject *value, PyObject *new
 
 /* The fake's keys into the output scan (pipeline: scanned where it is made). */
 static int
-scan_inline(Leaks *leaks, PyObject *new, int is_json, Py_ssize_t scan_index)
+scan_inline(Leaks *leaks, PyObject *new, int is_json, Py_ssize_t scan_index, PyObject **json_keys)
 {
     int16_t position = (int16_t)scan_index;
     if (!is_json) { /* the keys hashed straight into the buffers: no list of ints in between */
@@ -265,31 +281,20 @@ scan_inline(Leaks *leaks, PyObject *new, int is_json, Py_ssize_t scan_index)
         leaks->inline_values++;
         return 0;
     }
-    if (output_hashes == NULL) {
-        PyObject *module = PyImport_ImportModule("anonymize.leak_keys");
-        if (module == NULL)
-            return -1;
-        output_hashes = PyObject_GetAttrString(module, "output_hashes");
-        Py_DECREF(module);
-        if (output_hashes == NULL)
-            return -1;
-    }
-    PyObject *hashes = PyObject_CallFunctionObjArgs(output_hashes, new, Py_True, leaks->salt, NULL);
-    if (hashes == NULL)
+    PyObject *keys = json_output_keys(new, json_keys); /* leak_keys.output_hashes(new, True, salt), hashed here */
+    if (keys == NULL)
         return -1;
-    PyObject *fast = PySequence_Fast(hashes, "output hashes must be a sequence");
-    Py_DECREF(hashes);
-    if (fast == NULL)
-        return -1;
-    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(fast); i++) {
-        Py_ssize_t hashed = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(fast, i));
-        if ((hashed == -1 && PyErr_Occurred()) || push_hash(&leaks->inline_hashes, hashed) < 0 ||
-            buffer_push(&leaks->inline_positions, &position) < 0) {
-            Py_DECREF(fast);
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys); i++) {
+        PyObject *key = PyList_GET_ITEM(keys, i);
+        if (!PyUnicode_Check(key)) {
+            PyErr_SetString(PyExc_TypeError, "output_keys must give str keys");
             return -1;
         }
+        Py_hash_t hashed = lk_salted_hash(leaks->salt, key);
+        if ((hashed == -1 && PyErr_Occurred()) || push_hash(&leaks->inline_hashes, hashed) < 0 ||
+            buffer_push(&leaks->inline_positions, &position) < 0)
+            return -1;
     }
-    Py_DECREF(fast);
     leaks->inline_values++;
     return 0;
 }
@@ -438,7 +443,7 @@ py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                    {NULL, 0, 0, 2}, 0, {NULL, 0, 0, 4}, {NULL, 0, 0, 8}, {NULL, 0, 0, 4}};
     Py_ssize_t *starts = PyMem_Malloc(sizeof(Py_ssize_t) * (width + 1));
     PyObject **replaced = PyMem_Calloc(width, sizeof(PyObject *));
-    PyObject *value = NULL, *new = NULL, *result = NULL;
+    PyObject *value = NULL, *new = NULL, *result = NULL, *json_keys = NULL; /* json_keys: json_output_keys' */
     if (starts == NULL || replaced == NULL) {
         PyErr_NoMemory();
         goto done;
@@ -507,13 +512,14 @@ py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 changed_line = 1;
             }
             if (leak_check && slot->scan_index >= 0 && new != Py_None && written_length >= 2 &&
-                scan_inline(&leaks, new, slot->is_json, slot->scan_index) < 0)
+                scan_inline(&leaks, new, slot->is_json, slot->scan_index, &json_keys) < 0)
                 goto done;
             int unchanged = 0;
             if (leak_check && slot->mode == MODE_WHOLE)
                 unchanged = record_whole(&leaks, value, new, slot->identifying, slot->origin);
             else if (leak_check && slot->mode == MODE_PIECES)
-                unchanged = record_pieces(&leaks, slot->leak_values, value, new, slot->is_json, slot->origin);
+                unchanged = record_pieces(&leaks, slot->leak_values, value, new, slot->is_json, slot->origin,
+                                         &json_keys);
             else if (leak_check && slot->mode == MODE_WHOLE_IF_DIGIT)
                 unchanged = has_decimal(value) ? record_whole(&leaks, value, new, slot->identifying, slot->origin) : 0;
             else if (leak_check && slot->mode == MODE_WHOLE_VALUE_OR_NOTHING) {
@@ -533,6 +539,7 @@ py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             slot->counts[3] += unchanged;
             Py_CLEAR(value);
             Py_CLEAR(new);
+            Py_CLEAR(json_keys);
         }
         if (changed_line) {
             Py_ssize_t size = width - 1;
@@ -580,6 +587,7 @@ py_transform_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 done:
     Py_XDECREF(value);
     Py_XDECREF(new);
+    Py_XDECREF(json_keys);
     if (replaced != NULL) {
         for (Py_ssize_t k = 0; k < width; k++)
             Py_XDECREF(replaced[k]);

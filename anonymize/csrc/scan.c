@@ -1,13 +1,15 @@
 /* verify.scan_lines: the output lines' text and JSON fields -> the keyed hashes of their keys, for the leak check.
  * The same loop as the Python reference (per-process caches of raw field -> hashes shared with it), without the
  * interpreter's cost per field; a JSON value's keys still come from the Python `leak_keys.output_keys` (its memos of
- * the documents the transforms just wrote), hashed here (`_raw_keys`' JSON case). */
+ * the documents the transforms just wrote), hashed here (`_raw_keys`' JSON case), popped straight from its `_RECENT`
+ * when the row loop asked about an equal output (what output_keys answers for a value that is not the noted one). */
 #include "speedups.h"
 
 #include <stdint.h>
 #include <string.h>
 
 static PyObject *output_keys; /* leak_keys.output_keys, for JSON fields: imported on first use */
+static PyObject *recent;      /* leak_keys._RECENT: the keys of outputs the row loop asked about, popped here */
 
 /* The hashes of one field packed as int64s (array('q') bytes), computed on a cache miss: what the caches hold.
  * JSON: verify._raw_keys' JSON case, [hash(salt + key) for key in output_keys(decode_field(raw), True)], the keys
@@ -23,12 +25,28 @@ packed_hashes(const char *raw, Py_ssize_t length, int is_json, PyObject *salt)
             if (module == NULL)
                 return NULL;
             output_keys = PyObject_GetAttrString(module, "output_keys");
+            if (output_keys != NULL && (recent = PyObject_GetAttrString(module, "_RECENT")) == NULL)
+                PyErr_Clear(); /* no such memo: output_keys is asked every time */
             Py_DECREF(module);
+            if (recent != NULL && !PyDict_CheckExact(recent))
+                Py_CLEAR(recent); /* not the dict output_keys pops from: ask output_keys */
             if (output_keys == NULL)
                 return NULL;
         }
         PyObject *value = ct_decode(raw, length);
-        PyObject *list = value ? PyObject_CallFunctionObjArgs(output_keys, value, Py_True, NULL) : NULL;
+        PyObject *list = NULL;
+        if (value != NULL && recent != NULL) { /* output_keys' `_RECENT.pop(value)`, without the call into Python */
+            list = PyDict_GetItemWithError(recent, value); /* borrowed */
+            if (list != NULL && list != Py_None) {
+                Py_INCREF(list);
+                if (PyDict_DelItem(recent, value) < 0)
+                    Py_CLEAR(list);
+            }
+            else
+                list = NULL;
+        }
+        if (list == NULL && value != NULL && !PyErr_Occurred())
+            list = PyObject_CallFunctionObjArgs(output_keys, value, Py_True, NULL);
         Py_XDECREF(value);
         if (list == NULL)
             return NULL;

@@ -51,6 +51,12 @@ PyObject *py_scan_lines(PyObject *module, PyObject *const *args, Py_ssize_t narg
 PyObject *py_json_strings(PyObject *module, PyObject *node);
 PyObject *py_json_output_keys(PyObject *module, PyObject *node);
 PyObject *py_json_found_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *py_json_found_items_native(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *py_json_leaf_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *py_card_id(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
+/* leak_items.c */
+PyObject *py_specific_address(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 /* json_encode.c */
 PyObject *py_json_encode(PyObject *module, PyObject *document);
@@ -145,7 +151,8 @@ int western_fake(const Western *western, int postal, PyObject *value, PyObject *
     X(TokenFake)                                                                                                      \
     X(CardPartMemo)                                                                                                   \
     X(PiiGate)                                                                                                        \
-    X(KnownLiterals)
+    X(KnownLiterals)                                                                                                  \
+    X(LeakItems)
 #define SPEEDUPS_DECLARE_TYPE(name) extern PyTypeObject name##Type;
 SPEEDUPS_TYPES(SPEEDUPS_DECLARE_TYPE)
 #undef SPEEDUPS_DECLARE_TYPE

@@ -75,7 +75,10 @@ class NativeLoop:
             mode=_CODES[mode],
             identifying=bool(slot.identifying),
             is_json=bool(slot.is_json),
-            leak_values=transformer.leak_items if mode in (PIECES, WHOLE_OR_NOTHING) else transformer.leak_values,
+            # leak_items in C when the transformer has it (addresses: no Python frame per value).
+            leak_values=(transformer.native_leak_items() or transformer.leak_items)
+            if mode in (PIECES, WHOLE_OR_NOTHING)
+            else transformer.leak_values,
             scan_index=scan_inline.get(slot.position, -1),
             # Repeated emails, phones, IPs: the C loop reads the fake from the memo, no call into Python.
             memo=transformer.plain_memo() if native is None else None,

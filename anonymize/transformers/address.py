@@ -23,7 +23,7 @@ from anonymize import locales, normalize
 from anonymize.keys import Keyring
 from anonymize.names import pool
 from anonymize.native_interface import AddressPart
-from anonymize.specificity import specific_address
+from anonymize.specificity import NAMELESS, specific_address
 from anonymize.speedups import NATIVE
 from anonymize.transformers.base import (
     ColumnInfo,
@@ -145,6 +145,12 @@ class Address(Keyed[AddressParams], MemoizedTransformer[AddressParams]):
         if not (self.personal and value.strip()):
             return ()
         return ((value, self.identifying and specific_address(value)),)
+
+    def native_leak_items(self) -> Callable[[str], tuple[tuple[str, bool], ...]] | None:
+        # `leak_items` above, specific_address and all (anonymize/csrc/leak_items.c, held to it by
+        # tests/anonymize/test_leak_items_native.py).
+        leak_items = getattr(NATIVE, "LeakItems", None)
+        return None if leak_items is None else leak_items("address", self.identifying, self.personal, NAMELESS)
 
     def native_transform(self) -> TransformCall | None:
         # The C fake writes Japanese postal codes and street lines; it hands any other value to `transform`

@@ -28,6 +28,10 @@ from pydantic import BaseModel, ConfigDict
 from anonymize.columns import ALL_FAMILIES, ColumnInfo, TypeFamily, max_length_of, type_family
 from anonymize.errors import RulesError
 from anonymize.keys import Keyring
+from anonymize.speedups import NATIVE
+
+# leak_items in C (anonymize/csrc/leak_items.c; native_leak_items), when the extension has it.
+_LEAK_ITEMS: Callable[..., Any] | None = getattr(NATIVE, "LeakItems", None)
 
 __all__ = ["ALL_FAMILIES", "ColumnInfo", "TypeFamily", "max_length_of", "type_family"]  # and what is defined here
 
@@ -175,6 +179,15 @@ class Transformer(ABC, Generic[P]):
         """Like leak_values, each piece with whether it is identifying (found anywhere = leak) or not (a name
         a fake may share by chance). JSON and free text say it per piece; others per transformer."""
         return ((piece, self.identifying) for piece in self.leak_values(value))
+
+    def native_leak_items(self) -> Callable[[str], tuple[tuple[str, bool], ...]] | None:
+        """`leak_items` in C (anonymize/csrc/leak_items.c) when it is a function of the value and the transformer's
+        flags alone: the JSON walk and the row loop call it without a Python frame per value. Leak "whole_if_digit"
+        declares that `leak_values` is digits.whole_if_digit, so `leak_items` is ((value, identifying),) when the
+        value holds a digit. None: no C version (or no extension)."""
+        if _LEAK_ITEMS is None or self.capabilities.leak != "whole_if_digit":
+            return None
+        return _LEAK_ITEMS("digit", self.identifying, self.personal, None)
 
     def native_transform(self) -> TransformCall | None:
         """`transform` with its common case in C (anonymize/csrc/), handing every other value to `transform`; the

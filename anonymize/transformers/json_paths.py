@@ -535,6 +535,13 @@ class JsonPaths(Transformer[JsonParams]):
         )
         # What `_items` does with each path sub's leaves, decided once (_item_kind).
         self._item_kinds = {id(sub): _item_kind(sub) for _, _, sub in self.rules}
+        # The plain subs whose leak_items run in C (addresses, phones): json_found_items_native calls them instead
+        # of `_plain_items` (their values are mostly unique: the memo missed and cost a tuple and an entry each).
+        self._native_items = {
+            id(sub): native
+            for _, _, sub in self.rules
+            if self._item_kinds[id(sub)] is _PLAIN and (native := sub.native_leak_items()) is not None
+        }
         self._leak_memo: dict[tuple[int, str], tuple[tuple[str, bool | None], ...]] = {}
         # other_strings' transform_in (free text reading its key's context) bound once, and free_text's module, whose
         # MEMO_MAX_LENGTH json_rest reads: looked up per document, they were ~3% of a small payload's transform.
@@ -761,7 +768,14 @@ class JsonPaths(Transformer[JsonParams]):
         # dozens of leaves, most of which give nothing: those are passed over here without a call each.
         out: list[tuple[str, bool | None, int]] = []
         kinds, memo = self._item_kinds, self._leak_memo
-        if _JSON_FOUND_ITEMS is not None:  # the loop below in C (json_walk.c), with the same calls where it calls
+        if _JSON_FOUND_ITEMS_NATIVE is not None:  # the loop below in C (json_walk.c), `_plain_pieces` too
+            _JSON_FOUND_ITEMS_NATIVE(
+                found, kinds, memo, self._trail_origins, self._fakes_recorded, out, _ITEM_KINDS, self._plain_items,
+                self._plain_pieces, self._identifier, self._pieces, self._native_items, self._calls, self._origin, FAKE,
+                IDENTIFIER,
+            )  # fmt: skip
+            found = []
+        elif _JSON_FOUND_ITEMS is not None:  # the loop below in C (json_walk.c), with the same calls where it calls
             _JSON_FOUND_ITEMS(
                 found, kinds, memo, self._trail_origins, self._fakes_recorded, out, _ITEM_KINDS, self._plain_items,
                 self._plain_pieces, self._identifier, self._pieces,
@@ -785,6 +799,8 @@ class JsonPaths(Transformer[JsonParams]):
             # strings, most with nothing in them).
             detections = cast("FreeText", self.other).detections if self.other.capabilities.key_context else None
             origin = self._origin
+            if detections is not None and _JSON_LEAF_ITEMS is not None:  # the loop below in C (json_walk.c)
+                return _JSON_LEAF_ITEMS(leaves, out, detections, IDENTIFIER, self._trail_origins, origin, ids)
             for trail, node, context in leaves:
                 if context == "id" and not isinstance(node, bool):
                     text = str(node)
@@ -915,6 +931,10 @@ def _step_codes(steps: tuple[Step, ...]) -> tuple[tuple[int, str | int | None], 
 _JSON_RULES: Callable[..., Any] | None = getattr(NATIVE, "json_rules", None)
 _JSON_REST: Callable[..., Any] | None = getattr(NATIVE, "json_rest", None)
 _JSON_FOUND_ITEMS: Callable[..., Any] | None = getattr(NATIVE, "json_found_items", None)
+# The same loop with the plain subs' C leak_items (Transformer.native_leak_items) and `_plain_pieces` in C.
+_JSON_FOUND_ITEMS_NATIVE: Callable[..., Any] | None = getattr(NATIVE, "json_found_items_native", None)
+# _items' loop over the leaves left to free text, with its detections asked directly (most give nothing).
+_JSON_LEAF_ITEMS: Callable[..., Any] | None = getattr(NATIVE, "json_leaf_items", None)
 
 
 def is_document_ref(name: str) -> bool:

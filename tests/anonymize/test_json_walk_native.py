@@ -12,6 +12,8 @@ import random
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from anonymize import leak_keys
 from anonymize.pii import hook
@@ -36,12 +38,16 @@ def _python_walks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(jp, "_JSON_RULES", None)
     monkeypatch.setattr(jp, "_JSON_REST", None)
     monkeypatch.setattr(jp, "_JSON_FOUND_ITEMS", None)
+    monkeypatch.setattr(jp, "_JSON_FOUND_ITEMS_NATIVE", None)
+    monkeypatch.setattr(jp, "_JSON_LEAF_ITEMS", None)
 
 
 def test_the_extension_has_the_walks() -> None:
     assert NATIVE is not None, "anonymize._speedups is not built: run `make setup` (needs gcc, python3-dev)"
     assert jp._JSON_RULES is NATIVE.json_rules and jp._JSON_REST is NATIVE.json_rest
     assert jp._JSON_FOUND_ITEMS is NATIVE.json_found_items
+    assert jp._JSON_FOUND_ITEMS_NATIVE is NATIVE.json_found_items_native
+    assert jp._JSON_LEAF_ITEMS is NATIVE.json_leaf_items
 
 
 @pytest.mark.parametrize("params", RULE_SETS, ids=range(len(RULE_SETS)))
@@ -207,3 +213,42 @@ def test_the_c_loop_over_path_leaves_gives_the_python_items(monkeypatch: pytest.
     assert any(items for _, items, _ in native)
     _python_walks(monkeypatch)
     assert native == _outcome(_FOUND_RULES, values)
+
+
+def test_the_c_loop_without_the_c_leak_items_gives_the_python_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    """json_found_items (the memo and `_plain_pieces` in Python) still gives the Python loop's items: it runs where
+    the extension has no json_found_items_native."""
+    rng = random.Random(15)
+    documents = [{"c": {key: rng.choice(_FOUND_VALUES) for key in ("line1", "zip", "phone")}} for _ in range(300)]
+    values = [json.dumps(d, ensure_ascii=False) for d in documents]
+    monkeypatch.setattr(jp, "_JSON_FOUND_ITEMS_NATIVE", None)
+    older = _outcome(_FOUND_RULES, values)
+    assert any(items for _, items, _ in older)
+    _python_walks(monkeypatch)
+    assert older == _outcome(_FOUND_RULES, values)
+
+
+# Strings an address, a postal code or a phone leaf may hold: letters of several scripts, units, digits decimal and
+# not, Unicode spaces (blank by str.strip), casefolds that change length.
+_LEAF_TEXT = st.lists(
+    st.sampled_from(
+        list("aptsuiteflorbx0123456789 _-.#") + list("号室階サクラ東京ßİﬂ²٣\u3000\t")
+        + ["Apt", "SUITE", "Flat", "Box", "号棟", "090-1234-5678", "+81 90 1234 5678", "1-2-3 Chiyoda", "100-0001"]
+    ),
+    max_size=8,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_LEAF_TEXT, _LEAF_TEXT, _LEAF_TEXT, _LEAF_TEXT), min_size=1, max_size=6))
+def test_the_c_leak_items_of_path_leaves_are_the_python_ones_on_any_text(
+    leaves: list[tuple[str, str, str, str]],
+) -> None:
+    """json_found_items_native (addresses' and phones' leak items in C, `_plain_pieces` with the recorded fakes in C)
+    against the Python loop, on generated leaf texts, the same documents twice so the memos answer."""
+    documents = [{"c": {"line1": a, "zip": b, "phone": c, "name": d, "list": [{"email": d}]}} for a, b, c, d in leaves]
+    values = [json.dumps(d, ensure_ascii=False) for d in documents] * 2
+    native = _outcome(_FOUND_RULES, values)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _python_walks(monkeypatch)
+        assert native == _outcome(_FOUND_RULES, values)

@@ -114,3 +114,35 @@ def test_the_kept_keys_are_bounded() -> None:
         leak_keys.output_keys(text, True)
     assert len(leak_keys._RECENT) == leak_keys.RECENT_MAX
     assert json.dumps({"n": "value 0"}) not in leak_keys._RECENT  # the oldest went first
+
+
+def test_the_c_scan_takes_the_keys_asked_before_from_recent_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """anonymize/csrc/scan.c pops an output's keys from `_RECENT` itself (output_keys' own answer, without the call):
+    the same hashes as the Python scan of the same lines, no parse, and each entry taken once."""
+    from anonymize import verify
+    from anonymize.copy_text import encode_field
+    from anonymize.speedups import NATIVE
+
+    if NATIVE is None:
+        pytest.skip("anonymize._speedups is not built")
+    rng = random.Random(1417)
+    transformer = build("json", RULE_SETS[0], "jsonb")
+    outputs: list[str] = []
+    for document in [_document(rng) for _ in range(40)]:
+        new = transformer.transform(json.dumps(document), {})
+        assert new is not None
+        if new not in outputs:
+            leak_keys.output_keys(new, True)  # the row loop's question: its keys kept in _RECENT
+            outputs.append(new)
+    assert len(outputs) > 20 and all(new in leak_keys._RECENT for new in outputs)
+    lines = [encode_field(new) for new in outputs]
+    hasher = verify.LeakHasher(salt="c-scan")
+    parses: list[str] = []
+    real_loads = json.loads
+    monkeypatch.setattr(leak_keys.json, "loads", lambda text: parses.append(text) or real_loads(text))
+    verify._SCAN_CACHES.clear()
+    native = verify.scan_lines(lines, None, (True,), hasher)
+    assert parses == [] and not any(new in leak_keys._RECENT for new in outputs)  # answered from _RECENT, popped
+    verify._SCAN_CACHES.clear()
+    assert native == verify.scan_lines(lines, None, (True,), hasher, native=False)  # parsed now: the same hashes
+    assert len(parses) == len(outputs)
