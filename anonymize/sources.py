@@ -25,6 +25,7 @@ import psycopg
 from anonymize.catalog import CatalogTable, SequenceValue, sequence_values
 from anonymize.copy_text import LineAssembler
 from anonymize.errors import AnonymizeError
+from anonymize.feeders import Feeders
 from anonymize.postgres import ClientTools, ToolError, connect, describe, error_line, quote_ident, scrub
 from anonymize.schema_parity import (
     REFRESH_TYPE,
@@ -264,6 +265,7 @@ class Source(ABC):
     # Tables whose `where` matches their key against a subset's kept keys: a live source reads them by the key's
     # index (set by the run once the closure is counted).
     keyed: frozenset[str] = frozenset()
+    feeders: Feeders | None = None  # the programs feeding open streams, for sources that start any
 
     def __enter__(self) -> Source:
         self.open()
@@ -277,6 +279,12 @@ class Source(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections and temporary files."""
+
+    def stop_streams(self) -> None:
+        """An interrupted run: the programs feeding open streams (and any started after) are killed, so no reader
+        waits on a pipe."""
+        if self.feeders is not None:
+            self.feeders.stop()
 
     def catalog(self) -> psycopg.Connection | None:
         """A connection that sees the source's catalog (live sources), or None: then the pipeline reads the
@@ -313,6 +321,7 @@ class LiveSource(Source):
         self.description = describe(dsn)
         self.tools = tools or ClientTools.find()
         self.snapshot_id: str | None = None
+        self.feeders = Feeders()
         self._main: psycopg.Connection | None = None
         self._tmp: RunDirectory | None = None
         self._schema: ArchiveSchema | None = None
@@ -478,7 +487,8 @@ class LiveSource(Source):
                     raise SourceError(f"{table.name}: the source's COPY output ended mid-row")
 
             try:
-                yield TableStream(tuple(columns), chunks())
+                with self.feeders.feeding(process):
+                    yield TableStream(tuple(columns), chunks())
             finally:
                 if process.poll() is None:
                     process.kill()
@@ -512,6 +522,7 @@ class ArchiveSource(Source):
         self.description = str(path)
         self.tools = tools or ClientTools.find()
         self.schema = ArchiveSchema(path, self.tools)
+        self.feeders = Feeders()
         self._entries: list[_TocEntry] = []
         self._tmp: RunDirectory | None = None
 
@@ -586,11 +597,12 @@ class ArchiveSource(Source):
                     raise failure(None)
 
             try:
-                try:
-                    header_columns = reader.read_header()
-                except DumpError as exc:
-                    raise failure(exc) from None
-                yield TableStream(header_columns or tuple(columns), chunks())
+                with self.feeders.feeding(process):
+                    try:
+                        header_columns = reader.read_header()
+                    except DumpError as exc:
+                        raise failure(exc) from None
+                    yield TableStream(header_columns or tuple(columns), chunks())
             finally:
                 if process.poll() is None:
                     process.kill()

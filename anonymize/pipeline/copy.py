@@ -10,10 +10,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from anonymize.pipeline.interrupts import wait_interruptibly
 from anonymize.pipeline.plan import TablePlan
 from anonymize.pipeline.progress import ProgressListener
 from anonymize.pipeline.ranges import SplitPolicy, TableRange, split_table, whole
@@ -109,6 +110,8 @@ def copy_unit(
     """One unit from source to target, in its own source snapshot-joining COPY and its own target COPY (ranges of
     a table load side by side into the one table: COPY FROM takes a lock that doesn't exclude another)."""
     plan, tally = unit.plan, unit.tally
+    if stop is not None and stop.is_set():
+        raise Cancelled  # another unit failed, or the run was interrupted, before this one began: no COPY opened
     with source.stream(plan.table, plan.table.columns, plan.where, unit.range.predicate) as stream:
         columns = tuple(stream.columns)
         # Fail on a column mismatch here, before any worker sees the table.
@@ -137,23 +140,29 @@ def copy_unit(
     tally.unit_done(writer.bytes, leak_index)
 
 
-def run_parallel(tasks: Sequence[Callable[[threading.Event], Any]], jobs: int) -> list[Any]:
+def run_parallel(
+    tasks: Sequence[Callable[[threading.Event], Any]], jobs: int, interrupted: Callable[[], None] | None = None
+) -> list[Any]:
     """Run tasks `jobs` at a time in threads; the first failure stops the others (they check the event) and is
-    raised; an interrupt stops them too."""
+    raised; an interrupt stops them too (queued ones never start; `interrupted` is called to unblock running ones)."""
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="snapshot") as pool:
         futures = [pool.submit(task, stop) for task in tasks]
         try:
-            wait(futures, return_when=FIRST_EXCEPTION)
-        except BaseException:
+            wait_interruptibly(futures, FIRST_EXCEPTION)
+        except BaseException:  # Ctrl-C: the pool's exit below waits for the running units, but none may start
             stop.set()
+            for future in futures:
+                future.cancel()
+            if interrupted is not None:
+                interrupted()
             raise
         errors = [f.exception() for f in futures if f.done() and not f.cancelled() and f.exception() is not None]
         if errors:
             stop.set()
             for future in futures:
                 future.cancel()
-            wait(futures)
+            wait_interruptibly(futures)
             errors = [f.exception() for f in futures if f.done() and not f.cancelled() and f.exception() is not None]
             first = next((e for e in errors if not isinstance(e, Cancelled)), errors[0])
             raise first  # type: ignore[misc]
@@ -198,5 +207,5 @@ def copy_tables(
     transform them (and scan the output). The reports come back in plan order, one a table."""
     units, tallies = plan_units(plans, source, jobs, progress, policy)
     tasks = [functools.partial(copy_unit, unit, source, load, workers, leak_index, spills=spills) for unit in units]
-    run_parallel([lambda stop, task=task: task(stop=stop) for task in tasks], jobs)
+    run_parallel([lambda stop, task=task: task(stop=stop) for task in tasks], jobs, source.stop_streams)
     return [tally.report for tally in tallies]

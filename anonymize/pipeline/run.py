@@ -35,6 +35,7 @@ from anonymize.columns import ColumnInfo
 from anonymize.errors import AnonymizeError
 from anonymize.keys import Keyring
 from anonymize.pipeline.copy import copy_tables
+from anonymize.pipeline.interrupts import result_interruptibly
 from anonymize.pipeline.plan import (
     TablePlan,
     attach_scan_targets,
@@ -201,7 +202,7 @@ def run_snapshot(
                 # Free text must know every column's names/emails/phones before any table runs, and the
                 # workers inherit them by forking after this. (Begun early above, this phase is what remains.)
                 phase("known values")
-                report.notes.append((known or _done(_fill_known(streamed, source, jobs))).result())
+                report.notes.append(result_interruptibly(known or _done(_fill_known(streamed, source, jobs))))
             attach_scan_targets(plans, tables, schema)
             if subset_plan is not None and chosen_processes is None:
                 processes = _subset_processes(streamed, processes)
@@ -250,6 +251,7 @@ def run_snapshot(
             phase("publish")
             report.target = sink.commit()
         except BaseException:
+            source.stop_streams()  # the known values' reads in `side` too: its shutdown below waits for them
             sink.abort()
             raise
         finally:
