@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -15,14 +19,47 @@ from devkit.terminal import Terminal
 
 class DevkitGroup(TyperGroup):
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except DevkitError as error:
-            Terminal().error(error)
-            ctx.exit(exit_code_for(error))
-        except KeyboardInterrupt:
-            Terminal().err.print("interrupted")
-            ctx.exit(130)
+        with _interrupts() as interrupted:
+            try:
+                return super().invoke(ctx)
+            except DevkitError as error:
+                if interrupted.is_set():
+                    # Ctrl-C reaches the terminal's whole process group: our children (psql, pg_dump) stop on it too,
+                    # and their failure may surface first ("canceling statement due to user request").
+                    _interrupted(ctx)
+                Terminal().error(error)
+                ctx.exit(exit_code_for(error))
+            except KeyboardInterrupt:
+                _interrupted(ctx)
+
+
+def _interrupted(ctx: click.Context) -> None:
+    Terminal().err.print("interrupted")
+    ctx.exit(exit_code_for(KeyboardInterrupt()))
+
+
+@contextlib.contextmanager
+def _interrupts() -> Iterator[threading.Event]:
+    """An event set at the first SIGINT while a command runs; the interrupt is raised as before
+    (KeyboardInterrupt, or what was installed)."""
+    seen = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield seen  # signals are the main thread's: there is nothing to watch from here
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def note(number: int, frame: Any) -> None:
+        seen.set()
+        if callable(previous):
+            previous(number, frame)
+        elif previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 app = typer.Typer(

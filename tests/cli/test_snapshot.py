@@ -245,6 +245,40 @@ def test_a_killed_snapshot_leaves_nothing_in_tmpdir_after_the_next_run(
     assert not _dev_untouched(pg_database)
 
 
+def test_ctrl_c_mid_run_says_interrupted_exits_130_and_keeps_dev(project: Path, pg_database: str) -> None:
+    flag = project / "reading"
+    # Held still at the first COPY out of the source (a run well under way, its workers forked or about to be); exec:
+    # the process the run started is the one holding its pipe, as psql is (a child of sh's would outlive a kill).
+    hold = f'case "$*" in *"TO STDOUT"*) touch {flag}; exec sleep 600;; esac'
+    bindir = wrapped_bindir(project / "bin", hold)
+    devkit = [str(Path(sys.executable).parent / "devkit"), "snapshot", "--anonymize", "--rules", "rules.yml", "--yes"]
+    interrupted = subprocess.Popen(
+        devkit,
+        env={**os.environ, "DEVKIT_POSTGRES_BIN": str(bindir)},
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not flag.exists():
+            assert interrupted.poll() is None, interrupted.communicate()[1].decode()
+            assert time.monotonic() < deadline, "the run never read the source"
+            time.sleep(0.1)
+        # A terminal's Ctrl-C: SIGINT to the whole foreground group, the run and every child it started (psql too,
+        # whose failure must not be reported as the source's).
+        os.killpg(interrupted.pid, signal.SIGINT)
+        stderr = interrupted.communicate(timeout=120)[1].decode()
+    finally:
+        if interrupted.poll() is None:
+            os.killpg(interrupted.pid, signal.SIGKILL)
+            interrupted.wait(30)
+    assert interrupted.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "interrupted", stderr
+    assert "Traceback" not in stderr and "failed" not in stderr, stderr
+    assert _dev_untouched(pg_database)
+
+
 ARGV_DSN = "postgresql://reader:hunter2-in-argv@127.0.0.1:1/prod"
 
 
