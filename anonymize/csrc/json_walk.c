@@ -979,6 +979,18 @@ identifier_native(PyObject *out, PyObject *trail, PyObject *text, PyObject *orig
     return failed;
 }
 
+/* (piece, identifying, origin) appended to `out` for each (piece, identifying) of `items`: 0, or -1 on an error. */
+static int append_items(PyObject *out, PyObject *items, PyObject *origin) {
+    int failed = 0;
+    for (Py_ssize_t i = 0; !failed && i < PyTuple_GET_SIZE(items); i++) {
+        PyObject *pair = PyTuple_GET_ITEM(items, i);
+        PyObject *item = PyTuple_Pack(3, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1), origin);
+        failed = item == NULL ? -1 : PyList_Append(out, item);
+        Py_XDECREF(item);
+    }
+    return failed;
+}
+
 /* One plain leaf whose pairs are `items` (a non-empty tuple of (piece, identifying)): appended with its origin when
  * the origin memo has it; 0 done, 1 not done (ask _plain_pieces), -1 error. */
 static int
@@ -996,13 +1008,7 @@ plain_from_memo(PyObject *out, PyObject *sub, PyObject *trail, PyObject *items, 
     if (origin == NULL)
         return PyErr_Occurred() ? -1 : 1;
     Py_INCREF(origin); /* the tuples below hold it; the dict may drop it meanwhile only by Python code: none runs */
-    int failed = 0;
-    for (Py_ssize_t i = 0; !failed && i < PyTuple_GET_SIZE(items); i++) {
-        PyObject *pair = PyTuple_GET_ITEM(items, i);
-        PyObject *item = PyTuple_Pack(3, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1), origin);
-        failed = item == NULL ? -1 : PyList_Append(out, item);
-        Py_XDECREF(item);
-    }
+    int failed = append_items(out, items, origin);
     Py_DECREF(origin);
     return failed;
 }
@@ -1049,13 +1055,7 @@ plain_pieces_native(FoundNative *native, PyObject *out, PyObject *sub, PyObject 
     Py_XDECREF(name);
     if (origin == NULL)
         return -1;
-    int failed = 0;
-    for (Py_ssize_t i = 0; !failed && i < PyTuple_GET_SIZE(items); i++) {
-        PyObject *pair = PyTuple_GET_ITEM(items, i);
-        PyObject *item = PyTuple_Pack(3, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1), origin);
-        failed = item == NULL ? -1 : PyList_Append(out, item);
-        Py_XDECREF(item);
-    }
+    int failed = append_items(out, items, origin);
     Py_DECREF(origin);
     if (failed || !recorded)
         return failed;

@@ -66,6 +66,35 @@ static void find_runs(int kind, const void *data, Py_ssize_t n, DigitRuns *runs)
     }
 }
 
+/* One digit run [start, end), met in order: it continues the number (`acc` digits so far) when only characters of
+ * `seps` lie between it and the run before (`previous_end`), within `gap`; 1 once a number of `least` digits ends
+ * where no character of `right_bad` follows. */
+static int take_run(int kind, const void *data, Py_ssize_t n, Py_ssize_t start, Py_ssize_t end, Py_ssize_t *acc,
+                    Py_ssize_t *previous_end, Py_ssize_t least, PyObject *seps, Py_ssize_t gap, PyObject *right_bad,
+                    int has_after, Py_UCS4 after_char) {
+    int joined = 0;
+    if (*previous_end >= 0 && start - *previous_end <= gap) {
+        joined = 1;
+        for (Py_ssize_t k = *previous_end; k < start; k++) {
+            if (!contains_char(seps, PyUnicode_READ(kind, data, k))) {
+                joined = 0;
+                break;
+            }
+        }
+    }
+    if (!joined)
+        *acc = -1;
+    if (*acc < 0 && (!has_after || (start > 0 && PyUnicode_READ(kind, data, start - 1) == after_char)))
+        *acc = 0;
+    if (*acc >= 0) {
+        *acc += end - start;
+        if (*acc >= least && (end == n || !contains_char(right_bad, PyUnicode_READ(kind, data, end))))
+            return 1;
+    }
+    *previous_end = end;
+    return 0;
+}
+
 /* Clue.digits over the runs find_runs held: a number of at least `least` digits, digit runs joined by 1..gap
  * characters of `seps`, from a run right after `after` (when has_after) to a run not followed by a character of
  * `right_bad`. */
@@ -74,26 +103,8 @@ static int number_in_runs(int kind, const void *data, Py_ssize_t n, const DigitR
     Py_ssize_t acc = -1, previous_end = -1;
     for (Py_ssize_t r = 0; r < runs->count; r++) {
         Py_ssize_t start = runs->start[r], i = runs->end[r];
-        int joined = 0;
-        if (previous_end >= 0 && start - previous_end <= gap) {
-            joined = 1;
-            for (Py_ssize_t k = previous_end; k < start; k++) {
-                if (!contains_char(seps, PyUnicode_READ(kind, data, k))) {
-                    joined = 0;
-                    break;
-                }
-            }
-        }
-        if (!joined)
-            acc = -1;
-        if (acc < 0 && (!has_after || (start > 0 && PyUnicode_READ(kind, data, start - 1) == after_char)))
-            acc = 0;
-        if (acc >= 0) {
-            acc += i - start;
-            if (acc >= least && (i == n || !contains_char(right_bad, PyUnicode_READ(kind, data, i))))
-                return 1;
-        }
-        previous_end = i;
+        if (take_run(kind, data, n, start, i, &acc, &previous_end, least, seps, gap, right_bad, has_after, after_char))
+            return 1;
     }
     return 0;
 }
@@ -116,26 +127,8 @@ static int has_number(int kind, const void *data, Py_ssize_t n, DigitRuns *runs,
         Py_ssize_t start = i;
         while (i < n && IS_DECIMAL(PyUnicode_READ(kind, data, i)))
             i++;
-        int joined = 0;
-        if (previous_end >= 0 && start - previous_end <= gap) {
-            joined = 1;
-            for (Py_ssize_t k = previous_end; k < start; k++) {
-                if (!contains_char(seps, PyUnicode_READ(kind, data, k))) {
-                    joined = 0;
-                    break;
-                }
-            }
-        }
-        if (!joined)
-            acc = -1;
-        if (acc < 0 && (!has_after || (start > 0 && PyUnicode_READ(kind, data, start - 1) == after_char)))
-            acc = 0;
-        if (acc >= 0) {
-            acc += i - start;
-            if (acc >= least && (i == n || !contains_char(right_bad, PyUnicode_READ(kind, data, i))))
-                return 1;
-        }
-        previous_end = i;
+        if (take_run(kind, data, n, start, i, &acc, &previous_end, least, seps, gap, right_bad, has_after, after_char))
+            return 1;
     }
     return 0;
 }

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anonymize import leak_keys
 from anonymize.speedups import NATIVE
 from anonymize.transformers import json_paths as jp
+from tests.anonymize.test_json_walk_native import _outcome
 from tests.anonymize.transform_kit import build
 
 pytestmark = pytest.mark.skipif(NATIVE is None, reason="anonymize._speedups is not built (run `make setup`)")
@@ -183,16 +183,6 @@ def _held_document(rng: random.Random, depth: int = 0) -> Any:
     if rng.random() < 0.5:
         document["card"]["exp_year"] = rng.choice([2027, "2027", "27"])
     return document
-
-
-def _outcome(params: dict[str, Any], values: list[str]) -> list[tuple[Any, ...]]:
-    transformer = build("json", params, "jsonb")  # fresh: no memo carried over
-    out = []
-    for value in values:
-        new = transformer.transform(value, {})
-        keys = leak_keys.output_keys(new, True) if new is not None else None
-        out.append((new, list(transformer.leak_items(value)), keys))
-    return out
 
 
 def _python_reference(monkeypatch: pytest.MonkeyPatch) -> None:
