@@ -607,10 +607,7 @@ class JsonPaths(Transformer[JsonParams]):
             raise TransformError(f"{self.column.qualified}: a value is not valid JSON") from None
 
     def transform(self, value: str, row: Mapping[str, str | None]) -> str | None:
-        try:
-            document = _json_load(value)  # changed in place (_rewrite): this parse is the transform's own
-        except ValueError:
-            raise TransformError(f"{self.column.qualified}: a value is not valid JSON") from None
+        document = self._load(value)  # changed in place (_rewrite): this parse is the transform's own
         pristine: list[Any] = []
 
         def source() -> Any:
