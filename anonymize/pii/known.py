@@ -60,25 +60,8 @@ class KnownValues:
 
     def add(self, kind: Kind, raw: str) -> str | None:
         """Remember `raw` as a `kind`; returns its normalized value (None when nothing is left of it)."""
-        value = canonical.value(kind, raw)
-        if not value:
-            return None
-        with self._lock:
-            values = self._values.setdefault(kind, set())
-            if value in values:
-                return value
-            values.add(value)
-            self._count += 1
-            if kind not in _LITERAL_KINDS and kind not in self._number_kinds:
-                self._number_kinds += (kind,)
-            self.generation += 1
-            if kind in _LITERAL_KINDS:
-                for spelling in _spellings(kind, raw):
-                    if len(spelling) >= _MIN_LITERAL[kind]:
-                        self._literals.setdefault(spelling, (kind, value))
-                        self._automaton = self._prefixes = None
-                        self._spelled += 1
-        return value
+        self.add_pairs(((kind, raw),))
+        return canonical.VALUE_OF[kind](raw) or None
 
     def clear(self) -> None:
         """Forget every value (a new run over another source)."""
