@@ -45,17 +45,22 @@ typedef struct {
     uint64_t ascii_seen[2];
 } DigitRuns;
 
+/* The next run of decimal digits from *i on: 1 with its start in *start and *i at its end, or 0 when none is left. */
+static int next_run(int kind, const void *data, Py_ssize_t n, Py_ssize_t *i, Py_ssize_t *start) {
+    while (*i < n && !IS_DECIMAL(PyUnicode_READ(kind, data, *i)))
+        (*i)++;
+    if (*i >= n)
+        return 0;
+    *start = *i;
+    while (*i < n && IS_DECIMAL(PyUnicode_READ(kind, data, *i)))
+        (*i)++;
+    return 1;
+}
+
 static void find_runs(int kind, const void *data, Py_ssize_t n, DigitRuns *runs) {
     runs->count = 0;
-    Py_ssize_t i = 0;
-    while (i < n) {
-        if (!IS_DECIMAL(PyUnicode_READ(kind, data, i))) {
-            i++;
-            continue;
-        }
-        Py_ssize_t start = i;
-        while (i < n && IS_DECIMAL(PyUnicode_READ(kind, data, i)))
-            i++;
+    Py_ssize_t i = 0, start;
+    while (next_run(kind, data, n, &i, &start)) {
         if (runs->count == GATE_RUNS) {
             runs->count++; /* too many to hold: has_number scans the text instead */
             return;
@@ -118,15 +123,8 @@ static int has_number(int kind, const void *data, Py_ssize_t n, DigitRuns *runs,
     if (runs->count <= GATE_RUNS)
         return number_in_runs(kind, data, n, runs, least, seps, gap, right_bad, has_after, after_char);
     /* many runs (rare: a long list of numbers): the scan as it was before runs were held */
-    Py_ssize_t i = 0, acc = -1, previous_end = -1;
-    while (i < n) {
-        if (!IS_DECIMAL(PyUnicode_READ(kind, data, i))) {
-            i++;
-            continue;
-        }
-        Py_ssize_t start = i;
-        while (i < n && IS_DECIMAL(PyUnicode_READ(kind, data, i)))
-            i++;
+    Py_ssize_t i = 0, start, acc = -1, previous_end = -1;
+    while (next_run(kind, data, n, &i, &start)) {
         if (take_run(kind, data, n, start, i, &acc, &previous_end, least, seps, gap, right_bad, has_after, after_char))
             return 1;
     }
